@@ -1,0 +1,1 @@
+"""NLP stage: segmentation, normalisation, sentiment, topic, near-duplicates and reply quality."""
