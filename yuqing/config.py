@@ -1,0 +1,256 @@
+"""One configuration file (``yuqing.toml``), validated at start-up.
+
+Every error names the file, the key and what is wrong, in Chinese, so an officer can fix it without reading code.
+The kernel validates its own sections (storage, crawl, sources, departments, scheduler); stage sections
+(nlp, events, alerts, deadlines, notifications, dashboard) are handed to the stage, which validates them with
+the same :class:`Checker` when it builds itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from yuqing.model import Department, Source
+from yuqing.paths import REPO_ROOT, yuqing_home
+
+DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
+SOURCE_TYPES = ("news", "board", "feed")
+
+
+class ConfigError(ValueError):
+    """A configuration problem: ``file``, ``key`` and ``problem`` say where and what."""
+
+    def __init__(self, file: str | Path, key: str, problem: str):
+        self.file, self.key, self.problem = str(file), key, problem
+        super().__init__(f"配置文件 {file} 中的 {key}：{problem}")
+
+
+_TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", bool: "布尔值（true/false）", list: "列表", dict: "表（table）"}
+
+
+class Checker:
+    """Reads typed values out of a config section; every failure raises :class:`ConfigError` with the full key path."""
+
+    def __init__(self, file: str | Path, data: dict[str, Any], prefix: str = ""):
+        if not isinstance(data, dict):
+            raise ConfigError(file, prefix or "(根)", f"应为{_TYPE_NAMES[dict]}，实际为 {data!r}")
+        self.file, self.data, self.prefix = file, data, prefix
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def fail(self, name: str, problem: str) -> ConfigError:
+        return ConfigError(self.file, self.key(name), problem)
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., *, choices: Iterable | None = None,
+            minimum: float | None = None, maximum: float | None = None) -> Any:
+        if name not in self.data:
+            if default is ...:
+                raise self.fail(name, "缺少必填项")
+            return copy.deepcopy(default)
+        value = self.data[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            names = "或".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
+            raise self.fail(name, f"应为{names}，实际为 {value!r}")
+        if choices is not None and value not in choices:
+            raise self.fail(name, f"取值 {value!r} 无效，可选：{', '.join(map(str, choices))}")
+        if minimum is not None and value < minimum:
+            raise self.fail(name, f"应不小于 {minimum}，实际为 {value}")
+        if maximum is not None and value > maximum:
+            raise self.fail(name, f"应不大于 {maximum}，实际为 {value}")
+        return value
+
+    def strings(self, name: str, default: Any = ...) -> list[str]:
+        values = self.get(name, list, default)
+        for i, v in enumerate(values):
+            if not isinstance(v, str) or not v.strip():
+                raise ConfigError(self.file, f"{self.key(name)}[{i}]", f"应为非空字符串，实际为 {v!r}")
+        return values
+
+    def section(self, name: str, default: Any = ...) -> "Checker":
+        return Checker(self.file, self.get(name, dict, {} if default is ... else default), self.key(name))
+
+    def items(self, name: str) -> list["Checker"]:
+        values = self.get(name, list, [])
+        return [Checker(self.file, v, f"{self.key(name)}[{i}]") for i, v in enumerate(values)]
+
+    def reject_unknown(self, allowed: Iterable[str]) -> None:
+        allowed = set(allowed)
+        for name in self.data:
+            if name not in allowed:
+                raise self.fail(name, f"未知配置项（可用：{', '.join(sorted(allowed))}）")
+
+
+@dataclass
+class StorageConfig:
+    documents: str = "sqlite"
+    workflow: str = "sqlite"
+    sqlite_path: Path = Path("yuqing.db")
+    elasticsearch: dict[str, Any] = field(default_factory=dict)
+    postgresql: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    path: Path
+    home: Path
+    raw: dict[str, Any]
+    storage: StorageConfig
+    sources: list[Source]
+    departments: list[Department]
+    crawl: dict[str, Any]
+    scheduler: dict[str, Any]
+
+    def section(self, name: str) -> Checker:
+        """A stage's section (``nlp``, ``events``, ``alerts`` …) for the stage to validate itself."""
+        return Checker(self.path, self.raw.get(name, {}), name)
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(self.path, "sources", f"没有名为「{name}」的来源（已配置：{', '.join(s.name for s in self.sources)}）")
+
+    def supervisor(self) -> Department | None:
+        return next((d for d in self.departments if d.supervisor), None)
+
+
+def _parse_storage(c: Checker, home: Path) -> StorageConfig:
+    c.reject_unknown({"documents", "workflow", "sqlite_path", "elasticsearch", "postgresql"})
+    path = Path(c.get("sqlite_path", str, "yuqing.db"))
+    return StorageConfig(
+        documents=c.get("documents", str, "sqlite", choices=("sqlite", "elasticsearch")),
+        workflow=c.get("workflow", str, "sqlite", choices=("sqlite", "postgresql")),
+        sqlite_path=path if path.is_absolute() else home / path,
+        elasticsearch=c.get("elasticsearch", dict, {}),
+        postgresql=c.get("postgresql", dict, {}),
+    )
+
+
+def _parse_source(c: Checker) -> Source:
+    c.reject_unknown({"name", "type", "title", "start_urls", "interval_minutes", "authority", "region",
+                      "politeness", "selectors", "api", "spider", "max_pages", "enabled"})
+    name = c.get("name", str)
+    if not name.replace("_", "").replace("-", "").isalnum():
+        raise c.fail("name", f"「{name}」只能包含字母、数字、- 和 _（用作爬虫名）")
+    urls = c.strings("start_urls")
+    if not urls:
+        raise c.fail("start_urls", "至少需要一个起始网址")
+    for i, url in enumerate(urls):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(c.file, f"{c.key('start_urls')}[{i}]", f"「{url}」不是 http(s) 网址")
+    politeness = c.section("politeness")
+    politeness.reject_unknown({"delay", "concurrency", "obey_robots", "timeout", "retries"})
+    settings = {
+        "delay": politeness.get("delay", float, 0.0, minimum=0),
+        "concurrency": politeness.get("concurrency", int, 4, minimum=1, maximum=64),
+        "obey_robots": politeness.get("obey_robots", bool, True),
+        "timeout": politeness.get("timeout", float, 20.0, minimum=1),
+        "retries": politeness.get("retries", int, 2, minimum=0, maximum=10),
+        "selectors": c.get("selectors", dict, {}),
+        "api": c.get("api", dict, {}),
+        "spider": c.get("spider", str, ""),
+        "max_pages": c.get("max_pages", int, 200, minimum=1),
+        "enabled": c.get("enabled", bool, True),
+    }
+    return Source(
+        name=name,
+        type=c.get("type", str, choices=SOURCE_TYPES),
+        start_urls=urls,
+        title=c.get("title", str, name),
+        interval_minutes=c.get("interval_minutes", int, 30, minimum=1),
+        authority=c.get("authority", float, 1.0, minimum=0),
+        region=c.get("region", str, None),
+        settings=settings,
+    )
+
+
+def _parse_department(c: Checker) -> Department:
+    c.reject_unknown({"name", "topics", "regions", "email", "webhook", "webhook_format", "supervisor"})
+    contact = {k: c.get(k, str) for k in ("email", "webhook", "webhook_format") if k in c.data}
+    return Department(
+        name=c.get("name", str),
+        topics=c.strings("topics", []),
+        regions=c.strings("regions", []),
+        contact=contact,
+        supervisor=c.get("supervisor", bool, False),
+    )
+
+
+def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> Config:
+    home = home or yuqing_home()
+    root = Checker(path, data)
+    root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
+                         "deadlines", "notifications", "dashboard", "search"})
+    sources = [_parse_source(c) for c in root.items("sources")]
+    _unique(path, "sources", [s.name for s in sources])
+    departments = [_parse_department(c) for c in root.items("departments")]
+    _unique(path, "departments", [d.name for d in departments])
+    if sum(d.supervisor for d in departments) > 1:
+        raise ConfigError(path, "departments", "只能有一个督办部门（supervisor = true）")
+    scheduler = root.section("scheduler")
+    scheduler.reject_unknown({"process_every_seconds", "alerts_every_seconds", "deadlines_every_seconds", "misfire_grace_seconds"})
+    crawl = root.section("crawl")
+    crawl.reject_unknown({"queue", "redis_url", "user_agent", "failure_cycles"})
+    return Config(
+        path=path,
+        home=home,
+        raw=data,
+        storage=_parse_storage(root.section("storage"), home),
+        sources=sources,
+        departments=departments,
+        crawl={
+            "queue": crawl.get("queue", str, "local", choices=("local", "redis")),
+            "redis_url": crawl.get("redis_url", str, "redis://127.0.0.1:6379/0"),
+            "user_agent": crawl.get("user_agent", str, "YuqingBot/0.1 (+政务舆情监测)"),
+            "failure_cycles": crawl.get("failure_cycles", int, 3, minimum=1),
+        },
+        scheduler={
+            "process_every_seconds": scheduler.get("process_every_seconds", int, 20, minimum=1),
+            "alerts_every_seconds": scheduler.get("alerts_every_seconds", int, 30, minimum=1),
+            "deadlines_every_seconds": scheduler.get("deadlines_every_seconds", int, 60, minimum=1),
+            "misfire_grace_seconds": scheduler.get("misfire_grace_seconds", int, 300, minimum=1),
+        },
+    )
+
+
+def _unique(path: Path, key: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            raise ConfigError(path, f"{key}[{i}].name", f"名称「{name}」重复")
+        seen.add(name)
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """``--config``, then ``YUQING_CONFIG``, then ``./yuqing.toml``, then the packaged default (sample sites)."""
+    for candidate in (explicit, os.environ.get("YUQING_CONFIG"), "yuqing.toml"):
+        if candidate:
+            path = Path(candidate)
+            if path.exists() or candidate is explicit or candidate == os.environ.get("YUQING_CONFIG"):
+                return path
+    return DEFAULT_CONFIG
+
+
+def load_config(path: str | Path | None = None, home: Path | None = None) -> Config:
+    path = config_path(path)
+    if not path.exists():
+        raise ConfigError(path, "(文件)", "文件不存在；可复制 yuqing/default_config.toml 作为起点")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(语法)", f"TOML 语法错误：{exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "(编码)", "文件不是 UTF-8 编码") from exc
+    return parse_config(data, path, home)
+
+
+__all__ = ["Checker", "Config", "ConfigError", "StorageConfig", "load_config", "parse_config", "REPO_ROOT"]

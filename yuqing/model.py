@@ -1,0 +1,265 @@
+"""Domain model shared by every stage.
+
+Plain dataclasses: stages exchange these through the store, never through each other's internals.
+Times are timezone-aware datetimes (Asia/Shanghai for display; any zone is accepted and compared correctly).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that never change what a page shows: dropping them keeps one id per page.
+_TRACKING_PARAMS = {
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+    "spm", "from", "share_token", "timestamp", "_t", "ref", "isappinstalled",
+}
+
+
+def canonical_url(url: str) -> str:
+    """Normalise a URL so the same page always gets the same id.
+
+    Lower-cases scheme and host, drops the fragment, default ports, tracking parameters, and sorts the query.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower() or "http"
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _TRACKING_PARAMS)
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, urlencode(query), ""))
+
+
+def document_id(url: str) -> str:
+    """Stable document id: sha256 of the canonical URL, so re-crawling never duplicates."""
+    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()
+
+
+class DocumentKind(str, enum.Enum):
+    ARTICLE = "article"
+    POST = "post"
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    OFFICER = "officer"
+    LEADER = "leader"
+    DEPARTMENT = "department"
+
+
+class AlertStatus(str, enum.Enum):
+    NEW = "new"
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    RESPONDED = "responded"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+
+
+ROLE_LABELS = {Role.ADMIN: "管理员", Role.OFFICER: "舆情专员", Role.LEADER: "领导", Role.DEPARTMENT: "责任部门"}
+STATUS_LABELS = {
+    AlertStatus.NEW: "待派发",
+    AlertStatus.DISPATCHED: "已派发",
+    AlertStatus.ACCEPTED: "已签收",
+    AlertStatus.RETURNED: "已退单",
+    AlertStatus.RESPONDED: "已回应",
+    AlertStatus.REOPENED: "重新办理",
+    AlertStatus.CLOSED: "已办结",
+}
+OPEN_STATUSES = tuple(s.value for s in AlertStatus if s is not AlertStatus.CLOSED)
+
+
+@dataclass
+class Source:
+    name: str
+    type: str  # news | board | feed
+    start_urls: list[str]
+    title: str = ""
+    interval_minutes: int = 30
+    authority: float = 1.0  # weight in the heat index
+    region: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # politeness, selectors, ...
+
+
+@dataclass
+class Reply:
+    """The department's official reply to a message-board post."""
+
+    text: str
+    department: str | None = None
+    time: datetime | None = None
+
+
+@dataclass
+class Document:
+    """An article or a message-board post, as fetched, plus what NLP made of it."""
+
+    url: str
+    source: str
+    title: str
+    content: str = ""  # text as extracted (not yet normalised)
+    html: str | None = None  # raw page as fetched, kept so processing can be re-run
+    kind: DocumentKind = DocumentKind.ARTICLE
+    published_at: datetime | None = None
+    fetched_at: datetime | None = None
+    author: str | None = None
+    region: str | None = None
+    category: str | None = None  # a board's own category, when it shows one
+    status: str | None = None  # a board's own status text (未回复/已回复)
+    views: int = 0
+    likes: int = 0
+    dislikes: int = 0
+    replies: int = 0
+    reply: Reply | None = None
+    id: str = ""
+    # Filled by the NLP stage:
+    analysis: dict[str, Any] | None = None
+    event_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = document_id(self.url)
+        if isinstance(self.kind, str):
+            self.kind = DocumentKind(self.kind)
+
+    def content_fingerprint(self) -> str:
+        """Hash of what a re-crawl may change; a changed fingerprint means the document needs processing again."""
+        reply = self.reply
+        parts = [
+            self.title, self.content, self.status or "",
+            reply.text if reply else "", (reply.department or "") if reply else "",
+            reply.time.isoformat() if reply and reply.time else "",
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Event:
+    """A group of documents about one issue."""
+
+    id: str
+    title: str
+    keywords: list[str] = field(default_factory=list)
+    region: str | None = None
+    topic: str | None = None
+    department: str | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    doc_count: int = 0
+    source_count: int = 0
+    negative: int = 0
+    neutral: int = 0
+    positive: int = 0
+    heat: float = 0.0
+    heat_parts: dict[str, float] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)  # clustering state (centroid, counts per hour ...)
+    updated_at: datetime | None = None
+
+
+@dataclass
+class Department:
+    name: str
+    topics: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    contact: dict[str, Any] = field(default_factory=dict)  # email, webhook ...
+    supervisor: bool = False  # the supervising office (督办) receives escalations
+
+
+@dataclass
+class Alert:
+    id: str
+    rule: str
+    level: int  # 1 = 特别重大/重大, 2 = 较大, 3 = 一般, 4 = 提示
+    title: str
+    reason: str  # why the rule fired, in Chinese, with numbers
+    status: AlertStatus = AlertStatus.NEW
+    event_id: str | None = None
+    department: str | None = None
+    policy: str | None = None  # deadline policy name
+    deadlines: dict[str, datetime] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # rule numbers, heat parts at firing time
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    warned: list[str] = field(default_factory=list)  # deadline names already warned
+    escalated: bool = False
+    rating: str | None = None
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.status, str):
+            self.status = AlertStatus(self.status)
+
+
+@dataclass
+class Assignment:
+    alert_id: str
+    department: str
+    assigned_by: str
+    assigned_at: datetime
+    note: str = ""
+    active: bool = True
+    id: int | None = None
+
+
+@dataclass
+class Response:
+    alert_id: str
+    department: str
+    author: str
+    text: str
+    created_at: datetime
+    link: str | None = None
+    rating: str | None = None  # 满意 / 基本满意 / 不满意
+    rated_by: str | None = None
+    rated_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class User:
+    name: str
+    role: Role
+    password_hash: str
+    department: str | None = None
+    display_name: str | None = None
+    active: bool = True
+    created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.role, str):
+            self.role = Role(self.role)
+
+
+@dataclass
+class AuditEntry:
+    alert_id: str
+    actor: str
+    action: str
+    at: datetime
+    from_status: str | None = None
+    to_status: str | None = None
+    note: str = ""
+    id: int | None = None
+
+
+def to_plain(obj: Any) -> Any:
+    """Dataclass → JSON-ready structure (datetimes as ISO 8601, enums as values)."""
+    if hasattr(obj, "__dataclass_fields__"):
+        obj = asdict(obj)
+    if isinstance(obj, dict):
+        return {k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    return obj

@@ -1,0 +1,42 @@
+"""Scrapy-style extension points: components named by class path, ordered by number, built ``from_settings``."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Mapping
+
+
+class PluginError(ValueError):
+    pass
+
+
+def load_object(path: str) -> Any:
+    """Import ``package.module.Name`` and return ``Name``."""
+    if not isinstance(path, str) or "." not in path:
+        raise PluginError(f"「{path}」不是有效的类路径（应形如 package.module.ClassName）")
+    module_name, _, attr = path.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise PluginError(f"无法导入模块 {module_name}（来自「{path}」）：{exc}") from exc
+    try:
+        return getattr(module, attr)
+    except AttributeError as exc:
+        raise PluginError(f"模块 {module_name} 中没有 {attr}") from exc
+
+
+def ordered_components(mapping: Mapping[str, int | None]) -> list[str]:
+    """Class paths sorted by their order number; ``None`` disables a component (as in Scrapy)."""
+    for path, order in mapping.items():
+        if order is not None and (not isinstance(order, (int, float)) or isinstance(order, bool)):
+            raise PluginError(f"组件「{path}」的顺序号应为数字或 None，实际为 {order!r}")
+    return [path for path, order in sorted(mapping.items(), key=lambda kv: (kv[1] or 0)) if order is not None]
+
+
+def build_component(path: str, *args: Any, **kwargs: Any) -> Any:
+    """Instantiate via ``from_settings``/``from_config`` when the class has one, else call it."""
+    cls = load_object(path)
+    for factory in ("from_config", "from_settings"):
+        if hasattr(cls, factory):
+            return getattr(cls, factory)(*args, **kwargs)
+    return cls(*args, **kwargs)

@@ -1,0 +1,274 @@
+"""The storage interface every backend implements.
+
+Two halves, so a deployment can put them on different systems (documents/events in SQLite or Elasticsearch,
+workflow tables in SQLite or PostgreSQL). Stages see only these methods and the domain model.
+"""
+
+from __future__ import annotations
+
+import abc
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from yuqing.model import Alert, Assignment, AuditEntry, Department, Document, Event, Response, User
+
+
+class StoreError(RuntimeError):
+    """A storage problem with a message a user can act on."""
+
+
+class ConcurrentUpdateError(StoreError):
+    """Someone else changed the record since it was read (optimistic version check)."""
+
+
+class DuplicateError(StoreError):
+    """The record would break a uniqueness rule (an existing user, a second open alert for one event)."""
+
+
+@dataclass
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    inserted_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchHit:
+    id: str
+    title: str
+    snippet: str
+    source: str
+    published_at: datetime | None
+    sentiment: str | None
+    topic: str | None
+    department: str | None
+    region: str | None
+    url: str
+    terms: list[str] = field(default_factory=list)  # the query terms, for highlighting
+
+
+@dataclass
+class DocumentFilter:
+    """Filters shared by search, listing and aggregation."""
+
+    source: str | None = None
+    topic: str | None = None
+    department: str | None = None
+    region: str | None = None
+    sentiment: str | None = None
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class DocumentStore(abc.ABC):
+    """Documents and events."""
+
+    # -- documents --------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def upsert_documents(self, docs: Iterable[Document], now: datetime) -> UpsertResult:
+        """Insert new documents, update changed ones (they need processing again), in one transaction."""
+
+    @abc.abstractmethod
+    def get_document(self, doc_id: str, *, with_html: bool = False) -> Document | None: ...
+
+    @abc.abstractmethod
+    def get_documents(self, doc_ids: list[str]) -> list[Document]: ...
+
+    @abc.abstractmethod
+    def known_document_ids(self, doc_ids: list[str]) -> set[str]:
+        """Which of these ids are already stored (crawlers use it to stop paginating)."""
+
+    @abc.abstractmethod
+    def pending_documents(self, limit: int = 500) -> list[Document]:
+        """Documents stored or changed since they were last analysed (html included)."""
+
+    @abc.abstractmethod
+    def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
+        """Store NLP results (keys: text, tokens, sentiment, topic, department, keywords, simhash …) atomically."""
+
+    @abc.abstractmethod
+    def unclustered_documents(self, limit: int = 2000) -> list[Document]:
+        """Analysed documents that are in no event yet, oldest first."""
+
+    @abc.abstractmethod
+    def link_documents(self, links: dict[str, tuple[str | None, str | None]]) -> None:
+        """doc_id → (event_id, duplicate_of)."""
+
+    @abc.abstractmethod
+    def search(self, query: str, flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0
+               ) -> tuple[int, list[SearchHit]]:
+        """Full-text search; any user input is safe (quotes, brackets, NEAR, AND …)."""
+
+    @abc.abstractmethod
+    def list_documents(self, flt: DocumentFilter | None = None, *, limit: int = 50, offset: int = 0,
+                       event_id: str | None = None) -> tuple[int, list[Document]]: ...
+
+    # -- events -----------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def save_events(self, events: list[Event], now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def get_event(self, event_id: str) -> Event | None: ...
+
+    @abc.abstractmethod
+    def list_events(self, *, limit: int = 20, since: datetime | None = None, order: str = "heat",
+                    department: str | None = None) -> list[Event]: ...
+
+    @abc.abstractmethod
+    def active_events(self, since: datetime) -> list[Event]:
+        """Events seen since a time (the clustering window)."""
+
+    @abc.abstractmethod
+    def log_event_change(self, event_id: str, action: str, details: dict[str, Any], at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def event_log(self, event_id: str) -> list[dict[str, Any]]: ...
+
+    # -- aggregation (heat board); pushed into the store so pages stay fast -----------------------------------
+    @abc.abstractmethod
+    def count_by_day(self, flt: DocumentFilter) -> list[dict[str, Any]]:
+        """[{day, total, negative, neutral, positive}] per Asia/Shanghai day."""
+
+    @abc.abstractmethod
+    def count_by(self, field: str, flt: DocumentFilter, limit: int = 20) -> list[tuple[str, int]]:
+        """Counts grouped by one of source, topic, department, region, sentiment."""
+
+    @abc.abstractmethod
+    def event_daily_counts(self, event_ids: list[str], flt: DocumentFilter) -> dict[str, list[tuple[str, int]]]: ...
+
+    @abc.abstractmethod
+    def top_keywords(self, flt: DocumentFilter, limit: int = 80) -> list[tuple[str, int]]: ...
+
+    @abc.abstractmethod
+    def document_stats(self) -> dict[str, int]: ...
+
+
+class WorkflowStore(abc.ABC):
+    """Alerts and the response loop, users, departments, notifications, crawl health."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Everything inside commits together or not at all (nests)."""
+
+    # departments and users
+    @abc.abstractmethod
+    def sync_departments(self, departments: list[Department]) -> None: ...
+
+    @abc.abstractmethod
+    def list_departments(self) -> list[Department]: ...
+
+    @abc.abstractmethod
+    def add_user(self, user: User) -> None: ...
+
+    @abc.abstractmethod
+    def update_user(self, user: User) -> None: ...
+
+    @abc.abstractmethod
+    def get_user(self, name: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def list_users(self) -> list[User]: ...
+
+    # alerts
+    @abc.abstractmethod
+    def insert_alert(self, alert: Alert) -> None:
+        """Raises DuplicateError if the event already has an open alert."""
+
+    @abc.abstractmethod
+    def get_alert(self, alert_id: str) -> Alert | None: ...
+
+    @abc.abstractmethod
+    def list_alerts(self, *, status: str | list[str] | None = None, department: str | None = None,
+                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                    limit: int = 100, offset: int = 0) -> tuple[int, list[Alert]]: ...
+
+    @abc.abstractmethod
+    def open_alert_for_event(self, event_id: str) -> Alert | None: ...
+
+    @abc.abstractmethod
+    def update_alert(self, alert: Alert, expected_version: int) -> Alert:
+        """Write the alert if its stored version is still ``expected_version``; bumps the version."""
+
+    @abc.abstractmethod
+    def append_audit(self, entry: AuditEntry) -> None: ...
+
+    @abc.abstractmethod
+    def audit_for(self, alert_id: str) -> list[AuditEntry]: ...
+
+    @abc.abstractmethod
+    def add_assignment(self, assignment: Assignment) -> None:
+        """Deactivates the alert's previous assignments."""
+
+    @abc.abstractmethod
+    def assignments_for(self, alert_id: str) -> list[Assignment]: ...
+
+    @abc.abstractmethod
+    def add_response(self, response: Response) -> int: ...
+
+    @abc.abstractmethod
+    def update_response(self, response: Response) -> None: ...
+
+    @abc.abstractmethod
+    def responses_for(self, alert_id: str) -> list[Response]: ...
+
+    @abc.abstractmethod
+    def department_league(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Per department: alerts, responded, on-time, average hours to respond, satisfaction counts."""
+
+    # silences and notifications
+    @abc.abstractmethod
+    def add_silence(self, silence: dict[str, Any]) -> int: ...
+
+    @abc.abstractmethod
+    def active_silences(self, now: datetime) -> list[dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def add_delivery(self, delivery: dict[str, Any]) -> int: ...
+
+    @abc.abstractmethod
+    def due_deliveries(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def update_delivery(self, delivery_id: int, **changes: Any) -> None: ...
+
+    @abc.abstractmethod
+    def list_deliveries(self, alert_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    # crawl state and health
+    @abc.abstractmethod
+    def record_crawl(self, source: str, run: dict[str, Any]) -> dict[str, Any]:
+        """Add one crawl pass's figures; returns the source's updated health row."""
+
+    @abc.abstractmethod
+    def source_health(self) -> list[dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def get_state(self, scope: str, key: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def set_state(self, scope: str, key: str, value: str) -> None: ...
+
+    @abc.abstractmethod
+    def workflow_stats(self) -> dict[str, int]: ...
+
+
+class Store:
+    """What the application holds: both halves, possibly the same object."""
+
+    def __init__(self, documents: DocumentStore, workflow: WorkflowStore):
+        self.documents = documents
+        self.workflow = workflow
+
+    def stats(self) -> dict[str, int]:
+        return {**self.documents.document_stats(), **self.workflow.workflow_stats()}
+
+    def close(self) -> None:
+        for part in {id(self.documents): self.documents, id(self.workflow): self.workflow}.values():
+            close = getattr(part, "close", None)
+            if close:
+                close()

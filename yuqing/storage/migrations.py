@@ -1,0 +1,237 @@
+"""Schema migrations, in order. Each is applied once, inside a transaction, and recorded in ``schema_version``.
+
+The SQL keeps to what SQLite and PostgreSQL share (TEXT, INTEGER, REAL/DOUBLE, partial unique indexes), so the
+workflow tables can be created on either from this one list. Statements tagged ``sqlite`` run only there
+(full-text search and the append-only trigger use dialect features; PostgreSQL gets its own equivalents).
+Times are fixed-width UTC text (``yuqing.clock.to_utc_text``), which sorts correctly everywhere.
+"""
+
+from __future__ import annotations
+
+DOCUMENT_TABLES = [
+    """CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        content TEXT NOT NULL,
+        published_at TEXT,
+        fetched_at TEXT,
+        first_seen TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        author TEXT,
+        region TEXT,
+        category TEXT,
+        status TEXT,
+        views INTEGER NOT NULL DEFAULT 0,
+        likes INTEGER NOT NULL DEFAULT 0,
+        dislikes INTEGER NOT NULL DEFAULT 0,
+        replies INTEGER NOT NULL DEFAULT 0,
+        reply_text TEXT,
+        reply_department TEXT,
+        reply_at TEXT,
+        reply_first_seen TEXT,
+        fingerprint TEXT NOT NULL,
+        needs_processing INTEGER NOT NULL DEFAULT 1,
+        text TEXT,
+        title_tokens TEXT,
+        search_tokens TEXT,
+        content_words TEXT,
+        sentiment_label TEXT,
+        sentiment_score REAL,
+        topic_label TEXT,
+        topic_score REAL,
+        department TEXT,
+        department_reason TEXT,
+        keywords TEXT,
+        simhash TEXT,
+        reply_quality TEXT,
+        analysis TEXT,
+        analyzed_at TEXT,
+        event_id TEXT,
+        duplicate_of TEXT
+    )""",
+    "CREATE INDEX documents_at ON documents (at)",
+    "CREATE INDEX documents_day ON documents (day)",
+    "CREATE INDEX documents_pending ON documents (needs_processing)",
+    "CREATE INDEX documents_event ON documents (event_id)",
+    "CREATE INDEX documents_source ON documents (source, at)",
+    "CREATE INDEX documents_topic ON documents (topic_label, at)",
+    "CREATE INDEX documents_department ON documents (department, at)",
+    "CREATE TABLE raw_pages (doc_id TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_at TEXT NOT NULL)",
+    """CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        keywords TEXT NOT NULL,
+        region TEXT,
+        topic TEXT,
+        department TEXT,
+        first_seen TEXT,
+        last_seen TEXT,
+        doc_count INTEGER NOT NULL DEFAULT 0,
+        source_count INTEGER NOT NULL DEFAULT 0,
+        negative INTEGER NOT NULL DEFAULT 0,
+        neutral INTEGER NOT NULL DEFAULT 0,
+        positive INTEGER NOT NULL DEFAULT 0,
+        heat REAL NOT NULL DEFAULT 0,
+        heat_parts TEXT NOT NULL,
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX events_heat ON events (heat)",
+    "CREATE INDEX events_last_seen ON events (last_seen)",
+    """CREATE TABLE event_log (
+        id INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        details TEXT NOT NULL
+    )""",
+    "CREATE INDEX event_log_event ON event_log (event_id)",
+]
+
+SEARCH_INDEX_SQLITE = [
+    # External-content FTS5 over the jieba tokens the NLP stage stored; the tokenizer only splits on spaces.
+    """CREATE VIRTUAL TABLE documents_fts USING fts5(
+        title_tokens, search_tokens, content='documents', content_rowid='rowid',
+        tokenize='unicode61 remove_diacritics 0')""",
+]
+
+WORKFLOW_TABLES = [
+    """CREATE TABLE departments (
+        name TEXT PRIMARY KEY,
+        topics TEXT NOT NULL,
+        regions TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        supervisor INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        department TEXT,
+        display_name TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT
+    )""",
+    """CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        event_id TEXT,
+        rule TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL,
+        department TEXT,
+        policy TEXT,
+        deadlines TEXT NOT NULL,
+        due_at TEXT,
+        details TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        dispatched_at TEXT,
+        warned TEXT NOT NULL,
+        escalated INTEGER NOT NULL DEFAULT 0,
+        rating TEXT,
+        version INTEGER NOT NULL
+    )""",
+    "CREATE UNIQUE INDEX alerts_one_open_per_event ON alerts (event_id) WHERE status <> 'closed' AND event_id IS NOT NULL",
+    "CREATE INDEX alerts_status ON alerts (status, created_at)",
+    "CREATE INDEX alerts_department ON alerts (department, status)",
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        at TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT,
+        note TEXT NOT NULL
+    )""",
+    "CREATE INDEX audit_alert ON audit_log (alert_id, id)",
+    """CREATE TABLE assignments (
+        id INTEGER PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        department TEXT NOT NULL,
+        assigned_by TEXT NOT NULL,
+        assigned_at TEXT NOT NULL,
+        note TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    )""",
+    "CREATE INDEX assignments_alert ON assignments (alert_id)",
+    """CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        department TEXT NOT NULL,
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        link TEXT,
+        created_at TEXT NOT NULL,
+        rating TEXT,
+        rated_by TEXT,
+        rated_at TEXT
+    )""",
+    "CREATE INDEX responses_alert ON responses (alert_id)",
+    """CREATE TABLE silences (
+        id INTEGER PRIMARY KEY,
+        rule TEXT,
+        source TEXT,
+        keyword TEXT,
+        event_id TEXT,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        reason TEXT NOT NULL
+    )""",
+    """CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        alert_id TEXT,
+        channel TEXT NOT NULL,
+        target TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT,
+        dedupe_key TEXT
+    )""",
+    "CREATE UNIQUE INDEX deliveries_dedupe ON deliveries (dedupe_key)",
+    "CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)",
+    """CREATE TABLE source_health (
+        source TEXT PRIMARY KEY,
+        last_run TEXT,
+        last_success TEXT,
+        runs INTEGER NOT NULL DEFAULT 0,
+        pages_fetched INTEGER NOT NULL DEFAULT 0,
+        items_stored INTEGER NOT NULL DEFAULT 0,
+        errors TEXT NOT NULL,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        consecutive_empty INTEGER NOT NULL DEFAULT 0,
+        last_run_stats TEXT NOT NULL
+    )""",
+    """CREATE TABLE kv_state (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (scope, key)
+    )""",
+]
+
+APPEND_ONLY_AUDIT_SQLITE = [
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, '审计日志只能追加'); END",
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '审计日志只能追加'); END",
+]
+
+# (version, description, part, statements); part says which store owns the statements.
+MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
+    (1, "documents and events", "documents", DOCUMENT_TABLES),
+    (2, "full-text search index", "documents-sqlite", SEARCH_INDEX_SQLITE),
+    (3, "workflow tables", "workflow", WORKFLOW_TABLES),
+    (4, "append-only audit log", "workflow-sqlite", APPEND_ONLY_AUDIT_SQLITE),
+]
