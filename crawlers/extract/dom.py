@@ -1,0 +1,124 @@
+"""Robust HTML parsing and visible-text rendering shared by the extractors."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+import lxml.html
+
+# Elements whose text a reader never sees.
+INVISIBLE = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "select", "textarea", "button", "input", "head")
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body dd details dialog div dl dt fieldset figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul "
+    "br title center".split()
+)
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement | None:
+    """Parse ``text`` into an <html> element, or None when there is nothing to parse.
+
+    libxml2 leaves anything after a premature ``</html>`` (common in CMS templates
+    that include a complete header document) as a second top-level <html>
+    sibling; that content is moved into the first <body> so that nothing is lost.
+    """
+    if not text or not text.strip():
+        return None
+    text = _XML_DECL.sub("", text)  # lxml refuses str input with an encoding declaration
+    text = _CONTROL.sub(" ", text)
+    try:
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return None
+    if root is None:
+        return None
+    body = root.find("body")
+    if body is None:
+        body = etree.SubElement(root, "body")
+    sibling = root.getnext()
+    while sibling is not None:
+        following = sibling.getnext()
+        if isinstance(sibling.tag, str):
+            holder = sibling.find("body") if sibling.find("body") is not None else sibling
+            for child in list(holder):
+                if child.tag != "head":
+                    body.append(child)
+        sibling = following
+    return root
+
+
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+
+
+def strip_invisible(root) -> None:
+    """Remove elements that render no text, keeping their tails."""
+    for el in root.iter(*INVISIBLE):
+        pass
+    for el in list(root.iter(*INVISIBLE)):
+        if el is root:
+            continue
+        if el.tag == "head":
+            continue  # head carries meta tags the caller may still want
+        _drop(el)
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            _drop(el)
+            continue
+        style = (el.get("style") or "").replace(" ", "").lower()
+        if "display:none" in style or "visibility:hidden" in style or el.get("hidden") is not None:
+            if el.tag not in ("html", "body"):
+                _drop(el)
+
+
+def _drop(el) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    prev = el.getprevious()
+    if tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def iter_lines(el) -> list[str]:
+    """Text of ``el`` split at block boundaries, whitespace-collapsed, empty lines dropped."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in INVISIBLE:
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if node.text and tag:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append("\n")
+
+    walk(el)
+    lines = (re.sub(r"\s+", " ", line).strip() for line in "".join(parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def visible_lines(html: str) -> list[str]:
+    """The page's rendered text (body only), one block per line."""
+    root = parse_html(html)
+    if root is None:
+        return []
+    strip_invisible(root)
+    body = root.find("body")
+    return iter_lines(body if body is not None else root)
