@@ -1,0 +1,513 @@
+"""Generic news/government article extraction (title, date, author, source, main text).
+
+Main text is found by scoring every container node of the cleaned DOM as
+"good text minus noise": good text is non-link text in blocks that read like
+prose (sentence punctuation, reasonable length); noise is link text and short
+unpunctuated chrome (menus, buttons, counters). The container maximising that
+difference is the tightest node holding the article body; navigation, share
+bars, comment lists, related links and appended link farms fall outside it or
+are filtered line by line afterwards. Site-agnostic: no per-site rules.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from .charset import decode_html
+from .dates import DATE_LABEL_RE, DATE_RE, find_dates, iso, parse_date
+from .dom import BLOCK_TAGS, INVISIBLE, parse_html, strip_invisible
+
+EMPTY = {"title": "", "published_at": None, "author": "", "source": "", "content": ""}
+
+PUNCT = set("，。！？；：、“”‘’（）《》,.!?;:")
+SENTENCE_END = set("。！？!?；;…”")
+
+# class/id tokens of page chrome; removed unless the node also holds most of the page's prose
+NEGATIVE_RE = re.compile(
+    r"comment|share|bdshare|footer|foot\b|copyright|recommend|related|relate|sidebar|side-bar|"
+    r"breadcrumb|crumb|\bnav|menu|login|toolbar|\bad\b|ads\b|advert|banner|hot-?news|\bhot\b|rank|"
+    r"topbar|header|qrcode|erweima|pagination|\bpager?\b|popup|modal|disclaimer|statement|tags?\b|keyword",
+    re.I,
+)
+POSITIVE_RE = re.compile(r"article|content|post|main|body|text|detail|正文|news_?txt|art_?con", re.I)
+NOISE_TAGS = ("nav", "footer", "aside", "form", "button", "select", "textarea", "input", "label", "header", "menu")
+
+# Lines that are chrome wherever they occur inside the content node.
+BOILERPLATE_LINE_RE = re.compile(
+    r"^(上一篇|下一篇|上一条|下一条|上篇|下篇|分享到|分享至|分享|扫一扫|扫描二维码|打印|关闭窗口|【打印本页】|【关闭窗口】|"
+    r"返回顶部|返回首页|返回列表|收藏|点赞|举报|评论|我要评论|字号|字体|相关阅读|相关新闻|相关文章|相关推荐|推荐阅读|"
+    r"延伸阅读|热门推荐|热点推荐|猜你喜欢|责任编辑|责编|编辑|校对|审核|点击排行|阅读排行|关键词|标签|声明|免责声明|特别声明|"
+    r"原文链接|阅读原文|更多|点击进入|查看原文|来源|作者|本文来源|文章来源|微信扫一扫|长按识别|关注我们|"
+    r"\[?纠错\]?|【纠错】|- ?THE END ?-)"
+    r"[\s:：|>»\]】）)]*",
+)
+TAIL_NOISE_RE = re.compile(
+    r"^[（(\[【]?(责任编辑|责编|编辑|校对|审核|来源|作者|本文来源|文章来源|原标题|记者|摄影|通讯员|图片来源|图片|声明|特别声明)"
+)
+SITE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|-\s|\s-|–)\s*")
+
+
+def _nows(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+# --------------------------------------------------------------------------- text model
+
+
+class _Stats:
+    __slots__ = ("good", "noise", "text", "link", "punct")
+
+    def __init__(self):
+        self.good = 0.0
+        self.noise = 0.0
+        self.text = 0
+        self.link = 0
+        self.punct = 0
+
+
+def _lines_with_links(el) -> list[tuple[str, int]]:
+    """Lines of ``el`` at block boundaries, each with its count of non-space link characters."""
+    lines: list[list] = [["", 0]]
+
+    def emit(text: str, in_link: bool) -> None:
+        if not text:
+            return
+        cur = lines[-1]
+        cur[0] += text
+        if in_link:
+            cur[1] += len(_nows(text))
+
+    def brk() -> None:
+        if lines[-1][0].strip():
+            lines.append(["", 0])
+
+    def walk(node, in_link: bool) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if not tag or tag in INVISIBLE:
+            return
+        link = in_link or tag == "a"
+        block = tag in BLOCK_TAGS
+        if block:
+            brk()
+        emit(node.text, link)
+        for child in node:
+            walk(child, link)
+            emit(child.tail, in_link)
+        if block:
+            brk()
+
+    walk(el, False)
+    out = []
+    for text, link in lines:
+        text = re.sub(r"\s+", " ", text).strip()
+        if text:
+            out.append((text, link))
+    return out
+
+
+def _line_value(text: str, link: int) -> tuple[float, float]:
+    """(good, noise) contribution of one rendered line."""
+    n = len(_nows(text))
+    if n == 0:
+        return 0.0, 0.0
+    own = max(0, n - link)
+    punct = sum(1 for ch in text if ch in PUNCT)
+    if link >= 0.5 * n:
+        return 0.0, float(n)
+    if own >= 25 and punct >= 1:
+        return float(own), float(link)
+    if own >= 10 and punct >= 2:
+        return float(own) * 0.8, float(link)
+    # short unpunctuated line: sub-heading inside an article, or chrome outside it
+    return 0.0, float(n) * 0.5
+
+
+def _score_tree(body) -> tuple[object | None, dict]:
+    """Score every element bottom-up; return the best content node and the stats table."""
+    stats: dict = {}
+    best, best_score = None, 0.0
+
+    def visit(node) -> _Stats:
+        st = _Stats()
+        tag = node.tag if isinstance(node.tag, str) else ""
+        # a node's own inline text (text and tails of inline children) forms its own lines
+        has_block_child = any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in node)
+        if not has_block_child:
+            for text, link in _lines_with_links(node):
+                g, z = _line_value(text, link)
+                st.good += g
+                st.noise += z
+            stats[node] = st
+            return st
+        inline_parts = []
+        if node.text:
+            inline_parts.append(node.text)
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag in BLOCK_TAGS:
+                cs = visit(child)
+                st.good += cs.good
+                st.noise += cs.noise
+            else:
+                for text, link in _lines_with_links(child):
+                    g, z = _line_value(text, link)
+                    st.good += g
+                    st.noise += z
+            if child.tail:
+                inline_parts.append(child.tail)
+        loose = "".join(inline_parts)
+        if loose.strip():
+            g, z = _line_value(loose, 0)
+            st.good += g
+            st.noise += z
+        stats[node] = st
+        return st
+
+    visit(body)
+    for node, st in stats.items():
+        score = st.good - 1.0 * st.noise
+        if score > best_score:
+            best, best_score = node, score
+    return best, stats
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+def _drop(el) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _prose_chars(el) -> int:
+    return sum(1 for ch in el.text_content() if ch in "，。")
+
+
+def _clean(root) -> None:
+    body = root.find("body")
+    if body is None:
+        return
+    total_prose = max(1, _prose_chars(body))
+    for el in list(body.iter(*NOISE_TAGS)):
+        if el.getparent() is not None and _prose_chars(el) < 0.3 * total_prose:
+            _drop(el)
+    for el in list(body.iter()):
+        if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("body", "html"):
+            continue
+        attrs = " ".join(filter(None, (el.get("class"), el.get("id"))))
+        if not attrs or not NEGATIVE_RE.search(attrs):
+            continue
+        if POSITIVE_RE.search(attrs) and not re.search(r"comment|share|recommend|relate", attrs, re.I):
+            continue
+        if _prose_chars(el) < 0.3 * total_prose:
+            _drop(el)
+
+
+# --------------------------------------------------------------------------- content lines
+
+
+def _content_lines(node) -> list[str]:
+    lines = []
+    for text, link in _lines_with_links(node):
+        n = len(_nows(text))
+        if n == 0:
+            continue
+        if link >= 0.5 * n:  # link farms, related lists, tag clouds
+            continue
+        if BOILERPLATE_LINE_RE.fullmatch(text) or (n <= 30 and BOILERPLATE_LINE_RE.match(text) and not _has_sentence(text)):
+            continue
+        if re.fullmatch(r"[\d\s|,.:：+\-×xX()（）%]+", text):  # counters, page numbers
+            continue
+        lines.append(text)
+    # trim chrome at both ends: short lines without sentence punctuation
+    while lines and _is_edge_noise(lines[-1]):
+        lines.pop()
+    while lines and _is_edge_noise(lines[0], head=True):
+        lines.pop(0)
+    return lines
+
+
+def _has_sentence(text: str) -> bool:
+    return any(ch in SENTENCE_END or ch in "，," for ch in text)
+
+
+def _is_edge_noise(text: str, head: bool = False) -> bool:
+    n = len(_nows(text))
+    if TAIL_NOISE_RE.match(text) and n <= 40:
+        return True
+    if n <= 12 and not _has_sentence(text):
+        return True
+    if DATE_RE.search(text) and n <= 40 and not _has_sentence(text):
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def _meta(root) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in root.iter("meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").strip().lower()
+        val = (m.get("content") or "").strip()
+        if key and val and key not in out:
+            out[key] = val
+    return out
+
+
+PUBLISH_META = (
+    "article:published_time", "og:article:published_time", "og:release_date", "og:time", "pubdate", "publishdate",
+    "publish_date", "publishtime", "publish-date", "firstpublishedtime", "datepublished", "weibo:article:create_at",
+    "dc.date.issued", "dc.date", "date", "sailthru.date", "article.published", "ptime", "releasedate",
+)
+UPDATE_META = ("dateupdate", "article:modified_time", "og:updated_time", "lastmodifiedtime", "weibo: article:update_at")
+
+
+def _clean_title(raw: str) -> str:
+    raw = re.sub(r"\s+", " ", raw or "").strip()
+    if not raw:
+        return ""
+    parts = [p for p in SITE_SEPARATORS.split(raw) if p and p.strip()]
+    if not parts:
+        return raw
+    return max(parts, key=lambda p: len(_nows(p))).strip()
+
+
+def _pick_title(root, meta: dict, lines: list[str]) -> str:
+    page_title = ""
+    t = root.find(".//title")
+    if t is not None:
+        page_title = t.text_content()
+    refs = [meta.get(k, "") for k in ("og:title", "articletitle", "twitter:title", "title")] + [page_title]
+    refs_n = [_nows(r) for r in refs if r and r.strip()]
+    cleaned = _clean_title(next((r for r in refs if r and r.strip()), ""))
+    headings = []
+    for tag in ("h1", "h2", "h3"):
+        for h in root.iter(tag):
+            txt = re.sub(r"\s+", " ", h.text_content()).strip()
+            if txt:
+                headings.append(txt)
+    best = ""
+    for cand in headings + lines:
+        cn = _nows(cand)
+        if len(cn) < 4 or len(cn) > 120:
+            continue
+        if any(cn in r for r in refs_n) and len(cn) > len(_nows(best)):
+            best = cand
+    if best and len(_nows(best)) >= 0.5 * len(_nows(cleaned)):
+        return best
+    if cleaned:
+        return re.sub(r"(?<=[\u4e00-\u9fff\d])[\s\u3000]+(?=[\u4e00-\u9fff\d])", "", cleaned)
+    return headings[0] if headings else ""
+
+
+SCRIPT_DATE_RES = (
+    re.compile(r"""var\s+ct\s*=\s*["']?(\d{10})"""),  # WeChat articles
+    re.compile(r"""["']?(?:publish_?time|pub_?date|pubtime|publishdate|ptime|datePublished)["']?\s*[:=]\s*["']([^"']{8,30})["']""", re.I),
+    re.compile(r"""s\s*=\s*["']((?:19|20)\d{2}-\d{2}-\d{2})["'];?\s*\n?\s*\w\([^)]*getElementById\(["']publish_time"""),
+)
+
+
+def _script_date(html: str):
+    for rx in SCRIPT_DATE_RES:
+        m = rx.search(html)
+        if m:
+            dt = parse_date(m.group(1))
+            if dt is not None:
+                return dt
+    return None
+
+
+def _pick_date(root, meta: dict, lines: list[str], title: str, content_first: str, content_last: str, html: str, url: str | None):
+    for key in PUBLISH_META:
+        if key in meta:
+            dt = parse_date(meta[key])
+            if dt is not None:
+                return dt
+    for t in root.iter("time"):
+        dt = parse_date(t.get("datetime") or t.text_content())
+        if dt is not None:
+            return dt
+    # text near the headline: between the title line and the start of the body
+    t_idx = _find_line(lines, title)
+    c_idx = _find_line(lines, content_first, prefix=True)
+    e_idx = _find_line(lines, content_last, prefix=False)
+    windows = []
+    if t_idx is not None:
+        stop = c_idx if c_idx is not None and c_idx > t_idx else t_idx + 8
+        windows.append(range(max(0, t_idx - 2), min(len(lines), max(stop, t_idx + 1) + 1)))
+    if c_idx is not None:
+        windows.append(range(max(0, c_idx - 6), c_idx))
+    if e_idx is not None:  # some CMSs print 发布日期 under the body
+        windows.append(range(e_idx + 1, min(len(lines), e_idx + 6)))
+    for window in windows:
+        dt = _date_in_lines(lines, window)
+        if dt is not None:
+            return dt
+    for key in UPDATE_META:
+        if key in meta:
+            dt = parse_date(meta[key])
+            if dt is not None:
+                return dt
+    dt = _script_date(html)
+    if dt is not None:
+        return dt
+    # labelled dates anywhere ("发布时间：…"), outside link lists
+    for i, line in enumerate(lines):
+        m = re.search(r"(发布时间|发布日期|发表时间|发表于|发布于)\s*[:：]?\s*", line)
+        if m:
+            dt = parse_date(line[m.end():] or (lines[i + 1] if i + 1 < len(lines) else ""))
+            if dt is not None:
+                return dt
+    if url:
+        m = re.search(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})/", url)
+        if m:
+            return parse_date("-".join(m.groups()))
+        m = re.search(r"/((?:19|20)\d{2})-(\d{2})/(\d{2})/", url)
+        if m:
+            return parse_date("-".join(m.groups()))
+    return None
+
+
+def _date_in_lines(lines, window):
+    labelled, plain = None, None
+    for i in window:
+        line = lines[i]
+        if len(line) > 120:
+            continue
+        found = find_dates(line)
+        if not found:
+            # a label on its own line followed by the date on the next one
+            if DATE_LABEL_RE.search(line) and i + 1 < len(lines):
+                nxt = find_dates(lines[i + 1])
+                if nxt and labelled is None:
+                    labelled = nxt[0][1]
+            continue
+        pos, dt = found[0]
+        if re.search(r"(发布|发表|时间|日期)", line[:pos]) and labelled is None:
+            labelled = dt
+        elif plain is None:
+            plain = dt
+    return labelled or plain
+
+
+def _find_line(lines, needle, prefix=True):
+    if not needle:
+        return None
+    n = _nows(needle)[:20] if prefix else _nows(needle)[-20:]
+    if not n:
+        return None
+    for i, line in enumerate(lines):
+        if n in _nows(line) or _nows(line) in _nows(needle) and len(_nows(line)) >= 8 and _nows(line) == n:
+            return i
+    return None
+
+
+LABEL_VALUE = r"\s*[:：]\s*([^\s:：|/,，。()（）【】\[\]]{2,24})"
+
+
+def _pick_source_author(lines: list[str], meta: dict, window: range) -> tuple[str, str]:
+    source = author = editor = ""
+    for i in window:
+        line = lines[i]
+        if not source:
+            m = re.search(r"(?:来源|信息来源|稿源|出处|来源于)" + LABEL_VALUE, line)
+            if m:
+                source = m.group(1)
+            elif re.fullmatch(r"(?:来源|信息来源)\s*[:：]?", line) and i + 1 < len(lines) and len(lines[i + 1]) <= 20:
+                source = lines[i + 1]
+        if not author:
+            m = re.search(r"(?:作者|记者|文\s*/|撰稿|采写)" + LABEL_VALUE.replace("[:：]", "[:：/]?"), line)
+            if m:
+                author = m.group(1)
+        if not editor:
+            m = re.search(r"(?:责任编辑|责编)" + LABEL_VALUE, line)
+            if m:
+                editor = m.group(1)
+    source = re.sub(r"(作者|编辑|时间|发布|记者).*$", "", source)
+    author = re.sub(r"(来源|编辑|时间|发布).*$", "", author)
+    if not source:
+        source = meta.get("contentsource") or meta.get("source") or meta.get("og:article:source") or ""
+    if not author:
+        meta_author = meta.get("article:author") or meta.get("author") or ""
+        author = meta_author if not re.search(r"(网|网站|\.com|\.cn|新闻|科技)$", meta_author) else ""
+    return source.strip(), (author or editor).strip()
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def extract_article(html: str | bytes, url: str | None = None) -> dict:
+    """Extract ``{"title", "published_at", "author", "source", "content"}`` from one page.
+
+    Never raises on bad input: empty, binary or truncated pages yield empty fields.
+    """
+    try:
+        return _extract(html, url)
+    except Exception:  # noqa: BLE001 - one bad page must never stop a crawl
+        return dict(EMPTY)
+
+
+def _extract(html, url):
+    if isinstance(html, (bytes, bytearray)):
+        html, _ = decode_html(bytes(html))
+    if not isinstance(html, str) or not html.strip():
+        return dict(EMPTY)
+    if _looks_binary(html):
+        return dict(EMPTY)
+    root = parse_html(html)
+    if root is None:
+        return dict(EMPTY)
+    meta = _meta(root)
+    strip_invisible(root)
+    body = root.find("body")
+    if body is None:
+        return dict(EMPTY)
+    all_lines = [t for t, _ in _lines_with_links(body)]
+
+    _clean(root)
+    node, _ = _score_tree(body)
+    content_lines = _content_lines(node) if node is not None else []
+    content = "\n".join(content_lines)
+
+    title = _pick_title(root, meta, all_lines)
+    first = content_lines[0] if content_lines else ""
+    last = content_lines[-1] if content_lines else ""
+    dt = _pick_date(root, meta, all_lines, title, first, last, html, url)
+
+    t_idx = _find_line(all_lines, title)
+    c_idx = _find_line(all_lines, first)
+    e_idx = _find_line(all_lines, last, prefix=False)
+    lo = t_idx if t_idx is not None else max(0, (c_idx or 0) - 10)
+    hi = c_idx if c_idx is not None and c_idx > lo else lo + 10
+    window = list(range(lo, min(len(all_lines), hi + 1)))
+    if e_idx is not None:
+        window += list(range(e_idx + 1, min(len(all_lines), e_idx + 8)))
+    source, author = _pick_source_author(all_lines, meta, window)
+    return {"title": title, "published_at": iso(dt), "author": author, "source": source, "content": content}
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4000]
+    if not sample:
+        return True
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t"))
+    return bad > 0.1 * len(sample) or "<" not in sample
+
+
+def to_json(result: dict) -> str:
+    return json.dumps(result, ensure_ascii=False, indent=2)
+
+
+__all__ = ["extract_article", "EMPTY", "math"]
