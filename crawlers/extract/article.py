@@ -12,7 +12,6 @@ are filtered line by line afterwards. Site-agnostic: no per-site rules.
 from __future__ import annotations
 
 import json
-import math
 import re
 
 from .charset import decode_html
@@ -23,6 +22,22 @@ EMPTY = {"title": "", "published_at": None, "author": "", "source": "", "content
 
 PUNCT = set("，。！？；：、“”‘’（）《》,.!?;:")
 SENTENCE_END = set("。！？!?；;…”")
+# punctuation of running prose; colons and enumeration commas also fill address/menu lines
+PROSE_PUNCT = set("，。！？；,!?;")
+# headings after which a page lists other articles: everything below them is dropped
+CUT_MARKER_RE = re.compile(
+    r"^[【\[]?(为你推荐|相关推荐|推荐阅读|相关阅读|相关新闻|相关文章|相关稿件|延伸阅读|热门推荐|猜你喜欢|精彩推荐|更多精彩|热点推荐|"
+    r"往期回顾|往期推荐|你可能会喜欢|你可能感兴趣|作者最新文章|最新文章|热门文章|大家都在看|正文已结束|上一篇|下一篇|"
+    r"- ?THE END ?-|网友评论|我要评论|发表评论|全部评论|热门评论|最新评论|精彩评论)"
+)
+# lines that are never article text
+JUNK_LINE_RE = re.compile(
+    r"(版权所有|Copyright|©|ICP备|ICP证|公网安备|All Rights Reserved|转载请注明|未经授权|未经许可|^(特别|免责)?声明[:：]|"
+    r"^本文(为|来自|系).{0,30}(发布|平台|观点|澎湃号|网易号|原创)|浏览次数|阅读次数|点击数[:：]|扫一扫|二维码|"
+    r"^[（(]?\s*(责任编辑|责编)\s*[:：]|^(当前位置|您的位置|您所在的位置|现在位置|所在位置)|^Notice: The content above|"
+    r"^(一键转发|点击关注|长按关注)|^.{0,20}(请关注|欢迎关注).{0,20}公众号|\" ?/>$)",
+    re.I,
+)
 
 # class/id tokens of page chrome; removed unless the node also holds most of the page's prose
 NEGATIVE_RE = re.compile(
@@ -113,7 +128,7 @@ def _line_value(text: str, link: int) -> tuple[float, float]:
     if n == 0:
         return 0.0, 0.0
     own = max(0, n - link)
-    punct = sum(1 for ch in text if ch in PUNCT)
+    punct = sum(1 for ch in text if ch in PROSE_PUNCT)
     if link >= 0.5 * n:
         return 0.0, float(n)
     if own >= 25 and punct >= 1:
@@ -218,8 +233,17 @@ def _clean(root) -> None:
 
 
 def _content_lines(node) -> list[str]:
+    raw = _lines_with_links(node)
+    # related-article lists and comment threads that stayed inside the node: cut below their heading
+    total = sum(len(_nows(t)) for t, _ in raw)
+    seen = 0
+    for i, (text, _) in enumerate(raw):
+        if seen >= 0.4 * total and CUT_MARKER_RE.match(text) and len(_nows(text)) <= 80:
+            raw = raw[:i]
+            break
+        seen += len(_nows(text))
     lines = []
-    for text, link in _lines_with_links(node):
+    for text, link in raw:
         n = len(_nows(text))
         if n == 0:
             continue
@@ -229,6 +253,8 @@ def _content_lines(node) -> list[str]:
             continue
         if re.fullmatch(r"[\d\s|,.:：+\-×xX()（）%]+", text):  # counters, page numbers
             continue
+        if JUNK_LINE_RE.search(text) and n <= 120:
+            continue
         lines.append(text)
     # trim chrome at both ends: short lines without sentence punctuation
     while lines and _is_edge_noise(lines[-1]):
@@ -236,6 +262,22 @@ def _content_lines(node) -> list[str]:
     while lines and _is_edge_noise(lines[0], head=True):
         lines.pop(0)
     return lines
+
+
+def _drop_header_lines(lines: list[str], title: str) -> list[str]:
+    """Remove the headline and the date/source byline that often sit inside the content node."""
+    t = _nows(title)
+    out = []
+    for i, text in enumerate(lines):
+        n = _nows(text)
+        if i < 6 and t and (n == t or (len(n) >= 6 and n in t and len(n) >= 0.6 * len(t))):
+            continue
+        if i < 6 and len(n) <= 80 and "。" not in text and (
+            DATE_RE.search(text) or re.search(r"(来源|作者|编辑|记者|发布)\s*[:：]", text)
+        ):
+            continue
+        out.append(text)
+    return out
 
 
 def _has_sentence(text: str) -> bool:
@@ -284,7 +326,7 @@ def _clean_title(raw: str) -> str:
     return max(parts, key=lambda p: len(_nows(p))).strip()
 
 
-def _pick_title(root, meta: dict, lines: list[str]) -> str:
+def _pick_title(root, meta: dict, lines: list[str], content_first: str = "") -> str:
     page_title = ""
     t = root.find(".//title")
     if t is not None:
@@ -306,10 +348,33 @@ def _pick_title(root, meta: dict, lines: list[str]) -> str:
         if any(cn in r for r in refs_n) and len(cn) > len(_nows(best)):
             best = cand
     if best and len(_nows(best)) >= 0.5 * len(_nows(cleaned)):
-        return best
-    if cleaned:
-        return re.sub(r"(?<=[\u4e00-\u9fff\d])[\s\u3000]+(?=[\u4e00-\u9fff\d])", "", cleaned)
-    return headings[0] if headings else ""
+        chosen = best
+    elif cleaned:
+        chosen = re.sub(r"(?<=[\u4e00-\u9fff\d])[\s\u3000]+(?=[\u4e00-\u9fff\d])", "", cleaned)
+    else:
+        chosen = headings[0] if headings else ""
+    # generic <title> ("新闻动态--某某官网"): the real headline sits just above the body
+    head = _headline_above(lines, content_first)
+    if head and len(_nows(chosen)) < 0.6 * len(_nows(head)) and _nows(head) not in _nows(chosen):
+        return head
+    return chosen
+
+
+def _headline_above(lines: list[str], content_first: str) -> str:
+    """The line right above a date byline, just before the first paragraph of the body."""
+    c_idx = _find_line(lines, content_first)
+    if c_idx is None:
+        return ""
+    for i in range(max(0, c_idx - 6), c_idx + 1):
+        text = lines[i]
+        n = len(_nows(text))
+        if not (6 <= n <= 80) or "。" in text or DATE_RE.search(text) or len(text.split()) > 3:
+            continue
+        if re.search(r"[>»]|首页|当前位置|来源|作者|^[（(【\[]", text):
+            continue
+        if any(DATE_RE.search(lines[j]) for j in range(i + 1, min(len(lines), i + 3))):
+            return text
+    return ""
 
 
 SCRIPT_DATE_RES = (
@@ -479,9 +544,9 @@ def _extract(html, url):
     _clean(root)
     node, _ = _score_tree(body)
     content_lines = _content_lines(node) if node is not None else []
+    title = _pick_title(root, meta, all_lines, content_lines[0] if content_lines else "")
+    content_lines = _drop_header_lines(content_lines, title)
     content = "\n".join(content_lines)
-
-    title = _pick_title(root, meta, all_lines)
     first = content_lines[0] if content_lines else ""
     last = content_lines[-1] if content_lines else ""
     dt = _pick_date(root, meta, all_lines, title, first, last, html, url)
@@ -510,4 +575,4 @@ def to_json(result: dict) -> str:
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
-__all__ = ["extract_article", "EMPTY", "math"]
+__all__ = ["extract_article", "EMPTY"]

@@ -65,11 +65,12 @@ def title_ok(predicted: str, ref: dict) -> bool:
     return nows(predicted) in wanted
 
 
-def garbled(text: str) -> bool:
-    """Mojibake signs: replacement characters or Latin-1 decoded UTF-8 sequences."""
-    if "\ufffd" in text:
-        return True
-    return bool(re.search(r"[ÃÂÆÐØåæçèéäö][\x80-\xbf\u0080-\u00ff]", text)) or bool(re.search(r"[锟斤拷]{3}", text))
+_MOJIBAKE = re.compile(r"\ufffd|[ÃÂÆÐØåæçèéäö][\u0080-\u00ff]|锟斤拷|[\u0080-\u009f]")
+
+
+def garbled(text: str, page_text: str = "") -> bool:
+    """Mojibake signs (replacement characters, UTF-8 read as Latin-1/GBK) not already in the page itself."""
+    return any(m.group(0) not in page_text for m in _MOJIBAKE.finditer(text))
 
 
 def load_references(path: Path = REFERENCES) -> list[dict]:
@@ -104,7 +105,8 @@ def evaluate(pages_root: Path, extractor=None, references: list[dict] | None = N
         row["title"] = got.get("title") or ""
         row["date"] = got.get("published_at")
         row["date_ok"] = bool(row["date"]) and str(row["date"])[:10] == ref["date"]
-        row["garbled"] = garbled(content) or garbled(row["title"])
+        page_text = "".join(visible_lines(html))
+        row["garbled"] = garbled(content, page_text) or garbled(row["title"], page_text)
         row["leaked"] = [s for s in ref.get("exclude", []) if nows(s) in nows(content)]
         rows.append(row)
     n = len(rows)
