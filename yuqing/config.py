@@ -189,7 +189,7 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
     home = home or yuqing_home()
     root = Checker(path, data)
     root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
-                         "deadlines", "notifications", "dashboard", "search"})
+                         "deadlines", "notifications", "dashboard", "search", "components"})
     sources = [_parse_source(c) for c in root.items("sources")]
     _unique(path, "sources", [s.name for s in sources])
     departments = [_parse_department(c) for c in root.items("departments")]

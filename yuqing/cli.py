@@ -1,0 +1,267 @@
+"""The ``yuqing`` command line. Help and messages are in Chinese; stages are called through their own entry points."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from yuqing.clock import TimeFormatError, now as clock_now
+from yuqing.config import ConfigError
+from yuqing.plugins import load_object
+from yuqing.storage import StoreError
+
+# Sub-commands implemented by a stage: name → (entry point, help, how it is called).
+# "argv" entries take the remaining arguments; "app" entries also get the App; "stdio" entries get the streams.
+DELEGATED: dict[str, tuple[str, str, str]] = {
+    "sample-sites": ("crawlers.sample_sites.server.sample_sites_main", "在 127.0.0.1 上运行生成的样例站点（新闻站、留言板、RSS）", "argv"),
+    "crawl": ("crawlers.run.crawl_main", "采集全部或指定来源（--source NAME）", "app"),
+    "sources": ("crawlers.run.sources_main", "列出来源及其健康状况（--json）", "app"),
+    "extract": ("crawlers.extract.cli.extract_main", "从网页文件或网址抽取正文（--json）", "argv"),
+    "analyze": ("nlp.cli.analyze_main", "分析 JSON 行：清洗、情感、主题、部门、关键词、SimHash、答复质量", "stdio"),
+    "cluster": ("nlp.events.cli.cluster_main", "把 JSON 行聚合为事件并按热度排序（--top N --now 时间）", "stdio-argv"),
+    "train": ("nlp.train.main", "用共享数据重新训练 sentiment 或 topic 模型", "argv"),
+    "alerts": ("alerts.cli.alerts_main", "预警：list / show / act（派发、签收、退单、回应、评价……）", "app"),
+    "sla": ("alerts.cli.sla_main", "计算办理时限：sla deadline --policy NAME --start 时间", "argv"),
+    "report": ("dashboard.report.report_main", "生成舆情简报：report daily|weekly --date D --out 文件.docx/.xlsx", "app"),
+    "dashboard": ("dashboard.cli.dashboard_main", "启动 Streamlit 看板（默认 http://127.0.0.1:8501）", "argv"),
+}
+
+BENCHES: dict[str, str] = {
+    "nlp": "nlp.bench.bench_main",
+    "cluster": "nlp.events.bench.bench_cluster_main",
+    "crawl": "crawlers.bench.bench_crawl_main",
+    "extract": "crawlers.extract.evaluate.evaluate_main",
+    "dashboard": "dashboard.bench.bench_dashboard_main",
+    "store": "yuqing.bench.bench_store_main",
+}
+
+
+def _app(args: argparse.Namespace):
+    from yuqing.app import App
+
+    return App.load(args.config)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from yuqing import jobs
+
+    app = _app(args)
+    now = clock_now(args.now)
+
+    def on_bad(line: int, error: str) -> None:
+        print(f"第 {line} 行有误，已跳过：{error}", file=sys.stderr)
+
+    path = Path(args.file)
+    if args.file == "-":
+        report = jobs.ingest(app, sys.stdin, now, on_bad=on_bad)
+    else:
+        if not path.exists():
+            print(f"文件不存在：{path}", file=sys.stderr)
+            return 2
+        with path.open(encoding="utf-8", errors="replace") as stream:
+            report = jobs.ingest(app, stream, now, on_bad=on_bad)
+    print(f"读取 {report.lines} 行：新增 {report.inserted}，更新 {report.updated}，未变 {report.unchanged}，"
+          f"错误 {len(report.bad)}")
+    if not args.no_process:
+        result = jobs.process(app, now, progress=lambda m: print(m, file=sys.stderr))
+        print(f"分析完成：{result['analysed']} 篇（失败 {result['failed']}）")
+    return 1 if report.bad else 0
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    from yuqing import jobs
+
+    result = jobs.process(_app(args), clock_now(args.now), progress=lambda m: print(m, file=sys.stderr))
+    _print_json(result) if args.json else print(f"分析完成：{result['analysed']} 篇（失败 {result['failed']}）")
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from yuqing import jobs
+
+    report = jobs.tick(_app(args), clock_now(args.now), progress=lambda m: print(m, file=sys.stderr))
+    if args.json:
+        _print_json(report)
+    else:
+        print(f"本轮完成（{report['now']}）：分析 {report['process']['analysed']} 篇，新预警 {len(report['alerts'])} 条，"
+              f"时限检查 {report['deadlines']}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    app = _app(args)
+    stats = {"sources": len(app.config.sources), **app.store.stats()}
+    if args.json:
+        _print_json(stats)
+    else:
+        labels = {"sources": "来源", "documents": "文档", "pending": "待分析", "events": "事件", "alerts": "预警",
+                  "open_alerts": "未办结预警", "users": "用户", "departments": "部门"}
+        for key, value in stats.items():
+            print(f"{labels.get(key, key)}：{value}")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from yuqing.users import UserError, create_user
+
+    app = _app(args)
+    if args.action == "list":
+        users = app.store.workflow.list_users()
+        if args.json:
+            _print_json([{"name": u.name, "role": u.role.value, "department": u.department, "active": u.active}
+                         for u in users])
+        else:
+            for u in users:
+                print(f"{u.name}\t{u.role.value}\t{u.department or ''}")
+        return 0
+    if not args.name or not args.role:
+        print("用法：yuqing users add NAME --role officer|leader|department|admin [--department D] --password-stdin",
+              file=sys.stderr)
+        return 2
+    if not args.password_stdin:
+        print("为避免密码出现在命令历史中，请用 --password-stdin 从标准输入提供密码", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        create_user(app.store.workflow, args.name, args.role, password, department=args.department, now=clock_now())
+    except (UserError, StoreError) as exc:
+        print(f"无法创建用户：{exc}", file=sys.stderr)
+        return 1
+    print(f"已创建用户 {args.name}（{args.role}）")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from yuqing.scheduler import run_forever
+
+    return run_forever(args.config)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from yuqing.demo import run_demo
+
+    return run_demo(port=args.port, dashboard_port=args.dashboard_port, seed=args.seed)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    entry = load_object(BENCHES[args.what])
+    return entry(args.rest) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yuqing", description="政务舆情监测与回应系统")
+    parser.add_argument("--config", help="配置文件（默认：$YUQING_CONFIG、./yuqing.toml 或内置样例配置）")
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    p = sub.add_parser("demo", help="一键演示：样例站点 + 调度器 + 看板")
+    p.add_argument("--port", type=int, default=8600, help="样例站点端口")
+    p.add_argument("--dashboard-port", type=int, default=8501, help="看板端口")
+    p.add_argument("--seed", type=int, default=42, help="样例数据随机种子")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("run", help="启动调度器：按间隔采集各来源、分析、预警、检查时限")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("tick", help="运行一轮（采集除外）：分析、聚类、预警、时限、通知")
+    p.add_argument("--now", help="以该时间运行（ISO 8601）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_tick)
+
+    p = sub.add_parser("process", help="分析所有待处理文档并聚合事件")
+    p.add_argument("--now", help="以该时间运行（ISO 8601）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_process)
+
+    p = sub.add_parser("ingest", help="导入 JSON 行文档并分析（幂等；坏行报告行号并跳过）")
+    p.add_argument("file", help="JSON 行文件，- 表示标准输入")
+    p.add_argument("--now", help="以该时间运行（ISO 8601）")
+    p.add_argument("--no-process", action="store_true", help="只存储，不分析")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("stats", help="统计：来源、文档、事件、预警数量")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("users", help="账号管理：users add NAME --role R [--department D] --password-stdin；users list")
+    p.add_argument("action", choices=["add", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=["officer", "leader", "department", "admin"])
+    p.add_argument("--department")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("bench", help="基准测试：nlp | cluster | crawl | extract | dashboard | store")
+    p.add_argument("what", choices=sorted(BENCHES))
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench)
+
+    for name, (_entry, help_text, _style) in DELEGATED.items():
+        p = sub.add_parser(name, help=help_text, add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(func=None, delegated=name)
+    return parser
+
+
+def run_delegated(name: str, rest: list[str], config: str | None) -> int:
+    entry_path, _help, style = DELEGATED[name]
+    entry: Callable[..., int] = load_object(entry_path)
+    if style == "argv":
+        return entry(rest) or 0
+    if style == "stdio":
+        return entry(sys.stdin, sys.stdout, sys.stderr) or 0
+    if style == "stdio-argv":
+        return entry(rest, sys.stdin, sys.stdout, sys.stderr) or 0
+    from yuqing.app import App
+
+    return entry(rest, App.load(config)) or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Chinese output must survive pipes and non-UTF-8 locales.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.config:
+        os.environ["YUQING_CONFIG"] = args.config  # so subprocesses (crawler, dashboard) see the same file
+    try:
+        if getattr(args, "delegated", None):
+            return run_delegated(args.delegated, list(args.rest) + unknown, args.config)
+        if unknown:
+            parser.error(f"无法识别的参数：{' '.join(unknown)}")
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    except TimeFormatError as exc:
+        print(f"时间格式错误：{exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"存储错误：{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
