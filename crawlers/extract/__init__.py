@@ -12,3 +12,7 @@ from .article import extract_article
 from .charset import decode_html
 
 __all__ = ["decode_html", "extract_article"]
+
+from .links import article_links, is_list_page, next_page_links  # noqa: E402
+
+__all__ += ["article_links", "is_list_page", "next_page_links"]
