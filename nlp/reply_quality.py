@@ -233,7 +233,12 @@ def assess_reply(
 
     # Timeliness.
     timeliness = {"working_days": None, "limit_days": limit_days, "on_time": None}
-    pt, rt = parse_time(post_time), parse_time(reply_time)
+    try:
+        pt, rt = parse_time(post_time), parse_time(reply_time)
+    except ValueError as exc:
+        # One unreadable timestamp must not lose the rest of the assessment.
+        pt = rt = None
+        reasons.append(f"无法计算答复用时：{exc}")
     if pt is not None and rt is not None:
         if rt < pt:
             reasons.append("答复时间早于留言时间，时间数据可能有误")
