@@ -411,13 +411,13 @@ def _pick_date(root, meta: dict, lines: list[str], title: str, content_first: st
     windows = []
     if t_idx is not None:
         stop = c_idx if c_idx is not None and c_idx > t_idx else t_idx + 8
-        windows.append(range(max(0, t_idx - 2), min(len(lines), max(stop, t_idx + 1) + 1)))
+        windows.append((range(max(0, t_idx - 2), min(len(lines), max(stop, t_idx + 1) + 1)), False))
     if c_idx is not None:
-        windows.append(range(max(0, c_idx - 6), c_idx))
-    if e_idx is not None:  # some CMSs print 发布日期 under the body
-        windows.append(range(e_idx + 1, min(len(lines), e_idx + 6)))
-    for window in windows:
-        dt = _date_in_lines(lines, window)
+        windows.append((range(max(0, c_idx - 6), c_idx), False))
+    if e_idx is not None:  # some CMSs print 发布日期 under the body; related lists also live there
+        windows.append((range(e_idx + 1, min(len(lines), e_idx + 6)), True))
+    for window, labelled_only in windows:
+        dt = _date_in_lines(lines, window, labelled_only)
         if dt is not None:
             return dt
     for key in UPDATE_META:
@@ -445,7 +445,7 @@ def _pick_date(root, meta: dict, lines: list[str], title: str, content_first: st
     return None
 
 
-def _date_in_lines(lines, window):
+def _date_in_lines(lines, window, labelled_only=False):
     labelled, plain = None, None
     for i in window:
         line = lines[i]
@@ -464,7 +464,7 @@ def _date_in_lines(lines, window):
             labelled = dt
         elif plain is None:
             plain = dt
-    return labelled or plain
+    return labelled if labelled_only else (labelled or plain)
 
 
 def _find_line(lines, needle, prefix=True):
