@@ -1,0 +1,99 @@
+"""``yuqing analyze``: JSON lines in, analysed JSON lines out (UTF-8).
+
+Input per line: {"id", "title", "content" or "html", "url"?, "source"?, "published_at"?, "likes"?,
+"dislikes"?, "replies"?, "region"?, "reply"? (string or {"text","department","time"})}.
+Output: the input plus text, sentiment, topic, department, department_reason, keywords, simhash
+and reply_quality (when a reply is given). A bad line is reported on stderr with its line number
+and skipped; the exit status is 1 when any line was bad.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from typing import TextIO
+
+from nlp.pipeline import Analyzer, StageError, settings_from_config
+
+
+def _utf8(stream, mode: str):
+    # sys.stdin/stdout may carry a locale encoding; JSON lines are always UTF-8.
+    if hasattr(stream, "buffer") and getattr(stream, "encoding", "utf-8").lower().replace("-", "") != "utf8":
+        return io.TextIOWrapper(stream.buffer, encoding="utf-8", errors="replace" if mode == "r" else "strict")
+    return stream
+
+
+def check_record(obj) -> str | None:
+    """Why a parsed line cannot be analysed (Chinese), or None when it can."""
+    if not isinstance(obj, dict):
+        return f"应为 JSON 对象，实际是 {type(obj).__name__}"
+    if obj.get("id") in (None, ""):
+        return "缺少 id"
+    if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
+        return "id 应为字符串或整数"
+    for key in ("title", "content", "html"):
+        if key in obj and obj[key] is not None and not isinstance(obj[key], str):
+            return f"{key} 应为字符串"
+    if not any(isinstance(obj.get(k), str) and obj[k].strip() for k in ("content", "html", "title")):
+        return "没有可分析的文本（content、html、title 都为空）"
+    reply = obj.get("reply")
+    if reply is not None and not isinstance(reply, (str, dict)):
+        return "reply 应为字符串或 {\"text\", \"department\", \"time\"} 对象"
+    return None
+
+
+def default_settings(stderr: TextIO) -> dict:
+    """Settings from the kernel configuration when there is one; otherwise built-in defaults."""
+    try:
+        from yuqing.config import load_config
+
+        return settings_from_config(load_config())
+    except Exception as exc:  # no config file, or the kernel is not importable
+        stderr.write(f"提示：未读取到配置（{exc}），部门分派只用默认设置\n")
+        return {}
+
+
+def analyze_main(stdin: TextIO, stdout: TextIO, stderr: TextIO, settings: dict | None = None) -> int:
+    stdin, stdout = _utf8(stdin, "r"), _utf8(stdout, "w")
+    if settings is None:
+        settings = default_settings(stderr)
+    try:
+        analyzer = Analyzer.from_settings(settings)
+    except (StageError, ValueError, OSError, ImportError) as exc:
+        stderr.write(f"错误：无法建立分析流程：{exc}\n")
+        return 2
+    bad = good = 0
+    for lineno, line in enumerate(stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            stderr.write(f"第 {lineno} 行：不是有效的 JSON（{exc.msg}，第 {exc.colno} 列），已跳过\n")
+            bad += 1
+            continue
+        problem = check_record(obj)
+        if problem:
+            stderr.write(f"第 {lineno} 行：{problem}，已跳过\n")
+            bad += 1
+            continue
+        try:
+            result = analyzer.analyze(obj)
+        except Exception as exc:  # one bad record never stops the batch
+            stderr.write(f"第 {lineno} 行（id={obj.get('id')}）：分析失败：{type(exc).__name__}: {exc}，已跳过\n")
+            bad += 1
+            continue
+        stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        good += 1
+    stdout.flush()
+    stderr.write(f"分析完成：成功 {good} 条，跳过 {bad} 条\n")
+    return 1 if bad else 0
+
+
+def main(argv: list[str] | None = None) -> int:  # python -m nlp.cli < in.jsonl > out.jsonl
+    return analyze_main(sys.stdin, sys.stdout, sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
