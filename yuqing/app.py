@@ -62,6 +62,7 @@ class App:
             {"name": d.name, "topics": d.topics, "regions": d.regions}
             for d in self.config.departments if not d.supervisor
         ]
+        settings["NLP_KEEP_TOKENS"] = True  # the store indexes the tokens and clustering reuses them
         stages = settings.pop("stages", None)
         if stages:
             settings["NLP_STAGES"] = stages

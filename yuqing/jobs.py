@@ -184,9 +184,12 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
         results = []
         for doc in docs:
             try:
-                out = app.analyzer.analyze(analyzer_input(doc))
-                out["title_tokens"] = app.query_tokenizer(doc.title) if doc.title else []
-                results.append((doc.id, out))
+                record = analyzer_input(doc)
+                out = app.analyzer.analyze(record)
+                # Keep only what the stages added: the input (raw html included) is already stored.
+                analysis = {k: v for k, v in out.items() if k not in record}
+                analysis["title_tokens"] = app.query_tokenizer(doc.title) if doc.title else []
+                results.append((doc.id, analysis))
             except Exception as exc:  # one bad document must not stop the batch
                 failed += 1
                 log.exception("分析文档 %s 失败", doc.id)
