@@ -1,0 +1,185 @@
+"""Source health for one crawl pass: pages fetched, items stored, errors by kind with the failing URLs.
+
+At the end of the pass the figures go to ``store.workflow.record_crawl`` (the kernel keeps the running totals and the
+consecutive failure/empty counters) and are printed as one machine-readable line for :mod:`crawlers.run`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections import Counter
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from twisted.internet import defer, error as tx_error
+from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
+
+from yuqing.clock import now as clock_now
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_URLS = 200
+PROGRESS_PREFIX = "@@yuqing "
+
+# Chinese labels for the error kinds, shown by `yuqing sources` and `yuqing crawl`.
+ERROR_LABELS = {
+    "timeout": "超时", "dns": "域名解析失败", "connection": "连接失败", "redirect_loop": "重定向循环",
+    "truncated": "页面被截断", "too_large": "页面过大", "not_html": "非网页内容", "decode_error": "解码失败",
+    "parse_error": "解析失败", "charset_mismatch": "字符集声明错误（已按实际编码保存）", "robots": "robots.txt 禁止", "item_invalid": "条目无效", "store_error": "写入失败",
+    "ignored": "请求被忽略", "other": "其他错误",
+}
+
+
+def error_label(kind: str) -> str:
+    if kind.startswith("http_"):
+        return f"HTTP {kind[5:]}"
+    return ERROR_LABELS.get(kind, kind)
+
+
+def classify_failure(failure: Failure) -> tuple[str, str]:
+    """(kind, detail) for a failed request, e.g. ("http_404", "…"), ("timeout", "…")."""
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    exc = failure.value
+    detail = f"{type(exc).__name__}: {exc}"[:300]
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}", f"HTTP {exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        if "redirect" in text:
+            return "redirect_loop", text
+        if "robots" in text.lower():
+            return "robots", text
+        return "ignored", text
+    if isinstance(exc, (tx_error.TimeoutError, tx_error.TCPTimedOutError, defer.TimeoutError)):
+        return "timeout", detail
+    if isinstance(exc, tx_error.DNSLookupError):
+        return "dns", detail
+    if isinstance(exc, defer.CancelledError):
+        # Scrapy cancels a download that exceeds DOWNLOAD_MAXSIZE.
+        return ("too_large" if "size" in str(exc).lower() else "other"), detail
+    if isinstance(exc, (tx_error.ConnectionRefusedError, tx_error.ConnectError, tx_error.ConnectionLost)):
+        return "connection", detail
+    name = type(exc).__name__
+    if name in ("ResponseFailed", "_DataLoss", "ResponseNeverReceived", "PotentialDataLoss"):
+        reasons = " ".join(str(r) for r in getattr(exc, "reasons", []) or [exc])
+        return ("truncated" if "DataLoss" in reasons or "DataLoss" in name else "connection"), detail
+    if "size" in str(exc).lower() and "max" in str(exc).lower():
+        return "too_large", detail
+    return "other", detail
+
+
+class CrawlHealth:
+    """One per crawler (i.e. per source per pass)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.pages = 0
+        self.errors: Counter[str] = Counter()
+        self.error_urls: list[dict[str, str]] = []
+        self.fetched: list[str] = []
+        self.listed = 0  # article/post links seen on list pages (known or new)
+        self.start_failures = 0
+        self.start_total = 0
+        self.result: dict[str, Any] | None = None
+        self.progress = crawler.settings.getbool("YUQING_PROGRESS", False)
+        self._loop: LoopingCall | None = None
+        crawler._yuqing_health = self
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("YUQING_HEALTH_ENABLED", True):
+            raise NotConfigured
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    @staticmethod
+    def of(crawler) -> "CrawlHealth | None":
+        return getattr(crawler, "_yuqing_health", None)
+
+    # -- what spiders and the pipeline report ------------------------------------------------------------------
+    def error(self, kind: str, url: str, detail: str = "", *, start: bool = False) -> None:
+        self.errors[kind] += 1
+        if start:
+            self.start_failures += 1
+        if len(self.error_urls) < MAX_ERROR_URLS:
+            self.error_urls.append({"url": url, "kind": kind, "detail": detail[:300]})
+        log.warning("抓取错误 [%s] %s %s", kind, url, detail)
+
+    # -- signals -----------------------------------------------------------------------------------------------
+    def spider_opened(self, spider):
+        if self.progress:
+            self._loop = LoopingCall(self._emit_progress, spider)
+            self._loop.start(2.0, now=False)
+
+    def response_received(self, response, request, spider):
+        if urlsplit(response.url).path == "/robots.txt":
+            return
+        self.pages += 1
+        self.fetched.append(response.url)
+
+    def spider_error(self, failure, response, spider):
+        self.error("parse_error", response.url, f"{type(failure.value).__name__}: {failure.value}")
+
+    def _stored(self) -> dict[str, int]:
+        stats = self.crawler.stats
+        return {k: int(stats.get_value(f"yuqing/{k}", 0)) for k in ("inserted", "updated", "unchanged")}
+
+    def _emit_progress(self, spider) -> None:
+        stored = self._stored()
+        emit({"event": "progress", "source": spider.name, "pages": self.pages, "errors": sum(self.errors.values()),
+              **stored})
+
+    def spider_closed(self, spider, reason):
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        stored = self._stored()
+        failed = reason != "finished" or self.pages == 0 or (
+            self.start_total > 0 and self.start_failures >= self.start_total)
+        run = {
+            "finished_at": clock_now(),
+            "pages": self.pages,
+            "items": stored["inserted"] + stored["updated"],
+            "inserted": stored["inserted"],
+            "updated": stored["updated"],
+            "unchanged": stored["unchanged"],
+            "listed": self.listed,
+            "errors": dict(self.errors),
+            "error_urls": self.error_urls,
+            "failed": failed,
+            "reason": reason,
+        }
+        self.result = {**run, "finished_at": run["finished_at"].isoformat(), "source": spider.name,
+                       "fetched_urls": self.fetched}
+        try:
+            from crawlers.pipelines import crawler_store
+
+            store = crawler_store(self.crawler.settings)
+            health = store.workflow.record_crawl(spider.name, run)
+            # A pass that sees no links at all (known or new) is "empty" in the sense that matters for an
+            # incremental crawler: a quiet site still lists its pages, a broken layout lists none.
+            scope = f"crawl:{spider.name}"
+            blind = 0 if (self.listed or run["items"]) else int(store.workflow.get_state(scope, "blind_passes") or 0) + 1
+            store.workflow.set_state(scope, "blind_passes", str(blind))
+            self.result["consecutive_failures"] = health.get("consecutive_failures", 0)
+            self.result["blind_passes"] = blind
+        except Exception as exc:  # noqa: BLE001 - the crawl's result must still be reported
+            log.error("记录来源健康状况失败：%s", exc)
+            self.result["health_error"] = str(exc)
+        if self.progress:
+            emit({"event": "done", **self.result})
+
+
+def emit(payload: dict[str, Any]) -> None:
+    """One line on stdout for the parent process (logs go to files, so stdout carries only these)."""
+    sys.stdout.write(PROGRESS_PREFIX + json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()

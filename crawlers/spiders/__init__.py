@@ -1,0 +1,1 @@
+"""Spiders generated from the configured sources (see :mod:`crawlers.spiders.loader`)."""

@@ -1,0 +1,273 @@
+"""Message boards (领导留言板, 12345): JSON APIs or HTML list + detail pages.
+
+Every post keeps author, time, region, status, counts and the official reply (text, department, time). Posts whose
+status can still change (未回复/办理中) are remembered in crawl state and re-fetched on every pass, so an answer given
+between passes updates the stored post (same id) instead of being missed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from crawlers.items import DocumentItem
+from crawlers.spiders.base import CLOSED_STATUSES
+from crawlers.spiders.news import NewsSpider
+
+ALIASES = {
+    "title": ("title", "subject", "name"),
+    "content": ("content", "body", "text", "message", "detail"),
+    "author": ("author", "nickname", "username", "user", "poster", "userName"),
+    "published_at": ("time", "published_at", "created_at", "create_time", "createTime", "pubtime", "date"),
+    "region": ("region", "area", "district"),
+    "status": ("status", "state", "reply_status", "statusName"),
+    "category": ("category", "type", "topic", "typeName"),
+    "views": ("views", "view_count", "hits", "clicks", "readCount"),
+    "likes": ("likes", "like_count", "support", "praise"),
+    "dislikes": ("dislikes", "dislike_count", "oppose"),
+    "replies": ("replies", "reply_count", "comments", "comment_count"),
+}
+REPLY_ALIASES = {
+    "text": ("text", "content", "reply_text", "reply_content", "answer"),
+    "department": ("department", "dept", "org", "organization", "reply_department", "reply_org"),
+    "time": ("time", "reply_time", "replied_at", "date", "reply_at"),
+}
+LIST_KEYS = ("items", "data", "list", "records", "rows", "posts", "result", "results")
+PAGES_KEYS = ("pages", "total_pages", "totalPage", "pageCount", "page_count")
+
+
+def _first(record: dict, names: tuple[str, ...]) -> Any:
+    for name in names:
+        if name in record and record[name] not in (None, ""):
+            return record[name]
+    return None
+
+
+def find_records(data: Any, key: str | None = None) -> list[dict]:
+    """The list of post records in a board's list API response."""
+    if key:
+        for part in key.split("."):
+            data = data.get(part) if isinstance(data, dict) else None
+        return [r for r in data or [] if isinstance(r, dict)]
+    if isinstance(data, list):
+        return [r for r in data if isinstance(r, dict)]
+    if isinstance(data, dict):
+        for name in LIST_KEYS:
+            value = data.get(name)
+            if isinstance(value, list):
+                return [r for r in value if isinstance(r, dict)]
+            if isinstance(value, dict):
+                nested = find_records(value)
+                if nested:
+                    return nested
+    return []
+
+
+def post_fields(record: dict) -> dict[str, Any]:
+    """Map a board's JSON record onto DocumentItem fields."""
+    out = {field: _first(record, names) for field, names in ALIASES.items()}
+    reply = record.get("reply") or record.get("answer")
+    if isinstance(reply, str):
+        reply = {"text": reply}
+    if not isinstance(reply, dict):
+        reply = {k: _first(record, tuple(n for n in names if n.startswith("reply"))) for k, names in REPLY_ALIASES.items()}
+    if reply:
+        out["reply_text"] = _first(reply, REPLY_ALIASES["text"])
+        out["reply_department"] = _first(reply, REPLY_ALIASES["department"])
+        out["reply_time"] = _first(reply, REPLY_ALIASES["time"])
+    return {k: v for k, v in out.items() if v is not None}
+
+
+_LABELS = {
+    "status": r"(?:状态|办理状态|处理状态|回复状态)[:：]\s*(\S{2,6})",
+    "author": r"(?:留言人|网友|留言者|作者|发帖人)[:：]\s*(\S{1,30})",
+    "region": r"(?:地区|区域|所属地区)[:：]\s*(\S{2,20})",
+    "category": r"(?:类别|分类|类型|领域)[:：]\s*(\S{2,20})",
+    "views": r"(?:浏览|阅读|查看)(?:次数|量|数)?[:：]?\s*(\d+)",
+    "likes": r"(?:点赞|赞同|支持)(?:数)?[:：]?\s*(\d+)",
+    "dislikes": r"(?:反对|踩)(?:数)?[:：]?\s*(\d+)",
+    "replies": r"(?:回复|评论)(?:数)[:：]?\s*(\d+)",
+    "reply_department": r"(?:答复单位|回复单位|办理单位|回复部门|答复部门)[:：]\s*(\S{2,40})",
+    "reply_time": r"(?:答复时间|回复时间|办结时间)[:：]\s*(\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)",
+}
+_REPLY_SPLIT = re.compile(r"(?:官方回复|部门回复|答复内容|回复内容|办理结果|答复意见)[:：]?")
+
+
+def html_post_fields(lines: list[str]) -> dict[str, Any]:
+    """Board fields from the visible lines of an HTML post page (labels like 状态：, 答复单位：)."""
+    text = "\n".join(lines)
+    out: dict[str, Any] = {}
+    for field, pattern in _LABELS.items():
+        m = re.search(pattern, text)
+        if m:
+            out[field] = m.group(1)
+    parts = _REPLY_SPLIT.split(text, maxsplit=1)
+    if len(parts) == 2:
+        reply_lines = [ln for ln in parts[1].split("\n") if ln.strip() and not re.match(
+            r"^(?:答复单位|回复单位|办理单位|回复部门|答复部门|答复时间|回复时间|办结时间)[:：]", ln.strip())]
+        if reply_lines:
+            out["reply_text"] = "\n".join(reply_lines[:40]).strip()
+    if out.get("reply_time"):
+        t = re.sub(r"[年月/.]", "-", out["reply_time"]).replace("日", "")
+        out["reply_time"] = re.sub(r"-(\d)(?=\D|$)", r"-0\1", t)
+    return out
+
+
+def is_open(fields: dict[str, Any]) -> bool:
+    """Can this post still change? (no official reply yet and not in a closed status)"""
+    if fields.get("reply_text"):
+        return False
+    status = str(fields.get("status") or "")
+    return not any(s in status for s in CLOSED_STATUSES)
+
+
+def with_page(url: str, param: str, page: int) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != param] + [(param, str(page))]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+class BoardSpider(NewsSpider):
+    kind = "post"
+
+    async def start(self):
+        self.open_posts: dict[str, str] = self.get_state("open_posts", {})
+        for url in self.source.start_urls:
+            req = self.request(url, self.parse_list, start=True, page=1)
+            if req is not None:
+                yield req
+        # Posts that may have been answered since the last pass: re-fetch their records (cheap, one each).
+        for doc_url, detail_url in list(self.open_posts.items()):
+            callback = self.parse_post_json if detail_url != doc_url else self.parse_article
+            req = self.request(detail_url, callback, doc_url=doc_url, recheck=True)
+            if req is not None:
+                yield req
+
+    def closed(self, reason):
+        if hasattr(self, "open_posts"):
+            self.set_state("open_posts", self.open_posts)
+
+    @property
+    def api(self) -> dict[str, Any]:
+        return self.source.settings.get("api") or {}
+
+    def parse_list(self, response):
+        body = response.body.lstrip()[:1]
+        ctype = (response.headers.get(b"Content-Type") or b"").lower()
+        if b"json" in ctype or body in (b"{", b"["):
+            yield from self.parse_list_json(response)
+        else:
+            yield from super().parse_list(response)  # HTML list → HTML post pages (parse_article below)
+
+    def parse_list_json(self, response):
+        url = response.meta.get("doc_url", response.url)
+        try:
+            data = json.loads(response.text if hasattr(response, "text") else response.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, AttributeError) as exc:
+            self.report("parse_error", url, f"列表接口不是有效的 JSON：{exc}", start=response.meta.get("start", False))
+            return
+        records = find_records(data, self.api.get("items"))
+        page_urls = []
+        for record in records:
+            page_urls.append(self.record_url(record, response.url))
+        self.listed(len(records))
+        known = self.known([u for u in page_urls if u])
+        new = 0
+        for record, doc_url in zip(records, page_urls):
+            if not doc_url or doc_url in known:
+                continue
+            new += 1
+            detail = self.detail_url(record, response.url)
+            if detail:
+                req = self.request(detail, self.parse_post_json, doc_url=doc_url, record=record)
+            elif _first(record, ALIASES["content"]):
+                yield self.post_item(doc_url, json.dumps(record, ensure_ascii=False), post_fields(record))
+                continue
+            else:
+                req = self.request(doc_url, self.parse_article, record=record)
+            if req is not None:
+                yield req
+        page = response.meta.get("page", 1)
+        pages = _first(data, PAGES_KEYS) if isinstance(data, dict) else None
+        more = records and (not isinstance(pages, int) or page < pages)
+        if new and more and page < self.max_pages:
+            param = self.api.get("page_param", "page")
+            req = self.request(with_page(response.url, param, page + 1), self.parse_list, page=page + 1)
+            if req is not None:
+                yield req
+
+    def record_url(self, record: dict, base: str) -> str | None:
+        template = self.api.get("page_url")
+        if template:
+            return urljoin(base, template.format(**record))
+        url = _first(record, ("url", "link", "href", "page_url"))
+        return urljoin(base, str(url)) if url else self.detail_url(record, base)
+
+    def detail_url(self, record: dict, base: str) -> str | None:
+        template = self.api.get("detail")
+        if template:
+            try:
+                return urljoin(base, template.format(**record))
+            except (KeyError, IndexError):
+                return None
+        url = _first(record, ("api_url", "detail_url", "detail"))
+        return urljoin(base, str(url)) if isinstance(url, str) else None
+
+    def parse_post_json(self, response):
+        doc_url = response.meta["doc_url"]
+        try:
+            record = json.loads(response.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.report("parse_error", doc_url, f"留言详情接口不是有效的 JSON：{exc}")
+            return
+        if isinstance(record, dict) and isinstance(record.get("data"), dict):
+            record = record["data"]
+        if not isinstance(record, dict):
+            self.report("parse_error", doc_url, "留言详情接口返回的不是对象")
+            return
+        fields = {**post_fields(response.meta.get("record") or {}), **post_fields(record)}
+        self.track(doc_url, response.url, fields)
+        yield self.post_item(doc_url, response.body.decode("utf-8"), fields)
+
+    def parse_article(self, response, html: str | None = None):
+        """An HTML post page: the generic extractor gives title/time/text, labels give the board fields."""
+        html = html if html is not None else self.decode(response)
+        if html is None:
+            return
+        from crawlers.extract import extract_article
+        from crawlers.extract.dom import visible_lines
+
+        doc_url = response.meta.get("doc_url", response.url)
+        try:
+            data = extract_article(html, doc_url)
+            fields = {**post_fields(response.meta.get("record") or {}), **html_post_fields(visible_lines(html))}
+        except Exception as exc:  # noqa: BLE001
+            self.report("parse_error", doc_url, f"{type(exc).__name__}: {exc}")
+            return
+        fields.setdefault("title", data.get("title"))
+        fields["content"] = data.get("content") or fields.get("content")
+        fields.setdefault("published_at", data.get("published_at"))
+        fields.setdefault("author", data.get("author"))
+        if not fields.get("title") or not fields.get("content"):
+            self.report("parse_error", doc_url, "未能提取留言标题或正文")
+            return
+        self.track(doc_url, doc_url, fields)
+        yield self.post_item(doc_url, html, fields)
+
+    def track(self, doc_url: str, fetch_url: str, fields: dict[str, Any]) -> None:
+        if is_open(fields):
+            self.open_posts[doc_url] = fetch_url
+        else:
+            self.open_posts.pop(doc_url, None)
+
+    def post_item(self, doc_url: str, raw: str, f: dict[str, Any]) -> DocumentItem:
+        return DocumentItem(
+            url=doc_url, source=self.name, kind="post", title=str(f.get("title") or "").strip(),
+            content=str(f.get("content") or ""), html=raw, published_at=f.get("published_at"),
+            author=f.get("author"), region=f.get("region") or self.source.region, category=f.get("category"),
+            status=f.get("status"), views=f.get("views"), likes=f.get("likes"), dislikes=f.get("dislikes"),
+            replies=f.get("replies"), reply_text=f.get("reply_text"), reply_department=f.get("reply_department"),
+            reply_time=f.get("reply_time"),
+        )
