@@ -1,0 +1,88 @@
+"""Run every configured rule, drop silenced findings, and merge what is left into one finding per subject."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from alerts.rules.base import Finding, Rule, RuleContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EngineResult:
+    findings: list[Finding] = field(default_factory=list)  # merged, one per subject
+    silenced: list[tuple[Finding, int]] = field(default_factory=list)  # (finding, silence id)
+    errors: list[str] = field(default_factory=list)
+
+
+def silence_matches(silence: dict[str, Any], finding: Finding) -> bool:
+    """A silence names any of rule / source / keyword / event; every field it names must match."""
+    named = False
+    for key in ("rule", "source", "keyword", "event_id"):
+        want = silence.get(key)
+        if not want:
+            continue
+        named = True
+        if key == "rule" and finding.rule != want:
+            return False
+        if key == "source" and finding.source != want:
+            return False
+        if key == "keyword" and want not in finding.keywords and want not in (finding.title or ""):
+            return False
+        if key == "event_id" and finding.event_id != want:
+            return False
+    return named
+
+
+def merge(findings: list[Finding]) -> Finding:
+    """Most severe level wins; every rule that fired is kept in the reason and the details."""
+    findings = sorted(findings, key=lambda f: (f.level, f.rule))
+    top = findings[0]
+    merged = Finding(
+        rule=top.rule, rule_type=top.rule_type, level=top.level,
+        reason="；".join(f"【{f.rule}】{f.reason}" for f in findings),
+        details={"fired": [f.rule for f in findings], "rules": {f.rule: {"level": f.level, "type": f.rule_type,
+                                                                           **f.details} for f in findings}},
+        event_id=top.event_id, doc_id=top.doc_id, title=top.title, source=top.source,
+        keywords=sorted({k for f in findings for k in f.keywords}), region=top.region, topic=top.topic,
+        department=top.department, policy=next((f.policy for f in findings if f.policy), None))
+    return merged
+
+
+class RuleEngine:
+    def __init__(self, rules: list[Rule], *, lookback_hours: float = 72):
+        self.rules, self.lookback_hours = rules, lookback_hours
+
+    def run(self, store: Any, now: datetime) -> EngineResult:
+        result = EngineResult()
+        ctx = RuleContext(store, now, lookback_hours=self.lookback_hours)
+        silences = store.workflow.active_silences(now)
+        raw: list[Finding] = []
+        for rule in self.rules:
+            try:
+                for event in ctx.events():
+                    try:
+                        f = rule.check_event(event, ctx)
+                    except Exception as exc:  # one odd event must not stop the others
+                        log.exception("rule %s failed on event %s", rule.name, event.id)
+                        result.errors.append(f"规则「{rule.name}」处理事件 {event.id} 出错：{exc}")
+                        continue
+                    if f:
+                        raw.append(f)
+                raw.extend(rule.check_documents(ctx))
+            except Exception as exc:
+                log.exception("rule %s failed", rule.name)
+                result.errors.append(f"规则「{rule.name}」运行出错：{exc}")
+        by_subject: dict[str, list[Finding]] = {}
+        for f in raw:
+            hit = next((s for s in silences if silence_matches(s, f)), None)
+            if hit:
+                result.silenced.append((f, int(hit["id"])))
+                continue
+            by_subject.setdefault(f.subject, []).append(f)
+        result.findings = [merge(fs) for _, fs in sorted(by_subject.items())]
+        return result

@@ -1,0 +1,1 @@
+"""Notification channels: one module per channel, built from ``[notifications.<type>]`` by class path."""

@@ -1,0 +1,62 @@
+"""Channel base class and the Chinese message text shared by every channel."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+KIND_LABELS = {
+    "new": "新预警", "dispatch": "预警派发", "level_up": "预警升级", "warning": "办理时限提醒", "overdue": "办理超时",
+    "escalation": "督办通知", "returned": "部门退单", "responded": "部门已回应", "reopened": "重新办理",
+}
+
+
+class DeliveryError(RuntimeError):
+    """Sending failed; the message says why (kept in the delivery log, retried with backoff)."""
+
+
+def item_text(item: dict[str, Any]) -> str:
+    """One notification as plain Chinese lines."""
+    a = item.get("alert", {})
+    lines = [f"【{KIND_LABELS.get(item.get('kind'), item.get('kind'))}】{a.get('title', '')}",
+             f"预警编号：{a.get('id')}　级别：{a.get('level_label', a.get('level'))}　状态：{a.get('status_label', a.get('status'))}"]
+    if a.get("department"):
+        lines.append(f"责任部门：{a['department']}")
+    if item.get("message"):
+        lines.append(item["message"])
+    for name, due in (a.get("deadlines_text") or {}).items():
+        lines.append(f"时限：{name} {due}")
+    if a.get("reason"):
+        lines.append(f"触发原因：{a['reason']}")
+    if item.get("link"):
+        lines.append(f"查看：{item['link']}")
+    return "\n".join(lines)
+
+
+def subject_for(items: list[dict[str, Any]]) -> str:
+    if len(items) == 1:
+        it = items[0]
+        return f"[舆情{KIND_LABELS.get(it.get('kind'), '通知')}] {it.get('alert', {}).get('title', '')}"[:200]
+    return f"[舆情预警摘要] 共 {len(items)} 条通知"
+
+
+def digest_text(items: list[dict[str, Any]]) -> str:
+    if len(items) == 1:
+        return item_text(items[0])
+    parts = [f"共 {len(items)} 条舆情通知："]
+    parts += [f"{i}. " + item_text(it).replace("\n", "\n   ") for i, it in enumerate(items, 1)]
+    return "\n\n".join(parts)
+
+
+class Channel:
+    type_name: ClassVar[str] = "base"
+
+    def __init__(self, options: dict[str, Any]):
+        self.options = options
+
+    @classmethod
+    def from_config(cls, options: dict[str, Any]) -> "Channel":
+        return cls(options)
+
+    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic") -> str:
+        """Deliver ``items`` (one message; several make a digest) to ``target``; return a short receipt."""
+        raise NotImplementedError

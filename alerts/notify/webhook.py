@@ -1,0 +1,49 @@
+"""Webhooks: generic JSON, the 企业微信 group robot and the 钉钉 custom robot formats."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
+
+FORMATS = ("generic", "wecom", "dingtalk")
+
+
+def build_body(items: list[dict[str, Any]], fmt: str) -> dict[str, Any]:
+    if fmt == "wecom":  # 企业微信群机器人: markdown content up to 4096 bytes
+        text = f"### {subject_for(items)}\n" + digest_text(items)
+        return {"msgtype": "markdown", "markdown": {"content": text.encode("utf-8")[:4000].decode("utf-8", "ignore")}}
+    if fmt == "dingtalk":  # 钉钉自定义机器人 markdown
+        return {"msgtype": "markdown", "markdown": {"title": subject_for(items),
+                                                     "text": f"### {subject_for(items)}\n\n" + digest_text(items).replace("\n", "\n\n")}}
+    if fmt == "generic":
+        return {"subject": subject_for(items), "count": len(items), "items": items}
+    raise DeliveryError(f"不支持的 webhook 格式「{fmt}」（可选：{', '.join(FORMATS)}）")
+
+
+class WebhookChannel(Channel):
+    type_name = "webhook"
+
+    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic") -> str:
+        body = json.dumps(build_body(items, fmt), ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8", **self.options.get("headers", {})}
+        req = urllib.request.Request(target, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=float(self.options.get("timeout", 10))) as resp:
+                status, text = resp.status, resp.read(65536).decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            raise DeliveryError(f"webhook {target} 返回 HTTP {exc.code}") from exc
+        except (OSError, urllib.error.URLError) as exc:
+            raise DeliveryError(f"webhook {target} 无法连接：{exc}") from exc
+        if fmt in ("wecom", "dingtalk"):
+            # Both robots answer HTTP 200 with {"errcode": 0} on success and a non-zero errcode otherwise.
+            try:
+                answer = json.loads(text)
+            except ValueError as exc:
+                raise DeliveryError(f"机器人接口返回了非 JSON 内容：{text[:100]}") from exc
+            if answer.get("errcode", 0) != 0:
+                raise DeliveryError(f"机器人接口拒绝：errcode={answer.get('errcode')} {answer.get('errmsg', '')}")
+        return f"HTTP {status}"

@@ -1,0 +1,190 @@
+"""Validation of the ``[alerts]``, ``[deadlines]`` and ``[notifications]`` sections.
+
+Every error is a :class:`yuqing.config.ConfigError` naming the file and key. Defaults reproduce the official rules
+in DEVELOPERS.md; see docs/alerts.md for every option.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+
+from alerts.deadlines import Policy, parse_policies
+from alerts.rules import RULE_TYPES
+from alerts.rules.base import Rule
+from yuqing.config import Checker, Config, ConfigError
+from yuqing.plugins import PluginError, load_object
+
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {"name": "热度分级", "type": "heat"},
+    {"name": "声量突增", "type": "spike"},
+    {"name": "敏感词", "type": "keywords"},
+    {"name": "负面占比", "type": "negative_share"},
+    {"name": "留言超期未答复", "type": "unanswered"},
+    {"name": "人工预警", "type": "manual"},
+]
+DEFAULT_LEVEL_POLICIES = {"1": "level1", "2": "level2", "3": "level2"}
+CHANNEL_TYPES = {"email": "alerts.notify.email.EmailChannel", "webhook": "alerts.notify.webhook.WebhookChannel"}
+
+
+@dataclass
+class AlertSettings:
+    rules: list[Rule]
+    lookback_hours: float = 72
+    auto_dispatch_max_level: int = 2
+    level_policies: dict[int, str] = field(default_factory=dict)
+    representative_docs: int = 5
+    routes: list[dict[str, str]] = field(default_factory=list)
+    fallback_department: str | None = None
+    system_actor: str = "system"
+
+
+@dataclass
+class DeadlineSettings:
+    warn_share: float
+    policies: dict[str, Policy]
+    raw: Checker | None = None
+
+
+@dataclass
+class NotificationSettings:
+    enabled: bool = True
+    channel_types: dict[str, str] = field(default_factory=lambda: dict(CHANNEL_TYPES))
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # type → options (smtp host …)
+    officers: list[dict[str, str]] = field(default_factory=list)  # extra recipients of every new alert
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    quiet_bypass_level: int = 1
+    digest_minutes: int = 10
+    digest_min_level: int = 3
+    max_attempts: int = 5
+    backoff_seconds: int = 60
+    batch: int = 100
+    dashboard_url: str = ""
+
+
+def _section(config: Config | None, name: str) -> Checker:
+    if config is None:
+        return Checker("(默认配置)", {}, name)
+    return config.section(name)
+
+
+def parse_alerts(config: Config | None) -> AlertSettings:
+    c = _section(config, "alerts")
+    c.reject_unknown({"lookback_hours", "auto_dispatch_max_level", "level_policies", "representative_docs",
+                      "rule_types", "rules", "routes", "fallback_department", "system_actor"})
+    types = dict(RULE_TYPES)
+    for tname, path in c.get("rule_types", dict, {}).items():
+        if not isinstance(path, str):
+            raise ConfigError(c.file, f"alerts.rule_types.{tname}", f"应为类路径字符串，实际为 {path!r}")
+        types[tname] = path
+    rules: list[Rule] = []
+    raw_rules = c.data.get("rules", DEFAULT_RULES)
+    items = Checker(c.file, {"rules": raw_rules}, "alerts").items("rules")
+    names: set[str] = set()
+    for rc in items:
+        tname = rc.get("type", str, choices=sorted(types))
+        try:
+            cls = load_object(types[tname])
+        except PluginError as exc:
+            raise rc.fail("type", str(exc)) from exc
+        rule = cls.from_config(rc)
+        if rule.name in names:
+            raise rc.fail("name", f"规则名「{rule.name}」重复")
+        names.add(rule.name)
+        if rule.enabled:
+            rules.append(rule)
+    level_policies_raw = c.section("level_policies", DEFAULT_LEVEL_POLICIES)
+    level_policies = {}
+    for key, value in level_policies_raw.data.items():
+        if key not in {"1", "2", "3", "4"}:
+            raise level_policies_raw.fail(key, "级别应为 \"1\"–\"4\"")
+        if not isinstance(value, str):
+            raise level_policies_raw.fail(key, f"应为时限策略名，实际为 {value!r}")
+        level_policies[int(key)] = value
+    routes = []
+    for rc in c.items("routes"):
+        rc.reject_unknown({"topic", "region", "department"})
+        route = {"department": rc.get("department", str), "topic": rc.get("topic", str, None),
+                 "region": rc.get("region", str, None)}
+        if not route["topic"] and not route["region"]:
+            raise rc.fail("topic", "路由规则至少需要 topic 或 region 之一")
+        routes.append(route)
+    known = {d.name for d in config.departments} if config else set()
+    fallback = c.get("fallback_department", str, None)
+    for i, route in enumerate(routes):
+        if known and route["department"] not in known:
+            raise ConfigError(c.file, f"alerts.routes[{i}].department", f"部门「{route['department']}」不在 [[departments]] 中")
+    if fallback and known and fallback not in known:
+        raise c.fail("fallback_department", f"部门「{fallback}」不在 [[departments]] 中")
+    return AlertSettings(
+        rules=rules,
+        lookback_hours=c.get("lookback_hours", float, 72.0, minimum=1),
+        auto_dispatch_max_level=c.get("auto_dispatch_max_level", int, 2, minimum=0, maximum=4),
+        level_policies=level_policies,
+        representative_docs=c.get("representative_docs", int, 5, minimum=1, maximum=50),
+        routes=routes,
+        fallback_department=fallback,
+        system_actor=c.get("system_actor", str, "system"),
+    )
+
+
+def parse_deadlines(config: Config | None) -> DeadlineSettings:
+    c = _section(config, "deadlines")
+    c.reject_unknown({"warn_share", "policies"})
+    return DeadlineSettings(warn_share=c.get("warn_share", float, 0.6, minimum=0.05, maximum=0.99),
+                            policies=parse_policies(c), raw=c)
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _hhmm(c: Checker, name: str) -> time | None:
+    value = c.get(name, str, None)
+    if value is None:
+        return None
+    m = _HHMM.match(value)
+    if not m:
+        raise c.fail(name, f"时间「{value}」应为 HH:MM（例如 22:00）")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def parse_notifications(config: Config | None) -> NotificationSettings:
+    c = _section(config, "notifications")
+    c.reject_unknown({"enabled", "channel_types", "email", "webhook", "officers", "quiet_hours", "digest_minutes",
+                      "digest_min_level", "max_attempts", "backoff_seconds", "batch", "dashboard_url"})
+    types = dict(CHANNEL_TYPES)
+    types.update({k: v for k, v in c.get("channel_types", dict, {}).items()})
+    channels = {"email": c.get("email", dict, {}), "webhook": c.get("webhook", dict, {})}
+    email = c.section("email")
+    email.reject_unknown({"host", "port", "sender", "username", "password", "starttls", "ssl", "timeout"})
+    channels["email"] = {
+        "host": email.get("host", str, "127.0.0.1"), "port": email.get("port", int, 25, minimum=1, maximum=65535),
+        "sender": email.get("sender", str, "yuqing@localhost"), "username": email.get("username", str, ""),
+        "password": email.get("password", str, ""), "starttls": email.get("starttls", bool, False),
+        "ssl": email.get("ssl", bool, False), "timeout": email.get("timeout", float, 10.0, minimum=0.5)}
+    hook = c.section("webhook")
+    hook.reject_unknown({"timeout", "headers"})
+    channels["webhook"] = {"timeout": hook.get("timeout", float, 10.0, minimum=0.5), "headers": hook.get("headers", dict, {})}
+    officers = []
+    for oc in c.items("officers"):
+        oc.reject_unknown({"channel", "target", "format"})
+        officers.append({"channel": oc.get("channel", str, choices=sorted(types)), "target": oc.get("target", str),
+                         "format": oc.get("format", str, "generic", choices=("generic", "wecom", "dingtalk"))})
+    quiet = c.section("quiet_hours")
+    quiet.reject_unknown({"start", "end", "bypass_level"})
+    start, end = _hhmm(quiet, "start"), _hhmm(quiet, "end")
+    if (start is None) != (end is None):
+        raise quiet.fail("end" if start else "start", "免打扰时段需要同时设置 start 和 end")
+    return NotificationSettings(
+        enabled=c.get("enabled", bool, True), channel_types=types, channels=channels, officers=officers,
+        quiet_start=start, quiet_end=end, quiet_bypass_level=quiet.get("bypass_level", int, 1, minimum=0, maximum=4),
+        digest_minutes=c.get("digest_minutes", int, 10, minimum=0),
+        digest_min_level=c.get("digest_min_level", int, 3, minimum=1, maximum=5),
+        max_attempts=c.get("max_attempts", int, 5, minimum=1, maximum=20),
+        backoff_seconds=c.get("backoff_seconds", int, 60, minimum=1),
+        batch=c.get("batch", int, 100, minimum=1),
+        dashboard_url=c.get("dashboard_url", str, ""),
+    )

@@ -1,0 +1,712 @@
+"""AlertService: the one entry point the CLI, scheduler and dashboard use for alerts and the response loop.
+
+Everything time-dependent takes ``now``; everything that changes an alert happens in one store transaction
+together with its audit entry, under an optimistic version check. Deadlines, warnings and escalations are
+derived from stored state (``alert.deadlines``, ``alert.warned``, ``alert.escalated``), so a scheduler that was
+down across a deadline catches up on the next tick and never sends anything twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from alerts.deadlines import DEADLINE_LABELS, compute_deadlines
+from alerts.engine import RuleEngine
+from alerts.notify.base import Channel, DeliveryError
+from alerts.rules.base import LEVEL_LABELS, Finding
+from alerts.schema import parse_alerts, parse_deadlines, parse_notifications
+from alerts.workflow import (
+    ACTIONS, AWAITING_ANSWER, RATINGS, PermissionDenied, WorkflowError, check_action, check_view,
+)
+from yuqing.clock import TZ, iso
+from yuqing.clock import now as clock_now
+from yuqing.config import Config
+from yuqing.model import (
+    OPEN_STATUSES, STATUS_LABELS, Alert, AlertStatus, Assignment, AuditEntry, Department, Response, Role, User,
+    to_plain,
+)
+from yuqing.plugins import build_component
+from yuqing.storage.base import ConcurrentUpdateError, DuplicateError
+
+log = logging.getLogger(__name__)
+S = AlertStatus
+
+__all__ = ["AlertService", "ConcurrentUpdateError", "PermissionDenied", "WorkflowError"]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class AlertService:
+    def __init__(self, store: Any, config: Config | None = None):
+        self.store, self.config = store, config
+        self.settings = parse_alerts(config)
+        self.deadline_settings = parse_deadlines(config)
+        self.notify_settings = parse_notifications(config)
+        self.engine = RuleEngine(self.settings.rules, lookback_hours=self.settings.lookback_hours)
+        self.departments: list[Department] = list(config.departments) if config else store.workflow.list_departments()
+        self._channels: dict[str, Channel] = {}
+        manual = next((r for r in self.settings.rules if r.type_name == "manual"), None)
+        self.manual_rule_name = manual.name if manual else "人工预警"
+
+    @classmethod
+    def from_config(cls, config: Config, store: Any) -> "AlertService":
+        return cls(store, config)
+
+    @property
+    def wf(self) -> Any:
+        return self.store.workflow
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+    def supervisor(self) -> Department | None:
+        return next((d for d in self.departments if d.supervisor), None)
+
+    def department(self, name: str | None) -> Department | None:
+        return next((d for d in self.departments if d.name == name), None)
+
+    def _policy_for_level(self, level: int) -> str | None:
+        return self.settings.level_policies.get(level)
+
+    def _deadlines(self, policy: str | None, start: datetime) -> dict[str, datetime]:
+        if not policy:
+            return {}
+        return compute_deadlines(policy, start, self.deadline_settings.raw)
+
+    def route(self, finding: Finding) -> tuple[str | None, str]:
+        """Department for a finding and why: explicit routes, then departments' topics/regions, then NLP's guess."""
+        topic, region = finding.topic, finding.region or ""
+        for r in self.settings.routes:
+            if (not r["topic"] or r["topic"] == topic) and (not r["region"] or r["region"] in region):
+                return r["department"], f"路由规则：主题「{r['topic'] or '任意'}」地区「{r['region'] or '任意'}」"
+        best, best_score = None, 0
+        for d in self.departments:
+            if d.supervisor:
+                continue
+            topic_hit = bool(topic) and topic in d.topics
+            region_hit = bool(region) and any(x in region for x in d.regions)
+            score = 0
+            if topic_hit and region_hit:
+                score = 3
+            elif topic_hit and not d.regions:
+                score = 2  # city-level department for the topic
+            elif region_hit and not d.topics:
+                score = 1  # the district government for anything in its district
+            if score > best_score:
+                best, best_score = d, score
+        if best:
+            why = {3: "主题与地区均匹配", 2: "主题匹配（市级部门）", 1: "地区匹配（属地政府）"}[best_score]
+            return best.name, f"{why}：主题「{topic or '未知'}」，地区「{region or '未知'}」"
+        if finding.department and self.department(finding.department):
+            return finding.department, "采用文本分析推断的责任部门"
+        fallback = self.settings.fallback_department or next(
+            (d.name for d in self.departments if not d.supervisor and not d.topics and not d.regions), None)
+        return fallback, "无匹配部门，交由兜底部门" if fallback else "无匹配部门，待人工派发"
+
+    def _transaction(self):
+        return self.wf.transaction()
+
+    def _audit(self, alert: Alert, actor: str, action: str, at: datetime, from_status: AlertStatus | None,
+               to_status: AlertStatus | None, note: str = "") -> None:
+        self.wf.append_audit(AuditEntry(alert_id=alert.id, actor=actor, action=action, at=at,
+                                        from_status=from_status.value if from_status else None,
+                                        to_status=to_status.value if to_status else None, note=note))
+
+    def _save(self, alert: Alert, expected_version: int) -> Alert:
+        return self.wf.update_alert(alert, expected_version)
+
+    def _start_round(self, alert: Alert, start: datetime, *, new_round: bool) -> None:
+        """Set deadlines for a new clock (dispatch, reopen, level rise). Warnings and escalation start afresh."""
+        rounds = int(alert.details.get("round", 0)) + (1 if new_round or not alert.details.get("round") else 0)
+        alert.details = {**alert.details, "round": rounds, "round_started_at": start.isoformat()}
+        alert.deadlines = self._deadlines(alert.policy, start)
+        alert.warned = []
+        alert.escalated = False
+
+    # -- rules → alerts ----------------------------------------------------------------------------------------
+    def evaluate(self, now: datetime) -> list[Alert]:
+        """Run all rules; create or raise alerts; auto-dispatch; queue notifications. Returns alerts created or raised."""
+        result = self.engine.run(self.store, now)
+        changed: list[Alert] = []
+        self.last_run = {"findings": len(result.findings), "silenced": len(result.silenced), "errors": result.errors,
+                         "created": 0, "raised": 0, "unchanged": 0, "suppressed": 0}
+        for finding in result.findings:
+            try:
+                alert = self._apply_finding(finding, now)
+            except ConcurrentUpdateError:
+                log.info("alert for %s changed meanwhile; next tick will look again", finding.subject)
+                alert = None
+            except Exception as exc:  # one bad finding must not stop the batch
+                log.exception("could not apply finding %s", finding.subject)
+                result.errors.append(f"处理 {finding.subject} 时出错：{exc}")
+                alert = None
+            if alert is not None:
+                changed.append(alert)
+        return changed
+
+    def _apply_finding(self, finding: Finding, now: datetime) -> Alert | None:
+        if finding.event_id:
+            existing = self.wf.open_alert_for_event(finding.event_id)
+            if existing:
+                if finding.level < existing.level:
+                    self.last_run["raised"] += 1
+                    return self._raise_level(existing, finding, now)
+                self.last_run["unchanged"] += 1
+                return None
+            closed = self.wf.get_state("alerts.closed", finding.event_id)
+            if closed:
+                level_text, _, closed_at = closed.partition("|")
+                # A handled event does not come back at the same level; it does when it gets worse.
+                if finding.level >= int(level_text):
+                    self.last_run["suppressed"] += 1
+                    return None
+            alert_id = "E" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(f"{finding.event_id}|{now.isoformat()}")[:8]
+        else:
+            alert_id = "P" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(f"doc:{finding.doc_id}")[:8]
+            if self.wf.get_state("alerts.doc", finding.doc_id):
+                self.last_run["unchanged"] += 1
+                return None  # one alert per board post, ever
+        self.last_run["created"] += 1
+        return self._create(alert_id, finding, now)
+
+    def _create(self, alert_id: str, finding: Finding, now: datetime, *, actor: str | None = None) -> Alert:
+        department, route_reason = self.route(finding)
+        policy = finding.policy or self._policy_for_level(finding.level)
+        alert = Alert(
+            id=alert_id, rule=finding.rule, level=finding.level, title=finding.title or "（无标题）",
+            reason=finding.reason, status=S.NEW, event_id=finding.event_id, department=department, policy=policy,
+            details={**finding.details, "rule_type": finding.rule_type, "route": route_reason,
+                     "keywords": finding.keywords[:20], "doc_id": finding.doc_id, "source": finding.source,
+                     "level_history": [{"at": now.isoformat(), "level": finding.level, "reason": finding.reason}]},
+            created_at=now, updated_at=now)
+        actor = actor or self.settings.system_actor
+        with self._transaction():
+            self.wf.insert_alert(alert)
+            if finding.doc_id and not finding.event_id:
+                self.wf.set_state("alerts.doc", finding.doc_id, alert.id)
+            self._audit(alert, actor, "create", now, None, S.NEW,
+                        f"{LEVEL_LABELS.get(alert.level, alert.level)}：{alert.reason}；拟派：{department or '（无）'}（{route_reason}）")
+            self._queue(alert, "new", now, self._officer_targets())
+            if department and policy and finding.level <= self.settings.auto_dispatch_max_level:
+                alert = self._do_dispatch(alert, actor, department, now, note="按级别自动派发", action="dispatch")
+        return alert
+
+    def _raise_level(self, alert: Alert, finding: Finding, now: datetime) -> Alert:
+        before = alert.status
+        old_level, version = alert.level, alert.version
+        alert = replace(alert, details=dict(alert.details))
+        alert.level = finding.level
+        alert.reason = finding.reason
+        alert.details["level_history"] = [*alert.details.get("level_history", []),
+                                          {"at": now.isoformat(), "level": finding.level, "reason": finding.reason}]
+        alert.details["fired"] = finding.details.get("fired")
+        alert.details["rules"] = finding.details.get("rules")
+        new_policy = finding.policy or self._policy_for_level(finding.level) or alert.policy
+        note = f"级别由 {old_level} 升至 {finding.level}：{finding.reason}"
+        policy_changed = new_policy != alert.policy
+        alert.policy = new_policy
+        if alert.status in AWAITING_ANSWER and alert.dispatched_at and policy_changed:
+            # Stricter policy: its clock starts now (the moment the situation was judged more serious).
+            self._start_round(alert, now, new_round=True)
+            note += f"；时限策略改为 {new_policy}，自 {iso(now)} 起重新计时"
+        alert.updated_at = now
+        with self._transaction():
+            alert = self._save(alert, version)
+            self._audit(alert, self.settings.system_actor, "level_up", now, before, alert.status, note)
+            self._queue(alert, "level_up", now, self._officer_targets() + self._department_targets(alert.department),
+                        message=note)
+            if (alert.status in (S.NEW, S.RETURNED) and alert.department and alert.policy
+                    and alert.level <= self.settings.auto_dispatch_max_level):
+                alert = self._do_dispatch(alert, self.settings.system_actor, alert.department, now,
+                                          note="级别上升，自动派发", action="dispatch")
+        return alert
+
+    # -- actions -----------------------------------------------------------------------------------------------
+    def _load(self, alert_id: str) -> Alert:
+        alert = self.wf.get_alert(alert_id)
+        if alert is None:
+            raise WorkflowError(f"预警「{alert_id}」不存在")
+        return alert
+
+    def _do_dispatch(self, alert: Alert, actor: str, department: str, now: datetime, *, note: str, action: str) -> Alert:
+        """Assign to a department. The first dispatch starts the clock; later reassignments keep it (no gaming)."""
+        if not self.department(department):
+            raise WorkflowError(f"部门「{department}」不在配置中（可选：{'、'.join(d.name for d in self.departments)}）")
+        before, version = alert.status, alert.version
+        alert = replace(alert, details=dict(alert.details))
+        previous = alert.department
+        alert.department = department
+        alert.status = S.DISPATCHED
+        alert.updated_at = now
+        if alert.dispatched_at is None:
+            alert.dispatched_at = now
+            if not alert.policy:
+                alert.policy = self._policy_for_level(alert.level)
+            self._start_round(alert, now, new_round=True)
+        with self._transaction():
+            alert = self._save(alert, version)
+            self.wf.add_assignment(Assignment(alert_id=alert.id, department=department, assigned_by=actor,
+                                              assigned_at=now, note=note))
+            text = note if action == "dispatch" else f"由 {previous or '（无）'} 改派至 {department}：{note}"
+            self._audit(alert, actor, action, now, before, alert.status,
+                        f"{text}；责任部门：{department}；时限：{self._deadline_text(alert)}")
+            self._queue(alert, "dispatch", now, self._department_targets(department), message=text)
+        return alert
+
+    def act(self, user: User, alert_id: str, action: str, *, department: str | None = None, text: str | None = None,
+            link: str | None = None, rating: str | None = None, note: str | None = None, now: datetime,
+            expected_version: int | None = None, hours: float | None = None) -> Alert:
+        """Take one workflow action as ``user``. Raises PermissionDenied / WorkflowError / ConcurrentUpdateError."""
+        alert = self._load(alert_id)
+        spec = check_action(user, alert, action)
+        version = alert.version if expected_version is None else expected_version
+        if expected_version is not None and expected_version != alert.version:
+            raise ConcurrentUpdateError(
+                f"预警 {alert.id} 已被他人修改（当前版本 {alert.version}，你读取的是版本 {expected_version}）；请刷新后重试")
+        alert = replace(alert, version=version)
+        note = (note or "").strip()
+        before = alert.status
+
+        if action in ("dispatch", "reassign"):
+            target = department or (alert.department if action == "dispatch" else None)
+            if not target:
+                raise WorkflowError(f"「{spec.label}」需要用 --department 指定责任部门")
+            if action == "reassign" and target == alert.department:
+                raise WorkflowError(f"预警已在「{target}」办理，改派需要指定另一个部门")
+            return self._do_dispatch(alert, user.name, target, now, note=note or text or spec.label, action=action)
+
+        alert = replace(alert, details=dict(alert.details))
+        alert.updated_at = now
+        queue: list[tuple[str, list[dict[str, str]], str]] = []
+        audit_note = note
+        response: Response | None = None
+        rated: Response | None = None
+        silence: dict[str, Any] | None = None
+
+        if action == "accept":
+            alert.status = S.ACCEPTED
+            audit_note = note or "已签收"
+        elif action == "return":
+            reason = (text or note).strip() if (text or note) else ""
+            if not reason:
+                raise WorkflowError("退单必须说明理由（--text 或 --note），例如「不属于本部门职责，应由A市交通运输局办理」")
+            alert.status = S.RETURNED
+            alert.details["returned"] = [*alert.details.get("returned", []),
+                                         {"by": user.name, "department": alert.department, "at": now.isoformat(), "reason": reason}]
+            audit_note = f"退单理由：{reason}"
+            queue.append(("returned", self._officer_targets(), audit_note))
+        elif action == "respond":
+            body = (text or "").strip()
+            if not body:
+                raise WorkflowError("回应内容不能为空（--text）")
+            if link and not link.startswith(("http://", "https://")):
+                raise WorkflowError(f"回应链接「{link}」不是 http(s) 网址")
+            alert.status = S.RESPONDED
+            response = Response(alert_id=alert.id, department=alert.department or user.department or "",
+                                author=user.name, text=body, created_at=now, link=link)
+            overdue = [n for n, due in alert.deadlines.items() if now > due]
+            audit_note = f"回应：{body[:200]}" + (f"（超时：{'、'.join(self._label(n) for n in overdue)}）" if overdue else "（按时）")
+            queue.append(("responded", self._officer_targets(), audit_note))
+        elif action == "evaluate":
+            if rating not in RATINGS:
+                raise WorkflowError(f"评价必须是 {'、'.join(RATINGS)} 之一（--rating），实际为「{rating or ''}」")
+            responses = self.wf.responses_for(alert.id)
+            last = next((r for r in reversed(responses) if r.rating is None), None)
+            if last is None:
+                raise WorkflowError("没有待评价的回应")
+            rated = replace(last, rating=rating, rated_by=user.name, rated_at=now)
+            alert.rating = rating
+            if rating == "不满意":
+                alert.status = S.REOPENED
+                self._start_round(alert, now, new_round=True)
+                audit_note = f"评价：不满意，重新办理；{note}".rstrip("；") + f"；新时限：{self._deadline_text(alert)}"
+                queue.append(("reopened", self._department_targets(alert.department), audit_note))
+            else:
+                alert.status = S.CLOSED
+                audit_note = f"评价：{rating}，办结" + (f"；{note}" if note else "")
+        elif action == "reopen":
+            if not note and not text:
+                raise WorkflowError("重新打开必须说明理由（--note）")
+            alert.status = S.REOPENED
+            self._start_round(alert, now, new_round=True)
+            audit_note = f"重新打开：{note or text}；新时限：{self._deadline_text(alert)}"
+            queue.append(("reopened", self._department_targets(alert.department), audit_note))
+        elif action == "close":
+            if before is not S.RESPONDED and not (note or text):
+                raise WorkflowError("未回应的预警直接办结必须说明理由（--note），例如「经核实为不实信息」")
+            alert.status = S.CLOSED
+            audit_note = f"办结：{note or text or '已回应'}"
+        elif action == "escalate":
+            if alert.escalated:
+                raise WorkflowError(f"预警 {alert.id} 已经督办过")
+            sup = self.supervisor()
+            alert.escalated = True
+            alert.details["escalated_to"] = sup.name if sup else None
+            audit_note = f"人工督办至 {sup.name if sup else '（未配置督办部门）'}：{note or text or '请加快办理'}"
+            queue.append(("escalation", self._supervisor_targets() + self._department_targets(alert.department), audit_note))
+        elif action == "silence":
+            span = float(hours if hours is not None else 24)
+            reason = note or text or ""
+            silence = self._silence_record(user, rule=None, source=None, keyword=None,
+                                           event_id=alert.event_id, hours=span, reason=reason, now=now,
+                                           doc_source=alert.details.get("source") if not alert.event_id else None)
+            audit_note = f"静默 {span:g} 小时：{reason}"
+        with self._transaction():
+            try:
+                saved = self._save(alert, version)
+            except DuplicateError as exc:
+                raise WorkflowError(f"事件 {alert.event_id} 已有另一条未办结的预警，不能重新打开本预警") from exc
+            if response is not None:
+                self.wf.add_response(response)
+            if rated is not None:
+                self.wf.update_response(rated)
+            if silence is not None:
+                silence_id = self.wf.add_silence(silence)
+                audit_note += f"（静默规则 #{silence_id}）"
+            self._audit(saved, user.name, action, now, before, saved.status, audit_note)
+            if saved.status is S.CLOSED and saved.event_id:
+                self.wf.set_state("alerts.closed", saved.event_id, f"{saved.level}|{now.isoformat()}")
+            for kind, targets, message in queue:
+                self._queue(saved, kind, now, targets, message=message)
+        return saved
+
+    def raise_manual(self, user: User, title: str, reason: str, *, level: int = 2, event_id: str | None = None,
+                     department: str | None = None, policy: str | None = None, now: datetime) -> Alert:
+        if user.role not in (Role.ADMIN, Role.OFFICER, Role.LEADER):
+            raise PermissionDenied(f"「{user.name}」无权发起人工预警（需要：舆情专员、领导或管理员）")
+        if not (title or "").strip() or not (reason or "").strip():
+            raise WorkflowError("人工预警需要标题和理由")
+        if level not in LEVEL_LABELS:
+            raise WorkflowError(f"级别应为 1–4，实际为 {level}")
+        if policy:
+            compute_deadlines(policy, now, self.deadline_settings.raw)  # validates the name
+        if department and not self.department(department):
+            raise WorkflowError(f"部门「{department}」不在配置中")
+        event = self.store.documents.get_event(event_id) if event_id else None
+        if event_id and event is None:
+            raise WorkflowError(f"事件「{event_id}」不存在")
+        if event_id and self.wf.open_alert_for_event(event_id):
+            raise WorkflowError(f"事件 {event_id} 已有未办结的预警，请在该预警上操作")
+        finding = Finding(rule=self.manual_rule_name, rule_type="manual", level=level,
+                          reason=f"{user.display_name or user.name} 人工预警：{reason.strip()}",
+                          details={"raised_by": user.name}, event_id=event_id, doc_id=None, title=title.strip(),
+                          region=event.region if event else None, topic=event.topic if event else None,
+                          department=event.department if event else None, policy=policy,
+                          keywords=list(event.keywords) if event else [])
+        alert_id = "M" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(f"{title}|{now.isoformat()}|{user.name}")[:8]
+        with self._transaction():
+            alert = self._create(alert_id, finding, now, actor=user.name)
+            if department and alert.status is S.NEW:
+                alert = self._do_dispatch(alert, user.name, department, now, note="人工预警派发", action="dispatch")
+            elif department and alert.department != department:
+                alert = self._do_dispatch(alert, user.name, department, now, note="人工预警指定部门", action="reassign")
+        return alert
+
+    def _silence_record(self, user: User, *, rule: str | None, source: str | None, keyword: str | None,
+                        event_id: str | None, hours: float, reason: str, now: datetime,
+                        doc_source: str | None = None) -> dict[str, Any]:
+        if user.role not in (Role.ADMIN, Role.OFFICER):
+            raise PermissionDenied(f"「{user.name}」无权设置静默（需要：舆情专员或管理员）")
+        source = source or doc_source
+        if not any((rule, source, keyword, event_id)):
+            raise WorkflowError("静默至少要指定规则、来源、关键词或事件之一")
+        if not (0 < hours <= 24 * 30):
+            raise WorkflowError(f"静默时长应在 0–720 小时之间，实际为 {hours}")
+        if not (reason or "").strip():
+            raise WorkflowError("静默必须说明理由")
+        return {"rule": rule, "source": source, "keyword": keyword, "event_id": event_id, "starts_at": now,
+                "ends_at": now + timedelta(hours=hours), "created_by": user.name, "reason": reason.strip()}
+
+    def silence(self, user: User, *, rule: str | None = None, source: str | None = None, keyword: str | None = None,
+                event_id: str | None = None, hours: float, reason: str, now: datetime) -> int:
+        """Time-boxed silence; returns its id. Silenced findings create no alert and no notification."""
+        record = self._silence_record(user, rule=rule, source=source, keyword=keyword, event_id=event_id,
+                                      hours=hours, reason=reason, now=now)
+        return self.wf.add_silence(record)
+
+    # -- deadlines ---------------------------------------------------------------------------------------------
+    def _label(self, name: str) -> str:
+        policy = self.deadline_settings.policies
+        for p in policy.values():
+            for spec in p.deadlines:
+                if spec.name == name:
+                    return spec.label
+        return DEADLINE_LABELS.get(name, name)
+
+    def _deadline_text(self, alert: Alert) -> str:
+        if not alert.deadlines:
+            return "无"
+        return "；".join(f"{self._label(n)} {d.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}"
+                        for n, d in sorted(alert.deadlines.items(), key=lambda kv: kv[1]))
+
+    def flags(self, alert: Alert, now: datetime) -> dict[str, Any]:
+        awaiting = alert.status in AWAITING_ANSWER
+        overdue = [n for n, d in alert.deadlines.items() if awaiting and now > d]
+        upcoming = sorted((d for d in alert.deadlines.values() if d >= now), default=None)
+        return {"awaiting_answer": awaiting, "overdue": bool(overdue), "overdue_deadlines": overdue,
+                "next_due": iso(upcoming[0]) if upcoming else None, "warned": list(alert.warned),
+                "escalated": alert.escalated}
+
+    def check_deadlines(self, now: datetime) -> dict[str, Any]:
+        """Warn at the configured share of each deadline, escalate (督办) once on the first breach."""
+        share = self.deadline_settings.warn_share
+        counts = {"checked": 0, "warned": 0, "overdue": 0, "escalated": 0, "conflicts": 0, "errors": 0}
+        offset = 0
+        alerts: list[Alert] = []
+        while True:  # page through every alert that still owes an answer
+            _, page = self.wf.list_alerts(status=[s.value for s in AWAITING_ANSWER], limit=500, offset=offset)
+            alerts.extend(page)
+            if len(page) < 500:
+                break
+            offset += 500
+        for alert in alerts:
+            if not alert.deadlines:
+                continue
+            counts["checked"] += 1
+            try:
+                self._check_one(alert, now, share, counts)
+            except ConcurrentUpdateError:
+                counts["conflicts"] += 1  # someone acted on it meanwhile; the next tick sees the new state
+            except Exception:
+                log.exception("deadline check failed for %s", alert.id)
+                counts["errors"] += 1
+        return counts
+
+    def _check_one(self, alert: Alert, now: datetime, share: float, counts: dict[str, int]) -> None:
+        start_text = alert.details.get("round_started_at")
+        start = datetime.fromisoformat(start_text) if start_text else (alert.dispatched_at or alert.created_at)
+        warned = list(alert.warned)
+        audits: list[tuple[str, str]] = []
+        queue: list[tuple[str, list[dict[str, str]], str, str]] = []
+        breached = []
+        for name, due in sorted(alert.deadlines.items(), key=lambda kv: kv[1]):
+            label = self._label(name)
+            if now >= due:
+                if f"overdue:{name}" not in warned:
+                    if name not in warned:
+                        warned.append(name)  # too late to warn: the breach notice replaces the warning
+                    warned.append(f"overdue:{name}")
+                    breached.append(name)
+                    msg = f"{label}时限 {due.astimezone(TZ).strftime('%Y-%m-%d %H:%M')} 已过，尚未回应"
+                    audits.append(("overdue", msg))
+                    queue.append(("overdue", self._department_targets(alert.department), msg, name))
+                    counts["overdue"] += 1
+            elif name not in warned:
+                total = (due - start).total_seconds()
+                used = (now - start).total_seconds()
+                if total > 0 and used >= share * total:
+                    warned.append(name)
+                    left = due - now
+                    msg = (f"{label}时限将至：已用 {used / total:.0%} 时间，剩余 {_duration(left)}"
+                           f"（截止 {due.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}）")
+                    audits.append(("warn", msg))
+                    queue.append(("warning", self._department_targets(alert.department), msg, name))
+                    counts["warned"] += 1
+        escalate = bool(breached) and not alert.escalated
+        if not audits:
+            return
+        updated = replace(alert, warned=warned, updated_at=now, details=dict(alert.details))
+        sup = self.supervisor()
+        if escalate:
+            updated.escalated = True
+            updated.details["escalated_to"] = sup.name if sup else None
+            msg = (f"超时未回应，自动督办至 {sup.name if sup else '（未配置督办部门）'}："
+                   f"{'、'.join(self._label(n) for n in breached)}已过时限；责任部门 {alert.department}")
+            audits.append(("escalate", msg))
+            queue.append(("escalation", self._supervisor_targets() + self._department_targets(alert.department),
+                          msg, "escalation"))
+            counts["escalated"] += 1
+        with self._transaction():
+            saved = self._save(updated, alert.version)
+            for action, note in audits:
+                self._audit(saved, self.settings.system_actor, action, now, alert.status, saved.status, note)
+            for kind, targets, message, key in queue:
+                self._queue(saved, kind, now, targets, message=message, key=key)
+
+    def tick(self, now: datetime) -> dict[str, Any]:
+        """What ``yuqing tick --now`` runs: rules, then deadlines, then due notifications."""
+        created = self.evaluate(now)
+        return {"alerts": [a.id for a in created], "evaluate": getattr(self, "last_run", {}),
+                "deadlines": self.check_deadlines(now), "deliveries": self.deliver(now)}
+
+    # -- notifications -----------------------------------------------------------------------------------------
+    def _officer_targets(self) -> list[dict[str, str]]:
+        return [dict(o) for o in self.notify_settings.officers]
+
+    def _department_targets(self, name: str | None) -> list[dict[str, str]]:
+        d = self.department(name)
+        if d is None:
+            return []
+        out = []
+        if d.contact.get("email"):
+            out.append({"channel": "email", "target": d.contact["email"], "format": "generic"})
+        if d.contact.get("webhook"):
+            out.append({"channel": "webhook", "target": d.contact["webhook"],
+                        "format": d.contact.get("webhook_format", "generic")})
+        return out
+
+    def _supervisor_targets(self) -> list[dict[str, str]]:
+        sup = self.supervisor()
+        return self._department_targets(sup.name) if sup else []
+
+    def _send_time(self, alert: Alert, kind: str, now: datetime) -> datetime:
+        ns = self.notify_settings
+        at = now
+        if kind == "new" and alert.level >= ns.digest_min_level and ns.digest_minutes:
+            at = now + timedelta(minutes=ns.digest_minutes)  # minor alerts wait a little and go out as one digest
+        if ns.quiet_start and alert.level > ns.quiet_bypass_level:
+            at = _after_quiet(at, ns.quiet_start, ns.quiet_end)
+        return at
+
+    def alert_summary(self, alert: Alert) -> dict[str, Any]:
+        return {
+            "id": alert.id, "title": alert.title, "level": alert.level, "level_label": LEVEL_LABELS.get(alert.level),
+            "status": alert.status.value, "status_label": STATUS_LABELS[alert.status], "department": alert.department,
+            "rule": alert.rule, "reason": alert.reason, "event_id": alert.event_id, "policy": alert.policy,
+            "deadlines": {k: iso(v) for k, v in alert.deadlines.items()},
+            "deadlines_text": {self._label(k): v.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+                               for k, v in sorted(alert.deadlines.items(), key=lambda kv: kv[1])},
+        }
+
+    def _queue(self, alert: Alert, kind: str, now: datetime, targets: list[dict[str, str]], *, message: str = "",
+               key: str = "") -> int:
+        if not self.notify_settings.enabled or not targets:
+            return 0
+        round_no = alert.details.get("round", 0)
+        link = f"{self.notify_settings.dashboard_url.rstrip('/')}/?alert={alert.id}" if self.notify_settings.dashboard_url else ""
+        payload = {"kind": kind, "alert": self.alert_summary(alert), "message": message, "at": now.isoformat(),
+                   "link": link}
+        # The dedupe key makes re-queueing after a crash or a repeated tick a no-op.
+        stamp = key or (now.isoformat() if kind in ("dispatch", "returned", "responded", "reopened", "level_up") else "")
+        queued = 0
+        for t in targets:
+            payload_t = {**payload, "format": t.get("format", "generic")}
+            self.wf.add_delivery({
+                "alert_id": alert.id, "channel": t["channel"], "target": t["target"], "kind": kind,
+                "payload": payload_t, "next_attempt_at": self._send_time(alert, kind, now), "created_at": now,
+                "dedupe_key": f"{alert.id}|r{round_no}|{kind}|{stamp}|{t['channel']}|{t['target']}"})
+            queued += 1
+        return queued
+
+    def channel(self, type_name: str) -> Channel:
+        if type_name not in self._channels:
+            path = self.notify_settings.channel_types.get(type_name)
+            if not path:
+                raise DeliveryError(f"未配置通知渠道类型「{type_name}」")
+            self._channels[type_name] = build_component(path, self.notify_settings.channels.get(type_name, {}))
+        return self._channels[type_name]
+
+    def deliver(self, now: datetime) -> dict[str, int]:
+        """Send due notifications; several for one recipient go as one digest. Failures retry with backoff."""
+        ns = self.notify_settings
+        due = self.wf.due_deliveries(now, limit=ns.batch)
+        groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for d in due:
+            groups.setdefault((d["channel"], d["target"], d["payload"].get("format", "generic")), []).append(d)
+        out = {"due": len(due), "messages": 0, "sent": 0, "retrying": 0, "failed": 0}
+        for (channel, target, fmt), items in groups.items():
+            try:
+                self.channel(channel).send(target, [i["payload"] for i in items], fmt)
+            except Exception as exc:  # any channel failure is logged and retried, never crashes the tick
+                for item in items:
+                    attempts = int(item["attempts"]) + 1
+                    if attempts >= ns.max_attempts:
+                        self.wf.update_delivery(item["id"], status="failed", attempts=attempts, last_error=str(exc)[:500])
+                        out["failed"] += 1
+                    else:
+                        delay = ns.backoff_seconds * 2 ** (attempts - 1)
+                        self.wf.update_delivery(item["id"], attempts=attempts, last_error=str(exc)[:500],
+                                                next_attempt_at=now + timedelta(seconds=delay))
+                        out["retrying"] += 1
+                continue
+            out["messages"] += 1
+            with self._transaction():
+                for item in items:
+                    self.wf.update_delivery(item["id"], status="sent", attempts=int(item["attempts"]) + 1,
+                                            delivered_at=now, last_error=None)
+                    out["sent"] += 1
+        return out
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    def list_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
+                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                    limit: int = 100, offset: int = 0) -> list[Alert]:
+        if user.role is Role.DEPARTMENT:
+            if department and department != user.department:
+                raise PermissionDenied(f"{user.department}的用户无权查看{department}的预警")
+            department = user.department
+        if status == "open":
+            status = list(OPEN_STATUSES)
+        for s in ([status] if isinstance(status, str) else status or []):
+            if s not in {x.value for x in AlertStatus}:
+                raise WorkflowError(f"状态「{s}」无效（可选：open、{'、'.join(x.value for x in AlertStatus)}）")
+        _, alerts = self.wf.list_alerts(status=status, department=department, level=level, since=since, until=until,
+                                        limit=limit, offset=offset)
+        return alerts
+
+    def get_alert(self, user: User, alert_id: str, now: datetime | None = None) -> dict[str, Any]:
+        alert = self._load(alert_id)
+        check_view(user, alert)
+        now = now or clock_now()
+        event = self.store.documents.get_event(alert.event_id) if alert.event_id else None
+        docs = []
+        if alert.event_id:
+            _, found = self.store.documents.list_documents(event_id=alert.event_id, limit=200)
+            found.sort(key=lambda d: (d.likes + d.replies + d.views / 100), reverse=True)
+            docs = found[: self.settings.representative_docs]
+        elif alert.details.get("doc_id"):
+            doc = self.store.documents.get_document(alert.details["doc_id"])
+            docs = [doc] if doc else []
+        return {
+            "alert": to_plain(alert),
+            "summary": self.alert_summary(alert),
+            "event": to_plain(replace(event, state={})) if event else None,
+            "documents": [_doc_view(d) for d in docs],
+            "audit": to_plain(self.wf.audit_for(alert.id)),
+            "responses": to_plain(self.wf.responses_for(alert.id)),
+            "assignments": to_plain(self.wf.assignments_for(alert.id)),
+            "deliveries": to_plain(self.wf.list_deliveries(alert.id)),
+            "flags": self.flags(alert, now),
+            "actions": [a for a, spec in ACTIONS.items() if _allowed(user, alert, a)],
+        }
+
+
+def _allowed(user: User, alert: Alert, action: str) -> bool:
+    try:
+        check_action(user, alert, action)
+        return True
+    except (PermissionDenied, WorkflowError):
+        return False
+
+
+def _doc_view(d: Any) -> dict[str, Any]:
+    a = d.analysis or {}
+    text = a.get("text") or d.content or ""
+    return {"id": d.id, "title": d.title, "url": d.url, "source": d.source, "published_at": iso(d.published_at),
+            "region": d.region, "sentiment": (a.get("sentiment") or {}).get("label"),
+            "snippet": text[:200], "likes": d.likes, "replies": d.replies}
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return (f"{days} 天 " if days else "") + f"{hours} 小时 {mins} 分"
+
+
+def _after_quiet(at: datetime, start: Any, end: Any) -> datetime:
+    """If ``at`` falls in the daily quiet window [start, end) (may wrap midnight), move it to the window's end."""
+    local = at.astimezone(TZ)
+    t = local.timetz().replace(tzinfo=None)
+    wraps = start > end
+    inside = (start <= t or t < end) if wraps else (start <= t < end)
+    if not inside:
+        return at
+    end_dt = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if end_dt <= local:
+        end_dt += timedelta(days=1)
+    return end_dt
