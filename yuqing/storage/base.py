@@ -147,6 +147,15 @@ class DocumentStore(abc.ABC):
     @abc.abstractmethod
     def document_stats(self) -> dict[str, int]: ...
 
+    # -- queries for the alerts stage ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def event_hourly_counts(self, event_ids: list[str], since: datetime) -> dict[str, list[tuple[datetime, int]]]:
+        """event_id → [(hour start, documents in that hour)] for documents at or after ``since`` (spike baselines)."""
+
+    @abc.abstractmethod
+    def unanswered_posts(self, before: datetime, *, since: datetime | None = None, limit: int = 500) -> list[Document]:
+        """Message-board posts published before ``before`` (and at/after ``since``) with no official reply yet."""
+
 
 class WorkflowStore(abc.ABC):
     """Alerts and the response loop, users, departments, notifications, crawl health."""

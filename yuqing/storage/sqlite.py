@@ -478,6 +478,29 @@ class SQLiteStore(DocumentStore, WorkflowStore):
             "events": db.execute("SELECT count(*) FROM events").fetchone()[0],
         }
 
+    # -- queries for the alerts stage ---------------------------------------------------------------------------
+    def event_hourly_counts(self, event_ids: list[str], since: datetime) -> dict[str, list[tuple[datetime, int]]]:
+        out: dict[str, list[tuple[datetime, int]]] = {e: [] for e in event_ids}
+        for chunk in _chunks(list(event_ids), 500):
+            # ``at`` is fixed-width UTC text: its first 13 characters are the UTC hour (Shanghai is a whole-hour offset).
+            rows = self.db.execute(
+                f"SELECT event_id, substr(at, 1, 13) AS hour, count(*) FROM documents WHERE at >= ? AND event_id IN "
+                f"({','.join('?' * len(chunk))}) GROUP BY event_id, hour ORDER BY hour", [to_utc_text(since), *chunk])
+            for r in rows:
+                out[r[0]].append((from_utc_text(r[1] + ":00:00.000000Z"), r[2]))
+        return out
+
+    def unanswered_posts(self, before: datetime, *, since: datetime | None = None, limit: int = 500) -> list[Document]:
+        params: list[Any] = [DocumentKind.POST.value, to_utc_text(before)]
+        cond = ""
+        if since:
+            cond = " AND at >= ?"
+            params.append(to_utc_text(since))
+        rows = self.db.execute(
+            f"SELECT * FROM documents WHERE kind = ? AND reply_text IS NULL AND at < ?{cond} "
+            f"AND duplicate_of IS NULL ORDER BY at LIMIT ?", [*params, limit]).fetchall()
+        return [self._row_to_document(r) for r in rows]
+
     # -- departments and users ---------------------------------------------------------------------------------
     def sync_departments(self, departments: list[Department]) -> None:
         with self.transaction():
