@@ -132,7 +132,11 @@ def _trafilatura_extractor():
 
     def run(raw: bytes, url=None) -> dict:
         html, _ = decode_html(raw)
-        out = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, as_dict=True)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # as_dict deprecation noise across trafilatura versions
+            out = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, as_dict=True)
         if out is None:
             return {"title": "", "published_at": None, "content": ""}
         if not isinstance(out, dict):
