@@ -1,0 +1,465 @@
+"""Online event clustering: one pass over documents in time order, linear in their number.
+
+For each document, in order:
+1. **Near-duplicate?** SimHash banded lookup (:mod:`nlp.events.dedup`). A repost joins its original's event
+   as a duplicate (counted as a voice, not as new wording).
+2. **Candidates**: events sharing one of the document's rarest problem terms or one of its places, found in
+   inverted indexes that hold only *active* events (seen within ``window_days``); each posting list is read
+   from its most recent end and capped, so the work per document is bounded whatever the volume.
+3. **Score**: cosine between the document's problem-term vector and the event centroid. Joining on wording
+   alone needs ``join_similarity``; naming the same estate/road/school lowers the bar to
+   ``place_similarity`` (problem words must still overlap, so two problems at one place stay apart). Posts
+   naming different districts never join.
+4. **Merge**: when the document matches two events that are themselves close, they become one.
+5. **Split**: when an event doubles in size its posts are 2-means split; two halves far apart become two events.
+
+The state of every event (centroid, members with their small vectors, places) lives in ``Event.state``, so
+a restarted process continues where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from nlp.events.dedup import SimHashIndex
+from nlp.events.features import ClusterDoc, FeatureExtractor
+from nlp.events.settings import EventSettings
+from nlp.simhash import to_hex
+from yuqing.clock import TZ
+from yuqing.model import Event
+
+STATE_VERSION = 1
+PROBE_TERMS = 6  # a document's rarest terms used to find candidate events
+INDEX_TERMS = 10  # an event is findable by this many of each member's terms
+POSTING_CAP = 24  # most recent events read per posting list: bounds the work per document
+MEMBER_TERMS = 12  # terms kept per member (representative choice, splits)
+CENTROID_TERMS_SAVED = 200
+
+
+def event_id_for(doc_id: str) -> str:
+    """Deterministic event id from the event's first document."""
+    return "ev-" + hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Assignment:
+    event_id: str
+    duplicate_of: str | None
+    new_event: bool
+
+
+class _Ev:
+    __slots__ = ("id", "seed", "centroid", "norm2", "members", "places", "districts", "first", "last",
+                 "terms", "next_split_check", "top_places")
+
+    def __init__(self, eid: str, seed: str):
+        self.id, self.seed = eid, seed
+        self.centroid: dict[str, float] = {}
+        self.norm2 = 0.0
+        self.members: dict[str, dict[str, Any]] = {}
+        self.places: Counter[str] = Counter()
+        self.districts: Counter[str] = Counter()
+        self.first = math.inf
+        self.last = -math.inf
+        self.terms: set[str] = set()  # keys under which the event is indexed (terms and places)
+        self.next_split_check = 8
+        self.top_places: frozenset[str] = frozenset()
+
+    def refresh_places(self) -> None:
+        self.top_places = frozenset(p for p, _ in self.places.most_common(3))
+
+    def add_vector(self, vec: dict[str, float], sign: float = 1.0) -> None:
+        c = self.centroid
+        n2 = self.norm2
+        for t, w in vec.items():
+            old = c.get(t, 0.0)
+            new = old + sign * w
+            n2 += new * new - old * old
+            if abs(new) < 1e-9:
+                c.pop(t, None)
+            else:
+                c[t] = new
+        self.norm2 = max(n2, 0.0)
+
+    def recompute_norm(self) -> None:
+        self.norm2 = sum(w * w for w in self.centroid.values())
+
+    def similarity(self, vec: dict[str, float]) -> float:
+        if self.norm2 <= 0:
+            return 0.0
+        c = self.centroid
+        return sum(w * c.get(t, 0.0) for t, w in vec.items()) / math.sqrt(self.norm2)
+
+    def unique_count(self) -> int:
+        return sum(1 for m in self.members.values() if not m.get("dup"))
+
+
+def _cos(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(w * b.get(t, 0.0) for t, w in a.items())
+    na = math.sqrt(sum(w * w for w in a.values()))
+    nb = math.sqrt(sum(w * w for w in b.values()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def _place_conflict(places: list[str], ev: _Ev) -> bool:
+    """The post names places, the event has its own, and none is among the event's main places:
+    the same problem at two estates (or two companies) is two events."""
+    return bool(places) and bool(ev.top_places) and not any(p in ev.top_places for p in places)
+
+
+def _conflict(districts: Iterable[str], others: Counter[str]) -> bool:
+    """Both sides name districts and none is shared: the same problem in two districts is two events."""
+    ds = list(districts)
+    return bool(ds) and bool(others) and not any(d in others for d in ds)
+
+
+class EventClusterer:
+    """Single-pass clusterer. Feed documents in time order with :meth:`add`; read events with :meth:`events`."""
+
+    def __init__(self, settings: EventSettings | None = None, extractor: FeatureExtractor | None = None):
+        self.s = settings or EventSettings()
+        self.extractor = extractor or FeatureExtractor()
+        self.active: dict[str, _Ev] = {}
+        self.closed: dict[str, _Ev] = {}
+        self.doc_event: dict[str, str] = {}  # every known doc → its event (active or closed)
+        self.root_of: dict[str, str] = {}  # doc → the original it duplicates (itself for originals)
+        self.postings: dict[str, dict[str, None]] = {}  # term/place → active events, least recently used first
+        self.simindex = SimHashIndex(self.s.dedup_hamming)
+        self._heap: list[tuple[float, str]] = []
+        self.changes: list[dict[str, Any]] = []  # merges and splits: {event_id, action, details, at}
+        self.moved: dict[str, str] = {}  # doc → event, for documents an earlier link put elsewhere
+        self.merged_into: dict[str, str] = {}
+        self.touched: set[str] = set()  # events changed since the caller last collected them
+        self.candidates_scored = 0
+
+    # -- restoring ---------------------------------------------------------------------------------------------
+    def restore(self, events: Iterable[Event]) -> int:
+        """Load persisted events (their ``state``); returns how many were restored."""
+        n = 0
+        for event in events:
+            st = event.state or {}
+            if st.get("v") != STATE_VERSION or not st.get("members") or st.get("merged_into"):
+                continue
+            ev = _Ev(event.id, st.get("seed") or event.id)
+            ev.centroid = {t: float(w) for t, w in st.get("centroid", {}).items()}
+            ev.recompute_norm()
+            ev.members = st["members"]
+            ev.places = Counter(st.get("places", {}))
+            ev.refresh_places()
+            ev.districts = Counter(st.get("districts", {}))
+            ev.next_split_check = int(st.get("next_split_check", 8))
+            for mid, m in ev.members.items():
+                ev.first = min(ev.first, m["t"])
+                ev.last = max(ev.last, m["t"])
+                self.doc_event[mid] = ev.id
+                self.root_of[mid] = m.get("dup") or mid
+                if m.get("h"):
+                    self.simindex.add(mid, int(m["h"], 16))
+            self.active[ev.id] = ev
+            top = sorted(ev.centroid.items(), key=lambda kv: -kv[1])[: INDEX_TERMS * 3]
+            self._index(ev, [t for t, _ in top] + ["@" + p for p in ev.places])
+            heapq.heappush(self._heap, (ev.last, ev.id))
+            n += 1
+        return n
+
+    # -- the pass ----------------------------------------------------------------------------------------------
+    def add(self, doc: ClusterDoc) -> Assignment:
+        known = self.doc_event.get(doc.id)
+        if known is not None:  # idempotent: a document already placed (e.g. a retried batch) stays put
+            root = self.root_of.get(doc.id, doc.id)
+            return Assignment(self._resolve(known), None if root == doc.id else root, False)
+        self._close_idle(doc.at - self.s.window_days * 86400)
+        feats = self.extractor.extract(doc)
+        member: dict[str, Any] = {
+            "t": doc.at, "s": doc.source, "ti": doc.title[:120], "se": doc.sentiment, "to": doc.topic,
+            "de": doc.department, "i": [doc.likes, doc.dislikes, doc.replies, doc.reposts],
+            "v": {t: round(w, 4) for t, w in list(feats.vector.items())[:MEMBER_TERMS]},
+            "p": feats.places[:5], "d": feats.districts[:3],
+        }
+        if doc.region:
+            member["r"] = doc.region
+        if not doc.title and doc.text:
+            member["ti"] = doc.text[:60]
+
+        # 1. near-duplicates
+        if doc.simhash is not None and doc.simhash != 0 and len(doc.content_words) >= self.s.dedup_min_words:
+            member["h"] = to_hex(doc.simhash)
+            hit = self.simindex.find(doc.simhash)
+            self.simindex.add(doc.id, doc.simhash)
+            if hit is not None:
+                root = self.root_of.get(hit[0], hit[0])
+                eid = self.doc_event.get(root)
+                if eid is not None and eid in self.active:
+                    member["dup"] = root
+                    self.root_of[doc.id] = root
+                    self._attach(self.active[eid], doc.id, member, feats, unique=False)
+                    return Assignment(eid, root, False)
+        self.root_of[doc.id] = doc.id
+
+        # 2–3. candidates and scores
+        scored: list[tuple[float, float, str]] = []
+        if feats.vector:
+            cands: set[str] = set()
+            probe = sorted(feats.vector.items(), key=lambda kv: -kv[1])[:PROBE_TERMS]
+            for key in [t for t, _ in probe] + ["@" + p for p in feats.places]:
+                posting = self.postings.get(key)
+                if posting:
+                    for i, eid in enumerate(reversed(posting)):
+                        if i >= POSTING_CAP:
+                            break
+                        cands.add(eid)
+            self.candidates_scored += len(cands)
+            for eid in cands:
+                ev = self.active[eid]
+                if _conflict(feats.districts, ev.districts):
+                    continue
+                sim = ev.similarity(feats.vector)
+                if sim < self.s.near_identical and _place_conflict(feats.places, ev):
+                    continue
+                if feats.places and any(p in ev.top_places for p in feats.places) and sim >= self.s.place_similarity:
+                    scored.append((sim + self.s.place_bonus, sim, eid))
+                elif sim >= self.s.join_similarity:
+                    scored.append((sim, sim, eid))
+        if not scored:
+            ev = _Ev(event_id_for(doc.id), doc.id)
+            self.active[ev.id] = ev
+            self._attach(ev, doc.id, member, feats, unique=True)
+            return Assignment(ev.id, None, True)
+        scored.sort(reverse=True)
+        target = self.active[scored[0][2]]
+        self._attach(target, doc.id, member, feats, unique=True)
+        # 4. merges: another strong match whose centroid is close to the target's
+        for _score, sim, eid in scored[1:3]:
+            other = self.active.get(eid)
+            if other is None or other is target or sim < self.s.join_similarity:
+                continue
+            if _conflict(list(other.districts), target.districts):
+                continue
+            if _cos(target.centroid, other.centroid) >= self.s.merge_similarity:
+                target = self._merge(target, other, doc.at)
+        # 5. splits, checked each time the event doubles (amortised linear)
+        if target.unique_count() >= target.next_split_check:
+            target.next_split_check *= 2
+            self._maybe_split(target, doc.at)
+        eid = self.doc_event[doc.id]
+        return Assignment(eid, None, False)
+
+    def _resolve(self, eid: str) -> str:
+        while eid in self.merged_into:
+            eid = self.merged_into[eid]
+        return eid
+
+    def _attach(self, ev: _Ev, doc_id: str, member: dict[str, Any], feats, *, unique: bool) -> None:
+        ev.members[doc_id] = member
+        self.doc_event[doc_id] = ev.id
+        ev.first = min(ev.first, member["t"])
+        if member["t"] > ev.last:
+            ev.last = member["t"]
+            heapq.heappush(self._heap, (ev.last, ev.id))
+        self.touched.add(ev.id)
+        if unique:
+            ev.add_vector(feats.vector)
+            if feats.places:
+                ev.places.update(feats.places)
+                ev.refresh_places()
+            ev.districts.update(feats.districts)
+            top = sorted(feats.vector.items(), key=lambda kv: -kv[1])[:INDEX_TERMS]
+            self._index(ev, [t for t, _ in top] + ["@" + p for p in feats.places])
+
+    def _index(self, ev: _Ev, keys: list[str]) -> None:
+        for key in keys:
+            posting = self.postings.get(key)
+            if posting is None:
+                posting = self.postings[key] = {}
+            else:
+                posting.pop(ev.id, None)  # move to the most-recent end
+            posting[ev.id] = None
+            ev.terms.add(key)
+
+    def _unindex(self, ev: _Ev) -> None:
+        for key in ev.terms:
+            posting = self.postings.get(key)
+            if posting is not None:
+                posting.pop(ev.id, None)
+                if not posting:
+                    del self.postings[key]
+        ev.terms = set()
+
+    def _close_idle(self, cutoff: float) -> None:
+        heap = self._heap
+        while heap and heap[0][0] < cutoff:
+            last, eid = heapq.heappop(heap)
+            ev = self.active.get(eid)
+            if ev is None or ev.last != last:
+                continue  # stale entry: the event moved on (a newer entry exists) or is gone
+            self._unindex(ev)
+            self.simindex.remove(m for m in ev.members if ev.members[m].get("h"))
+            del self.active[eid]
+            self.closed[eid] = ev
+
+    def _merge(self, a: _Ev, b: _Ev, at: float) -> _Ev:
+        """Fold the smaller event into the larger (ties: the older keeps its id)."""
+        if (len(b.members), -b.first) > (len(a.members), -a.first):
+            a, b = b, a
+        for t, w in b.centroid.items():
+            a.centroid[t] = a.centroid.get(t, 0.0) + w
+        a.recompute_norm()
+        a.places.update(b.places)
+        a.refresh_places()
+        a.districts.update(b.districts)
+        for mid, m in b.members.items():
+            a.members[mid] = m
+            self.doc_event[mid] = a.id
+            self.moved[mid] = a.id
+        a.first, a.last = min(a.first, b.first), max(a.last, b.last)
+        heapq.heappush(self._heap, (a.last, a.id))
+        self._index(a, list(b.terms))
+        self._unindex(b)
+        del self.active[b.id]
+        self.merged_into[b.id] = a.id
+        self.touched.update((a.id, b.id))
+        self.changes.append({"event_id": a.id, "action": "merge", "at": at,
+                             "details": {"merged": b.id, "moved_docs": len(b.members), "into": a.id}})
+        self.changes.append({"event_id": b.id, "action": "merged_into", "at": at,
+                             "details": {"into": a.id, "moved_docs": len(b.members)}})
+        return a
+
+    def _maybe_split(self, ev: _Ev, at: float) -> _Ev | None:
+        originals = [(mid, m) for mid, m in ev.members.items() if not m.get("dup") and m.get("v")]
+        if len(originals) < 2 * self.s.split_min_docs:
+            return None
+        centroid = ev.centroid
+        a_id, a = min(originals, key=lambda x: _cos(x[1]["v"], centroid))
+        b_id, b = min(originals, key=lambda x: _cos(x[1]["v"], a["v"]))
+        ca, cb = dict(a["v"]), dict(b["v"])
+        groups: tuple[list, list] = ([], [])
+        for _ in range(4):
+            groups = ([], [])
+            for mid, m in originals:
+                groups[0 if _cos(m["v"], ca) >= _cos(m["v"], cb) else 1].append(mid)
+            if not groups[0] or not groups[1]:
+                return None
+            ca, cb = Counter(), Counter()
+            for mid in groups[0]:
+                ca.update(ev.members[mid]["v"])
+            for mid in groups[1]:
+                cb.update(ev.members[mid]["v"])
+        if min(len(g) for g in groups) < self.s.split_min_docs or _cos(ca, cb) >= self.s.split_similarity:
+            return None
+        # The half holding the seed keeps the id; the other becomes an event named after its first post.
+        keep, move = groups if ev.seed in groups[0] else (groups[1], groups[0])
+        move_set = set(move)
+        for mid, m in ev.members.items():
+            if m.get("dup") and m["dup"] in move_set:
+                move_set.add(mid)
+        first_moved = min(move_set, key=lambda mid: (ev.members[mid]["t"], mid))
+        new = _Ev(event_id_for(first_moved), first_moved)
+        if new.id in self.active or new.id in self.closed or new.id == ev.id:
+            return None
+        for mid in sorted(move_set, key=lambda mid: ev.members[mid]["t"]):
+            m = ev.members.pop(mid)
+            new.members[mid] = m
+            new.first, new.last = min(new.first, m["t"]), max(new.last, m["t"])
+            self.doc_event[mid] = new.id
+            self.moved[mid] = new.id
+        for target in (ev, new):
+            target.centroid, target.places, target.districts = {}, Counter(), Counter()
+            for m in target.members.values():
+                if not m.get("dup"):
+                    target.add_vector(m.get("v") or {})
+                    target.places.update(m.get("p") or [])
+                    target.districts.update(m.get("d") or [])
+            target.recompute_norm()
+            target.refresh_places()
+            target.first = min(m["t"] for m in target.members.values())
+            target.last = max(m["t"] for m in target.members.values())
+            self._unindex(target)
+            keys = [t for t, _ in sorted(target.centroid.items(), key=lambda kv: -kv[1])[: INDEX_TERMS * 3]]
+            self._index(target, keys + ["@" + p for p in target.places])
+            heapq.heappush(self._heap, (target.last, target.id))
+        new.next_split_check = max(8, 2 * new.unique_count())
+        self.active[new.id] = new
+        self.touched.update((ev.id, new.id))
+        detail = {"from": ev.id, "to": new.id, "moved_docs": len(move_set), "kept_docs": len(ev.members),
+                  "similarity": round(_cos(ca, cb), 3)}
+        self.changes.append({"event_id": ev.id, "action": "split", "at": at, "details": detail})
+        self.changes.append({"event_id": new.id, "action": "split_from", "at": at, "details": detail})
+        return new
+
+    # -- reading events ----------------------------------------------------------------------------------------
+    def all_events(self) -> list[_Ev]:
+        return list(self.active.values()) + list(self.closed.values())
+
+    def get(self, eid: str) -> _Ev | None:
+        return self.active.get(eid) or self.closed.get(eid)
+
+    def collect_changes(self) -> tuple[list[dict[str, Any]], dict[str, str], set[str]]:
+        """Merges/splits, moved documents and touched events since the last call; resets them."""
+        out = (self.changes, self.moved, self.touched)
+        self.changes, self.moved, self.touched = [], {}, set()
+        return out
+
+
+def _ts(t: float) -> datetime:
+    return datetime.fromtimestamp(t, tz=timezone.utc).astimezone(TZ)
+
+
+def _majority(values: Iterable[str | None]) -> str | None:
+    counts = Counter(v for v in values if v)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def materialize(ev: _Ev, *, keywords: int = 8) -> Event:
+    """The ``Event`` record for an internal event (heat not yet computed)."""
+    members = ev.members
+    originals = [(mid, m) for mid, m in members.items() if not m.get("dup")]
+    if len(originals) <= 2:
+        rep_id = min(originals or members.items(), key=lambda x: (x[1]["t"], x[0]))[0]
+    else:
+        # The post closest to the centroid states the event best; ties go to the earliest.
+        rep_id = max(originals, key=lambda x: (round(ev.similarity(x[1].get("v") or {}), 6), -x[1]["t"]))[0]
+    sentiments = Counter(m.get("se") for m in members.values())
+    districts = ev.districts or Counter(m.get("r") for m in members.values() if m.get("r"))
+    region = districts.most_common(1)[0][0] if districts else _majority(m.get("r") for m in members.values())
+    top_terms = [t for t, _ in sorted(ev.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:keywords]]
+    state = {
+        "v": STATE_VERSION, "seed": ev.seed,
+        "centroid": {t: round(w, 4) for t, w in
+                     sorted(ev.centroid.items(), key=lambda kv: -kv[1])[:CENTROID_TERMS_SAVED]},
+        "members": members, "places": dict(ev.places), "districts": dict(ev.districts),
+        "next_split_check": ev.next_split_check,
+        "representative": rep_id,
+    }
+    return Event(
+        id=ev.id, title=members[rep_id].get("ti") or "", keywords=top_terms, region=region,
+        topic=_majority(m.get("to") for m in members.values()),
+        department=_majority(m.get("de") for m in members.values()),
+        first_seen=_ts(ev.first), last_seen=_ts(ev.last), doc_count=len(members),
+        source_count=len({m.get("s") for m in members.values()}),
+        negative=sentiments.get("negative", 0), neutral=sentiments.get("neutral", 0),
+        positive=sentiments.get("positive", 0), state=state,
+    )
+
+
+def event_summary(event: Event) -> dict[str, Any]:
+    """Figures beyond the Event fields: places, duplicates and 相似文章数 with their sources."""
+    members = event.state.get("members", {})
+    dups = [m for m in members.values() if m.get("dup")]
+    by_root: dict[str, list[str]] = {}
+    for mid, m in members.items():
+        if m.get("dup"):
+            by_root.setdefault(m["dup"], []).append(m.get("s") or "")
+    places = Counter(event.state.get("places", {}))
+    return {
+        "places": [p for p, _ in places.most_common(3)],
+        "duplicates": len(dups),
+        "similar_articles": {root: {"count": len(srcs), "sources": sorted(set(srcs))} for root, srcs in by_root.items()},
+    }

@@ -1,0 +1,145 @@
+"""What the clusterer compares: a small weighted problem-term vector and the places a post names.
+
+Place names are pulled from the clean text with patterns (an estate, road, school, hospital, company …)
+and kept apart from the problem terms: two posts about one estate must share *problem* words to be one
+event, so the estate's name must not count as shared wording. Districts (A3区) are kept separately too:
+the same problem in two districts is two events.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from nlp.keywords import is_keyword_candidate, load_idf
+
+# An anonymised or real district/county code: A3区, B市, C4县.
+DISTRICT_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]\d{1,2}(?:区|县))")
+_PLACE_SUFFIXES = (
+    "有限公司", "公司", "小区", "花园", "华庭", "家园", "名城", "雅居", "国际", "新村", "公馆", "佳园", "雅苑", "苑",
+    "社区", "大厦", "公寓", "广场", "大道", "大街", "路", "街道", "小学", "中学", "学校", "幼儿园", "附中", "医院",
+    "卫生院", "保健院", "卫生服务中心", "市场", "公园", "工地", "车站",
+)
+_SUFFIX_RE = "|".join(sorted(map(re.escape, _PLACE_SUFFIXES), key=len, reverse=True))
+PLACE_RE = re.compile(rf"([\u4e00-\u9fffA-Za-z0-9]{{2,10}}?)({_SUFFIX_RE})")
+# Characters that end a name when read backwards from the suffix ("住在锦绣花园" → 锦绣花园).
+_BREAK_CHARS = set("的了在是我们你他她它这那个和与及对把被从到向也都就还要说有等该本此其各每某些为给让里上下去来附近旁边边"
+                   "位于家住区市县省镇乡村条座栋所间")
+# Words that end in a place suffix but name no place.
+_NOT_PLACES = {
+    "马路", "道路", "公路", "线路", "思路", "出路", "走路", "修路", "过马路", "上学", "学校", "公司", "小区", "社区",
+    "医院", "市场", "广场", "公园", "家园", "花园", "工地", "车站", "街道", "中学", "小学", "幼儿园", "附近小区",
+    "物业公司", "开发公司", "供热公司", "燃气公司", "自来水公司", "电力公司", "运营公司", "施工单位", "劳务公司",
+    "装修公司", "保险公司", "房地产公司", "网络公司", "快递公司", "公交公司",
+}
+
+
+def extract_places(text: str) -> tuple[list[str], list[str]]:
+    """(districts, specific places) named in ``text``, each in first-seen order without repeats."""
+    districts = list(dict.fromkeys(DISTRICT_RE.findall(text)))
+    places: list[str] = []
+    for m in PLACE_RE.finditer(text):
+        name, suffix = m.group(1), m.group(2)
+        # Read the name backwards from the suffix until a function character: "我们住在锦绣" → "锦绣".
+        i = len(name)
+        while i > 0 and name[i - 1] not in _BREAK_CHARS:
+            i -= 1
+        name = name[i:]
+        # Drop a leading district code: "A3区锦绣实验小学" and "锦绣实验小学" are one school.
+        name = DISTRICT_RE.sub("", name)
+        if len(name) < 2 or not re.search(r"[\u4e00-\u9fff]", name):
+            continue
+        place = name + suffix
+        if place in _NOT_PLACES or place.endswith(("号路", "条路")):
+            continue
+        places.append(place)
+    return districts, list(dict.fromkeys(places))
+
+
+@dataclass
+class ClusterDoc:
+    """One document as the clusterer sees it (built from the analyze output or a stored analysis)."""
+
+    id: str
+    at: float  # POSIX seconds
+    title: str = ""
+    text: str = ""
+    content_words: list[str] = field(default_factory=list)
+    simhash: int | None = None
+    source: str = ""
+    sentiment: str | None = None
+    topic: str | None = None
+    department: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    region: str | None = None
+    likes: int = 0
+    dislikes: int = 0
+    replies: int = 0
+    reposts: int = 0
+
+    @classmethod
+    def from_analysis(cls, doc_id: str, analysis: dict[str, Any], at: datetime, *, title: str = "", source: str = "",
+                      region: str | None = None, likes: int = 0, dislikes: int = 0, replies: int = 0,
+                      reposts: int = 0) -> "ClusterDoc":
+        from nlp.simhash import from_hex
+
+        sh = analysis.get("simhash")
+        sentiment = analysis.get("sentiment") or {}
+        topic = analysis.get("topic") or {}
+        return cls(
+            id=doc_id, at=at.timestamp(), title=title or "", text=analysis.get("text") or "",
+            content_words=list(analysis.get("content_words") or []),
+            simhash=from_hex(sh) if isinstance(sh, str) and sh else (sh if isinstance(sh, int) else None),
+            source=source or "", sentiment=sentiment.get("label") if isinstance(sentiment, dict) else sentiment,
+            topic=topic.get("label") if isinstance(topic, dict) else topic,
+            department=analysis.get("department"), keywords=list(analysis.get("keywords") or []),
+            region=region, likes=int(likes or 0), dislikes=int(dislikes or 0), replies=int(replies or 0),
+            reposts=int(reposts or 0),
+        )
+
+
+@dataclass
+class Features:
+    vector: dict[str, float]  # problem terms, L2-normalised
+    districts: list[str]
+    places: list[str]
+
+
+class FeatureExtractor:
+    """TF-IDF-ish problem vectors: sublinear term frequency × IDF from jieba's general-corpus table
+    (a fixed table, so a vector computed today equals one computed after a restart)."""
+
+    def __init__(self, max_terms: int = 16):
+        self.max_terms = max_terms
+        self.idf, self.median_idf = load_idf()
+        self._candidate: dict[str, bool] = {}
+
+    def _is_term(self, token: str) -> bool:
+        ok = self._candidate.get(token)
+        if ok is None:
+            ok = self._candidate[token] = is_keyword_candidate(token) and DISTRICT_RE.fullmatch(token) is None
+        return ok
+
+    def extract(self, doc: ClusterDoc) -> Features:
+        text = f"{doc.title}\n{doc.text}" if doc.title and doc.title not in doc.text[:200] else doc.text
+        districts, places = extract_places(text)
+        if doc.region and DISTRICT_RE.fullmatch(doc.region) and doc.region not in districts:
+            districts.append(doc.region)
+        place_text = "|".join(places)
+        counts: dict[str, int] = {}
+        for token in doc.content_words:
+            if self._is_term(token) and token not in place_text:
+                counts[token] = counts.get(token, 0) + 1
+        if doc.title:
+            # Title words count twice: a title states the problem most directly.
+            for token in set(doc.content_words):
+                if token in counts and token in doc.title:
+                    counts[token] += 1
+        idf, median = self.idf, self.median_idf
+        weights = {t: (1.0 + math.log(c)) * idf.get(t, median) for t, c in counts.items()}
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[: self.max_terms]
+        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+        return Features({t: w / norm for t, w in top}, districts, places)
