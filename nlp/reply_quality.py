@@ -261,13 +261,14 @@ def assess_reply(
     score = 100.0 * sum(v * w for v, w in parts) / sum(w for _, w in parts)
     if template:
         score = min(score, 20.0)
+    shown_parts = [PARTS[k][0] for k in found] + (["政策解答"] if consultation and explained else [])
     if not reasons:
-        reasons.append("答复切题，说明了核实情况和处理措施")
+        reasons.append("答复切题，包含" + "、".join(shown_parts) if shown_parts else "答复切题")
     return {
         "relevance": relevance,
         "similarity": round(cos, 3),
         "completeness": completeness,
-        "parts_found": [PARTS[k][0] for k in found] + (["政策解答"] if consultation and explained else []),
+        "parts_found": shown_parts,
         "consultation": consultation,
         "timeliness": timeliness,
         "template": template,
