@@ -446,7 +446,7 @@ class AlertService:
     def flags(self, alert: Alert, now: datetime) -> dict[str, Any]:
         awaiting = alert.status in AWAITING_ANSWER
         overdue = [n for n, d in alert.deadlines.items() if awaiting and now > d]
-        upcoming = sorted((d for d in alert.deadlines.values() if d >= now), default=None)
+        upcoming = sorted(d for d in alert.deadlines.values() if d >= now)
         return {"awaiting_answer": awaiting, "overdue": bool(overdue), "overdue_deadlines": overdue,
                 "next_due": iso(upcoming[0]) if upcoming else None, "warned": list(alert.warned),
                 "escalated": alert.escalated}
