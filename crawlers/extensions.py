@@ -56,6 +56,15 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         if "robots" in text.lower():
             return "robots", text
         return "ignored", text
+    name = type(exc).__name__
+    # Scrapy ≥ 2.14 wraps download failures in its own exceptions; older versions raise Twisted's.
+    scrapy_kinds = {"DownloadTimeoutError": "timeout", "ResponseDataLossError": "truncated",
+                    "CannotResolveHostError": "dns", "DownloadConnectionRefusedError": "connection",
+                    "DownloadFailedError": "connection", "UnsupportedURLSchemeError": "ignored"}
+    if name in scrapy_kinds:
+        return scrapy_kinds[name], detail
+    if name == "DownloadCancelledError":
+        return ("too_large" if "size" in str(exc).lower() else "other"), detail
     if isinstance(exc, (tx_error.TimeoutError, tx_error.TCPTimedOutError, defer.TimeoutError)):
         return "timeout", detail
     if isinstance(exc, tx_error.DNSLookupError):
@@ -65,7 +74,6 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         return ("too_large" if "size" in str(exc).lower() else "other"), detail
     if isinstance(exc, (tx_error.ConnectionRefusedError, tx_error.ConnectError, tx_error.ConnectionLost)):
         return "connection", detail
-    name = type(exc).__name__
     if name in ("ResponseFailed", "_DataLoss", "ResponseNeverReceived", "PotentialDataLoss"):
         reasons = " ".join(str(r) for r in getattr(exc, "reasons", []) or [exc])
         return ("truncated" if "DataLoss" in reasons or "DataLoss" in name else "connection"), detail

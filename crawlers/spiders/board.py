@@ -82,7 +82,8 @@ def post_fields(record: dict) -> dict[str, Any]:
 
 _LABELS = {
     "status": r"(?:状态|办理状态|处理状态|回复状态)[:：]\s*(\S{2,6})",
-    "author": r"(?:留言人|网友|留言者|作者|发帖人)[:：]\s*(\S{1,30})",
+    "author": r"(?:留言人|网友|留言者|作者|发帖人)(?:[:：]\s*|\s*[“\"「])([^\s”\"」]{1,30})",
+    "published_at": r"(?:留言时间|发帖时间|提问时间|来信时间|发布时间)[:：]\s*(\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)",
     "region": r"(?:地区|区域|所属地区)[:：]\s*(\S{2,20})",
     "category": r"(?:类别|分类|类型|领域)[:：]\s*(\S{2,20})",
     "views": r"(?:浏览|阅读|查看)(?:次数|量|数)?[:：]?\s*(\d+)",
@@ -105,14 +106,27 @@ def html_post_fields(lines: list[str]) -> dict[str, Any]:
             out[field] = m.group(1)
     parts = _REPLY_SPLIT.split(text, maxsplit=1)
     if len(parts) == 2:
-        reply_lines = [ln for ln in parts[1].split("\n") if ln.strip() and not re.match(
-            r"^(?:答复单位|回复单位|办理单位|回复部门|答复部门|答复时间|回复时间|办结时间)[:：]", ln.strip())]
+        reply_lines = []
+        for ln in parts[1].split("\n"):
+            ln = ln.strip()
+            if _BOILERPLATE_LINE.search(ln):
+                break  # the page's footer, not the reply
+            if ln and not re.match(r"^(?:答复单位|回复单位|办理单位|回复部门|答复部门|答复时间|回复时间|办结时间)[:：]", ln):
+                reply_lines.append(ln)
         if reply_lines:
             out["reply_text"] = "\n".join(reply_lines[:40]).strip()
-    if out.get("reply_time"):
-        t = re.sub(r"[年月/.]", "-", out["reply_time"]).replace("日", "")
-        out["reply_time"] = re.sub(r"-(\d)(?=\D|$)", r"-0\1", t)
+    for key in ("reply_time", "published_at"):
+        if out.get(key):
+            t = re.sub(r"[年月/.]", "-", out[key]).replace("日", "")
+            t = re.sub(r"-(\d)(?=\D|$)", r"-0\1", t)
+            out[key] = re.sub(r"\s+", "T", t.strip(), count=1)
     return out
+
+
+def _cut_reply(content: str) -> str:
+    """The post's own text: the extractor may run on into the reply block or its placeholder."""
+    m = re.search(r"\n\s*(?:官方回复|部门回复|答复内容|回复内容|暂无回复|该留言已转交)", "\n" + content)
+    return content[: max(0, m.start() - 1)].strip() if m else content
 
 
 def is_open(fields: dict[str, Any]) -> bool:
@@ -129,8 +143,59 @@ def with_page(url: str, param: str, page: int) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
+_POST_PATH = re.compile(r"/(?:post|posts|detail|view|show|content|message|msg|thread|letter|liuyan|tid)[/_=-]?\D{0,12}\d{3,}"
+                        r"|[?&](?:id|tid|mid|msgid|postid|threadid)=\d{3,}", re.I)
+_BOILERPLATE_LINE = re.compile(r"^(?:分享到|扫一扫|版权所有|上一篇|下一篇|返回顶部|打印本页|关闭窗口|【字体)|版权所有|ICP备")
+
+
+def post_links(html: str, base_url: str) -> list[str]:
+    """Links to board posts: board titles are often short (「景区内商家宰客」), shorter than article heuristics allow,
+    so any same-host link whose path carries a post id counts."""
+    from parsel import Selector
+
+    host = urlsplit(base_url).netloc
+    out = []
+    for a in Selector(text=html).css("a"):
+        href = (a.attrib.get("href") or "").strip()
+        text = "".join(a.css("::text").getall()).strip()
+        if not href or len(text) < 2:
+            continue
+        url = urljoin(base_url, href).split("#", 1)[0]
+        parts = urlsplit(url)
+        if parts.netloc == host and _POST_PATH.search(parts.path + ("?" + parts.query if parts.query else "")):
+            out.append(url)
+    return out
+
+
+_META_LINE = re.compile(r"(?:留言时间|发帖时间|状态|地区|类别|浏览|点赞|网友|留言人)[:：“\"\s]")
+_REPLY_START = re.compile(r"^(?:官方回复|部门回复|答复内容|回复内容|暂无回复|该留言已转交|回复单位|答复单位)")
+
+
+def body_after_title(lines: list[str], title: str) -> str:
+    """Fallback for very short posts the article extractor passes over: the lines after the title and its
+    metadata, up to the reply block or the footer."""
+    try:
+        start = next(i for i, ln in enumerate(lines) if ln.strip() == title.strip()) + 1
+    except StopIteration:
+        return ""
+    out = []
+    for ln in lines[start:]:
+        ln = ln.strip()
+        if _REPLY_START.match(ln) or _BOILERPLATE_LINE.search(ln):
+            break
+        if ln and not (_META_LINE.search(ln) and not out):
+            out.append(ln)
+    return "\n".join(out)
+
+
 class BoardSpider(NewsSpider):
     kind = "post"
+
+    def list_links(self, html: str, url: str) -> tuple[list[str], list[str]]:
+        links, nxt = super().list_links(html, url)
+        if not (self.source.settings.get("selectors") or {}).get("links"):
+            links = list(dict.fromkeys(links + post_links(html, url)))
+        return links, nxt
 
     async def start(self):
         self.open_posts: dict[str, str] = self.get_state("open_posts", {})
@@ -246,8 +311,12 @@ class BoardSpider(NewsSpider):
         except Exception as exc:  # noqa: BLE001
             self.report("parse_error", doc_url, f"{type(exc).__name__}: {exc}")
             return
-        fields.setdefault("title", data.get("title"))
-        fields["content"] = data.get("content") or fields.get("content")
+        from parsel import Selector
+
+        h1 = " ".join(Selector(text=html).css("h1 ::text").getall()).strip()
+        fields.setdefault("title", h1 or data.get("title"))
+        fields["content"] = (_cut_reply(data.get("content") or "") or fields.get("content")
+                             or body_after_title(visible_lines(html), fields.get("title") or ""))
         fields.setdefault("published_at", data.get("published_at"))
         fields.setdefault("author", data.get("author"))
         if not fields.get("title") or not fields.get("content"):

@@ -115,7 +115,8 @@ class NewsSpider(SourceSpider):
             published = fallback.get("published_at")
         return DocumentItem(
             url=url, source=self.name, kind="article",
-            title=(data.get("title") or fallback.get("title") or "").strip(),
+            # A feed entry's own title is authoritative; the page's is a guess by the extractor.
+            title=(fallback.get("title") or data.get("title") or "").strip(),
             content=data.get("content") or fallback.get("content") or "",
             html=html, published_at=published,
             author=data.get("author") or data.get("source") or fallback.get("author"),
