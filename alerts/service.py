@@ -262,9 +262,15 @@ class AlertService:
             expected_version: int | None = None, hours: float | None = None) -> Alert:
         """Take one workflow action as ``user``. Raises PermissionDenied / WorkflowError / ConcurrentUpdateError."""
         alert = self._load(alert_id)
-        spec = check_action(user, alert, action)
+        stale = expected_version is not None and expected_version != alert.version
+        try:
+            spec = check_action(user, alert, action)
+        except WorkflowError:
+            if not stale:
+                raise
+            spec = None  # the state moved on under a stale read: say so, rather than "wrong state"
         version = alert.version if expected_version is None else expected_version
-        if expected_version is not None and expected_version != alert.version:
+        if stale or spec is None:
             raise ConcurrentUpdateError(
                 f"预警 {alert.id} 已被他人修改（当前版本 {alert.version}，你读取的是版本 {expected_version}）；请刷新后重试")
         alert = replace(alert, version=version)
