@@ -1,0 +1,145 @@
+"""The events stage of the running system: store → clusterer → store.
+
+Each run takes the analysed documents that are in no event yet (oldest first), places them with the
+clusterer restored from the events persisted in the store (``Event.state``: restarts continue where the
+last run stopped), links documents to events, saves changed events, records merges and splits in the event
+log, and recomputes the heat of recent events as of ``now``.
+
+Ordering makes a crash harmless: events are saved before documents are linked, and placing a document an
+event already holds is a no-op, so a re-run after a crash links the same documents to the same events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from nlp.events.cluster import EventClusterer, materialize
+from nlp.events.features import ClusterDoc, FeatureExtractor
+from nlp.events.heat import compute_heat
+from nlp.events.settings import EventSettings
+from yuqing.model import Document, Event
+
+
+def authority_map(sources: list[Any]) -> dict[str, float]:
+    """Source name *and* title → authority (documents may carry either)."""
+    out: dict[str, float] = {}
+    for s in sources:
+        out[s.name] = float(s.authority)
+        if getattr(s, "title", None):
+            out.setdefault(s.title, float(s.authority))
+    return out
+
+
+def doc_time(doc: Document) -> datetime:
+    a = doc.analysis or {}
+    return doc.published_at or doc.fetched_at or a.get("first_seen") or a.get("analyzed_at")
+
+
+def to_cluster_doc(doc: Document) -> ClusterDoc:
+    a = doc.analysis or {}
+    return ClusterDoc.from_analysis(doc.id, a, doc_time(doc), title=doc.title, source=doc.source, region=doc.region,
+                                    likes=doc.likes, dislikes=doc.dislikes, replies=doc.replies)
+
+
+def with_heat(event: Event, settings: EventSettings, authority: dict[str, float], now: datetime | None) -> Event:
+    heat, parts, inputs = compute_heat(event.state.get("members", {}).values(), settings, authority,
+                                       now.timestamp() if now else None)
+    event.heat, event.heat_parts = heat, parts
+    event.state["heat_inputs"] = inputs
+    return event
+
+
+class EventStage:
+    def __init__(self, store: Any, settings: EventSettings | None = None, authority: dict[str, float] | None = None,
+                 *, batch_size: int = 2000, max_batches: int = 50):
+        self.store = store
+        self.settings = settings or EventSettings()
+        self.authority = authority or {}
+        self.batch_size = batch_size
+        self.max_batches = max_batches
+        self._extractor: FeatureExtractor | None = None
+
+    @classmethod
+    def from_config(cls, config: Any, store: Any) -> "EventStage":
+        settings = EventSettings.from_section(config.section("events"))
+        return cls(store, settings, authority_map(config.sources))
+
+    def _transaction(self):
+        tx = getattr(self.store.documents, "transaction", None)
+        return tx() if tx else contextlib.nullcontext()
+
+    def run(self, now: datetime) -> dict[str, Any]:
+        docs_store = self.store.documents
+        s = self.settings
+        stats = {"documents": 0, "new_events": 0, "duplicates": 0, "merges": 0, "splits": 0, "events_saved": 0,
+                 "heat_refreshed": 0, "skipped": 0}
+        if self._extractor is None:
+            self._extractor = FeatureExtractor()
+        clusterer: EventClusterer | None = None
+        seen: set[str] = set()
+        for _ in range(self.max_batches):
+            docs = [d for d in docs_store.unclustered_documents(self.batch_size) if d.id not in seen]
+            if not docs:
+                break
+            seen.update(d.id for d in docs)
+            if clusterer is None:
+                earliest = min((doc_time(d) for d in docs if doc_time(d)), default=now)
+                clusterer = EventClusterer(s, self._extractor)
+                clusterer.restore(docs_store.active_events(min(earliest, now) - timedelta(days=s.window_days)))
+            links: dict[str, tuple[str | None, str | None]] = {}
+            for doc in sorted(docs, key=lambda d: (doc_time(d) or now, d.id)):
+                if doc_time(doc) is None or not doc.analysis:
+                    stats["skipped"] += 1
+                    continue
+                a = clusterer.add(to_cluster_doc(doc))
+                links[doc.id] = (a.event_id, a.duplicate_of)
+                stats["documents"] += 1
+                stats["new_events"] += a.new_event
+                stats["duplicates"] += a.duplicate_of is not None
+            changes, moved, touched = clusterer.collect_changes()
+            for doc_id, eid in moved.items():
+                root = clusterer.root_of.get(doc_id, doc_id)
+                links[doc_id] = (eid, None if root == doc_id else root)
+            links = {d: (clusterer._resolve(e) if e else e, dup) for d, (e, dup) in links.items()}
+            events = []
+            for eid in touched:
+                ev = clusterer.get(eid)
+                if ev is not None:
+                    events.append(with_heat(materialize(ev), s, self.authority, now))
+                elif eid in clusterer.merged_into:
+                    events.append(self._tombstone(eid, clusterer._resolve(eid)))
+            with self._transaction():
+                docs_store.save_events(events, now)
+                for ch in changes:
+                    docs_store.log_event_change(ch["event_id"], ch["action"], ch["details"],
+                                                datetime.fromtimestamp(ch["at"], tz=now.tzinfo))
+                docs_store.link_documents(links)
+            stats["events_saved"] += len(events)
+            stats["merges"] += sum(c["action"] == "merge" for c in changes)
+            stats["splits"] += sum(c["action"] == "split" for c in changes)
+        stats["heat_refreshed"] = self.refresh_heat(now)
+        return stats
+
+    def _tombstone(self, eid: str, into: str) -> Event:
+        """A merged-away event stays as an empty record pointing at its successor (the log keeps the history)."""
+        old = self.store.documents.get_event(eid)
+        title = old.title if old else ""
+        return Event(id=eid, title=f"（已并入 {into}）{title}", keywords=old.keywords if old else [],
+                     region=old.region if old else None, first_seen=old.first_seen if old else None,
+                     last_seen=None, doc_count=0, heat=0.0,
+                     heat_parts={k: 0.0 for k in ("volume", "interaction", "authority", "recency", "growth")},
+                     state={"v": 1, "merged_into": into})
+
+    def refresh_heat(self, now: datetime) -> int:
+        """Recompute heat as of ``now`` for every event seen within the window plus ten half-lives (older ones
+        were refreshed when their heat had already decayed below 0.1 % of its peak)."""
+        s = self.settings
+        horizon = now - timedelta(days=s.window_days, hours=10 * s.half_life_hours)
+        events = [e for e in self.store.documents.active_events(horizon) if e.state.get("members")]
+        for e in events:
+            with_heat(e, s, self.authority, now)
+        if events:
+            self.store.documents.save_events(events, now)
+        return len(events)
