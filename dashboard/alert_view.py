@@ -1,0 +1,227 @@
+"""One alert on screen (workbench and department desk): facts, deadlines, timeline, posts, responses, actions.
+
+Layout only: the detail comes from the alerts service and each button calls :mod:`dashboard.services.actions`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard.common import PageContext
+from dashboard.services import actions, cached, queries
+from dashboard.textfmt import COLOUR_BADGES, countdown, escape_text, fmt_time
+
+FLASH = "alert_flash"
+RATINGS = ("满意", "基本满意", "不满意")
+HEAT_PART_LABELS = {"volume": "传播量", "velocity": "增速", "sources": "来源数", "negative": "负面度",
+                    "authority": "来源权威", "engagement": "互动量", "sensitivity": "敏感度", "recency": "时效"}
+
+
+def flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        ok, text = message
+        (st.success if ok else st.error)(text)
+
+
+def _get(detail: Any, key: str, default: Any = None) -> Any:
+    if isinstance(detail, dict):
+        return detail.get(key, default)
+    return getattr(detail, key, default)
+
+
+def show_text(text: str | None) -> None:
+    """Crawled or user-written text: escaped, never interpreted."""
+    st.markdown(escape_text(text or ""), unsafe_allow_html=True)
+
+
+def render(ctx: PageContext, alert_id: str) -> None:
+    try:
+        detail = queries.alert_detail(ctx.app, ctx.user, alert_id)
+    except Exception as exc:  # PermissionDenied / WorkflowError carry Chinese messages
+        st.error(str(exc))
+        return
+    alert = _get(detail, "alert")
+    now = ctx.now
+    st.subheader(f"{alert.title}")
+    row = queries.alert_row(alert, now)
+    cols = st.columns(5)
+    cols[0].metric("级别", row["级别"].split("（")[0])
+    cols[1].metric("状态", row["状态"])
+    cols[2].metric("责任部门", row["责任部门"])
+    cols[3].metric("时限", row["时限"].split(" ", 1)[-1])
+    cols[4].metric("督办", "是" if alert.escalated else "否")
+    st.markdown("**触发原因**")
+    show_text(alert.reason)
+    _deadlines(alert, now)
+    event = _get(detail, "event")
+    if event is not None:
+        _heat(event)
+    tabs = st.tabs(["代表性帖文", "办理过程", "回应与评价", "通知投递"])
+    with tabs[0]:
+        _documents(_get(detail, "documents") or _get(detail, "representative_documents") or [])
+    with tabs[1]:
+        _timeline(detail, event)
+    with tabs[2]:
+        _responses(_get(detail, "responses") or [])
+    with tabs[3]:
+        deliveries = _get(detail, "deliveries") or []
+        rows = [{"渠道": d.get("channel"), "对象": d.get("target"), "类型": d.get("kind"), "状态": d.get("status"),
+                 "尝试": d.get("attempts"), "错误": d.get("last_error") or "", "时间": fmt_time(d.get("created_at"))}
+                for d in deliveries]
+        st.dataframe(rows, hide_index=True) if rows else st.caption("暂无通知记录")
+    _actions(ctx, alert, detail)
+
+
+def _deadlines(alert: Any, now: Any) -> None:
+    if not alert.deadlines:
+        return
+    try:
+        from alerts.deadlines import DEADLINE_LABELS
+    except ImportError:
+        DEADLINE_LABELS = {}
+    done = alert.status.value not in queries.AWAITING
+    parts = []
+    for name, due in sorted(alert.deadlines.items(), key=lambda kv: kv[1]):
+        colour, text = countdown(due, now, done=done)
+        parts.append(f"{COLOUR_BADGES[colour]} {DEADLINE_LABELS.get(name, name)}：{fmt_time(due)}（{text}）")
+    st.markdown("**办理时限**　" + "　".join(parts))
+
+
+def _heat(event: Any) -> None:
+    with st.expander(f"事件：{event.title} · 热度 {event.heat:.1f}", expanded=False):
+        st.caption(f"文档 {event.doc_count} 篇 · 来源 {event.source_count} 个 · 负面 {event.negative} · "
+                   f"首次 {fmt_time(event.first_seen)} · 最近 {fmt_time(event.last_seen)}")
+        if event.heat_parts:
+            st.bar_chart({HEAT_PART_LABELS.get(k, k): v for k, v in event.heat_parts.items()}, horizontal=True,
+                         height=200)
+
+
+def _documents(docs: list[Any]) -> None:
+    if not docs:
+        st.caption("暂无关联帖文")
+        return
+    for doc in docs:
+        if isinstance(doc, dict):
+            st.write(doc)
+            continue
+        v = queries.document_view(doc)
+        with st.expander(f"{v['time']} · {v['source']} · {v['sentiment'] or '未分析'} · {v['title']}"):
+            st.caption(f"作者：{v['author'] or '匿名'} · 原文：{v['url']}")
+            show_text(v["text"][:3000])
+            if v["reply"]:
+                st.markdown(f"**官方答复**（{escape_text(v['reply_department'] or '')}）", unsafe_allow_html=True)
+                show_text(v["reply"][:2000])
+                _reply_quality(v["reply_quality"])
+
+
+def _reply_quality(q: dict | None) -> None:
+    if not q:
+        return
+    cols = st.columns(5)
+    for col, (key, label) in zip(cols, (("score", "综合"), ("relevance", "相关性"), ("completeness", "完整性"),
+                                        ("timeliness", "及时性"), ("template", "模板化"))):
+        value = q.get(key)
+        col.metric(f"答复质量·{label}", f"{value:.2f}" if isinstance(value, (int, float)) else "—")
+    reasons = q.get("reasons") or []
+    if reasons:
+        st.caption("；".join(map(str, reasons)))
+
+
+def _timeline(detail: Any, event: Any) -> None:
+    from yuqing.model import STATUS_LABELS, AlertStatus
+
+    def status(s: str | None) -> str:
+        try:
+            return STATUS_LABELS[AlertStatus(s)] if s else ""
+        except ValueError:
+            return s or ""
+
+    rows = [{"时间": fmt_time(a.at), "操作人": a.actor, "操作": actions.ACTION_DONE.get(a.action, a.action),
+             "状态变化": f"{status(a.from_status)} → {status(a.to_status)}" if a.to_status else "", "说明": a.note}
+            for a in (_get(detail, "audit") or [])]
+    rows += [{"时间": fmt_time(s.assigned_at), "操作人": s.assigned_by, "操作": "分派", "状态变化": "",
+              "说明": f"分派至 {s.department}" + ("（当前）" if s.active else "") + (f"：{s.note}" if s.note else "")}
+             for s in (_get(detail, "assignments") or [])]
+    if event is not None:
+        rows += [{"时间": fmt_time(e["at"]), "操作人": "系统", "操作": f"事件{e['action']}", "状态变化": "",
+                  "说明": "；".join(f"{k}={v}" for k, v in list((e.get("details") or {}).items())[:4])}
+                 for e in (_get(detail, "event_log") or [])]
+    rows.sort(key=lambda r: r["时间"])
+    st.dataframe(rows, hide_index=True, width="stretch") if rows else st.caption("暂无记录")
+
+
+def _responses(responses: list[Any]) -> None:
+    if not responses:
+        st.caption("部门尚未回应")
+    for r in responses:
+        st.markdown(f"**{escape_text(r.department)}** · {escape_text(r.author)} · {fmt_time(r.created_at)}"
+                    + (f" · 评价：{escape_text(r.rating)}" if r.rating else ""), unsafe_allow_html=True)
+        show_text(r.text)
+        if r.link:
+            st.caption(f"公开链接：{r.link}")
+
+
+def _done(ok: bool, message: str) -> None:
+    st.session_state[FLASH] = (ok, message)
+    if ok:
+        cached.clear()
+    st.rerun()
+
+
+def _actions(ctx: PageContext, alert: Any, detail: Any) -> None:
+    if not queries.has_alert_service(ctx.app):
+        st.warning("预警服务未加载，暂不能办理（只读）")
+        return
+    available = queries.available_actions(ctx.user, alert)
+    if not available:
+        st.caption("当前状态下您没有可执行的操作")
+        return
+    st.markdown("#### 办理")
+    labels = dict(available)
+    choice = st.radio("操作", list(labels), format_func=labels.get, horizontal=True, key=f"act_{alert.id}")
+    departments = queries.department_names(ctx.app)
+    with st.form(f"form_{alert.id}_{choice}", clear_on_submit=False):
+        fields: dict[str, Any] = {}
+        if choice in ("dispatch", "reassign"):
+            default = departments.index(alert.department) if alert.department in departments else 0
+            fields["department"] = st.selectbox("责任部门", departments, index=default)
+            fields["note"] = st.text_input("说明（可选）")
+        elif choice == "return":
+            fields["note"] = st.text_area("退单理由（必填）", placeholder="例如：该事项属于区级职责，请改派 A3区人民政府")
+        elif choice == "respond":
+            fields["text"] = st.text_area("回应内容（必填）", height=140)
+            fields["link"] = st.text_input("公开回应链接（可选）", placeholder="https://…")
+        elif choice == "evaluate":
+            _evaluation_context(detail)
+            fields["rating"] = st.radio("评价", RATINGS, horizontal=True)
+            fields["note"] = st.text_input("评价说明（可选）")
+        elif choice == "silence":
+            fields["hours"] = float(st.number_input("静默时长（小时）", min_value=0.5, max_value=720.0, value=24.0, step=0.5))
+            fields["note"] = st.text_input("静默原因（必填）")
+        elif choice in ("reopen", "close"):
+            fields["note"] = st.text_input("理由" + ("（必填）" if choice == "reopen" or alert.status.value != "responded" else "（可选）"))
+        else:
+            fields["note"] = st.text_input("说明（可选）")
+        submitted = st.form_submit_button(f"确认{labels[choice]}", type="primary")
+    if submitted:
+        if choice == "return" and not (fields.get("note") or "").strip():
+            st.error("退单必须填写理由")
+            return
+        if choice == "respond" and not (fields.get("text") or "").strip():
+            st.error("回应内容不能为空")
+            return
+        ok, message = actions.act(ctx.app, ctx.user, alert.id, choice, now=ctx.now, expected_version=alert.version,
+                                  **fields)
+        _done(ok, message)
+
+
+def _evaluation_context(detail: Any) -> None:
+    """What the officer weighs: the department's answer and, for board posts, the measured reply quality."""
+    for doc in _get(detail, "documents") or []:
+        q = (getattr(doc, "analysis", None) or {}).get("reply_quality")
+        if q:
+            st.caption(f"留言「{queries.masked(doc.title)[:40]}」的官方答复质量：")
+            _reply_quality(q)

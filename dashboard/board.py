@@ -1,0 +1,90 @@
+"""The heat board's panels, shared by the leader page and the 大屏 (same data, dark large layout, no controls)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.common import PageContext, csv_button, show_table
+from dashboard.services import cached
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def metrics(ctx: PageContext) -> None:
+    ov = cached.overview(ctx.key, ctx.minute())
+    cols = st.columns(5)
+    cols[0].metric("今日舆情量", f"{ov['today']:,}", delta=ov["today"] - ov["yesterday"], delta_color="off")
+    cols[1].metric("负面占比", _pct(ov["negative_share"]),
+                   delta=f"{(ov['negative_share'] - ov['negative_share_yesterday']) * 100:+.1f} 个百分点",
+                   delta_color="inverse")
+    cols[2].metric("未办结预警", ov["open_alerts"], delta=f"待派发 {ov['new_alerts']}", delta_color="off")
+    cols[3].metric("超期预警", ov["overdue_alerts"])
+    cols[4].metric("按时回应率（30天）", _pct(ov["on_time_rate"]))
+
+
+def top_events(ctx: PageContext, *, limit: int = 10, compact: bool = False) -> list[dict]:
+    rows = cached.top_events(ctx.key, ctx.minute(), 7, limit)
+    if compact:
+        for i, r in enumerate(rows, 1):
+            st.markdown(f"<div class='screen-row'>{i}. {_escape(r['事件'])} · 热度 {r['热度']} · {r['文档数']} 篇</div>",
+                        unsafe_allow_html=True)
+        if not rows:
+            st.write("暂无热点事件")
+        return rows
+    show_table(rows, key="top_events", column_config={"走势": charts.sparkline_column("近7天走势")})
+    return rows
+
+
+def _escape(text: str) -> str:
+    from dashboard.textfmt import escape_text
+
+    return escape_text(text)
+
+
+def trend_and_distribution(ctx: PageContext, days: int, *, dark: bool = False) -> None:
+    until = ctx.minute().replace(hour=0, minute=0) + timedelta(days=1)
+    since = until - timedelta(days=days)
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("舆情量与情感走势")
+        st.altair_chart(charts.volume_chart(cached.trend(ctx.key, since, until), dark=dark), width="stretch")
+    with right:
+        tab_topic, tab_region = st.tabs(["主题分布", "地区分布"])
+        with tab_topic:
+            st.altair_chart(charts.bar_chart(cached.distribution(ctx.key, "topic", since, until), "主题", dark=dark),
+                            width="stretch")
+        with tab_region:
+            st.altair_chart(charts.bar_chart(cached.distribution(ctx.key, "region", since, until), "地区", dark=dark),
+                            width="stretch")
+
+
+def keyword_cloud(ctx: PageContext, days: int, *, dark: bool = False) -> None:
+    from dashboard.fonts import NO_FONT_MESSAGE
+
+    until = ctx.minute()
+    pairs = cached.keywords(ctx.key, until - timedelta(days=days), until, 80)
+    png = charts.wordcloud_png(pairs, dark=dark)
+    if png is not None:
+        st.image(png, width="stretch")
+    elif pairs:
+        if not dark:
+            st.caption(NO_FONT_MESSAGE + "；以下为气泡图")
+        st.altair_chart(charts.keyword_bubbles(pairs, dark=dark), width="stretch")
+    else:
+        st.info("暂无关键词")
+
+
+def department_league(ctx: PageContext, days: int, *, compact: bool = False) -> None:
+    rows = cached.league(ctx.key, ctx.minute() - timedelta(days=days))
+    fmt = {c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="percent")
+           for c in ("回应率", "按时率", "满意度")}
+    if compact:
+        rows = [{k: r[k] for k in ("部门", "预警数", "回应率", "按时率", "平均回应时长（小时）", "满意度")} for r in rows[:10]]
+    show_table(rows, key="league", column_config=fmt)
+    if not compact:
+        csv_button(rows, "部门排行.csv", key="league_csv")

@@ -1,0 +1,47 @@
+"""Which pages each role sees, in one table (pages also re-check the role when they run)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ADMIN, OFFICER, LEADER, DEPARTMENT = "admin", "officer", "leader", "department"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # relative to dashboard/
+    title: str
+    icon: str
+    group: str
+    roles: frozenset[str]
+
+
+def _p(path: str, title: str, icon: str, group: str, *roles: str) -> PageSpec:
+    return PageSpec(path, title, icon, group, frozenset(roles))
+
+
+PAGES: tuple[PageSpec, ...] = (
+    _p("pages/heat_board.py", "舆情热度看板", "🔥", "态势", LEADER, OFFICER, ADMIN),
+    _p("pages/screen.py", "大屏模式", "🖥️", "态势", LEADER, OFFICER, ADMIN),
+    _p("pages/workbench.py", "预警工作台", "🚨", "处置", OFFICER, ADMIN, LEADER),
+    _p("pages/manual_alert.py", "人工预警与静默", "✍️", "处置", OFFICER, ADMIN),
+    _p("pages/search.py", "全文检索", "🔍", "处置", OFFICER, ADMIN, LEADER),
+    _p("pages/dept_desk.py", "本部门预警", "📥", "部门", DEPARTMENT),
+    _p("pages/dept_history.py", "办理记录与统计", "📊", "部门", DEPARTMENT),
+    _p("pages/reports.py", "舆情简报", "📄", "报告", LEADER, OFFICER, ADMIN),
+    _p("pages/admin_users.py", "用户管理", "👤", "系统管理", ADMIN),
+    _p("pages/admin_departments.py", "部门", "🏛️", "系统管理", ADMIN),
+    _p("pages/admin_sources.py", "来源与采集健康", "🛰️", "系统管理", ADMIN),
+    _p("pages/admin_rules.py", "预警规则与静默", "⚙️", "系统管理", ADMIN),
+)
+
+DEFAULT_PAGE = {LEADER: "pages/heat_board.py", OFFICER: "pages/workbench.py", ADMIN: "pages/admin_users.py",
+                DEPARTMENT: "pages/dept_desk.py"}
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    return [p for p in PAGES if role in p.roles]
+
+
+def spec_for(path: str) -> PageSpec | None:
+    return next((p for p in PAGES if p.path == path), None)

@@ -1,0 +1,35 @@
+"""舆情简报: pick daily or weekly and a date, download Word or Excel."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from dashboard.common import page_context
+from dashboard.report import KIND_LABELS, build_brief, narrative, report_bytes
+
+ctx = page_context(__file__)
+c1, c2 = st.columns(2)
+kind = c1.radio("类型", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="r_kind")
+day = c2.date_input("日期（周报为截至该日的 7 天）", value=ctx.now.date() - timedelta(days=1), key="r_date")
+if st.button("生成简报", type="primary", key="r_build"):
+    with st.spinner("正在生成简报…"):
+        brief = build_brief(ctx.app, kind, day, ctx.now)
+        st.session_state["r_brief"] = {
+            "title": brief.title, "narrative": narrative(brief), "charts": brief.charts,
+            "docx": report_bytes(brief, ".docx"), "xlsx": report_bytes(brief, ".xlsx"),
+            "font_missing": brief.font_missing}
+built = st.session_state.get("r_brief")
+if built:
+    st.subheader(built["title"])
+    st.write(built["narrative"])
+    if built["font_missing"]:
+        from dashboard.fonts import NO_FONT_MESSAGE
+
+        st.warning(NO_FONT_MESSAGE)
+    for png in built["charts"].values():
+        st.image(png)
+    d1, d2 = st.columns(2)
+    d1.download_button("下载 Word（.docx）", built["docx"], file_name=f"{built['title']}.docx", key="r_docx",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    d2.download_button("下载 Excel（.xlsx）", built["xlsx"], file_name=f"{built['title']}.xlsx", key="r_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

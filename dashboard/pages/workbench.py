@@ -1,0 +1,48 @@
+"""Officer's workbench: the alert queue with filters, and the selected alert with every workflow action."""
+
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from dashboard import alert_view
+from dashboard.common import csv_button, page_context, paginate, show_table
+from dashboard.services import queries
+from yuqing.clock import TZ
+from yuqing.model import STATUS_LABELS, AlertStatus
+
+ctx = page_context(__file__)
+alert_view.flash()
+
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns([3, 2, 3, 3])
+    statuses = c1.multiselect("状态", [s.value for s in AlertStatus], default=queries.OPEN,
+                              format_func=lambda s: STATUS_LABELS[AlertStatus(s)], key="wb_status")
+    level = c2.selectbox("级别", [None, 1, 2, 3, 4], format_func=lambda v: "全部" if v is None else queries.LEVEL_LABELS[v],
+                         key="wb_level")
+    department = c3.selectbox("责任部门", [None, *queries.department_names(ctx.app)],
+                              format_func=lambda v: "全部" if v is None else v, key="wb_department")
+    today = ctx.now.date()
+    period = c4.date_input("创建时间", value=(today - timedelta(days=30), today), key="wb_period")
+since = until = None
+if isinstance(period, (tuple, list)) and len(period) == 2:
+    since = datetime.combine(period[0], time.min, TZ)
+    until = datetime.combine(period[1], time.min, TZ) + timedelta(days=1)
+
+page_size = ctx.settings.page_size
+total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses or None, level=level, department=department,
+                               since=since, until=until, limit=1, offset=0)
+limit, offset = paginate(total, page_size, key="wb_page")
+total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses or None, level=level, department=department,
+                                    since=since, until=until, limit=limit, offset=offset)
+now = ctx.now
+rows = [queries.alert_row(a, now) for a in alerts]
+st.caption(f"共 {total} 条预警")
+show_table(rows, key="wb_table")
+csv_button(rows, "预警列表.csv", key="wb_csv")
+
+if alerts:
+    st.divider()
+    ids = [a.id for a in alerts]
+    titles = {a.id: f"{a.id} · {a.title}" for a in alerts}
+    chosen = st.selectbox("查看预警", ids, format_func=titles.get, key="wb_pick")
+    alert_view.render(ctx, chosen)

@@ -1,0 +1,106 @@
+"""Write-side: every workflow action goes through the alerts service (the same layer as ``yuqing alerts act``);
+account management goes through :mod:`yuqing.users`. Each returns ``(ok, message)`` with a Chinese message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dashboard.services.queries import AlertsUnavailable, alert_service
+from yuqing.model import User
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    from alerts.workflow import PermissionDenied, WorkflowError
+    from yuqing.storage.base import StoreError
+
+    return PermissionDenied, WorkflowError, StoreError, AlertsUnavailable, ValueError
+
+
+ACTION_DONE = {
+    "dispatch": "已派发", "reassign": "已改派", "accept": "已签收", "return": "已退单", "respond": "已提交回应",
+    "evaluate": "已评价", "reopen": "已重新打开", "close": "已办结", "escalate": "已督办", "silence": "已静默", "create": "创建",
+}
+
+
+def act(app: Any, user: User, alert_id: str, action: str, *, now: datetime, expected_version: int | None = None,
+        **fields: Any) -> tuple[bool, str]:
+    fields = {k: v for k, v in fields.items() if v not in (None, "")}
+    try:
+        alert_service(app).act(user, alert_id, action, now=now, expected_version=expected_version, **fields)
+    except _errors() as exc:
+        return False, str(exc)
+    return True, f"预警 {alert_id} {ACTION_DONE.get(action, '已处理')}"
+
+
+def raise_manual(app: Any, user: User, title: str, reason: str, *, level: int, event_id: str | None,
+                 department: str | None, now: datetime) -> tuple[bool, str]:
+    if not (title or "").strip():
+        return False, "请填写预警标题"
+    if not (reason or "").strip():
+        return False, "请填写预警原因"
+    try:
+        alert = alert_service(app).raise_manual(user, title.strip(), reason.strip(), level=level,
+                                                event_id=event_id or None, department=department or None, now=now)
+    except _errors() as exc:
+        return False, str(exc)
+    alert_id = getattr(alert, "id", None) or (alert.get("id") if isinstance(alert, dict) else "")
+    return True, f"已创建人工预警 {alert_id}"
+
+
+def silence(app: Any, user: User, *, rule: str | None, source: str | None, keyword: str | None,
+            event_id: str | None, hours: float, reason: str, now: datetime) -> tuple[bool, str]:
+    if not any((rule, source, keyword, event_id)):
+        return False, "静默至少需要指定规则、来源、关键词或事件之一"
+    if not (reason or "").strip():
+        return False, "请填写静默原因"
+    try:
+        alert_service(app).silence(user, rule=rule or None, source=source or None, keyword=keyword or None,
+                                   event_id=event_id or None, hours=hours, reason=reason.strip(), now=now)
+    except _errors() as exc:
+        return False, str(exc)
+    return True, f"已静默 {hours:g} 小时"
+
+
+# -- accounts (admin) ---------------------------------------------------------------------------------------------
+def create_account(app: Any, admin: User, name: str, role: str, password: str, department: str | None,
+                   display_name: str | None, now: datetime) -> tuple[bool, str]:
+    from yuqing.storage.base import DuplicateError
+    from yuqing.users import UserError, create_user
+
+    if admin.role.value != "admin":
+        return False, "只有管理员可以创建账号"
+    try:
+        create_user(app.store.workflow, name, role, password, department=department or None,
+                    display_name=display_name or None, now=now)
+    except (UserError, DuplicateError) as exc:
+        return False, str(exc)
+    return True, f"已创建账号「{name}」"
+
+
+def set_active(app: Any, admin: User, name: str, active: bool) -> tuple[bool, str]:
+    if admin.role.value != "admin":
+        return False, "只有管理员可以停用或启用账号"
+    if name == admin.name and not active:
+        return False, "不能停用自己的账号"
+    user = app.store.workflow.get_user(name)
+    if user is None:
+        return False, f"用户「{name}」不存在"
+    user.active = active
+    app.store.workflow.update_user(user)
+    return True, f"已{'启用' if active else '停用'}账号「{name}」"
+
+
+def reset_password(app: Any, admin: User, name: str, password: str) -> tuple[bool, str]:
+    from yuqing.users import MIN_PASSWORD_LENGTH, hash_password
+
+    if admin.role.value != "admin":
+        return False, "只有管理员可以重置密码"
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return False, f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符"
+    user = app.store.workflow.get_user(name)
+    if user is None:
+        return False, f"用户「{name}」不存在"
+    user.password_hash = hash_password(password)
+    app.store.workflow.update_user(user)
+    return True, f"已重置「{name}」的密码"

@@ -1,0 +1,74 @@
+"""Short-lived caches for the heavy reads (aggregates, search). Keys are the store identity plus the filters.
+
+Alert queues and details are not cached: officers act on them and must see the result of their click at once.
+Times are rounded by the callers (to the minute) so reruns within a minute share an entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import streamlit as st
+
+from dashboard.services import queries
+from dashboard.services.context import get_app
+from yuqing.storage.base import DocumentFilter
+
+TTL = 30  # seconds; long enough to absorb reruns, short enough for a live board
+
+
+def _app(key: str) -> Any:
+    del key  # only part of the cache key
+    return get_app()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def overview(key: str, now: datetime) -> dict[str, Any]:
+    return queries.overview(_app(key), now)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def trend(key: str, since: datetime, until: datetime, topic: str | None = None, region: str | None = None
+          ) -> list[dict[str, Any]]:
+    return queries.trend(_app(key), since, until, topic=topic, region=region)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def distribution(key: str, field: str, since: datetime, until: datetime, limit: int = 12) -> list[tuple[str, int]]:
+    return queries.distribution(_app(key), field, since, until, limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def top_events(key: str, now: datetime, days: int = 7, limit: int = 10) -> list[dict[str, Any]]:
+    return queries.top_events(_app(key), now, days=days, limit=limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def keywords(key: str, since: datetime, until: datetime, limit: int = 80) -> list[tuple[str, int]]:
+    return queries.keywords(_app(key), since, until, limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def league(key: str, since: datetime | None) -> list[dict[str, Any]]:
+    return queries.league(_app(key), since)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def search(key: str, query: str, source: str | None, topic: str | None, department: str | None, region: str | None,
+           sentiment: str | None, since: datetime | None, until: datetime | None, limit: int, offset: int
+           ) -> tuple[int, list[dict[str, Any]]]:
+    flt = DocumentFilter(source=source, topic=topic, department=department, region=region, sentiment=sentiment,
+                         since=since, until=until)
+    return queries.search(_app(key), query, flt, limit=limit, offset=offset)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def filter_options(key: str) -> dict[str, list[str]]:
+    return queries.filter_options(_app(key))
+
+
+def clear() -> None:
+    """After an action: counters on every page reflect it on the next render."""
+    for fn in (overview, league):
+        fn.clear()

@@ -1,0 +1,402 @@
+"""Read-side queries for pages and reports. Aggregation happens in the store; here we only shape the results.
+
+Every function takes the :class:`yuqing.app.App` explicitly and returns plain data (dicts, lists, domain objects),
+so the same code feeds the pages (through :mod:`dashboard.services.cached`), the reports and the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from yuqing.clock import TZ, day_start
+from yuqing.model import STATUS_LABELS, Alert, AlertStatus, Document, Role, User
+from yuqing.storage.base import DocumentFilter
+
+LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
+SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+FIELD_LABELS = {"topic": "主题", "region": "地区", "source": "来源", "department": "部门", "sentiment": "情感"}
+AWAITING = {"dispatched", "accepted", "returned", "reopened"}  # the department still owes an answer
+OPEN = [s.value for s in AlertStatus if s is not AlertStatus.CLOSED]
+
+
+class AlertsUnavailable(RuntimeError):
+    """The alerts service cannot be loaded; pages show the message instead of action buttons."""
+
+
+def alert_service(app: Any) -> Any:
+    try:
+        return app.alerts
+    except Exception as exc:  # a missing or broken component must not take the read-only pages down
+        raise AlertsUnavailable(f"预警服务无法加载：{exc}") from exc
+
+
+def has_alert_service(app: Any) -> bool:
+    try:
+        alert_service(app)
+        return True
+    except AlertsUnavailable:
+        return False
+
+
+# -- users --------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SessionUser:
+    """What the session keeps about the logged-in user (never the password hash)."""
+
+    name: str
+    role: str
+    department: str | None
+    display_name: str
+
+    @classmethod
+    def of(cls, user: User) -> "SessionUser":
+        return cls(user.name, user.role.value, user.department, user.display_name or user.name)
+
+
+def load_user(app: Any, name: str) -> User | None:
+    """Re-read every run: a deactivated account or a changed role takes effect on the next click."""
+    user = app.store.workflow.get_user(name)
+    return user if user is not None and user.active else None
+
+
+def authenticate(app: Any, name: str, password: str) -> User | None:
+    from yuqing.users import authenticate as _authenticate
+
+    return _authenticate(app.store.workflow, name, password)
+
+
+def department_names(app: Any, *, include_supervisor: bool = True) -> list[str]:
+    return [d.name for d in app.config.departments if include_supervisor or not d.supervisor]
+
+
+# -- alerts -------------------------------------------------------------------------------------------------------
+def due_at(alert: Alert) -> datetime | None:
+    return min(alert.deadlines.values()) if alert.deadlines else None
+
+
+def is_overdue(alert: Alert, now: datetime) -> bool:
+    due = due_at(alert)
+    return due is not None and alert.status.value in AWAITING and due < now
+
+
+def alert_row(alert: Alert, now: datetime) -> dict[str, Any]:
+    from dashboard.textfmt import COLOUR_BADGES, countdown, fmt_time
+
+    due = due_at(alert)
+    colour, left = countdown(due, now, done=alert.status.value not in AWAITING and alert.status.value != "new")
+    if alert.status.value == "closed":
+        colour, left = "grey", "已办结"
+    return {
+        "编号": alert.id,
+        "级别": LEVEL_LABELS.get(alert.level, str(alert.level)),
+        "标题": alert.title,
+        "状态": STATUS_LABELS.get(alert.status, alert.status.value),
+        "责任部门": alert.department or "（未分派）",
+        "时限": f"{COLOUR_BADGES[colour]} {left}",
+        "截止时间": fmt_time(due),
+        "督办": "是" if alert.escalated else "",
+        "评价": alert.rating or "",
+        "创建时间": fmt_time(alert.created_at),
+        "_colour": colour,
+    }
+
+
+def list_alerts(app: Any, user: User, *, status: list[str] | str | None = None, department: str | None = None,
+                level: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                limit: int = 20, offset: int = 0) -> tuple[int, list[Alert]]:
+    """(total, one page). The page comes from the alerts service, which scopes department users to their own
+    department and rejects anything else; the total is counted in the store with the same, already-checked filters."""
+    if user.role is Role.DEPARTMENT:
+        department = user.department  # belt and braces: the service enforces this too
+    if has_alert_service(app):
+        alerts = alert_service(app).list_alerts(user, status=status, department=department, level=level, since=since,
+                                                until=until, limit=limit, offset=offset)
+    else:  # read-only fallback while the alerts component cannot be loaded: same scoping
+        alerts = app.store.workflow.list_alerts(status=status, department=department, level=level, since=since,
+                                                until=until, limit=limit, offset=offset)[1]
+    total, _ = app.store.workflow.list_alerts(status=status, department=department, level=level, since=since,
+                                              until=until, limit=0)
+    return total, alerts
+
+
+def alert_detail(app: Any, user: User, alert_id: str) -> dict[str, Any]:
+    """One alert with its event, representative documents, audit, responses, assignments, deliveries, flags.
+
+    The alerts service decides visibility (PermissionDenied for another department's alert) and which documents
+    are representative; the objects themselves are re-read from the store so pages get domain objects."""
+    from alerts.workflow import WorkflowError, check_view
+
+    wf, docs = app.store.workflow, app.store.documents
+    view: dict[str, Any] = {}
+    if has_alert_service(app):
+        view = alert_service(app).get_alert(user, alert_id)
+    alert = wf.get_alert(alert_id)
+    if alert is None:
+        raise WorkflowError(f"预警 {alert_id} 不存在")
+    check_view(user, alert)
+    event = docs.get_event(alert.event_id) if alert.event_id else None
+    if view:
+        documents = docs.get_documents([d["id"] for d in view.get("documents") or []])
+    else:
+        documents = docs.list_documents(limit=5, event_id=alert.event_id)[1] if alert.event_id else []
+    return {"alert": alert, "event": event, "documents": documents, "audit": wf.audit_for(alert_id),
+            "responses": wf.responses_for(alert_id), "assignments": wf.assignments_for(alert_id),
+            "deliveries": wf.list_deliveries(alert_id), "event_log": docs.event_log(event.id) if event else [],
+            "flags": view.get("flags") or {}, "summary": view.get("summary") or {}}
+
+
+def available_actions(user: User, alert: Alert) -> list[tuple[str, str]]:
+    """The workflow actions this user could take on this alert now, as (name, Chinese label)."""
+    from alerts.workflow import ACTIONS, PermissionDenied, WorkflowError, check_action
+
+    out = []
+    for name, spec in ACTIONS.items():
+        try:
+            check_action(user, alert, name)
+        except (PermissionDenied, WorkflowError):
+            continue
+        out.append((name, spec.label))
+    return out
+
+
+def alert_counts(app: Any, now: datetime, department: str | None = None) -> dict[str, int]:
+    """Open and overdue alerts (the store keeps open alerts few; overdue is decided on deadlines)."""
+    wf = app.store.workflow
+    total_open, alerts = wf.list_alerts(status=OPEN, department=department, limit=100_000)
+    return {
+        "open": total_open,
+        "overdue": sum(is_overdue(a, now) for a in alerts),
+        "new": sum(a.status.value == "new" for a in alerts),
+        "escalated": sum(a.escalated for a in alerts),
+    }
+
+
+# -- heat board ---------------------------------------------------------------------------------------------------
+def day_range(d: date, days: int = 1) -> tuple[datetime, datetime]:
+    start = day_start(d)
+    return start, start + timedelta(days=days)
+
+
+def overview(app: Any, now: datetime) -> dict[str, Any]:
+    docs = app.store.documents
+    today = now.astimezone(TZ).date()
+    t0, t1 = day_range(today)
+    y0, _ = day_range(today - timedelta(days=1))
+    rows = {r["day"]: r for r in docs.count_by_day(DocumentFilter(since=y0, until=t1))}
+    cur = rows.get(today.isoformat(), {"total": 0, "negative": 0})
+    prev = rows.get((today - timedelta(days=1)).isoformat(), {"total": 0, "negative": 0})
+    counts = alert_counts(app, now)
+    league = app.store.workflow.department_league(since=now - timedelta(days=30))
+    answered = sum(r["responded"] or 0 for r in league)
+    on_time = sum(r["on_time"] or 0 for r in league)
+    return {
+        "today": cur["total"] or 0,
+        "yesterday": prev["total"] or 0,
+        "negative_share": (cur["negative"] or 0) / cur["total"] if cur["total"] else 0.0,
+        "negative_share_yesterday": (prev["negative"] or 0) / prev["total"] if prev["total"] else 0.0,
+        "open_alerts": counts["open"],
+        "overdue_alerts": counts["overdue"],
+        "new_alerts": counts["new"],
+        "on_time_rate": on_time / answered if answered else None,
+        "answered_30d": answered,
+    }
+
+
+def trend(app: Any, since: datetime, until: datetime, *, topic: str | None = None, region: str | None = None
+          ) -> list[dict[str, Any]]:
+    """[{day, total, negative, neutral, positive}], every day in the range present (zeros filled)."""
+    rows = {r["day"]: r for r in app.store.documents.count_by_day(
+        DocumentFilter(since=since, until=until, topic=topic, region=region))}
+    out = []
+    d = since.astimezone(TZ).date()
+    last = (until - timedelta(microseconds=1)).astimezone(TZ).date()
+    while d <= last:
+        r = rows.get(d.isoformat(), {})
+        out.append({"day": d.isoformat(), **{k: int(r.get(k) or 0) for k in ("total", "negative", "neutral", "positive")}})
+        d += timedelta(days=1)
+    return out
+
+
+def distribution(app: Any, field: str, since: datetime, until: datetime, limit: int = 12) -> list[tuple[str, int]]:
+    rows = app.store.documents.count_by(field, DocumentFilter(since=since, until=until), limit=limit)
+    if field == "sentiment":
+        rows = [(SENTIMENT_LABELS.get(k, k), n) for k, n in rows]
+    return rows
+
+
+def top_events(app: Any, now: datetime, *, days: int = 7, limit: int = 10) -> list[dict[str, Any]]:
+    since = now - timedelta(days=days)
+    events = app.store.documents.list_events(limit=limit, since=since, order="heat")
+    start = day_start(since.astimezone(TZ).date())
+    series = app.store.documents.event_daily_counts([e.id for e in events], DocumentFilter(since=start))
+    out = []
+    for e in events:
+        counts = dict(series.get(e.id, []))
+        trend_list = [counts.get((start.date() + timedelta(days=i)).isoformat(), 0) for i in range(days + 1)]
+        out.append({
+            "id": e.id, "事件": e.title, "热度": round(e.heat, 1), "文档数": e.doc_count, "来源数": e.source_count,
+            "负面": e.negative, "主题": e.topic or "", "地区": e.region or "", "责任部门": e.department or "",
+            "关键词": "、".join(e.keywords[:5]), "走势": trend_list,
+            "最近出现": e.last_seen.astimezone(TZ).strftime("%m-%d %H:%M") if e.last_seen else "",
+            "heat_parts": dict(e.heat_parts),
+        })
+    return out
+
+
+def keywords(app: Any, since: datetime, until: datetime, limit: int = 80) -> list[tuple[str, int]]:
+    return app.store.documents.top_keywords(DocumentFilter(since=since, until=until), limit=limit)
+
+
+def league(app: Any, since: datetime | None) -> list[dict[str, Any]]:
+    """Department league: reply rate, on-time rate, average hours to respond, satisfaction."""
+    out = []
+    for r in app.store.workflow.department_league(since=since):
+        alerts, responded = r["alerts"] or 0, r["responded"] or 0
+        rated = (r["satisfied"] or 0) + (r["basically_satisfied"] or 0) + (r["dissatisfied"] or 0)
+        out.append({
+            "部门": r["department"], "预警数": alerts, "已回应": responded,
+            "回应率": round(responded / alerts, 3) if alerts else None,
+            "按时率": round((r["on_time"] or 0) / responded, 3) if responded else None,
+            "平均回应时长（小时）": round(r["avg_hours"], 1) if r["avg_hours"] is not None else None,
+            "满意度": round(((r["satisfied"] or 0) + 0.5 * (r["basically_satisfied"] or 0)) / rated, 3) if rated else None,
+            "满意": r["satisfied"] or 0, "基本满意": r["basically_satisfied"] or 0, "不满意": r["dissatisfied"] or 0,
+            "被督办": r["escalated"] or 0,
+        })
+    out.sort(key=lambda x: (-(x["按时率"] or 0), -(x["回应率"] or 0), x["部门"]))
+    return out
+
+
+# -- documents ----------------------------------------------------------------------------------------------------
+def masked(text: str | None) -> str:
+    from nlp.pii import mask_pii
+
+    return mask_pii(text or "")
+
+
+def masked_author(author: str | None) -> str:
+    from nlp.pii import mask_name
+
+    return mask_name(author) if author else ""
+
+
+def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset: int = 0
+           ) -> tuple[int, list[dict[str, Any]]]:
+    from dashboard.textfmt import fmt_time
+
+    total, hits = app.store.documents.search(query, flt, limit=limit, offset=offset)
+    return total, [{
+        "id": h.id, "title": masked(h.title), "snippet": masked(h.snippet), "source": h.source,
+        "time": fmt_time(h.published_at), "sentiment": SENTIMENT_LABELS.get(h.sentiment or "", h.sentiment or ""),
+        "topic": h.topic or "", "department": h.department or "", "region": h.region or "", "url": h.url,
+        "terms": h.terms,
+    } for h in hits]
+
+
+def document_view(doc: Document) -> dict[str, Any]:
+    """A document as shown to officers: PII masked, analysis summarised."""
+    from dashboard.textfmt import fmt_time
+
+    a = doc.analysis or {}
+    sentiment = (a.get("sentiment") or {}).get("label")
+    return {
+        "id": doc.id, "title": masked(doc.title), "text": masked(a.get("text") or doc.content), "url": doc.url,
+        "source": doc.source, "time": fmt_time(doc.published_at or doc.fetched_at), "author": masked_author(doc.author),
+        "sentiment": SENTIMENT_LABELS.get(sentiment or "", sentiment or ""), "topic": (a.get("topic") or {}).get("label"),
+        "reply": masked(doc.reply.text) if doc.reply else None,
+        "reply_department": doc.reply.department if doc.reply else None,
+        "reply_quality": a.get("reply_quality"),
+    }
+
+
+def filter_options(app: Any) -> dict[str, list[str]]:
+    """Choices for search filters: configured sources, departments, and topics/regions seen in the store."""
+    docs = app.store.documents
+    return {
+        "source": [s.name for s in app.config.sources],
+        "department": department_names(app, include_supervisor=False),
+        "topic": [k for k, _ in docs.count_by("topic", DocumentFilter(), limit=50) if k != "未知"],
+        "region": [k for k, _ in docs.count_by("region", DocumentFilter(), limit=50) if k != "未知"],
+    }
+
+
+# -- department desk ----------------------------------------------------------------------------------------------
+def department_stats(app: Any, department: str, now: datetime) -> dict[str, Any]:
+    row = next((r for r in league(app, None) if r["部门"] == department), None)
+    counts = alert_counts(app, now, department=department)
+    return {"league": row, **counts}
+
+
+# -- admin --------------------------------------------------------------------------------------------------------
+def users_table(app: Any) -> list[dict[str, Any]]:
+    from yuqing.model import ROLE_LABELS
+
+    from dashboard.textfmt import fmt_time
+
+    return [{"用户名": u.name, "姓名": u.display_name or "", "角色": ROLE_LABELS.get(u.role, u.role.value),
+             "部门": u.department or "", "状态": "启用" if u.active else "停用", "创建时间": fmt_time(u.created_at)}
+            for u in app.store.workflow.list_users()]
+
+
+def departments_table(app: Any) -> list[dict[str, Any]]:
+    users = app.store.workflow.list_users()
+    return [{"部门": d.name, "负责主题": "、".join(d.topics), "负责地区": "、".join(d.regions),
+             "督办部门": "是" if d.supervisor else "", "通知邮箱": d.contact.get("email", ""),
+             "Webhook": "已配置" if d.contact.get("webhook") else "",
+             "账号数": sum(1 for u in users if u.department == d.name)} for d in app.config.departments]
+
+
+def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
+    from dashboard.textfmt import fmt_time
+
+    health = {h["source"]: h for h in app.store.workflow.source_health()}
+    failure_cycles = app.config.crawl.get("failure_cycles", 3)
+    out = []
+    for s in app.config.sources:
+        h = health.get(s.name) or {}
+        fails, empty = h.get("consecutive_failures", 0), h.get("consecutive_empty", 0)
+        if not h:
+            state = "⚪ 尚未运行"
+        elif fails >= failure_cycles:
+            state = f"🔴 连续失败 {fails} 轮"
+        elif empty >= failure_cycles:
+            state = f"🟠 连续 {empty} 轮无新内容"
+        elif fails:
+            state = f"🟡 最近一轮失败"
+        else:
+            state = "🟢 正常"
+        last_success = h.get("last_success")
+        out.append({
+            "来源": s.name, "名称": s.title, "类型": {"news": "新闻", "board": "留言板", "feed": "RSS"}.get(s.type, s.type),
+            "状态": state, "采集间隔（分钟）": s.interval_minutes, "权重": s.authority,
+            "最近运行": fmt_time(h.get("last_run")), "最近成功": fmt_time(last_success),
+            "距上次成功（小时）": round((now - last_success).total_seconds() / 3600, 1) if last_success else None,
+            "运行轮数": h.get("runs", 0), "抓取页数": h.get("pages_fetched", 0), "入库条数": h.get("items_stored", 0),
+            "错误": "；".join(f"{k}×{v}" for k, v in (h.get("errors") or {}).items()),
+            "启用": "是" if s.settings.get("enabled", True) else "否",
+        })
+    return out
+
+
+def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """Configured alert rules as the alerts stage parses them; (rows, error message if the config is invalid)."""
+    try:
+        from alerts.schema import parse_alerts
+
+        settings = parse_alerts(app.config)
+    except Exception as exc:  # show the configuration error to the admin instead of failing the page
+        return [], str(exc)
+    rows = []
+    for rule in settings.rules:
+        params = {k: v for k, v in vars(rule).items() if not k.startswith("_") and k not in {"name", "enabled"}}
+        rows.append({"规则": rule.name, "类型": type(rule).__name__, "参数": "；".join(f"{k}={v}" for k, v in params.items())})
+    return rows, None
+
+
+def silences_table(app: Any, now: datetime) -> list[dict[str, Any]]:
+    from dashboard.textfmt import fmt_time
+
+    return [{"编号": s["id"], "规则": s.get("rule") or "", "来源": s.get("source") or "", "关键词": s.get("keyword") or "",
+             "事件": s.get("event_id") or "", "开始": fmt_time(s["starts_at"]), "结束": fmt_time(s["ends_at"]),
+             "设置人": s["created_by"], "原因": s.get("reason") or ""} for s in app.store.workflow.active_silences(now)]
