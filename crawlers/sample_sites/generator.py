@@ -51,17 +51,17 @@ def _pick(rng: random.Random, seq):
 
 
 def _fill(template: str, slots: dict) -> str:
-    return template.format_map(_Slots(slots))
+    return template.format_map(slots if isinstance(slots, _Slots) else _Slots(slots))
 
 
 # ----------------------------------------------------------------------------------------- issues
 
-@dataclass(frozen=True)
+@dataclass
 class Issue:
     problem: dict
     district: str
     place: str
-    slots: tuple  # fixed slot values, as sorted (name, value) pairs so the issue is hashable
+    slots: dict  # fixed slot values: place, district, estate, road, company, school, hospital, line
 
     @property
     def key(self) -> str:
@@ -96,7 +96,7 @@ def make_issue(rng: random.Random, problem: dict | None = None, district: str | 
     place = {"estate": slots["estate"], "road": roads[0], "company": slots["company"], "school": slots["school"],
              "hospital": slots["hospital"], "none": ""}[kind]
     slots["place"] = place
-    return Issue(problem, district, place, tuple(sorted(slots.items())))
+    return Issue(problem, district, place, slots)
 
 
 # ------------------------------------------------------------------------------------------ posts
@@ -184,12 +184,12 @@ def _id_number(rng: random.Random) -> str:
 def _author(rng: random.Random, issue: Issue) -> str:
     if rng.random() < 0.8:
         return f"U{_ri(rng, 1, 9999999):07d}"
-    slots = dict(issue.slots)
+    slots = issue.slots
     return _fill(_pick(rng, C.NICKNAMES), {**slots, "surname": _pick(rng, C.SURNAMES)})
 
 
 def _post_slots(rng: random.Random, issue: Issue) -> dict:
-    slots = dict(issue.slots)
+    slots = _Slots(issue.slots)
     slots.update(n=_ri(rng, 2, 9), m=_ri(rng, 2, 11), money=_pick(rng, [1800, 2600, 3500, 4800, 6000, 8000,
                  12000, 26000, 38000, 150000]), temp=_ri(rng, 9, 15), month=_ri(rng, 1, 12),
                  tens=_ri(rng, 2, 9) * 10, hundreds=_ri(rng, 1, 5) * 100,
@@ -413,7 +413,7 @@ def make_article(rng: random.Random, site: str, num: int, published: datetime) -
 
 def response_article(issue: Issue, num: int, published: datetime) -> Article:
     """The city's official response to the burst: what a good 回应 looks like, tied to the burst's issue."""
-    s = dict(issue.slots)
+    s = issue.slots
     short = issue.problem["short"]
     paras = [f"近日，有网友在A市领导留言板反映{s['district']}{issue.place}{short}问题，引发关注。",
              f"{s['district']}人民政府高度重视，第一时间组织住建、街道等部门赴现场核查，逐户了解情况。",

@@ -89,6 +89,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "YuqingSampleSites/1.0"
     timeout = 60  # idle keep-alive connections are closed after a minute
+    disable_nagle_algorithm = True  # headers and body go out as separate writes; Nagle would delay the second
     server: "_Server"
 
     # -- plumbing
