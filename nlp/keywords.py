@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 # Anonymised or real place codes (A3区, B市, C4县, L1区) and bare codes are noise as keywords.
@@ -54,6 +55,7 @@ def load_idf() -> tuple[dict[str, float], float]:
     return _IDF, _MEDIAN_IDF
 
 
+@lru_cache(maxsize=200_000)  # the vocabulary is small next to the token stream
 def is_keyword_candidate(token: str) -> bool:
     t = token.strip()
     return (

@@ -69,7 +69,10 @@ class Analyzer:
             stage_cls = load_object(path)
             if not hasattr(stage_cls, "from_settings") or not hasattr(stage_cls, "process"):
                 raise StageError(f"「{path}」不是 NLP 阶段：需要 from_settings(settings) 和 process(doc)")
-            stages.append(stage_cls.from_settings(settings))
+            try:
+                stages.append(stage_cls.from_settings(settings))
+            except (ImportError, OSError) as exc:  # a model module or file is missing
+                raise StageError(f"阶段「{path}」无法建立：{exc}") from exc
         return cls(stages, keep_internal=bool(settings.get("NLP_KEEP_TOKENS", False)))
 
     def analyze(self, doc: dict) -> dict:
