@@ -89,7 +89,7 @@ _LABELS = {
     "views": r"(?:浏览|阅读|查看)(?:次数|量|数)?[:：]?\s*(\d+)",
     "likes": r"(?:点赞|赞同|支持)(?:数)?[:：]?\s*(\d+)",
     "dislikes": r"(?:反对|踩)(?:数)?[:：]?\s*(\d+)",
-    "replies": r"(?:回复|评论)(?:数)[:：]?\s*(\d+)",
+    "replies": r"(?:回复|评论|跟帖)(?:数|次数)?[:：]?\s*(\d+)(?!\d*[-年/.:])",
     "reply_department": r"(?:答复单位|回复单位|办理单位|回复部门|答复部门)[:：]\s*(\S{2,40})",
     "reply_time": r"(?:答复时间|回复时间|办结时间)[:：]\s*(\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)",
 }
@@ -123,8 +123,17 @@ def html_post_fields(lines: list[str]) -> dict[str, Any]:
     return out
 
 
+_COUNTS_LINE = re.compile(r"^(?:(?:浏览|阅读|点赞|支持|踩|反对|回复|评论)\s*[:：]?\s*\d+\s*)+$")
+
+
 def _cut_reply(content: str) -> str:
-    """The post's own text: the extractor may run on into the reply block or its placeholder."""
+    """The post's own text: the extractor may start at the metadata lines (状态：…, 浏览 12 点赞 3) or run on
+    into the reply block or its placeholder; both are cut."""
+    lines = content.split("\n")
+    while lines and (_COUNTS_LINE.match(lines[0].strip()) or _META_LINE.search(lines[0])
+                     and len(lines[0]) < 120 and re.search(r"[:：“]", lines[0])):
+        lines.pop(0)
+    content = "\n".join(lines)
     m = re.search(r"\n\s*(?:官方回复|部门回复|答复内容|回复内容|暂无回复|该留言已转交)", "\n" + content)
     return content[: max(0, m.start() - 1)].strip() if m else content
 
@@ -183,7 +192,7 @@ def body_after_title(lines: list[str], title: str) -> str:
         ln = ln.strip()
         if _REPLY_START.match(ln) or _BOILERPLATE_LINE.search(ln):
             break
-        if ln and not (_META_LINE.search(ln) and not out):
+        if ln and not (not out and (_META_LINE.search(ln) or _COUNTS_LINE.match(ln))):
             out.append(ln)
     return "\n".join(out)
 
@@ -315,8 +324,10 @@ class BoardSpider(NewsSpider):
 
         h1 = " ".join(Selector(text=html).css("h1 ::text").getall()).strip()
         fields.setdefault("title", h1 or data.get("title"))
-        fields["content"] = (_cut_reply(data.get("content") or "") or fields.get("content")
-                             or body_after_title(visible_lines(html), fields.get("title") or ""))
+        # The board's own layout (title, labelled metadata, text, reply block) locates the post's text more
+        # reliably than the article extractor, which may pick the (longer) official reply instead.
+        fields["content"] = (body_after_title(visible_lines(html), fields.get("title") or "")
+                             or _cut_reply(data.get("content") or "") or fields.get("content"))
         fields.setdefault("published_at", data.get("published_at"))
         fields.setdefault("author", data.get("author"))
         if not fields.get("title") or not fields.get("content"):
