@@ -50,6 +50,12 @@ def _pick(rng: random.Random, seq):
     return seq[int(rng.random() * len(seq))]
 
 
+def _ordered_sample(rng: random.Random, seq: list, k: int) -> list:
+    """k items of seq in their original order: facts and reply sentences keep their narrative order."""
+    picked = sorted(rng.sample(range(len(seq)), min(k, len(seq))))
+    return [seq[i] for i in picked]
+
+
 def _fill(template: str, slots: dict) -> str:
     return template.format_map(slots if isinstance(slots, _Slots) else _Slots(slots))
 
@@ -87,7 +93,7 @@ def make_issue(rng: random.Random, problem: dict | None = None, district: str | 
         "estate": estate or _estate(rng),
         "road": roads[1],
         "company": f"A市{rng.choice(C.COMPANY_PREFIX)}{rng.choice(C.COMPANY_SUFFIX)}",
-        "school": f"{district}{rng.choice(C.ESTATE_PREFIX)}{rng.choice(C.SCHOOL_NAMES)}",
+        "school": f"{rng.choice(C.ESTATE_PREFIX)}{rng.choice(C.SCHOOL_NAMES)}",
         "hospital": (f"{district}{rng.choice(C.ESTATE_PREFIX)}{hospital_name}" if "社区" in hospital_name
                      else f"A市{hospital_name}"),
         "line": str(rng.randint(2, 380)),
@@ -224,7 +230,7 @@ def compose(rng: random.Random, issue: Issue, tone: str, pii_rate: float = 0.04)
         title = _fill(_pick(rng, p["titles"]), s)
         if tone == "angry" and rng.random() < 0.4:
             title = _pick(rng, ["强烈投诉：", "紧急求助！", "", "再次反映："]) + title + _pick(rng, ["！", "！！", ""])
-        facts = rng.sample(p["facts"], min(len(p["facts"]), _ri(rng, 2, 4)))
+        facts = _ordered_sample(rng, p["facts"], _ri(rng, 2, 4))
         sentences = [_pick(rng, C.OPENINGS), _fill(_pick(rng, C.INTROS), s),
                      _fill(_pick(rng, C.TIME_PHRASES), s) + _fill(facts[0], s)]
         sentences += [_fill(f, s) for f in facts[1:]]
@@ -252,7 +258,10 @@ def _reply_text(rng: random.Random, issue: Issue) -> str:
     s = {"place": issue.place, "district": issue.district, "short": issue.problem["short"]}
     if rng.random() < 0.1:
         return _pick(rng, C.REPLY_TEMPLATE_ONLY)
-    body = [_fill(b, s) for b in rng.sample(C.REPLY_BODIES, _ri(rng, 2, 4))]
+    if "body" in issue.problem:  # consultations get an answer, not an investigation
+        body = [_fill(b, s) for b in _ordered_sample(rng, C.CONSULT_REPLY_BODIES, _ri(rng, 2, 4))]
+    else:
+        body = [_fill(b, s) for b in _ordered_sample(rng, C.REPLY_BODIES, _ri(rng, 2, 4))]
     return _pick(rng, C.REPLY_OPENINGS) + "".join(body) + _pick(rng, C.REPLY_CLOSINGS)
 
 
@@ -281,7 +290,7 @@ def make_post(rng: random.Random, post_id: int, issue: Issue, published: datetim
         delay = rng.uniform(*reply_delay)
         post.accept_at = published + timedelta(seconds=delay * rng.uniform(0.1, 0.4))
         post.reply_at = published + timedelta(seconds=delay)
-        post.reply_text = _reply_text(rng, issue)
+        post.reply_text = _pick(rng, C.THANKS_REPLIES) if tone == "thanks" else _reply_text(rng, issue)
         post.reply_department = _department(issue)
     return post
 
