@@ -12,7 +12,7 @@ import hashlib
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from alerts.deadlines import DEADLINE_LABELS, compute_deadlines
 from alerts.engine import RuleEngine
