@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from nlp.pipeline import Analyzer, StageError
+from nlp.pipeline import Analyzer, StageError, load_object
 
 SNOWNLP_SAMPLE = 100
 
@@ -69,10 +69,10 @@ def build_analyzer(settings: dict | None, out: Callable[[str], None]) -> tuple[A
     except StageError as exc:
         out(f"提示：{exc}")
     stages = dict(settings.get("NLP_STAGES") or {})
-    for path, module in (("nlp.stages.SentimentStage", "nlp.sentiment"), ("nlp.stages.TopicStage", "nlp.topic")):
+    for path in ("nlp.stages.SentimentStage", "nlp.stages.TopicStage"):
         try:
-            __import__(module)
-        except ImportError:
+            load_object(path).from_settings(settings)
+        except Exception:  # module or model file missing
             stages[path] = None
             missing.append(path)
     settings["NLP_STAGES"] = stages

@@ -105,7 +105,7 @@ class SentimentStage(Stage):
     def from_settings(cls, settings: dict):
         from nlp.sentiment import SentimentModel
 
-        return cls(SentimentModel.load())
+        return cls(SentimentModel.load(settings.get("NLP_SENTIMENT_MODEL")))  # None → shipped model
 
     def process(self, doc: dict) -> dict:
         label, score = self.model.predict(doc["tokens"], doc.get("text", ""))
@@ -121,7 +121,7 @@ class TopicStage(Stage):
     def from_settings(cls, settings: dict):
         from nlp.topic import TopicModel
 
-        return cls(TopicModel.load())
+        return cls(TopicModel.load(settings.get("NLP_TOPIC_MODEL")))  # None → shipped model
 
     def process(self, doc: dict) -> dict:
         label, prob = self.model.predict(doc["tokens"], doc.get("text", ""))
