@@ -12,7 +12,8 @@ from yuqing.storage.base import (
 
 
 def open_store(config: Config, *, query_tokenizer: Callable[[str], list[str]] | None = None) -> Store:
-    """Open the configured backends. The embedded default keeps both halves in one SQLite file."""
+    """Open the configured backends. The embedded default keeps both halves in one SQLite file; a scaled-out
+    deployment puts documents in Elasticsearch and/or the workflow tables in PostgreSQL."""
     from yuqing.storage.sqlite import SQLiteStore
 
     sqlite = None
@@ -20,12 +21,25 @@ def open_store(config: Config, *, query_tokenizer: Callable[[str], list[str]] | 
         sqlite = SQLiteStore(config.storage.sqlite_path, query_tokenizer=query_tokenizer)
     if config.storage.documents == "sqlite":
         documents: DocumentStore = sqlite
+    elif config.storage.documents == "elasticsearch":
+        from yuqing.storage.elasticsearch import ElasticsearchDocumentStore
+
+        documents = ElasticsearchDocumentStore.from_config(config.storage.elasticsearch, config.path,
+                                                           query_tokenizer=query_tokenizer)
     else:
-        raise StoreError("Elasticsearch 文档存储尚未在本版本中提供；请将 storage.documents 设为 \"sqlite\"")
+        raise StoreError(f"未知的文档存储「{config.storage.documents}」（可选 sqlite、elasticsearch）")
     if config.storage.workflow == "sqlite":
         workflow: WorkflowStore = sqlite
+    elif config.storage.workflow == "postgresql":
+        from yuqing.config import Checker
+        from yuqing.storage.postgresql import PostgresWorkflowStore
+
+        c = Checker(config.path, config.storage.postgresql, "storage.postgresql")
+        c.reject_unknown({"dsn", "schema", "connect_timeout"})
+        workflow = PostgresWorkflowStore(c.get("dsn", str), schema=c.get("schema", str, "public"),
+                                         connect_timeout=c.get("connect_timeout", int, 10, minimum=1))
     else:
-        raise StoreError("PostgreSQL 流程存储尚未在本版本中提供；请将 storage.workflow 设为 \"sqlite\"")
+        raise StoreError(f"未知的流程存储「{config.storage.workflow}」（可选 sqlite、postgresql）")
     return Store(documents, workflow)
 
 

@@ -210,7 +210,8 @@ class SQLiteStore(DocumentStore, WorkflowStore):
                        "ON CONFLICT (doc_id) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at",
                        (doc.id, doc.html, now_text))
 
-    def _row_to_document(self, row: sqlite3.Row, html: str | None = None) -> Document:
+    @staticmethod
+    def _row_to_document(row: sqlite3.Row, html: str | None = None) -> Document:
         reply = None
         if row["reply_text"]:
             reply = Reply(text=row["reply_text"], department=row["reply_department"], time=from_utc_text(row["reply_at"]))
