@@ -281,3 +281,14 @@ def test_command_runs_and_stops_on_ctrl_c():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_sources_for_configuration():
+    with serve(port=0, faults=True, live=False) as s:
+        sources = {x["name"]: x for x in s.sources()}
+        assert set(sources) == set(s.urls())
+        assert sources["district_news"]["title"] == "A3区人民政府" and sources["district_news"]["region"] == "A3区"
+        assert {x["type"] for x in sources.values()} == {"news", "board", "feed"}
+        for x in sources.values():
+            assert x["start_urls"] == s.urls()[x["name"]]
+            assert fetch(x["start_urls"][0])[0] == 200
