@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,6 +108,7 @@ class CrawlHealth:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -125,6 +127,7 @@ class CrawlHealth:
 
     # -- signals -----------------------------------------------------------------------------------------------
     def spider_opened(self, spider):
+        self._opened = time.perf_counter()
         if self.progress:
             self._loop = LoopingCall(self._emit_progress, spider)
             self._loop.start(2.0, now=False)
@@ -134,6 +137,10 @@ class CrawlHealth:
             return
         self.pages += 1
         self.fetched.append(response.url)
+        self._last = time.perf_counter()
+
+    def item_scraped(self, item, response, spider):
+        self._last = time.perf_counter()
 
     def spider_error(self, failure, response, spider):
         self.error("parse_error", response.url, f"{type(failure.value).__name__}: {failure.value}")
@@ -165,6 +172,9 @@ class CrawlHealth:
             "error_urls": self.error_urls,
             "failed": failed,
             "reason": reason,
+            "elapsed_seconds": round(time.perf_counter() - getattr(self, "_opened", time.perf_counter()), 3),
+            # From open to the last page or item handled (excludes Scrapy's idle wait before closing).
+            "active_seconds": round(getattr(self, "_last", time.perf_counter()) - getattr(self, "_opened", 0.0), 3),
         }
         self.result = {**run, "finished_at": run["finished_at"].isoformat(), "source": spider.name,
                        "fetched_urls": self.fetched}

@@ -1,0 +1,164 @@
+"""``yuqing bench crawl [--json]``: our spiders against a bare Scrapy spider over the same pages, same run.
+
+The sample sites are served in this process on a free port. For each HTML source, one round runs our spider on a
+fresh store (a full crawl: list pages, extraction, store writes) and then a bare Scrapy spider that follows only the
+links our spider fetched, with the same politeness settings, each in its own child process. Pages per second are
+measured inside the child from spider open to close (process start-up excluded). Rounds repeat; medians reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urljoin
+
+from yuqing.paths import REPO_ROOT
+
+BENCH_SOURCES = ("city_news", "district_news", "board", "repost")
+SITE_OPTIONS = dict(history=400, city_articles=200, a3_articles=100, live=False)
+CONCURRENCY = 8
+
+
+# --------------------------------------------------------------------------------------- bare spider (child)
+
+def _bare_child(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--urls", required=True)
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
+    args = parser.parse_args(argv)
+    data = json.loads(Path(args.urls).read_text(encoding="utf-8"))
+    allowed, starts = set(data["urls"]), data["start_urls"]
+
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    result: dict = {}
+
+    class BareSpider(scrapy.Spider):
+        """What a minimal hand-written Scrapy spider does: fetch, follow links, no extraction, no store."""
+
+        name = "bare"
+        custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency, "DOWNLOAD_DELAY": 0,
+                           "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False, "LOG_LEVEL": "WARNING",
+                           "COOKIES_ENABLED": False}
+
+        async def start(self):
+            self.t0 = time.perf_counter()
+            self.pages = 0
+            for url in starts:
+                yield scrapy.Request(url)
+
+        def parse(self, response):
+            self.pages += 1
+            self.last = time.perf_counter()
+            for href in response.css("a::attr(href)").getall():
+                url = urljoin(response.url, href)
+                if url in allowed:
+                    allowed.discard(url)
+                    yield scrapy.Request(url)
+
+        def closed(self, reason):
+            # Until the last page was handled: Scrapy's idle check before closing is the same for both spiders.
+            result.update(pages=self.pages, elapsed_seconds=getattr(self, "last", time.perf_counter()) - self.t0,
+                          total_seconds=time.perf_counter() - self.t0)
+
+    allowed -= set(starts)
+    process = CrawlerProcess(install_root_handler=False)
+    process.crawl(BareSpider)
+    process.start()
+    print("@@bench " + json.dumps(result))
+    return 0
+
+
+def _run_bare(urls: list[str], start_urls: list[str], workdir: Path) -> dict:
+    path = workdir / "bare-urls.json"
+    path.write_text(json.dumps({"urls": urls, "start_urls": start_urls}), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    out = subprocess.run([sys.executable, "-m", "crawlers.bench", "--bare-child", "--urls", str(path),
+                          "--concurrency", str(CONCURRENCY)], capture_output=True, text=True, cwd=str(REPO_ROOT),
+                         env=env, timeout=600)
+    for line in out.stdout.splitlines():
+        if line.startswith("@@bench "):
+            return json.loads(line[len("@@bench "):])
+    raise RuntimeError(f"基准测试的对照爬虫运行失败：{out.stderr[-800:]}")
+
+
+# ----------------------------------------------------------------------------------------------- our spiders
+
+def _run_ours(sites, name: str, workdir: Path) -> dict:
+    from crawlers.run import crawl
+    from yuqing.config import load_config
+
+    home = Path(tempfile.mkdtemp(prefix=f"ours-{name}-", dir=workdir))
+    src = next(s for s in sites.sources() if s["name"] == name)
+    (home / "yuqing.toml").write_text(
+        f'[[sources]]\nname = "{name}"\ntype = "{src["type"]}"\nstart_urls = {json.dumps(src["start_urls"])}\n'
+        f"politeness = {{ delay = 0.0, concurrency = {CONCURRENCY} }}\n", encoding="utf-8")
+    config = load_config(home / "yuqing.toml", home)
+    return crawl(config, [name], home=home, log_level="WARNING")[name]
+
+
+def bench_crawl(rounds: int = 3, progress=None) -> dict:
+    from crawlers.sample_sites.server import serve
+
+    say = progress or (lambda msg: None)
+    ours_rates, bare_rates, per_round = [], [], []
+    with tempfile.TemporaryDirectory(prefix="yuqing-bench-") as tmp, serve(port=0, seed=42, **SITE_OPTIONS) as sites:
+        workdir = Path(tmp)
+        say(f"示例站点已启动：{sites.base_url}")
+        for r in range(1, rounds + 1):
+            ours_pages = ours_time = bare_pages = bare_time = 0.0
+            for name in BENCH_SOURCES:
+                start_urls = sites.urls()[name]
+                ours = _run_ours(sites, name, workdir)
+                if ours.get("error") or ours.get("failed"):
+                    raise RuntimeError(f"来源 {name} 抓取失败：{ours.get('error') or ours.get('errors')}")
+                bare = _run_bare(ours["fetched_urls"], start_urls, workdir)
+                ours_pages += ours["pages"]
+                ours_time += ours["active_seconds"]
+                bare_pages += bare["pages"]
+                bare_time += bare["elapsed_seconds"]
+            o, b = ours_pages / ours_time, bare_pages / bare_time
+            ours_rates.append(o)
+            bare_rates.append(b)
+            per_round.append({"ours_pages": int(ours_pages), "bare_pages": int(bare_pages),
+                              "ours_pages_per_s": round(o, 1), "bare_pages_per_s": round(b, 1)})
+            say(f"第 {r}/{rounds} 轮：我们的爬虫 {o:.1f} 页/秒（{int(ours_pages)} 页），"
+                f"裸 Scrapy {b:.1f} 页/秒（{int(bare_pages)} 页），比值 {o / b:.2f}")
+    ours_m, bare_m = statistics.median(ours_rates), statistics.median(bare_rates)
+    return {"ours_pages_per_s": round(ours_m, 1), "bare_pages_per_s": round(bare_m, 1),
+            "ratio": round(ours_m / bare_m, 3), "rounds": per_round, "sources": list(BENCH_SOURCES),
+            "target_ratio": 0.8}
+
+
+def bench_crawl_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="yuqing bench crawl",
+                                     description="比较我们的爬虫与裸 Scrapy 爬虫在同一批示例页面上的抓取速度")
+    parser.add_argument("--json", action="store_true", help="只输出一个 JSON 对象")
+    parser.add_argument("--rounds", type=int, default=3, help="重复轮数，取中位数（默认 3）")
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        print("错误：--rounds 至少为 1", file=sys.stderr)
+        return 2
+    result = bench_crawl(args.rounds, progress=lambda m: print(m, file=sys.stderr if args.json else sys.stdout,
+                                                                flush=True))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        verdict = "达标" if result["ratio"] >= 0.8 else "未达标"
+        print(f"中位数：我们的爬虫 {result['ours_pages_per_s']} 页/秒，裸 Scrapy {result['bare_pages_per_s']} 页/秒，"
+              f"比值 {result['ratio']:.2f}（目标 ≥ 0.80，{verdict}）")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--bare-child":
+        sys.exit(_bare_child(sys.argv[2:]))
+    sys.exit(bench_crawl_main(sys.argv[1:]))
