@@ -119,7 +119,8 @@ def html_post_fields(lines: list[str]) -> dict[str, Any]:
         if out.get(key):
             t = re.sub(r"[年月/.]", "-", out[key]).replace("日", "")
             t = re.sub(r"-(\d)(?=\D|$)", r"-0\1", t)
-            out[key] = re.sub(r"\s+", "T", t.strip(), count=1)
+            t = re.sub(r"\s+", "T", t.strip(), count=1)
+            out[key] = re.sub(r"T(\d)(?=:)", r"T0\1", t)
     return out
 
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from zope.interface import implementer
-from scrapy.interfaces import ISpiderLoader
-
 from crawlers.spiders.base import SourceSpider, source_settings
 from crawlers.spiders.board import BoardSpider
 from crawlers.spiders.feed import FeedSpider
@@ -38,8 +35,9 @@ def spider_class(source: Source) -> type[SourceSpider]:
     })
 
 
-@implementer(ISpiderLoader)
 class SourceSpiderLoader:
+    """Implements Scrapy's spider-loader protocol (from_settings, load, list, find_by_request)."""
+
     def __init__(self, config: Config):
         self.config = config
         self._spiders = {s.name: spider_class(s) for s in config.sources}
