@@ -29,21 +29,7 @@ def unavailable(reason: str):
 
 
 def _plain_json_node_class():
-    """Test-only: the 8.x/9.x client asks for ``application/vnd.elasticsearch+json; compatible-with=N``, which an
-    OpenSearch-compatible test server does not speak; this node sends plain JSON instead. Never used in product code
-    or against a real cluster."""
-    from elastic_transport import Urllib3HttpNode
-
-    class PlainJsonNode(Urllib3HttpNode):
-        def perform_request(self, method, target, body=None, request_timeout=None, headers=None):
-            if headers:
-                headers = headers.copy()
-                for key in ("accept", "content-type"):
-                    value = headers.get(key)
-                    if value and "vnd.elasticsearch" in value:
-                        headers[key] = "application/x-ndjson" if "x-ndjson" in value else "application/json"
-            return super().perform_request(method, target, body=body, request_timeout=request_timeout,
-                                           headers=headers)
+    from tests.contract.es_testing import PlainJsonNode  # test-only: see es_testing.py
 
     return PlainJsonNode
 

@@ -151,9 +151,11 @@ class ElasticsearchDocumentStore(DocumentStore):
             options["ca_certs"] = c.get("ca_certs", str)
         if "verify_certs" in section:
             options["verify_certs"] = c.get("verify_certs", bool)
+        # Stages read their own writes at once (crawler → pending → analysis), so writes must become searchable:
+        # true (refresh the written shards) or "wait_for" (wait for the next periodic refresh). false would lose them.
         refresh = c.get("refresh", (bool, str), True)
-        if isinstance(refresh, str) and refresh != "wait_for":
-            raise c.fail("refresh", "应为 true、false 或 \"wait_for\"")
+        if refresh not in (True, "wait_for"):
+            raise c.fail("refresh", "应为 true 或 \"wait_for\"（各阶段需要立即读到刚写入的文档）")
         return cls(hosts=hosts, index_prefix=c.get("index_prefix", str, "yuqing"), query_tokenizer=query_tokenizer,
                    refresh=refresh, bulk_batch=c.get("bulk_batch", int, 1000, minimum=1, maximum=10000),
                    bulk_retries=c.get("bulk_retries", int, 4, minimum=0, maximum=20),
