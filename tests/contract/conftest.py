@@ -29,7 +29,7 @@ def unavailable(reason: str):
 
 
 def _plain_json_node_class():
-    from tests.contract.es_testing import PlainJsonNode  # test-only: see es_testing.py
+    from .es_testing import PlainJsonNode  # test-only: see es_testing.py
 
     return PlainJsonNode
 
