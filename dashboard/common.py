@@ -78,9 +78,9 @@ def run_app() -> None:
     role = user.role.value
     specs = nav.pages_for(role)
     st.session_state[CTX_KEY] = PageContext(app=app, user=user, settings=settings, key=app_key(), screen=screen)
-    if screen and any(s.path == "pages/screen.py" for s in specs):
+    if screen and any(s.path == "views/screen.py" for s in specs):
         st.markdown(SCREEN_CSS, unsafe_allow_html=True)
-        st.navigation([st.Page(str(HERE / "pages/screen.py"), title="大屏模式", default=True)], position="hidden").run()
+        st.navigation([st.Page(str(HERE / "views/screen.py"), title="大屏模式", default=True)], position="hidden").run()
         return
     groups: dict[str, list[Any]] = {}
     for spec in specs:
@@ -104,7 +104,9 @@ def _sidebar(user: Any) -> None:
 
 def page_context(page_path: str) -> PageContext:
     """Every page's first line: the context, after checking this role may open this page."""
-    ctx: PageContext | None = st.session_state.get(CTX_KEY)
+    # Popped, not read: a context is valid for the one run in which run_app() checked the login and role, so a
+    # page script executed any other way (a stale rerun, a direct URL) finds none and refuses.
+    ctx: PageContext | None = st.session_state.pop(CTX_KEY, None)
     rel = Path(page_path).resolve().relative_to(HERE).as_posix()
     spec = nav.spec_for(rel)
     if ctx is None or spec is None or ctx.user.role.value not in spec.roles:

@@ -21,22 +21,22 @@ def _p(path: str, title: str, icon: str, group: str, *roles: str) -> PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    _p("pages/heat_board.py", "舆情热度看板", "🔥", "态势", LEADER, OFFICER, ADMIN),
-    _p("pages/screen.py", "大屏模式", "🖥️", "态势", LEADER, OFFICER, ADMIN),
-    _p("pages/workbench.py", "预警工作台", "🚨", "处置", OFFICER, ADMIN, LEADER),
-    _p("pages/manual_alert.py", "人工预警与静默", "✍️", "处置", OFFICER, ADMIN),
-    _p("pages/search.py", "全文检索", "🔍", "处置", OFFICER, ADMIN, LEADER),
-    _p("pages/dept_desk.py", "本部门预警", "📥", "部门", DEPARTMENT),
-    _p("pages/dept_history.py", "办理记录与统计", "📊", "部门", DEPARTMENT),
-    _p("pages/reports.py", "舆情简报", "📄", "报告", LEADER, OFFICER, ADMIN),
-    _p("pages/admin_users.py", "用户管理", "👤", "系统管理", ADMIN),
-    _p("pages/admin_departments.py", "部门", "🏛️", "系统管理", ADMIN),
-    _p("pages/admin_sources.py", "来源与采集健康", "🛰️", "系统管理", ADMIN),
-    _p("pages/admin_rules.py", "预警规则与静默", "⚙️", "系统管理", ADMIN),
+    _p("views/heat_board.py", "舆情热度看板", "🔥", "态势", LEADER, OFFICER, ADMIN),
+    _p("views/screen.py", "大屏模式", "🖥️", "态势", LEADER, OFFICER, ADMIN),
+    _p("views/workbench.py", "预警工作台", "🚨", "处置", OFFICER, ADMIN, LEADER),
+    _p("views/manual_alert.py", "人工预警与静默", "✍️", "处置", OFFICER, ADMIN),
+    _p("views/search.py", "全文检索", "🔍", "处置", OFFICER, ADMIN, LEADER),
+    _p("views/dept_desk.py", "本部门预警", "📥", "部门", DEPARTMENT),
+    _p("views/dept_history.py", "办理记录与统计", "📊", "部门", DEPARTMENT),
+    _p("views/reports.py", "舆情简报", "📄", "报告", LEADER, OFFICER, ADMIN),
+    _p("views/admin_users.py", "用户管理", "👤", "系统管理", ADMIN),
+    _p("views/admin_departments.py", "部门", "🏛️", "系统管理", ADMIN),
+    _p("views/admin_sources.py", "来源与采集健康", "🛰️", "系统管理", ADMIN),
+    _p("views/admin_rules.py", "预警规则与静默", "⚙️", "系统管理", ADMIN),
 )
 
-DEFAULT_PAGE = {LEADER: "pages/heat_board.py", OFFICER: "pages/workbench.py", ADMIN: "pages/admin_users.py",
-                DEPARTMENT: "pages/dept_desk.py"}
+DEFAULT_PAGE = {LEADER: "views/heat_board.py", OFFICER: "views/workbench.py", ADMIN: "views/admin_users.py",
+                DEPARTMENT: "views/dept_desk.py"}
 
 
 def pages_for(role: str) -> list[PageSpec]:
