@@ -175,6 +175,9 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
             ) -> dict[str, Any]:
     """Analyse every pending document (batch by batch, each committed atomically), then group into events."""
     store = app.store.documents
+    # Built before touching any document: if the analyzer itself cannot load (a missing model file, say), the job
+    # fails loudly and every document stays pending, instead of each being marked as failed one by one.
+    analyzer = app.analyzer
     analysed = failed = 0
     started = time.monotonic()
     while limit is None or analysed + failed < limit:
@@ -185,7 +188,7 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
         for doc in docs:
             try:
                 record = analyzer_input(doc)
-                out = app.analyzer.analyze(record)
+                out = analyzer.analyze(record)
                 # Keep only what the stages added: the input (raw html included) is already stored.
                 analysis = {k: v for k, v in out.items() if k not in record}
                 analysis["title_tokens"] = app.query_tokenizer(doc.title) if doc.title else []

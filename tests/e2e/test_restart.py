@@ -17,13 +17,13 @@ N = 800
 
 def scheduler_config(home):
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    head, _, rest = text.partition("[[sources]]")
-    _, _, departments = rest.partition("[[departments]]")
+    head, _, rest = text.partition("\n[[sources]]\n")
+    _, _, departments = rest.partition("\n[[departments]]\n")
     head = head.replace("process_every_seconds = 15", "process_every_seconds = 1")
     head = head.replace("alerts_every_seconds = 20", "alerts_every_seconds = 1")
     head = head.replace("deadlines_every_seconds = 60", "deadlines_every_seconds = 2")
     path = home / "restart.toml"
-    path.write_text(head + "[[departments]]" + departments, encoding="utf-8")
+    path.write_text(head + "\n[[departments]]\n" + departments, encoding="utf-8")
     return path
 
 
