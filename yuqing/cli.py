@@ -38,6 +38,7 @@ BENCHES: dict[str, str] = {
     "extract": "crawlers.extract.evaluate.evaluate_main",
     "dashboard": "dashboard.bench.bench_dashboard_main",
     "store": "yuqing.bench.bench_store_main",
+    "sample-sites": "crawlers.sample_sites.bench.bench_main",
 }
 
 
@@ -103,7 +104,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(stats)
     else:
-        labels = {"sources": "来源", "documents": "文档", "pending": "待分析", "events": "事件", "alerts": "预警",
+        labels = {"sources": "来源", "documents": "文档", "pending": "待分析", "analysis_failed": "分析失败",
+                  "events": "事件", "alerts": "预警",
                   "open_alerts": "未办结预警", "users": "用户", "departments": "部门"}
         for key, value in stats.items():
             print(f"{labels.get(key, key)}：{value}")

@@ -16,6 +16,7 @@ def test_ingest_twice_stores_each_document_once(home, tmp_path):
     stats = json.loads(run_cli("stats", "--json", home=home).stdout)
     assert stats["documents"] == len({p["url"] for p in posts})
     assert stats["pending"] == 0
+    assert stats["analysis_failed"] == 0
     assert stats["events"] >= 1
 
 
@@ -34,3 +35,4 @@ def test_malformed_lines_are_reported_and_the_rest_stored(home, tmp_path):
     stats = json.loads(run_cli("stats", "--json", home=home).stdout)
     assert stats["documents"] == 5
     assert stats["pending"] == 0
+    assert stats["analysis_failed"] == 0

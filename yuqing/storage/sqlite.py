@@ -476,6 +476,8 @@ class SQLiteStore(DocumentStore, WorkflowStore):
         return {
             "documents": db.execute("SELECT count(*) FROM documents").fetchone()[0],
             "pending": db.execute("SELECT count(*) FROM documents WHERE needs_processing = 1").fetchone()[0],
+            "analysis_failed": db.execute(
+                "SELECT count(*) FROM documents WHERE json_extract(analysis, '$.analysis_error') IS NOT NULL").fetchone()[0],
             "events": db.execute("SELECT count(*) FROM events").fetchone()[0],
         }
 
