@@ -30,6 +30,7 @@ from yuqing.model import (
     to_plain,
 )
 from yuqing.plugins import build_component
+from yuqing.privacy import mask_pii
 from yuqing.storage.base import ConcurrentUpdateError, DuplicateError
 
 log = logging.getLogger(__name__)
@@ -570,9 +571,11 @@ class AlertService:
 
     def alert_summary(self, alert: Alert) -> dict[str, Any]:
         return {
-            "id": alert.id, "title": alert.title, "level": alert.level, "level_label": LEVEL_LABELS.get(alert.level),
-            "status": alert.status.value, "status_label": STATUS_LABELS[alert.status], "department": alert.department,
-            "rule": alert.rule, "reason": alert.reason, "event_id": alert.event_id, "policy": alert.policy,
+            # Titles and reasons quote posts; notifications and exports must not carry phone or ID numbers.
+            "id": alert.id, "title": mask_pii(alert.title), "level": alert.level,
+            "level_label": LEVEL_LABELS.get(alert.level), "status": alert.status.value,
+            "status_label": STATUS_LABELS[alert.status], "department": alert.department,
+            "rule": alert.rule, "reason": mask_pii(alert.reason), "event_id": alert.event_id, "policy": alert.policy,
             "deadlines": {k: iso(v) for k, v in alert.deadlines.items()},
             "deadlines_text": {self._label(k): v.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
                                for k, v in sorted(alert.deadlines.items(), key=lambda kv: kv[1])},
@@ -692,9 +695,11 @@ def _allowed(user: User, alert: Alert, action: str) -> bool:
 def _doc_view(d: Any) -> dict[str, Any]:
     a = d.analysis or {}
     text = a.get("text") or d.content or ""
-    return {"id": d.id, "title": d.title, "url": d.url, "source": d.source, "published_at": iso(d.published_at),
-            "region": d.region, "sentiment": (a.get("sentiment") or {}).get("label"),
-            "snippet": text[:200], "likes": d.likes, "replies": d.replies}
+    # Shown to officers and departments and printed by `alerts show`: personal information is masked.
+    return {"id": d.id, "title": mask_pii(d.title), "url": d.url, "source": d.source,
+            "published_at": iso(d.published_at), "region": d.region,
+            "sentiment": (a.get("sentiment") or {}).get("label"), "snippet": mask_pii(text[:200]), "likes": d.likes,
+            "replies": d.replies}
 
 
 def _duration(delta: timedelta) -> str:
