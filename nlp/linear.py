@@ -27,11 +27,10 @@ def clean_text(text: str) -> str:
 
 
 def char_ngrams(s: str, lo: int, hi: int, prefix: str = "c") -> list[str]:
-    out = []
+    out: list[str] = []
     n = len(s)
     for k in range(lo, hi + 1):
-        for i in range(n - k + 1):
-            out.append(f"{prefix}{s[i:i + k]}")
+        out.extend([prefix + s[i:i + k] for i in range(n - k + 1)])
     return out
 
 
@@ -104,16 +103,11 @@ class LinearModel:
     # --- inference ---------------------------------------------------------------------------
     def decision(self, features: list[str]) -> np.ndarray:
         """Raw linear scores, one per class."""
-        counts: dict[int, int] = {}
-        get = self.vocab.get
-        for f in features:
-            i = get(f)
-            if i is not None:
-                counts[i] = counts.get(i, 0) + 1
-        if not counts:
+        # map() over dict.get runs in C; np.unique gives term frequencies of the known features.
+        known = [i for i in map(self.vocab.get, features) if i is not None]
+        if not known:
             return self.bias.copy()
-        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        ids, tf = np.unique(np.array(known, dtype=np.int64), return_counts=True)
         x = (1.0 + np.log(tf)) * self.idf[ids]
         x /= np.sqrt(float(x @ x))
         return x @ self.weights[ids] + self.bias
