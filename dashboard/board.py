@@ -68,7 +68,7 @@ def keyword_cloud(ctx: PageContext, days: int, *, dark: bool = False) -> None:
 
     until = ctx.minute()
     pairs = cached.keywords(ctx.key, until - timedelta(days=days), until, 80)
-    png = charts.wordcloud_png(pairs, dark=dark)
+    png = cached.wordcloud_png(tuple(map(tuple, pairs)), dark)
     if png is not None:
         st.image(png, width="stretch")
     elif pairs:

@@ -49,6 +49,14 @@ def keywords(key: str, since: datetime, until: datetime, limit: int = 80) -> lis
     return queries.keywords(_app(key), since, until, limit)
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def wordcloud_png(pairs: tuple[tuple[str, int], ...], dark: bool) -> bytes | None:
+    """Drawing the cloud costs about a second of CPU: keep it as long as the keywords do not change."""
+    from dashboard.charts import wordcloud_png as draw
+
+    return draw(list(pairs), dark=dark)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def league(key: str, since: datetime | None) -> list[dict[str, Any]]:
     return queries.league(_app(key), since)
