@@ -56,7 +56,7 @@ class Assignment:
 
 class _Ev:
     __slots__ = ("id", "seed", "centroid", "norm2", "members", "places", "districts", "first", "last",
-                 "terms", "next_split_check", "top_places")
+                 "terms", "next_split_check", "top_places", "n_unique")
 
     def __init__(self, eid: str, seed: str):
         self.id, self.seed = eid, seed
@@ -70,6 +70,7 @@ class _Ev:
         self.terms: set[str] = set()  # keys under which the event is indexed (terms and places)
         self.next_split_check = 8
         self.top_places: frozenset[str] = frozenset()
+        self.n_unique = 0
 
     def refresh_places(self) -> None:
         self.top_places = frozenset(p for p, _ in self.places.most_common(3))
@@ -97,7 +98,8 @@ class _Ev:
         return sum(w * c.get(t, 0.0) for t, w in vec.items()) / math.sqrt(self.norm2)
 
     def unique_count(self) -> int:
-        return sum(1 for m in self.members.values() if not m.get("dup"))
+        self.n_unique = sum(1 for m in self.members.values() if not m.get("dup"))
+        return self.n_unique
 
 
 def _cos(a: dict[str, float], b: dict[str, float]) -> float:
@@ -107,6 +109,25 @@ def _cos(a: dict[str, float], b: dict[str, float]) -> float:
     na = math.sqrt(sum(w * w for w in a.values()))
     nb = math.sqrt(sum(w * w for w in b.values()))
     return dot / (na * nb) if na and nb else 0.0
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def _unit(v: dict[str, float]) -> dict[str, float]:
+    n = math.sqrt(sum(w * w for w in v.values()))
+    return {t: w / n for t, w in v.items()} if n else {}
+
+
+def _sum_vectors(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for v in vectors:
+        for t, w in v.items():
+            out[t] = out.get(t, 0.0) + w
+    return out
 
 
 def _place_conflict(places: list[str], ev: _Ev) -> bool:
@@ -156,6 +177,7 @@ class EventClusterer:
             ev.refresh_places()
             ev.districts = Counter(st.get("districts", {}))
             ev.next_split_check = int(st.get("next_split_check", 8))
+            ev.unique_count()
             for mid, m in ev.members.items():
                 ev.first = min(ev.first, m["t"])
                 ev.last = max(ev.last, m["t"])
@@ -239,14 +261,15 @@ class EventClusterer:
         # 4. merges: another strong match whose centroid is close to the target's
         for _score, sim, eid in scored[1:3]:
             other = self.active.get(eid)
-            if other is None or other is target or sim < self.s.join_similarity:
+            # Only a document that matches both strongly makes two events candidates for merging.
+            if other is None or other is target or sim < self.s.merge_similarity:
                 continue
             if _conflict(list(other.districts), target.districts):
                 continue
             if _cos(target.centroid, other.centroid) >= self.s.merge_similarity:
                 target = self._merge(target, other, doc.at)
         # 5. splits, checked each time the event doubles (amortised linear)
-        if target.unique_count() >= target.next_split_check:
+        if target.n_unique >= target.next_split_check:
             target.next_split_check *= 2
             self._maybe_split(target, doc.at)
         eid = self.doc_event[doc.id]
@@ -266,6 +289,7 @@ class EventClusterer:
             heapq.heappush(self._heap, (ev.last, ev.id))
         self.touched.add(ev.id)
         if unique:
+            ev.n_unique += 1
             ev.add_vector(feats.vector)
             if feats.places:
                 ev.places.update(feats.places)
@@ -314,6 +338,7 @@ class EventClusterer:
         a.recompute_norm()
         a.places.update(b.places)
         a.refresh_places()
+        a.n_unique += b.n_unique
         a.districts.update(b.districts)
         for mid, m in b.members.items():
             a.members[mid] = m
@@ -336,23 +361,21 @@ class EventClusterer:
         originals = [(mid, m) for mid, m in ev.members.items() if not m.get("dup") and m.get("v")]
         if len(originals) < 2 * self.s.split_min_docs:
             return None
-        centroid = ev.centroid
-        a_id, a = min(originals, key=lambda x: _cos(x[1]["v"], centroid))
-        b_id, b = min(originals, key=lambda x: _cos(x[1]["v"], a["v"]))
-        ca, cb = dict(a["v"]), dict(b["v"])
+        unit = {mid: _unit(m["v"]) for mid, m in originals}
+        c_unit = _unit(ev.centroid)
+        a_id = min(unit, key=lambda mid: _dot(unit[mid], c_unit))
+        b_id = min(unit, key=lambda mid: _dot(unit[mid], unit[a_id]))
+        ca, cb = unit[a_id], unit[b_id]
         groups: tuple[list, list] = ([], [])
         for _ in range(4):
             groups = ([], [])
-            for mid, m in originals:
-                groups[0 if _cos(m["v"], ca) >= _cos(m["v"], cb) else 1].append(mid)
+            for mid, v in unit.items():
+                groups[0 if _dot(v, ca) >= _dot(v, cb) else 1].append(mid)
             if not groups[0] or not groups[1]:
                 return None
-            ca, cb = Counter(), Counter()
-            for mid in groups[0]:
-                ca.update(ev.members[mid]["v"])
-            for mid in groups[1]:
-                cb.update(ev.members[mid]["v"])
-        if min(len(g) for g in groups) < self.s.split_min_docs or _cos(ca, cb) >= self.s.split_similarity:
+            ca = _unit(_sum_vectors(unit[mid] for mid in groups[0]))
+            cb = _unit(_sum_vectors(unit[mid] for mid in groups[1]))
+        if min(len(g) for g in groups) < self.s.split_min_docs or _dot(ca, cb) >= self.s.split_similarity:
             return None
         # The half holding the seed keeps the id; the other becomes an event named after its first post.
         keep, move = groups if ev.seed in groups[0] else (groups[1], groups[0])
@@ -379,6 +402,7 @@ class EventClusterer:
                     target.districts.update(m.get("d") or [])
             target.recompute_norm()
             target.refresh_places()
+            target.unique_count()
             target.first = min(m["t"] for m in target.members.values())
             target.last = max(m["t"] for m in target.members.values())
             self._unindex(target)
@@ -389,7 +413,7 @@ class EventClusterer:
         self.active[new.id] = new
         self.touched.update((ev.id, new.id))
         detail = {"from": ev.id, "to": new.id, "moved_docs": len(move_set), "kept_docs": len(ev.members),
-                  "similarity": round(_cos(ca, cb), 3)}
+                  "similarity": round(_dot(ca, cb), 3)}
         self.changes.append({"event_id": ev.id, "action": "split", "at": at, "details": detail})
         self.changes.append({"event_id": new.id, "action": "split_from", "at": at, "details": detail})
         return new

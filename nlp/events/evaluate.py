@@ -17,6 +17,7 @@ import csv
 import json
 import sys
 from collections import Counter, defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -118,7 +119,8 @@ def gov_records(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         out.append({"id": row["留言编号"], "title": row["留言主题"],
                     "content": (row["留言详情"] or "").replace("_x000D_", ""),
-                    "published_at": row["留言时间"].replace("/", "-").replace(" ", "T"), "source": "gov_board"})
+                    "published_at": datetime.strptime(row["留言时间"].strip(), "%Y/%m/%d %H:%M:%S").isoformat(),
+                    "source": "gov_board"})
     return out
 
 

@@ -19,7 +19,7 @@ from nlp.keywords import is_keyword_candidate, load_idf
 # An anonymised or real district/county code: A3区, B市, C4县.
 DISTRICT_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]\d{1,2}(?:区|县))")
 _PLACE_SUFFIXES = (
-    "有限公司", "公司", "小区", "花园", "华庭", "家园", "名城", "雅居", "国际", "新村", "公馆", "佳园", "雅苑", "苑",
+    "有限公司", "小区", "花园", "华庭", "家园", "名城", "雅居", "国际", "新村", "公馆", "佳园", "雅苑", "苑",
     "社区", "大厦", "公寓", "广场", "大道", "大街", "路", "街道", "小学", "中学", "学校", "幼儿园", "附中", "医院",
     "卫生院", "保健院", "卫生服务中心",
 )
@@ -29,7 +29,7 @@ _SUFFIX_RE = "|".join(sorted(map(re.escape, _PLACE_SUFFIXES), key=len, reverse=T
 PLACE_RE = re.compile(rf"([\u4e00-\u9fffA-Za-z0-9]{{2,10}}?)({_SUFFIX_RE})")
 # Characters that end a name when read backwards from the suffix ("住在锦绣花园" → 锦绣花园).
 _BREAK_CHARS = set("的了在是我们你他她它这那个和与及对把被从到向也都就还要说有等该本此其各每某些为给让里上下去来附近旁边边"
-                   "位于家住区市县省镇乡村条座栋所间请将规划")
+                   "位于家住区市县省镇乡村条座栋所间请将规划进打督促")
 # Words that end in a place suffix but name no place.
 _NOT_PLACES = {
     "马路", "道路", "公路", "线路", "思路", "出路", "走路", "修路", "过马路", "上学", "学校", "公司", "小区", "社区",

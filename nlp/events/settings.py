@@ -16,7 +16,7 @@ class EventSettings:
     dedup_hamming: int = 3  # SimHash bits that may differ between a repost and its original
     dedup_min_words: int = 5  # shorter texts give unreliable fingerprints: never called duplicates
     join_similarity: float = 0.38  # cosine of problem terms to join an event on wording alone
-    place_similarity: float = 0.12  # … when the post names the same place (estate, road, school …)
+    place_similarity: float = 0.08  # … when the post names the same place (estate, road, school …)
     place_bonus: float = 0.3
     near_identical: float = 0.8  # wording this close joins even when the places named differ
     merge_similarity: float = 0.5  # two events whose centroids are this close become one
