@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="基准测试：nlp | cluster | crawl | extract | dashboard | store")
     p.add_argument("what", choices=sorted(BENCHES))
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="传给该基准测试的参数（如 --json）")
     p.set_defaults(func=cmd_bench)
 
     for name, (_entry, help_text, _style) in DELEGATED.items():
@@ -229,6 +229,19 @@ def run_delegated(name: str, rest: list[str], config: str | None) -> int:
     return entry(rest, App.load(config)) or 0
 
 
+def _command_index(argv: list[str]) -> int | None:
+    """Position of the sub-command, skipping the global options before it."""
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--config":
+            i += 2
+        elif argv[i].startswith("-"):
+            i += 1
+        else:
+            return i
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     # Chinese output must survive pipes and non-UTF-8 locales.
     for stream in (sys.stdout, sys.stderr):
@@ -237,7 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")
     parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Delegated commands get their arguments untouched (argparse's REMAINDER reorders options).
+    split = _command_index(argv)
+    if split is not None and argv[split] in DELEGATED:
+        args = parser.parse_args(argv[:split + 1])
+        args.rest = argv[split + 1:]
+    elif split is not None and argv[split] == "bench" and len(argv) > split + 1 and not argv[split + 1].startswith("-"):
+        args = parser.parse_args(argv[:split + 2])
+        args.rest = argv[split + 2:]
+    else:
+        args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command is None:
@@ -247,9 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["YUQING_CONFIG"] = args.config  # so subprocesses (crawler, dashboard) see the same file
     try:
         if getattr(args, "delegated", None):
-            return run_delegated(args.delegated, list(args.rest) + unknown, args.config)
-        if unknown:
-            parser.error(f"无法识别的参数：{' '.join(unknown)}")
+            return run_delegated(args.delegated, args.rest, args.config)
         return args.func(args)
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
