@@ -26,6 +26,7 @@ SCREEN_CSS = """
 .stApp h1 {font-size: 3rem !important; text-align: center; letter-spacing: .3rem;}
 [data-testid="stMetricValue"] {font-size: 3.2rem !important; color: #ffd34d !important;}
 [data-testid="stMetricLabel"] p {font-size: 1.5rem !important;}
+[data-testid="stMetricDelta"] {display: none !important;}
 [data-testid="stMetric"] {background: #12254a; border-radius: 10px; padding: 14px 20px;}
 .screen-row {font-size: 1.45rem; padding: 4px 0; border-bottom: 1px solid #1f3a6b;}
 </style>
@@ -73,7 +74,7 @@ def run_app() -> None:
         st.stop()
     user = auth.resolve_user(settings)
     if user is None:
-        st.navigation([st.Page(auth.login_page, title="登录", icon="🔑", url_path="login")], position="hidden").run()
+        st.navigation([st.Page(auth.login_page, title="登录", icon=":material/login:", url_path="login")], position="hidden").run()
         return
     role = user.role.value
     specs = nav.pages_for(role)
@@ -148,4 +149,13 @@ def show_table(rows: list[dict[str, Any]], *, key: str, height: int | None = Non
         st.info("暂无数据")
         return
     df = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_") and k != "id"} for r in rows])
-    st.dataframe(df, hide_index=True, width="stretch", key=key, height=height or "auto", **kwargs)
+    data: Any = df
+    if "_colour" in rows[0] and "时限" in df.columns:
+        # Countdown colours as cell backgrounds (emoji badges are not in every browser's fonts).
+        colours = [COLOUR_CSS.get(r["_colour"], "") for r in rows]
+        data = df.style.apply(lambda col: colours if col.name == "时限" else [""] * len(col), axis=0)
+    st.dataframe(data, hide_index=True, width="stretch", key=key, height=height or "auto", **kwargs)
+
+
+COLOUR_CSS = {"red": "background-color: #f8c9c9", "orange": "background-color: #fde0b8",
+              "yellow": "background-color: #fdf5b8", "green": "background-color: #d4f2d4", "grey": ""}

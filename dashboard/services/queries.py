@@ -240,7 +240,7 @@ def top_events(app: Any, now: datetime, *, days: int = 7, limit: int = 10) -> li
             "负面": e.negative, "主题": e.topic or "", "地区": e.region or "", "责任部门": e.department or "",
             "关键词": "、".join(e.keywords[:5]), "走势": trend_list,
             "最近出现": e.last_seen.astimezone(TZ).strftime("%m-%d %H:%M") if e.last_seen else "",
-            "heat_parts": dict(e.heat_parts),
+            "_heat_parts": dict(e.heat_parts),
         })
     return out
 
@@ -357,15 +357,15 @@ def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
         h = health.get(s.name) or {}
         fails, empty = h.get("consecutive_failures", 0), h.get("consecutive_empty", 0)
         if not h:
-            state = "⚪ 尚未运行"
+            state = "○ 尚未运行"
         elif fails >= failure_cycles:
-            state = f"🔴 连续失败 {fails} 轮"
+            state = f"● 异常：连续失败 {fails} 轮"
         elif empty >= failure_cycles:
-            state = f"🟠 连续 {empty} 轮无新内容"
+            state = f"● 停滞：连续 {empty} 轮无新内容"
         elif fails:
-            state = f"🟡 最近一轮失败"
+            state = "● 最近一轮失败"
         else:
-            state = "🟢 正常"
+            state = "● 正常"
         last_success = h.get("last_success")
         out.append({
             "来源": s.name, "名称": s.title, "类型": {"news": "新闻", "board": "留言板", "feed": "RSS"}.get(s.type, s.type),

@@ -7,7 +7,7 @@ from dashboard.services import queries
 
 ctx = page_context(__file__)
 rows = queries.sources_table(ctx.app, ctx.now)
-bad = [r for r in rows if r["状态"].startswith(("🔴", "🟠"))]
+bad = [r for r in rows if r["状态"].startswith(("● 异常", "● 停滞"))]
 if bad:
     st.error("以下来源需要处理：" + "、".join(r["名称"] for r in bad))
 show_table(rows, key="sources")

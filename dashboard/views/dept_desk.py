@@ -25,7 +25,7 @@ total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=li
 rows = [queries.alert_row(a, now) for a in alerts]
 show_table(rows, key="dd_table")
 csv_button(rows, "本部门预警.csv", key="dd_csv")
-st.caption("🔴 已超期　🟠 4 小时内到期　🟡 24 小时内到期　🟢 时间充裕")
+st.caption("时限颜色：红＝已超期　橙＝4 小时内到期　黄＝24 小时内到期　绿＝时间充裕")
 
 if alerts:
     st.divider()
