@@ -72,8 +72,15 @@ class _Ev:
         self.top_places: frozenset[str] = frozenset()
         self.n_unique = 0
 
-    def refresh_places(self) -> None:
-        self.top_places = frozenset(p for p, _ in self.places.most_common(3))
+    def refresh_places(self, changed: Iterable[str] | None = None) -> None:
+        """The event's three most named places. With ``changed`` (places whose counts only went up), only they
+        can enter the top three, so the update costs O(1) instead of a pass over every place ever named."""
+        if changed is None:
+            self.top_places = frozenset(p for p, _ in self.places.most_common(3))
+            return
+        pool = set(self.top_places) | set(changed)
+        counts = self.places
+        self.top_places = frozenset(sorted(pool, key=lambda p: (-counts[p], p))[:3])
 
     def add_vector(self, vec: dict[str, float], sign: float = 1.0) -> None:
         c = self.centroid
@@ -293,7 +300,7 @@ class EventClusterer:
             ev.add_vector(feats.vector)
             if feats.places:
                 ev.places.update(feats.places)
-                ev.refresh_places()
+                ev.refresh_places(feats.places)
             ev.districts.update(feats.districts)
             top = sorted(feats.vector.items(), key=lambda kv: -kv[1])[:INDEX_TERMS]
             self._index(ev, [t for t, _ in top] + ["@" + p for p in feats.places])
