@@ -47,12 +47,16 @@ def topic_features(content_tokens: list[str]) -> list[str]:
     return feats
 
 
-def sentiment_features(tokens: list[str], text: str) -> list[str]:
-    """Features for sentiment: all words (negations kept), word bigrams, char 1-3 grams of the text."""
+def sentiment_features(tokens: list[str], text: str, char_lo: int = 1, char_hi: int = 3) -> list[str]:
+    """Features for sentiment: all words (negations kept), word bigrams, char n-grams of the text.
+
+    Each feature is one dict lookup at inference, the main cost after segmentation, so the char
+    n-gram range is a model setting (stored in the model file).
+    """
     toks = [t.lower() for t in tokens if not t.isspace()]
     feats = ["w" + t for t in toks]
     feats.extend(f"b{a}|{b}" for a, b in zip(toks, toks[1:]))
-    feats.extend(char_ngrams(clean_text(text), 1, 3))
+    feats.extend(char_ngrams(clean_text(text), char_lo, char_hi))
     return feats
 
 

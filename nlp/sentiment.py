@@ -31,6 +31,7 @@ class SentimentModel:
             raise ValueError(f"情感模型缺少类别：{'、'.join(missing)}")
         self.linear = linear
         self._idx = [linear.classes.index(c) for c in LABELS]
+        self._char_range = tuple(linear.meta.get("char_ngrams", (1, 3)))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "SentimentModel":
@@ -44,7 +45,7 @@ class SentimentModel:
 
     def proba(self, tokens: list[str], text: str) -> dict[str, float]:
         """Class probabilities from the tokens of ``Segmenter.cut(text)`` (all tokens) and the text."""
-        p = self.linear.proba(sentiment_features(tokens, text or ""))
+        p = self.linear.proba(sentiment_features(tokens, text or "", *self._char_range))
         return {c: float(p[i]) for c, i in zip(LABELS, self._idx)}
 
     def predict(self, tokens: list[str], text: str) -> tuple[str, float]:
