@@ -228,10 +228,18 @@ APPEND_ONLY_AUDIT_SQLITE = [
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '审计日志只能追加'); END",
 ]
 
+# Covering indexes for the heat board's aggregates (daily volume by sentiment, topic/region counts, keywords over a
+# time window): the dashboard reads these small columns without touching the wide document rows.
+DASHBOARD_INDEXES = [
+    "CREATE INDEX documents_at_cover ON documents (at, day, sentiment_label, topic_label, region)",
+    "CREATE INDEX documents_at_keywords ON documents (at, keywords)",
+]
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
     (2, "full-text search index", "documents-sqlite", SEARCH_INDEX_SQLITE),
     (3, "workflow tables", "workflow", WORKFLOW_TABLES),
     (4, "append-only audit log", "workflow-sqlite", APPEND_ONLY_AUDIT_SQLITE),
+    (5, "covering indexes for dashboard aggregates", "documents", DASHBOARD_INDEXES),
 ]
