@@ -87,4 +87,4 @@ def countdown(due: datetime | None, now: datetime, *, done: bool = False) -> tup
     return "green", f"剩余 {fmt_duration(left)}"
 
 
-COLOUR_BADGES = {"red": "●超期", "orange": "●紧急", "yellow": "●临近", "green": "●", "grey": "○"}
+COLOUR_BADGES = {"red": "●", "orange": "●", "yellow": "●", "green": "●", "grey": "○"}  # the cell colour carries the level
