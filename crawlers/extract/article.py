@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 import re
 
+from lxml import etree
+
 from .charset import decode_html
 from .dates import DATE_LABEL_RE, DATE_RE, find_dates, iso, parse_date
-from .dom import BLOCK_TAGS, INVISIBLE, parse_html, strip_invisible
+from .dom import BLOCK_TAGS, INVISIBLE, iter_lines, parse_html, strip_invisible, text_content
 
 EMPTY = {"title": "", "published_at": None, "author": "", "source": "", "content": ""}
 
@@ -65,10 +67,17 @@ SITE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|-\s|\s-|–)\s*")
 
 
 def _nows(text: str) -> str:
-    return re.sub(r"\s+", "", text or "")
+    # str.split() and re's \s agree on what whitespace is (both use str.isspace)
+    return "".join(text.split()) if text else ""
 
 
 # --------------------------------------------------------------------------- text model
+#
+# The rendered text of a subtree is computed from one flat token stream per tree: text pieces with their
+# in-link flag, and BREAK at block boundaries. Each element's subtree is a contiguous slice of that stream,
+# so the lines of any node are grouped from its slice without walking the DOM again.
+
+_BREAK = None
 
 
 class _Stats:
@@ -82,44 +91,75 @@ class _Stats:
         self.punct = 0
 
 
+class _Tokens:
+    __slots__ = ("toks", "spans")
+
+    def __init__(self, root):
+        toks: list = []
+        spans: dict = {}
+        append = toks.append
+        block_tags, invisible = BLOCK_TAGS, INVISIBLE
+
+        def walk(node, in_link: bool) -> None:
+            tag = node.tag
+            if not isinstance(tag, str) or not tag or tag in invisible:
+                return
+            start = len(toks)
+            link = in_link or tag == "a"
+            block = tag in block_tags
+            if block:
+                append(_BREAK)
+            if node.text:
+                append((node.text, link))
+            for child in node:
+                walk(child, link)
+                if child.tail:
+                    # a tail follows its parent's context, as rendered by the original walk
+                    append((child.tail, in_link))
+            if block:
+                append(_BREAK)
+            spans[node] = (start, len(toks))
+
+        walk(root, False)
+        self.toks = toks
+        self.spans = spans
+
+    def lines(self, el) -> list[tuple[str, int]]:
+        """Lines of ``el`` at block boundaries, each with its count of non-space link characters."""
+        span = self.spans.get(el)
+        if span is None:
+            return []
+        out: list[tuple[str, int]] = []
+        parts: list[str] = []
+        link = 0
+        filled = False
+        for tok in self.toks[span[0]:span[1]]:
+            if tok is _BREAK:
+                if filled:
+                    out.append((" ".join("".join(parts).split()), link))
+                    parts, link, filled = [], 0, False
+                continue
+            text, in_link = tok
+            parts.append(text)
+            if in_link:
+                link += len(_nows(text))
+            if not filled and not text.isspace():
+                filled = True
+        if filled:
+            out.append((" ".join("".join(parts).split()), link))
+        return out
+
+
 def _lines_with_links(el) -> list[tuple[str, int]]:
     """Lines of ``el`` at block boundaries, each with its count of non-space link characters."""
-    lines: list[list] = [["", 0]]
+    return _Tokens(el).lines(el)
 
-    def emit(text: str, in_link: bool) -> None:
-        if not text:
-            return
-        cur = lines[-1]
-        cur[0] += text
-        if in_link:
-            cur[1] += len(_nows(text))
 
-    def brk() -> None:
-        if lines[-1][0].strip():
-            lines.append(["", 0])
+def _count_punct(text: str, chars: str) -> int:
+    return sum(map(text.count, chars))
 
-    def walk(node, in_link: bool) -> None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if not tag or tag in INVISIBLE:
-            return
-        link = in_link or tag == "a"
-        block = tag in BLOCK_TAGS
-        if block:
-            brk()
-        emit(node.text, link)
-        for child in node:
-            walk(child, link)
-            emit(child.tail, in_link)
-        if block:
-            brk()
 
-    walk(el, False)
-    out = []
-    for text, link in lines:
-        text = re.sub(r"\s+", " ", text).strip()
-        if text:
-            out.append((text, link))
-    return out
+_PROSE_PUNCT_STR = "".join(sorted(PROSE_PUNCT))
 
 
 def _line_value(text: str, link: int) -> tuple[float, float]:
@@ -128,9 +168,9 @@ def _line_value(text: str, link: int) -> tuple[float, float]:
     if n == 0:
         return 0.0, 0.0
     own = max(0, n - link)
-    punct = sum(1 for ch in text if ch in PROSE_PUNCT)
     if link >= 0.5 * n:
         return 0.0, float(n)
+    punct = _count_punct(text, _PROSE_PUNCT_STR)
     if own >= 25 and punct >= 1:
         return float(own), float(link)
     if own >= 10 and punct >= 2:
@@ -139,18 +179,20 @@ def _line_value(text: str, link: int) -> tuple[float, float]:
     return 0.0, float(n) * 0.5
 
 
-def _score_tree(body) -> tuple[object | None, dict]:
+def _score_tree(body, tokens: _Tokens | None = None) -> tuple[object | None, dict]:
     """Score every element bottom-up; return the best content node and the stats table."""
+    tokens = tokens or _Tokens(body)
+    lines_of = tokens.lines
     stats: dict = {}
     best, best_score = None, 0.0
+    block_tags = BLOCK_TAGS
 
     def visit(node) -> _Stats:
         st = _Stats()
-        tag = node.tag if isinstance(node.tag, str) else ""
         # a node's own inline text (text and tails of inline children) forms its own lines
-        has_block_child = any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in node)
+        has_block_child = any(isinstance(c.tag, str) and c.tag in block_tags for c in node)
         if not has_block_child:
-            for text, link in _lines_with_links(node):
+            for text, link in lines_of(node):
                 g, z = _line_value(text, link)
                 st.good += g
                 st.noise += z
@@ -162,12 +204,12 @@ def _score_tree(body) -> tuple[object | None, dict]:
         for child in node:
             if not isinstance(child.tag, str):
                 continue
-            if child.tag in BLOCK_TAGS:
+            if child.tag in block_tags:
                 cs = visit(child)
                 st.good += cs.good
                 st.noise += cs.noise
             else:
-                for text, link in _lines_with_links(child):
+                for text, link in lines_of(child):
                     g, z = _line_value(text, link)
                     st.good += g
                     st.noise += z
@@ -206,7 +248,12 @@ def _drop(el) -> None:
 
 
 def _prose_chars(el) -> int:
-    return sum(1 for ch in el.text_content() if ch in "，。")
+    text = text_content(el)
+    return text.count("，") + text.count("。")
+
+
+_WITH_CLASS_OR_ID = etree.XPath("descendant::*[@class or @id]")
+_KEEP_ATTR_RE = re.compile(r"comment|share|recommend|relate", re.I)
 
 
 def _clean(root) -> None:
@@ -217,13 +264,13 @@ def _clean(root) -> None:
     for el in list(body.iter(*NOISE_TAGS)):
         if el.getparent() is not None and _prose_chars(el) < 0.3 * total_prose:
             _drop(el)
-    for el in list(body.iter()):
+    for el in _WITH_CLASS_OR_ID(body):  # only elements with a class or id can match
         if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("body", "html"):
             continue
         attrs = " ".join(filter(None, (el.get("class"), el.get("id"))))
         if not attrs or not NEGATIVE_RE.search(attrs):
             continue
-        if POSITIVE_RE.search(attrs) and not re.search(r"comment|share|recommend|relate", attrs, re.I):
+        if POSITIVE_RE.search(attrs) and not _KEEP_ATTR_RE.search(attrs):
             continue
         if _prose_chars(el) < 0.3 * total_prose:
             _drop(el)
@@ -232,8 +279,12 @@ def _clean(root) -> None:
 # --------------------------------------------------------------------------- content lines
 
 
-def _content_lines(node) -> list[str]:
-    raw = _lines_with_links(node)
+_COUNTER_LINE_RE = re.compile(r"[\d\s|,.:：+\-×xX()（）%]+")
+_HEADER_LABEL_RE = re.compile(r"(来源|作者|编辑|记者|发布)\s*[:：]")
+
+
+def _content_lines(node, tokens: _Tokens | None = None) -> list[str]:
+    raw = (tokens or _Tokens(node)).lines(node)
     # related-article lists and comment threads that stayed inside the node: cut below their heading
     total = sum(len(_nows(t)) for t, _ in raw)
     seen = 0
@@ -251,7 +302,7 @@ def _content_lines(node) -> list[str]:
             continue
         if BOILERPLATE_LINE_RE.fullmatch(text) or (n <= 30 and BOILERPLATE_LINE_RE.match(text) and not _has_sentence(text)):
             continue
-        if re.fullmatch(r"[\d\s|,.:：+\-×xX()（）%]+", text):  # counters, page numbers
+        if _COUNTER_LINE_RE.fullmatch(text):  # counters, page numbers
             continue
         if JUNK_LINE_RE.search(text) and n <= 120:
             continue
@@ -273,7 +324,7 @@ def _drop_header_lines(lines: list[str], title: str) -> list[str]:
         if i < 6 and t and (n == t or (len(n) >= 6 and n in t and len(n) >= 0.6 * len(t))):
             continue
         if i < 6 and len(n) <= 80 and "。" not in text and (
-            DATE_RE.search(text) or re.search(r"(来源|作者|编辑|记者|发布)\s*[:：]", text)
+            DATE_RE.search(text) or _HEADER_LABEL_RE.search(text)
         ):
             continue
         out.append(text)
@@ -317,7 +368,7 @@ UPDATE_META = ("dateupdate", "article:modified_time", "og:updated_time", "lastmo
 
 
 def _clean_title(raw: str) -> str:
-    raw = re.sub(r"\s+", " ", raw or "").strip()
+    raw = " ".join(raw.split()) if raw else ""
     if not raw:
         return ""
     parts = [p for p in SITE_SEPARATORS.split(raw) if p and p.strip()]
@@ -326,23 +377,27 @@ def _clean_title(raw: str) -> str:
     return max(parts, key=lambda p: len(_nows(p))).strip()
 
 
-def _pick_title(root, meta: dict, lines: list[str], content_first: str = "") -> str:
+_CJK_GAP_RE = re.compile(r"(?<=[\u4e00-\u9fff\d])[\s\u3000]+(?=[\u4e00-\u9fff\d])")
+
+
+def _pick_title(root, meta: dict, lines: list[str], content_first: str = "", lines_nows: list[str] | None = None) -> str:
+    if lines_nows is None:
+        lines_nows = [_nows(x) for x in lines]
     page_title = ""
     t = root.find(".//title")
     if t is not None:
-        page_title = t.text_content()
+        page_title = text_content(t)
     refs = [meta.get(k, "") for k in ("og:title", "articletitle", "twitter:title", "title")] + [page_title]
     refs_n = [_nows(r) for r in refs if r and r.strip()]
     cleaned = _clean_title(next((r for r in refs if r and r.strip()), ""))
     headings = []
     for tag in ("h1", "h2", "h3"):
         for h in root.iter(tag):
-            txt = re.sub(r"\s+", " ", h.text_content()).strip()
+            txt = " ".join(text_content(h).split())
             if txt:
                 headings.append(txt)
     best = ""
-    for cand in headings + lines:
-        cn = _nows(cand)
+    for cand, cn in zip(headings + lines, [_nows(h) for h in headings] + lines_nows):
         if len(cn) < 4 or len(cn) > 120:
             continue
         if any(cn in r for r in refs_n) and len(cn) > len(_nows(best)):
@@ -350,19 +405,22 @@ def _pick_title(root, meta: dict, lines: list[str], content_first: str = "") -> 
     if best and len(_nows(best)) >= 0.5 * len(_nows(cleaned)):
         chosen = best
     elif cleaned:
-        chosen = re.sub(r"(?<=[\u4e00-\u9fff\d])[\s\u3000]+(?=[\u4e00-\u9fff\d])", "", cleaned)
+        chosen = _CJK_GAP_RE.sub("", cleaned)
     else:
         chosen = headings[0] if headings else ""
     # generic <title> ("新闻动态--某某官网"): the real headline sits just above the body
-    head = _headline_above(lines, content_first)
+    head = _headline_above(lines, content_first, lines_nows)
     if head and len(_nows(chosen)) < 0.6 * len(_nows(head)) and _nows(head) not in _nows(chosen):
         return head
     return chosen
 
 
-def _headline_above(lines: list[str], content_first: str) -> str:
+_HEADLINE_SKIP_RE = re.compile(r"[>»]|首页|当前位置|来源|作者|^[（(【\[]")
+
+
+def _headline_above(lines: list[str], content_first: str, lines_nows: list[str] | None = None) -> str:
     """The line right above a date byline, just before the first paragraph of the body."""
-    c_idx = _find_line(lines, content_first)
+    c_idx = _find_line(lines, content_first, lines_nows=lines_nows)
     if c_idx is None:
         return ""
     for i in range(max(0, c_idx - 6), c_idx + 1):
@@ -370,7 +428,7 @@ def _headline_above(lines: list[str], content_first: str) -> str:
         n = len(_nows(text))
         if not (6 <= n <= 80) or "。" in text or DATE_RE.search(text) or len(text.split()) > 3:
             continue
-        if re.search(r"[>»]|首页|当前位置|来源|作者|^[（(【\[]", text):
+        if _HEADLINE_SKIP_RE.search(text):
             continue
         if any(DATE_RE.search(lines[j]) for j in range(i + 1, min(len(lines), i + 3))):
             return text
@@ -394,20 +452,26 @@ def _script_date(html: str):
     return None
 
 
-def _pick_date(root, meta: dict, lines: list[str], title: str, content_first: str, content_last: str, html: str, url: str | None):
+_LABELLED_DATE_RE = re.compile(r"(发布时间|发布日期|发表时间|发表于|发布于)\s*[:：]?\s*")
+_URL_DATE_RES = (re.compile(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})/"), re.compile(r"/((?:19|20)\d{2})-(\d{2})/(\d{2})/"))
+_DATE_WORD_RE = re.compile(r"(发布|发表|时间|日期)")
+
+
+def _pick_date(root, meta: dict, lines: list[str], title: str, content_first: str, content_last: str, html: str,
+               url: str | None, lines_nows: list[str] | None = None):
     for key in PUBLISH_META:
         if key in meta:
             dt = parse_date(meta[key])
             if dt is not None:
                 return dt
     for t in root.iter("time"):
-        dt = parse_date(t.get("datetime") or t.text_content())
+        dt = parse_date(t.get("datetime") or text_content(t))
         if dt is not None:
             return dt
     # text near the headline: between the title line and the start of the body
-    t_idx = _find_line(lines, title)
-    c_idx = _find_line(lines, content_first, prefix=True)
-    e_idx = _find_line(lines, content_last, prefix=False)
+    t_idx = _find_line(lines, title, lines_nows=lines_nows)
+    c_idx = _find_line(lines, content_first, prefix=True, lines_nows=lines_nows)
+    e_idx = _find_line(lines, content_last, prefix=False, lines_nows=lines_nows)
     windows = []
     if t_idx is not None:
         stop = c_idx if c_idx is not None and c_idx > t_idx else t_idx + 8
@@ -430,18 +494,16 @@ def _pick_date(root, meta: dict, lines: list[str], title: str, content_first: st
         return dt
     # labelled dates anywhere ("发布时间：…"), outside link lists
     for i, line in enumerate(lines):
-        m = re.search(r"(发布时间|发布日期|发表时间|发表于|发布于)\s*[:：]?\s*", line)
+        m = _LABELLED_DATE_RE.search(line)
         if m:
             dt = parse_date(line[m.end():] or (lines[i + 1] if i + 1 < len(lines) else ""))
             if dt is not None:
                 return dt
     if url:
-        m = re.search(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})/", url)
-        if m:
-            return parse_date("-".join(m.groups()))
-        m = re.search(r"/((?:19|20)\d{2})-(\d{2})/(\d{2})/", url)
-        if m:
-            return parse_date("-".join(m.groups()))
+        for rx in _URL_DATE_RES:
+            m = rx.search(url)
+            if m:
+                return parse_date("-".join(m.groups()))
     return None
 
 
@@ -460,26 +522,36 @@ def _date_in_lines(lines, window, labelled_only=False):
                     labelled = nxt[0][1]
             continue
         pos, dt = found[0]
-        if re.search(r"(发布|发表|时间|日期)", line[:pos]) and labelled is None:
+        if _DATE_WORD_RE.search(line[:pos]) and labelled is None:
             labelled = dt
         elif plain is None:
             plain = dt
     return labelled if labelled_only else (labelled or plain)
 
 
-def _find_line(lines, needle, prefix=True):
+def _find_line(lines, needle, prefix=True, lines_nows: list[str] | None = None):
     if not needle:
         return None
-    n = _nows(needle)[:20] if prefix else _nows(needle)[-20:]
+    needle_n = _nows(needle)
+    n = needle_n[:20] if prefix else needle_n[-20:]
     if not n:
         return None
-    for i, line in enumerate(lines):
-        if n in _nows(line) or _nows(line) in _nows(needle) and len(_nows(line)) >= 8 and _nows(line) == n:
+    if lines_nows is None:
+        lines_nows = [_nows(x) for x in lines]
+    for i, ln in enumerate(lines_nows):
+        if n in ln or ln in needle_n and len(ln) >= 8 and ln == n:
             return i
     return None
 
 
 LABEL_VALUE = r"\s*[:：]\s*([^\s:：|/,，。()（）【】\[\]]{2,24})"
+_SOURCE_RE = re.compile(r"(?:来源|信息来源|稿源|出处|来源于)" + LABEL_VALUE)
+_SOURCE_ALONE_RE = re.compile(r"(?:来源|信息来源)\s*[:：]?")
+_AUTHOR_RE = re.compile(r"(?:作者|记者|文\s*/|撰稿|采写)" + LABEL_VALUE.replace("[:：]", "[:：/]?"))
+_EDITOR_RE = re.compile(r"(?:责任编辑|责编)" + LABEL_VALUE)
+_SOURCE_TAIL_RE = re.compile(r"(作者|编辑|时间|发布|记者).*$")
+_AUTHOR_TAIL_RE = re.compile(r"(来源|编辑|时间|发布).*$")
+_SITE_AUTHOR_RE = re.compile(r"(网|网站|\.com|\.cn|新闻|科技)$")
 
 
 def _pick_source_author(lines: list[str], meta: dict, window: range) -> tuple[str, str]:
@@ -487,26 +559,26 @@ def _pick_source_author(lines: list[str], meta: dict, window: range) -> tuple[st
     for i in window:
         line = lines[i]
         if not source:
-            m = re.search(r"(?:来源|信息来源|稿源|出处|来源于)" + LABEL_VALUE, line)
+            m = _SOURCE_RE.search(line)
             if m:
                 source = m.group(1)
-            elif re.fullmatch(r"(?:来源|信息来源)\s*[:：]?", line) and i + 1 < len(lines) and len(lines[i + 1]) <= 20:
+            elif _SOURCE_ALONE_RE.fullmatch(line) and i + 1 < len(lines) and len(lines[i + 1]) <= 20:
                 source = lines[i + 1]
         if not author:
-            m = re.search(r"(?:作者|记者|文\s*/|撰稿|采写)" + LABEL_VALUE.replace("[:：]", "[:：/]?"), line)
+            m = _AUTHOR_RE.search(line)
             if m:
                 author = m.group(1)
         if not editor:
-            m = re.search(r"(?:责任编辑|责编)" + LABEL_VALUE, line)
+            m = _EDITOR_RE.search(line)
             if m:
                 editor = m.group(1)
-    source = re.sub(r"(作者|编辑|时间|发布|记者).*$", "", source)
-    author = re.sub(r"(来源|编辑|时间|发布).*$", "", author)
+    source = _SOURCE_TAIL_RE.sub("", source)
+    author = _AUTHOR_TAIL_RE.sub("", author)
     if not source:
         source = meta.get("contentsource") or meta.get("source") or meta.get("og:article:source") or ""
     if not author:
         meta_author = meta.get("article:author") or meta.get("author") or ""
-        author = meta_author if not re.search(r"(网|网站|\.com|\.cn|新闻|科技)$", meta_author) else ""
+        author = meta_author if not _SITE_AUTHOR_RE.search(meta_author) else ""
     return source.strip(), (author or editor).strip()
 
 
@@ -524,7 +596,39 @@ def extract_article(html: str | bytes, url: str | None = None) -> dict:
         return dict(EMPTY)
 
 
-def _extract(html, url):
+def extract_article_page(html: str | bytes, url: str | None = None) -> tuple[dict, list[str], str]:
+    """One parse for pages that need more than the article: ``(article, visible_lines, h1_text)``.
+
+    ``visible_lines`` equals :func:`crawlers.extract.dom.visible_lines` of the page and ``h1_text`` is the text of
+    its <h1> elements joined by spaces (as ``Selector.css("h1 ::text")`` gives it). Never raises.
+    """
+    extra: dict = {}
+    try:
+        article = _extract(html, url, extra)
+    except Exception:  # noqa: BLE001 - one bad page must never stop a crawl
+        article, extra = dict(EMPTY), {}
+    if "lines" not in extra:  # the extractor gave up before parsing: render the page on its own
+        from .dom import visible_lines
+
+        text = html if isinstance(html, str) else decode_html(bytes(html))[0]
+        try:
+            extra["lines"] = visible_lines(text)
+            root = parse_html(text)
+            extra["h1"] = _h1_text(root) if root is not None else ""
+        except Exception:  # noqa: BLE001
+            extra = {"lines": [], "h1": ""}
+    return article, extra["lines"], extra["h1"]
+
+
+def _h1_text(root) -> str:
+    parts = []
+    for h in root.iter("h1"):
+        if next(h.iterancestors("h1"), None) is None:  # a nested h1's text is already in its ancestor's
+            parts.extend(h.itertext())
+    return " ".join(parts).strip()
+
+
+def _extract(html, url, extra: dict | None = None):
     if isinstance(html, (bytes, bytearray)):
         html, _ = decode_html(bytes(html))
     if not isinstance(html, str) or not html.strip():
@@ -535,25 +639,31 @@ def _extract(html, url):
     if root is None:
         return dict(EMPTY)
     meta = _meta(root)
+    if extra is not None:
+        extra["h1"] = _h1_text(root)
     strip_invisible(root)
     body = root.find("body")
     if body is None:
         return dict(EMPTY)
-    all_lines = [t for t, _ in _lines_with_links(body)]
+    if extra is not None:
+        extra["lines"] = iter_lines(body)
+    all_lines = [t for t, _ in _Tokens(body).lines(body)]
+    all_nows = [_nows(t) for t in all_lines]
 
     _clean(root)
-    node, _ = _score_tree(body)
-    content_lines = _content_lines(node) if node is not None else []
-    title = _pick_title(root, meta, all_lines, content_lines[0] if content_lines else "")
+    tokens = _Tokens(body)
+    node, _ = _score_tree(body, tokens)
+    content_lines = _content_lines(node, tokens) if node is not None else []
+    title = _pick_title(root, meta, all_lines, content_lines[0] if content_lines else "", all_nows)
     content_lines = _drop_header_lines(content_lines, title)
     content = "\n".join(content_lines)
     first = content_lines[0] if content_lines else ""
     last = content_lines[-1] if content_lines else ""
-    dt = _pick_date(root, meta, all_lines, title, first, last, html, url)
+    dt = _pick_date(root, meta, all_lines, title, first, last, html, url, all_nows)
 
-    t_idx = _find_line(all_lines, title)
-    c_idx = _find_line(all_lines, first)
-    e_idx = _find_line(all_lines, last, prefix=False)
+    t_idx = _find_line(all_lines, title, lines_nows=all_nows)
+    c_idx = _find_line(all_lines, first, lines_nows=all_nows)
+    e_idx = _find_line(all_lines, last, prefix=False, lines_nows=all_nows)
     lo = t_idx if t_idx is not None else max(0, (c_idx or 0) - 10)
     hi = c_idx if c_idx is not None and c_idx > lo else lo + 10
     window = list(range(lo, min(len(all_lines), hi + 1)))
@@ -563,11 +673,15 @@ def _extract(html, url):
     return {"title": title, "published_at": iso(dt), "author": author, "source": source, "content": content}
 
 
+# replacement characters and C0 controls other than \t \n \r
+_BINARY_CHARS_RE = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:4000]
     if not sample:
         return True
-    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t"))
+    bad = len(_BINARY_CHARS_RE.findall(sample))
     return bad > 0.1 * len(sample) or "<" not in sample
 
 
@@ -575,4 +689,4 @@ def to_json(result: dict) -> str:
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
-__all__ = ["extract_article", "EMPTY"]
+__all__ = ["extract_article", "extract_article_page", "EMPTY"]

@@ -6,7 +6,7 @@ import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .charset import decode_html
-from .dom import parse_html, strip_invisible
+from .dom import parse_html, strip_invisible, text_content
 
 _WS = re.compile(r"\s+")
 NEXT_TEXT_RE = re.compile(r"^(下一页|下页|后一页|下一頁|next\s*page|next|›|»|>|>>|＞)$", re.I)
@@ -44,7 +44,7 @@ def _anchors(html: str | bytes, base_url: str | None):
     out = []
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
-        text = _WS.sub(" ", a.text_content()).strip()
+        text = " ".join(text_content(a).split())
         if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
             out.append((None, text, a))
             continue
@@ -81,12 +81,33 @@ def _looks_like_article(url: str, text: str, base_url: str | None) -> bool:
     )
 
 
+def list_page_links(html: str | bytes, base_url: str) -> tuple[list[str], list[str]]:
+    """``(article_links(html, base_url), next_page_links(html, base_url))`` from one parse of the page."""
+    try:
+        root, anchors = _anchors(html, base_url)
+    except Exception:  # noqa: BLE001 - a broken page yields no links, never a crash
+        return [], []
+    try:
+        articles = _article_links(anchors, base_url)
+    except Exception:  # noqa: BLE001
+        articles = []
+    try:
+        nxt = _next_links(root, anchors, base_url)
+    except Exception:  # noqa: BLE001
+        nxt = []
+    return articles, nxt
+
+
 def article_links(html: str | bytes, base_url: str) -> list[str]:
     """Links on a list page that look like articles (same site, article-like path, title-length anchor text)."""
     try:
         _, anchors = _anchors(html, base_url)
     except Exception:  # noqa: BLE001 - a broken page yields no links, never a crash
         return []
+    return _article_links(anchors, base_url)
+
+
+def _article_links(anchors, base_url: str) -> list[str]:
     seen, out = set(), []
     for url, text, _ in anchors:
         if url and url not in seen and _looks_like_article(url, text, base_url):
@@ -101,6 +122,10 @@ def next_page_links(html: str | bytes, base_url: str) -> list[str]:
         root, anchors = _anchors(html, base_url)
     except Exception:  # noqa: BLE001
         return []
+    return _next_links(root, anchors, base_url)
+
+
+def _next_links(root, anchors, base_url: str) -> list[str]:
     if root is None:
         return []
     out: list[str] = []

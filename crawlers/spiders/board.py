@@ -311,23 +311,20 @@ class BoardSpider(NewsSpider):
         html = html if html is not None else self.decode(response)
         if html is None:
             return
-        from crawlers.extract import extract_article
-        from crawlers.extract.dom import visible_lines
+        from crawlers.extract import extract_article_page
 
         doc_url = response.meta.get("doc_url", response.url)
         try:
-            data = extract_article(html, doc_url)
-            fields = {**post_fields(response.meta.get("record") or {}), **html_post_fields(visible_lines(html))}
+            # one parse gives the article, the page's visible lines and its <h1> text
+            data, lines, h1 = extract_article_page(html, doc_url)
+            fields = {**post_fields(response.meta.get("record") or {}), **html_post_fields(lines)}
         except Exception as exc:  # noqa: BLE001
             self.report("parse_error", doc_url, f"{type(exc).__name__}: {exc}")
             return
-        from parsel import Selector
-
-        h1 = " ".join(Selector(text=html).css("h1 ::text").getall()).strip()
         fields.setdefault("title", h1 or data.get("title"))
         # The board's own layout (title, labelled metadata, text, reply block) locates the post's text more
         # reliably than the article extractor, which may pick the (longer) official reply instead.
-        fields["content"] = (body_after_title(visible_lines(html), fields.get("title") or "")
+        fields["content"] = (body_after_title(lines, fields.get("title") or "")
                              or _cut_reply(data.get("content") or "") or fields.get("content"))
         fields.setdefault("published_at", data.get("published_at"))
         fields.setdefault("author", data.get("author"))

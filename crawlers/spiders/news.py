@@ -30,7 +30,7 @@ class NewsSpider(SourceSpider):
 
     # -- list pages --------------------------------------------------------------------------------------------
     def list_links(self, html: str, url: str) -> tuple[list[str], list[str]]:
-        from crawlers.extract import article_links, next_page_links
+        from crawlers.extract import list_page_links, next_page_links
 
         selectors = self.source.settings.get("selectors") or {}
         if selectors.get("links"):
@@ -41,7 +41,7 @@ class NewsSpider(SourceSpider):
             nxt = [urljoin(url, h) for h in _select(sel, selectors["next"])] if selectors.get("next") else \
                 next_page_links(html, url)
             return list(dict.fromkeys(links)), nxt
-        return article_links(html, url), next_page_links(html, url)
+        return list_page_links(html, url)  # one parse for both
 
     def parse_list(self, response):
         html = self.decode(response)
