@@ -61,12 +61,18 @@ def reset_demo_accounts(app) -> list[tuple[str, str, str, str]]:
     return accounts
 
 
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run_demo(port: int = 8600, dashboard_port: int = 8501, seed: int = 42) -> int:
     from yuqing import jobs
     from yuqing.app import App
     from yuqing.scheduler import build_scheduler
     import yuqing.scheduler as scheduler_module
 
+    # SIGTERM (e.g. from `timeout` or a service manager) must stop everything we started, like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     home = Path(os.environ.get("YUQING_HOME", REPO_ROOT / "var" / "demo")).resolve()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["YUQING_HOME"] = str(home)
