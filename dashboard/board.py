@@ -66,9 +66,10 @@ def trend_and_distribution(ctx: PageContext, days: int, *, dark: bool = False) -
 def keyword_cloud(ctx: PageContext, days: int, *, dark: bool = False) -> None:
     from dashboard.fonts import NO_FONT_MESSAGE
 
-    until = ctx.minute()
+    # Whole calendar days (today and the days before), like the trend: the store answers those from its daily rollup.
+    until = ctx.minute().replace(hour=0, minute=0) + timedelta(days=1)
     pairs = cached.keywords(ctx.key, until - timedelta(days=days), until, 80)
-    png = cached.wordcloud_png(tuple(map(tuple, pairs)), dark)
+    png = cached.wordcloud_png(cloud_weights(pairs), dark)
     if png is not None:
         st.image(png, width="stretch")
     elif pairs:
@@ -77,6 +78,13 @@ def keyword_cloud(ctx: PageContext, days: int, *, dark: bool = False) -> None:
         st.altair_chart(charts.keyword_bubbles(pairs, dark=dark), width="stretch")
     else:
         st.info("暂无关键词")
+
+
+def cloud_weights(pairs: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """Counts as weights 1–100 relative to the top word: the cloud only uses relative sizes, so a few more posts
+    keep the same key and the drawn picture is reused across refreshes instead of redrawn every TTL."""
+    top = max((n for _, n in pairs), default=0)
+    return tuple((str(w), max(1, round(100 * n / top))) for w, n in pairs) if top > 0 else ()
 
 
 def department_league(ctx: PageContext, days: int, *, compact: bool = False) -> None:

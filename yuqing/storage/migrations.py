@@ -235,6 +235,15 @@ DASHBOARD_INDEXES = [
     "CREATE INDEX documents_at_keywords ON documents (at, keywords)",
 ]
 
+# Daily keyword counts, kept by save_analyses in the same transaction as the keywords themselves: the keyword
+# cloud over N days sums a few thousand rows instead of unpacking the JSON keywords of every document in the window.
+KEYWORD_DAILY_SQLITE = [
+    "CREATE TABLE keyword_daily (day TEXT NOT NULL, keyword NOT NULL, n INTEGER NOT NULL, "
+    "PRIMARY KEY (day, keyword)) WITHOUT ROWID",
+    "INSERT INTO keyword_daily (day, keyword, n) SELECT d.day, j.value, count(*) FROM documents d, "
+    "json_each(d.keywords) j WHERE d.keywords IS NOT NULL AND j.value IS NOT NULL GROUP BY d.day, j.value",
+]
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
@@ -242,4 +251,5 @@ MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (3, "workflow tables", "workflow", WORKFLOW_TABLES),
     (4, "append-only audit log", "workflow-sqlite", APPEND_ONLY_AUDIT_SQLITE),
     (5, "covering indexes for dashboard aggregates", "documents", DASHBOARD_INDEXES),
+    (6, "daily keyword counts for the keyword cloud", "documents-sqlite", KEYWORD_DAILY_SQLITE),
 ]

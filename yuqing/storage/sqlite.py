@@ -6,17 +6,19 @@ One connection per thread (Streamlit and the scheduler are threaded); writes tak
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from yuqing.clock import from_utc_text, local_day, to_utc_text
+from yuqing.clock import TZ, day_start, from_utc_text, local_day, to_utc_text
 from yuqing.model import (
     Alert, Assignment, AuditEntry, Department, Document, DocumentKind, Event, Reply, Response, Role, User,
 )
@@ -275,12 +277,17 @@ class SQLiteStore(DocumentStore, WorkflowStore):
     def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
         db = self.db
         now_text = to_utc_text(now)
+        keyword_delta: Counter = Counter()  # (day, keyword) -> change, applied to keyword_daily once per batch
         with self.transaction():
             for doc_id, a in results:
-                old = db.execute("SELECT rowid, title_tokens, search_tokens FROM documents WHERE id = ?",
+                old = db.execute("SELECT rowid, day, keywords, title_tokens, search_tokens FROM documents WHERE id = ?",
                                  (doc_id,)).fetchone()
                 if old is None:
                     continue
+                keywords_text = _json(a.get("keywords") or [])
+                if old["keywords"] != keywords_text:
+                    keyword_delta.subtract((old["day"], k) for k in _keyword_keys(old["keywords"]))
+                    keyword_delta.update((old["day"], k) for k in _keyword_keys(keywords_text))
                 if old["search_tokens"] is not None:
                     db.execute("INSERT INTO documents_fts (documents_fts, rowid, title_tokens, search_tokens) "
                                "VALUES ('delete', ?, ?, ?)", (old["rowid"], old["title_tokens"], old["search_tokens"]))
@@ -298,11 +305,17 @@ class SQLiteStore(DocumentStore, WorkflowStore):
                     "analyzed_at = ?, needs_processing = 0 WHERE id = ?",
                     (a.get("text"), title_tokens, body_tokens, " ".join(a.get("content_words") or []),
                      sentiment.get("label"), sentiment.get("score"), topic.get("label"), topic.get("score"),
-                     a.get("department"), a.get("department_reason"), _json(a.get("keywords") or []),
+                     a.get("department"), a.get("department_reason"), keywords_text,
                      a.get("simhash"), _json(a["reply_quality"]) if a.get("reply_quality") else None,
                      _json(extra), now_text, doc_id))
                 db.execute("INSERT INTO documents_fts (rowid, title_tokens, search_tokens) VALUES (?, ?, ?)",
                            (old["rowid"], title_tokens, body_tokens))
+            changes = [(day, k, n) for (day, k), n in keyword_delta.items() if n]
+            if changes:
+                db.executemany("INSERT INTO keyword_daily (day, keyword, n) VALUES (?, ?, ?) "
+                               "ON CONFLICT (day, keyword) DO UPDATE SET n = n + excluded.n", changes)
+                db.executemany("DELETE FROM keyword_daily WHERE day = ? AND keyword = ? AND n <= 0",
+                               [(day, k) for day, k, n in changes if n < 0])
 
     def unclustered_documents(self, limit: int = 2000) -> list[Document]:
         rows = self.db.execute(
@@ -465,10 +478,21 @@ class SQLiteStore(DocumentStore, WorkflowStore):
         return out
 
     def top_keywords(self, flt: DocumentFilter, limit: int = 80) -> list[tuple[str, int]]:
-        where, params = self._where(flt, "d")
-        rows = self.db.execute(
-            f"SELECT j.value AS k, count(*) FROM documents d, json_each(d.keywords) j WHERE d.keywords IS NOT NULL "
-            f"AND {where} GROUP BY k ORDER BY 2 DESC LIMIT ?", [*params, limit])
+        scan = ("SELECT j.value AS k, 1 AS n FROM documents d, json_each(d.keywords) j "
+                "WHERE d.keywords IS NOT NULL AND j.value IS NOT NULL AND {}")
+        span = _whole_days(flt)
+        if span is None:  # other filters than time, or no whole day in the window: count from the documents
+            where, params = self._where(flt, "d")
+            parts, all_params = [scan.format(where)], params
+        else:  # whole days from the daily rollup, the partial days at either end from the documents
+            (first, last), edges = span
+            parts, all_params = ["SELECT keyword AS k, n FROM keyword_daily WHERE day >= ? AND day <= ?"], [first, last]
+            for since, until in edges:
+                where, params = self._where(DocumentFilter(since=since, until=until), "d")
+                parts.append(scan.format(where))
+                all_params += params
+        rows = self.db.execute(f"SELECT k, sum(n) FROM ({' UNION ALL '.join(parts)}) GROUP BY k "
+                               f"ORDER BY 2 DESC, 1 LIMIT ?", [*all_params, limit])
         return [(r[0], r[1]) for r in rows]
 
     def document_stats(self) -> dict[str, int]:
@@ -841,6 +865,39 @@ def make_snippet(text: str, terms: list[str], width: int = 80) -> str:
     start = max(0, min(positions) - width // 3)
     end = min(len(text), start + width)
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def _keyword_keys(text: str | None) -> list[Any]:
+    """The values json_each yields for a stored keywords array (what the daily rollup counts)."""
+    values = _loads(text, []) or []
+    if not isinstance(values, list):
+        values = [values]
+    return [int(v) if isinstance(v, bool) else v if isinstance(v, (str, int, float)) else
+            json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in values if v is not None]
+
+
+def _whole_days(flt: DocumentFilter | None) -> tuple[tuple[str, str], list[tuple[datetime, datetime]]] | None:
+    """For a time-only filter: (first, last) whole local days inside [since, until) (open ends become far dates)
+    and the partial-day ranges left at the ends; None when the filter has other conditions or no whole day."""
+    flt = flt or DocumentFilter()
+    if any(getattr(flt, f.name) for f in dataclasses.fields(flt) if f.name not in ("since", "until")):
+        return None
+    edges: list[tuple[datetime, datetime]] = []
+    first, last = "0000-00-00", "9999-99-99"
+    if flt.since is not None:
+        d = flt.since.astimezone(TZ).date()
+        if day_start(d) != flt.since:
+            d += timedelta(days=1)
+            edges.append((flt.since, day_start(d)))
+        first = d.isoformat()
+    if flt.until is not None:
+        d = flt.until.astimezone(TZ).date()
+        if day_start(d) != flt.until:
+            edges.append((day_start(d), flt.until))
+        last = (d - timedelta(days=1)).isoformat()
+    if first > last:
+        return None
+    return (first, last), edges
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
