@@ -13,7 +13,9 @@ APP = Path(__file__).resolve().parent / "app.py"
 
 def streamlit_command(port: int, host: str) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), "--server.address", host,
-            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            # Users are officers, not developers: no Deploy/Rerun developer menu.
+            "--client.toolbarMode", "viewer"]
 
 
 def dashboard_main(argv: list[str]) -> int:

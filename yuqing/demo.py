@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -93,11 +92,9 @@ def run_demo(port: int = 8600, dashboard_port: int = 8501, seed: int = 42) -> in
         print(f"      {name:<12} 密码 {password:<14} 角色 {role:<10} {department}", flush=True)
 
     print(f"[3/5] 启动看板 http://127.0.0.1:{dashboard_port}/ …", flush=True)
-    dashboard = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
-         "--server.port", str(dashboard_port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        env=os.environ.copy(), start_new_session=True)
+    streamlit_command = load_object("dashboard.cli.streamlit_command")
+    dashboard = subprocess.Popen(streamlit_command(dashboard_port, "127.0.0.1"), env=os.environ.copy(),
+                                 start_new_session=True)
 
     scheduler = None
     try:
