@@ -182,14 +182,11 @@ class CrawlHealth:
             from crawlers.pipelines import crawler_store
 
             store = crawler_store(self.crawler.settings)
+            # The store counts a pass that lists no links at all (known or new) as empty: a quiet site still
+            # lists its pages, a broken layout lists none.
             health = store.workflow.record_crawl(spider.name, run)
-            # A pass that sees no links at all (known or new) is "empty" in the sense that matters for an
-            # incremental crawler: a quiet site still lists its pages, a broken layout lists none.
-            scope = f"crawl:{spider.name}"
-            blind = 0 if (self.listed or run["items"]) else int(store.workflow.get_state(scope, "blind_passes") or 0) + 1
-            store.workflow.set_state(scope, "blind_passes", str(blind))
             self.result["consecutive_failures"] = health.get("consecutive_failures", 0)
-            self.result["blind_passes"] = blind
+            self.result["blind_passes"] = health.get("consecutive_empty", 0)
         except Exception as exc:  # noqa: BLE001 - the crawl's result must still be reported
             log.error("记录来源健康状况失败：%s", exc)
             self.result["health_error"] = str(exc)

@@ -199,7 +199,7 @@ def source_report(config: Config, store: Any) -> list[dict[str, Any]]:
     out = []
     for s in config.sources:
         h = health.get(s.name) or {}
-        blind = int(store.workflow.get_state(f"crawl:{s.name}", "blind_passes") or 0)
+        blind = int(h.get("consecutive_empty") or 0)
         failures = int(h.get("consecutive_failures") or 0)
         reasons = []
         if failures >= cycles:

@@ -7,4 +7,5 @@ RULE_TYPES = {
     "negative_share": "alerts.rules.negative.NegativeShareRule",
     "unanswered": "alerts.rules.unanswered.UnansweredPostRule",
     "manual": "alerts.rules.manual.ManualRule",
+    "source_health": "alerts.rules.source_health.SourceHealthRule",
 }

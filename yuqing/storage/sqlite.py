@@ -157,17 +157,21 @@ class SQLiteStore(DocumentStore, WorkflowStore):
     def upsert_documents(self, docs: Iterable[Document], now: datetime) -> UpsertResult:
         result = UpsertResult()
         now_text = to_utc_text(now)
+        daily: Counter = Counter()  # doc_daily changes, applied once per batch in the same transaction
         with self.transaction():
             for doc in docs:
-                self._upsert_one(doc, now, now_text, result)
+                self._upsert_one(doc, now, now_text, result, daily)
+            self._apply_doc_daily(daily)
         return result
 
-    def _upsert_one(self, doc: Document, now: datetime, now_text: str, result: UpsertResult) -> None:
+    def _upsert_one(self, doc: Document, now: datetime, now_text: str, result: UpsertResult,
+                    daily: Counter | None = None) -> None:
         db = self.db
+        daily = Counter() if daily is None else daily
         fingerprint = doc.content_fingerprint()
         row = db.execute(
-            "SELECT fingerprint, reply_text, reply_first_seen, likes, dislikes, replies, views FROM documents WHERE id = ?",
-            (doc.id,)).fetchone()
+            "SELECT fingerprint, reply_text, reply_first_seen, likes, dislikes, replies, views, "
+            f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc.id,)).fetchone()
         reply = doc.reply
         at = doc.published_at or doc.fetched_at or now
         values = {
@@ -188,6 +192,7 @@ class SQLiteStore(DocumentStore, WorkflowStore):
             })
             cols = ", ".join(values)
             db.execute(f"INSERT INTO documents ({cols}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
+            daily[_daily_key(values)] += 1
             result.inserted += 1
             result.inserted_ids.append(doc.id)
         elif row["fingerprint"] != fingerprint or any(
@@ -200,6 +205,11 @@ class SQLiteStore(DocumentStore, WorkflowStore):
                 values["reply_first_seen"] = now_text  # when we first saw the answer
             sets = ", ".join(f"{k} = ?" for k in values)
             db.execute(f"UPDATE documents SET {sets} WHERE id = ?", [*values.values(), doc.id])
+            old_key = _daily_key(row)
+            new_key = _daily_key({**dict(row), **values})
+            if new_key != old_key:  # source, kind or region changed on the re-crawl
+                daily[old_key] -= 1
+                daily[new_key] += 1
             if content_changed:
                 result.updated += 1
                 result.updated_ids.append(doc.id)
@@ -278,10 +288,11 @@ class SQLiteStore(DocumentStore, WorkflowStore):
         db = self.db
         now_text = to_utc_text(now)
         keyword_delta: Counter = Counter()  # (day, keyword) -> change, applied to keyword_daily once per batch
+        daily: Counter = Counter()
         with self.transaction():
             for doc_id, a in results:
-                old = db.execute("SELECT rowid, day, keywords, title_tokens, search_tokens FROM documents WHERE id = ?",
-                                 (doc_id,)).fetchone()
+                old = db.execute("SELECT rowid, keywords, title_tokens, search_tokens, "
+                                 f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc_id,)).fetchone()
                 if old is None:
                     continue
                 keywords_text = _json(a.get("keywords") or [])
@@ -295,6 +306,12 @@ class SQLiteStore(DocumentStore, WorkflowStore):
                 body_tokens = " ".join(search_terms(a.get("content_words") or a.get("tokens") or []))
                 sentiment = a.get("sentiment") or {}
                 topic = a.get("topic") or {}
+                old_key = _daily_key(old)
+                new_key = _daily_key({**dict(old), "topic_label": topic.get("label"), "department": a.get("department"),
+                                      "sentiment_label": sentiment.get("label")})
+                if new_key != old_key:
+                    daily[old_key] -= 1
+                    daily[new_key] += 1
                 extra = {k: v for k, v in a.items() if k not in {
                     "text", "tokens", "title_tokens", "content_words", "sentiment", "topic", "department",
                     "department_reason", "keywords", "simhash", "reply_quality"}}
@@ -316,6 +333,18 @@ class SQLiteStore(DocumentStore, WorkflowStore):
                                "ON CONFLICT (day, keyword) DO UPDATE SET n = n + excluded.n", changes)
                 db.executemany("DELETE FROM keyword_daily WHERE day = ? AND keyword = ? AND n <= 0",
                                [(day, k) for day, k, n in changes if n < 0])
+            self._apply_doc_daily(daily)
+
+    def _apply_doc_daily(self, daily: Counter) -> None:
+        changes = [(*key, n) for key, n in daily.items() if n]
+        if not changes:
+            return
+        # The key is built by SQLite's json_array here and in the migration that filled the table: same text.
+        self.db.executemany(
+            f"INSERT INTO doc_daily (key, {', '.join(_DAILY_DIMS)}, n) VALUES (json_array(?1, ?2, ?3, ?4, ?5, ?6, ?7), "
+            f"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (key) DO UPDATE SET n = n + excluded.n", changes)
+        self.db.executemany("DELETE FROM doc_daily WHERE key = json_array(?, ?, ?, ?, ?, ?, ?) AND n <= 0",
+                            [c[:-1] for c in changes if c[-1] < 0])
 
     def unclustered_documents(self, limit: int = 2000) -> list[Document]:
         rows = self.db.execute(
@@ -445,24 +474,42 @@ class SQLiteStore(DocumentStore, WorkflowStore):
                 for r in rows]
 
     # -- aggregation -------------------------------------------------------------------------------------------
+    def _daily_parts(self, flt: DocumentFilter | None, columns: str) -> tuple[str, list[Any]]:
+        """Rows to aggregate for ``flt``, as a UNION ALL: whole days from doc_daily (weight ``n``), partial days at
+        the ends of the window from the documents (weight 1). ``columns`` uses ``{n}`` for the weight."""
+        flt = flt or DocumentFilter()
+        span = _whole_days(flt)
+        if span is None:  # no whole day in the window: the documents only
+            where, params = self._where(flt)
+            return f"SELECT {columns.format(n=1)} FROM documents WHERE {where}", params
+        (first, last), edges = span
+        where, params = self._where(replace(flt, since=None, until=None))
+        parts = [f"SELECT {columns.format(n='n')} FROM doc_daily WHERE {where} AND day >= ? AND day <= ?"]
+        all_params = [*params, first, last]
+        for since, until in edges:
+            where, params = self._where(replace(flt, since=since, until=until))
+            parts.append(f"SELECT {columns.format(n=1)} FROM documents WHERE {where}")
+            all_params += params
+        return " UNION ALL ".join(parts), all_params
+
     def count_by_day(self, flt: DocumentFilter) -> list[dict[str, Any]]:
-        where, params = self._where(flt)
+        rows_sql, params = self._daily_parts(
+            flt, "day, {n} AS total, CASE WHEN sentiment_label = 'negative' THEN {n} ELSE 0 END AS negative, "
+                 "CASE WHEN sentiment_label = 'neutral' THEN {n} ELSE 0 END AS neutral, "
+                 "CASE WHEN sentiment_label = 'positive' THEN {n} ELSE 0 END AS positive")
         rows = self.db.execute(
-            f"SELECT day, count(*) AS total, "
-            f"sum(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END) AS negative, "
-            f"sum(CASE WHEN sentiment_label = 'neutral' THEN 1 ELSE 0 END) AS neutral, "
-            f"sum(CASE WHEN sentiment_label = 'positive' THEN 1 ELSE 0 END) AS positive "
-            f"FROM documents WHERE {where} GROUP BY day ORDER BY day", params)
+            f"SELECT day, sum(total) AS total, sum(negative) AS negative, sum(neutral) AS neutral, "
+            f"sum(positive) AS positive FROM ({rows_sql}) GROUP BY day ORDER BY day", params)
         return [dict(r) for r in rows]
 
     def count_by(self, field: str, flt: DocumentFilter, limit: int = 20) -> list[tuple[str, int]]:
         col = _GROUPABLE.get(field)
         if col is None:
             raise StoreError(f"不能按「{field}」分组（可选：{', '.join(_GROUPABLE)}）")
-        where, params = self._where(flt)
+        rows_sql, params = self._daily_parts(flt, f"{col} AS c, {{n}} AS n")
         rows = self.db.execute(
-            f"SELECT coalesce({col}, '未知') AS k, count(*) FROM documents WHERE {where} "
-            f"GROUP BY k ORDER BY 2 DESC LIMIT ?", [*params, limit])
+            f"SELECT coalesce(c, '未知') AS k, sum(n) FROM ({rows_sql}) GROUP BY k ORDER BY 2 DESC, 1 LIMIT ?",
+            [*params, limit])
         return [(r[0], r[1]) for r in rows]
 
     def event_daily_counts(self, event_ids: list[str], flt: DocumentFilter) -> dict[str, list[tuple[str, int]]]:
@@ -480,7 +527,8 @@ class SQLiteStore(DocumentStore, WorkflowStore):
     def top_keywords(self, flt: DocumentFilter, limit: int = 80) -> list[tuple[str, int]]:
         scan = ("SELECT j.value AS k, 1 AS n FROM documents d, json_each(d.keywords) j "
                 "WHERE d.keywords IS NOT NULL AND j.value IS NOT NULL AND {}")
-        span = _whole_days(flt)
+        time_only = not any(getattr(flt, f.name) for f in dataclasses.fields(flt) if f.name not in ("since", "until"))
+        span = _whole_days(flt) if time_only else None
         if span is None:  # other filters than time, or no whole day in the window: count from the documents
             where, params = self._where(flt, "d")
             parts, all_params = [scan.format(where)], params
@@ -805,7 +853,10 @@ class SQLiteStore(DocumentStore, WorkflowStore):
             for kind, count in (run.get("errors") or {}).items():
                 errors[kind] = errors.get(kind, 0) + int(count)
             failed = bool(run.get("failed"))
-            empty = not failed and int(run.get("items", 0)) == 0
+            # "Yields nothing" for an incremental crawler means no links at all (a quiet site still lists its
+            # known pages; a broken layout lists none), so ``listed`` counts when the crawler reports it.
+            found = int(run.get("items", 0)) + int(run.get("listed", 0) if "listed" in run else 0)
+            empty = not failed and found == 0
             finished = to_utc_text(run["finished_at"])
             values = {
                 "last_run": finished,
@@ -867,6 +918,15 @@ def make_snippet(text: str, terms: list[str], width: int = 80) -> str:
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
+_DAILY_DIMS = ("day", "source", "kind", "topic_label", "department", "region", "sentiment_label")
+
+
+def _daily_key(row: Any) -> tuple[Any, ...]:
+    """A document's doc_daily row, as the text the documents table stores (TEXT affinity turns numbers to text)."""
+    m = row if isinstance(row, dict) else dict(row)
+    return tuple(None if m.get(k) is None else str(m[k]) for k in _DAILY_DIMS)
+
+
 def _keyword_keys(text: str | None) -> list[Any]:
     """The values json_each yields for a stored keywords array (what the daily rollup counts)."""
     values = _loads(text, []) or []
@@ -877,11 +937,9 @@ def _keyword_keys(text: str | None) -> list[Any]:
 
 
 def _whole_days(flt: DocumentFilter | None) -> tuple[tuple[str, str], list[tuple[datetime, datetime]]] | None:
-    """For a time-only filter: (first, last) whole local days inside [since, until) (open ends become far dates)
-    and the partial-day ranges left at the ends; None when the filter has other conditions or no whole day."""
+    """(first, last) whole local days inside [since, until) (open ends become far dates) and the partial-day ranges
+    left at the ends; None when the window holds no whole day."""
     flt = flt or DocumentFilter()
-    if any(getattr(flt, f.name) for f in dataclasses.fields(flt) if f.name not in ("since", "until")):
-        return None
     edges: list[tuple[datetime, datetime]] = []
     first, last = "0000-00-00", "9999-99-99"
     if flt.since is not None:
