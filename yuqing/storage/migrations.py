@@ -244,6 +244,17 @@ KEYWORD_DAILY_SQLITE = [
     "json_each(d.keywords) j WHERE d.keywords IS NOT NULL AND j.value IS NOT NULL GROUP BY d.day, j.value",
 ]
 
+# Daily document counts by every filterable field: the heat board's trend and distributions over 30 days sum a
+# few thousand rows instead of reading every document. Kept by upsert_documents and save_analyses.
+DOC_DAILY_SQLITE = [
+    "CREATE TABLE doc_daily (key TEXT PRIMARY KEY, day TEXT NOT NULL, source TEXT, kind TEXT, topic_label TEXT, "
+    "department TEXT, region TEXT, sentiment_label TEXT, n INTEGER NOT NULL)",
+    "CREATE INDEX doc_daily_day ON doc_daily (day)",
+    "INSERT INTO doc_daily SELECT json_array(day, source, kind, topic_label, department, region, sentiment_label), "
+    "day, source, kind, topic_label, department, region, sentiment_label, count(*) FROM documents "
+    "GROUP BY day, source, kind, topic_label, department, region, sentiment_label",
+]
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
@@ -252,4 +263,5 @@ MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (4, "append-only audit log", "workflow-sqlite", APPEND_ONLY_AUDIT_SQLITE),
     (5, "covering indexes for dashboard aggregates", "documents", DASHBOARD_INDEXES),
     (6, "daily keyword counts for the keyword cloud", "documents-sqlite", KEYWORD_DAILY_SQLITE),
+    (7, "daily document counts for the heat board", "documents-sqlite", DOC_DAILY_SQLITE),
 ]

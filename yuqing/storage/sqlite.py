@@ -192,7 +192,7 @@ class SQLiteStore(DocumentStore, WorkflowStore):
             })
             cols = ", ".join(values)
             db.execute(f"INSERT INTO documents ({cols}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
-            daily[_daily_key(values)] += 1
+            daily[_text_key(values["day"], values["source"], values["kind"], None, None, values["region"], None)] += 1
             result.inserted += 1
             result.inserted_ids.append(doc.id)
         elif row["fingerprint"] != fingerprint or any(
@@ -206,7 +206,8 @@ class SQLiteStore(DocumentStore, WorkflowStore):
             sets = ", ".join(f"{k} = ?" for k in values)
             db.execute(f"UPDATE documents SET {sets} WHERE id = ?", [*values.values(), doc.id])
             old_key = _daily_key(row)
-            new_key = _daily_key({**dict(row), **values})
+            new_key = _text_key(row["day"], values["source"], values["kind"], row["topic_label"], row["department"],
+                                values["region"], row["sentiment_label"])
             if new_key != old_key:  # source, kind or region changed on the re-crawl
                 daily[old_key] -= 1
                 daily[new_key] += 1
@@ -307,8 +308,8 @@ class SQLiteStore(DocumentStore, WorkflowStore):
                 sentiment = a.get("sentiment") or {}
                 topic = a.get("topic") or {}
                 old_key = _daily_key(old)
-                new_key = _daily_key({**dict(old), "topic_label": topic.get("label"), "department": a.get("department"),
-                                      "sentiment_label": sentiment.get("label")})
+                new_key = _text_key(old["day"], old["source"], old["kind"], topic.get("label"), a.get("department"),
+                                    old["region"], sentiment.get("label"))
                 if new_key != old_key:
                     daily[old_key] -= 1
                     daily[new_key] += 1
@@ -923,8 +924,11 @@ _DAILY_DIMS = ("day", "source", "kind", "topic_label", "department", "region", "
 
 def _daily_key(row: Any) -> tuple[Any, ...]:
     """A document's doc_daily row, as the text the documents table stores (TEXT affinity turns numbers to text)."""
-    m = row if isinstance(row, dict) else dict(row)
-    return tuple(None if m.get(k) is None else str(m[k]) for k in _DAILY_DIMS)
+    return _text_key(*(row[k] for k in _DAILY_DIMS))
+
+
+def _text_key(*values: Any) -> tuple[Any, ...]:
+    return tuple(v if v is None or type(v) is str else str(v) for v in values)
 
 
 def _keyword_keys(text: str | None) -> list[Any]:
