@@ -3,17 +3,17 @@
 Public API:
     decode_html(body, declared=None) -> (text, encoding)
     extract_article(html, url=None) -> {"title", "published_at", "author", "source", "content"}
-    extract_article_page(html, url=None) -> (article, visible_lines, h1_text)   # one parse for all three
+    extract_article_page(html, url=None) -> ArticlePage (.lines, .h1 now; .article on first use; one parse)
     is_list_page(html, url=None) -> bool
     article_links(html, base_url) -> list[str]
     next_page_links(html, base_url) -> list[str]
     list_page_links(html, base_url) -> (article_links, next_page_links)          # one parse for both
 """
 
-from .article import extract_article, extract_article_page
+from .article import ArticlePage, extract_article, extract_article_page
 from .charset import decode_html
 
-__all__ = ["decode_html", "extract_article", "extract_article_page"]
+__all__ = ["ArticlePage", "decode_html", "extract_article", "extract_article_page"]
 
 from .links import article_links, is_list_page, list_page_links, next_page_links  # noqa: E402
 

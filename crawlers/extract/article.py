@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from lxml import etree
 
 from .charset import decode_html
 from .dates import DATE_LABEL_RE, DATE_RE, find_dates, iso, parse_date
-from .dom import BLOCK_TAGS, INVISIBLE, iter_lines, parse_html, strip_invisible, text_content
+from .dom import BLOCK_TAGS, INVISIBLE, parse_html, strip_invisible, text_content
 
 EMPTY = {"title": "", "published_at": None, "author": "", "source": "", "content": ""}
 
@@ -92,7 +93,7 @@ class _Stats:
 
 
 class _Tokens:
-    __slots__ = ("toks", "spans")
+    __slots__ = ("toks", "spans", "_prose")
 
     def __init__(self, root):
         toks: list = []
@@ -123,6 +124,28 @@ class _Tokens:
         walk(root, False)
         self.toks = toks
         self.spans = spans
+        self._prose: list[int] | None = None
+
+    def visible_lines(self) -> list[str]:
+        """The whole stream as :func:`crawlers.extract.dom.iter_lines` renders the root (newlines in text split)."""
+        text = "".join("\n" if tok is _BREAK else tok[0] for tok in self.toks)
+        lines = (" ".join(line.split()) for line in text.split("\n"))
+        return [line for line in lines if line]
+
+    def prose_chars(self, el) -> int | None:
+        """Count of ，and 。 in ``el``'s text (its string value), or None for an element not in the stream."""
+        span = self.spans.get(el)
+        if span is None:
+            return None
+        prose = self._prose
+        if prose is None:  # prefix sums, built on first use
+            prose, total = [0], 0
+            for tok in self.toks:
+                if tok is not _BREAK:
+                    total += tok[0].count("，") + tok[0].count("。")
+                prose.append(total)
+            self._prose = prose
+        return prose[span[1]] - prose[span[0]]
 
     def lines(self, el) -> list[tuple[str, int]]:
         """Lines of ``el`` at block boundaries, each with its count of non-space link characters."""
@@ -256,24 +279,82 @@ _WITH_CLASS_OR_ID = etree.XPath("descendant::*[@class or @id]")
 _KEEP_ATTR_RE = re.compile(r"comment|share|recommend|relate", re.I)
 
 
-def _clean(root) -> None:
+def _clean(root, tokens: _Tokens | None = None) -> None:
+    """Drop page chrome. ``tokens``: the stream of this body as it is now (before any drop), which gives every
+    element's prose count without re-reading its text."""
     body = root.find("body")
     if body is None:
         return
-    total_prose = max(1, _prose_chars(body))
+    counts = _ProseCounts(tokens)
+    total_prose = max(1, counts.of(body))
     for el in list(body.iter(*NOISE_TAGS)):
-        if el.getparent() is not None and _prose_chars(el) < 0.3 * total_prose:
+        if el.getparent() is not None and counts.of(el) < 0.3 * total_prose:
             _drop(el)
+            counts.dropped(el)
+    counts.freeze()
     for el in _WITH_CLASS_OR_ID(body):  # only elements with a class or id can match
         if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("body", "html"):
             continue
-        attrs = " ".join(filter(None, (el.get("class"), el.get("id"))))
-        if not attrs or not NEGATIVE_RE.search(attrs):
+        if not _chrome_attrs(" ".join(filter(None, (el.get("class"), el.get("id"))))):
             continue
-        if POSITIVE_RE.search(attrs) and not _KEEP_ATTR_RE.search(attrs):
-            continue
-        if _prose_chars(el) < 0.3 * total_prose:
+        if counts.of(el) < 0.3 * total_prose:
             _drop(el)
+
+
+@lru_cache(maxsize=4096)
+def _chrome_attrs(attrs: str) -> bool:
+    """Do these class/id tokens name page chrome? Cached: a site's pages repeat the same few class names."""
+    if not attrs or not NEGATIVE_RE.search(attrs):
+        return False
+    return not (POSITIVE_RE.search(attrs) and not _KEEP_ATTR_RE.search(attrs))
+
+
+class _ProseCounts:
+    """Prose counts (，。) of elements while _clean drops chrome, from the stream taken before the first drop.
+
+    Dropping an element removes its text (not its tail, which stays with its parent) from every ancestor, so an
+    element's count now is its stream count minus that of the dropped elements inside it. Noise tags are
+    dropped first; during that pass no descendant of the element at hand has been dropped yet (document
+    order), so subtraction only matters afterwards. Elements inside an already dropped subtree are detached
+    from the page: whatever is decided for them changes nothing, and they are counted as they were.
+    Without a stream every count is read from the element's text.
+    """
+
+    __slots__ = ("tokens", "drops", "frozen")
+
+    def __init__(self, tokens: _Tokens | None):
+        self.tokens = tokens
+        self.drops: list[tuple[int, int, int]] = []  # (start, end, count) of top-level dropped elements
+        self.frozen = False
+
+    def of(self, el) -> int:
+        if self.tokens is None:
+            return _prose_chars(el)
+        span = self.tokens.spans.get(el)
+        if span is None:
+            return _prose_chars(el)
+        count = self.tokens.prose_chars(el)
+        if self.frozen:
+            start, end = span
+            for d_start, d_end, d_count in self.drops:
+                if start <= d_start and d_end <= end and (d_start, d_end) != (start, end):
+                    count -= d_count
+        return count
+
+    def dropped(self, el) -> None:
+        if self.frozen or self.tokens is None:
+            return
+        span = self.tokens.spans.get(el)
+        if span is None:
+            self.tokens = None  # cannot track this drop: read counts from the tree from now on
+            return
+        start, end = span
+        if any(d_start <= start and end <= d_end for d_start, d_end, _ in self.drops):
+            return  # inside a subtree already dropped
+        self.drops.append((start, end, self.tokens.prose_chars(el)))
+
+    def freeze(self) -> None:
+        self.frozen = True
 
 
 # --------------------------------------------------------------------------- content lines
@@ -590,34 +671,79 @@ def extract_article(html: str | bytes, url: str | None = None) -> dict:
 
     Never raises on bad input: empty, binary or truncated pages yield empty fields.
     """
-    try:
-        return _extract(html, url)
-    except Exception:  # noqa: BLE001 - one bad page must never stop a crawl
-        return dict(EMPTY)
+    return ArticlePage(html, url).article
 
 
-def extract_article_page(html: str | bytes, url: str | None = None) -> tuple[dict, list[str], str]:
-    """One parse for pages that need more than the article: ``(article, visible_lines, h1_text)``.
+class ArticlePage:
+    """One parse of a page for callers that need more than the article (board posts).
 
-    ``visible_lines`` equals :func:`crawlers.extract.dom.visible_lines` of the page and ``h1_text`` is the text of
-    its <h1> elements joined by spaces (as ``Selector.css("h1 ::text")`` gives it). Never raises.
+    ``lines``: the page's visible lines (as :func:`crawlers.extract.dom.visible_lines` renders them);
+    ``h1``: the text of its <h1> elements joined by spaces (as ``Selector.css("h1 ::text")`` gives it);
+    ``article``: what :func:`extract_article` returns, computed on first access from the same parse, so a caller
+    that finds everything it needs in ``lines`` never pays for main-text scoring. Never raises.
     """
-    extra: dict = {}
-    try:
-        article = _extract(html, url, extra)
-    except Exception:  # noqa: BLE001 - one bad page must never stop a crawl
-        article, extra = dict(EMPTY), {}
-    if "lines" not in extra:  # the extractor gave up before parsing: render the page on its own
+
+    def __init__(self, html: str | bytes, url: str | None = None):
+        self.url = url
+        self.lines: list[str] = []
+        self.h1 = ""
+        self._article: dict | None = None
+        self._state: tuple | None = None
+        try:
+            self._prepare(html)
+        except Exception:  # noqa: BLE001 - one bad page must never stop a crawl
+            self._state = None
+            self._article = dict(EMPTY)
+
+    def _prepare(self, html) -> None:
+        if isinstance(html, (bytes, bytearray)):
+            html, _ = decode_html(bytes(html))
+        if not isinstance(html, str) or not html.strip():
+            self._article = dict(EMPTY)
+            return
+        if _looks_binary(html):
+            self._article = dict(EMPTY)
+            self._render_alone(html)  # what the page shows, even if it is not worth extracting
+            return
+        root = parse_html(html)
+        if root is None:
+            self._article = dict(EMPTY)
+            return
+        meta = _meta(root)
+        self.h1 = _h1_text(root)
+        strip_invisible(root)
+        body = root.find("body")
+        if body is None:
+            self._article = dict(EMPTY)
+            return
+        tokens = _Tokens(body)
+        self.lines = tokens.visible_lines()
+        self._state = (html, root, body, meta, tokens)
+
+    def _render_alone(self, html: str) -> None:
         from .dom import visible_lines
 
-        text = html if isinstance(html, str) else decode_html(bytes(html))[0]
         try:
-            extra["lines"] = visible_lines(text)
-            root = parse_html(text)
-            extra["h1"] = _h1_text(root) if root is not None else ""
+            self.lines = visible_lines(html)
+            root = parse_html(html)
+            self.h1 = _h1_text(root) if root is not None else ""
         except Exception:  # noqa: BLE001
-            extra = {"lines": [], "h1": ""}
-    return article, extra["lines"], extra["h1"]
+            self.lines, self.h1 = [], ""
+
+    @property
+    def article(self) -> dict:
+        if self._article is None:
+            try:
+                self._article = _extract(*self._state, self.url)
+            except Exception:  # noqa: BLE001 - one bad page must never stop a crawl
+                self._article = dict(EMPTY)
+            self._state = None  # the tree was cleaned in place: it cannot be scored twice
+        return self._article
+
+
+def extract_article_page(html: str | bytes, url: str | None = None) -> ArticlePage:
+    """:class:`ArticlePage` for ``html``: visible lines and <h1> now, the article when first asked for."""
+    return ArticlePage(html, url)
 
 
 def _h1_text(root) -> str:
@@ -628,29 +754,11 @@ def _h1_text(root) -> str:
     return " ".join(parts).strip()
 
 
-def _extract(html, url, extra: dict | None = None):
-    if isinstance(html, (bytes, bytearray)):
-        html, _ = decode_html(bytes(html))
-    if not isinstance(html, str) or not html.strip():
-        return dict(EMPTY)
-    if _looks_binary(html):
-        return dict(EMPTY)
-    root = parse_html(html)
-    if root is None:
-        return dict(EMPTY)
-    meta = _meta(root)
-    if extra is not None:
-        extra["h1"] = _h1_text(root)
-    strip_invisible(root)
-    body = root.find("body")
-    if body is None:
-        return dict(EMPTY)
-    if extra is not None:
-        extra["lines"] = iter_lines(body)
-    all_lines = [t for t, _ in _Tokens(body).lines(body)]
-    all_nows = [_nows(t) for t in all_lines]
+def _extract(html: str, root, body, meta: dict, page_tokens: "_Tokens", url: str | None) -> dict:
+    all_lines = [t for t, _ in page_tokens.lines(body)]
+    all_nows = [t.replace(" ", "") for t in all_lines]  # lines are whitespace-collapsed already
 
-    _clean(root)
+    _clean(root, page_tokens)
     tokens = _Tokens(body)
     node, _ = _score_tree(body, tokens)
     content_lines = _content_lines(node, tokens) if node is not None else []
@@ -689,4 +797,4 @@ def to_json(result: dict) -> str:
     return json.dumps(result, ensure_ascii=False, indent=2)
 
 
-__all__ = ["extract_article", "extract_article_page", "EMPTY"]
+__all__ = ["ArticlePage", "extract_article", "extract_article_page", "EMPTY"]

@@ -315,19 +315,22 @@ class BoardSpider(NewsSpider):
 
         doc_url = response.meta.get("doc_url", response.url)
         try:
-            # one parse gives the article, the page's visible lines and its <h1> text
-            data, lines, h1 = extract_article_page(html, doc_url)
-            fields = {**post_fields(response.meta.get("record") or {}), **html_post_fields(lines)}
+            # One parse gives the page's visible lines and <h1>; the generic article extraction runs on the same
+            # parse only when the board's own labels leave a field missing (page.article is computed lazily).
+            page = extract_article_page(html, doc_url)
+            fields = {**post_fields(response.meta.get("record") or {}), **html_post_fields(page.lines)}
         except Exception as exc:  # noqa: BLE001
             self.report("parse_error", doc_url, f"{type(exc).__name__}: {exc}")
             return
-        fields.setdefault("title", h1 or data.get("title"))
+        if "title" not in fields:
+            fields["title"] = page.h1 or page.article.get("title")
         # The board's own layout (title, labelled metadata, text, reply block) locates the post's text more
         # reliably than the article extractor, which may pick the (longer) official reply instead.
-        fields["content"] = (body_after_title(lines, fields.get("title") or "")
-                             or _cut_reply(data.get("content") or "") or fields.get("content"))
-        fields.setdefault("published_at", data.get("published_at"))
-        fields.setdefault("author", data.get("author"))
+        fields["content"] = (body_after_title(page.lines, fields.get("title") or "")
+                             or _cut_reply(page.article.get("content") or "") or fields.get("content"))
+        for key in ("published_at", "author"):
+            if key not in fields:
+                fields[key] = page.article.get(key)
         if not fields.get("title") or not fields.get("content"):
             self.report("parse_error", doc_url, "未能提取留言标题或正文")
             return
