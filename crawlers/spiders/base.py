@@ -34,6 +34,22 @@ def source_settings(source: Source) -> dict[str, Any]:
     }
 
 
+def _filter_scrapy_debug(settings) -> None:
+    """Drop Scrapy's per-page and per-item messages below LOG_LEVEL at the logger, not at the handler.
+
+    Scrapy's root handler filters by LOG_LEVEL but leaves the loggers at NOTSET, so every "Crawled (200)" and
+    "Scraped from" DEBUG record is still built, then thrown away: measurable CPU per page on a fast crawl.
+    Nothing that would have been written is lost.
+    """
+    level = settings.get("LOG_LEVEL")
+    scrapy_log = logging.getLogger("scrapy")
+    if level and scrapy_log.level == logging.NOTSET:
+        try:
+            scrapy_log.setLevel(level)
+        except (TypeError, ValueError):
+            pass  # an unknown level name is Scrapy's to report
+
+
 class SourceSpider(scrapy.Spider):
     """Base class; the loader makes one subclass per configured source with ``name`` and ``source`` set."""
 
@@ -48,6 +64,7 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.store = crawler_store(crawler.settings)
+        _filter_scrapy_debug(crawler.settings)
         return spider
 
     # -- helpers -----------------------------------------------------------------------------------------------
@@ -85,7 +102,18 @@ class SourceSpider(scrapy.Spider):
         if start and self.health is not None:
             self.health.start_total += 1
         meta = {**meta, "start": start, "doc_url": meta.get("doc_url", url)}
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True)
+        return scrapy.Request(url, callback=self._bound(callback), errback=self._bound(self.on_error), meta=meta,
+                              dont_filter=True)
+
+    def _bound(self, method):
+        """One bound-method object per callback for the whole crawl.
+
+        Scrapy checks every callback for "generator with return value" by reading and parsing its source, and
+        caches the answer under a weak reference to the bound method: a fresh ``self.parse_article`` per request
+        dies with its request, and the source is parsed again (milliseconds, many times per crawl).
+        """
+        cache = self.__dict__.setdefault("_bound_callbacks", {})
+        return cache.setdefault(getattr(method, "__func__", method), method)
 
     def requests(self, reqs: Iterable[scrapy.Request | None]) -> Iterable[scrapy.Request]:
         return (r for r in reqs if r is not None)
