@@ -36,6 +36,10 @@ EXTENSIONS = {
     "crawlers.extensions.CrawlHealth": 500,
 }
 
+# Scrapy re-reads and parses a generator callback's source to warn about `return value` in it (a developer lint,
+# milliseconds each time); tests/crawlers/test_crawl_units.py checks our callbacks once instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+
 # Items are written in batches of this many, one transaction per batch.
 YUQING_BATCH_SIZE = 20
 

@@ -148,7 +148,11 @@ class _Tokens:
         return prose[span[1]] - prose[span[0]]
 
     def lines(self, el) -> list[tuple[str, int]]:
-        """Lines of ``el`` at block boundaries, each with its count of non-space link characters."""
+        """Lines of ``el`` at block boundaries, each with its count of non-space link characters.
+
+        For an element outside any <a> (all that scoring asks for): inside a link, the stream's link flags
+        include the enclosing <a>.
+        """
         span = self.spans.get(el)
         if span is None:
             return []
