@@ -1,15 +1,17 @@
 """Small linear text classifiers that run on numpy alone.
 
-Training (nlp.train) fits scikit-learn models on sublinear TF-IDF over string features; we export
-the vocabulary, idf and weights into a compressed .npz so inference needs no sklearn: a dict lookup
-per feature, a few numpy ops per document. The same feature functions are used at training and at
-inference, so the two cannot drift apart.
+Training (nlp.train) fits scikit-learn models on sublinear TF-IDF over hashed n-gram features; we
+export idf and weights per hash bucket into a compressed .npz, so inference needs no sklearn and no
+vocabulary: the features of a document are hashed in bulk with numpy (no Python string per n-gram)
+and scored with a few array ops. The same feature functions are used at training and at inference,
+so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -26,52 +28,124 @@ def clean_text(text: str) -> str:
     return _SPACE_RE.sub("", _NOISE_RE.sub(" ", text)).lower()
 
 
-def char_ngrams(s: str, lo: int, hi: int, prefix: str = "c") -> list[str]:
-    out: list[str] = []
-    n = len(s)
-    for k in range(lo, hi + 1):
-        out.extend([prefix + s[i:i + k] for i in range(n - k + 1)])
-    return out
+# --- hashed n-gram features --------------------------------------------------------------------
+# Every feature (word, word bigram, char n-gram) is a substring of the joined tokens, so one
+# prefix-hash array per document gives all their hashes with a few numpy ops and no Python string
+# per feature. Arithmetic is modulo 2**64 (numpy uint64 wraps), so hashes are identical on every
+# machine and at training and inference time.
+HASH_BITS = 20
+_P = 0x100000001B3  # odd, so it is invertible modulo 2**64
+_PINV = pow(_P, -1, 1 << 64)
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of h * _MIX are well spread
+_KIND_SALT = {"w": 0x51ED270B27CB7A1D, "b": 0x2545F4914F6CDD1D, "c": 0xD6E8FEB86659FD93}
+_POW_LOCK = threading.Lock()
+_pow_p = np.ones(1, dtype=np.uint64)
+_pow_q = np.ones(1, dtype=np.uint64)
 
 
-def topic_features(content_tokens: list[str]) -> list[str]:
-    """Features for the topic model: content words, word bigrams and char 2-3 grams.
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P**j and P**-j (mod 2**64) for j < n, grown on demand and shared by all documents."""
+    global _pow_p, _pow_q
+    if len(_pow_p) < n:
+        with _POW_LOCK:
+            if len(_pow_p) < n:
+                size = max(n, 2 * len(_pow_p), 4096)
+                with np.errstate(over="ignore"):
+                    p = np.full(size, _P, dtype=np.uint64)
+                    p[0] = 1
+                    q = np.full(size, _PINV, dtype=np.uint64)
+                    q[0] = 1
+                    _pow_p, _pow_q = np.cumprod(p, dtype=np.uint64), np.cumprod(q, dtype=np.uint64)
+    return _pow_p, _pow_q
+
+
+def _lower_tokens(tokens: list[str]) -> tuple[str, list[str]]:
+    s = "".join(tokens)
+    low = s.lower()
+    if len(low) == len(s):
+        return low, tokens
+    toks = [t.lower() for t in tokens]  # rare: lower() changed a length (e.g. 'İ')
+    return "".join(toks), toks
+
+
+def hashed_ngrams(tokens: list[str], char_lo: int, char_hi: int, bits: int = HASH_BITS) -> np.ndarray:
+    """Bucket ids of the words, word bigrams and char n-grams of the (lowercased) token sequence.
+
+    Char n-grams run over the joined tokens, across word boundaries, like n-grams of the text.
+    """
+    if not tokens:
+        return np.zeros(0, dtype=np.int64)
+    joined, toks = _lower_tokens(tokens)
+    n = len(joined)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    pp, pq = _powers(n + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(n + 1, dtype=np.uint64)
+        np.cumsum(codes * pq[:n], out=prefix[1:])
+        lens = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
+        ends = np.cumsum(lens)
+        starts = ends - lens
+        parts_a = [starts, starts[:-1]]
+        parts_b = [ends, ends[1:]]
+        # word: salt w; bigram: salt b plus the split point, so 'ab|c' differs from 'a|bc'
+        salts = [np.full(len(starts), _KIND_SALT["w"], dtype=np.uint64),
+                 np.uint64(_KIND_SALT["b"]) + lens[:-1].astype(np.uint64) * np.uint64(0x9E37)]
+        for k in range(char_lo, char_hi + 1):
+            if n >= k:
+                a = np.arange(n - k + 1)
+                parts_a.append(a)
+                parts_b.append(a + k)
+                salts.append(np.full(n - k + 1, _KIND_SALT["c"], dtype=np.uint64))
+        a = np.concatenate(parts_a)
+        b = np.concatenate(parts_b)
+        h = (prefix[b] - prefix[a]) * pp[a]  # sum codes[j] * P**-(j-a): position independent
+        h = (h + np.concatenate(salts) + (b - a).astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)) * _MIX
+    return (h >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def topic_features(content_tokens: list[str], bits: int = HASH_BITS) -> np.ndarray:
+    """Hashed features for the topic model: content words, word bigrams and char 2-3 grams.
 
     Built from content words only (stopwords and place codes dropped) so raw messages look like the
     token-only training data.
     """
-    toks = [t.lower() for t in content_tokens if _PLACE_RE.match(t) is None]
-    feats = ["w" + t for t in toks]
-    feats.extend(f"b{a}|{b}" for a, b in zip(toks, toks[1:]))
-    feats.extend(char_ngrams("".join(toks), 2, 3))
-    return feats
+    toks = [t for t in content_tokens if _PLACE_RE.match(t) is None]
+    return hashed_ngrams(toks, 2, 3, bits)
 
 
-def sentiment_features(tokens: list[str], text: str, char_lo: int = 1, char_hi: int = 3) -> list[str]:
-    """Features for sentiment: all words (negations kept), word bigrams, char n-grams of the text.
+def sentiment_features(tokens: list[str], char_lo: int = 2, char_hi: int = 3, bits: int = HASH_BITS) -> np.ndarray:
+    """Hashed features for sentiment: all words (negations kept), word bigrams, char n-grams."""
+    return hashed_ngrams(tokens, char_lo, char_hi, bits)
 
-    Each feature is one dict lookup at inference, the main cost after segmentation, so the char
-    n-gram range is a model setting (stored in the model file).
-    """
-    toks = [t.lower() for t in tokens if not t.isspace()]
-    feats = ["w" + t for t in toks]
-    feats.extend(f"b{a}|{b}" for a, b in zip(toks, toks[1:]))
-    feats.extend(char_ngrams(clean_text(text), char_lo, char_hi))
-    return feats
 
+def tfidf_rows(ids: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket ids, L2-normalised sublinear TF-IDF values) of one document's feature buckets."""
+    ids, tf = np.unique(ids, return_counts=True)
+    x = (1.0 + np.log(tf)).astype(np.float32) * idf[ids]
+    norm = float(np.sqrt(x @ x))
+    if norm > 0:
+        x /= norm
+    return ids, x
 
 class LinearModel:
-    """Softmax (or one-vs-rest sigmoid) linear model over sublinear-TF-IDF, L2-normalised features."""
+    """Softmax (or one-vs-rest sigmoid) linear model over hashed sublinear-TF-IDF features.
 
-    def __init__(self, vocab: list[str], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray,
-                 classes: list[str], meta: dict | None = None):
-        if weights.shape != (len(vocab), len(classes)) or idf.shape != (len(vocab),):
+    ``idf`` has one entry per hash bucket (0 for buckets seen in fewer than two training texts,
+    which drops them, like min_df=2); ``weights`` is (buckets, classes).
+    """
+
+    def __init__(self, idf: np.ndarray, weights: np.ndarray, bias: np.ndarray, classes: list[str],
+                 meta: dict | None = None):
+        if weights.ndim != 2 or weights.shape != (len(idf), len(classes)) or bias.shape != (len(classes),):
             raise ValueError(
-                f"模型文件不一致：词表 {len(vocab)} 项，权重 {weights.shape}，idf {idf.shape}，类别 {len(classes)}"
+                f"模型文件不一致：idf {idf.shape}，权重 {weights.shape}，偏置 {bias.shape}，类别 {len(classes)}"
             )
-        self.vocab = {f: i for i, f in enumerate(vocab)}
-        self.idf = idf.astype(np.float32)
-        self.weights = weights.astype(np.float32)
+        buckets = len(idf)
+        if buckets & (buckets - 1):
+            raise ValueError(f"模型文件不一致：哈希桶数 {buckets} 不是 2 的幂")
+        self.bits = buckets.bit_length() - 1
+        self.idf = np.ascontiguousarray(idf, dtype=np.float32)
+        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.bias = bias.astype(np.float32)
         self.classes = list(classes)
         self.meta = dict(meta or {})
@@ -79,12 +153,13 @@ class LinearModel:
 
     # --- persistence -------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        inv = sorted(self.vocab, key=self.vocab.get)
+        # Only rows with a non-zero weight are stored; float16 halves the file again.
+        rows = np.flatnonzero(np.any(self.weights != 0, axis=1)).astype(np.int32)
         np.savez_compressed(
             path,
-            vocab=np.array("\n".join(inv)),
             idf=self.idf.astype(np.float16),
-            weights=self.weights.astype(np.float16),
+            rows=rows,
+            weights=self.weights[rows].astype(np.float16),
             bias=self.bias.astype(np.float32),
             classes=np.array("\n".join(self.classes)),
             meta=np.array(json.dumps(self.meta, ensure_ascii=False)),
@@ -97,27 +172,26 @@ class LinearModel:
             raise FileNotFoundError(f"找不到模型文件：{path}（可用 `yuqing train sentiment|topic` 重新训练）")
         try:
             with np.load(path, allow_pickle=False) as z:
-                vocab = str(z["vocab"]).split("\n")
                 classes = str(z["classes"]).split("\n")
                 meta = json.loads(str(z["meta"]))
-                return cls(vocab, z["idf"], z["weights"], z["bias"], classes, meta)
-        except (KeyError, ValueError, OSError) as exc:
+                idf = z["idf"].astype(np.float32)
+                rows = z["rows"]
+                weights = np.zeros((len(idf), len(classes)), dtype=np.float32)
+                weights[rows] = z["weights"]
+                return cls(idf, weights, z["bias"], classes, meta)
+        except (KeyError, ValueError, OSError, IndexError) as exc:
             raise ValueError(f"模型文件 {path} 无法读取：{exc}") from exc
 
     # --- inference ---------------------------------------------------------------------------
-    def decision(self, features: list[str]) -> np.ndarray:
-        """Raw linear scores, one per class."""
-        # map() over dict.get runs in C; np.unique gives term frequencies of the known features.
-        known = [i for i in map(self.vocab.get, features) if i is not None]
-        if not known:
+    def decision(self, feature_ids: np.ndarray) -> np.ndarray:
+        """Raw linear scores, one per class, from the hashed feature buckets of one document."""
+        if len(feature_ids) == 0:
             return self.bias.copy()
-        ids, tf = np.unique(np.array(known, dtype=np.int64), return_counts=True)
-        x = (1.0 + np.log(tf)) * self.idf[ids]
-        x /= np.sqrt(float(x @ x))
+        ids, x = tfidf_rows(feature_ids, self.idf)
         return x @ self.weights[ids] + self.bias
 
-    def proba(self, features: list[str]) -> np.ndarray:
-        z = self.decision(features)
+    def proba(self, feature_ids: np.ndarray) -> np.ndarray:
+        z = self.decision(feature_ids)
         if self.output == "sigmoid":
             p = 1.0 / (1.0 + np.exp(-z))
             return p / p.sum()

@@ -1,8 +1,10 @@
 """Sentiment of a post: negative / neutral / positive, one model for every source.
 
-A three-class logistic regression over words, word bigrams and char 1-3 grams (see
+A three-class logistic regression over hashed words, word bigrams and char 2-3 grams (see
 nlp.linear.sentiment_features), trained by nlp.train.train_sentiment on the shared review and Weibo
-sets plus our own neutral notice sentences. It replaces stock SnowNLP, which was trained on shopping
+sets, our own neutral notice sentences and weakly labelled citizen letters (gov_messages, title cues).
+Letter-writing courtesy (此致敬礼, 万分感谢！, 盼复, 尊敬的领导, 您好 …) is removed before features:
+a complaint that ends 「万分感谢！」 is still a complaint. It replaces stock SnowNLP, which was trained on shopping
 reviews and calls 「感谢区政府及时解决了供暖问题」 negative; figures in nlp/data/MODELS.md.
 
 Score convention: ``score = P(positive) + 0.5 * P(neutral)`` in [0, 1]; 0 = very negative,
@@ -11,14 +13,54 @@ Score convention: ``score = P(positive) + 0.5 * P(neutral)`` in [0, 1]; 0 = very
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
+
+import numpy as np
 
 from nlp.linear import LinearModel, sentiment_features
 from nlp.segment import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "sentiment.npz"
 LABELS = ("negative", "neutral", "positive")
+
+# Courtesy formulas of letters to officials. A thanks word counts as courtesy only when it stands
+# alone (addressee at most, then punctuation or the end): 「万分感谢！」 is a formula, while
+# 「感谢区政府及时解决了…」 is what the letter is about and stays.
+_THANKS = r"(?:万分|非常|十分|特别|在此|先|提前|衷心|真诚|深表)?(?:感谢|谢谢|多谢|致谢|感激不尽|不胜感激|感激)"
+_ADDRESSEE = r"(?:您|你|你们|您们|领导|各位领导|政府|各位)?"
+COURTESY_RE = re.compile(
+    r"此致敬礼|此致|敬礼|"
+    r"尊敬的[^，。！？,.!?：:]{0,12}?(?:领导|书记|市长|县长|区长|厅长|局长|主任|省长|镇长|同志)(?:们)?(?:您好|你好)?|"
+    r"(?:领导|书记|市长|县长|区长|厅长|局长|主任)?(?:您们好|您好|你们好|你好)|"
+    r"(?:盼|望|请|恳请|期待|希望|敬请)(?:早日|尽快|及时)?(?:回复|答复|解答)|盼复|"
+    r"(?:祝|敬祝|顺祝)(?:领导|您|你们)?(?:身体健康|工作顺利|工作顺心|万事如意|阖家幸福)+|"
+    r"(?:在)?百忙之中(?:抽空)?|辛苦了|麻烦(?:您|你们|领导)?(?:解答|回复|答复)?一下|"
+    r"(?:(?<=^)|(?<=[，。！？,.!?\s]))" + _THANKS + _ADDRESSEE + r"(?=[，。！？,.!?~～…\s]|$)"
+)
+
+
+def strip_courtesy(tokens: list[str]) -> list[str]:
+    """Tokens without those lying wholly inside a courtesy formula (see COURTESY_RE)."""
+    joined = "".join(tokens)
+    spans = [m.span() for m in COURTESY_RE.finditer(joined)]
+    if not spans:
+        return tokens
+    covered = np.zeros(len(joined) + 1, dtype=np.int32)
+    for a, b in spans:
+        covered[a] += 1
+        covered[b] -= 1
+    inside = np.cumsum(covered[:-1]) > 0
+    out = []
+    pos = 0
+    for t in tokens:
+        end = pos + len(t)
+        if not inside[pos:end].all():
+            out.append(t)
+        pos = end
+    return out
+
 
 _CACHE: dict[str, "SentimentModel"] = {}
 _LOCK = threading.Lock()
@@ -31,7 +73,8 @@ class SentimentModel:
             raise ValueError(f"情感模型缺少类别：{'、'.join(missing)}")
         self.linear = linear
         self._idx = [linear.classes.index(c) for c in LABELS]
-        self._char_range = tuple(linear.meta.get("char_ngrams", (1, 3)))
+        self._char_range = tuple(linear.meta.get("char_ngrams", (2, 3)))
+        self._courtesy = bool(linear.meta.get("strip_courtesy", False))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "SentimentModel":
@@ -43,16 +86,24 @@ class SentimentModel:
                 model = _CACHE[key] = cls(LinearModel.load(key))
         return model
 
-    def proba(self, tokens: list[str], text: str) -> dict[str, float]:
-        """Class probabilities from the tokens of ``Segmenter.cut(text)`` (all tokens) and the text."""
-        p = self.linear.proba(sentiment_features(tokens, text or "", *self._char_range))
+    def features(self, tokens: list[str]) -> np.ndarray:
+        if self._courtesy:
+            tokens = strip_courtesy(tokens)
+        return sentiment_features(tokens, *self._char_range, bits=self.linear.bits)
+
+    def proba(self, tokens: list[str], text: str = "") -> dict[str, float]:
+        """Class probabilities from the tokens of ``Segmenter.cut(text)`` (all tokens).
+
+        ``text`` is accepted for the common model interface; features come from the tokens only.
+        """
+        p = self.linear.proba(self.features(tokens))
         return {c: float(p[i]) for c, i in zip(LABELS, self._idx)}
 
-    def predict(self, tokens: list[str], text: str) -> tuple[str, float]:
+    def predict(self, tokens: list[str], text: str = "") -> tuple[str, float]:
         """(label, score): label in negative/neutral/positive, score = P(pos) + 0.5 P(neutral)."""
         p = self.proba(tokens, text)
         label = max(LABELS, key=p.__getitem__)
         return label, min(1.0, max(0.0, p["positive"] + 0.5 * p["neutral"]))
 
-    def predict_proba_negative(self, tokens: list[str], text: str) -> float:
+    def predict_proba_negative(self, tokens: list[str], text: str = "") -> float:
         return self.proba(tokens, text)["negative"]

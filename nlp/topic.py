@@ -1,6 +1,6 @@
 """Topic classifier: one of the 7 first-level government categories of a citizen message.
 
-A linear SVM over content words, word bigrams and char 2-3 grams (see nlp.linear.topic_features),
+A linear SVM over hashed content words, word bigrams and char 2-3 grams (see nlp.linear.topic_features),
 trained by nlp.train.train_topic; the score is a softmax over temperature-scaled SVM margins, so
 treat it as a confidence, not a calibrated probability. Held-out figures: nlp/data/MODELS.md.
 """
@@ -55,7 +55,7 @@ class TopicModel:
 
     def predict_content(self, content_tokens: list[str]) -> tuple[str, float]:
         """Prediction from content words (stopwords already removed)."""
-        p = self.linear.proba(topic_features(content_tokens))
+        p = self.linear.proba(topic_features(content_tokens, self.linear.bits))
         i = int(p.argmax())
         return self.classes[i], float(p[i])
 
@@ -67,5 +67,5 @@ class TopicModel:
         return self.predict_content(get_segmenter().content_words(tokens))
 
     def proba(self, tokens: list[str]) -> dict[str, float]:
-        p = self.linear.proba(topic_features(get_segmenter().content_words(tokens)))
+        p = self.linear.proba(topic_features(get_segmenter().content_words(tokens), self.linear.bits))
         return {c: float(v) for c, v in zip(self.classes, p)}
