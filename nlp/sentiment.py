@@ -47,19 +47,18 @@ def strip_courtesy(tokens: list[str]) -> list[str]:
     spans = [m.span() for m in COURTESY_RE.finditer(joined)]
     if not spans:
         return tokens
-    covered = np.zeros(len(joined) + 1, dtype=np.int32)
+    # covered[i] = how many of the first i characters are inside a formula; a token is dropped when
+    # all of its characters are (vectorised: no numpy call per token).
+    mark = np.zeros(len(joined) + 1, dtype=np.int32)
     for a, b in spans:
-        covered[a] += 1
-        covered[b] -= 1
-    inside = np.cumsum(covered[:-1]) > 0
-    out = []
-    pos = 0
-    for t in tokens:
-        end = pos + len(t)
-        if not inside[pos:end].all():
-            out.append(t)
-        pos = end
-    return out
+        mark[a] += 1
+        mark[b] -= 1
+    covered = np.zeros(len(joined) + 1, dtype=np.int32)
+    np.cumsum(np.cumsum(mark[:-1]) > 0, out=covered[1:])
+    lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    ends = np.cumsum(lens)
+    keep = (covered[ends] - covered[ends - lens]) < lens
+    return [t for t, k in zip(tokens, keep.tolist()) if k]
 
 
 _CACHE: dict[str, "SentimentModel"] = {}
