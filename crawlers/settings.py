@@ -31,6 +31,14 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 ITEM_PIPELINES = {
     "crawlers.pipelines.StorePipeline": 300,
 }
+# Bookkeeping nobody reads: source health keeps its own counters (crawlers.extensions.CrawlHealth) and no source
+# sets DEPTH_LIMIT. Each wraps every request, response or item of a crawl.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+}
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "crawlers.extensions.CrawlHealth": 500,
