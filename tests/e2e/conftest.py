@@ -30,11 +30,11 @@ def run_cli(*args: str, home: Path, stdin: str | None = None, timeout: float = 6
                           env=env, cwd=home, timeout=timeout)
 
 
-def generated_posts(n: int, seed: int = 7, start: datetime | None = None) -> list[dict]:
+def generated_posts(n: int, seed: int = 7, start: datetime | None = None, days: float = 10) -> list[dict]:
     from crawlers.sample_sites.generator import generate_posts
 
     start = start or datetime(2026, 9, 1, 9, 0, tzinfo=TZ)
-    return list(generate_posts(seed=seed, n=n, start=start, days=10))
+    return list(generate_posts(seed=seed, n=n, start=start, days=days, labels=False))
 
 
 def write_jsonl(path: Path, records: list) -> Path:
