@@ -7,9 +7,9 @@ IDF, as jieba.analyse does.
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,6 +67,20 @@ def is_keyword_candidate(token: str) -> bool:
     )
 
 
+# token -> its stripped form when it is a keyword candidate, else "" (one dict lookup per token
+# instead of an lru_cache call plus strip()). Bounded: cleared when full.
+_CANDIDATE_WORD: dict[str, str] = {}
+_CANDIDATE_CACHE_MAX = 200_000
+
+
+def _candidate_word(token: str) -> str:
+    word = token.strip() if is_keyword_candidate(token) else ""
+    if len(_CANDIDATE_WORD) >= _CANDIDATE_CACHE_MAX:
+        _CANDIDATE_WORD.clear()
+    _CANDIDATE_WORD[token] = word
+    return word
+
+
 def keywords(tokens: list[str], k: int = 8) -> list[str]:
     """The ``k`` tokens with the highest TF-IDF, best first (ties keep first-seen order).
 
@@ -76,10 +90,19 @@ def keywords(tokens: list[str], k: int = 8) -> list[str]:
     if k <= 0:
         return []
     idf, median = load_idf()
-    counts = Counter(t.strip() for t in tokens if is_keyword_candidate(t))
+    get = _CANDIDATE_WORD.get
+    counts: dict[str, int] = {}  # insertion order = first-seen order, the tie-break
+    total = 0
+    for t in tokens:
+        w = get(t)
+        if w is None:
+            w = _candidate_word(t)
+        if w:
+            counts[w] = counts.get(w, 0) + 1
+            total += 1
     if not counts:
         return []
-    total = sum(counts.values())
-    order = {w: i for i, w in enumerate(counts)}
-    scored = sorted(counts, key=lambda w: (-(counts[w] / total) * idf.get(w, median), order[w]))
-    return scored[:k]
+    idf_get = idf.get
+    # (-tf·idf, first-seen rank) is unique per word; nsmallest is sorted(...)[:k] without sorting all.
+    scored = [(-(c / total) * idf_get(w, median), i, w) for i, (w, c) in enumerate(counts.items())]
+    return [w for _, _, w in heapq.nsmallest(k, scored)]

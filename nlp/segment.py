@@ -22,6 +22,7 @@ STOPWORDS_PATH = DATA_DIR / "stopwords.txt"
 _PUNCT_RE = re.compile(r"^[\s\W_]+$", re.UNICODE)
 # A lone digit or a bare number carries no topic; multi-character codes like 12345 are in the dict.
 _NUMBER_RE = re.compile(r"^[0-9０-９.．%％]+$")
+_CONTENT_CACHE_MAX = 200_000
 
 
 def load_wordlist(path: Path) -> list[str]:
@@ -51,6 +52,9 @@ class Segmenter:
                 self._tok.add_word(word)
                 self.userdict_size += 1
         self.stopwords: frozenset[str] = frozenset(load_wordlist(Path(stopwords))) if stopwords else frozenset()
+        # token -> is it a content word? Tokens repeat across documents, so the two regex matches
+        # per token are paid once per distinct token. Bounded: cleared when full.
+        self._is_content: dict[str, bool] = {}
 
     def cut(self, text: str) -> list[str]:
         """All tokens of ``text`` in order (accurate mode, HMM on), whitespace tokens dropped."""
@@ -67,12 +71,19 @@ class Segmenter:
 
     def content_words(self, tokens: list[str]) -> list[str]:
         """Tokens without stopwords, punctuation/symbols and bare numbers."""
-        stop = self.stopwords
-        return [
-            t
-            for t in tokens
-            if t not in stop and _PUNCT_RE.match(t) is None and _NUMBER_RE.match(t) is None
-        ]
+        cache = self._is_content
+        get = cache.get
+        out = []
+        for t in tokens:
+            ok = get(t)
+            if ok is None:
+                ok = self.is_content_word(t)
+                if len(cache) >= _CONTENT_CACHE_MAX:
+                    cache.clear()
+                cache[t] = ok
+            if ok:
+                out.append(t)
+        return out
 
 
 _SEGMENTER: Segmenter | None = None
