@@ -95,6 +95,7 @@ class CrawlHealth:
         self.listed = 0  # article/post links seen on list pages (known or new)
         self.start_failures = 0
         self.start_total = 0
+        self.helper = False  # distributed mode: a worker that did not seed the pass (crawlers.distributed)
         self.result: dict[str, Any] | None = None
         self.progress = crawler.settings.getbool("YUQING_PROGRESS", False)
         self._loop: LoopingCall | None = None
@@ -158,7 +159,7 @@ class CrawlHealth:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         stored = self._stored()
-        failed = reason != "finished" or self.pages == 0 or (
+        failed = reason != "finished" or (self.pages == 0 and not self.helper) or (
             self.start_total > 0 and self.start_failures >= self.start_total)
         run = {
             "finished_at": clock_now(),
@@ -182,11 +183,19 @@ class CrawlHealth:
             from crawlers.pipelines import crawler_store
 
             store = crawler_store(self.crawler.settings)
-            # The store counts a pass that lists no links at all (known or new) as empty: a quiet site still
-            # lists its pages, a broken layout lists none.
-            health = store.workflow.record_crawl(spider.name, run)
-            self.result["consecutive_failures"] = health.get("consecutive_failures", 0)
-            self.result["blind_passes"] = health.get("consecutive_empty", 0)
+            pass_run = getattr(spider, "pass_run", None)
+            if pass_run is not None:
+                # Distributed pass: the last worker to finish records the merged figures of all workers.
+                merged = pass_run.finish({**run, "helper": self.helper})
+                run = {**merged, "finished_at": run["finished_at"]} if merged else None
+                self.result["pass_id"] = pass_run.pass_id
+                self.result["helper"] = self.helper
+            if run is not None:
+                # The store counts a pass that lists no links at all (known or new) as empty: a quiet site still
+                # lists its pages, a broken layout lists none.
+                health = store.workflow.record_crawl(spider.name, run)
+                self.result["consecutive_failures"] = health.get("consecutive_failures", 0)
+                self.result["blind_passes"] = health.get("consecutive_empty", 0)
         except Exception as exc:  # noqa: BLE001 - the crawl's result must still be reported
             log.error("记录来源健康状况失败：%s", exc)
             self.result["health_error"] = str(exc)

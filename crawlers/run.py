@@ -26,7 +26,8 @@ PROGRESS_PREFIX = "@@yuqing "
 
 # ------------------------------------------------------------------------------------------------ child process
 
-def crawler_settings(config: Config, home: Path, *, progress: bool = True, log_level: str = "INFO"):
+def crawler_settings(config: Config, home: Path, *, progress: bool = True, log_level: str = "INFO",
+                     pass_id: str | None = None):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     from scrapy.utils.project import get_project_settings
 
@@ -39,6 +40,13 @@ def crawler_settings(config: Config, home: Path, *, progress: bool = True, log_l
     settings.set("USER_AGENT", config.crawl["user_agent"], priority="cmdline")
     settings.set("LOG_FILE", str(logs / f"crawl-{clock_now():%Y%m%d}.log"), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    if config.crawl["queue"] == "redis":
+        from crawlers.distributed import redis_settings
+
+        if not pass_id:
+            raise ConfigError(config.path, "crawl.queue", "为 redis 时每个采集进程都需要轮次标识（--pass-id）")
+        for name, value in redis_settings(config.crawl["redis_url"], pass_id).items():
+            settings.set(name, value, priority="cmdline")
     return settings
 
 
@@ -48,13 +56,15 @@ def child_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", required=True)
     parser.add_argument("--source", action="append", required=True)
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--pass-id", default=None)
     args = parser.parse_args(argv)
     home = Path(args.home)
     os.environ["YUQING_HOME"] = str(home)
     config = load_config(args.config, home)
     from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(crawler_settings(config, home, log_level=args.log_level), install_root_handler=True)
+    process = CrawlerProcess(crawler_settings(config, home, log_level=args.log_level, pass_id=args.pass_id),
+                             install_root_handler=True)
     for name in args.source:
         config.source(name)  # unknown name → ConfigError before anything starts
         process.crawl(name)
@@ -72,22 +82,66 @@ def enabled_sources(config: Config, names: list[str] | None) -> list[str]:
 
 def crawl(config: Config, source_names: list[str] | None = None, *, home: Path | None = None,
           progress: Callable[[dict[str, Any]], None] | None = None, timeout: float | None = None,
-          log_level: str = "INFO") -> dict[str, dict[str, Any]]:
+          log_level: str = "INFO", workers: int = 1, pass_id: str | None = None) -> dict[str, dict[str, Any]]:
     """Crawl the sources (default: all enabled) in a child process; returns {source: pass figures}.
 
     Figures: pages, inserted, updated, unchanged, items, listed, errors {kind: n}, error_urls, failed,
     fetched_urls. A source whose child died is recorded as failed in health and returned with ``error``.
+
+    With ``crawl.queue = "redis"`` the pass runs in ``workers`` child processes sharing the Redis queue and
+    duplicate filter under ``pass_id`` (new one if not given; other machines join the same pass by passing the same
+    id). The figures are then the sum over this machine's workers, with each worker's own under ``workers``.
     """
     names = enabled_sources(config, source_names)
     if not names:
         return {}
+    if workers < 1:
+        raise ValueError("workers 至少为 1")
+    distributed = config.crawl["queue"] == "redis"
+    if workers > 1 and not distributed:
+        raise ConfigError(config.path, "crawl.queue", "多个采集进程（--workers）需要设置为 \"redis\"（共享队列与去重）")
+    if distributed:
+        from crawlers.distributed import check_pass_id, new_pass_id
+
+        pass_id = check_pass_id(pass_id) if pass_id else new_pass_id()
     home = Path(home or config.home).resolve()
     cmd = [sys.executable, "-m", "crawlers.run", "--config", str(Path(config.path).resolve()), "--home", str(home),
            "--log-level", log_level]
+    if distributed:
+        cmd += ["--pass-id", pass_id]
     for name in names:
         cmd += ["--source", name]
     env = {**os.environ, "YUQING_HOME": str(home)}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    lock = threading.Lock()
+
+    def report(event: dict[str, Any]) -> None:
+        if progress:
+            with lock:
+                progress(event)
+
+    runs: list[tuple[dict[str, dict[str, Any]], int, list[str]]] = [({}, 0, []) for _ in range(workers)]
+
+    def run_one(i: int) -> None:
+        runs[i] = _run_child(cmd, env, report, timeout)
+
+    threads = [threading.Thread(target=run_one, args=(i,), daemon=True) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results = runs[0][0] if workers == 1 else _merge_workers([r for r, _, _ in runs], names)
+    missing = [n for n in names if n not in results]
+    if missing:
+        code, stderr_tail = next(((c, tail) for r, c, tail in runs if any(n not in r for n in missing)), runs[0][1:])
+        detail = "".join(stderr_tail[-8:]).strip() or f"子进程退出码 {code}"
+        _record_dead(config, missing, detail, results)
+    return results
+
+
+def _run_child(cmd: list[str], env: dict[str, str], progress: Callable[[dict[str, Any]], None],
+               timeout: float | None) -> tuple[dict[str, dict[str, Any]], int, list[str]]:
+    """One crawl child: (its "done" events by source, exit code, the tail of its stderr)."""
     results: dict[str, dict[str, Any]] = {}
     stderr_tail: list[str] = []
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
@@ -113,18 +167,31 @@ def crawl(config: Config, source_names: list[str] | None = None, *, home: Path |
                 continue
             if event.get("event") == "done":
                 results[event["source"]] = event
-            if progress:
-                progress(event)
+            progress(event)
         code = proc.wait()
     finally:
         if timer:
             timer.cancel()
     reader.join(timeout=5)
-    missing = [n for n in names if n not in results]
-    if missing:
-        detail = "".join(stderr_tail[-8:]).strip() or f"子进程退出码 {code}"
-        _record_dead(config, missing, detail, results)
-    return results
+    return results, code, stderr_tail
+
+
+def _merge_workers(per_worker: list[dict[str, dict[str, Any]]], names: list[str]) -> dict[str, dict[str, Any]]:
+    """A source's figures over this machine's workers of one distributed pass (each worker's kept in ``workers``)."""
+    from crawlers.distributed import merge_runs
+
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        parts = [r[name] for r in per_worker if name in r]
+        if len(parts) < len(per_worker):
+            continue  # a worker died: reported as a crashed source
+        merged = merge_runs(parts)
+        merged.update(source=name, event="done", pass_id=parts[0].get("pass_id"),
+                      finished_at=max(p.get("finished_at") or "" for p in parts),
+                      fetched_urls=[u for p in parts for u in p.get("fetched_urls") or []],
+                      workers=parts)
+        out[name] = merged
+    return out
 
 
 def _record_dead(config: Config, names: list[str], detail: str, results: dict[str, dict[str, Any]]) -> None:
@@ -156,8 +223,28 @@ def crawl_main(argv: list[str] | None, app: Any) -> int:
     parser.add_argument("--source", action="append", help="只抓取指定来源（可重复）")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出每个来源的结果")
     parser.add_argument("--timeout", type=float, default=None, help="整次抓取的最长秒数")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="本机并行的采集进程数（需要 crawl.queue = \"redis\"，共享队列与去重）")
+    parser.add_argument("--pass-id", default=None,
+                        help="分布式采集的轮次标识：其他机器用同一标识加入同一轮（默认新建一轮）")
     args = parser.parse_args(argv)
     config = app.config
+    if args.workers < 1:
+        print("错误：--workers 至少为 1", file=sys.stderr)
+        return 2
+    if config.crawl["queue"] != "redis" and (args.workers > 1 or args.pass_id):
+        print("错误：--workers 大于 1 或 --pass-id 需要在配置文件中设置 crawl.queue = \"redis\"", file=sys.stderr)
+        return 2
+    if config.crawl["queue"] == "redis":
+        from crawlers.distributed import check_pass_id, ping
+
+        try:
+            if args.pass_id:
+                check_pass_id(args.pass_id)
+            ping(config.crawl["redis_url"])
+        except ValueError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            return 2
     try:
         names = enabled_sources(config, args.source)
     except ConfigError as exc:
@@ -176,12 +263,14 @@ def crawl_main(argv: list[str] | None, app: Any) -> int:
         elif event.get("event") == "done":
             print(f"完成 [{event['source']}] {_summary(event)}", file=out, flush=True)
 
-    results = crawl(config, names, home=config.home, progress=show, timeout=args.timeout)
+    results = crawl(config, names, home=config.home, progress=show, timeout=args.timeout, workers=args.workers,
+                    pass_id=args.pass_id)
     for name, stats in results.items():
         if stats.get("error"):
             print(f"失败 [{name}] 抓取进程异常退出：{stats['error'][-300:]}", file=out)
     if args.json:
-        print(json.dumps({n: {k: v for k, v in s.items() if k != "fetched_urls"} for n, s in results.items()},
+        print(json.dumps({n: {k: v for k, v in s.items() if k not in ("fetched_urls", "workers")}
+                          for n, s in results.items()},
                          ensure_ascii=False, indent=2, default=str))
     failed = [n for n, s in results.items() if s.get("failed")]
     if failed:

@@ -68,6 +68,7 @@ class SourceSpider(scrapy.Spider):
     """Base class; the loader makes one subclass per configured source with ``name`` and ``source`` set."""
 
     source: Source
+    pass_run = None  # crawlers.distributed.PassRun when crawl.queue = "redis"
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -78,6 +79,10 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.store = crawler_store(crawler.settings)
+        if crawler.settings.get("YUQING_QUEUE") == "redis":
+            from crawlers.distributed import PassRun
+
+            spider.pass_run = PassRun(crawler.settings, spider.name)
         _filter_scrapy_debug(crawler.settings)
         crawler.signals.connect(_freeze_startup_heap, signal=signals.spider_opened)
         return spider
@@ -104,11 +109,23 @@ class SourceSpider(scrapy.Spider):
     def set_state(self, key: str, value: Any) -> None:
         self.store.workflow.set_state(self.state_scope, key, json.dumps(value, ensure_ascii=False))
 
+    def seeds(self) -> bool:
+        """Should this process yield the start requests? Always in local mode; in distributed mode only the
+        first worker of the pass (the others take their work from the shared queue)."""
+        if self.pass_run is None:
+            return True
+        seeder = self.pass_run.join()
+        if not seeder and self.health is not None:
+            self.health.helper = True
+        return seeder
+
     def request(self, url: str, callback, *, start: bool = False, **meta: Any) -> scrapy.Request | None:
         """A request fetched at most once per pass.
 
-        ``dont_filter`` because our own per-pass set de-duplicates: Scrapy's filter would silently swallow the
-        second hop of a redirect loop, which must be reported instead.
+        Local mode: ``dont_filter`` because our own per-pass set de-duplicates: Scrapy's filter would silently
+        swallow the second hop of a redirect loop, which must be reported instead. Distributed mode: the shared
+        per-pass filter in Redis must see every request (other workers fetch too); it reports redirect loops
+        itself (crawlers.distributed.PassDupeFilter).
         """
         key = canonical_url(url)
         if key in self._seen:
@@ -118,7 +135,7 @@ class SourceSpider(scrapy.Spider):
             self.health.start_total += 1
         meta = {**meta, "start": start, "doc_url": meta.get("doc_url", url)}
         return scrapy.Request(url, callback=self._bound(callback), errback=self._bound(self.on_error), meta=meta,
-                              dont_filter=True)
+                              dont_filter=self.pass_run is None)
 
     def _bound(self, method):
         """One bound-method object per callback for the whole crawl.

@@ -209,6 +209,9 @@ class BoardSpider(NewsSpider):
 
     async def start(self):
         self.open_posts: dict[str, str] = self.get_state("open_posts", {})
+        self._open_changes: dict[str, str | None] = {}
+        if not self.seeds():
+            return
         for url in self.source.start_urls:
             req = self.request(url, self.parse_list, start=True, page=1)
             if req is not None:
@@ -221,8 +224,20 @@ class BoardSpider(NewsSpider):
                 yield req
 
     def closed(self, reason):
-        if hasattr(self, "open_posts"):
+        if not hasattr(self, "open_posts"):
+            return
+        if self.pass_run is None:
             self.set_state("open_posts", self.open_posts)
+            return
+        # Several workers share the state: each applies only its own changes, one at a time.
+        with self.pass_run.redis.lock(self.pass_run.k("state-lock"), timeout=60, blocking_timeout=60):
+            current = self.get_state("open_posts", {})
+            for doc_url, fetch_url in self._open_changes.items():
+                if fetch_url is None:
+                    current.pop(doc_url, None)
+                else:
+                    current[doc_url] = fetch_url
+            self.set_state("open_posts", current)
 
     @property
     def api(self) -> dict[str, Any]:
@@ -340,8 +355,10 @@ class BoardSpider(NewsSpider):
     def track(self, doc_url: str, fetch_url: str, fields: dict[str, Any]) -> None:
         if is_open(fields):
             self.open_posts[doc_url] = fetch_url
+            self._open_changes[doc_url] = fetch_url
         else:
             self.open_posts.pop(doc_url, None)
+            self._open_changes[doc_url] = None
 
     def post_item(self, doc_url: str, raw: str, f: dict[str, Any]) -> DocumentItem:
         return DocumentItem(

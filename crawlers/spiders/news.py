@@ -23,6 +23,8 @@ class NewsSpider(SourceSpider):
     kind = "article"
 
     async def start(self):
+        if not self.seeds():
+            return
         for url in self.source.start_urls:
             req = self.request(url, self.parse_list, start=True, page=1)
             if req is not None:
