@@ -275,7 +275,6 @@ def sentiment_datasets(data_dir: Path, progress: Progress = print, drop_heldout_
     ``drop_heldout_copies=False`` is the naive setting, for comparison only: the shopping set's
     hotel category repeats ChnSentiCorp, so near-copies of held-out hotel reviews stay in training.
     """
-    """Training texts/labels from every shared set (held-out texts removed) plus our neutral notices."""
     data_dir = Path(data_dir)
     sets = sentiment_heldout(data_dir)
     texts: list[str] = []

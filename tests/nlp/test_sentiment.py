@@ -115,7 +115,8 @@ def test_heldout_targets(shared_data, model):
         assert m["macro_f1"] == pytest.approx(model.linear.meta["heldout"][name]["macro_f1"], abs=0.005)
     assert metrics["covid_weibo"]["n"] > 1500 and metrics["hotel"]["n"] > 1200
     assert metrics["covid_weibo"]["macro_f1"] >= 0.82
-    # Target 0.93 is not reached yet (measured 0.857, see nlp/data/MODELS.md); guard what we have.
+    # Target 0.93 is not met (honest split: 0.864; NB-LR and averaging did not help, see
+    # nlp/data/MODELS.md); guard what we have.
     assert metrics["hotel"]["macro_f1"] >= 0.85
     assert metrics["covid_weibo"]["negative_recall"] >= 0.80
     assert metrics["hotel"]["negative_recall"] >= 0.80
