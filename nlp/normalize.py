@@ -42,8 +42,15 @@ _FULLWIDTH_TABLE = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), 
 _FULLWIDTH_TABLE.update({0xFF20: ord("@"), 0xFF0E: ord(".")})  # keeps e-mail addresses and decimals matchable
 
 
+# str.translate with a dict looks up every character; most texts have nothing to translate, and
+# a regex scan for the table's characters is far cheaper than that.
+_FULLWIDTH_RE = re.compile("[" + "".join(sorted(map(chr, _FULLWIDTH_TABLE))) + "]")
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width letters, digits, ＠ and ． become ASCII; other full-width punctuation stays."""
+    if _FULLWIDTH_RE.search(text) is None:
+        return text
     return text.translate(_FULLWIDTH_TABLE)
 
 
