@@ -260,7 +260,7 @@ def clear_pass(redis_url: str, source: str, pass_id: str) -> None:
         client.delete(*keys)
 
 
-def bench_distributed(redis_url: str, *, workers: int = 2, latency: float = 0.1, concurrency: int = 4,
+def bench_distributed(redis_url: str, *, workers: int = 2, latency: float = 0.25, concurrency: int = 2,
                       rounds: int = 3, progress=None) -> dict[str, Any]:
     """One worker vs ``workers`` workers over the same board site in the same run, each on a fresh store.
 
@@ -324,9 +324,9 @@ def bench_distributed_main(argv: list[str] | None = None) -> int:
                                      description="比较 1 个与多个采集进程（共享 Redis 队列）抓取同一留言板的耗时")
     parser.add_argument("--redis-url", default=os.environ.get("YUQING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--latency", type=float, default=0.1, help="示例站点每个响应额外延迟的秒数（默认 0.1）")
-    parser.add_argument("--concurrency", type=int, default=4, help="每个进程对该站点的并发数（默认 4）")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=0.25, help="示例站点每个响应额外延迟的秒数（默认 0.25）")
+    parser.add_argument("--concurrency", type=int, default=2, help="来源配置的每进程并发数 politeness.concurrency（默认 2）")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.workers < 2 or args.rounds < 1:
