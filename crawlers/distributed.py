@@ -6,8 +6,9 @@ fetched again on every pass, while within a pass no URL is fetched twice by any 
 
 * Seeding: the first worker to ``SETNX`` the pass's ``seeded`` key yields the start requests; the others (helpers)
   take their work from the shared queue.
-* Completion: a worker closes when the shared queue is empty and has stayed empty for ``YUQING_REDIS_IDLE_SECONDS``
-  while the worker itself was idle. A worker busy on a page keeps running, so nothing it discovers is lost.
+* Completion: an idle worker closes when the shared queue has stayed empty for ``YUQING_REDIS_IDLE_SECONDS`` and
+  no other worker has work in hand (see SharedQueueIdle). A worker busy on a page keeps running, so nothing it
+  discovers is lost.
 * Source health: every worker adds its figures to the pass in Redis; the last worker to finish records the merged
   pass once (one run per pass, not one per worker).
 * The queue and filter persist (``SCHEDULER_PERSIST``) so the first worker to finish does not flush them under the
@@ -34,7 +35,7 @@ from yuqing.clock import now as clock_now
 log = logging.getLogger(__name__)
 
 KEY_TTL = 7 * 24 * 3600
-IDLE_SECONDS = 3.0
+IDLE_SECONDS = 1.0
 PASS_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -155,17 +156,25 @@ class SharedQueueIdle:
     """Keeps a worker open while the shared queue may still get work; polls it quickly while idle.
 
     Scrapy closes a spider whose scheduler is empty and checks the scheduler only every 5 s once idle; a helper
-    waiting for the seeder's first list page would lose seconds per poll. So the engine is nudged every
-    ``POLL`` seconds, and the spider is closed only after the queue has stayed empty for the idle time.
+    waiting for the seeder's first list page would lose seconds per poll. So the engine is nudged every ``POLL``
+    seconds. Each worker also keeps an entry in the pass's ``busy`` hash while it has work in hand (refreshed, with
+    an expiry so a crashed worker does not hold the others forever). An idle worker closes once the shared queue
+    has stayed empty for the idle time (longer than a poll: covers a request another worker has just popped but
+    not yet marked) and no other worker is busy (it may still push requests). A worker with work in hand never
+    closes, so whatever it discovers is fetched: the busy hash only decides how long idle workers stay to help.
     """
 
     POLL = 0.2
+    BUSY_TTL = 120.0
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.idle_seconds = crawler.settings.getfloat("YUQING_REDIS_IDLE_SECONDS", IDLE_SECONDS)
         self.empty_since: float | None = None
+        self.worker_id = uuid.uuid4().hex
+        self._busy_until = 0.0  # when our busy entry expires (0: no entry)
         self._loop: LoopingCall | None = None
+        self._run: PassRun | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -179,13 +188,40 @@ class SharedQueueIdle:
         return ext
 
     def spider_opened(self, spider):
-        self._loop = LoopingCall(self._nudge)
+        self._run = getattr(spider, "pass_run", None) or PassRun(self.crawler.settings, spider.name)
+        self._mark_busy()  # until its first idle moment: the seeder is about to push the start requests
+        self._loop = LoopingCall(self._tick)
         self._loop.start(self.POLL, now=False)
 
-    def _nudge(self) -> None:
-        slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None:
-            slot.nextcall.schedule()
+    def _mark_busy(self) -> None:
+        now = time.time()
+        if self._busy_until - now > self.BUSY_TTL / 2:
+            return
+        self._busy_until = now + self.BUSY_TTL
+        pipe = self._run.redis.pipeline()
+        pipe.hset(self._run.k("busy"), self.worker_id, self._busy_until)
+        pipe.expire(self._run.k("busy"), KEY_TTL)
+        pipe.execute()
+
+    def _clear_busy(self) -> None:
+        if self._busy_until:
+            self._busy_until = 0.0
+            self._run.redis.hdel(self._run.k("busy"), self.worker_id)
+
+    def _others_busy(self) -> bool:
+        now = time.time()
+        entries = self._run.redis.hgetall(self._run.k("busy"))
+        return any(float(until) > now for worker, until in entries.items()
+                   if (worker.decode() if isinstance(worker, bytes) else worker) != self.worker_id)
+
+    def _tick(self) -> None:
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)
+        if slot is None:
+            return
+        if not engine.spider_is_idle():
+            self._mark_busy()
+        slot.nextcall.schedule()
 
     def busy(self, response, request, spider):
         self.empty_since = None  # the idle time counts from the end of this worker's own work
@@ -195,15 +231,18 @@ class SharedQueueIdle:
         if len(scheduler) > 0:
             self.empty_since = None
             raise DontCloseSpider
+        self._clear_busy()
         now = time.monotonic()
         if self.empty_since is None:
             self.empty_since = now
-        if now - self.empty_since < self.idle_seconds:
+        if now - self.empty_since < self.idle_seconds or self._others_busy():
             raise DontCloseSpider
 
     def spider_closed(self, spider, reason):
         if self._loop is not None and self._loop.running:
             self._loop.stop()
+        if self._run is not None:
+            self._clear_busy()
 
 
 def ping(redis_url: str) -> None:
