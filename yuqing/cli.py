@@ -35,6 +35,7 @@ BENCHES: dict[str, str] = {
     "nlp": "nlp.bench.bench_main",
     "cluster": "nlp.events.bench.bench_cluster_main",
     "crawl": "crawlers.bench.bench_crawl_main",
+    "crawl-distributed": "crawlers.distributed.bench_distributed_main",
     "extract": "crawlers.extract.evaluate.evaluate_main",
     "dashboard": "dashboard.bench.bench_dashboard_main",
     "store": "yuqing.bench.bench_store_main",
@@ -203,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_users)
 
-    p = sub.add_parser("bench", help="基准测试：nlp | cluster | crawl | extract | dashboard | store")
+    p = sub.add_parser("bench", help="基准测试：nlp | cluster | crawl | crawl-distributed | extract | dashboard | store | sample-sites")
     p.add_argument("what", choices=sorted(BENCHES))
     p.add_argument("rest", nargs=argparse.REMAINDER, help="传给该基准测试的参数（如 --json）")
     p.set_defaults(func=cmd_bench)
