@@ -45,7 +45,8 @@ def _bare_child(argv: list[str]) -> int:
         """What a minimal hand-written Scrapy spider does: fetch, follow links, no extraction, no store."""
 
         name = "bare"
-        custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency, "DOWNLOAD_DELAY": 0,
+        custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency, "CONCURRENT_REQUESTS": args.concurrency,
+                           "DOWNLOAD_DELAY": 0,
                            "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False, "LOG_LEVEL": "WARNING",
                            "COOKIES_ENABLED": False}
 
