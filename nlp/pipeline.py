@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable, Iterable, Iterator
+
+from yuqing import plugins
 
 DEFAULT_STAGES: dict[str, int | None] = {
     "nlp.stages.NormalizeStage": 100,
@@ -33,18 +34,11 @@ class StageError(ValueError):
 
 
 def load_object(path: str) -> Any:
-    """Import ``package.module.Name`` and return ``Name`` (errors name the path, in Chinese)."""
-    if not isinstance(path, str) or "." not in path:
-        raise StageError(f"「{path}」不是有效的类路径（应形如 package.module.ClassName）")
-    module_name, _, attr = path.rpartition(".")
+    """Import ``package.module.Name`` (the kernel's loader; its errors name the path, in Chinese)."""
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise StageError(f"无法导入模块 {module_name}（来自「{path}」）：{exc}") from exc
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise StageError(f"模块 {module_name} 中没有 {attr}（来自「{path}」）") from None
+        return plugins.load_object(path)
+    except plugins.PluginError as exc:
+        raise StageError(str(exc)) from exc
 
 
 def stage_paths(settings: dict) -> list[str]:
