@@ -198,3 +198,18 @@ class LinearModel:
         z = z - z.max()
         e = np.exp(z)
         return e / e.sum()
+
+
+_MODEL_CACHE: dict[tuple[type, str], object] = {}
+_MODEL_LOCK = threading.Lock()
+
+
+def load_cached(wrapper: type, path: str | Path | None, default_path: Path):
+    """``wrapper(LinearModel)`` for the file at ``path`` (the shipped model when None), one per process:
+    models are read-only once loaded, and loading one costs far more than a document's analysis."""
+    key = (wrapper, str(Path(path).resolve()) if path else str(default_path))
+    with _MODEL_LOCK:
+        model = _MODEL_CACHE.get(key)
+        if model is None:
+            model = _MODEL_CACHE[key] = wrapper(LinearModel.load(key[1]))
+    return model

@@ -14,12 +14,11 @@ Score convention: ``score = P(positive) + 0.5 * P(neutral)`` in [0, 1]; 0 = very
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import numpy as np
 
-from nlp.linear import LinearModel, sentiment_features
+from nlp.linear import LinearModel, load_cached, sentiment_features
 from nlp.segment import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "sentiment.npz"
@@ -61,8 +60,6 @@ def strip_courtesy(tokens: list[str]) -> list[str]:
     return [t for t, k in zip(tokens, keep.tolist()) if k]
 
 
-_CACHE: dict[str, "SentimentModel"] = {}
-_LOCK = threading.Lock()
 
 
 class SentimentModel:
@@ -78,12 +75,7 @@ class SentimentModel:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "SentimentModel":
         """The model at ``path``; the shipped model (cached per process) when path is None."""
-        key = str(Path(path).resolve()) if path else str(DEFAULT_PATH)
-        with _LOCK:
-            model = _CACHE.get(key)
-            if model is None:
-                model = _CACHE[key] = cls(LinearModel.load(key))
-        return model
+        return load_cached(cls, path, DEFAULT_PATH)
 
     def features(self, tokens: list[str]) -> np.ndarray:
         if self._courtesy:

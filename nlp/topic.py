@@ -8,17 +8,14 @@ treat it as a confidence, not a calibrated probability. Held-out figures: nlp/da
 from __future__ import annotations
 
 import csv
-import threading
 from pathlib import Path
 
-from nlp.linear import LinearModel, topic_features
+from nlp.linear import LinearModel, load_cached, topic_features
 from nlp.segment import DATA_DIR, get_segmenter
 
 DEFAULT_PATH = DATA_DIR / "topic.npz"
 CATEGORIES = ("城乡建设", "劳动和社会保障", "教育文体", "商贸旅游", "环境保护", "卫生计生", "交通运输")
 
-_CACHE: dict[str, "TopicModel"] = {}
-_LOCK = threading.Lock()
 
 
 def load_taxonomy(path: str | Path) -> list[str]:
@@ -46,12 +43,7 @@ class TopicModel:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "TopicModel":
         """The model at ``path``; the shipped model (cached per process) when path is None."""
-        key = str(Path(path).resolve()) if path else str(DEFAULT_PATH)
-        with _LOCK:
-            model = _CACHE.get(key)
-            if model is None:
-                model = _CACHE[key] = cls(LinearModel.load(key))
-        return model
+        return load_cached(cls, path, DEFAULT_PATH)
 
     def predict_content(self, content_tokens: list[str]) -> tuple[str, float]:
         """Prediction from content words (stopwords already removed)."""
