@@ -15,6 +15,7 @@ import sys
 from typing import TextIO
 
 from nlp.pipeline import Analyzer, StageError, settings_from_config
+from yuqing.jsonlines import read_json_lines
 
 
 def _utf8(stream, mode: str):
@@ -64,16 +65,8 @@ def analyze_main(stdin: TextIO, stdout: TextIO, stderr: TextIO, settings: dict |
         stderr.write(f"错误：无法建立分析流程：{exc}\n")
         return 2
     bad = good = 0
-    for lineno, line in enumerate(stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            stderr.write(f"第 {lineno} 行：不是有效的 JSON（{exc.msg}，第 {exc.colno} 列），已跳过\n")
-            bad += 1
-            continue
-        problem = check_record(obj)
+    for lineno, obj, problem in read_json_lines(stdin):
+        problem = problem or check_record(obj)
         if problem:
             stderr.write(f"第 {lineno} 行：{problem}，已跳过\n")
             bad += 1

@@ -7,15 +7,15 @@ again loses nothing and duplicates nothing.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, TextIO
+from typing import Any, Callable, TextIO
 
 from yuqing.app import App
 from yuqing.clock import parse_time, TimeFormatError
+from yuqing.jsonlines import read_json_lines
 from yuqing.model import Document, DocumentKind, Reply
 
 log = logging.getLogger(__name__)
@@ -110,17 +110,6 @@ def document_from_record(record: Any) -> Document:
     )
 
 
-def read_records(stream: TextIO) -> Iterable[tuple[int, Any, str | None]]:
-    """(line number, parsed object or None, error message or None) for each non-blank line."""
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line), None
-        except json.JSONDecodeError as exc:
-            yield number, None, f"不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）"
-
-
 def ingest(app: App, stream: TextIO, now: datetime, *, on_bad: Callable[[int, str], None] | None = None) -> IngestReport:
     """Store documents given as JSON lines. Idempotent; a bad line is reported and skipped, the rest are stored."""
     report = IngestReport()
@@ -134,7 +123,7 @@ def ingest(app: App, stream: TextIO, now: datetime, *, on_bad: Callable[[int, st
             report.unchanged += result.unchanged
             batch.clear()
 
-    for number, record, error in read_records(stream):
+    for number, record, error in read_json_lines(stream):
         report.lines += 1
         if error is None:
             try:

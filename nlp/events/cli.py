@@ -28,6 +28,7 @@ from nlp.events.heat import explain
 from nlp.events.prepare import doc_from_record, record_time
 from nlp.events.settings import EventSettings
 from nlp.events.stage import authority_map, with_heat
+from yuqing.jsonlines import read_json_lines
 
 
 class _ArgError(Exception):
@@ -82,16 +83,8 @@ def cluster_main(argv: list[str] | None, stdin: TextIO, stdout: TextIO, stderr: 
     analyzer = None
     docs = []
     bad = 0
-    for lineno, line in enumerate(stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            stderr.write(f"第 {lineno} 行：不是有效的 JSON（{exc.msg}，第 {exc.colno} 列），已跳过\n")
-            bad += 1
-            continue
-        problem = check_record(obj)
+    for lineno, obj, problem in read_json_lines(stdin):
+        problem = problem or check_record(obj)
         if problem is None:
             try:
                 at = record_time(obj)
