@@ -1,252 +1,40 @@
-"""Train and evaluate the sentiment and topic models from ../shared/data.
-
-scikit-learn is used here only; the exported models run on numpy (nlp.linear.LinearModel).
-Held-out splits are deterministic: an item is in the test part when it sorts among the first
-fraction of its class by md5 of its id (gov messages, covid weibo) or of its text (hotel reviews),
-so the tests can recompute the same scores without storing the split.
-
-    yuqing train topic [--data DIR] [--out FILE]
-    yuqing train sentiment [--data DIR] [--out FILE]
-"""
+"""Sentiment model: negative / neutral / positive, one model for reviews, Weibo and citizen letters."""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as _dt
-import hashlib
 import re
-import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 
-from nlp.linear import HASH_BITS, LinearModel, clean_text, sentiment_features, topic_features
+from nlp.linear import HASH_BITS, LinearModel, clean_text, sentiment_features
 from nlp.segment import DATA_DIR, get_segmenter, load_wordlist
+from nlp.train.common import (
+    Progress,
+    _export,
+    _read_csv,
+    count_matrix,
+    fit_idf,
+    macro_f1,
+    recall,
+    stable_key,
+    stratified_holdout,
+    tfidf,
+)
 
-TOPIC_MODEL_PATH = DATA_DIR / "topic.npz"
 SENTIMENT_MODEL_PATH = DATA_DIR / "sentiment.npz"
 NOTICES_PATH = DATA_DIR / "neutral_notices.txt"
 # Our own thank-you letters: real ones are too rare on the board to learn the positive letter from.
 THANKS_PATH = DATA_DIR / "thanks_letters.txt"
-
-TOPIC_TEST_FRACTION = 0.3
 SENTIMENT_TEST_FRACTION = 0.2
-# A token-only row sharing at least this share of its (or the message's) words with a held-out raw
-# message is taken to be that message and dropped from training (labeled_tokens overlaps labeled_raw).
-DEDUP_CONTAINMENT = 0.5
 COVID_NEGATIVE = {"angry", "sad", "fear"}
 COVID_MAP = {"angry": "negative", "sad": "negative", "fear": "negative",
              "happy": "positive", "neural": "neutral", "surprise": "neutral"}
-
-Progress = Callable[[str], None]
-
-
-# --- deterministic splits ------------------------------------------------------------------------
-def stable_key(s: str) -> int:
-    return int(hashlib.md5(s.encode("utf-8")).hexdigest()[:15], 16)
-
-
-def stratified_holdout(keys: list[str], labels: list[str], fraction: float) -> list[bool]:
-    """is_test flags: per label, the first ``fraction`` of items ordered by md5(key)."""
-    by_label: dict[str, list[int]] = defaultdict(list)
-    for i, lab in enumerate(labels):
-        by_label[lab].append(i)
-    flags = [False] * len(keys)
-    for idx in by_label.values():
-        idx.sort(key=lambda i: (stable_key(keys[i]), i))
-        for i in idx[: round(fraction * len(idx))]:
-            flags[i] = True
-    return flags
-
-
-def _read_csv(path: Path, required: Iterable[str]) -> list[dict]:
-    if not path.is_file():
-        raise FileNotFoundError(f"找不到数据文件：{path}（请用 --data 指向 shared/data 目录）")
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    missing = [c for c in required if rows and c not in rows[0]]
-    if missing:
-        raise ValueError(f"{path} 缺少列：{'、'.join(missing)}")
-    return rows
-
-
-def macro_f1(y_true: list[str], y_pred: list[str], labels: Iterable[str] | None = None) -> float:
-    labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(labels)
-    f1s = []
-    for lab in labels:
-        tp = sum(1 for t, p in zip(y_true, y_pred) if t == lab and p == lab)
-        fp = sum(1 for t, p in zip(y_true, y_pred) if t != lab and p == lab)
-        fn = sum(1 for t, p in zip(y_true, y_pred) if t == lab and p != lab)
-        f1s.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(f1s))
-
-
-def recall(y_true: list[str], y_pred: list[str], label: str) -> float:
-    pos = [p for t, p in zip(y_true, y_pred) if t == label]
-    return sum(1 for p in pos if p == label) / len(pos) if pos else 0.0
-
-
-# --- topic data -----------------------------------------------------------------------------------
-def raw_message_text(row: dict) -> str:
-    return f"{row.get('留言主题') or ''}\n{row.get('留言详情') or ''}"
-
-
-def topic_raw_split(data_dir: Path) -> tuple[list[dict], list[dict]]:
-    """(train rows, held-out rows) of gov_messages/labeled_raw.csv."""
-    rows = _read_csv(Path(data_dir) / "gov_messages" / "labeled_raw.csv", ["留言编号", "一级标签"])
-    flags = stratified_holdout([r["留言编号"] for r in rows], [r["一级标签"] for r in rows], TOPIC_TEST_FRACTION)
-    return [r for r, f in zip(rows, flags) if not f], [r for r, f in zip(rows, flags) if f]
-
-
-def _dedupe_tokens(token_docs: list[list[str]], heldout_docs: list[list[str]]) -> list[bool]:
-    """keep flags for token docs: False when a doc looks like one of the held-out messages."""
-    held = [set(d) for d in heldout_docs]
-    index: dict[str, list[int]] = defaultdict(list)
-    for j, s in enumerate(held):
-        for w in s:
-            index[w].append(j)
-    keep = []
-    for doc in token_docs:
-        s = set(doc)
-        overlap: Counter = Counter()
-        for w in s:
-            for j in index.get(w, ()):
-                overlap[j] += 1
-        dup = any(n / max(1, min(len(s), len(held[j]))) >= DEDUP_CONTAINMENT for j, n in overlap.items())
-        keep.append(not dup)
-    return keep
-
-
-def topic_datasets(data_dir: Path, progress: Progress = print):
-    """Training docs (content-word lists) and labels, plus the held-out raw docs and labels."""
-    seg = get_segmenter()
-    train_raw, test_raw = topic_raw_split(data_dir)
-    tok_rows = _read_csv(Path(data_dir) / "gov_messages" / "labeled_tokens.csv", ["tokens", "一级标签"])
-    test_docs = [seg.content_words(seg.cut(raw_message_text(r))) for r in test_raw]
-    train_docs = [seg.content_words(seg.cut(raw_message_text(r))) for r in train_raw]
-    tok_docs = [seg.content_words(r["tokens"].split()) for r in tok_rows]
-    keep = _dedupe_tokens(tok_docs, test_docs)
-    progress(f"分词语料 labeled_tokens 共 {len(tok_rows)} 条，其中 {keep.count(False)} 条与测试集留言重复，已剔除")
-    docs = [d for d, k in zip(tok_docs, keep) if k] + train_docs
-    labels = [r["一级标签"] for r, k in zip(tok_rows, keep) if k] + [r["一级标签"] for r in train_raw]
-    return docs, labels, test_docs, [r["一级标签"] for r in test_raw]
-
-
-# --- hashed TF-IDF (same arithmetic as nlp.linear.LinearModel.decision) -------------------------
-def count_matrix(id_arrays: list[np.ndarray], bits: int = HASH_BITS):
-    """CSR matrix of bucket counts, one row per document."""
-    from scipy.sparse import csr_matrix
-
-    indptr = np.zeros(len(id_arrays) + 1, dtype=np.int64)
-    np.cumsum([len(a) for a in id_arrays], out=indptr[1:])
-    indices = np.concatenate(id_arrays) if id_arrays else np.zeros(0, dtype=np.int64)
-    X = csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(id_arrays), 1 << bits))
-    X.sum_duplicates()
-    return X
-
-
-def fit_idf(counts, min_df: int = 2) -> np.ndarray:
-    """Smoothed idf per bucket (sklearn's formula); 0 for buckets in fewer than ``min_df`` texts.
-
-    Rounded through float16 because that is how the model file stores it.
-    """
-    n = counts.shape[0]
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
-    idf[df < min_df] = 0.0
-    return idf.astype(np.float16).astype(np.float32)
-
-
-def tfidf(counts, idf: np.ndarray):
-    """Sublinear TF × idf, rows L2-normalised."""
-    from sklearn.preprocessing import normalize as l2_normalize
-
-    X = counts.copy()
-    X.data = (1.0 + np.log(X.data)).astype(np.float32) * idf[X.indices]
-    X.eliminate_zeros()
-    return l2_normalize(X, copy=False)
-
-
-# Buckets whose weights are kept in the shipped file (largest max-|weight| first); the rest are zeroed
-# (they still count in the TF-IDF norm, so scores of kept features are unchanged). Keeps files ~3 MB.
-KEEP_WEIGHT_ROWS = 250_000
-
-
-def _export(clf, idf: np.ndarray, meta: dict, weight_scale: float = 1.0, scale: np.ndarray | None = None,
-            keep_rows: int = KEEP_WEIGHT_ROWS) -> LinearModel:
-    """LinearModel from a fitted sklearn linear classifier; ``scale`` (classes × buckets) folds a
-    per-class feature scaling (NB log-count ratios) into the weights."""
-    coef = np.asarray(clf.coef_, dtype=np.float64) * weight_scale
-    bias = np.asarray(clf.intercept_, dtype=np.float64) * weight_scale
-    if scale is not None:
-        coef = coef * scale
-    classes = [str(c) for c in clf.classes_]
-    if coef.shape[0] == 1:  # binary sklearn models keep one row: score of classes_[1]
-        coef = np.vstack([-coef / 2, coef / 2])
-        bias = np.array([-bias[0] / 2, bias[0] / 2])
-    weights = coef.T.astype(np.float32)
-    weights[idf == 0] = 0.0  # buckets dropped by min_df never score
-    importance = np.abs(weights).max(axis=1)
-    if np.count_nonzero(importance) > keep_rows:
-        weights[np.argsort(-importance)[keep_rows:]] = 0.0
-        meta = dict(meta, kept_weight_rows=keep_rows)
-    return LinearModel(idf, weights, bias.astype(np.float32), classes, meta)
-
-
-# --- topic ------------------------------------------------------------------------------------------
-TOPIC_SVM_C = 3.0
-# LinearSVC margins are roughly in [-1.5, 1.5]; this temperature turns them into a usable softmax.
-TOPIC_TEMPERATURE = 4.0
-
-
-def evaluate_topic(model, docs: list[list[str]], labels: list[str]) -> dict:
-    pred = [model.predict_content(d)[0] for d in docs]
-    per_class = {lab: macro_f1(labels, pred, [lab]) for lab in sorted(set(labels))}
-    acc = sum(p == t for p, t in zip(pred, labels)) / len(labels)
-    return {"macro_f1": macro_f1(labels, pred, sorted(set(labels))), "accuracy": acc,
-            "n": len(labels), "f1_per_class": per_class}
-
-
-def fit_topic(docs: list[list[str]], labels: list[str], c: float = TOPIC_SVM_C, meta: dict | None = None) -> LinearModel:
-    from sklearn.svm import LinearSVC
-
-    counts = count_matrix([topic_features(d) for d in docs])
-    idf = fit_idf(counts)
-    clf = LinearSVC(C=c).fit(tfidf(counts, idf), labels)
-    return _export(clf, idf, dict(meta or {}), weight_scale=TOPIC_TEMPERATURE)
-
-
-def train_topic(data_dir: Path, out: Path | None = None, progress: Progress = print) -> dict:
-    from nlp.topic import TopicModel
-
-    t0 = time.time()
-    data_dir = Path(data_dir)
-    out = Path(out) if out else TOPIC_MODEL_PATH
-    progress("【主题模型】读取并分词政务留言数据……")
-    docs, labels, test_docs, test_labels = topic_datasets(data_dir, progress)
-    progress(f"训练样本 {len(docs)} 条，测试样本（原始留言，未参与训练）{len(test_docs)} 条")
-    progress("训练线性 SVM（哈希特征：词、词二元组、字 2-3 元组）……")
-    meta = {
-        "kind": "topic", "trained": _dt.date.today().isoformat(), "features": "topic_features (hashed)",
-        "hash_bits": HASH_BITS, "svm_c": TOPIC_SVM_C, "test_fraction": TOPIC_TEST_FRACTION,
-        "split": "md5(留言编号) 分层", "train_size": len(docs),
-    }
-    linear = fit_topic(docs, labels, TOPIC_SVM_C, meta)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    linear.save(out)
-    shipped = LinearModel.load(out)  # score what ships (float16 weights)
-    metrics = evaluate_topic(TopicModel(shipped), test_docs, test_labels)
-    shipped.meta["heldout"] = metrics
-    shipped.save(out)
-    progress(f"测试集（原始留言）macro-F1 = {metrics['macro_f1']:.4f}，准确率 = {metrics['accuracy']:.4f}")
-    for lab, f in metrics["f1_per_class"].items():
-        progress(f"  {lab}: F1 = {f:.3f}")
-    progress(f"模型已写入 {out}（{out.stat().st_size / 1e6:.1f} MB），用时 {time.time() - t0:.0f} 秒")
-    return metrics
 
 
 # --- sentiment data ----------------------------------------------------------------------------------
@@ -534,34 +322,3 @@ def compare_snownlp(data_dir: Path, sample: int = 500, progress: Progress = prin
             progress(f"{name} SnowNLP（{'原版' if kind == 'stock' else '重新训练'}，{m['n']} 条）："
                      f"macro-F1 = {m['macro_f1']:.4f}，负面召回率 = {m['negative_recall']:.4f}")
     return results
-
-
-# --- command line ------------------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
-    from yuqing.paths import shared_data_dir
-
-    parser = argparse.ArgumentParser(prog="yuqing train", description="用共享标注数据重新训练情感或主题模型")
-    parser.add_argument("what", choices=["sentiment", "topic", "compare-snownlp"],
-                        help="sentiment（情感）、topic（主题），或 compare-snownlp（在同一测试集上评测 SnowNLP）")
-    parser.add_argument("--data", type=Path, default=None, help="shared/data 目录（默认 ../shared/data）")
-    parser.add_argument("--out", type=Path, default=None, help="模型输出文件（默认覆盖 nlp/data/ 中的模型）")
-    args = parser.parse_args(argv)
-    data = args.data or shared_data_dir()
-    if data is None or not Path(data).is_dir():
-        print("错误：找不到共享数据目录，请用 --data 指定 shared/data 的路径。", file=sys.stderr)
-        return 2
-    try:
-        if args.what == "sentiment":
-            train_sentiment(Path(data), args.out)
-        elif args.what == "compare-snownlp":
-            compare_snownlp(Path(data))
-        else:
-            train_topic(Path(data), args.out)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from nlp.train.cli import main
+
+sys.exit(main())
