@@ -49,7 +49,9 @@ def merge(findings: list[Finding]) -> Finding:
                                                                            **f.details} for f in findings}},
         event_id=top.event_id, doc_id=top.doc_id, title=top.title, source=top.source,
         keywords=sorted({k for f in findings for k in f.keywords}), region=top.region, topic=top.topic,
-        department=top.department, policy=next((f.policy for f in findings if f.policy), None))
+        department=top.department, policy=next((f.policy for f in findings if f.policy), None),
+        # A post that another rule also flagged individually is no longer just backlog: report it on its own.
+        digest=top.digest if all(f.digest == top.digest for f in findings) else None)
     return merged
 
 

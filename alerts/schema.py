@@ -82,6 +82,7 @@ def parse_alerts(config: Config | None) -> AlertSettings:
             raise ConfigError(c.file, f"alerts.rule_types.{tname}", f"应为类路径字符串，实际为 {path!r}")
         types[tname] = path
     rules: list[Rule] = []
+    known_policies = parse_policies(_section(config, "deadlines"))
     raw_rules = c.data.get("rules", DEFAULT_RULES)
     items = Checker(c.file, {"rules": raw_rules}, "alerts").items("rules")
     names: set[str] = set()
@@ -92,6 +93,10 @@ def parse_alerts(config: Config | None) -> AlertSettings:
         except PluginError as exc:
             raise rc.fail("type", str(exc)) from exc
         rule = cls.from_config(rc)
+        unknown = sorted(rule.policy_names() - set(known_policies))
+        if unknown:
+            raise rc.fail("name", f"规则「{rule.name}」引用了不存在的时限策略：{'、'.join(unknown)}"
+                                  f"（可选：{'、'.join(known_policies)}，或在 [deadlines.policies] 中定义）")
         if rule.name in names:
             raise rc.fail("name", f"规则名「{rule.name}」重复")
         names.add(rule.name)

@@ -134,8 +134,11 @@ class AlertService:
         result = self.engine.run(self.store, now)
         changed: list[Alert] = []
         self.last_run = {"findings": len(result.findings), "silenced": len(result.silenced), "errors": result.errors,
-                         "created": 0, "raised": 0, "unchanged": 0, "suppressed": 0}
+                         "created": 0, "raised": 0, "unchanged": 0, "suppressed": 0, "digested": 0}
+        digestable = [f for f in result.findings if f.digest]
         for finding in result.findings:
+            if finding.digest:
+                continue
             try:
                 alert = self._apply_finding(finding, now)
             except ConcurrentUpdateError:
@@ -147,7 +150,62 @@ class AlertService:
                 alert = None
             if alert is not None:
                 changed.append(alert)
+        changed.extend(self._apply_digests(digestable, now, result.errors))
         return changed
+
+    def _apply_digests(self, findings: list[Finding], now: datetime, errors: list[str]) -> list[Alert]:
+        """Backlog findings → one alert per (rule, routed department); an open digest alert takes the new posts."""
+        rules = {r.name: r for r in self.settings.rules}
+        groups: dict[tuple[str, str], list[Finding]] = {}
+        for f in findings:
+            if f.doc_id and self.wf.get_state("alerts.doc", f.doc_id):
+                self.last_run["unchanged"] += 1
+                continue  # one alert per board post, ever: it is already in an alert (digest or its own)
+            department, _ = self.route(f)
+            groups.setdefault((f.rule, department or ""), []).append(f)
+        changed = []
+        for (rule_name, department), group in sorted(groups.items()):
+            try:
+                changed.append(self._apply_digest(rules[rule_name], department or None, group, now))
+            except ConcurrentUpdateError:
+                log.info("digest alert for %s changed meanwhile; next tick will look again", department)
+            except Exception as exc:  # one bad group must not stop the others
+                log.exception("could not apply the digest for %s", department)
+                errors.append(f"汇总 {department or '未分派部门'} 的超期留言时出错：{exc}")
+        return changed
+
+    def _apply_digest(self, rule: Any, department: str | None, group: list[Finding], now: datetime) -> Alert:
+        key = f"{rule.name}|{department or ''}"
+        existing_id = self.wf.get_state("alerts.digest", key)
+        existing = self.wf.get_alert(existing_id) if existing_id else None
+        if existing is not None and existing.status is not S.CLOSED:
+            known = list(existing.details.get("posts") or [])
+            finding = rule.digest(department, group, known=known)
+            added = finding.details["count"] - len(known)
+            alert = replace(existing, details={**existing.details, **finding.details}, title=finding.title,
+                            reason=finding.reason, updated_at=now)
+            note = f"新增 {added} 条开始监测时已超期未答复的留言，共 {finding.details['count']} 条"
+            with self._transaction():
+                alert = self._save(alert, existing.version)
+                for f in group:
+                    self.wf.set_state("alerts.doc", f.doc_id, alert.id)
+                self._audit(alert, self.settings.system_actor, "digest_add", now, alert.status, alert.status, note)
+                self._queue(alert, "digest_add", now, self._officer_targets(), message=note,
+                            key=str(finding.details["count"]))
+            self.last_run["raised"] += 1
+            self.last_run["digested"] += len(group)
+            return alert
+        finding = rule.digest(department, group)
+        alert_id = "D" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(f"digest:{key}|{now.isoformat()}")[:8]
+        with self._transaction():
+            alert = self._create(alert_id, finding, now, route=(
+                department, "汇总：各条留言按路由规则归属本部门" if department else "无匹配部门，待人工派发"))
+            for f in group:
+                self.wf.set_state("alerts.doc", f.doc_id, alert.id)
+            self.wf.set_state("alerts.digest", key, alert.id)
+        self.last_run["created"] += 1
+        self.last_run["digested"] += len(group)
+        return alert
 
     def _apply_finding(self, finding: Finding, now: datetime) -> Alert | None:
         if finding.event_id:
@@ -174,8 +232,9 @@ class AlertService:
         self.last_run["created"] += 1
         return self._create(alert_id, finding, now)
 
-    def _create(self, alert_id: str, finding: Finding, now: datetime, *, actor: str | None = None) -> Alert:
-        department, route_reason = self.route(finding)
+    def _create(self, alert_id: str, finding: Finding, now: datetime, *, actor: str | None = None,
+                route: tuple[str | None, str] | None = None) -> Alert:
+        department, route_reason = route or self.route(finding)
         policy = finding.policy or self._policy_for_level(finding.level)
         alert = Alert(
             id=alert_id, rule=finding.rule, level=finding.level, title=finding.title or "（无标题）",
@@ -667,6 +726,10 @@ class AlertService:
             _, found = self.store.documents.list_documents(event_id=alert.event_id, limit=200)
             found.sort(key=lambda d: (d.likes + d.replies + d.views / 100), reverse=True)
             docs = found[: self.settings.representative_docs]
+        elif alert.details.get("doc_ids"):  # a digest: every post it lists, oldest first
+            docs = self.store.documents.get_documents(list(alert.details["doc_ids"])[:200])
+            order = {d: i for i, d in enumerate(alert.details["doc_ids"])}
+            docs.sort(key=lambda d: order.get(d.id, 0))
         elif alert.details.get("doc_id"):
             doc = self.store.documents.get_document(alert.details["doc_id"])
             docs = [doc] if doc else []

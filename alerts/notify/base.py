@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 KIND_LABELS = {
     "new": "新预警", "dispatch": "预警派发", "level_up": "预警升级", "warning": "办理时限提醒", "overdue": "办理超时",
     "escalation": "督办通知", "returned": "部门退单", "responded": "部门已回应", "reopened": "重新办理",
+    "digest_add": "超期留言汇总新增", "extension_requested": "延期申请待审批", "extension_granted": "延期已批准",
+    "extension_rejected": "延期申请被驳回",
 }
 
 

@@ -32,10 +32,15 @@ class Finding:
     topic: str | None = None
     department: str | None = None
     policy: str | None = None  # a rule may name its own deadline policy (board posts)
+    # Set by a rule whose findings are reported together (the unanswered rule's backlog): the service groups such
+    # findings per routed department and asks the rule for one digest finding (``Rule.digest``).
+    digest: str | None = None
 
     @property
     def subject(self) -> str:
-        return f"event:{self.event_id}" if self.event_id else f"doc:{self.doc_id}"
+        if self.event_id:
+            return f"event:{self.event_id}"
+        return f"doc:{self.doc_id}" if self.doc_id else f"digest:{self.rule}:{self.department}"
 
 
 def keyword_words(keywords: Any) -> list[str]:
@@ -108,6 +113,15 @@ class Rule:
 
     def check_documents(self, ctx: RuleContext) -> list[Finding]:
         return []
+
+    def digest(self, department: str | None, findings: list[Finding], *, known: list[dict[str, Any]] | None = None
+               ) -> Finding:
+        """One finding summarising ``findings`` (all marked ``digest``) for a department (rules that digest override)."""
+        raise NotImplementedError(f"规则类型「{self.type_name}」不支持汇总预警")
+
+    def policy_names(self) -> set[str]:
+        """Deadline policies the rule names itself (validated against [deadlines] when rules are built)."""
+        return set()
 
     def finding(self, event: Event, level: int, reason: str, details: dict[str, Any], **kw: Any) -> Finding:
         return Finding(rule=self.name, rule_type=self.type_name, level=level, reason=reason, details=details,
