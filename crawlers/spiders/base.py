@@ -7,7 +7,7 @@ import gc
 import json
 import logging
 import re
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 import scrapy
 from scrapy import signals
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # Board statuses after which a post no longer changes; anything else may still get an answer.
 CLOSED_STATUSES = ("已回复", "已答复", "已办结", "已处理", "办结", "已完成", "已解决", "已回应")
 _BINARY_TYPES = re.compile(rb"^(image|audio|video|font)/|application/(octet-stream|pdf|zip|x-|vnd\.|msword)", re.I)
+Extracted = TypeVar("Extracted")
 
 
 def source_settings(source: Source) -> dict[str, Any]:
@@ -174,6 +175,21 @@ class SourceSpider(scrapy.Spider):
         ids = {document_id(u): u for u in urls}
         stored = self.store.documents.known_document_ids(list(ids))
         return {ids[i] for i in stored}
+
+    def read_page(self, response: Response, html: str | None,
+                  extract: Callable[[str, str], Extracted]) -> tuple[str, str, Extracted] | None:
+        """An article or post page decoded (unless ``html`` is given) and extracted: ``(doc_url, html,
+        extract(html, doc_url))``, or None once the page has been reported (a page the extractor cannot handle is
+        reported as parse_error, never fatal to the crawl)."""
+        html = html if html is not None else self.decode(response)
+        if html is None:
+            return None
+        doc_url = response.meta.get("doc_url", response.url)
+        try:
+            return doc_url, html, extract(html, doc_url)
+        except Exception as exc:  # noqa: BLE001
+            self.report("parse_error", doc_url, f"{type(exc).__name__}: {exc}")
+            return None
 
     def decode(self, response: Response) -> str | None:
         """The page as text, charset sniffed from the bytes; reports not_html/decode_error and returns None."""

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import scrapy
 
 from crawlers.items import DocumentItem
 from crawlers.spiders.base import CLOSED_STATUSES
@@ -198,6 +200,16 @@ def body_after_title(lines: list[str], title: str) -> str:
     return "\n".join(out)
 
 
+def extract_post_page(html: str, url: str, record: dict | None):
+    """(page, board fields) of an HTML post page; ``record`` is the post's list-API record, if it came from one."""
+    from crawlers.extract import extract_article_page
+
+    # One parse gives the page's visible lines and <h1>; the generic article extraction runs on the same parse
+    # only when the board's own labels leave a field missing (page.article is computed lazily).
+    page = extract_article_page(html, url)
+    return page, {**post_fields(record or {}), **html_post_fields(page.lines)}
+
+
 class BoardSpider(NewsSpider):
     kind = "post"
 
@@ -210,18 +222,15 @@ class BoardSpider(NewsSpider):
     async def start(self):
         self.open_posts: dict[str, str] = self.get_state("open_posts", {})
         self._open_changes: dict[str, str | None] = {}
-        if not self.seeds():
-            return
-        for url in self.source.start_urls:
-            req = self.request(url, self.parse_list, start=True, page=1)
-            if req is not None:
-                yield req
+        async for req in super().start():
+            yield req
+
+    def first_requests(self) -> Iterable[scrapy.Request | None]:
+        yield from super().first_requests()
         # Posts that may have been answered since the last pass: re-fetch their records (cheap, one each).
         for doc_url, detail_url in list(self.open_posts.items()):
             callback = self.parse_post_json if detail_url != doc_url else self.parse_article
-            req = self.request(detail_url, callback, doc_url=doc_url, recheck=True)
-            if req is not None:
-                yield req
+            yield self.request(detail_url, callback, doc_url=doc_url, recheck=True)
 
     def closed(self, reason):
         if not hasattr(self, "open_posts"):
@@ -323,20 +332,11 @@ class BoardSpider(NewsSpider):
 
     def parse_article(self, response, html: str | None = None):
         """An HTML post page: the generic extractor gives title/time/text, labels give the board fields."""
-        html = html if html is not None else self.decode(response)
-        if html is None:
+        record = response.meta.get("record")
+        read = self.read_page(response, html, lambda text, url: extract_post_page(text, url, record))
+        if read is None:
             return
-        from crawlers.extract import extract_article_page
-
-        doc_url = response.meta.get("doc_url", response.url)
-        try:
-            # One parse gives the page's visible lines and <h1>; the generic article extraction runs on the same
-            # parse only when the board's own labels leave a field missing (page.article is computed lazily).
-            page = extract_article_page(html, doc_url)
-            fields = {**post_fields(response.meta.get("record") or {}), **html_post_fields(page.lines)}
-        except Exception as exc:  # noqa: BLE001
-            self.report("parse_error", doc_url, f"{type(exc).__name__}: {exc}")
-            return
+        doc_url, html, (page, fields) = read
         if "title" not in fields:
             fields["title"] = page.h1 or page.article.get("title")
         # The board's own layout (title, labelled metadata, text, reply block) locates the post's text more

@@ -3,8 +3,9 @@ gives selectors. Incremental: pagination stops at the first list page whose arti
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
+import scrapy
 from parsel import Selector
 
 from crawlers.items import DocumentItem
@@ -25,10 +26,13 @@ class NewsSpider(SourceSpider):
     async def start(self):
         if not self.seeds():
             return
+        for req in self.requests(self.first_requests()):
+            yield req
+
+    def first_requests(self) -> Iterable[scrapy.Request | None]:
+        """What a pass fetches first (in distributed mode, the seeding worker): each start URL's first list page."""
         for url in self.source.start_urls:
-            req = self.request(url, self.parse_list, start=True, page=1)
-            if req is not None:
-                yield req
+            yield self.request(url, self.parse_list, start=True, page=1)
 
     # -- list pages --------------------------------------------------------------------------------------------
     def list_links(self, html: str, url: str) -> tuple[list[str], list[str]]:
@@ -89,15 +93,10 @@ class NewsSpider(SourceSpider):
         return data
 
     def parse_article(self, response, html: str | None = None):
-        html = html if html is not None else self.decode(response)
-        if html is None:
+        page = self.read_page(response, html, self.extract)
+        if page is None:
             return
-        url = response.meta.get("doc_url", response.url)
-        try:
-            data = self.extract(html, url)
-        except Exception as exc:  # noqa: BLE001 - a page the extractor cannot handle is reported, not fatal
-            self.report("parse_error", url, f"{type(exc).__name__}: {exc}")
-            return
+        url, html, data = page
         fallback = response.meta.get("feed") or {}
         for key in ("title", "content"):
             if not (data.get(key) or "").strip() and fallback.get(key):
