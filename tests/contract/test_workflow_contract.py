@@ -189,6 +189,11 @@ def test_crawl_health_and_state(workflow):
     assert health["errors"] == {"timeout": 3, "http_500": 1}
     assert (health["consecutive_failures"], health["consecutive_empty"]) == (0, 1)
     assert health["last_success"] == T0 + timedelta(hours=2)
+    # A quiet site still lists its known pages: no new items is not "empty"; listing no links at all is.
+    health = workflow.record_crawl("board", {"finished_at": T0 + timedelta(hours=3), "items": 0, "listed": 20})
+    assert health["consecutive_empty"] == 0
+    health = workflow.record_crawl("board", {"finished_at": T0 + timedelta(hours=4), "items": 0, "listed": 0})
+    assert health["consecutive_empty"] == 1
     assert [h["source"] for h in workflow.source_health()] == ["board"]
     workflow.set_state("crawl", "board", "page=3")
     workflow.set_state("crawl", "board", "page=4")

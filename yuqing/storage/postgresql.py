@@ -382,7 +382,9 @@ class PostgresWorkflowStore(WorkflowStore):
             for kind, count in (run.get("errors") or {}).items():
                 errors[kind] = errors.get(kind, 0) + int(count)
             failed = bool(run.get("failed"))
-            empty = not failed and int(run.get("items", 0)) == 0
+            # As in SQLite: a quiet site still lists its known pages; only a pass that lists no links at all is empty.
+            found = int(run.get("items", 0)) + int(run.get("listed", 0) if "listed" in run else 0)
+            empty = not failed and found == 0
             finished = to_utc_text(run["finished_at"])
             values = {
                 "last_run": finished,
