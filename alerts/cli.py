@@ -12,11 +12,14 @@ from typing import Any
 
 from alerts.deadlines import compute_deadlines, get_policy
 from alerts.service import AlertService
-from alerts.workflow import ACTIONS, PermissionDenied, WorkflowError
+from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError
 from yuqing.clock import TZ, TimeFormatError, iso, now as clock_now, parse_time
 from yuqing.config import ConfigError
 from yuqing.model import STATUS_LABELS, to_plain
 from yuqing.storage.base import StoreError
+
+
+EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +67,7 @@ def alerts_main(argv: list[str], app: Any) -> int:
     act.add_argument("action", choices=list(ACTIONS))
     act.add_argument("--as", dest="user", required=True)
     act.add_argument("--department")
-    act.add_argument("--text")
+    act.add_argument("--text", help="回应正文、退单理由或延期理由")
     act.add_argument("--rating", help="满意 / 基本满意 / 不满意")
     act.add_argument("--link")
     act.add_argument("--note")
@@ -105,6 +108,11 @@ def alerts_main(argv: list[str], app: Any) -> int:
                 print(f"标题：{s['title']}\n原因：{s['reason']}")
                 for name, due in s["deadlines_text"].items():
                     print(f"时限：{name} {due}")
+                ext = detail.get("extension")
+                if ext:
+                    print(f"延期：{EXTENSION_STATUS.get(ext.get('status'), ext.get('status'))}（{ext.get('requested_by')} "
+                          f"申请，理由：{ext.get('reason')}" + (f"；{ext.get('decided_by')} 决定" if ext.get("decided_by") else "")
+                          + (f"：{ext['decision_note']}" if ext.get("decision_note") else "") + "）")
                 if detail["flags"]["overdue"]:
                     print("【已超时】" + ("，已督办" if detail["flags"]["escalated"] else ""))
                 print("办理记录：")
@@ -120,6 +128,10 @@ def alerts_main(argv: list[str], app: Any) -> int:
         else:
             print(f"已{ACTIONS[args.action].label}：预警 {alert.id} 当前状态「{STATUS_LABELS[alert.status]}」，"
                   f"责任部门 {alert.department or '（未分派）'}，版本 {alert.version}")
+            if args.action in EXTENSION_ACTIONS:
+                ext = alert.details.get("extension") or {}
+                print(f"延期：{EXTENSION_STATUS.get(ext.get('status'), ext.get('status'))}；当前时限："
+                      + "；".join(f"{k} {v}" for k, v in svc.alert_summary(alert)["deadlines_text"].items()))
         return 0
     except (PermissionDenied, WorkflowError, StoreError, ConfigError, TimeFormatError) as exc:
         kind = "无权操作" if isinstance(exc, PermissionDenied) else "操作失败"

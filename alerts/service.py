@@ -20,7 +20,8 @@ from alerts.notify.base import Channel, DeliveryError
 from alerts.rules.base import LEVEL_LABELS, Finding
 from alerts.schema import parse_alerts, parse_deadlines, parse_notifications
 from alerts.workflow import (
-    ACTIONS, AWAITING_ANSWER, RATINGS, PermissionDenied, WorkflowError, check_action, check_view,
+    ACTIONS, AWAITING_ANSWER, EXTENSION_ACTIONS, RATINGS, PermissionDenied, WorkflowError, check_action, check_view,
+    extension_problem,
 )
 from yuqing.clock import TZ, iso
 from yuqing.clock import now as clock_now
@@ -337,6 +338,11 @@ class AlertService:
         note = (note or "").strip()
         before = alert.status
 
+        if action in EXTENSION_ACTIONS:
+            problem = extension_problem(alert, action, now, self.extendable_deadlines(alert))
+            if problem:
+                raise WorkflowError(problem)
+
         if action in ("dispatch", "reassign"):
             target = department or (alert.department if action == "dispatch" else None)
             if not target:
@@ -414,6 +420,44 @@ class AlertService:
             alert.details["escalated_to"] = sup.name if sup else None
             audit_note = f"人工督办至 {sup.name if sup else '（未配置督办部门）'}：{note or text or '请加快办理'}"
             queue.append(("escalation", self._supervisor_targets() + self._department_targets(alert.department), audit_note))
+        elif action == "extend":
+            reason = (text or note or "").strip()
+            if not reason:
+                raise WorkflowError("申请延期必须说明理由（--text），例如「需向第三方征求意见，无法在 20 个工作日内答复」")
+            extendable = self.extendable_deadlines(alert)
+            proposed = self._extended_deadlines(alert)
+            alert.details["extension"] = {
+                "status": "pending", "requested_by": user.name, "department": alert.department,
+                "requested_at": now.isoformat(), "reason": reason, "working_days": self._extension_days(alert),
+                "original": {n: iso(d) for n, d in extendable.items()}, "proposed": {n: iso(d) for n, d in proposed.items()}}
+            audit_note = (f"申请延期 {self._extension_days(alert)} 个工作日：{reason}；原答复期限 "
+                          f"{_due_text(self, extendable)}，批准后为 {_due_text(self, proposed)}")
+            queue.append(("extension_requested", self._officer_targets(), audit_note))
+        elif action == "approve_extension":
+            extendable = self.extendable_deadlines(alert)
+            extended = self._extended_deadlines(alert)
+            alert.deadlines = {**alert.deadlines, **extended}
+            # The reminder starts afresh on the longer clock (warn_share of the whole extended period).
+            alert.warned = [w for w in alert.warned if w not in extended]
+            ext = dict(alert.details["extension"])
+            ext.update(status="granted", decided_by=user.name, decided_at=now.isoformat(), decision_note=note,
+                       original={n: iso(d) for n, d in extendable.items()},
+                       granted={n: iso(d) for n, d in extended.items()})
+            alert.details["extension"] = ext
+            audit_note = (f"批准延期 {ext.get('working_days')} 个工作日：答复期限由 {_due_text(self, extendable)} "
+                          f"延长至 {_due_text(self, extended)}（按工作日计算，含调休）" + (f"；{note}" if note else "")
+                          + "；请责任部门书面告知申请人")
+            queue.append(("extension_granted", self._department_targets(alert.department), audit_note))
+        elif action == "reject_extension":
+            reason = (note or text or "").strip()
+            if not reason:
+                raise WorkflowError("驳回延期申请必须说明理由（--note）")
+            ext = dict(alert.details["extension"])
+            ext.update(status="rejected", decided_by=user.name, decided_at=now.isoformat(), decision_note=reason)
+            alert.details["extension"] = ext
+            alert.details["extension_history"] = [*alert.details.get("extension_history", []), ext]
+            audit_note = f"驳回延期申请：{reason}；答复期限仍为 {_due_text(self, self.extendable_deadlines(alert))}"
+            queue.append(("extension_rejected", self._department_targets(alert.department), audit_note))
         elif action == "silence":
             span = float(hours if hours is not None else 24)
             reason = note or text or ""
@@ -495,6 +539,42 @@ class AlertService:
         return self.wf.add_silence(record)
 
     # -- deadlines ---------------------------------------------------------------------------------------------
+    def extendable_deadlines(self, alert: Alert) -> dict[str, datetime]:
+        """The alert's current deadlines its policy allows to extend (依申请公开: the 答复 deadline); else empty."""
+        policy = self.deadline_settings.policies.get(alert.policy or "")
+        if policy is None:
+            return {}
+        return {s.name: alert.deadlines[s.name] for s in policy.deadlines
+                if s.extension_working_days and s.name in alert.deadlines}
+
+    def _extension_days(self, alert: Alert) -> int:
+        policy = self.deadline_settings.policies.get(alert.policy or "")
+        return max((s.extension_working_days for s in policy.deadlines), default=0) if policy else 0
+
+    def _extended_deadlines(self, alert: Alert) -> dict[str, datetime]:
+        """The extendable deadlines recomputed with the extension, on working days from the round's start."""
+        start_text = alert.details.get("round_started_at")
+        start = datetime.fromisoformat(start_text) if start_text else (alert.dispatched_at or alert.created_at)
+        extended = compute_deadlines(alert.policy, start, self.deadline_settings.raw, extended=True)
+        return {n: extended[n] for n in self.extendable_deadlines(alert)}
+
+    def available_actions(self, user: User, alert: Alert, now: datetime) -> list[str]:
+        """Actions ``user`` could take on ``alert`` now: roles and status, plus the extension's own conditions."""
+        return [a for a in ACTIONS if _allowed(user, alert, a)
+                and (a not in EXTENSION_ACTIONS or not extension_problem(alert, a, now, self.extendable_deadlines(alert)))]
+
+    def pending_extensions(self, user: User) -> list[Alert]:
+        """Alerts with an extension request waiting for a decision (for the officer's workbench)."""
+        if user.role not in (Role.ADMIN, Role.OFFICER):
+            raise PermissionDenied(f"「{user.name}」无权审批延期申请（需要：舆情专员或管理员）")
+        out, offset = [], 0
+        while True:
+            _, page = self.wf.list_alerts(status=[s.value for s in AWAITING_ANSWER], limit=500, offset=offset)
+            out.extend(a for a in page if (a.details.get("extension") or {}).get("status") == "pending")
+            if len(page) < 500:
+                return sorted(out, key=lambda a: a.details["extension"].get("requested_at") or "")
+            offset += 500
+
     def _label(self, name: str) -> str:
         policy = self.deadline_settings.policies
         for p in policy.values():
@@ -636,6 +716,7 @@ class AlertService:
             "status_label": STATUS_LABELS[alert.status], "department": alert.department,
             "rule": alert.rule, "reason": mask_pii(alert.reason), "event_id": alert.event_id, "policy": alert.policy,
             "deadlines": {k: iso(v) for k, v in alert.deadlines.items()},
+            "extension": (alert.details.get("extension") or {}).get("status"),
             "deadlines_text": {self._label(k): v.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
                                for k, v in sorted(alert.deadlines.items(), key=lambda kv: kv[1])},
         }
@@ -743,7 +824,8 @@ class AlertService:
             "assignments": to_plain(self.wf.assignments_for(alert.id)),
             "deliveries": to_plain(self.wf.list_deliveries(alert.id)),
             "flags": self.flags(alert, now),
-            "actions": [a for a, spec in ACTIONS.items() if _allowed(user, alert, a)],
+            "actions": self.available_actions(user, alert, now),
+            "extension": alert.details.get("extension"),
         }
 
 
@@ -763,6 +845,10 @@ def _doc_view(d: Any) -> dict[str, Any]:
             "published_at": iso(d.published_at), "region": d.region,
             "sentiment": (a.get("sentiment") or {}).get("label"), "snippet": mask_pii(text[:200]), "likes": d.likes,
             "replies": d.replies}
+
+
+def _due_text(svc: AlertService, deadlines: dict[str, datetime]) -> str:
+    return "；".join(f"{svc._label(n)} {d.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}" for n, d in deadlines.items()) or "无"
 
 
 def _duration(delta: timedelta) -> str:

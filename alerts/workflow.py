@@ -7,7 +7,9 @@ new → dispatched → accepted → responded → closed, with returned (退单 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from yuqing.clock import TZ
 from yuqing.model import ROLE_LABELS, STATUS_LABELS, Alert, AlertStatus, Role, User
 
 S = AlertStatus
@@ -35,6 +37,8 @@ _OFFICE = frozenset({Role.ADMIN, Role.OFFICER})
 _DEPT = frozenset({Role.ADMIN, Role.DEPARTMENT})
 _ACTIVE = frozenset({S.DISPATCHED, S.ACCEPTED, S.REOPENED})
 _OPEN = frozenset(s for s in S if s is not S.CLOSED)
+#: Statuses in which the department still owes an answer: the clock runs, overdue stays visible.
+AWAITING_ANSWER = frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED})
 
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
     ActionSpec("dispatch", "派发", _OFFICE, frozenset({S.NEW, S.RETURNED}), S.DISPATCHED),
@@ -48,11 +52,14 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
     ActionSpec("escalate", "督办", _OFFICE | {Role.LEADER}, frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED}),
                None),
     ActionSpec("silence", "静默", _OFFICE, _OPEN, None),
+    # 依申请公开 extension (政府信息公开条例 2019 第三十三条): the department asks, the office's head decides.
+    ActionSpec("extend", "申请延期", _DEPT, _ACTIVE, None, own_department=True),
+    ActionSpec("approve_extension", "批准延期", _OFFICE, AWAITING_ANSWER, None),
+    ActionSpec("reject_extension", "驳回延期", _OFFICE, AWAITING_ANSWER, None),
 )}
+EXTENSION_ACTIONS = frozenset({"extend", "approve_extension", "reject_extension"})
 
 RATINGS = ("满意", "基本满意", "不满意")
-#: Statuses in which the department still owes an answer: the clock runs, overdue stays visible.
-AWAITING_ANSWER = frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED})
 
 
 def role_label(user: User) -> str:
@@ -87,3 +94,35 @@ def check_action(user: User, alert: Alert, action: str) -> ActionSpec:
         raise WorkflowError(f"预警 {alert.id} 当前状态为「{STATUS_LABELS[alert.status]}」，不能执行「{spec.label}」"
                             f"（仅在 {allowed} 状态下可以）")
     return spec
+
+
+def _when(text: str | None) -> str:
+    return (text or "")[:16].replace("T", " ")
+
+
+def extension_problem(alert: Alert, action: str, now: datetime, extendable: dict[str, datetime]) -> str | None:
+    """Why an extension action is not possible now (Chinese), or None. ``extendable``: the alert's current deadlines
+    that its policy allows to extend (empty for anything but 依申请公开)."""
+    ext = alert.details.get("extension") or {}
+    state = ext.get("status")
+    if not extendable:
+        return (f"预警 {alert.id} 的时限策略为「{alert.policy or '无'}」，不能延期：只有依申请公开事项可以延长答复期限"
+                f"（政府信息公开条例第三十三条）")
+    due = min(extendable.values())
+    due_text = due.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    if action == "extend":
+        if state == "granted":
+            return (f"预警 {alert.id} 已于 {_when(ext.get('decided_at'))} 经 {ext.get('decided_by')} 批准延期，"
+                    f"答复期限只能延长一次")
+        if state == "pending":
+            return (f"预警 {alert.id} 已有待审批的延期申请（{ext.get('requested_by')} 于 {_when(ext.get('requested_at'))} 提交），"
+                    f"请等待信息公开工作机构负责人审批")
+        if now > due:
+            return f"原答复期限 {due_text} 已过，不能再申请延期（延期须在答复期限内提出）；请尽快答复"
+        return None
+    if state != "pending":
+        return f"预警 {alert.id} 没有待审批的延期申请"
+    if action == "approve_extension" and now > due:
+        return (f"原答复期限 {due_text} 已过，不能再批准延期（延期须在答复期限内决定并告知申请人）；"
+                f"请驳回申请并督促部门尽快答复")
+    return None

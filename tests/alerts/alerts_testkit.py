@@ -54,14 +54,42 @@ class App:
         self.config, self.store = config, store
 
 
+def postgres_workflow():
+    """A PostgreSQL workflow store in a throwaway schema (YUQING_TEST_POSTGRES_DSN); skipped when there is none,
+    failed in CI (CI=true), as the storage contract suite does."""
+    import os
+    import uuid
+
+    dsn = os.environ.get("YUQING_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+    in_ci = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+    try:
+        import psycopg
+
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except Exception as exc:  # ImportError or a connection error
+        (pytest.fail if in_ci else pytest.skip)(f"PostgreSQL 不可用（YUQING_TEST_POSTGRES_DSN={dsn}）：{exc}")
+    from yuqing.storage.postgresql import PostgresWorkflowStore
+
+    return PostgresWorkflowStore(dsn, schema=f"yqalerts_{uuid.uuid4().hex[:10]}")
+
+
 @pytest.fixture
 def make_app(tmp_path):
     opened = []
 
-    def _make(**kw) -> App:
+    def _make(*, workflow: str | None = None, **kw) -> App:
+        # YUQING_TEST_ALERTS_WORKFLOW=postgresql runs the whole alerts suite with the workflow half on PostgreSQL.
+        import os
+
+        workflow = workflow or os.environ.get("YUQING_TEST_ALERTS_WORKFLOW", "sqlite")
         config = make_config(tmp_path, **kw)
         sqlite = SQLiteStore(config.storage.sqlite_path)
-        store = Store(sqlite, sqlite)
+        if workflow == "postgresql":
+            pg = postgres_workflow()
+            opened.append(pg)
+            store = Store(sqlite, pg)
+        else:
+            store = Store(sqlite, sqlite)
         store.workflow.sync_departments(config.departments)
         if store.workflow.get_user("officer") is None:
             # Accounts straight into the store: these tests are about alerts, and argon2 hashing is slow.
@@ -74,6 +102,8 @@ def make_app(tmp_path):
 
     yield _make
     for s in opened:
+        if hasattr(s, "drop_schema"):
+            s.drop_schema()
         s.close()
 
 
