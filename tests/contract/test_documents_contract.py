@@ -270,6 +270,13 @@ def test_events_and_event_log(documents):
     events[0].heat = 99.0
     documents.save_events([events[0]], T0)
     assert documents.list_events(limit=1)[0].id == "ev-0" and documents.document_stats()["events"] == 5
+    # An event merged into another keeps its record, with no documents: found by id, never listed or counted.
+    documents.save_events([Event(id="ev-9", title="（已并入 ev-0）事件9", doc_count=0, heat=0.0, last_seen=None,
+                                 state={"merged_into": "ev-0"})], T0)
+    assert documents.get_event("ev-9").state == {"merged_into": "ev-0"}
+    for order in ("heat", "recent", "size"):
+        assert "ev-9" not in [e.id for e in documents.list_events(order=order, limit=10)]
+    assert documents.document_stats()["events"] == 5
     for i in range(3):
         documents.log_event_change("ev-0", f"step{i}", {"n": i}, T0 + timedelta(minutes=i))
     assert [e["action"] for e in documents.event_log("ev-0")] == ["step0", "step1", "step2"]

@@ -117,7 +117,9 @@ class DocumentStore(abc.ABC):
 
     @abc.abstractmethod
     def list_events(self, *, limit: int = 20, since: datetime | None = None, order: str = "heat",
-                    department: str | None = None) -> list[Event]: ...
+                    department: str | None = None) -> list[Event]:
+        """Events with documents (a merged-away event keeps its record with none, and is left out here and in
+        ``document_stats``)."""
 
     @abc.abstractmethod
     def active_events(self, since: datetime) -> list[Event]:

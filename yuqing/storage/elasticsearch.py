@@ -546,7 +546,8 @@ class ElasticsearchDocumentStore(DocumentStore):
         sort = {"heat": [{"heat": "desc"}], "recent": [{"last_seen": "desc"}], "size": [{"doc_count": "desc"}]}.get(order)
         if sort is None:
             raise StoreError(f"不支持的排序方式：{order}（可选 heat、recent、size）")
-        clauses: list[dict[str, Any]] = []
+        # An event with no documents (merged away) is not listed.
+        clauses: list[dict[str, Any]] = [{"range": {"doc_count": {"gt": 0}}}]
         if since:
             clauses.append({"range": {"last_seen": {"gte": to_utc_text(since)}}})
         if department:
@@ -626,7 +627,7 @@ class ElasticsearchDocumentStore(DocumentStore):
         count = lambda index, query=None: self._call("计数", self.es.count, index=index,  # noqa: E731
                                                      query=query or {"match_all": {}})["count"]
         return {"documents": count(self.alias), "pending": count(self.alias, {"term": {"needs_processing": 1}}),
-                "events": count(self.events_index)}
+                "events": count(self.events_index, {"range": {"doc_count": {"gt": 0}}})}
 
     # -- queries for the alerts stage ---------------------------------------------------------------------------
     def event_hourly_counts(self, event_ids: list[str], since: datetime) -> dict[str, list[tuple[datetime, int]]]:

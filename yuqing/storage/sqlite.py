@@ -449,7 +449,7 @@ class SQLiteStore(DocumentStore, WorkflowStore):
         order_sql = {"heat": "heat DESC", "recent": "last_seen DESC", "size": "doc_count DESC"}.get(order)
         if order_sql is None:
             raise StoreError(f"不支持的排序方式：{order}（可选 heat、recent、size）")
-        clauses, params = ["1=1"], []
+        clauses, params = ["doc_count > 0"], []  # an event with no documents (merged away) is not listed
         if since:
             clauses.append("last_seen >= ?")
             params.append(to_utc_text(since))
@@ -551,7 +551,7 @@ class SQLiteStore(DocumentStore, WorkflowStore):
             "pending": db.execute("SELECT count(*) FROM documents WHERE needs_processing = 1").fetchone()[0],
             "analysis_failed": db.execute(
                 "SELECT count(*) FROM documents WHERE json_extract(analysis, '$.analysis_error') IS NOT NULL").fetchone()[0],
-            "events": db.execute("SELECT count(*) FROM events").fetchone()[0],
+            "events": db.execute("SELECT count(*) FROM events WHERE doc_count > 0").fetchone()[0],
         }
 
     # -- queries for the alerts stage ---------------------------------------------------------------------------
