@@ -25,11 +25,11 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.dupefilter import RFPDupeFilter
 from twisted.internet.task import LoopingCall
 
+from crawlers.crawl_extension import CrawlExtension
 from yuqing.clock import now as clock_now
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-class SharedQueueIdle:
+class SharedQueueIdle(CrawlExtension):
     """Keeps a worker open while the shared queue may still get work; polls it quickly while idle.
 
     Scrapy closes a spider whose scheduler is empty and checks the scheduler only every 5 s once idle; a helper
@@ -166,6 +166,7 @@ class SharedQueueIdle:
 
     POLL = 0.2
     BUSY_TTL = 120.0
+    SIGNALS = ("spider_opened", "spider_idle", "response_received", "spider_closed")
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -177,15 +178,8 @@ class SharedQueueIdle:
         self._run: PassRun | None = None
 
     @classmethod
-    def from_crawler(cls, crawler):
-        if not is_distributed(crawler.settings):
-            raise NotConfigured
-        ext = cls(crawler)
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(ext.busy, signal=signals.response_received)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
+    def enabled(cls, settings) -> bool:
+        return is_distributed(settings)
 
     def spider_opened(self, spider):
         self._run = getattr(spider, "pass_run", None) or PassRun(self.crawler.settings, spider.name)
@@ -223,8 +217,8 @@ class SharedQueueIdle:
             self._mark_busy()
         slot.nextcall.schedule()
 
-    def busy(self, response, request, spider):
-        self.empty_since = None  # the idle time counts from the end of this worker's own work
+    def response_received(self, response, request, spider):
+        self.empty_since = None  # this worker is busy: the idle time counts from the end of its own work
 
     def spider_idle(self, spider):
         scheduler = self.crawler.engine._slot.scheduler

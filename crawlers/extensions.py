@@ -14,12 +14,12 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from twisted.internet import defer, error as tx_error
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
+from crawlers.crawl_extension import CrawlExtension
 from yuqing.clock import now as clock_now
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,10 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
     return "other", detail
 
 
-class CrawlHealth:
+class CrawlHealth(CrawlExtension):
     """One per crawler (i.e. per source per pass)."""
+
+    SIGNALS = ("spider_opened", "response_received", "spider_error", "item_scraped", "spider_closed")
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -102,16 +104,8 @@ class CrawlHealth:
         crawler._yuqing_health = self
 
     @classmethod
-    def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("YUQING_HEALTH_ENABLED", True):
-            raise NotConfigured
-        ext = cls(crawler)
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.response_received, signal=signals.response_received)
-        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
-        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
+    def enabled(cls, settings) -> bool:
+        return settings.getbool("YUQING_HEALTH_ENABLED", True)
 
     @staticmethod
     def of(crawler) -> "CrawlHealth | None":
