@@ -88,6 +88,11 @@ def _deadlines(alert: Any, now: Any) -> None:
         colour, text = countdown(due, now, done=done)
         parts.append(f"{COLOUR_BADGES[colour]} {DEADLINE_LABELS.get(name, name)}：{fmt_time(due)}（{text}）")
     st.markdown("**办理时限**　" + "　".join(parts))
+    ext = queries.extension_view(alert)
+    if ext:
+        st.caption(f"依申请公开延期：{ext['状态']}（{ext['申请人']} 申请，理由：{ext['理由']}"
+                   + (f"；{ext['审批人']} 审批" if ext["审批人"] else "")
+                   + (f"：{ext['审批意见']}" if ext["审批意见"] else "") + "）")
 
 
 def _heat(event: Any) -> None:
@@ -175,7 +180,7 @@ def _actions(ctx: PageContext, alert: Any, detail: Any) -> None:
     if not queries.has_alert_service(ctx.app):
         st.warning("预警服务未加载，暂不能办理（只读）")
         return
-    available = queries.available_actions(ctx.user, alert)
+    available = queries.available_actions(ctx.user, alert, app=ctx.app, now=ctx.now)
     if not available:
         st.caption("当前状态下您没有可执行的操作")
         return
@@ -198,6 +203,17 @@ def _actions(ctx: PageContext, alert: Any, detail: Any) -> None:
             _evaluation_context(detail)
             fields["rating"] = st.radio("评价", RATINGS, horizontal=True)
             fields["note"] = st.text_input("评价说明（可选）")
+        elif choice == "extend":
+            ext = queries.extension_view(alert) or {}
+            st.caption("依申请公开答复期限可延长一次，最长 20 个工作日（政府信息公开条例第三十三条），"
+                       "须经信息公开工作机构负责人同意并告知申请人。")
+            fields["text"] = st.text_area("延期理由（必填）", placeholder="例如：需书面征求第三方意见")
+        elif choice in ("approve_extension", "reject_extension"):
+            ext = queries.extension_view(alert) or {}
+            st.caption(f"{ext.get('申请人', '')} 于 {ext.get('申请时间', '')} 申请延期 {ext.get('延长工作日', '')} 个工作日："
+                       f"原答复期限 {ext.get('原答复期限', '')}，批准后 {ext.get('延期后期限', '')}")
+            show_text(f"理由：{ext.get('理由', '')}")
+            fields["note"] = st.text_input("审批意见" + ("（必填）" if choice == "reject_extension" else "（可选）"))
         elif choice == "silence":
             fields["hours"] = float(st.number_input("静默时长（小时）", min_value=0.5, max_value=720.0, value=24.0, step=0.5))
             fields["note"] = st.text_input("静默原因（必填）")
@@ -209,6 +225,12 @@ def _actions(ctx: PageContext, alert: Any, detail: Any) -> None:
     if submitted:
         if choice == "return" and not (fields.get("note") or "").strip():
             st.error("退单必须填写理由")
+            return
+        if choice == "extend" and not (fields.get("text") or "").strip():
+            st.error("申请延期必须填写理由")
+            return
+        if choice == "reject_extension" and not (fields.get("note") or "").strip():
+            st.error("驳回延期申请必须填写理由")
             return
         if choice == "respond" and not (fields.get("text") or "").strip():
             st.error("回应内容不能为空")

@@ -20,6 +20,8 @@ def _errors() -> tuple[type[BaseException], ...]:
 ACTION_DONE = {
     "dispatch": "已派发", "reassign": "已改派", "accept": "已签收", "return": "已退单", "respond": "已提交回应",
     "evaluate": "已评价", "reopen": "已重新打开", "close": "已办结", "escalate": "已督办", "silence": "已静默", "create": "创建",
+    "extend": "已提交延期申请", "approve_extension": "已批准延期", "reject_extension": "已驳回延期申请",
+    "digest_add": "汇总新增留言", "level_up": "级别上升",
 }
 
 

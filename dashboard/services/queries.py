@@ -147,18 +147,56 @@ def alert_detail(app: Any, user: User, alert_id: str) -> dict[str, Any]:
             "flags": view.get("flags") or {}, "summary": view.get("summary") or {}}
 
 
-def available_actions(user: User, alert: Alert) -> list[tuple[str, str]]:
-    """The workflow actions this user could take on this alert now, as (name, Chinese label)."""
-    from alerts.workflow import ACTIONS, PermissionDenied, WorkflowError, check_action
+def available_actions(user: User, alert: Alert, *, app: Any = None, now: datetime | None = None
+                      ) -> list[tuple[str, str]]:
+    """The workflow actions this user could take on this alert now, as (name, Chinese label). With the app and the
+    time, the alerts service also applies the conditions beyond role and status (延期: 依申请公开 only, before the
+    deadline, once)."""
+    from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError, check_action
 
+    if app is not None and now is not None and has_alert_service(app):
+        return [(name, ACTIONS[name].label) for name in alert_service(app).available_actions(user, alert, now)]
     out = []
     for name, spec in ACTIONS.items():
+        if name in EXTENSION_ACTIONS:
+            continue  # their conditions need the deadline policies, which only the service has
         try:
             check_action(user, alert, name)
         except (PermissionDenied, WorkflowError):
             continue
         out.append((name, spec.label))
     return out
+
+
+EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
+
+
+def extension_view(alert: Alert) -> dict[str, Any] | None:
+    """The alert's 依申请公开 extension request, for display (None if there never was one)."""
+    from dashboard.textfmt import fmt_time
+
+    ext = alert.details.get("extension")
+    if not ext:
+        return None
+
+    def when(value: Any) -> str:
+        if isinstance(value, dict):
+            value = min(value.values()) if value else None
+        return fmt_time(datetime.fromisoformat(value)) if value else ""
+
+    return {"状态": EXTENSION_STATUS.get(ext.get("status"), ext.get("status")), "申请人": ext.get("requested_by"),
+            "申请时间": when(ext.get("requested_at")), "理由": ext.get("reason") or "",
+            "延长工作日": ext.get("working_days"), "原答复期限": when(ext.get("original")),
+            "延期后期限": when(ext.get("granted") or ext.get("proposed")), "审批人": ext.get("decided_by") or "",
+            "审批意见": ext.get("decision_note") or ""}
+
+
+def pending_extensions(app: Any, user: User) -> list[dict[str, Any]]:
+    """Extension requests waiting for the office's decision, oldest first, as table rows."""
+    if not has_alert_service(app) or user.role not in (Role.ADMIN, Role.OFFICER):
+        return []
+    return [{"编号": a.id, "标题": a.title, "责任部门": a.department or "", **(extension_view(a) or {})}
+            for a in alert_service(app).pending_extensions(user)]
 
 
 def alert_counts(app: Any, now: datetime, department: str | None = None) -> dict[str, int]:

@@ -28,6 +28,12 @@ if isinstance(period, (tuple, list)) and len(period) == 2:
     since = datetime.combine(period[0], time.min, TZ)
     until = datetime.combine(period[1], time.min, TZ) + timedelta(days=1)
 
+pending = queries.pending_extensions(ctx.app, ctx.user)
+if pending:
+    with st.expander(f"待审批的依申请公开延期申请（{len(pending)}）", expanded=True):
+        show_table(pending, key="wb_extensions")
+        st.caption("在下方「查看预警」中选中该预警，即可批准或驳回；须在原答复期限内决定。")
+
 page_size = ctx.settings.page_size
 total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses or None, level=level, department=department,
                                since=since, until=until, limit=1, offset=0)
@@ -40,9 +46,10 @@ st.caption(f"共 {total} 条预警")
 show_table(rows, key="wb_table")
 csv_button(rows, "预警列表.csv", key="wb_csv")
 
-if alerts:
+if alerts or pending:
     st.divider()
-    ids = [a.id for a in alerts]
-    titles = {a.id: f"{a.id} · {a.title}" for a in alerts}
+    ids = [*[p["编号"] for p in pending], *[a.id for a in alerts if a.id not in {p["编号"] for p in pending}]]
+    titles = {a.id: f"{a.id} · {a.title}" for a in alerts} | {p["编号"]: f"{p['编号']} · 【待审批延期】{p['标题']}"
+                                                              for p in pending}
     chosen = st.selectbox("查看预警", ids, format_func=titles.get, key="wb_pick")
     alert_view.render(ctx, chosen)

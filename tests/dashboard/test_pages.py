@@ -375,3 +375,42 @@ def test_a_page_run_outside_the_login_gate_refuses(dash_home):
     at = AppTest.from_file(str(REPO_ROOT / "dashboard" / "views" / "workbench.py"), default_timeout=60).run()
     assert [e.value for e in at.error] == ["无权访问此页面"]
     assert not at.dataframe
+
+
+# -- 依申请公开 extension -------------------------------------------------------------------------------------------
+def test_department_requests_an_extension_and_the_officer_approves_it(as_user, store, dash_home):
+    from tests.dashboard.conftest import CONFIG
+    from yuqing.app import App
+    from yuqing.clock import now
+
+    app = App.load(CONFIG, dash_home)
+    officer = store.workflow.get_user("officer1")
+    item = app.alerts.raise_manual(officer, "依申请公开：某地块规划许可", "申请人依申请公开", level=3, department=DEPT,
+                                   policy="disclosure", now=now())
+    opinion = _dept_alert(store, "dispatched")
+    app.close()
+    original = item.deadlines["response"]
+
+    at = _pick(as_user("dept1"), "dd_pick", opinion.id)
+    assert "extend" not in at.radio(key=f"act_{opinion.id}").options  # 48-hour opinion alerts cannot be extended
+    at = _pick(at, "dd_pick", item.id)
+    _act(at, item.id, "extend")
+    assert "申请延期必须填写理由" in at.error[0].value
+    _act(at, item.id, "extend", 延期理由="需书面征求第三方意见")
+    no_exception(at)
+    assert "已提交延期申请" in at.success[0].value
+    assert store.workflow.get_alert(item.id).details["extension"]["status"] == "pending"
+    assert "extend" not in at.radio(key=f"act_{item.id}").options  # one request at a time
+
+    at = as_user("officer1")
+    pending = table(at, 0)
+    assert list(pending["编号"]) == [item.id] and list(pending["理由"]) == ["需书面征求第三方意见"]
+    at = _pick(at, "wb_pick", item.id)
+    _act(at, item.id, "reject_extension")
+    assert "驳回延期申请必须填写理由" in at.error[0].value
+    _act(at, item.id, "approve_extension", 审批意见="同意")
+    no_exception(at)
+    assert "已批准延期" in at.success[0].value
+    after = store.workflow.get_alert(item.id)
+    assert after.details["extension"]["status"] == "granted" and after.deadlines["response"] > original
+    assert [e.action for e in store.workflow.audit_for(item.id)][-2:] == ["extend", "approve_extension"]
