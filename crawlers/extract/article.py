@@ -19,7 +19,7 @@ from lxml import etree
 
 from .charset import decode_html
 from .dates import DATE_LABEL_RE, DATE_RE, find_dates, iso, parse_date
-from .dom import BLOCK_TAGS, INVISIBLE, parse_html, strip_invisible, text_content
+from .dom import BLOCK_TAGS, INVISIBLE, drop_element, parse_html, strip_invisible, text_content
 
 EMPTY = {"title": "", "published_at": None, "author": "", "source": "", "content": ""}
 
@@ -261,19 +261,6 @@ def _score_tree(body, tokens: _Tokens | None = None) -> tuple[object | None, dic
 # --------------------------------------------------------------------------- cleaning
 
 
-def _drop(el) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail and el.tail.strip():
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
-
-
 def _prose_chars(el) -> int:
     text = text_content(el)
     return text.count("，") + text.count("。")
@@ -293,7 +280,7 @@ def _clean(root, tokens: _Tokens | None = None) -> None:
     total_prose = max(1, counts.of(body))
     for el in list(body.iter(*NOISE_TAGS)):
         if el.getparent() is not None and counts.of(el) < 0.3 * total_prose:
-            _drop(el)
+            drop_element(el, keep_blank_tail=False)
             counts.dropped(el)
     counts.freeze()
     for el in _WITH_CLASS_OR_ID(body):  # only elements with a class or id can match
@@ -302,7 +289,7 @@ def _clean(root, tokens: _Tokens | None = None) -> None:
         if not _chrome_attrs(" ".join(filter(None, (el.get("class"), el.get("id"))))):
             continue
         if counts.of(el) < 0.3 * total_prose:
-            _drop(el)
+            drop_element(el, keep_blank_tail=False)
 
 
 @lru_cache(maxsize=4096)

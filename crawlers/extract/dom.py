@@ -72,23 +72,25 @@ def strip_invisible(root) -> None:
             continue
         if el.tag == "head":
             continue  # head carries meta tags the caller may still want
-        _drop(el)
+        drop_element(el)
     for el in list(root.iter(*_NON_ELEMENTS)):
-        _drop(el)
+        drop_element(el)
     for el in _STYLED(root):
         style = (el.get("style") or "").replace(" ", "").lower()
         if "display:none" in style or "visibility:hidden" in style or el.get("hidden") is not None:
             if el.tag not in ("html", "body"):
-                _drop(el)
+                drop_element(el)
 
 
-def _drop(el) -> None:
+def drop_element(el, *, keep_blank_tail: bool = True) -> None:
+    """Remove ``el`` but keep the text that follows it (its tail), joined to the previous sibling or the parent.
+    ``keep_blank_tail=False`` lets a tail of white space only go with the element."""
     parent = el.getparent()
     if parent is None:
         return
     tail = el.tail
-    prev = el.getprevious()
-    if tail:
+    if tail and (keep_blank_tail or tail.strip()):
+        prev = el.getprevious()
         if prev is not None:
             prev.tail = (prev.tail or "") + tail
         else:
