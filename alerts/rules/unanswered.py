@@ -81,7 +81,8 @@ class UnansweredPostRule(Rule):
                       f"（阈值 {self.working_days} 个工作日，按法定节假日与调休计算）")
             out.append(Finding(
                 rule=self.name, rule_type=self.type_name, level=self.level, reason=reason,
-                details={"doc_id": doc.id, "url": doc.url, "posted_at": posted.isoformat(), "working_days": waited,
+                details={"doc_id": doc.id, "url": doc.url, "posted_at": posted.astimezone(TZ).isoformat(),
+                         "working_days": waited,
                          "threshold": self.working_days, "category": doc.category, "backlog": backlog,
                          "first_seen": seen.isoformat() if seen else None},
                 doc_id=doc.id, title=f"留言未答复：{doc.title}", source=doc.source,

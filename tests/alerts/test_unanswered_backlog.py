@@ -40,7 +40,7 @@ def make(make_app, **rule):
 def test_history_on_the_first_crawl_is_one_digest_per_department_and_new_lateness_is_alerted_alone(make_app):
     app = make(make_app)
     svc = AlertService.from_config(app.config, app.store)
-    old = [post(i, datetime(2024, 4, 8 + i, 10, 0, tzinfo=TZ), "A3区") for i in range(3)]
+    old = [post(i, datetime(2024, 4, 8 + i, 7, 0, tzinfo=TZ), "A3区") for i in range(3)]  # 7:00 local: UTC's day before
     old += [post(10 + i, datetime(2024, 4, 22, 15, i, tzinfo=TZ), "A9区") for i in range(2)]
     answered = post(20, datetime(2024, 4, 9, 10, 0, tzinfo=TZ), "A3区", reply=True)
     fresh = post(30, FIRST_CRAWL - timedelta(days=1), "A3区")  # Sunday: not late yet
