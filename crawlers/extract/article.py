@@ -529,13 +529,21 @@ _URL_DATE_RES = (re.compile(r"/((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})/"), re.c
 _DATE_WORD_RE = re.compile(r"(发布|发表|时间|日期)")
 
 
-def _pick_date(root, meta: dict, lines: list[str], title: str, content_first: str, content_last: str, html: str,
-               url: str | None, lines_nows: list[str] | None = None):
-    for key in PUBLISH_META:
+def _meta_date(meta: dict, keys: tuple[str, ...]):
+    """The first of these meta tags (in the order given) that holds a date."""
+    for key in keys:
         if key in meta:
             dt = parse_date(meta[key])
             if dt is not None:
                 return dt
+    return None
+
+
+def _pick_date(root, meta: dict, lines: list[str], title: str, content_first: str, content_last: str, html: str,
+               url: str | None, lines_nows: list[str] | None = None):
+    dt = _meta_date(meta, PUBLISH_META)
+    if dt is not None:
+        return dt
     for t in root.iter("time"):
         dt = parse_date(t.get("datetime") or text_content(t))
         if dt is not None:
@@ -556,11 +564,9 @@ def _pick_date(root, meta: dict, lines: list[str], title: str, content_first: st
         dt = _date_in_lines(lines, window, labelled_only)
         if dt is not None:
             return dt
-    for key in UPDATE_META:
-        if key in meta:
-            dt = parse_date(meta[key])
-            if dt is not None:
-                return dt
+    dt = _meta_date(meta, UPDATE_META)
+    if dt is not None:
+        return dt
     dt = _script_date(html)
     if dt is not None:
         return dt
