@@ -30,6 +30,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from twisted.internet.task import LoopingCall
 
 from crawlers.crawl_extension import CrawlExtension
+from crawlers.extensions import MAX_ERROR_URLS
 from yuqing.clock import now as clock_now
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for r in runs:
         errors.update(r.get("errors") or {})
     out["errors"] = dict(errors)
-    out["error_urls"] = [e for r in runs for e in r.get("error_urls") or []][:200]
+    out["error_urls"] = [e for r in runs for e in r.get("error_urls") or []][:MAX_ERROR_URLS]  # as one worker keeps
     seeders = [r for r in runs if not r.get("helper")]
     out["failed"] = any(r.get("failed") for r in runs) or out["pages"] == 0 or not seeders
     out["reason"] = ",".join(sorted({str(r.get("reason")) for r in runs}))

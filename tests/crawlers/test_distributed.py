@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from crawlers.distributed import add_latency, check_pass_id, clear_pass, merge_runs, new_pass_id, ping
+from crawlers.extensions import MAX_ERROR_URLS
 from crawlers.run import crawl
 from crawlers.sample_sites.server import ManualClock, serve
 from yuqing.config import ConfigError, load_config
@@ -152,3 +153,7 @@ def test_merge_runs_adds_up_and_fails_when_no_worker_seeded():
     assert not merged["failed"] and merged["active_seconds"] == 3.0 and merged["workers"] == 2
     assert merge_runs([helper])["failed"]  # nobody fetched the start pages
     assert merge_runs([seeder, {**helper, "failed": True}])["failed"]
+    # A merged pass keeps as many failing URLs as one worker's health record does, the first worker's first.
+    many = [{**seeder, "error_urls": [{"url": f"s{i}"} for i in range(MAX_ERROR_URLS)]},
+            {**helper, "error_urls": [{"url": f"h{i}"} for i in range(5)]}]
+    assert merge_runs(many)["error_urls"] == many[0]["error_urls"]
