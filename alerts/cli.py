@@ -75,9 +75,32 @@ def alerts_main(argv: list[str], app: Any) -> int:
     act.add_argument("--version", type=int, help="读取时的版本号；与当前版本不符则拒绝（防止并发覆盖）")
     act.add_argument("--now")
     act.add_argument("--json", action="store_true")
+    rs = sub.add_parser("raise", help="人工预警（如登记依申请公开事项：--policy disclosure）")
+    rs.add_argument("--as", dest="user", required=True)
+    rs.add_argument("--title", required=True)
+    rs.add_argument("--reason", required=True)
+    rs.add_argument("--level", type=int, default=2, help="1–4，默认 2")
+    rs.add_argument("--department", help="责任部门；指定则立即派发并开始计时")
+    rs.add_argument("--policy", help="时限策略（默认按级别）；依申请公开用 disclosure")
+    rs.add_argument("--event", help="关联事件编号")
+    rs.add_argument("--now")
+    rs.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     try:
         svc = _service(app)
+        if args.cmd == "raise":
+            alert = svc.raise_manual(_user(app, args.user), args.title, args.reason, level=args.level,
+                                     event_id=args.event, department=args.department, policy=args.policy,
+                                     now=clock_now(args.now))
+            summary = svc.alert_summary(alert)
+            if args.json:
+                _print_json(summary | {"version": alert.version})
+            else:
+                print(f"已创建人工预警 {alert.id}：{summary['level_label']}，状态「{summary['status_label']}」，"
+                      f"责任部门 {alert.department or '（未分派）'}，时限策略 {alert.policy or '无'}")
+                for name, due in summary["deadlines_text"].items():
+                    print(f"时限：{name} {due}")
+            return 0
         if args.cmd == "list":
             from yuqing.model import Role, User
 

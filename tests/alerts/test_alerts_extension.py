@@ -122,6 +122,21 @@ def test_only_disclosure_items_and_only_the_assigned_department(make_app):
     assert "extend" not in svc.get_alert(u["a3zj"], opinion.id, now=T0)["actions"]
 
 
+def test_cli_registers_a_disclosure_item(make_app, capsys):
+    app = make_app()
+    args = ["raise", "--title", "依申请公开：某路段改造资金", "--reason", "申请人依申请公开", "--level", "3",
+            "--department", DEPT_A3, "--policy", "disclosure", "--now", DISPATCHED.isoformat()]
+    assert alerts_main([*args, "--as", "a3zj"], app) == 3
+    assert "无权发起人工预警" in capsys.readouterr().err
+    assert alerts_main([*args[:-4], "--policy", "nope", "--as", "officer"], app) == 1
+    assert "没有名为「nope」的时限策略" in capsys.readouterr().err
+    assert alerts_main([*args, "--as", "officer"], app) == 0
+    out = capsys.readouterr().out
+    assert "已创建人工预警" in out and "时限策略 disclosure" in out and "2024-10-23 23:59" in out
+    (alert,) = app.store.workflow.list_alerts()[1]
+    assert alert.status.value == "dispatched" and alert.deadlines == {"response": ORIGINAL_DUE}
+
+
 def test_cli_extension_round_trip_with_exit_codes(make_app, capsys):
     app, svc, alert, u = disclosure_item(make_app)
     now = "2024-10-16T15:00:00+08:00"
