@@ -36,14 +36,15 @@ def act(app: Any, user: User, alert_id: str, action: str, *, now: datetime, expe
 
 
 def raise_manual(app: Any, user: User, title: str, reason: str, *, level: int, event_id: str | None,
-                 department: str | None, now: datetime) -> tuple[bool, str]:
+                 department: str | None, now: datetime, policy: str | None = None) -> tuple[bool, str]:
     if not (title or "").strip():
         return False, "请填写预警标题"
     if not (reason or "").strip():
         return False, "请填写预警原因"
     try:
         alert = alert_service(app).raise_manual(user, title.strip(), reason.strip(), level=level,
-                                                event_id=event_id or None, department=department or None, now=now)
+                                                event_id=event_id or None, department=department or None, now=now,
+                                                policy=policy or None)
     except _errors() as exc:
         return False, str(exc)
     alert_id = getattr(alert, "id", None) or (alert.get("id") if isinstance(alert, dict) else "")

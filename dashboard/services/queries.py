@@ -168,6 +168,13 @@ def available_actions(user: User, alert: Alert, *, app: Any = None, now: datetim
     return out
 
 
+def policy_labels(app: Any) -> dict[str, str]:
+    """Deadline policies an officer may give a manual alert: name → Chinese label (依申请公开 is ``disclosure``)."""
+    if not has_alert_service(app):
+        return {}
+    return {name: p.label for name, p in alert_service(app).deadline_settings.policies.items()}
+
+
 EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
 
 

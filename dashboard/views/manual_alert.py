@@ -21,11 +21,15 @@ with left:
         level = st.selectbox("级别", [1, 2, 3, 4], index=1, format_func=queries.LEVEL_LABELS.get, key="m_level")
         department = st.selectbox("责任部门（可稍后派发）", [None, *queries.department_names(ctx.app)],
                                   format_func=lambda v: "暂不指定" if v is None else v, key="m_department")
+        policies = queries.policy_labels(ctx.app)
+        policy = st.selectbox("时限策略", [None, *policies], key="m_policy",
+                              format_func=lambda v: "按级别（默认）" if v is None else f"{v}：{policies[v]}",
+                              help="依申请公开事项选 disclosure（20 个工作日，可申请延期一次 20 个工作日）")
         event_id = st.text_input("关联事件编号（可选）", key="m_event")
         submitted = st.form_submit_button("创建预警", type="primary")
     if submitted:
         ok, message = actions.raise_manual(ctx.app, ctx.user, title, reason, level=level, event_id=event_id or None,
-                                           department=department, now=ctx.now)
+                                           department=department, now=ctx.now, policy=policy)
         st.session_state[alert_view.FLASH] = (ok, message)
         if ok:
             cached.clear()

@@ -378,17 +378,23 @@ def test_a_page_run_outside_the_login_gate_refuses(dash_home):
 
 
 # -- 依申请公开 extension -------------------------------------------------------------------------------------------
-def test_department_requests_an_extension_and_the_officer_approves_it(as_user, store, dash_home):
-    from tests.dashboard.conftest import CONFIG
-    from yuqing.app import App
-    from yuqing.clock import now
-
-    app = App.load(CONFIG, dash_home)
-    officer = store.workflow.get_user("officer1")
-    item = app.alerts.raise_manual(officer, "依申请公开：某地块规划许可", "申请人依申请公开", level=3, department=DEPT,
-                                   policy="disclosure", now=now())
+def test_department_requests_an_extension_and_the_officer_approves_it(as_user, store):
+    # The officer registers a 依申请公开 item from the manual-alert form with the disclosure deadline policy.
+    at = as_user("officer1")
+    at.switch_page("views/manual_alert.py").run()
+    at.text_input(key="m_title").input("依申请公开：某地块规划许可")
+    at.text_area(key="m_reason").input("申请人依申请公开，20 个工作日内答复")
+    at.selectbox(key="m_level").set_value(3)
+    at.selectbox(key="m_department").set_value(DEPT)
+    at.selectbox(key="m_policy").set_value("disclosure")
+    button(at, "创建预警").click().run()
+    no_exception(at)
+    (item,) = [a for a in store.workflow.list_alerts(limit=500)[1] if a.title == "依申请公开：某地块规划许可"]
+    assert item.policy == "disclosure" and item.status.value == "dispatched"
     opinion = _dept_alert(store, "dispatched")
-    app.close()
+    if opinion.id == item.id:
+        opinion = next(a for a in store.workflow.list_alerts(status="dispatched", department=DEPT, limit=50)[1]
+                       if a.policy != "disclosure")
     original = item.deadlines["response"]
 
     at = _pick(as_user("dept1"), "dd_pick", opinion.id)
