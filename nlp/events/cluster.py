@@ -2,7 +2,10 @@
 
 For each document, in order:
 1. **Near-duplicate?** SimHash banded lookup (:mod:`nlp.events.dedup`). A repost joins its original's event
-   as a duplicate (counted as a voice, not as new wording).
+   as a duplicate (counted as a voice, not as new wording), even when that event has gone idle: a repost of a
+   post at most ``repost_lookback_days`` old reopens the event (spam sites and aggregators repost weeks later;
+   the repost revives the old issue's heat rather than looking like a new one). Fingerprints are kept while
+   their event is active, or for ``repost_lookback_days`` after their post, so memory stays bounded.
 2. **Candidates**: events sharing one of the document's rarest problem terms or one of its places, found in
    inverted indexes that hold only *active* events (seen within ``window_days``); each posting list is read
    from its most recent end and capped, so the work per document is bounded whatever the volume.
@@ -162,6 +165,7 @@ class EventClusterer:
         self.postings: dict[str, dict[str, None]] = {}  # term/place → active events, least recently used first
         self.simindex = SimHashIndex(self.s.dedup_hamming)
         self._heap: list[tuple[float, str]] = []
+        self._fp_heap: list[tuple[float, str]] = []  # (post time, doc) of every fingerprint, for expiry
         self.changes: list[dict[str, Any]] = []  # merges and splits: {event_id, action, details, at}
         self.moved: dict[str, str] = {}  # doc → event, for documents an earlier link put elsewhere
         self.merged_into: dict[str, str] = {}
@@ -191,7 +195,7 @@ class EventClusterer:
                 self.doc_event[mid] = ev.id
                 self.root_of[mid] = m.get("dup") or mid
                 if m.get("h"):
-                    self.simindex.add(mid, int(m["h"], 16))
+                    self._add_fingerprint(mid, int(m["h"], 16), m["t"])
             self.active[ev.id] = ev
             top = sorted(ev.centroid.items(), key=lambda kv: -kv[1])[: INDEX_TERMS * 3]
             self._index(ev, [t for t, _ in top] + ["@" + p for p in ev.places])
@@ -205,7 +209,7 @@ class EventClusterer:
         if known is not None:  # idempotent: a document already placed (e.g. a retried batch) stays put
             root = self.root_of.get(doc.id, doc.id)
             return Assignment(self._resolve(known), None if root == doc.id else root, False)
-        self._close_idle(doc.at - self.s.window_days * 86400)
+        self._close_idle(doc.at - self.s.window_days * 86400, doc.at - self.s.repost_lookback_days * 86400)
         feats = self.extractor.extract(doc)
         member: dict[str, Any] = {
             "t": doc.at, "s": doc.source, "ti": doc.title[:120], "se": doc.sentiment, "to": doc.topic,
@@ -222,15 +226,20 @@ class EventClusterer:
         if doc.simhash is not None and doc.simhash != 0 and len(doc.content_words) >= self.s.dedup_min_words:
             member["h"] = to_hex(doc.simhash)
             hit = self.simindex.find(doc.simhash)
-            self.simindex.add(doc.id, doc.simhash)
+            self._add_fingerprint(doc.id, doc.simhash, doc.at)
             if hit is not None:
                 root = self.root_of.get(hit[0], hit[0])
-                eid = self.doc_event.get(root)
-                if eid is not None and eid in self.active:
+                eid = self.doc_event.get(root) or self.doc_event.get(hit[0])
+                ev = self.active.get(eid) if eid is not None else None
+                if ev is None and eid is not None and eid in self.closed \
+                        and not _conflict(feats.districts, self.closed[eid].districts):
+                    # (Another district: templated texts can share a fingerprint; a real repost names the same.)
+                    ev = self._reopen(self.closed[eid], doc, root)
+                if ev is not None:
                     member["dup"] = root
                     self.root_of[doc.id] = root
-                    self._attach(self.active[eid], doc.id, member, feats, unique=False)
-                    return Assignment(eid, root, False)
+                    self._attach(ev, doc.id, member, feats, unique=False)
+                    return Assignment(ev.id, root, False)
         self.root_of[doc.id] = doc.id
 
         # 2–3. candidates and scores
@@ -324,7 +333,14 @@ class EventClusterer:
                     del self.postings[key]
         ev.terms = set()
 
-    def _close_idle(self, cutoff: float) -> None:
+    def _add_fingerprint(self, doc_id: str, fingerprint: int, at: float) -> None:
+        if doc_id not in self.simindex:
+            self.simindex.add(doc_id, fingerprint)
+            heapq.heappush(self._fp_heap, (at, doc_id))
+
+    def _close_idle(self, cutoff: float, repost_cutoff: float) -> None:
+        """Close events idle since ``cutoff``; forget fingerprints of posts older than ``repost_cutoff`` unless
+        their event is still active (an active event's posts stay findable until it closes)."""
         heap = self._heap
         while heap and heap[0][0] < cutoff:
             last, eid = heapq.heappop(heap)
@@ -332,9 +348,30 @@ class EventClusterer:
             if ev is None or ev.last != last:
                 continue  # stale entry: the event moved on (a newer entry exists) or is gone
             self._unindex(ev)
-            self.simindex.remove(m for m in ev.members if ev.members[m].get("h"))
+            # Its recent posts stay findable for reposts (their expiry entries are still queued); the old ones,
+            # whose expiry was skipped while the event was active, go now.
+            self.simindex.remove(m for m, mm in ev.members.items() if mm.get("h") and mm["t"] < repost_cutoff)
             del self.active[eid]
             self.closed[eid] = ev
+        fp_heap = self._fp_heap
+        gone = []
+        while fp_heap and fp_heap[0][0] < repost_cutoff:
+            _, doc_id = heapq.heappop(fp_heap)
+            if self._resolve(self.doc_event.get(doc_id, "")) not in self.active:
+                gone.append(doc_id)
+        if gone:
+            self.simindex.remove(gone)
+
+    def _reopen(self, ev: _Ev, doc: ClusterDoc, root: str) -> _Ev:
+        """A late repost brings a closed event back: findable again by wording and places, heat revived."""
+        del self.closed[ev.id]
+        self.active[ev.id] = ev
+        top = sorted(ev.centroid.items(), key=lambda kv: -kv[1])[: INDEX_TERMS * 3]
+        self._index(ev, [t for t, _ in top] + ["@" + p for p in ev.places])
+        self.changes.append({"event_id": ev.id, "action": "reopened", "at": doc.at,
+                             "details": {"by": doc.id, "duplicate_of": root,
+                                         "idle_days": round((doc.at - ev.last) / 86400, 1)}})
+        return ev
 
     def _merge(self, a: _Ev, b: _Ev, at: float) -> _Ev:
         """Fold the smaller event into the larger (ties: the older keeps its id)."""

@@ -74,19 +74,29 @@ def generator_sample(n: int = 3000, seed: int = 7, days: float = 120.0) -> list[
     return generate_posts(seed, n, days=days)
 
 
-def episode_truth(records: list[dict[str, Any]], window_days: float) -> dict[str, str]:
+def episode_truth(records: list[dict[str, Any]], window_days: float,
+                  repost_lookback_days: float = 0.0) -> dict[str, str]:
     """issue_key split into episodes at silences longer than the clustering window: a clusterer that closes
-    idle events cannot (and should not) join posts across such a silence, so this is the fair label."""
+    idle events cannot (and should not) join posts across such a silence, so this is the fair label.
+    A labelled repost of a post at most ``repost_lookback_days`` old belongs to its original's episode (and,
+    when that is the issue's latest episode, continues it), as the clusterer's rule says it should."""
     from nlp.events.prepare import record_time
 
     out: dict[str, str] = {}
     last: dict[str, tuple[float, int]] = {}
+    posted: dict[str, tuple[float, int]] = {}  # url → (time, episode)
     for r in sorted(records, key=lambda r: record_time(r)):
         t = record_time(r).timestamp()
         key = r["issue_key"]
         prev = last.get(key)
-        episode = prev[1] if prev and t - prev[0] <= window_days * 86400 else (prev[1] + 1 if prev else 0)
-        last[key] = (t, episode)
+        orig = posted.get(r.get("duplicate_of") or "")
+        if orig and t - orig[0] <= repost_lookback_days * 86400:
+            episode = orig[1]
+        else:
+            episode = prev[1] if prev and t - prev[0] <= window_days * 86400 else (prev[1] + 1 if prev else 0)
+        if prev is None or episode >= prev[1]:
+            last[key] = (t, episode)
+        posted[r["url"]] = (t, episode)
         out[r["url"]] = f"{key}#{episode}"
     return out
 
@@ -99,7 +109,8 @@ def evaluate_generator(n: int = 3000, seed: int = 7, settings: EventSettings | N
     truth = {r["url"]: r["issue_key"] for r in records}
     clusterer, pred = cluster_records(records, settings, id_key="url")
     scores = cluster_scores(pred, truth)
-    scores["episodes"] = cluster_scores(pred, episode_truth(records, settings.window_days))
+    scores["episodes"] = cluster_scores(pred, episode_truth(records, settings.window_days,
+                                                            settings.repost_lookback_days))
     # Reposts: how many labelled duplicates landed in their original's event, and were flagged as duplicates.
     dups = [r for r in records if r.get("duplicate_of") and r["duplicate_of"] in pred]
     same = sum(pred[r["url"]] == pred[r["duplicate_of"]] for r in dups)

@@ -15,6 +15,9 @@ class EventSettings:
     window_days: float = 7.0  # an event idle longer than this takes no new documents
     dedup_hamming: int = 3  # SimHash bits that may differ between a repost and its original
     dedup_min_words: int = 5  # shorter texts give unreliable fingerprints: never called duplicates
+    # A repost of a post at most this old joins (and reopens) the original's event even after the event went
+    # idle: spam sites and aggregators repost weeks later. Also bounds the fingerprints kept in memory.
+    repost_lookback_days: float = 30.0
     join_similarity: float = 0.38  # cosine of problem terms to join an event on wording alone
     place_similarity: float = 0.08  # … when the post names the same place (estate, road, school …)
     place_bonus: float = 0.3
@@ -45,6 +48,8 @@ class EventSettings:
             window_days=c.get("window_days", float, d.window_days, minimum=0.01),
             dedup_hamming=c.get("dedup_hamming", int, d.dedup_hamming, minimum=0, maximum=3),
             dedup_min_words=c.get("dedup_min_words", int, d.dedup_min_words, minimum=1),
+            repost_lookback_days=c.get("repost_lookback_days", float, d.repost_lookback_days, minimum=0,
+                                       maximum=366),
             join_similarity=c.get("join_similarity", float, d.join_similarity, minimum=0, maximum=1),
             place_similarity=c.get("place_similarity", float, d.place_similarity, minimum=0, maximum=1),
             place_bonus=c.get("place_bonus", float, d.place_bonus, minimum=0, maximum=1),

@@ -73,8 +73,8 @@ class EventStage:
     def run(self, now: datetime) -> dict[str, Any]:
         docs_store = self.store.documents
         s = self.settings
-        stats = {"documents": 0, "new_events": 0, "duplicates": 0, "merges": 0, "splits": 0, "events_saved": 0,
-                 "heat_refreshed": 0, "skipped": 0}
+        stats = {"documents": 0, "new_events": 0, "duplicates": 0, "merges": 0, "splits": 0, "reopened": 0,
+                 "events_saved": 0, "heat_refreshed": 0, "skipped": 0}
         if self._extractor is None:
             self._extractor = FeatureExtractor()
         clusterer: EventClusterer | None = None
@@ -87,7 +87,9 @@ class EventStage:
             if clusterer is None:
                 earliest = min((doc_time(d) for d in docs if doc_time(d)), default=now)
                 clusterer = EventClusterer(s, self._extractor)
-                clusterer.restore(docs_store.active_events(min(earliest, now) - timedelta(days=s.window_days)))
+                # Idle events within the repost look-back too: a late repost of one of their posts reopens them.
+                back = max(s.window_days, s.repost_lookback_days)
+                clusterer.restore(docs_store.active_events(min(earliest, now) - timedelta(days=back)))
             links: dict[str, tuple[str | None, str | None]] = {}
             for doc in sorted(docs, key=lambda d: (doc_time(d) or now, d.id)):
                 if doc_time(doc) is None or not doc.analysis:
@@ -119,6 +121,7 @@ class EventStage:
             stats["events_saved"] += len(events)
             stats["merges"] += sum(c["action"] == "merge" for c in changes)
             stats["splits"] += sum(c["action"] == "split" for c in changes)
+            stats["reopened"] += sum(c["action"] == "reopened" for c in changes)
         stats["heat_refreshed"] = self.refresh_heat(now)
         return stats
 

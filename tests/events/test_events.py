@@ -123,6 +123,76 @@ def test_idle_events_close_after_the_window():
     assert out["1"].event_id == out["2"].event_id
 
 
+def test_late_repost_joins_and_reopens_the_original_event():
+    """A spam site reposts three weeks later: the repost counts towards the original event and revives it."""
+    title, content = HEATING_A
+    s = EventSettings(window_days=7, repost_lookback_days=30)
+    cl, out = run([rec(1, title, content), rec(2, *PARKING_A, 1),
+                   rec(3, title, content + "\n" + LINK_FARM, 24 * 21, source="repost_site")], s)
+    assert out["3"].event_id == out["1"].event_id and out["3"].duplicate_of == "1" and not out["3"].new_event
+    ev = cl.get(out["1"].event_id)
+    assert ev.id in cl.active and len(ev.members) == 2
+    assert materialize(ev).last_seen == T0 + timedelta(hours=24 * 21)  # revived: recency counts from the repost
+    assert [c["action"] for c in cl.changes] == ["reopened"] and cl.changes[0]["details"]["duplicate_of"] == "1"
+    # Reopened, it takes new wording again within the window.
+    a = cl.add(docs_of([rec(4, *HEATING_B, 24 * 22)])[0])
+    assert a.event_id == out["1"].event_id
+    # The other event stays closed.
+    assert out["2"].event_id in cl.closed
+
+
+def test_a_fingerprint_match_naming_another_district_does_not_reopen_an_idle_event():
+    # Templated texts (same complaint, another district) can share a fingerprint by chance; a real repost
+    # names the same district.
+    first, other = docs_of([rec(1, *HEATING_A), rec(2, *HEATING_OTHER_DISTRICT, 24 * 21)])
+    other.simhash = first.simhash
+    cl = EventClusterer(EventSettings(window_days=7, repost_lookback_days=30))
+    a, b = cl.add(first), cl.add(other)
+    assert b.event_id != a.event_id and b.duplicate_of is None and a.event_id in cl.closed
+
+
+def test_reposts_beyond_the_look_back_start_a_new_event_and_old_fingerprints_are_forgotten():
+    title, content = HEATING_A
+    s = EventSettings(window_days=7, repost_lookback_days=30)
+    cl, out = run([rec(1, title, content), rec(2, title, content, 24 * 31, source="repost_site")], s)
+    assert out["2"].event_id != out["1"].event_id and out["2"].duplicate_of is None and out["2"].new_event
+    assert "1" not in cl.simindex and "2" in cl.simindex  # memory bounded by the look-back
+    # An event still active keeps its old posts findable (the look-back only drops posts of idle events).
+    s = EventSettings(window_days=7, repost_lookback_days=2)
+    steady = [rec(1, title, content)] + [rec(10 + i, *HEATING_B, 24 * i + 1) for i in range(1, 5)]
+    cl, out = run(steady + [rec(2, title, content, 24 * 5, source="repost_site")], s)
+    assert out["2"].duplicate_of == "1" and out["2"].event_id == out["1"].event_id
+    assert "1" in cl.simindex
+
+
+def test_stage_reopens_an_idle_event_for_a_late_repost(tmp_path):
+    from nlp.events.stage import EventStage
+    from yuqing.storage.base import Store
+    from yuqing.storage.sqlite import SQLiteStore
+
+    db = SQLiteStore(tmp_path / "y.db")
+    store = Store(db, db)
+    title, content = HEATING_A
+    docs = put_records(db, [rec(1, title, content), rec(2, *PARKING_A, 1)])
+    EventStage(store).run(T0 + timedelta(hours=2))
+    original = db.get_document(docs[0].id).event_id
+    before = db.get_event(original)
+    # Three weeks later, in a new process: the original event is idle (beyond the 7-day window) but its
+    # fingerprints are restored from the store.
+    later = T0 + timedelta(days=21)
+    repost = put_records(db, [rec(3, title, content + "\n" + LINK_FARM, 24 * 21, source="repost_site")])
+    stats = EventStage(store).run(later + timedelta(hours=1))
+    assert stats["reopened"] == 1 and stats["new_events"] == 0 and stats["duplicates"] == 1
+    assert db.get_document(repost[0].id).event_id == original
+    after = db.get_event(original)
+    assert after.state["members"][repost[0].id]["dup"] == docs[0].id
+    assert after.doc_count == 2 and after.last_seen == T0 + timedelta(days=21)
+    # Revived: heat as of an hour after the repost, not decayed by three weeks of silence.
+    assert before.heat > 0 and after.heat > 0.5 * before.heat and after.heat_parts["recency"] > 0.9
+    assert [e["action"] for e in db.event_log(original)] == ["reopened"]
+    db.close()
+
+
 def test_state_survives_a_restart():
     cl, out = run([rec(1, *HEATING_A), rec(2, *PARKING_A, 1)])
     saved = [materialize(ev) for ev in cl.all_events()]
@@ -200,14 +270,33 @@ def test_events_settings_are_validated():
     assert s.half_life_hours == 12.0 and s.weights["volume"] == 1.0
     with pytest.raises(ConfigError, match="events.half_life"):
         EventSettings.from_section(Checker("t.toml", {"half_life": 12}, "events"))
+    assert EventSettings.from_section(Checker("t.toml", {"repost_lookback_days": 60}, "events")).repost_lookback_days == 60
+    with pytest.raises(ConfigError, match="events.repost_lookback_days"):
+        EventSettings.from_section(Checker("t.toml", {"repost_lookback_days": -1}, "events"))
     with pytest.raises(ConfigError, match="events.weights.volume"):
         EventSettings.from_section(Checker("t.toml", {"weights": {"volume": "high"}}, "events"))
 
 
 # -- stage --------------------------------------------------------------------------------------------------------
+def put_records(db, rs):
+    """Store records as analysed documents (the analysis as the NLP stage would save it)."""
+    from yuqing.model import Document
+
+    docs = [Document(url=f"http://x/{r['id']}", source=r["source"], title=r["title"], content=r["content"],
+                     published_at=datetime.fromisoformat(r["published_at"]), likes=5) for r in rs]
+    db.upsert_documents(docs, T0)
+    results = []
+    for d, r in zip(docs, rs):
+        a = quick_analysis(r)
+        a.update(sentiment={"label": "negative", "score": 0.9}, topic={"label": "城乡建设", "score": 0.9},
+                 department="A3区住房和城乡建设局", keywords=["供暖"])
+        results.append((d.id, a))
+    db.save_analyses(results, T0)
+    return docs
+
+
 def test_stage_links_documents_persists_and_continues(tmp_path):
     from nlp.events.stage import EventStage
-    from yuqing.model import Document
     from yuqing.storage.base import Store
     from yuqing.storage.sqlite import SQLiteStore
 
@@ -216,17 +305,7 @@ def test_stage_links_documents_persists_and_continues(tmp_path):
     records = [rec(1, *HEATING_A), rec(2, *PARKING_A, 1), rec(3, *HEATING_A, 2)]
 
     def put(rs):
-        docs = [Document(url=f"http://x/{r['id']}", source=r["source"], title=r["title"], content=r["content"],
-                         published_at=datetime.fromisoformat(r["published_at"]), likes=5) for r in rs]
-        db.upsert_documents(docs, T0)
-        results = []
-        for d, r in zip(docs, rs):
-            a = quick_analysis(r)
-            a.update(sentiment={"label": "negative", "score": 0.9}, topic={"label": "城乡建设", "score": 0.9},
-                     department="A3区住房和城乡建设局", keywords=["供暖"])
-            results.append((d.id, a))
-        db.save_analyses(results, T0)
-        return docs
+        return put_records(db, rs)
 
     docs = put(records)
     now = T0 + timedelta(hours=3)
