@@ -198,12 +198,19 @@ def extension_view(alert: Alert) -> dict[str, Any] | None:
             "审批意见": ext.get("decision_note") or ""}
 
 
-def pending_extensions(app: Any, user: User) -> list[dict[str, Any]]:
-    """Extension requests waiting for the office's decision, oldest first, as table rows."""
+def pending_extensions(app: Any, user: User, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Extension requests waiting for the office's decision, oldest first, as table rows (with ``now``: whether the
+    original deadline has passed, after which a request can only be rejected)."""
     if not has_alert_service(app) or user.role not in (Role.ADMIN, Role.OFFICER):
         return []
-    return [{"编号": a.id, "标题": a.title, "责任部门": a.department or "", **(extension_view(a) or {})}
-            for a in alert_service(app).pending_extensions(user)]
+    svc = alert_service(app)
+    rows = []
+    for a in svc.pending_extensions(user):
+        extendable = svc.extendable_deadlines(a)
+        late = now is not None and bool(extendable) and now > min(extendable.values())
+        rows.append({"编号": a.id, "标题": a.title, "责任部门": a.department or "", **(extension_view(a) or {}),
+                     "提示": "原答复期限已过，只能驳回" if late else ""})
+    return rows
 
 
 def alert_counts(app: Any, now: datetime, department: str | None = None) -> dict[str, int]:

@@ -28,7 +28,7 @@ if isinstance(period, (tuple, list)) and len(period) == 2:
     since = datetime.combine(period[0], time.min, TZ)
     until = datetime.combine(period[1], time.min, TZ) + timedelta(days=1)
 
-pending = queries.pending_extensions(ctx.app, ctx.user)
+pending = queries.pending_extensions(ctx.app, ctx.user, ctx.now)
 if pending:
     with st.expander(f"待审批的依申请公开延期申请（{len(pending)}）", expanded=True):
         show_table(pending, key="wb_extensions")

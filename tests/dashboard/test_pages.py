@@ -420,3 +420,29 @@ def test_department_requests_an_extension_and_the_officer_approves_it(as_user, s
     after = store.workflow.get_alert(item.id)
     assert after.details["extension"]["status"] == "granted" and after.deadlines["response"] > original
     assert [e.action for e in store.workflow.audit_for(item.id)][-2:] == ["extend", "approve_extension"]
+
+
+def test_pending_extension_past_its_deadline_is_flagged_for_rejection(dash_home):
+    from datetime import timedelta
+
+    from dashboard.services import queries
+    from tests.dashboard.conftest import CONFIG
+    from yuqing.app import App
+    from yuqing.clock import now
+
+    app = App.load(CONFIG, dash_home)
+    try:
+        officer, dept = app.store.workflow.get_user("officer1"), app.store.workflow.get_user("dept1")
+        item = app.alerts.raise_manual(officer, "依申请公开：某项目环评", "申请人依申请公开", level=3, department=DEPT,
+                                       policy="disclosure", now=now())
+        app.alerts.act(dept, item.id, "extend", text="需征求第三方意见", now=now())
+        assert queries.pending_extensions(app, dept) == []  # departments do not decide
+        (row,) = queries.pending_extensions(app, officer, now())
+        assert row["编号"] == item.id and row["状态"] == "待审批" and row["提示"] == ""
+        late = item.deadlines["response"] + timedelta(minutes=1)
+        (row,) = queries.pending_extensions(app, officer, late)
+        assert row["提示"] == "原答复期限已过，只能驳回"
+        names = [n for n, _ in queries.available_actions(officer, app.store.workflow.get_alert(item.id), app=app, now=late)]
+        assert "reject_extension" in names and "approve_extension" not in names
+    finally:
+        app.close()
