@@ -397,8 +397,11 @@ class EventClusterer:
         self.touched.update((a.id, b.id))
         self.changes.append({"event_id": a.id, "action": "merge", "at": at,
                              "details": {"merged": b.id, "moved_docs": len(b.members), "into": a.id}})
+        # What the merged-away event was, so its record and log still say so after it is emptied.
+        seed = b.members.get(b.seed) or min(b.members.values(), key=lambda m: m["t"])
         self.changes.append({"event_id": b.id, "action": "merged_into", "at": at,
-                             "details": {"into": a.id, "moved_docs": len(b.members)}})
+                             "details": {"into": a.id, "moved_docs": len(b.members), "title": seed.get("ti") or "",
+                                         "first_seen": _ts(b.first).isoformat(), "last_seen": _ts(b.last).isoformat()}})
         return a
 
     def _maybe_split(self, ev: _Ev, at: float) -> _Ev | None:

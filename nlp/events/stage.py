@@ -7,11 +7,17 @@ log, and recomputes the heat of recent events as of ``now``.
 
 Ordering makes a crash harmless: events are saved before documents are linked, and placing a document an
 event already holds is a no-op, so a re-run after a crash links the same documents to the same events.
+
+An event merged into another keeps its record, marked ``state["merged_into"]`` with what it was before the
+merge; having no documents, it is no longer listed or counted by the store. An open alert on it is moved to
+the surviving event (same transaction when both store halves are one SQLite file), so the officer keeps working
+one alert on the whole issue and the rules do not raise a second one for the survivor.
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +25,8 @@ from nlp.events.cluster import EventClusterer, materialize
 from nlp.events.features import ClusterDoc, FeatureExtractor
 from nlp.events.heat import compute_heat
 from nlp.events.settings import EventSettings
-from yuqing.model import Document, Event
+from yuqing.model import AuditEntry, Document, Event
+from yuqing.storage.base import ConcurrentUpdateError
 
 
 def authority_map(sources: list[Any]) -> dict[str, float]:
@@ -74,7 +81,7 @@ class EventStage:
         docs_store = self.store.documents
         s = self.settings
         stats = {"documents": 0, "new_events": 0, "duplicates": 0, "merges": 0, "splits": 0, "reopened": 0,
-                 "events_saved": 0, "heat_refreshed": 0, "skipped": 0}
+                 "alerts_redirected": 0, "events_saved": 0, "heat_refreshed": 0, "skipped": 0}
         if self._extractor is None:
             self._extractor = FeatureExtractor()
         clusterer: EventClusterer | None = None
@@ -105,19 +112,22 @@ class EventStage:
                 root = clusterer.root_of.get(doc_id, doc_id)
                 links[doc_id] = (eid, None if root == doc_id else root)
             links = {d: (clusterer._resolve(e) if e else e, dup) for d, (e, dup) in links.items()}
+            merged = {ch["event_id"]: ch for ch in changes if ch["action"] == "merged_into"}
             events = []
             for eid in touched:
                 ev = clusterer.get(eid)
                 if ev is not None:
                     events.append(with_heat(materialize(ev), s, self.authority, now))
                 elif eid in clusterer.merged_into:
-                    events.append(self._tombstone(eid, clusterer._resolve(eid)))
+                    events.append(self._tombstone(eid, clusterer._resolve(eid), merged.get(eid), now))
             with self._transaction():
                 docs_store.save_events(events, now)
                 for ch in changes:
                     docs_store.log_event_change(ch["event_id"], ch["action"], ch["details"],
                                                 datetime.fromtimestamp(ch["at"], tz=now.tzinfo))
                 docs_store.link_documents(links)
+                for eid in merged:
+                    stats["alerts_redirected"] += self._redirect_alert(eid, clusterer._resolve(eid), now)
             stats["events_saved"] += len(events)
             stats["merges"] += sum(c["action"] == "merge" for c in changes)
             stats["splits"] += sum(c["action"] == "split" for c in changes)
@@ -125,15 +135,51 @@ class EventStage:
         stats["heat_refreshed"] = self.refresh_heat(now)
         return stats
 
-    def _tombstone(self, eid: str, into: str) -> Event:
-        """A merged-away event stays as an empty record pointing at its successor (the log keeps the history)."""
+    def _tombstone(self, eid: str, into: str, change: dict[str, Any] | None, now: datetime) -> Event:
+        """A merged-away event's record: marked merged into its survivor, with what it was before the merge
+        (title, size, time span, heat), and no documents, so lists, counts and the heat board leave it out
+        (``active_events`` too: it has no last_seen)."""
         old = self.store.documents.get_event(eid)
-        title = old.title if old else ""
+        info = (change or {}).get("details") or {}
+        title = (old.title if old else "") or info.get("title") or ""
+        before = {"title": title, "doc_count": old.doc_count if old else info.get("moved_docs"),
+                  "first_seen": old.first_seen.isoformat() if old and old.first_seen else info.get("first_seen"),
+                  "last_seen": old.last_seen.isoformat() if old and old.last_seen else info.get("last_seen"),
+                  "heat": old.heat if old else None}
+        at = datetime.fromtimestamp(change["at"], tz=now.tzinfo) if change else now
         return Event(id=eid, title=f"（已并入 {into}）{title}", keywords=old.keywords if old else [],
-                     region=old.region if old else None, first_seen=old.first_seen if old else None,
-                     last_seen=None, doc_count=0, heat=0.0,
+                     region=old.region if old else None, topic=old.topic if old else None,
+                     department=old.department if old else None,
+                     first_seen=old.first_seen if old else None, last_seen=None, doc_count=0, heat=0.0,
                      heat_parts={k: 0.0 for k in ("volume", "interaction", "authority", "recency", "growth")},
-                     state={"v": 1, "merged_into": into})
+                     state={"v": 1, "merged_into": into, "merged_at": at.isoformat(), "before_merge": before})
+
+    def _redirect_alert(self, eid: str, into: str, now: datetime) -> int:
+        """Move the open alert of a merged-away event to the survivor (one open alert per event, so when the
+        survivor has its own, the old alert stays and its log says where the issue went). Returns 1 if moved."""
+        wf = getattr(self.store, "workflow", None)
+        if wf is None or into == eid:
+            return 0
+        for _attempt in range(3):  # an officer may be saving the same alert right now
+            alert = wf.open_alert_for_event(eid)
+            if alert is None:
+                return 0
+            other = wf.open_alert_for_event(into)
+            if other is not None:
+                wf.append_audit(AuditEntry(
+                    alert_id=alert.id, actor="system", action="event_merged", at=now,
+                    note=f"事件 {eid} 已并入事件 {into}；该事件已有未办结预警 {other.id}，请一并处理"))
+                return 0
+            moved = replace(alert, event_id=into,
+                            details={**alert.details, "merged_events": [*alert.details.get("merged_events", []), eid]})
+            try:
+                wf.update_alert(moved, alert.version)
+            except ConcurrentUpdateError:
+                continue
+            wf.append_audit(AuditEntry(alert_id=alert.id, actor="system", action="event_merged", at=now,
+                                       note=f"事件 {eid} 已并入事件 {into}，预警随之转到事件 {into}"))
+            return 1
+        raise ConcurrentUpdateError(f"预警 {alert.id} 一直在被修改，未能随事件合并转到事件 {into}；下次运行会重试")
 
     def refresh_heat(self, now: datetime) -> int:
         """Recompute heat as of ``now`` for every event seen within the window plus ten half-lives (older ones

@@ -324,6 +324,111 @@ def test_stage_links_documents_persists_and_continues(tmp_path):
     db.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def merge_store(request, tmp_path):
+    """(document store, Store) with the workflow half in the same SQLite file, or in PostgreSQL when
+    ``YUQING_TEST_POSTGRES_DSN`` names one (as in CI)."""
+    import os
+    import uuid
+
+    from yuqing.storage.base import Store
+    from yuqing.storage.sqlite import SQLiteStore
+
+    db = SQLiteStore(tmp_path / "y.db")
+    wf = db
+    if request.param == "postgresql":
+        dsn = os.environ.get("YUQING_TEST_POSTGRES_DSN")
+        if not dsn:
+            db.close()
+            pytest.skip("未设置 YUQING_TEST_POSTGRES_DSN：跳过 PostgreSQL 上的预警转移测试")
+        from yuqing.storage.postgresql import PostgresWorkflowStore
+
+        wf = PostgresWorkflowStore(dsn, schema=f"yqtest_{uuid.uuid4().hex[:10]}")
+    yield db, Store(db, wf)
+    if wf is not db:
+        wf.drop_schema()
+        wf.close()
+    db.close()
+
+
+def seed_two_heating_events(db):
+    """Two stored events about one problem (as if clustered apart), and a third post that matches both
+    closely enough to merge them."""
+    from nlp.events.cluster import _Ev
+    from nlp.events.stage import to_cluster_doc
+
+    title, content = HEATING_A
+    docs = put_records(db, [rec(1, title, content), rec(2, title, content + "物业说再等等，已经等了一个月。", 1)])
+    cl = EventClusterer(EventSettings())
+    for stored in db.get_documents([d.id for d in docs]):
+        d = to_cluster_doc(stored)
+        ev = _Ev(event_id_for(d.id), d.id)
+        f = cl.extractor.extract(d)
+        cl._attach(ev, d.id, {"t": d.at, "s": d.source, "ti": d.title, "v": f.vector, "p": f.places,
+                              "d": f.districts, "i": [5, 0, 0, 0]}, f, unique=True)
+        record = materialize(ev)
+        record.heat = 30.0
+        db.save_events([record], T0)
+        db.link_documents({d.id: (record.id, None)})
+    # Reworded (SimHash differs by more than 3 bits): joins on wording, close to both events.
+    third = put_records(db, [rec(3, title, "紧急反映：" + content[:70] + "孩子写作业手都冻僵了，物业和供热公司互相推诿。", 2)])
+    return docs, third
+
+
+def test_merged_away_event_is_marked_hidden_and_its_alert_follows(merge_store):
+    from nlp.events.stage import EventStage
+    from yuqing.model import Alert
+
+    db, store = merge_store
+    docs, third = seed_two_heating_events(db)
+    ids = [db.get_document(d.id).event_id for d in docs]
+    old = db.get_event(ids[1])  # the event the merge folds away (equal sizes: the third post joins the other)
+    store.workflow.insert_alert(Alert(id="E1", rule="hot", level=2, title="供暖投诉", reason="热度 30",
+                                      event_id=ids[1], created_at=T0))
+    stats = EventStage(store).run(T0 + timedelta(hours=3))
+    assert stats["merges"] == 1 and stats["alerts_redirected"] == 1
+    survivor = db.get_document(third[0].id).event_id
+    gone = ({*ids} - {survivor}).pop()
+    assert {db.get_document(d.id).event_id for d in docs} == {survivor}
+    # Marked, not lost: the record says where it went and what it was.
+    tomb = db.get_event(gone)
+    assert tomb.state["merged_into"] == survivor and tomb.doc_count == 0
+    assert tomb.state["before_merge"]["doc_count"] == 1 and tomb.state["before_merge"]["title"] == HEATING_A[0]
+    assert gone == ids[1] and tomb.state["before_merge"]["heat"] == old.heat
+    # Hidden from lists, counts, the heat board and the alert rules' view.
+    assert [e.id for e in db.list_events(limit=10)] == [survivor]
+    assert [e.id for e in db.list_events(limit=10, since=T0 - timedelta(days=1))] == [survivor]
+    assert db.document_stats()["events"] == 1
+    assert [e.id for e in db.active_events(T0 - timedelta(days=1))] == [survivor]
+    # The open alert follows the issue, with a note in its log; no second alert can open on the survivor.
+    alert = store.workflow.get_alert("E1")
+    assert alert.event_id == survivor and alert.details["merged_events"] == [gone] and alert.version == 2
+    assert store.workflow.open_alert_for_event(survivor).id == "E1"
+    assert store.workflow.open_alert_for_event(gone) is None
+    notes = [a for a in store.workflow.audit_for("E1") if a.action == "event_merged"]
+    assert len(notes) == 1 and gone in notes[0].note and survivor in notes[0].note
+    assert [e["action"] for e in db.event_log(gone)] == ["merged_into"]
+
+
+def test_merge_keeps_both_alerts_when_the_survivor_has_its_own(merge_store):
+    from nlp.events.stage import EventStage
+    from yuqing.model import Alert
+
+    db, store = merge_store
+    docs, third = seed_two_heating_events(db)
+    ids = [db.get_document(d.id).event_id for d in docs]
+    for i, eid in enumerate(ids):
+        store.workflow.insert_alert(Alert(id=f"E{i}", rule="hot", level=2, title="供暖投诉", reason="热度 30",
+                                          event_id=eid, created_at=T0))
+    stats = EventStage(store).run(T0 + timedelta(hours=3))
+    survivor = db.get_document(third[0].id).event_id
+    gone = ({*ids} - {survivor}).pop()
+    assert stats["merges"] == 1 and stats["alerts_redirected"] == 0
+    old_alert = next(a for a in (store.workflow.get_alert("E0"), store.workflow.get_alert("E1")) if a.event_id == gone)
+    notes = [a.note for a in store.workflow.audit_for(old_alert.id) if a.action == "event_merged"]
+    assert len(notes) == 1 and survivor in notes[0] and store.workflow.open_alert_for_event(survivor).id in notes[0]
+
+
 # -- command ------------------------------------------------------------------------------------------------------
 def analysed_lines(records):
     lines = []
