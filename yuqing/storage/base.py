@@ -10,9 +10,12 @@ import abc
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
-from yuqing.model import Alert, Assignment, AuditEntry, Department, Document, Event, Response, User
+from yuqing.clock import local_day, to_utc_text
+from yuqing.model import (
+    Alert, Assignment, AuditEntry, Department, Document, DocumentKind, Event, Response, User,
+)
 
 
 class StoreError(RuntimeError):
@@ -63,6 +66,57 @@ class DocumentFilter:
     kind: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+# Counts a re-crawl may change without changing the content: a new value is written, no new analysis needed.
+COUNT_FIELDS = ("likes", "dislikes", "replies", "views")
+
+
+def document_values(doc: Document, now: datetime) -> dict[str, Any]:
+    """The stored fields a crawl sets on every upsert of ``doc``, as every document backend stores them (times as
+    fixed-width UTC text). One mapping, so the backends cannot drift apart."""
+    reply = doc.reply
+    return {
+        "url": doc.url, "source": doc.source, "kind": DocumentKind(doc.kind).value, "title": doc.title or "",
+        "content": doc.content or "", "published_at": to_utc_text(doc.published_at),
+        "fetched_at": to_utc_text(doc.fetched_at or now), "author": doc.author, "region": doc.region,
+        "category": doc.category, "status": doc.status, "views": doc.views, "likes": doc.likes,
+        "dislikes": doc.dislikes, "replies": doc.replies,
+        "reply_text": reply.text if reply else None,
+        "reply_department": reply.department if reply else None,
+        "reply_at": to_utc_text(reply.time) if reply else None,
+    }
+
+
+def new_document_values(doc: Document, now: datetime) -> dict[str, Any]:
+    """``document_values`` plus what only the first write of a document sets (it then needs processing)."""
+    now_text = to_utc_text(now)
+    at = doc.published_at or doc.fetched_at or now
+    return {
+        **document_values(doc, now),
+        "id": doc.id, "first_seen": now_text, "updated_at": now_text, "at": to_utc_text(at), "day": local_day(at),
+        "fingerprint": doc.content_fingerprint(), "needs_processing": 1,
+        "reply_first_seen": now_text if doc.reply else None,
+    }
+
+
+def changed_document_values(doc: Document, old: Mapping[str, Any], now: datetime
+                            ) -> tuple[dict[str, Any] | None, bool]:
+    """For a document already stored (``old``: its stored ``fingerprint``, ``reply_text`` and ``COUNT_FIELDS``):
+    the fields this re-crawl writes, or None when nothing changed, and whether the content changed (then it needs
+    processing again). ``reply_first_seen`` is set when an answer appears for the first time."""
+    values = document_values(doc, now)
+    fingerprint = doc.content_fingerprint()
+    content_changed = old["fingerprint"] != fingerprint
+    if not content_changed and all(old[k] == values[k] for k in COUNT_FIELDS):
+        return None, False
+    now_text = to_utc_text(now)
+    values.update({"updated_at": now_text, "fingerprint": fingerprint})
+    if content_changed:
+        values["needs_processing"] = 1
+    if doc.reply and not old["reply_text"]:
+        values["reply_first_seen"] = now_text  # when we first saw the answer
+    return values, content_changed
 
 
 class DocumentStore(abc.ABC):

@@ -27,9 +27,12 @@ import time
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
-from yuqing.clock import from_utc_text, local_day, to_utc_text
+from yuqing.clock import from_utc_text, to_utc_text
 from yuqing.model import Document, DocumentKind, Event
-from yuqing.storage.base import DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult
+from yuqing.storage.base import (
+    COUNT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, changed_document_values,
+    new_document_values,
+)
 from yuqing.storage.sqlite import SQLiteStore, _json, default_query_tokenizer, make_snippet, search_terms
 
 Tokenizer = Callable[[str], list[str]]
@@ -339,57 +342,37 @@ class ElasticsearchDocumentStore(DocumentStore):
             return result
         now_text = to_utc_text(now)
         existing = {i: {**h["_source"], "_index": h["_index"]} for i, h in self._locate(
-            [d.id for d in docs], ["fingerprint", "reply_text", "likes", "dislikes", "replies", "views"]).items()}
+            [d.id for d in docs], ["fingerprint", "reply_text", *COUNT_FIELDS]).items()}
         # Prepare everything first: an error here writes nothing.
         actions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         raw_actions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         outcome: list[list[str]] = []  # [id, inserted|updated|unchanged] per occurrence, as SQLite counts
         created: dict[str, Document] = {}
         for doc in docs:
-            fingerprint = doc.content_fingerprint()
-            reply = doc.reply
-            at = doc.published_at or doc.fetched_at or now
-            values = {
-                "url": doc.url, "source": doc.source, "kind": DocumentKind(doc.kind).value, "title": doc.title or "",
-                "content": doc.content or "", "published_at": to_utc_text(doc.published_at),
-                "fetched_at": to_utc_text(doc.fetched_at or now), "author": doc.author, "region": doc.region,
-                "category": doc.category, "status": doc.status, "views": doc.views, "likes": doc.likes,
-                "dislikes": doc.dislikes, "replies": doc.replies,
-                "reply_text": reply.text if reply else None,
-                "reply_department": reply.department if reply else None,
-                "reply_at": to_utc_text(reply.time) if reply else None,
-                "has_reply": reply is not None,
-            }
             old = existing.get(doc.id)
             if old is None:
-                at_text = to_utc_text(at)
-                values.update({
-                    "id": doc.id, "first_seen": now_text, "updated_at": now_text, "at": at_text, "day": local_day(at),
-                    "hour": at_text[:13], "fingerprint": fingerprint, "needs_processing": 1,
-                    "reply_first_seen": now_text if reply else None,
-                })
-                index = self._month_index(at_text)
+                values = new_document_values(doc, now)
+                values.update({"hour": values["at"][:13], "has_reply": doc.reply is not None})
+                index = self._month_index(values["at"])
                 actions.append(({"create": {"_index": index, "_id": doc.id}}, values))
                 existing[doc.id] = {**values, "_index": index, "_pending_create": True}
                 outcome.append([doc.id, "inserted"])
                 created[doc.id] = doc
-            elif old.get("fingerprint") != fingerprint or any(
-                    (old.get(k) or 0) != values[k] for k in ("likes", "dislikes", "replies", "views")):
-                content_changed = old.get("fingerprint") != fingerprint
-                values.update({"updated_at": now_text, "fingerprint": fingerprint})
-                if content_changed:
-                    values["needs_processing"] = 1
-                if reply and not old.get("reply_text"):
-                    values["reply_first_seen"] = now_text
-                if old.get("_pending_create"):  # the same id twice in one batch: fold into the create
-                    create = next(b for m, b in actions if m.get("create", {}).get("_id") == doc.id)
-                    create.update(values)
-                else:
-                    actions.append(({"update": {"_index": old["_index"], "_id": doc.id}}, {"doc": values}))
-                old.update(values)
-                outcome.append([doc.id, "updated" if content_changed else "unchanged"])
             else:
-                outcome.append([doc.id, "unchanged"])
+                stored = {"fingerprint": old.get("fingerprint"), "reply_text": old.get("reply_text"),
+                          **{k: old.get(k) or 0 for k in COUNT_FIELDS}}
+                values, content_changed = changed_document_values(doc, stored, now)
+                if values is None:
+                    outcome.append([doc.id, "unchanged"])
+                else:
+                    values["has_reply"] = doc.reply is not None
+                    if old.get("_pending_create"):  # the same id twice in one batch: fold into the create
+                        create = next(b for m, b in actions if m.get("create", {}).get("_id") == doc.id)
+                        create.update(values)
+                    else:
+                        actions.append(({"update": {"_index": old["_index"], "_id": doc.id}}, {"doc": values}))
+                    old.update(values)
+                    outcome.append([doc.id, "updated" if content_changed else "unchanged"])
             if doc.html is not None:
                 raw_actions.append(({"index": {"_index": self.raw_index, "_id": doc.id}},
                                     {"doc_id": doc.id, "body": doc.html, "fetched_at": now_text}))

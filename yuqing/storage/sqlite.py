@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from yuqing.clock import TZ, day_start, from_utc_text, local_day, to_utc_text
+from yuqing.clock import TZ, day_start, from_utc_text, to_utc_text
 from yuqing.model import (
     Alert, Assignment, AuditEntry, Department, Document, DocumentKind, Event, Reply, Response, Role, User,
 )
 from yuqing.storage.base import (
-    ConcurrentUpdateError, DocumentFilter, DocumentStore, DuplicateError, SearchHit, StoreError, UpsertResult,
-    WorkflowStore,
+    COUNT_FIELDS, ConcurrentUpdateError, DocumentFilter, DocumentStore, DuplicateError, SearchHit, StoreError,
+    UpsertResult, WorkflowStore, changed_document_values, new_document_values,
 )
 from yuqing.storage.migrations import MIGRATIONS
 
@@ -168,56 +168,34 @@ class SQLiteStore(DocumentStore, WorkflowStore):
                     daily: Counter | None = None) -> None:
         db = self.db
         daily = Counter() if daily is None else daily
-        fingerprint = doc.content_fingerprint()
         row = db.execute(
-            "SELECT fingerprint, reply_text, reply_first_seen, likes, dislikes, replies, views, "
+            f"SELECT fingerprint, reply_text, reply_first_seen, {', '.join(COUNT_FIELDS)}, "
             f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc.id,)).fetchone()
-        reply = doc.reply
-        at = doc.published_at or doc.fetched_at or now
-        values = {
-            "url": doc.url, "source": doc.source, "kind": DocumentKind(doc.kind).value, "title": doc.title or "",
-            "content": doc.content or "", "published_at": to_utc_text(doc.published_at),
-            "fetched_at": to_utc_text(doc.fetched_at or now), "author": doc.author, "region": doc.region,
-            "category": doc.category, "status": doc.status, "views": doc.views, "likes": doc.likes,
-            "dislikes": doc.dislikes, "replies": doc.replies,
-            "reply_text": reply.text if reply else None,
-            "reply_department": reply.department if reply else None,
-            "reply_at": to_utc_text(reply.time) if reply else None,
-        }
         if row is None:
-            values.update({
-                "id": doc.id, "first_seen": now_text, "updated_at": now_text, "at": to_utc_text(at),
-                "day": local_day(at), "fingerprint": fingerprint, "needs_processing": 1,
-                "reply_first_seen": now_text if reply else None,
-            })
+            values = new_document_values(doc, now)
             cols = ", ".join(values)
             db.execute(f"INSERT INTO documents ({cols}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
             daily[_text_key(values["day"], values["source"], values["kind"], None, None, values["region"], None)] += 1
             result.inserted += 1
             result.inserted_ids.append(doc.id)
-        elif row["fingerprint"] != fingerprint or any(
-                row[k] != values[k] for k in ("likes", "dislikes", "replies", "views")):
-            content_changed = row["fingerprint"] != fingerprint
-            values.update({"updated_at": now_text, "fingerprint": fingerprint})
-            if content_changed:
-                values["needs_processing"] = 1
-            if reply and not row["reply_text"]:
-                values["reply_first_seen"] = now_text  # when we first saw the answer
-            sets = ", ".join(f"{k} = ?" for k in values)
-            db.execute(f"UPDATE documents SET {sets} WHERE id = ?", [*values.values(), doc.id])
-            old_key = _daily_key(row)
-            new_key = _text_key(row["day"], values["source"], values["kind"], row["topic_label"], row["department"],
-                                values["region"], row["sentiment_label"])
-            if new_key != old_key:  # source, kind or region changed on the re-crawl
-                daily[old_key] -= 1
-                daily[new_key] += 1
-            if content_changed:
-                result.updated += 1
-                result.updated_ids.append(doc.id)
-            else:
-                result.unchanged += 1
         else:
-            result.unchanged += 1
+            values, content_changed = changed_document_values(doc, row, now)
+            if values is None:
+                result.unchanged += 1
+            else:
+                sets = ", ".join(f"{k} = ?" for k in values)
+                db.execute(f"UPDATE documents SET {sets} WHERE id = ?", [*values.values(), doc.id])
+                old_key = _daily_key(row)
+                new_key = _text_key(row["day"], values["source"], values["kind"], row["topic_label"],
+                                    row["department"], values["region"], row["sentiment_label"])
+                if new_key != old_key:  # source, kind or region changed on the re-crawl
+                    daily[old_key] -= 1
+                    daily[new_key] += 1
+                if content_changed:
+                    result.updated += 1
+                    result.updated_ids.append(doc.id)
+                else:
+                    result.unchanged += 1
         if doc.html is not None:
             db.execute("INSERT INTO raw_pages (doc_id, body, fetched_at) VALUES (?, ?, ?) "
                        "ON CONFLICT (doc_id) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at",
