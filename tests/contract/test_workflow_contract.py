@@ -123,13 +123,15 @@ def test_users_and_departments(workflow):
     assert workflow.get_user("nobody") is None
     with pytest.raises(StoreError):
         workflow.update_user(User(name="ghost", role=Role.ADMIN, password_hash="h"))
+    workflow.add_user(User(name="an", role=Role.DEPARTMENT, password_hash="h2", department="A市教育局", created_at=T0))
+    assert [u.name for u in workflow.list_users()] == ["an", "li"] and workflow.list_users()[1] == user
     workflow.sync_departments([Department("A市教育局", topics=["教育文体"], contact={"email": "e@a.gov.cn"}),
                                Department("A市督查室", supervisor=True), Department("旧部门")])
     workflow.sync_departments([Department("A市教育局", topics=["教育文体"], contact={"email": "e@a.gov.cn"}),
                                Department("A市督查室", supervisor=True)])
     assert workflow.list_departments() == [Department("A市教育局", topics=["教育文体"], contact={"email": "e@a.gov.cn"}),
                                            Department("A市督查室", supervisor=True)]
-    assert workflow.workflow_stats()["users"] == 1 and workflow.workflow_stats()["departments"] == 2
+    assert workflow.workflow_stats()["users"] == 2 and workflow.workflow_stats()["departments"] == 2
 
 
 def test_response_loop_and_league(workflow):
@@ -195,6 +197,11 @@ def test_crawl_health_and_state(workflow):
     health = workflow.record_crawl("board", {"finished_at": T0 + timedelta(hours=4), "items": 0, "listed": 0})
     assert health["consecutive_empty"] == 1
     assert [h["source"] for h in workflow.source_health()] == ["board"]
+    # A source whose very first pass fails: counted, never a success.
+    health = workflow.record_crawl("news", {"finished_at": T0, "pages": 1, "errors": {"dns": 1}, "failed": True})
+    assert (health["runs"], health["consecutive_failures"], health["consecutive_empty"]) == (1, 1, 0)
+    assert health["last_success"] is None and health["last_run"] == T0 and health["errors"] == {"dns": 1}
+    assert [h["source"] for h in workflow.source_health()] == ["board", "news"]
     workflow.set_state("crawl", "board", "page=3")
     workflow.set_state("crawl", "board", "page=4")
     assert workflow.get_state("crawl", "board") == "page=4" and workflow.get_state("crawl", "x") is None
@@ -203,3 +210,13 @@ def test_crawl_health_and_state(workflow):
 def test_migrations_are_idempotent(workflow):
     version = workflow.schema_version()
     assert workflow.migrate() == version == workflow.schema_version()
+
+
+def test_postgresql_placeholders_refuse_percent():
+    """Shared statements are written with ``?``; a literal ``%`` would be misread by psycopg, so it is refused."""
+    from yuqing.storage.postgresql import _placeholders
+
+    assert _placeholders("SELECT * FROM users WHERE name = ? AND role = ?") == \
+        "SELECT * FROM users WHERE name = %s AND role = %s"
+    with pytest.raises(StoreError):
+        _placeholders("SELECT * FROM users WHERE name LIKE '%li' AND role = ?")

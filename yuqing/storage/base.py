@@ -7,6 +7,7 @@ workflow tables in SQLite or PostgreSQL). Stages see only these methods and the 
 from __future__ import annotations
 
 import abc
+import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,6 +67,17 @@ class DocumentFilter:
     kind: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+def _json(value: Any) -> str:
+    """A value as the JSON text every backend stores (Chinese kept readable)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _loads(text: str | None, default: Any = None) -> Any:
+    if text is None or text == "":
+        return default
+    return json.loads(text)
 
 
 # Counts a re-crawl may change without changing the content: a new value is written, no new analysis needed.

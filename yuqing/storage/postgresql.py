@@ -3,8 +3,9 @@
 The tables come from the same migration list as SQLite (``yuqing.storage.migrations``, parts ``workflow``); where a
 migration is tagged ``workflow-sqlite`` this module supplies the PostgreSQL equivalent (the append-only audit log is a
 trigger function here). One connection per thread, autocommit outside explicit transactions; ``transaction()`` nests
-with savepoints (psycopg's own nesting). Row conversion is shared with the SQLite backend so both return identical
-domain objects.
+with savepoints (psycopg's own nesting). The statements themselves are shared with the SQLite backend
+(``yuqing.storage.sqlworkflow``): this module gives their dialect adapter and what only PostgreSQL does (schema,
+migration lock, row lock for crawl health), so both return identical domain objects.
 """
 
 from __future__ import annotations
@@ -12,15 +13,11 @@ from __future__ import annotations
 import re
 import threading
 from contextlib import contextmanager
-from dataclasses import replace
-from datetime import datetime
 from typing import Any, Iterator
 
-from yuqing.clock import from_utc_text, to_utc_text
-from yuqing.model import Alert, Assignment, AuditEntry, Department, Response, Role, User
-from yuqing.storage.base import ConcurrentUpdateError, DuplicateError, StoreError, WorkflowStore
+from yuqing.storage.base import StoreError
 from yuqing.storage.migrations import MIGRATIONS
-from yuqing.storage.sqlite import SQLiteStore, _json, _loads
+from yuqing.storage.sqlworkflow import SQLWorkflowStore
 
 # Dialect equivalents for migrations tagged "workflow-sqlite", by migration version.
 POSTGRESQL_EQUIVALENTS: dict[int, list[str]] = {
@@ -58,7 +55,7 @@ def postgresql_migrations() -> list[tuple[int, str, list[str]]]:
     return out
 
 
-class PostgresWorkflowStore(WorkflowStore):
+class PostgresWorkflowStore(SQLWorkflowStore):
     def __init__(self, dsn: str, *, schema: str = "public", connect_timeout: int = 10):
         try:
             import psycopg  # noqa: F401
@@ -134,299 +131,34 @@ class PostgresWorkflowStore(WorkflowStore):
         """Remove everything this store created (tests and `yuqing bench` use throwaway schemas)."""
         self._q(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
 
-    # -- departments and users ---------------------------------------------------------------------------------
-    def sync_departments(self, departments: list[Department]) -> None:
-        with self.transaction():
-            self._q("DELETE FROM departments WHERE NOT (name = ANY(%s))", ([d.name for d in departments],))
-            for d in departments:
-                self._q("INSERT INTO departments VALUES (%s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
-                        "topics = excluded.topics, regions = excluded.regions, contact = excluded.contact, "
-                        "supervisor = excluded.supervisor",
-                        (d.name, _json(d.topics), _json(d.regions), _json(d.contact), int(d.supervisor)))
+    # -- workflow half: the shared SQL in ``sqlworkflow``, this dialect's adapter ---------------------------------
+    FOR_UPDATE = " FOR UPDATE"
+    LEAGUE_LAST_RATING = ("SELECT DISTINCT ON (alert_id) alert_id, rating FROM responses "
+                          "WHERE rating IS NOT NULL ORDER BY alert_id, id DESC")
+    LEAGUE_HOURS = ("extract(epoch FROM substr(fr.at, 1, 19)::timestamp - substr(a.dispatched_at, 1, 19)::timestamp)"
+                    "::float8 / 3600")
 
-    def list_departments(self) -> list[Department]:
-        rows = self._q("SELECT * FROM departments ORDER BY name")
-        return [Department(name=r["name"], topics=_loads(r["topics"], []), regions=_loads(r["regions"], []),
-                           contact=_loads(r["contact"], {}), supervisor=bool(r["supervisor"])) for r in rows]
+    def _execute(self, sql: str, params: Any = ()):
+        return self._q(_placeholders(sql), params)
 
-    def add_user(self, user: User) -> None:
+    def _insert_id(self, sql: str, params: Any) -> int | None:
+        row = self._execute(f"{sql} RETURNING id", params).fetchone()
+        return int(row["id"]) if row else None
+
+    def _duplicate_error(self) -> type[Exception]:
         import psycopg
 
-        try:
-            with self.transaction():
-                self._q("INSERT INTO users VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        (user.name, Role(user.role).value, user.password_hash, user.department, user.display_name,
-                         int(user.active), to_utc_text(user.created_at)))
-        except psycopg.errors.UniqueViolation as exc:
-            raise DuplicateError(f"用户「{user.name}」已存在") from exc
+        return psycopg.errors.UniqueViolation
 
-    def update_user(self, user: User) -> None:
-        with self.transaction():
-            cur = self._q("UPDATE users SET role = %s, password_hash = %s, department = %s, display_name = %s, "
-                          "active = %s WHERE name = %s",
-                          (Role(user.role).value, user.password_hash, user.department, user.display_name,
-                           int(user.active), user.name))
-            if cur.rowcount == 0:
-                raise StoreError(f"用户「{user.name}」不存在")
+    def _delete_departments_not_in(self, names: list[str]) -> None:
+        self._q("DELETE FROM departments WHERE NOT (name = ANY(%s))", (names,))
 
-    def get_user(self, name: str) -> User | None:
-        row = self._q("SELECT * FROM users WHERE name = %s", (name,)).fetchone()
-        return SQLiteStore._row_to_user(row) if row else None
 
-    def list_users(self) -> list[User]:
-        return [SQLiteStore._row_to_user(r) for r in self._q("SELECT * FROM users ORDER BY name")]
-
-    # -- alerts ------------------------------------------------------------------------------------------------
-    def insert_alert(self, alert: Alert) -> None:
-        import psycopg
-
-        values = {"id": alert.id, **SQLiteStore._alert_values(alert), "version": alert.version}
-        try:
-            with self.transaction():
-                self._q(f"INSERT INTO alerts ({', '.join(values)}) VALUES ({', '.join(['%s'] * len(values))})",
-                        list(values.values()))
-        except psycopg.errors.UniqueViolation as exc:
-            raise DuplicateError(f"事件 {alert.event_id} 已有未办结的预警，或预警编号 {alert.id} 重复") from exc
-
-    def get_alert(self, alert_id: str) -> Alert | None:
-        row = self._q("SELECT * FROM alerts WHERE id = %s", (alert_id,)).fetchone()
-        return SQLiteStore._row_to_alert(row) if row else None
-
-    def list_alerts(self, *, status: str | list[str] | None = None, department: str | None = None,
-                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                    limit: int = 100, offset: int = 0) -> tuple[int, list[Alert]]:
-        clauses, params = ["TRUE"], []
-        if status:
-            clauses.append("status = ANY(%s)")
-            params.append([status] if isinstance(status, str) else list(status))
-        if department:
-            clauses.append("department = %s")
-            params.append(department)
-        if level is not None:
-            clauses.append("level = %s")
-            params.append(level)
-        if since:
-            clauses.append("created_at >= %s")
-            params.append(to_utc_text(since))
-        if until:
-            clauses.append("created_at < %s")
-            params.append(to_utc_text(until))
-        where = " AND ".join(clauses)
-        total = self._q(f"SELECT count(*) AS n FROM alerts WHERE {where}", params).fetchone()["n"]
-        rows = self._q(f"SELECT * FROM alerts WHERE {where} ORDER BY level, created_at DESC LIMIT %s OFFSET %s",
-                       [*params, limit, offset]).fetchall()
-        return total, [SQLiteStore._row_to_alert(r) for r in rows]
-
-    def open_alert_for_event(self, event_id: str) -> Alert | None:
-        row = self._q("SELECT * FROM alerts WHERE event_id = %s AND status <> 'closed'", (event_id,)).fetchone()
-        return SQLiteStore._row_to_alert(row) if row else None
-
-    def update_alert(self, alert: Alert, expected_version: int) -> Alert:
-        values = SQLiteStore._alert_values(alert)
-        sets = ", ".join(f"{k} = %s" for k in values)
-        with self.transaction():
-            cur = self._q(f"UPDATE alerts SET {sets}, version = version + 1 WHERE id = %s AND version = %s",
-                          [*values.values(), alert.id, expected_version])
-            if cur.rowcount == 0:
-                current = self.get_alert(alert.id)
-                if current is None:
-                    raise StoreError(f"预警 {alert.id} 不存在")
-                raise ConcurrentUpdateError(
-                    f"预警 {alert.id} 已被他人修改（当前版本 {current.version}，你读取的是版本 {expected_version}）；请刷新后重试")
-        return replace(alert, version=expected_version + 1)
-
-    def append_audit(self, entry: AuditEntry) -> None:
-        with self.transaction():
-            self._q("INSERT INTO audit_log (alert_id, actor, action, at, from_status, to_status, note) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    (entry.alert_id, entry.actor, entry.action, to_utc_text(entry.at), entry.from_status,
-                     entry.to_status, entry.note or ""))
-
-    def audit_for(self, alert_id: str) -> list[AuditEntry]:
-        rows = self._q("SELECT * FROM audit_log WHERE alert_id = %s ORDER BY id", (alert_id,))
-        return [AuditEntry(id=r["id"], alert_id=r["alert_id"], actor=r["actor"], action=r["action"],
-                           at=from_utc_text(r["at"]), from_status=r["from_status"], to_status=r["to_status"],
-                           note=r["note"]) for r in rows]
-
-    def add_assignment(self, assignment: Assignment) -> None:
-        with self.transaction():
-            self._q("UPDATE assignments SET active = 0 WHERE alert_id = %s", (assignment.alert_id,))
-            self._q("INSERT INTO assignments (alert_id, department, assigned_by, assigned_at, note, active) "
-                    "VALUES (%s, %s, %s, %s, %s, 1)",
-                    (assignment.alert_id, assignment.department, assignment.assigned_by,
-                     to_utc_text(assignment.assigned_at), assignment.note))
-
-    def assignments_for(self, alert_id: str) -> list[Assignment]:
-        rows = self._q("SELECT * FROM assignments WHERE alert_id = %s ORDER BY id", (alert_id,))
-        return [Assignment(id=r["id"], alert_id=r["alert_id"], department=r["department"],
-                           assigned_by=r["assigned_by"], assigned_at=from_utc_text(r["assigned_at"]), note=r["note"],
-                           active=bool(r["active"])) for r in rows]
-
-    def add_response(self, response: Response) -> int:
-        with self.transaction():
-            row = self._q(
-                "INSERT INTO responses (alert_id, department, author, text, link, created_at, rating, rated_by, "
-                "rated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (response.alert_id, response.department, response.author, response.text, response.link,
-                 to_utc_text(response.created_at), response.rating, response.rated_by,
-                 to_utc_text(response.rated_at))).fetchone()
-            return int(row["id"])
-
-    def update_response(self, response: Response) -> None:
-        with self.transaction():
-            self._q("UPDATE responses SET rating = %s, rated_by = %s, rated_at = %s WHERE id = %s",
-                    (response.rating, response.rated_by, to_utc_text(response.rated_at), response.id))
-
-    def responses_for(self, alert_id: str) -> list[Response]:
-        rows = self._q("SELECT * FROM responses WHERE alert_id = %s ORDER BY id", (alert_id,))
-        return [Response(id=r["id"], alert_id=r["alert_id"], department=r["department"], author=r["author"],
-                         text=r["text"], link=r["link"], created_at=from_utc_text(r["created_at"]),
-                         rating=r["rating"], rated_by=r["rated_by"], rated_at=from_utc_text(r["rated_at"]))
-                for r in rows]
-
-    def department_league(self, since: datetime | None = None) -> list[dict[str, Any]]:
-        params: list[Any] = []
-        cond = "a.department IS NOT NULL"
-        if since:
-            cond += " AND a.created_at >= %s"
-            params.append(to_utc_text(since))
-        # Hours are computed on the first 19 characters (whole seconds), as the SQLite backend does.
-        rows = self._q(f"""
-            WITH first_response AS (
-                SELECT alert_id, min(created_at) AS at FROM responses GROUP BY alert_id),
-            last_rating AS (
-                SELECT DISTINCT ON (alert_id) alert_id, rating FROM responses
-                WHERE rating IS NOT NULL ORDER BY alert_id, id DESC)
-            SELECT a.department AS department,
-                   count(*) AS alerts,
-                   sum(CASE WHEN fr.at IS NOT NULL THEN 1 ELSE 0 END) AS responded,
-                   sum(CASE WHEN fr.at IS NOT NULL AND (a.due_at IS NULL OR fr.at <= a.due_at) THEN 1 ELSE 0 END) AS on_time,
-                   sum(CASE WHEN a.escalated = 1 THEN 1 ELSE 0 END) AS escalated,
-                   avg(CASE WHEN fr.at IS NOT NULL AND a.dispatched_at IS NOT NULL
-                       THEN extract(epoch FROM substr(fr.at, 1, 19)::timestamp
-                                           - substr(a.dispatched_at, 1, 19)::timestamp)::float8 / 3600 END)
-                       AS avg_hours,
-                   sum(CASE WHEN lr.rating = '满意' THEN 1 ELSE 0 END) AS satisfied,
-                   sum(CASE WHEN lr.rating = '基本满意' THEN 1 ELSE 0 END) AS basically_satisfied,
-                   sum(CASE WHEN lr.rating = '不满意' THEN 1 ELSE 0 END) AS dissatisfied
-            FROM alerts a
-            LEFT JOIN first_response fr ON fr.alert_id = a.id
-            LEFT JOIN last_rating lr ON lr.alert_id = a.id
-            WHERE {cond}
-            GROUP BY a.department ORDER BY alerts DESC""", params)
-        return [{k: (int(v) if k not in ("department", "avg_hours") and v is not None else v) for k, v in r.items()}
-                for r in rows]
-
-    # -- silences and notifications ----------------------------------------------------------------------------
-    def add_silence(self, silence: dict[str, Any]) -> int:
-        with self.transaction():
-            row = self._q(
-                "INSERT INTO silences (rule, source, keyword, event_id, starts_at, ends_at, created_by, reason) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (silence.get("rule"), silence.get("source"), silence.get("keyword"), silence.get("event_id"),
-                 to_utc_text(silence["starts_at"]), to_utc_text(silence["ends_at"]), silence["created_by"],
-                 silence.get("reason", ""))).fetchone()
-            return int(row["id"])
-
-    def active_silences(self, now: datetime) -> list[dict[str, Any]]:
-        t = to_utc_text(now)
-        rows = self._q("SELECT * FROM silences WHERE starts_at <= %s AND ends_at > %s ORDER BY id", (t, t))
-        return [{**r, "starts_at": from_utc_text(r["starts_at"]), "ends_at": from_utc_text(r["ends_at"])}
-                for r in rows]
-
-    def add_delivery(self, delivery: dict[str, Any]) -> int:
-        """Queue a notification; a repeated ``dedupe_key`` is ignored (returns the existing id), even across processes."""
-        key = delivery.get("dedupe_key")
-        with self.transaction():
-            row = self._q(
-                "INSERT INTO deliveries (alert_id, channel, target, kind, payload, status, attempts, next_attempt_at, "
-                "created_at, dedupe_key) VALUES (%s, %s, %s, %s, %s, 'pending', 0, %s, %s, %s) "
-                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                (delivery.get("alert_id"), delivery["channel"], delivery["target"], delivery.get("kind", "alert"),
-                 _json(delivery.get("payload", {})), to_utc_text(delivery["next_attempt_at"]),
-                 to_utc_text(delivery["created_at"]), key)).fetchone()
-            if row is None:
-                row = self._q("SELECT id FROM deliveries WHERE dedupe_key = %s", (key,)).fetchone()
-            return int(row["id"])
-
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._q("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= %s "
-                       "ORDER BY next_attempt_at LIMIT %s", (to_utc_text(now), limit))
-        return [SQLiteStore._row_to_delivery(r) for r in rows]
-
-    def update_delivery(self, delivery_id: int, **changes: Any) -> None:
-        allowed = {"status", "attempts", "last_error", "next_attempt_at", "delivered_at"}
-        bad = set(changes) - allowed
-        if bad:
-            raise StoreError(f"投递记录没有字段：{', '.join(sorted(bad))}")
-        values = {k: (to_utc_text(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
-        with self.transaction():
-            self._q(f"UPDATE deliveries SET {', '.join(f'{k} = %s' for k in values)} WHERE id = %s",
-                    [*values.values(), delivery_id])
-
-    def list_deliveries(self, alert_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        if alert_id:
-            rows = self._q("SELECT * FROM deliveries WHERE alert_id = %s ORDER BY id DESC LIMIT %s", (alert_id, limit))
-        else:
-            rows = self._q("SELECT * FROM deliveries ORDER BY id DESC LIMIT %s", (limit,))
-        return [SQLiteStore._row_to_delivery(r) for r in rows]
-
-    # -- crawl state and health --------------------------------------------------------------------------------
-    def record_crawl(self, source: str, run: dict[str, Any]) -> dict[str, Any]:
-        with self.transaction():
-            # Row lock: two crawler nodes finishing the same source at once must both be counted.
-            self._q("INSERT INTO source_health (source, errors, last_run_stats) VALUES (%s, '{}', '{}') "
-                    "ON CONFLICT (source) DO NOTHING", (source,))
-            row = self._q("SELECT * FROM source_health WHERE source = %s FOR UPDATE", (source,)).fetchone()
-            errors = _loads(row["errors"], {})
-            for kind, count in (run.get("errors") or {}).items():
-                errors[kind] = errors.get(kind, 0) + int(count)
-            failed = bool(run.get("failed"))
-            # As in SQLite: a quiet site still lists its known pages; only a pass that lists no links at all is empty.
-            found = int(run.get("items", 0)) + int(run.get("listed", 0) if "listed" in run else 0)
-            empty = not failed and found == 0
-            finished = to_utc_text(run["finished_at"])
-            values = {
-                "last_run": finished,
-                "last_success": finished if not failed else row["last_success"],
-                "runs": row["runs"] + 1,
-                "pages_fetched": row["pages_fetched"] + int(run.get("pages", 0)),
-                "items_stored": row["items_stored"] + int(run.get("items", 0)),
-                "errors": _json(errors),
-                "consecutive_failures": row["consecutive_failures"] + 1 if failed else 0,
-                "consecutive_empty": row["consecutive_empty"] + 1 if empty else 0,
-                "last_run_stats": _json(run),
-            }
-            self._q(f"UPDATE source_health SET {', '.join(f'{k} = %s' for k in values)} WHERE source = %s",
-                    [*values.values(), source])
-        return next(h for h in self.source_health() if h["source"] == source)
-
-    def source_health(self) -> list[dict[str, Any]]:
-        out = []
-        for r in self._q("SELECT * FROM source_health ORDER BY source"):
-            d = dict(r)
-            d["errors"] = _loads(d["errors"], {})
-            d["last_run_stats"] = _loads(d["last_run_stats"], {})
-            d["last_run"] = from_utc_text(d["last_run"])
-            d["last_success"] = from_utc_text(d["last_success"])
-            out.append(d)
-        return out
-
-    def get_state(self, scope: str, key: str) -> str | None:
-        row = self._q("SELECT value FROM kv_state WHERE scope = %s AND key = %s", (scope, key)).fetchone()
-        return row["value"] if row else None
-
-    def set_state(self, scope: str, key: str, value: str) -> None:
-        with self.transaction():
-            self._q("INSERT INTO kv_state VALUES (%s, %s, %s) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
-                    (scope, key, value))
-
-    def workflow_stats(self) -> dict[str, int]:
-        row = self._q("SELECT (SELECT count(*) FROM alerts) AS alerts, "
-                      "(SELECT count(*) FROM alerts WHERE status <> 'closed') AS open_alerts, "
-                      "(SELECT count(*) FROM users) AS users, "
-                      "(SELECT count(*) FROM departments) AS departments").fetchone()
-        return {k: int(v) for k, v in row.items()}
+def _placeholders(sql: str) -> str:
+    """A shared statement's ``?`` placeholders as psycopg's ``%s`` (shared statements hold no literal ``?`` or ``%``)."""
+    if "%" in sql:
+        raise StoreError(f"内部错误：共享 SQL 语句中不应出现 %：{sql[:80]}")
+    return sql.replace("?", "%s")
 
 
 def _safe_dsn(dsn: str) -> str:

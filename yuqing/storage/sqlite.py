@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from yuqing.clock import TZ, day_start, from_utc_text, to_utc_text
-from yuqing.model import (
-    Alert, Assignment, AuditEntry, Department, Document, DocumentKind, Event, Reply, Response, Role, User,
-)
+from yuqing.model import Document, DocumentKind, Event, Reply
 from yuqing.storage.base import (
-    COUNT_FIELDS, ConcurrentUpdateError, DocumentFilter, DocumentStore, DuplicateError, SearchHit, StoreError,
-    UpsertResult, WorkflowStore, changed_document_values, new_document_values,
+    COUNT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json, _loads,
+    changed_document_values, new_document_values,
 )
 from yuqing.storage.migrations import MIGRATIONS
+from yuqing.storage.sqlworkflow import SQLWorkflowStore
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -60,17 +59,7 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _loads(text: str | None, default: Any = None) -> Any:
-    if text is None or text == "":
-        return default
-    return json.loads(text)
-
-
-class SQLiteStore(DocumentStore, WorkflowStore):
+class SQLiteStore(DocumentStore, SQLWorkflowStore):
     def __init__(self, path: str | Path, *, query_tokenizer: Tokenizer | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -555,334 +544,23 @@ class SQLiteStore(DocumentStore, WorkflowStore):
             f"AND duplicate_of IS NULL ORDER BY at LIMIT ?", [*params, limit]).fetchall()
         return [self._row_to_document(r) for r in rows]
 
-    # -- departments and users ---------------------------------------------------------------------------------
-    def sync_departments(self, departments: list[Department]) -> None:
-        with self.transaction():
-            names = [d.name for d in departments]
-            self.db.execute(f"DELETE FROM departments WHERE name NOT IN ({','.join('?' * len(names)) or 'NULL'})", names)
-            for d in departments:
-                self.db.execute(
-                    "INSERT INTO departments VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                    "topics = excluded.topics, regions = excluded.regions, contact = excluded.contact, "
-                    "supervisor = excluded.supervisor",
-                    (d.name, _json(d.topics), _json(d.regions), _json(d.contact), int(d.supervisor)))
+    # -- workflow half: the shared SQL in ``sqlworkflow``, this dialect's adapter ---------------------------------
+    LEAGUE_LAST_RATING = ("SELECT alert_id, rating FROM responses r1 WHERE rating IS NOT NULL AND id = ("
+                          "SELECT max(id) FROM responses r2 WHERE r2.alert_id = r1.alert_id AND r2.rating IS NOT NULL)")
+    LEAGUE_HOURS = "(julianday(substr(fr.at, 1, 19)) - julianday(substr(a.dispatched_at, 1, 19))) * 24"
 
-    def list_departments(self) -> list[Department]:
-        rows = self.db.execute("SELECT * FROM departments ORDER BY name")
-        return [Department(name=r["name"], topics=_loads(r["topics"], []), regions=_loads(r["regions"], []),
-                           contact=_loads(r["contact"], {}), supervisor=bool(r["supervisor"])) for r in rows]
+    def _execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.db.execute(sql, params)
 
-    def add_user(self, user: User) -> None:
-        try:
-            with self.transaction():
-                self.db.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (user.name, Role(user.role).value, user.password_hash, user.department,
-                                 user.display_name, int(user.active), to_utc_text(user.created_at)))
-        except sqlite3.IntegrityError as exc:
-            raise DuplicateError(f"用户「{user.name}」已存在") from exc
+    def _insert_id(self, sql: str, params: Any) -> int | None:
+        cur = self.db.execute(sql, params)
+        return int(cur.lastrowid) if cur.rowcount == 1 else None
 
-    def update_user(self, user: User) -> None:
-        with self.transaction():
-            cur = self.db.execute(
-                "UPDATE users SET role = ?, password_hash = ?, department = ?, display_name = ?, active = ? WHERE name = ?",
-                (Role(user.role).value, user.password_hash, user.department, user.display_name, int(user.active),
-                 user.name))
-            if cur.rowcount == 0:
-                raise StoreError(f"用户「{user.name}」不存在")
+    def _duplicate_error(self) -> type[Exception]:
+        return sqlite3.IntegrityError
 
-    @staticmethod
-    def _row_to_user(r: sqlite3.Row) -> User:
-        return User(name=r["name"], role=Role(r["role"]), password_hash=r["password_hash"], department=r["department"],
-                    display_name=r["display_name"], active=bool(r["active"]), created_at=from_utc_text(r["created_at"]))
-
-    def get_user(self, name: str) -> User | None:
-        row = self.db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
-        return self._row_to_user(row) if row else None
-
-    def list_users(self) -> list[User]:
-        return [self._row_to_user(r) for r in self.db.execute("SELECT * FROM users ORDER BY name")]
-
-    # -- alerts ------------------------------------------------------------------------------------------------
-    @staticmethod
-    def _alert_values(a: Alert) -> dict[str, Any]:
-        due = min(a.deadlines.values()) if a.deadlines else None
-        return {
-            "event_id": a.event_id, "rule": a.rule, "level": a.level, "title": a.title, "reason": a.reason,
-            "status": a.status.value, "department": a.department, "policy": a.policy,
-            "deadlines": _json({k: to_utc_text(v) for k, v in a.deadlines.items()}), "due_at": to_utc_text(due),
-            "details": _json(a.details), "created_at": to_utc_text(a.created_at),
-            "updated_at": to_utc_text(a.updated_at or a.created_at), "dispatched_at": to_utc_text(a.dispatched_at),
-            "warned": _json(a.warned), "escalated": int(a.escalated), "rating": a.rating,
-        }
-
-    def insert_alert(self, alert: Alert) -> None:
-        values = {"id": alert.id, **self._alert_values(alert), "version": alert.version}
-        try:
-            with self.transaction():
-                self.db.execute(f"INSERT INTO alerts ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-                                list(values.values()))
-        except sqlite3.IntegrityError as exc:
-            raise DuplicateError(f"事件 {alert.event_id} 已有未办结的预警，或预警编号 {alert.id} 重复") from exc
-
-    @staticmethod
-    def _row_to_alert(r: sqlite3.Row) -> Alert:
-        return Alert(
-            id=r["id"], rule=r["rule"], level=r["level"], title=r["title"], reason=r["reason"], status=r["status"],
-            event_id=r["event_id"], department=r["department"], policy=r["policy"],
-            deadlines={k: from_utc_text(v) for k, v in _loads(r["deadlines"], {}).items()},
-            details=_loads(r["details"], {}), created_at=from_utc_text(r["created_at"]),
-            updated_at=from_utc_text(r["updated_at"]), dispatched_at=from_utc_text(r["dispatched_at"]),
-            warned=_loads(r["warned"], []), escalated=bool(r["escalated"]), rating=r["rating"], version=r["version"])
-
-    def get_alert(self, alert_id: str) -> Alert | None:
-        row = self.db.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
-        return self._row_to_alert(row) if row else None
-
-    def list_alerts(self, *, status: str | list[str] | None = None, department: str | None = None,
-                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                    limit: int = 100, offset: int = 0) -> tuple[int, list[Alert]]:
-        clauses, params = ["1=1"], []
-        if status:
-            statuses = [status] if isinstance(status, str) else list(status)
-            clauses.append(f"status IN ({','.join('?' * len(statuses))})")
-            params.extend(statuses)
-        if department:
-            clauses.append("department = ?")
-            params.append(department)
-        if level is not None:
-            clauses.append("level = ?")
-            params.append(level)
-        if since:
-            clauses.append("created_at >= ?")
-            params.append(to_utc_text(since))
-        if until:
-            clauses.append("created_at < ?")
-            params.append(to_utc_text(until))
-        where = " AND ".join(clauses)
-        total = self.db.execute(f"SELECT count(*) FROM alerts WHERE {where}", params).fetchone()[0]
-        rows = self.db.execute(f"SELECT * FROM alerts WHERE {where} ORDER BY level, created_at DESC LIMIT ? OFFSET ?",
-                               [*params, limit, offset]).fetchall()
-        return total, [self._row_to_alert(r) for r in rows]
-
-    def open_alert_for_event(self, event_id: str) -> Alert | None:
-        row = self.db.execute("SELECT * FROM alerts WHERE event_id = ? AND status <> 'closed'", (event_id,)).fetchone()
-        return self._row_to_alert(row) if row else None
-
-    def update_alert(self, alert: Alert, expected_version: int) -> Alert:
-        values = self._alert_values(alert)
-        sets = ", ".join(f"{k} = ?" for k in values)
-        with self.transaction():
-            cur = self.db.execute(f"UPDATE alerts SET {sets}, version = version + 1 WHERE id = ? AND version = ?",
-                                  [*values.values(), alert.id, expected_version])
-            if cur.rowcount == 0:
-                current = self.get_alert(alert.id)
-                if current is None:
-                    raise StoreError(f"预警 {alert.id} 不存在")
-                raise ConcurrentUpdateError(
-                    f"预警 {alert.id} 已被他人修改（当前版本 {current.version}，你读取的是版本 {expected_version}）；请刷新后重试")
-        return replace(alert, version=expected_version + 1)
-
-    def append_audit(self, entry: AuditEntry) -> None:
-        with self.transaction():
-            self.db.execute(
-                "INSERT INTO audit_log (alert_id, actor, action, at, from_status, to_status, note) VALUES (?,?,?,?,?,?,?)",
-                (entry.alert_id, entry.actor, entry.action, to_utc_text(entry.at), entry.from_status, entry.to_status,
-                 entry.note or ""))
-
-    def audit_for(self, alert_id: str) -> list[AuditEntry]:
-        rows = self.db.execute("SELECT * FROM audit_log WHERE alert_id = ? ORDER BY id", (alert_id,))
-        return [AuditEntry(id=r["id"], alert_id=r["alert_id"], actor=r["actor"], action=r["action"],
-                           at=from_utc_text(r["at"]), from_status=r["from_status"], to_status=r["to_status"],
-                           note=r["note"]) for r in rows]
-
-    def add_assignment(self, assignment: Assignment) -> None:
-        with self.transaction():
-            self.db.execute("UPDATE assignments SET active = 0 WHERE alert_id = ?", (assignment.alert_id,))
-            self.db.execute(
-                "INSERT INTO assignments (alert_id, department, assigned_by, assigned_at, note, active) VALUES (?,?,?,?,?,1)",
-                (assignment.alert_id, assignment.department, assignment.assigned_by,
-                 to_utc_text(assignment.assigned_at), assignment.note))
-
-    def assignments_for(self, alert_id: str) -> list[Assignment]:
-        rows = self.db.execute("SELECT * FROM assignments WHERE alert_id = ? ORDER BY id", (alert_id,))
-        return [Assignment(id=r["id"], alert_id=r["alert_id"], department=r["department"],
-                           assigned_by=r["assigned_by"], assigned_at=from_utc_text(r["assigned_at"]), note=r["note"],
-                           active=bool(r["active"])) for r in rows]
-
-    def add_response(self, response: Response) -> int:
-        with self.transaction():
-            cur = self.db.execute(
-                "INSERT INTO responses (alert_id, department, author, text, link, created_at, rating, rated_by, rated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (response.alert_id, response.department, response.author, response.text, response.link,
-                 to_utc_text(response.created_at), response.rating, response.rated_by, to_utc_text(response.rated_at)))
-            return int(cur.lastrowid)
-
-    def update_response(self, response: Response) -> None:
-        with self.transaction():
-            self.db.execute("UPDATE responses SET rating = ?, rated_by = ?, rated_at = ? WHERE id = ?",
-                            (response.rating, response.rated_by, to_utc_text(response.rated_at), response.id))
-
-    def responses_for(self, alert_id: str) -> list[Response]:
-        rows = self.db.execute("SELECT * FROM responses WHERE alert_id = ? ORDER BY id", (alert_id,))
-        return [Response(id=r["id"], alert_id=r["alert_id"], department=r["department"], author=r["author"],
-                         text=r["text"], link=r["link"], created_at=from_utc_text(r["created_at"]),
-                         rating=r["rating"], rated_by=r["rated_by"], rated_at=from_utc_text(r["rated_at"]))
-                for r in rows]
-
-    def department_league(self, since: datetime | None = None) -> list[dict[str, Any]]:
-        params: list[Any] = []
-        cond = "a.department IS NOT NULL"
-        if since:
-            cond += " AND a.created_at >= ?"
-            params.append(to_utc_text(since))
-        rows = self.db.execute(f"""
-            WITH first_response AS (
-                SELECT alert_id, min(created_at) AS at FROM responses GROUP BY alert_id),
-            last_rating AS (
-                SELECT alert_id, rating FROM responses r1 WHERE rating IS NOT NULL AND id = (
-                    SELECT max(id) FROM responses r2 WHERE r2.alert_id = r1.alert_id AND r2.rating IS NOT NULL))
-            SELECT a.department AS department,
-                   count(*) AS alerts,
-                   sum(CASE WHEN fr.at IS NOT NULL THEN 1 ELSE 0 END) AS responded,
-                   sum(CASE WHEN fr.at IS NOT NULL AND (a.due_at IS NULL OR fr.at <= a.due_at) THEN 1 ELSE 0 END) AS on_time,
-                   sum(CASE WHEN a.escalated = 1 THEN 1 ELSE 0 END) AS escalated,
-                   avg(CASE WHEN fr.at IS NOT NULL AND a.dispatched_at IS NOT NULL
-                       THEN (julianday(substr(fr.at, 1, 19)) - julianday(substr(a.dispatched_at, 1, 19))) * 24 END)
-                       AS avg_hours,
-                   sum(CASE WHEN lr.rating = '满意' THEN 1 ELSE 0 END) AS satisfied,
-                   sum(CASE WHEN lr.rating = '基本满意' THEN 1 ELSE 0 END) AS basically_satisfied,
-                   sum(CASE WHEN lr.rating = '不满意' THEN 1 ELSE 0 END) AS dissatisfied
-            FROM alerts a
-            LEFT JOIN first_response fr ON fr.alert_id = a.id
-            LEFT JOIN last_rating lr ON lr.alert_id = a.id
-            WHERE {cond}
-            GROUP BY a.department ORDER BY alerts DESC""", params)
-        return [dict(r) for r in rows]
-
-    # -- silences and notifications ----------------------------------------------------------------------------
-    def add_silence(self, silence: dict[str, Any]) -> int:
-        with self.transaction():
-            cur = self.db.execute(
-                "INSERT INTO silences (rule, source, keyword, event_id, starts_at, ends_at, created_by, reason) "
-                "VALUES (?,?,?,?,?,?,?,?)",
-                (silence.get("rule"), silence.get("source"), silence.get("keyword"), silence.get("event_id"),
-                 to_utc_text(silence["starts_at"]), to_utc_text(silence["ends_at"]), silence["created_by"],
-                 silence.get("reason", "")))
-            return int(cur.lastrowid)
-
-    def active_silences(self, now: datetime) -> list[dict[str, Any]]:
-        t = to_utc_text(now)
-        rows = self.db.execute("SELECT * FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY id", (t, t))
-        return [{**dict(r), "starts_at": from_utc_text(r["starts_at"]), "ends_at": from_utc_text(r["ends_at"])}
-                for r in rows]
-
-    def add_delivery(self, delivery: dict[str, Any]) -> int:
-        """Queue a notification; a repeated ``dedupe_key`` is ignored (returns the existing id)."""
-        with self.transaction():
-            key = delivery.get("dedupe_key")
-            if key:
-                row = self.db.execute("SELECT id FROM deliveries WHERE dedupe_key = ?", (key,)).fetchone()
-                if row:
-                    return int(row[0])
-            cur = self.db.execute(
-                "INSERT INTO deliveries (alert_id, channel, target, kind, payload, status, attempts, next_attempt_at, "
-                "created_at, dedupe_key) VALUES (?,?,?,?,?,'pending',0,?,?,?)",
-                (delivery.get("alert_id"), delivery["channel"], delivery["target"], delivery.get("kind", "alert"),
-                 _json(delivery.get("payload", {})), to_utc_text(delivery["next_attempt_at"]),
-                 to_utc_text(delivery["created_at"]), key))
-            return int(cur.lastrowid)
-
-    @staticmethod
-    def _row_to_delivery(r: sqlite3.Row) -> dict[str, Any]:
-        d = dict(r)
-        d["payload"] = _loads(d["payload"], {})
-        for k in ("next_attempt_at", "created_at", "delivered_at"):
-            d[k] = from_utc_text(d[k])
-        return d
-
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
-                               "ORDER BY next_attempt_at LIMIT ?", (to_utc_text(now), limit))
-        return [self._row_to_delivery(r) for r in rows]
-
-    def update_delivery(self, delivery_id: int, **changes: Any) -> None:
-        allowed = {"status", "attempts", "last_error", "next_attempt_at", "delivered_at"}
-        bad = set(changes) - allowed
-        if bad:
-            raise StoreError(f"投递记录没有字段：{', '.join(sorted(bad))}")
-        values = {k: (to_utc_text(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
-        with self.transaction():
-            self.db.execute(f"UPDATE deliveries SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
-                            [*values.values(), delivery_id])
-
-    def list_deliveries(self, alert_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        if alert_id:
-            rows = self.db.execute("SELECT * FROM deliveries WHERE alert_id = ? ORDER BY id DESC LIMIT ?", (alert_id, limit))
-        else:
-            rows = self.db.execute("SELECT * FROM deliveries ORDER BY id DESC LIMIT ?", (limit,))
-        return [self._row_to_delivery(r) for r in rows]
-
-    # -- crawl state and health --------------------------------------------------------------------------------
-    def record_crawl(self, source: str, run: dict[str, Any]) -> dict[str, Any]:
-        """``run``: finished_at, pages, items, errors ({kind: count}), error_urls (list), failed (bool)."""
-        with self.transaction():
-            row = self.db.execute("SELECT * FROM source_health WHERE source = ?", (source,)).fetchone()
-            errors = _loads(row["errors"], {}) if row else {}
-            for kind, count in (run.get("errors") or {}).items():
-                errors[kind] = errors.get(kind, 0) + int(count)
-            failed = bool(run.get("failed"))
-            # "Yields nothing" for an incremental crawler means no links at all (a quiet site still lists its
-            # known pages; a broken layout lists none), so ``listed`` counts when the crawler reports it.
-            found = int(run.get("items", 0)) + int(run.get("listed", 0) if "listed" in run else 0)
-            empty = not failed and found == 0
-            finished = to_utc_text(run["finished_at"])
-            values = {
-                "last_run": finished,
-                "last_success": finished if not failed else (row["last_success"] if row else None),
-                "runs": (row["runs"] if row else 0) + 1,
-                "pages_fetched": (row["pages_fetched"] if row else 0) + int(run.get("pages", 0)),
-                "items_stored": (row["items_stored"] if row else 0) + int(run.get("items", 0)),
-                "errors": _json(errors),
-                "consecutive_failures": ((row["consecutive_failures"] if row else 0) + 1) if failed else 0,
-                "consecutive_empty": ((row["consecutive_empty"] if row else 0) + 1) if empty else 0,
-                "last_run_stats": _json(run),
-            }
-            self.db.execute(
-                f"INSERT INTO source_health (source, {', '.join(values)}) VALUES (?, {', '.join('?' * len(values))}) "
-                f"ON CONFLICT (source) DO UPDATE SET {', '.join(f'{k} = excluded.{k}' for k in values)}",
-                [source, *values.values()])
-        return next(h for h in self.source_health() if h["source"] == source)
-
-    def source_health(self) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT * FROM source_health ORDER BY source")
-        out = []
-        for r in rows:
-            d = dict(r)
-            d["errors"] = _loads(d["errors"], {})
-            d["last_run_stats"] = _loads(d["last_run_stats"], {})
-            d["last_run"] = from_utc_text(d["last_run"])
-            d["last_success"] = from_utc_text(d["last_success"])
-            out.append(d)
-        return out
-
-    def get_state(self, scope: str, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM kv_state WHERE scope = ? AND key = ?", (scope, key)).fetchone()
-        return row[0] if row else None
-
-    def set_state(self, scope: str, key: str, value: str) -> None:
-        with self.transaction():
-            self.db.execute("INSERT INTO kv_state VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
-                            (scope, key, value))
-
-    def workflow_stats(self) -> dict[str, int]:
-        db = self.db
-        return {
-            "alerts": db.execute("SELECT count(*) FROM alerts").fetchone()[0],
-            "open_alerts": db.execute("SELECT count(*) FROM alerts WHERE status <> 'closed'").fetchone()[0],
-            "users": db.execute("SELECT count(*) FROM users").fetchone()[0],
-            "departments": db.execute("SELECT count(*) FROM departments").fetchone()[0],
-        }
+    def _delete_departments_not_in(self, names: list[str]) -> None:
+        self.db.execute(f"DELETE FROM departments WHERE name NOT IN ({','.join('?' * len(names)) or 'NULL'})", names)
 
 
 def make_snippet(text: str, terms: list[str], width: int = 80) -> str:

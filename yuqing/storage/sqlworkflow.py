@@ -1,0 +1,376 @@
+"""The workflow half on a SQL database, written once for SQLite and PostgreSQL.
+
+Both SQL backends create the same tables from the same migrations, so the statements are the same too. They are
+written here with ``?`` placeholders in SQL both databases accept; a backend supplies the connection,
+``transaction()`` and a small dialect adapter:
+
+* ``_execute(sql, params)`` runs a statement (PostgreSQL turns ``?`` into ``%s``) and returns a cursor whose rows
+  can be read by column name;
+* ``_insert_id(sql, params)`` runs an INSERT and returns the new row's id (None when ``ON CONFLICT DO NOTHING``
+  inserted nothing): ``lastrowid`` in SQLite, ``RETURNING id`` in PostgreSQL;
+* ``_duplicate_error()`` is the driver's exception for a broken uniqueness rule;
+* ``FOR_UPDATE`` locks a row read for a read-modify-write (PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds
+  the write lock);
+* ``_delete_departments_not_in`` and the two ``LEAGUE_…`` fragments, where the dialects really differ.
+
+Shared statements contain no literal ``?`` or ``%`` (PostgreSQL's placeholder translation relies on it).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from yuqing.clock import from_utc_text, to_utc_text
+from yuqing.model import Alert, Assignment, AuditEntry, Department, Response, Role, User
+from yuqing.storage.base import ConcurrentUpdateError, DuplicateError, StoreError, WorkflowStore, _json, _loads
+
+_DELIVERY_CHANGES = {"status", "attempts", "last_error", "next_attempt_at", "delivered_at"}
+
+
+class SQLWorkflowStore(WorkflowStore):
+    # Row lock for a read-modify-write inside a transaction (empty where the transaction already holds the lock).
+    FOR_UPDATE = ""
+    # department_league: the last rated response of each alert (alert_id, rating) …
+    LEAGUE_LAST_RATING = ""
+    # … and the hours from ``a.dispatched_at`` to the first response ``fr.at`` (whole seconds: first 19 characters).
+    LEAGUE_HOURS = ""
+
+    # -- dialect adapter -----------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def _execute(self, sql: str, params: Any = ()) -> Any:
+        """Run one statement written with ``?`` placeholders; rows are readable by column name."""
+
+    @abc.abstractmethod
+    def _insert_id(self, sql: str, params: Any) -> int | None:
+        """Run an INSERT; the new row's id, or None when it inserted nothing (``ON CONFLICT DO NOTHING``)."""
+
+    @abc.abstractmethod
+    def _duplicate_error(self) -> type[Exception]:
+        """The driver's exception for a uniqueness violation."""
+
+    @abc.abstractmethod
+    def _delete_departments_not_in(self, names: list[str]) -> None: ...
+
+    # -- row conversion -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _row_to_user(r: Any) -> User:
+        return User(name=r["name"], role=Role(r["role"]), password_hash=r["password_hash"], department=r["department"],
+                    display_name=r["display_name"], active=bool(r["active"]), created_at=from_utc_text(r["created_at"]))
+
+    @staticmethod
+    def _alert_values(a: Alert) -> dict[str, Any]:
+        due = min(a.deadlines.values()) if a.deadlines else None
+        return {
+            "event_id": a.event_id, "rule": a.rule, "level": a.level, "title": a.title, "reason": a.reason,
+            "status": a.status.value, "department": a.department, "policy": a.policy,
+            "deadlines": _json({k: to_utc_text(v) for k, v in a.deadlines.items()}), "due_at": to_utc_text(due),
+            "details": _json(a.details), "created_at": to_utc_text(a.created_at),
+            "updated_at": to_utc_text(a.updated_at or a.created_at), "dispatched_at": to_utc_text(a.dispatched_at),
+            "warned": _json(a.warned), "escalated": int(a.escalated), "rating": a.rating,
+        }
+
+    @staticmethod
+    def _row_to_alert(r: Any) -> Alert:
+        return Alert(
+            id=r["id"], rule=r["rule"], level=r["level"], title=r["title"], reason=r["reason"], status=r["status"],
+            event_id=r["event_id"], department=r["department"], policy=r["policy"],
+            deadlines={k: from_utc_text(v) for k, v in _loads(r["deadlines"], {}).items()},
+            details=_loads(r["details"], {}), created_at=from_utc_text(r["created_at"]),
+            updated_at=from_utc_text(r["updated_at"]), dispatched_at=from_utc_text(r["dispatched_at"]),
+            warned=_loads(r["warned"], []), escalated=bool(r["escalated"]), rating=r["rating"], version=r["version"])
+
+    @staticmethod
+    def _row_to_delivery(r: Any) -> dict[str, Any]:
+        d = dict(r)
+        d["payload"] = _loads(d["payload"], {})
+        for k in ("next_attempt_at", "created_at", "delivered_at"):
+            d[k] = from_utc_text(d[k])
+        return d
+
+    # -- departments and users ---------------------------------------------------------------------------------
+    def sync_departments(self, departments: list[Department]) -> None:
+        with self.transaction():
+            self._delete_departments_not_in([d.name for d in departments])
+            for d in departments:
+                self._execute(
+                    "INSERT INTO departments VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                    "topics = excluded.topics, regions = excluded.regions, contact = excluded.contact, "
+                    "supervisor = excluded.supervisor",
+                    (d.name, _json(d.topics), _json(d.regions), _json(d.contact), int(d.supervisor)))
+
+    def list_departments(self) -> list[Department]:
+        rows = self._execute("SELECT * FROM departments ORDER BY name")
+        return [Department(name=r["name"], topics=_loads(r["topics"], []), regions=_loads(r["regions"], []),
+                           contact=_loads(r["contact"], {}), supervisor=bool(r["supervisor"])) for r in rows]
+
+    def add_user(self, user: User) -> None:
+        try:
+            with self.transaction():
+                self._execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              (user.name, Role(user.role).value, user.password_hash, user.department,
+                               user.display_name, int(user.active), to_utc_text(user.created_at)))
+        except self._duplicate_error() as exc:
+            raise DuplicateError(f"用户「{user.name}」已存在") from exc
+
+    def update_user(self, user: User) -> None:
+        with self.transaction():
+            cur = self._execute(
+                "UPDATE users SET role = ?, password_hash = ?, department = ?, display_name = ?, active = ? WHERE name = ?",
+                (Role(user.role).value, user.password_hash, user.department, user.display_name, int(user.active),
+                 user.name))
+            if cur.rowcount == 0:
+                raise StoreError(f"用户「{user.name}」不存在")
+
+    def get_user(self, name: str) -> User | None:
+        row = self._execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        return self._row_to_user(row) if row else None
+
+    def list_users(self) -> list[User]:
+        return [self._row_to_user(r) for r in self._execute("SELECT * FROM users ORDER BY name")]
+
+    # -- alerts ------------------------------------------------------------------------------------------------
+    def insert_alert(self, alert: Alert) -> None:
+        values = {"id": alert.id, **self._alert_values(alert), "version": alert.version}
+        try:
+            with self.transaction():
+                self._execute(f"INSERT INTO alerts ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                              list(values.values()))
+        except self._duplicate_error() as exc:
+            raise DuplicateError(f"事件 {alert.event_id} 已有未办结的预警，或预警编号 {alert.id} 重复") from exc
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        row = self._execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        return self._row_to_alert(row) if row else None
+
+    def list_alerts(self, *, status: str | list[str] | None = None, department: str | None = None,
+                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                    limit: int = 100, offset: int = 0) -> tuple[int, list[Alert]]:
+        clauses, params = ["1=1"], []
+        if status:
+            statuses = [status] if isinstance(status, str) else list(status)
+            clauses.append(f"status IN ({','.join('?' * len(statuses))})")
+            params.extend(statuses)
+        if department:
+            clauses.append("department = ?")
+            params.append(department)
+        if level is not None:
+            clauses.append("level = ?")
+            params.append(level)
+        if since:
+            clauses.append("created_at >= ?")
+            params.append(to_utc_text(since))
+        if until:
+            clauses.append("created_at < ?")
+            params.append(to_utc_text(until))
+        where = " AND ".join(clauses)
+        total = self._execute(f"SELECT count(*) AS n FROM alerts WHERE {where}", params).fetchone()["n"]
+        rows = self._execute(f"SELECT * FROM alerts WHERE {where} ORDER BY level, created_at DESC LIMIT ? OFFSET ?",
+                             [*params, limit, offset]).fetchall()
+        return total, [self._row_to_alert(r) for r in rows]
+
+    def open_alert_for_event(self, event_id: str) -> Alert | None:
+        row = self._execute("SELECT * FROM alerts WHERE event_id = ? AND status <> 'closed'", (event_id,)).fetchone()
+        return self._row_to_alert(row) if row else None
+
+    def update_alert(self, alert: Alert, expected_version: int) -> Alert:
+        values = self._alert_values(alert)
+        sets = ", ".join(f"{k} = ?" for k in values)
+        with self.transaction():
+            cur = self._execute(f"UPDATE alerts SET {sets}, version = version + 1 WHERE id = ? AND version = ?",
+                                [*values.values(), alert.id, expected_version])
+            if cur.rowcount == 0:
+                current = self.get_alert(alert.id)
+                if current is None:
+                    raise StoreError(f"预警 {alert.id} 不存在")
+                raise ConcurrentUpdateError(
+                    f"预警 {alert.id} 已被他人修改（当前版本 {current.version}，你读取的是版本 {expected_version}）；请刷新后重试")
+        return replace(alert, version=expected_version + 1)
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        with self.transaction():
+            self._execute(
+                "INSERT INTO audit_log (alert_id, actor, action, at, from_status, to_status, note) VALUES (?,?,?,?,?,?,?)",
+                (entry.alert_id, entry.actor, entry.action, to_utc_text(entry.at), entry.from_status, entry.to_status,
+                 entry.note or ""))
+
+    def audit_for(self, alert_id: str) -> list[AuditEntry]:
+        rows = self._execute("SELECT * FROM audit_log WHERE alert_id = ? ORDER BY id", (alert_id,))
+        return [AuditEntry(id=r["id"], alert_id=r["alert_id"], actor=r["actor"], action=r["action"],
+                           at=from_utc_text(r["at"]), from_status=r["from_status"], to_status=r["to_status"],
+                           note=r["note"]) for r in rows]
+
+    def add_assignment(self, assignment: Assignment) -> None:
+        with self.transaction():
+            self._execute("UPDATE assignments SET active = 0 WHERE alert_id = ?", (assignment.alert_id,))
+            self._execute(
+                "INSERT INTO assignments (alert_id, department, assigned_by, assigned_at, note, active) VALUES (?,?,?,?,?,1)",
+                (assignment.alert_id, assignment.department, assignment.assigned_by,
+                 to_utc_text(assignment.assigned_at), assignment.note))
+
+    def assignments_for(self, alert_id: str) -> list[Assignment]:
+        rows = self._execute("SELECT * FROM assignments WHERE alert_id = ? ORDER BY id", (alert_id,))
+        return [Assignment(id=r["id"], alert_id=r["alert_id"], department=r["department"],
+                           assigned_by=r["assigned_by"], assigned_at=from_utc_text(r["assigned_at"]), note=r["note"],
+                           active=bool(r["active"])) for r in rows]
+
+    def add_response(self, response: Response) -> int:
+        with self.transaction():
+            return self._insert_id(
+                "INSERT INTO responses (alert_id, department, author, text, link, created_at, rating, rated_by, rated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (response.alert_id, response.department, response.author, response.text, response.link,
+                 to_utc_text(response.created_at), response.rating, response.rated_by, to_utc_text(response.rated_at)))
+
+    def update_response(self, response: Response) -> None:
+        with self.transaction():
+            self._execute("UPDATE responses SET rating = ?, rated_by = ?, rated_at = ? WHERE id = ?",
+                          (response.rating, response.rated_by, to_utc_text(response.rated_at), response.id))
+
+    def responses_for(self, alert_id: str) -> list[Response]:
+        rows = self._execute("SELECT * FROM responses WHERE alert_id = ? ORDER BY id", (alert_id,))
+        return [Response(id=r["id"], alert_id=r["alert_id"], department=r["department"], author=r["author"],
+                         text=r["text"], link=r["link"], created_at=from_utc_text(r["created_at"]),
+                         rating=r["rating"], rated_by=r["rated_by"], rated_at=from_utc_text(r["rated_at"]))
+                for r in rows]
+
+    def department_league(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        params: list[Any] = []
+        cond = "a.department IS NOT NULL"
+        if since:
+            cond += " AND a.created_at >= ?"
+            params.append(to_utc_text(since))
+        rows = self._execute(f"""
+            WITH first_response AS (
+                SELECT alert_id, min(created_at) AS at FROM responses GROUP BY alert_id),
+            last_rating AS ({self.LEAGUE_LAST_RATING})
+            SELECT a.department AS department,
+                   count(*) AS alerts,
+                   sum(CASE WHEN fr.at IS NOT NULL THEN 1 ELSE 0 END) AS responded,
+                   sum(CASE WHEN fr.at IS NOT NULL AND (a.due_at IS NULL OR fr.at <= a.due_at) THEN 1 ELSE 0 END) AS on_time,
+                   sum(CASE WHEN a.escalated = 1 THEN 1 ELSE 0 END) AS escalated,
+                   avg(CASE WHEN fr.at IS NOT NULL AND a.dispatched_at IS NOT NULL THEN {self.LEAGUE_HOURS} END)
+                       AS avg_hours,
+                   sum(CASE WHEN lr.rating = '满意' THEN 1 ELSE 0 END) AS satisfied,
+                   sum(CASE WHEN lr.rating = '基本满意' THEN 1 ELSE 0 END) AS basically_satisfied,
+                   sum(CASE WHEN lr.rating = '不满意' THEN 1 ELSE 0 END) AS dissatisfied
+            FROM alerts a
+            LEFT JOIN first_response fr ON fr.alert_id = a.id
+            LEFT JOIN last_rating lr ON lr.alert_id = a.id
+            WHERE {cond}
+            GROUP BY a.department ORDER BY alerts DESC""", params)
+        # Counts as plain ints whatever numeric type the driver hands back.
+        return [{k: (int(v) if k not in ("department", "avg_hours") and v is not None else v) for k, v in dict(r).items()}
+                for r in rows]
+
+    # -- silences and notifications ----------------------------------------------------------------------------
+    def add_silence(self, silence: dict[str, Any]) -> int:
+        with self.transaction():
+            return self._insert_id(
+                "INSERT INTO silences (rule, source, keyword, event_id, starts_at, ends_at, created_by, reason) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (silence.get("rule"), silence.get("source"), silence.get("keyword"), silence.get("event_id"),
+                 to_utc_text(silence["starts_at"]), to_utc_text(silence["ends_at"]), silence["created_by"],
+                 silence.get("reason", "")))
+
+    def active_silences(self, now: datetime) -> list[dict[str, Any]]:
+        t = to_utc_text(now)
+        rows = self._execute("SELECT * FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY id", (t, t))
+        return [{**dict(r), "starts_at": from_utc_text(r["starts_at"]), "ends_at": from_utc_text(r["ends_at"])}
+                for r in rows]
+
+    def add_delivery(self, delivery: dict[str, Any]) -> int:
+        """Queue a notification; a repeated ``dedupe_key`` is ignored (returns the existing id), even across processes."""
+        key = delivery.get("dedupe_key")
+        with self.transaction():
+            new_id = self._insert_id(
+                "INSERT INTO deliveries (alert_id, channel, target, kind, payload, status, attempts, next_attempt_at, "
+                "created_at, dedupe_key) VALUES (?,?,?,?,?,'pending',0,?,?,?) ON CONFLICT (dedupe_key) DO NOTHING",
+                (delivery.get("alert_id"), delivery["channel"], delivery["target"], delivery.get("kind", "alert"),
+                 _json(delivery.get("payload", {})), to_utc_text(delivery["next_attempt_at"]),
+                 to_utc_text(delivery["created_at"]), key))
+            if new_id is None:  # the same dedupe_key was queued before
+                new_id = int(self._execute("SELECT id FROM deliveries WHERE dedupe_key = ?", (key,)).fetchone()["id"])
+            return new_id
+
+    def due_deliveries(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self._execute("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
+                             "ORDER BY next_attempt_at LIMIT ?", (to_utc_text(now), limit))
+        return [self._row_to_delivery(r) for r in rows]
+
+    def update_delivery(self, delivery_id: int, **changes: Any) -> None:
+        bad = set(changes) - _DELIVERY_CHANGES
+        if bad:
+            raise StoreError(f"投递记录没有字段：{', '.join(sorted(bad))}")
+        values = {k: (to_utc_text(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
+        with self.transaction():
+            self._execute(f"UPDATE deliveries SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                          [*values.values(), delivery_id])
+
+    def list_deliveries(self, alert_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        if alert_id:
+            rows = self._execute("SELECT * FROM deliveries WHERE alert_id = ? ORDER BY id DESC LIMIT ?", (alert_id, limit))
+        else:
+            rows = self._execute("SELECT * FROM deliveries ORDER BY id DESC LIMIT ?", (limit,))
+        return [self._row_to_delivery(r) for r in rows]
+
+    # -- crawl state and health --------------------------------------------------------------------------------
+    def record_crawl(self, source: str, run: dict[str, Any]) -> dict[str, Any]:
+        """``run``: finished_at, pages, items, listed, errors ({kind: count}), error_urls (list), failed (bool)."""
+        with self.transaction():
+            # Locked read-modify-write: two crawler nodes finishing the same source at once must both be counted.
+            self._execute("INSERT INTO source_health (source, errors, last_run_stats) VALUES (?, '{}', '{}') "
+                          "ON CONFLICT (source) DO NOTHING", (source,))
+            row = self._execute(f"SELECT * FROM source_health WHERE source = ?{self.FOR_UPDATE}", (source,)).fetchone()
+            errors = _loads(row["errors"], {})
+            for kind, count in (run.get("errors") or {}).items():
+                errors[kind] = errors.get(kind, 0) + int(count)
+            failed = bool(run.get("failed"))
+            # "Yields nothing" for an incremental crawler means no links at all (a quiet site still lists its
+            # known pages; a broken layout lists none), so ``listed`` counts when the crawler reports it.
+            found = int(run.get("items", 0)) + int(run.get("listed", 0) if "listed" in run else 0)
+            empty = not failed and found == 0
+            finished = to_utc_text(run["finished_at"])
+            values = {
+                "last_run": finished,
+                "last_success": finished if not failed else row["last_success"],
+                "runs": row["runs"] + 1,
+                "pages_fetched": row["pages_fetched"] + int(run.get("pages", 0)),
+                "items_stored": row["items_stored"] + int(run.get("items", 0)),
+                "errors": _json(errors),
+                "consecutive_failures": row["consecutive_failures"] + 1 if failed else 0,
+                "consecutive_empty": row["consecutive_empty"] + 1 if empty else 0,
+                "last_run_stats": _json(run),
+            }
+            self._execute(f"UPDATE source_health SET {', '.join(f'{k} = ?' for k in values)} WHERE source = ?",
+                          [*values.values(), source])
+        return next(h for h in self.source_health() if h["source"] == source)
+
+    def source_health(self) -> list[dict[str, Any]]:
+        out = []
+        for r in self._execute("SELECT * FROM source_health ORDER BY source"):
+            d = dict(r)
+            d["errors"] = _loads(d["errors"], {})
+            d["last_run_stats"] = _loads(d["last_run_stats"], {})
+            d["last_run"] = from_utc_text(d["last_run"])
+            d["last_success"] = from_utc_text(d["last_success"])
+            out.append(d)
+        return out
+
+    def get_state(self, scope: str, key: str) -> str | None:
+        row = self._execute("SELECT value FROM kv_state WHERE scope = ? AND key = ?", (scope, key)).fetchone()
+        return row["value"] if row else None
+
+    def set_state(self, scope: str, key: str, value: str) -> None:
+        with self.transaction():
+            self._execute("INSERT INTO kv_state VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
+                          (scope, key, value))
+
+    def workflow_stats(self) -> dict[str, int]:
+        row = self._execute("SELECT (SELECT count(*) FROM alerts) AS alerts, "
+                            "(SELECT count(*) FROM alerts WHERE status <> 'closed') AS open_alerts, "
+                            "(SELECT count(*) FROM users) AS users, "
+                            "(SELECT count(*) FROM departments) AS departments").fetchone()
+        return {k: int(v) for k, v in dict(row).items()}
