@@ -66,6 +66,34 @@ def test_same_id_twice_in_one_batch(documents):
     assert documents.document_stats()["documents"] == 1
 
 
+def test_analysis_fields_round_trip(documents):
+    """Every field of an NLP result comes back the same on every backend; keys without a field of their own are
+    kept in the analysis."""
+    doc = Document(url="http://board/post/9", source="board", title="供暖不热", content="家里暖气温度太低",
+                   kind=DocumentKind.POST, published_at=T0)
+    ok = Document(url="http://board/post/10", source="board", title="路灯不亮", content="小区路灯坏了", published_at=T0)
+    documents.upsert_documents([doc, ok], T0)
+    at = T0 + timedelta(minutes=7)
+    documents.save_analyses([
+        (doc.id, {"text": "供暖不热 家里暖气温度太低", "title_tokens": ["供暖", "不热"],
+                  "content_words": ["家里", "暖气", "温度", "太低"], "sentiment": {"label": "negative", "score": 0.1},
+                  "topic": {"label": "城乡建设", "score": 0.8}, "department": "A市住建局",
+                  "department_reason": "关键词：供暖", "keywords": ["暖气", "供暖"], "simhash": "12345",
+                  "reply_quality": {"score": 0.5}, "analysis_error": "模型超时", "model": "v2"}),
+        (ok.id, {"text": "路灯不亮", "content_words": ["路灯"], "keywords": []}),
+        ("missing-id", {"text": "不存在的文档"}),
+    ], at)
+    a = documents.get_document(doc.id).analysis
+    assert (a["text"], a["content_words"], a["department"], a["department_reason"]) == (
+        "供暖不热 家里暖气温度太低", ["家里", "暖气", "温度", "太低"], "A市住建局", "关键词：供暖")
+    assert a["sentiment"] == {"label": "negative", "score": 0.1} and a["topic"] == {"label": "城乡建设", "score": 0.8}
+    assert (a["keywords"], a["simhash"], a["reply_quality"]) == (["暖气", "供暖"], "12345", {"score": 0.5})
+    assert (a["analysis_error"], a["model"], a["analyzed_at"]) == ("模型超时", "v2", at)
+    assert documents.pending_documents() == []
+    assert documents.search("暖气", limit=5)[0] == 1 and documents.search("供暖", limit=5)[0] == 1
+    assert documents.get_document(ok.id).analysis["reply_quality"] is None
+
+
 def test_html_ids_and_lookup(documents):
     docs = [Document(url=f"http://n/{i}", source="news", title=f"标题{i}", content="正文",
                      published_at=T0 + timedelta(minutes=i),

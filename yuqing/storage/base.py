@@ -11,7 +11,7 @@ import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from yuqing.clock import local_day, to_utc_text
 from yuqing.model import (
@@ -129,6 +129,52 @@ def changed_document_values(doc: Document, old: Mapping[str, Any], now: datetime
     if doc.reply and not old["reply_text"]:
         values["reply_first_seen"] = now_text  # when we first saw the answer
     return values, content_changed
+
+
+def search_terms(tokens: Iterable[str]) -> list[str]:
+    """Index terms for full-text search: each token plus, for long tokens, its two-character pieces (like
+    search-mode jieba), so a query segmented slightly differently from the document still matches."""
+    terms: list[str] = []
+    for token in tokens:
+        token = token.strip().lower()
+        if not token or not any(ch.isalnum() for ch in token):
+            continue
+        terms.append(token)
+        if len(token) >= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in token):
+            terms.extend(token[i:i + 2] for i in range(len(token) - 1))
+    return terms
+
+
+def query_terms(tokenizer: Callable[[str], list[str]], query: str | None) -> list[str]:
+    """The distinct terms of a user's search, lower-cased, in order; punctuation-only tokens dropped. Every
+    backend requires all of them and treats each as plain text, never as query syntax."""
+    tokens = [t.strip().lower() for t in tokenizer(query or "")]
+    return [t for t in dict.fromkeys(tokens) if t and any(ch.isalnum() for ch in t)]
+
+
+# Analysis keys with a field of their own; the rest of an analysis is kept as JSON in ``analysis``.
+_ANALYSIS_FIELDS = {"text", "tokens", "title_tokens", "content_words", "sentiment", "topic", "department",
+                    "department_reason", "keywords", "simhash", "reply_quality"}
+
+
+def analysis_values(a: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The stored fields of one NLP result (``save_analyses``), as every document backend stores them; ``keywords``
+    stays as the analysis gave it (each backend stores it its own way). Saving an analysis marks the document processed."""
+    sentiment = a.get("sentiment") or {}
+    topic = a.get("topic") or {}
+    return {
+        "text": a.get("text"),
+        "title_tokens": " ".join(search_terms(a.get("title_tokens") or [])),
+        "search_tokens": " ".join(search_terms(a.get("content_words") or a.get("tokens") or [])),
+        "content_words": " ".join(a.get("content_words") or []),
+        "sentiment_label": sentiment.get("label"), "sentiment_score": sentiment.get("score"),
+        "topic_label": topic.get("label"), "topic_score": topic.get("score"),
+        "department": a.get("department"), "department_reason": a.get("department_reason"),
+        "keywords": a.get("keywords") or [], "simhash": a.get("simhash"),
+        "reply_quality": _json(a["reply_quality"]) if a.get("reply_quality") else None,
+        "analysis": _json({k: v for k, v in a.items() if k not in _ANALYSIS_FIELDS}),
+        "analyzed_at": to_utc_text(now), "needs_processing": 0,
+    }
 
 
 class DocumentStore(abc.ABC):

@@ -30,10 +30,10 @@ from typing import Any, Callable, Iterable, Iterator
 from yuqing.clock import from_utc_text, to_utc_text
 from yuqing.model import Document, DocumentKind, Event
 from yuqing.storage.base import (
-    COUNT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, changed_document_values,
-    new_document_values,
+    COUNT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json, analysis_values,
+    changed_document_values, new_document_values, query_terms,
 )
-from yuqing.storage.sqlite import SQLiteStore, _json, default_query_tokenizer, make_snippet, search_terms
+from yuqing.storage.sqlite import SQLiteStore, default_query_tokenizer, make_snippet
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -422,29 +422,14 @@ class ElasticsearchDocumentStore(DocumentStore):
         return [self._to_document(h, html.get(h["_id"])) for h in hits]
 
     def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
-        now_text = to_utc_text(now)
         where = self._locate([doc_id for doc_id, _ in results], [])
         actions = []
         for doc_id, a in results:
             if doc_id not in where:
                 continue
-            sentiment = a.get("sentiment") or {}
-            topic = a.get("topic") or {}
-            extra = {k: v for k, v in a.items() if k not in {
-                "text", "tokens", "title_tokens", "content_words", "sentiment", "topic", "department",
-                "department_reason", "keywords", "simhash", "reply_quality"}}
-            actions.append(({"update": {"_index": where[doc_id]["_index"], "_id": doc_id}}, {"doc": {
-                "text": a.get("text"),
-                "title_tokens": " ".join(search_terms(a.get("title_tokens") or [])),
-                "search_tokens": " ".join(search_terms(a.get("content_words") or a.get("tokens") or [])),
-                "content_words": " ".join(a.get("content_words") or []),
-                "sentiment_label": sentiment.get("label"), "sentiment_score": sentiment.get("score"),
-                "topic_label": topic.get("label"), "topic_score": topic.get("score"),
-                "department": a.get("department"), "department_reason": a.get("department_reason"),
-                "keywords": [str(k) for k in (a.get("keywords") or [])], "simhash": a.get("simhash"),
-                "reply_quality": _json(a["reply_quality"]) if a.get("reply_quality") else None,
-                "analysis": _json(extra), "analyzed_at": now_text, "needs_processing": 0,
-            }}))
+            values = analysis_values(a, now)
+            values["keywords"] = [str(k) for k in values["keywords"]]
+            actions.append(({"update": {"_index": where[doc_id]["_index"], "_id": doc_id}}, {"doc": values}))
         self._bulk("分析结果保存", actions)
 
     def unclustered_documents(self, limit: int = 2000) -> list[Document]:
@@ -460,8 +445,7 @@ class ElasticsearchDocumentStore(DocumentStore):
 
     def search(self, query: str, flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0
                ) -> tuple[int, list[SearchHit]]:
-        tokens = [t.strip().lower() for t in self.query_tokenizer(query or "")]
-        terms = [t for t in dict.fromkeys(tokens) if t and any(ch.isalnum() for ch in t)]
+        terms = query_terms(self.query_tokenizer, query)
         if not terms:
             return 0, []
         # Every term must match (as in the SQLite FTS query); each is a plain term, so no user input is syntax.

@@ -22,7 +22,7 @@ from yuqing.clock import TZ, day_start, from_utc_text, to_utc_text
 from yuqing.model import Document, DocumentKind, Event, Reply
 from yuqing.storage.base import (
     COUNT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json, _loads,
-    changed_document_values, new_document_values,
+    analysis_values, changed_document_values, new_document_values, query_terms,
 )
 from yuqing.storage.migrations import MIGRATIONS
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
@@ -38,20 +38,6 @@ def default_query_tokenizer(text: str) -> list[str]:
     import jieba  # a library, not a stage
 
     return [t for t in jieba.lcut_for_search(text) if t.strip()]
-
-
-def search_terms(tokens: Iterable[str]) -> list[str]:
-    """Index terms for FTS: each token plus, for long tokens, its two-character pieces (like search-mode jieba),
-    so a query segmented slightly differently from the document still matches."""
-    terms: list[str] = []
-    for token in tokens:
-        token = token.strip().lower()
-        if not token or not any(ch.isalnum() for ch in token):
-            continue
-        terms.append(token)
-        if len(token) >= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in token):
-            terms.extend(token[i:i + 2] for i in range(len(token) - 1))
-    return terms
 
 
 def _fts_phrase(term: str) -> str:
@@ -254,7 +240,6 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
 
     def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
         db = self.db
-        now_text = to_utc_text(now)
         keyword_delta: Counter = Counter()  # (day, keyword) -> change, applied to keyword_daily once per batch
         daily: Counter = Counter()
         with self.transaction():
@@ -263,38 +248,24 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
                                  f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc_id,)).fetchone()
                 if old is None:
                     continue
-                keywords_text = _json(a.get("keywords") or [])
+                values = analysis_values(a, now)
+                keywords_text = values["keywords"] = _json(values["keywords"])
                 if old["keywords"] != keywords_text:
                     keyword_delta.subtract((old["day"], k) for k in _keyword_keys(old["keywords"]))
                     keyword_delta.update((old["day"], k) for k in _keyword_keys(keywords_text))
                 if old["search_tokens"] is not None:
                     db.execute("INSERT INTO documents_fts (documents_fts, rowid, title_tokens, search_tokens) "
                                "VALUES ('delete', ?, ?, ?)", (old["rowid"], old["title_tokens"], old["search_tokens"]))
-                title_tokens = " ".join(search_terms(a.get("title_tokens") or []))
-                body_tokens = " ".join(search_terms(a.get("content_words") or a.get("tokens") or []))
-                sentiment = a.get("sentiment") or {}
-                topic = a.get("topic") or {}
                 old_key = _daily_key(old)
-                new_key = _text_key(old["day"], old["source"], old["kind"], topic.get("label"), a.get("department"),
-                                    old["region"], sentiment.get("label"))
+                new_key = _text_key(old["day"], old["source"], old["kind"], values["topic_label"], values["department"],
+                                    old["region"], values["sentiment_label"])
                 if new_key != old_key:
                     daily[old_key] -= 1
                     daily[new_key] += 1
-                extra = {k: v for k, v in a.items() if k not in {
-                    "text", "tokens", "title_tokens", "content_words", "sentiment", "topic", "department",
-                    "department_reason", "keywords", "simhash", "reply_quality"}}
-                db.execute(
-                    "UPDATE documents SET text = ?, title_tokens = ?, search_tokens = ?, content_words = ?, "
-                    "sentiment_label = ?, sentiment_score = ?, topic_label = ?, topic_score = ?, department = ?, "
-                    "department_reason = ?, keywords = ?, simhash = ?, reply_quality = ?, analysis = ?, "
-                    "analyzed_at = ?, needs_processing = 0 WHERE id = ?",
-                    (a.get("text"), title_tokens, body_tokens, " ".join(a.get("content_words") or []),
-                     sentiment.get("label"), sentiment.get("score"), topic.get("label"), topic.get("score"),
-                     a.get("department"), a.get("department_reason"), keywords_text,
-                     a.get("simhash"), _json(a["reply_quality"]) if a.get("reply_quality") else None,
-                     _json(extra), now_text, doc_id))
+                db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                           [*values.values(), doc_id])
                 db.execute("INSERT INTO documents_fts (rowid, title_tokens, search_tokens) VALUES (?, ?, ?)",
-                           (old["rowid"], title_tokens, body_tokens))
+                           (old["rowid"], values["title_tokens"], values["search_tokens"]))
             changes = [(day, k, n) for (day, k), n in keyword_delta.items() if n]
             if changes:
                 db.executemany("INSERT INTO keyword_daily (day, keyword, n) VALUES (?, ?, ?) "
@@ -345,8 +316,7 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
 
     def search(self, query: str, flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0
                ) -> tuple[int, list[SearchHit]]:
-        tokens = [t.strip().lower() for t in self.query_tokenizer(query or "")]
-        terms = [t for t in dict.fromkeys(tokens) if t and any(ch.isalnum() for ch in t)]
+        terms = query_terms(self.query_tokenizer, query)
         if not terms:
             return 0, []
         match = " ".join(_fts_phrase(t) for t in terms)
