@@ -92,6 +92,7 @@ def test_analysis_fields_round_trip(documents):
     assert documents.pending_documents() == []
     assert documents.search("暖气", limit=5)[0] == 1 and documents.search("供暖", limit=5)[0] == 1
     assert documents.get_document(ok.id).analysis["reply_quality"] is None
+    assert documents.document_stats()["analysis_failed"] == 1  # `yuqing stats` shows it on every backend
 
 
 def test_html_ids_and_lookup(documents):

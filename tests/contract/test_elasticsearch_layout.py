@@ -71,3 +71,19 @@ def test_config_errors_name_the_key(tmp_path):
     with pytest.raises(ConfigError) as info:
         ElasticsearchDocumentStore.from_config({"refresh": "sometimes"}, tmp_path / "y.toml")
     assert "storage.elasticsearch.refresh" in str(info.value)
+
+
+def test_setup_adds_new_fields_to_indices_made_under_an_older_mapping(es_store):
+    """A deployment upgraded in place: its monthly index predates a field (here analysis_failed); setup() must
+    add the field, or counts over it stay 0 for every document already there."""
+    from yuqing.storage.elasticsearch import ANALYSIS_SETTINGS, DOCUMENT_MAPPING
+
+    index = f"{es_store.alias}-2019.01"
+    old = {k: v for k, v in DOCUMENT_MAPPING["properties"].items() if k != "analysis_failed"}
+    es_store.es.indices.delete_index_template(name=es_store.alias)  # the older release's template had no such field
+    es_store.es.indices.create(index=index, settings={"analysis": ANALYSIS_SETTINGS},
+                               mappings={"dynamic": False, "properties": old},
+                               aliases={es_store.alias: {}})
+    es_store.setup()
+    mapping = es_store.es.indices.get_mapping(index=index).body
+    assert next(iter(mapping.values()))["mappings"]["properties"]["analysis_failed"]["type"] == "boolean"

@@ -132,6 +132,8 @@ def test_users_and_departments(workflow):
     assert workflow.list_departments() == [Department("A市教育局", topics=["教育文体"], contact={"email": "e@a.gov.cn"}),
                                            Department("A市督查室", supervisor=True)]
     assert workflow.workflow_stats()["users"] == 2 and workflow.workflow_stats()["departments"] == 2
+    workflow.sync_departments([])  # configuration is the source of truth: no departments configured, none kept
+    assert workflow.list_departments() == []
 
 
 def test_response_loop_and_league(workflow):

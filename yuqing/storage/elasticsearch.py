@@ -65,6 +65,7 @@ DOCUMENT_MAPPING = {
         "fingerprint": {"type": "keyword", "index": False},
         "needs_processing": {"type": "byte"},
         "has_reply": {"type": "boolean"},
+        "analysis_failed": {"type": "boolean"},  # the analysis carries an analysis_error (stats count them)
         **{f: {"type": "integer"} for f in ("views", "likes", "dislikes", "replies")},
         "sentiment_score": {"type": "float"},
         "topic_score": {"type": "float"},
@@ -185,6 +186,9 @@ class ElasticsearchDocumentStore(DocumentStore):
                    index_patterns=[f"{self.alias}-*"], priority=200,
                    template={"settings": settings, "mappings": DOCUMENT_MAPPING, "aliases": {self.alias: {}}},
                    meta={"managed_by": "yuqing"})
+        # Indices made under an older template learn fields added since (adding a field is always allowed).
+        self._call("更新索引映射", self.es.indices.put_mapping, index=f"{self.alias}-*", allow_no_indices=True,
+                   dynamic=DOCUMENT_MAPPING["dynamic"], properties=DOCUMENT_MAPPING["properties"])
         self._ensure_index(self._month_index(to_utc_text(datetime.now().astimezone())))
         for name, mapping in ((self.raw_index, RAW_MAPPING), (self.events_index, EVENT_MAPPING),
                               (self.log_index, EVENT_LOG_MAPPING)):
@@ -429,6 +433,7 @@ class ElasticsearchDocumentStore(DocumentStore):
                 continue
             values = analysis_values(a, now)
             values["keywords"] = [str(k) for k in values["keywords"]]
+            values["analysis_failed"] = bool(a.get("analysis_error"))
             actions.append(({"update": {"_index": where[doc_id]["_index"], "_id": doc_id}}, {"doc": values}))
         self._bulk("分析结果保存", actions)
 
@@ -594,6 +599,7 @@ class ElasticsearchDocumentStore(DocumentStore):
         count = lambda index, query=None: self._call("计数", self.es.count, index=index,  # noqa: E731
                                                      query=query or {"match_all": {}})["count"]
         return {"documents": count(self.alias), "pending": count(self.alias, {"term": {"needs_processing": 1}}),
+                "analysis_failed": count(self.alias, {"term": {"analysis_failed": True}}),
                 "events": count(self.events_index, {"range": {"doc_count": {"gt": 0}}})}
 
     # -- queries for the alerts stage ---------------------------------------------------------------------------

@@ -530,7 +530,10 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
         return sqlite3.IntegrityError
 
     def _delete_departments_not_in(self, names: list[str]) -> None:
-        self.db.execute(f"DELETE FROM departments WHERE name NOT IN ({','.join('?' * len(names)) or 'NULL'})", names)
+        if not names:  # NOT IN (NULL) would match nothing: an empty configuration must leave no departments
+            self.db.execute("DELETE FROM departments")
+            return
+        self.db.execute(f"DELETE FROM departments WHERE name NOT IN ({','.join('?' * len(names))})", names)
 
 
 def make_snippet(text: str, terms: list[str], width: int = 80) -> str:
