@@ -151,9 +151,9 @@ def _timeline(detail: Any, event: Any) -> None:
               "说明": f"分派至 {s.department}" + ("（当前）" if s.active else "") + (f"：{s.note}" if s.note else "")}
              for s in (_get(detail, "assignments") or [])]
     if event is not None:
-        rows += [{"时间": fmt_time(e["at"]), "操作人": "系统", "操作": f"事件{e['action']}", "状态变化": "",
-                  "说明": "；".join(f"{k}={v}" for k, v in list((e.get("details") or {}).items())[:4])}
-                 for e in (_get(detail, "event_log") or [])]
+        for e in _get(detail, "event_log") or []:
+            label, note = actions.describe_event_change(e["action"], e.get("details"))
+            rows.append({"时间": fmt_time(e["at"]), "操作人": "系统", "操作": label, "状态变化": "", "说明": note})
     rows.sort(key=lambda r: r["时间"])
     st.dataframe(rows, hide_index=True, width="stretch") if rows else st.caption("暂无记录")
 
