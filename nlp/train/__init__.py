@@ -22,4 +22,5 @@ from nlp.train.sentiment import (  # noqa: F401
     WEAK_POSITIVE_RE, gov_letter_text, _gov_rows, gov_sentiment_eval, weak_label, gov_weak_labelled,
     evaluate_gov_sentiment, OTHER_SET_CAP, SENTIMENT_CHAR_NGRAMS, SENTIMENT_LR_C, SENTIMENT_CLASS_WEIGHT,
     GOV_WEAK_WEIGHT, sentiment_tokens, evaluate_sentiment, fit_sentiment, train_sentiment, compare_snownlp,
+    validate_sentiment,
 )

@@ -439,16 +439,3 @@ def compare_snownlp(data_dir: Path, sample: int = 500, progress: Progress = prin
             progress(f"{name} SnowNLP（{'原版' if kind == 'stock' else '重新训练'}，{m['n']} 条）："
                      f"macro-F1 = {m['macro_f1']:.4f}，负面召回率 = {m['negative_recall']:.4f}")
     return results
-
-
-if __name__ == "__main__":
-    # python -m nlp.train.sentiment --validate [DATA_DIR]: validation figures of the current recipe.
-    import sys
-
-    from yuqing.paths import shared_data_dir
-
-    args = [a for a in sys.argv[1:] if a != "--validate"]
-    if "--validate" not in sys.argv[1:]:
-        print("用法：python -m nlp.train.sentiment --validate [shared/data 目录]", file=sys.stderr)
-        sys.exit(2)
-    validate_sentiment(Path(args[0]) if args else shared_data_dir())
