@@ -10,7 +10,7 @@ cli.py: the command. Names are re-exported here so ``from nlp.train import …``
 from nlp.train.cli import main  # noqa: F401
 from nlp.train.common import (  # noqa: F401
     Progress, stable_key, stratified_holdout, _read_csv, macro_f1, recall, count_matrix, fit_idf, tfidf,
-    KEEP_WEIGHT_ROWS, _export,
+    KEEP_WEIGHT_ROWS, _export, save_scored,
 )
 from nlp.train.topic import (  # noqa: F401
     TOPIC_MODEL_PATH, TOPIC_TEST_FRACTION, DEDUP_CONTAINMENT, raw_message_text, topic_raw_split, _dedupe_tokens,

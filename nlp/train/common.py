@@ -125,3 +125,14 @@ def _export(clf, idf: np.ndarray, meta: dict, weight_scale: float = 1.0, scale: 
         weights[np.argsort(-importance)[keep_rows:]] = 0.0
         meta = dict(meta, kept_weight_rows=keep_rows)
     return LinearModel(idf, weights, bias.astype(np.float32), classes, meta)
+
+
+def save_scored(linear: LinearModel, out: Path, score: Callable[[LinearModel], dict]) -> dict:
+    """Write the model, score the file as it ships (float16 weights) and record the held-out figures in it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    linear.save(out)
+    shipped = LinearModel.load(out)
+    metrics = score(shipped)
+    shipped.meta["heldout"] = metrics
+    shipped.save(out)
+    return metrics

@@ -25,6 +25,7 @@ from nlp.train.common import (
     stable_key,
     stratified_holdout,
     tfidf,
+    save_scored,
 )
 
 SENTIMENT_MODEL_PATH = DATA_DIR / "sentiment.npz"
@@ -383,16 +384,16 @@ def train_sentiment(data_dir: Path, out: Path | None = None, progress: Progress 
         "train_size": len(texts), **_recipe_meta(),
     }
     linear = fit_sentiment(tokens, labels, weights, SENTIMENT_LR_C, meta)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    linear.save(out)
-    shipped = LinearModel.load(out)  # score what ships (float16 weights)
-    model = SentimentModel(shipped)
-    metrics = evaluate_sentiment(model, tests)
     g_texts, g_labels, _ = gov_sentiment_eval(data_dir)
     seg = get_segmenter()
-    metrics["gov_letters"] = evaluate_gov_sentiment(lambda t: model.predict(seg.cut(t))[0], g_texts, g_labels)
-    shipped.meta["heldout"] = metrics
-    shipped.save(out)
+
+    def score(shipped: LinearModel) -> dict:
+        model = SentimentModel(shipped)
+        metrics = evaluate_sentiment(model, tests)
+        metrics["gov_letters"] = evaluate_gov_sentiment(lambda t: model.predict(seg.cut(t))[0], g_texts, g_labels)
+        return metrics
+
+    metrics = save_scored(linear, out, score)
     names = {"covid_weibo": "疫情微博", "hotel": "酒店评论"}
     for name in ("covid_weibo", "hotel"):
         m = metrics[name]

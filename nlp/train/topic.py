@@ -22,6 +22,7 @@ from nlp.train.common import (
     macro_f1,
     stratified_holdout,
     tfidf,
+    save_scored,
 )
 
 TOPIC_MODEL_PATH = DATA_DIR / "topic.npz"
@@ -207,12 +208,7 @@ def train_topic(data_dir: Path, out: Path | None = None, progress: Progress = pr
         "embed_weight": TOPIC_EMBED_WEIGHT, "embed_epochs": TOPIC_EMBED_EPOCHS,
     }
     linear = fit_topic(docs, labels, TOPIC_SVM_C, meta, TOPIC_EMBED_WEIGHT, TOPIC_EMBED_EPOCHS, progress)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    linear.save(out)
-    shipped = LinearModel.load(out)  # score what ships (float16 weights)
-    metrics = evaluate_topic(TopicModel(shipped), test_docs, test_labels)
-    shipped.meta["heldout"] = metrics
-    shipped.save(out)
+    metrics = save_scored(linear, out, lambda shipped: evaluate_topic(TopicModel(shipped), test_docs, test_labels))
     progress(f"测试集（原始留言）macro-F1 = {metrics['macro_f1']:.4f}，准确率 = {metrics['accuracy']:.4f}")
     for lab, f in metrics["f1_per_class"].items():
         progress(f"  {lab}: F1 = {f:.3f}")
