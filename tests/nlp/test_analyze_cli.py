@@ -1,7 +1,6 @@
 import io
 import json
 
-import pytest
 
 from nlp.cli import analyze_main
 
@@ -61,22 +60,9 @@ def test_unbuildable_pipeline_exit_2():
 
 
 def test_end_to_end_with_models():
-    pytest.importorskip("nlp.sentiment", reason="情感模型模块 nlp.sentiment 尚未就绪")
-    pytest.importorskip("nlp.topic", reason="主题模型模块 nlp.topic 尚未就绪")
-    _require_models()
     code, out, err = _run(LINES, {"departments": DEPARTMENTS})
     assert code == 1 and len(out) == 2
     for doc in out:
         assert set(doc) >= {"text", "sentiment", "topic", "department", "department_reason", "keywords", "simhash"}
         assert doc["sentiment"]["label"] in ("negative", "neutral", "positive")
 
-
-def _require_models():
-    from nlp.sentiment import SentimentModel
-    from nlp.topic import TopicModel
-
-    try:
-        SentimentModel.load()
-        TopicModel.load()
-    except FileNotFoundError as exc:
-        pytest.skip(f"情感/主题模型文件尚未训练：{exc}")

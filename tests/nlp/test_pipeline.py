@@ -166,9 +166,6 @@ def test_analyze_many_streams_and_skips_bad_docs():
 
 
 def test_full_default_pipeline_with_models():
-    pytest.importorskip("nlp.sentiment", reason="情感模型模块 nlp.sentiment 尚未就绪")
-    pytest.importorskip("nlp.topic", reason="主题模型模块 nlp.topic 尚未就绪")
-    _require_models()
     a = Analyzer.from_settings({"departments": DEPARTMENTS})
     out = a.analyze({"id": "1", "title": "A3区某小区楼顶违章搭建", "content": "楼顶违章加盖两层，城管不管，希望住建部门尽快拆除。"})
     assert out["sentiment"]["label"] in ("negative", "neutral", "positive")
@@ -176,13 +173,3 @@ def test_full_default_pipeline_with_models():
     assert out["topic"]["label"] in ("城乡建设", "劳动和社会保障", "教育文体", "商贸旅游", "环境保护", "卫生计生", "交通运输")
     assert out["department"] and out["department_reason"]
 
-
-def _require_models():
-    from nlp.sentiment import SentimentModel
-    from nlp.topic import TopicModel
-
-    try:
-        SentimentModel.load()
-        TopicModel.load()
-    except FileNotFoundError as exc:
-        pytest.skip(f"情感/主题模型文件尚未训练：{exc}")
