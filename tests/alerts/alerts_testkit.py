@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.backends import postgres_workflow
 from yuqing.clock import TZ
 from yuqing.config import DEFAULT_CONFIG, parse_config
 from yuqing.model import Document, DocumentKind, Event, User
@@ -54,25 +55,6 @@ class App:
         self.config, self.store = config, store
 
 
-def postgres_workflow():
-    """A PostgreSQL workflow store in a throwaway schema (YUQING_TEST_POSTGRES_DSN); skipped when there is none,
-    failed in CI (CI=true), as the storage contract suite does."""
-    import os
-    import uuid
-
-    dsn = os.environ.get("YUQING_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-    in_ci = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-    try:
-        import psycopg
-
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except Exception as exc:  # ImportError or a connection error
-        (pytest.fail if in_ci else pytest.skip)(f"PostgreSQL 不可用（YUQING_TEST_POSTGRES_DSN={dsn}）：{exc}")
-    from yuqing.storage.postgresql import PostgresWorkflowStore
-
-    return PostgresWorkflowStore(dsn, schema=f"yqalerts_{uuid.uuid4().hex[:10]}")
-
-
 @pytest.fixture
 def make_app(tmp_path):
     opened = []
@@ -85,7 +67,7 @@ def make_app(tmp_path):
         config = make_config(tmp_path, **kw)
         sqlite = SQLiteStore(config.storage.sqlite_path)
         if workflow == "postgresql":
-            pg = postgres_workflow()
+            pg = postgres_workflow("yqalerts")
             opened.append(pg)
             store = Store(sqlite, pg)
         else:

@@ -1,7 +1,7 @@
 """Backends for the contract suite: the same tests run on every backend.
 
-SQLite always. PostgreSQL at ``YUQING_TEST_POSTGRES_DSN`` and Redis at ``YUQING_TEST_REDIS_URL`` (``.ci/run`` starts
-both from Debian's packages). Elasticsearch: a real cluster when ``ES_URL`` is set, otherwise ``osmem-server`` (an
+SQLite always. PostgreSQL at ``YUQING_TEST_POSTGRES_DSN`` (tests/backends.py; ``.ci/run`` starts it from Debian's
+packages). Elasticsearch: a real cluster when ``ES_URL`` is set, otherwise ``osmem-server`` (an
 in-memory OpenSearch-compatible test server) with a test-only node class. Outside CI a missing server skips with the
 reason; in CI (``CI=true``) it fails, so a broken service set-up can never pass as green.
 """
@@ -14,18 +14,10 @@ import uuid
 import jieba
 import pytest
 
+from tests.backends import postgres_workflow, unavailable
 from yuqing.storage.sqlite import SQLiteStore
 
-IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-PG_DSN = os.environ.get("YUQING_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("YUQING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ES_URL = os.environ.get("ES_URL", "")
-
-
-def unavailable(reason: str):
-    if IN_CI:
-        pytest.fail(f"CI 中该后端必须可用：{reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def _plain_json_node_class():
@@ -76,40 +68,12 @@ def es_store(es_endpoint):
             clone.close()
 
 
-@pytest.fixture(scope="session")
-def pg_dsn():
-    try:
-        import psycopg
-    except ImportError:
-        unavailable("未安装 psycopg（pip install \"psycopg[binary]\"）")
-    try:
-        psycopg.connect(PG_DSN, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        unavailable(f"PostgreSQL 不可用（YUQING_TEST_POSTGRES_DSN={PG_DSN}）：{str(exc).strip()}")
-    return PG_DSN
-
-
 @pytest.fixture
-def pg_store(pg_dsn):
-    from yuqing.storage.postgresql import PostgresWorkflowStore
-
-    store = PostgresWorkflowStore(pg_dsn, schema=f"yqtest_{uuid.uuid4().hex[:10]}")
+def pg_store():
+    store = postgres_workflow()
     yield store
     store.drop_schema()
     store.close()
-
-
-@pytest.fixture(scope="session")
-def redis_url():
-    try:
-        import redis
-    except ImportError:
-        unavailable("未安装 redis 客户端（pip install redis scrapy-redis）")
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        unavailable(f"Redis 不可用（YUQING_TEST_REDIS_URL={REDIS_URL}）：{exc}")
-    return REDIS_URL
 
 
 @pytest.fixture

@@ -7,22 +7,21 @@ Redis at ``YUQING_TEST_REDIS_URL`` (``.ci/run`` starts one). Outside CI a missin
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from crawlers.distributed import add_latency, check_pass_id, clear_pass, merge_runs, new_pass_id, ping
+from crawlers.distributed import add_latency, check_pass_id, clear_pass, merge_runs, new_pass_id
 from crawlers.extensions import MAX_ERROR_URLS
 from crawlers.run import crawl
 from crawlers.sample_sites.server import ManualClock, serve
+from tests.backends import REDIS_URL
+from tests.backends import redis_url as reachable_redis_url
 from yuqing.config import ConfigError, load_config
 from yuqing.storage import open_store
 from yuqing.storage.base import DocumentFilter
 
-IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-REDIS_URL = os.environ.get("YUQING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 START = datetime(2024, 11, 20, 10, 0).astimezone()
 # ~130 pages (list pages + posts); each response is delayed so both workers are still busy when the second opens.
 SITE_OPTIONS = dict(history=120, city_articles=10, a3_articles=5, burst_delay=10**6, live_interval=20.0)
@@ -30,14 +29,7 @@ SITE_OPTIONS = dict(history=120, city_articles=10, a3_articles=5, burst_delay=10
 
 @pytest.fixture(scope="module")
 def redis_url():
-    try:
-        ping(REDIS_URL)
-    except ValueError as exc:
-        reason = f"分布式采集测试需要 Redis（设置 YUQING_TEST_REDIS_URL）：{exc}"
-        if IN_CI:
-            pytest.fail(f"CI 中 Redis 必须可用：{reason}", pytrace=False)
-        pytest.skip(reason)
-    return REDIS_URL
+    return reachable_redis_url()
 
 
 @pytest.fixture()

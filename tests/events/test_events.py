@@ -326,24 +326,15 @@ def test_stage_links_documents_persists_and_continues(tmp_path):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def merge_store(request, tmp_path):
-    """(document store, Store) with the workflow half in the same SQLite file, or in PostgreSQL when
-    ``YUQING_TEST_POSTGRES_DSN`` names one (as in CI)."""
-    import os
-    import uuid
-
+    """(document store, Store) with the workflow half in the same SQLite file, or in PostgreSQL
+    (tests/backends.py: skipped without one, failed in CI)."""
+    from tests.backends import postgres_workflow
     from yuqing.storage.base import Store
     from yuqing.storage.sqlite import SQLiteStore
 
+    wf = postgres_workflow("yqevents") if request.param == "postgresql" else None
     db = SQLiteStore(tmp_path / "y.db")
-    wf = db
-    if request.param == "postgresql":
-        dsn = os.environ.get("YUQING_TEST_POSTGRES_DSN")
-        if not dsn:
-            db.close()
-            pytest.skip("未设置 YUQING_TEST_POSTGRES_DSN：跳过 PostgreSQL 上的预警转移测试")
-        from yuqing.storage.postgresql import PostgresWorkflowStore
-
-        wf = PostgresWorkflowStore(dsn, schema=f"yqtest_{uuid.uuid4().hex[:10]}")
+    wf = wf or db
     yield db, Store(db, wf)
     if wf is not db:
         wf.drop_schema()
