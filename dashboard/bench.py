@@ -64,7 +64,6 @@ def _median_render(at, *, cold: bool, repeat: int) -> float:
 
 def _render_times(home: Path, repeat: int = 3) -> tuple[dict[str, float], dict[str, float]]:
     """(cold, warm) seconds per page."""
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from dashboard import nav

@@ -16,7 +16,6 @@ from typing import Any
 
 from dashboard.services import queries
 from yuqing.clock import TZ, day_start, now as clock_now
-from yuqing.model import STATUS_LABELS
 
 KIND_LABELS = {"daily": "日报", "weekly": "周报"}
 

@@ -325,7 +325,7 @@ def calibrate(csv_path, *, sample: int = 20, seed: int = 7, out=print) -> dict:
         fake_rel.append(cosine(_tfidf(post_cache[i]), _tfidf(reply_cache[j])))
     # AUC by rank comparison (n log n).
     pooled = sorted([(v, 1) for v in true_rel] + [(v, 0) for v in fake_rel])
-    rank_sum, rank = 0.0, 0
+    rank_sum = 0.0
     k = 0
     while k < len(pooled):
         m = k

@@ -88,7 +88,7 @@ def _mask_mobile(m: re.Match) -> str:
 
 
 def _mask_landline(m: re.Match) -> str:
-    area, mid, last, ext = m.group(1), m.group(2), m.group(3), m.group(4)
+    area, mid, ext = m.group(1), m.group(2), m.group(4)  # group 3, the last digits, is masked
     if not _LANDLINE_SEP_RE.match(area):
         return m.group(0)
     return f"{area}{mid}****" + (f"-{ext}" if ext else "")

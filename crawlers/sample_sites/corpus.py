@@ -425,6 +425,6 @@ NEWS_SOURCES = {"city": "A市人民政府办公室", "district": "A3区人民政
 SPAM_LINKS = ["代开发票", "高仿手表", "网赚兼职日结", "特价机票", "六合彩资料", "无抵押贷款", "办证刻章", "减肥神药", "刷单返利", "私家侦探"]
 
 # A few characters with their pinyin, for the 發(fā)-style annotations seen on repost sites.
-PINYIN = {"發": "fā", "區": "qū", "業": "yè", "問": "wèn", "題": "tí", "區": "qū", "領": "lǐng", "導": "dǎo",
+PINYIN = {"發": "fā", "區": "qū", "業": "yè", "問": "wèn", "題": "tí", "領": "lǐng", "導": "dǎo",
           "態": "tài", "費": "fèi", "電": "diàn", "車": "chē", "學": "xué", "環": "huán", "處": "chǔ", "門": "mén",
           "關": "guān", "現": "xiàn", "辦": "bàn", "過": "guò", "還": "hái", "說": "shuō", "這": "zhè", "時": "shí"}

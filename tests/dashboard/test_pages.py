@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dashboard.conftest import APP, DEPT, OTHER_DEPT, PASSWORD, login
+from tests.dashboard.conftest import DEPT, OTHER_DEPT, PASSWORD
 
 
 def titles(at) -> list[str]:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from yuqing.clock import TZ
-from yuqing.paths import REPO_ROOT
 
 
 @pytest.fixture
