@@ -150,9 +150,6 @@ class PostgresWorkflowStore(SQLWorkflowStore):
 
         return psycopg.errors.UniqueViolation
 
-    def _delete_departments_not_in(self, names: list[str]) -> None:
-        self._q("DELETE FROM departments WHERE NOT (name = ANY(%s))", (names,))
-
 
 def _placeholders(sql: str) -> str:
     """A shared statement's ``?`` placeholders as psycopg's ``%s`` (shared statements hold no literal ``?`` or ``%``)."""

@@ -529,12 +529,6 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
     def _duplicate_error(self) -> type[Exception]:
         return sqlite3.IntegrityError
 
-    def _delete_departments_not_in(self, names: list[str]) -> None:
-        if not names:  # NOT IN (NULL) would match nothing: an empty configuration must leave no departments
-            self.db.execute("DELETE FROM departments")
-            return
-        self.db.execute(f"DELETE FROM departments WHERE name NOT IN ({','.join('?' * len(names))})", names)
-
 
 def make_snippet(text: str, terms: list[str], width: int = 80) -> str:
     """A window of the text around the first query term (plain text; highlighting is the display's job)."""

@@ -11,7 +11,7 @@ written here with ``?`` placeholders in SQL both databases accept; a backend sup
 * ``_duplicate_error()`` is the driver's exception for a broken uniqueness rule;
 * ``FOR_UPDATE`` locks a row read for a read-modify-write (PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds
   the write lock);
-* ``_delete_departments_not_in`` and the two ``LEAGUE_…`` fragments, where the dialects really differ.
+* the two ``LEAGUE_…`` fragments, where the dialects really differ.
 
 Shared statements contain no literal ``?`` or ``%`` (PostgreSQL's placeholder translation relies on it).
 """
@@ -50,9 +50,6 @@ class SQLWorkflowStore(WorkflowStore):
     @abc.abstractmethod
     def _duplicate_error(self) -> type[Exception]:
         """The driver's exception for a uniqueness violation."""
-
-    @abc.abstractmethod
-    def _delete_departments_not_in(self, names: list[str]) -> None: ...
 
     # -- row conversion -------------------------------------------------------------------------------------------
     @staticmethod
@@ -93,7 +90,10 @@ class SQLWorkflowStore(WorkflowStore):
     # -- departments and users ---------------------------------------------------------------------------------
     def sync_departments(self, departments: list[Department]) -> None:
         with self.transaction():
-            self._delete_departments_not_in([d.name for d in departments])
+            names = [d.name for d in departments]
+            # Configuration is the source of truth: no departments configured leaves none (NOT IN () is not SQL).
+            self._execute("DELETE FROM departments" + (f" WHERE name NOT IN ({', '.join('?' * len(names))})"
+                                                       if names else ""), names)
             for d in departments:
                 self._execute(
                     "INSERT INTO departments VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
