@@ -74,3 +74,38 @@ def test_migrations_are_idempotent(tmp_path):
     again = SQLiteStore(path)
     assert again.schema_version() == version
     again.close()
+
+
+def _open_and_write(path: str, n: int, ready, go) -> None:
+    ready.wait()
+    go.wait()
+    store = SQLiteStore(path)
+    try:
+        store.upsert_documents([Document(url=f"https://example.gov.cn/p/{n}", source="s", title=f"标题{n}",
+                                         content="正文")], clock_now("2024-11-21T10:00:00+08:00"))
+    finally:
+        store.close()
+
+
+def test_processes_opening_a_new_store_together_all_succeed(tmp_path):
+    """Several processes creating one new database at once: none fails with "database is locked" (WAL switch)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    path = str(tmp_path / "new.db")
+    workers = 6
+    ready, go = ctx.Barrier(workers + 1), ctx.Event()
+    procs = [ctx.Process(target=_open_and_write, args=(path, i, ready, go)) for i in range(workers)]
+    for p in procs:
+        p.start()
+    ready.wait()  # every process has started and is blocked on the same event
+    go.set()
+    for p in procs:
+        p.join(timeout=240)
+    assert [p.exitcode for p in procs] == [0] * workers
+    store = SQLiteStore(path)
+    try:
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("SELECT count(*) FROM documents").fetchone()[0] == workers
+    finally:
+        store.close()

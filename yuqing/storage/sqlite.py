@@ -11,6 +11,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import replace
 from collections import Counter
@@ -40,6 +41,30 @@ def default_query_tokenizer(text: str) -> list[str]:
     return [t for t in jieba.lcut_for_search(text) if t.strip()]
 
 
+def _ensure_wal(conn: sqlite3.Connection, path: Path, wait_seconds: float = 60.0) -> None:
+    """Put the database in WAL mode once; WAL is stored in the file, so later opens only read the mode.
+
+    Switching the journal mode needs an exclusive lock, and SQLite answers ``database is locked`` at once, without
+    its busy handler, when another process holds the file (two workers opening a new store together). So the
+    mode is read first, and only a file not yet in WAL is switched, retrying until the other opener is done.
+    """
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.01
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() == "wal":
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise StoreError(f"无法打开数据库 {path}：{exc}") from exc
+        if time.monotonic() >= deadline:
+            raise StoreError(f"无法把数据库 {path} 切换为 WAL 模式：另一个进程长时间占用该文件")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
 def _fts_phrase(term: str) -> str:
     # Every user term becomes a quoted phrase, so "AND", "NEAR", brackets or quotes are plain text to FTS5.
     return '"' + term.replace('"', '""') + '"'
@@ -65,10 +90,11 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
             except sqlite3.Error as exc:
                 raise StoreError(f"无法打开数据库 {self.path}：{exc}；请检查 YUQING_HOME 目录是否可写") from exc
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            # The busy timeout first, so every later statement waits for another process's lock instead of failing.
+            conn.execute("PRAGMA busy_timeout=60000")
+            _ensure_wal(conn, self.path)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=60000")
             self._local.conn = conn
             self._local.depth = 0
             with self._lock:
