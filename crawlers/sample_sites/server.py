@@ -428,8 +428,9 @@ def sample_sites_main(argv: list[str] | None = None) -> int:
             print(f"  {names.get(key, key)}：{url}")
     if not args.no_live:
         print(f"实时模式：每 {args.live_interval:g} 秒出现一条新留言，{args.burst_delay:g} 秒后开始出现集中投诉。")
-    print("按 Ctrl-C 停止。", flush=True)
     try:
+        # Announced inside the try: a Ctrl-C that arrives right after the announcement still stops cleanly.
+        print("按 Ctrl-C 停止。", flush=True)
         while True:
             time.sleep(1)
     except KeyboardInterrupt:

@@ -86,7 +86,7 @@ def test_sigkill_mid_processing_loses_nothing_and_duplicates_no_alert(home, tmp_
     proc = start_scheduler(home, config)
     try:
         wait_for(lambda: (lambda c: c["pending"] == 0 and c["unclustered"] == 0)(counts(db)), 600, "processing to finish")
-        wait_for(lambda: counts(db)["alerts"] > 0, 120, "alerts")
+        wait_for(lambda: counts(db)["alerts"] > 0, 600, "alerts")
         time.sleep(3)  # a few more alert cycles: re-evaluation must not add duplicates
         os.killpg(proc.pid, signal.SIGKILL)  # and once more, at an arbitrary point
         proc.wait(timeout=30)

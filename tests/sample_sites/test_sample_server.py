@@ -275,7 +275,7 @@ def test_command_runs_and_stops_on_ctrl_c():
         status, _, body = fetch(base + "/board/api/list?page=1&size=1")
         assert status == 200 and json.loads(body)["items"][0]["time"].startswith("2024-11-2")
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=20)
+        out, _ = proc.communicate(timeout=120)
         assert "示例站点已停止" in out and proc.returncode == 0
     finally:
         if proc.poll() is None:
