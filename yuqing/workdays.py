@@ -26,6 +26,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Iterable, Mapping
 
 import chinese_calendar
@@ -63,7 +64,7 @@ def _qingming(year: int) -> date:
 
 
 @lru_cache(maxsize=512)
-def statutory_holidays(year: int) -> dict[date, str]:
+def statutory_holidays(year: int) -> Mapping[date, str]:
     """The days 《全国年节及纪念日放假办法》 gives all citizens off in ``year`` (date → festival), without 补假.
 
     Rules by amendment: 2025 on (国务院令第795号) as in the module docstring; 2014–2024: 春节 初一至初三, 劳动节
@@ -93,11 +94,12 @@ def statutory_holidays(year: int) -> dict[date, str]:
     days: dict[date, str] = {}
     for d, name in sorted(festivals, key=lambda f: f[0]):  # 中秋 can fall inside 国庆 (2020, 2028): the day carries both names
         days[d] = f"{days[d]}、{name}" if d in days else name
-    return dict(sorted(days.items()))  # 春节 is never before 01-21, so 除夕 is always in ``year`` too
+    # 春节 is never before 01-21, so 除夕 is always in ``year`` too. Read-only: the result is cached.
+    return MappingProxyType(dict(sorted(days.items())))
 
 
 @lru_cache(maxsize=512)
-def statutory_days_off(year: int) -> dict[date, str]:
+def statutory_days_off(year: int) -> Mapping[date, str]:
     """Statutory holidays plus the law's 补假 (第六条) on the first free weekday after each holiday lost to a weekend.
 
     Two festivals on one day (中秋 inside 国庆) are treated the same way: the second is made up, as in 2020's
@@ -113,7 +115,7 @@ def statutory_days_off(year: int) -> dict[date, str]:
             while makeup.weekday() >= 5 or makeup in days:
                 makeup += timedelta(days=1)
             days[makeup] = name + MAKEUP_SUFFIX
-    return dict(sorted(days.items()))
+    return MappingProxyType(dict(sorted(days.items())))
 
 
 # -- a year's official arrangement -----------------------------------------------------------------------------
@@ -175,6 +177,8 @@ class WorkCalendar:
                 return chinese_calendar.is_workday(d)
             except NotImplementedError:  # defensive: a gap inside the range
                 pass
+        if not LUNAR_YEARS[0] <= d.year <= LUNAR_YEARS[1]:
+            return d.weekday() < 5  # beyond the lunar tables: weekends only (still provisional)
         return d.weekday() < 5 and d not in statutory_days_off(d.year)
 
     def add_working_days(self, start: datetime | date, n: int) -> date:
