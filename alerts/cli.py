@@ -10,11 +10,11 @@ import json
 import sys
 from typing import Any
 
-from alerts.deadlines import compute_deadlines, get_policy
+from alerts.deadlines import deadline_details, get_policy
 from alerts.service import AlertService
 from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError
 from yuqing.clock import TZ, TimeFormatError, iso, now as clock_now, parse_time
-from yuqing.config import ConfigError
+from yuqing.config import ConfigError, load_config
 from yuqing.model import STATUS_LABELS, to_plain
 from yuqing.storage.base import StoreError
 
@@ -171,22 +171,32 @@ def sla_main(argv: list[str], app: Any = None) -> int:
     d.add_argument("--extended", action="store_true", help="适用延期（依申请公开 +20 个工作日）")
     d.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    section = app.config.section("deadlines") if app is not None and getattr(app, "config", None) else None
     try:
+        # Called without an App from the command line: read the same file (--config / YUQING_CONFIG / ./yuqing.toml)
+        # so its [deadlines] policies and [calendar] arrangements apply.
+        config = app.config if app is not None and getattr(app, "config", None) else load_config()
+        section = config.section("deadlines")
         start = parse_time(args.start, field="--start")
         policy = get_policy(args.policy, section)
-        deadlines = compute_deadlines(args.policy, start, section, extended=args.extended)
+        deadlines = deadline_details(args.policy, start, section, extended=args.extended, calendar=config.calendar)
     except (ConfigError, TimeFormatError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    years = sorted({y for dl in deadlines.values() for y in dl.provisional_years})
     if args.json:
-        print(json.dumps({k: iso(v) for k, v in deadlines.items()}, ensure_ascii=False))
+        print(json.dumps({**{k: iso(v.due) for k, v in deadlines.items()},
+                          "provisional": bool(years), "provisional_years": years}, ensure_ascii=False))
     else:
         print(f"策略：{policy.name}（{policy.label}），起算：{iso(start)}")
         for spec in policy.deadlines:
             kind = f"{spec.hours:g} 小时（自然时间）" if spec.hours is not None else \
                 f"{spec.working_days + (spec.extension_working_days if args.extended else 0)} 个工作日（起算日不计，截至当日 23:59:59）"
-            print(f"  {spec.label}（{spec.name}）：{iso(deadlines[spec.name])}  —— {kind}")
+            dl = deadlines[spec.name]
+            print(f"  {spec.label}（{spec.name}）：{iso(dl.due)}{dl.note}  —— {kind}")
+        if years:
+            print(f"注意：{'、'.join(map(str, years))} 年的调休安排尚未公布（或尚未配置），上述工作日时限按法定节假日"
+                  f"（含补假、不含调休）暂定计算；公布后请在配置文件中加入 "
+                  f"{'、'.join(f'[calendar.{y}]' for y in years)}，时限将随之改变。")
     return 0
 
 

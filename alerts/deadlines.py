@@ -3,17 +3,21 @@
 A policy is an ordered set of named deadlines. Each is either ``hours`` (wall clock from the start) or
 ``working_days`` (start day not counted, deadline = 23:59:59 local on the last working day, 调休 included),
 optionally with ``extension_working_days`` (依申请公开: +20 working days when the extension is granted).
+
+Working days come from a :class:`yuqing.workdays.WorkCalendar` (the configuration's ``config.calendar``, passed in
+explicitly). A working-day deadline counted through a year without the official 调休 arrangement is *provisional*:
+:func:`deadline_details` says so per deadline, and :func:`provisional_deadlines` answers it for a stored alert.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Mapping
 
 from yuqing.clock import TZ
 from yuqing.config import Checker, ConfigError
-from yuqing.workdays import add_working_days, end_of_day
+from yuqing.workdays import DEFAULT_CALENDAR, WorkCalendar, end_of_day, provisional_note
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ DEFAULT_POLICIES: dict[str, Policy] = {
 }
 
 DEADLINE_LABELS = {s.name: s.label for p in DEFAULT_POLICIES.values() for s in p.deadlines}
+#: Keys ``yuqing sla deadline --json`` adds beside the deadline names, so no deadline may be called so.
+RESERVED_NAMES = frozenset({"provisional", "provisional_years"})
 
 
 def parse_policies(section: Checker | dict[str, Any] | None) -> dict[str, Policy]:
@@ -67,6 +73,8 @@ def parse_policies(section: Checker | dict[str, Any] | None) -> dict[str, Policy
         for dname in pc.data:
             if dname == "label":
                 continue
+            if dname in RESERVED_NAMES:
+                raise pc.fail(dname, f"「{dname}」是保留名称（用于标记暂定时限），请给该时限换个名字")
             dc = pc.section(dname)
             dc.reject_unknown({"label", "hours", "working_days", "extension_working_days"})
             hours = dc.get("hours", float, None, minimum=0.01)
@@ -90,23 +98,96 @@ def get_policy(policy_name: str, config_section: Checker | dict[str, Any] | None
     return policies[policy_name]
 
 
-def compute_deadlines(policy_name: str, start: datetime, config_section: Checker | dict[str, Any] | None = None,
-                      *, extended: bool = False) -> dict[str, datetime]:
-    """Deadline name → aware datetime (Asia/Shanghai) for a clock started at ``start`` (the dispatch time).
+@dataclass(frozen=True)
+class Deadline:
+    """One computed deadline. ``provisional_years``: years counted through without an official 调休 arrangement."""
 
-    ``extended`` applies granted extensions (依申请公开 +20 working days).
+    name: str
+    label: str
+    due: datetime
+    working_days: int | None = None  # None for wall-clock (hours) deadlines, which are never provisional
+    provisional_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.provisional_years)
+
+    @property
+    def note(self) -> str:
+        """「（暂定：2027 年调休安排尚未公布）」 or empty."""
+        return provisional_note(self.provisional_years)
+
+
+def deadline_details(policy_name: str, start: datetime, config_section: Checker | dict[str, Any] | None = None,
+                     *, extended: bool = False, calendar: WorkCalendar | None = None) -> dict[str, Deadline]:
+    """Deadline name → :class:`Deadline` (due time in Asia/Shanghai, provisional flag) for a clock started at ``start``.
+
+    ``extended`` applies granted extensions (依申请公开 +20 working days); ``calendar`` is the configuration's
+    working-day calendar (``config.calendar``), the package and statutory days alone when omitted.
     """
     if start.tzinfo is None:
         start = start.replace(tzinfo=TZ)
     start = start.astimezone(TZ)
+    calendar = calendar or DEFAULT_CALENDAR
     policy = get_policy(policy_name, config_section)
-    out: dict[str, datetime] = {}
+    out: dict[str, Deadline] = {}
     for spec in policy.deadlines:
         if spec.hours is not None:
-            out[spec.name] = start + timedelta(hours=spec.hours)
+            out[spec.name] = Deadline(spec.name, spec.label, start + timedelta(hours=spec.hours))
         else:
             days = spec.working_days + (spec.extension_working_days if extended else 0)
-            out[spec.name] = end_of_day(add_working_days(start, days))
+            due = end_of_day(calendar.add_working_days(start, days))
+            out[spec.name] = Deadline(spec.name, spec.label, due, days, calendar.provisional_years(start, due))
+    return out
+
+
+def compute_deadlines(policy_name: str, start: datetime, config_section: Checker | dict[str, Any] | None = None,
+                      *, extended: bool = False, calendar: WorkCalendar | None = None) -> dict[str, datetime]:
+    """Deadline name → aware datetime (Asia/Shanghai) for a clock started at ``start`` (the dispatch time).
+
+    ``extended`` applies granted extensions (依申请公开 +20 working days). See :func:`deadline_details` for the
+    provisional flags.
+    """
+    details = deadline_details(policy_name, start, config_section, extended=extended, calendar=calendar)
+    return {name: d.due for name, d in details.items()}
+
+
+def provisional_deadlines(alert: Any, calendar: WorkCalendar | None = None,
+                          config_section: Checker | dict[str, Any] | None = None) -> dict[str, tuple[int, ...]]:
+    """For a stored alert: name → years without an official arrangement, for its provisional deadlines only.
+
+    ``alert`` needs ``deadlines`` (name → due) and, when it has them, ``policy``, ``details["round_started_at"]``,
+    ``dispatched_at``/``created_at`` (the clock's start). Wall-clock deadlines of the alert's policy are never
+    provisional. A view shows ``provisional_note(years)`` beside each listed deadline, e.g.::
+
+        marks = provisional_deadlines(alert, svc.config.calendar, svc.config.section("deadlines"))
+        text = iso(due) + provisional_note(marks.get(name, ()))
+
+    Empty when nothing is provisional (also when the alert has no deadlines).
+    """
+    deadlines: Mapping[str, datetime] = getattr(alert, "deadlines", None) or {}
+    if not deadlines:
+        return {}
+    calendar = calendar or DEFAULT_CALENDAR
+    details = getattr(alert, "details", None) or {}
+    start_text = details.get("round_started_at") if isinstance(details, dict) else None
+    start = datetime.fromisoformat(start_text) if start_text else (
+        getattr(alert, "dispatched_at", None) or getattr(alert, "created_at", None))
+    wall_clock: set[str] = set()
+    policy_name = getattr(alert, "policy", None)
+    if policy_name:
+        try:
+            wall_clock = {s.name for s in get_policy(policy_name, config_section).deadlines if s.hours is not None}
+        except ConfigError:  # a policy since removed from configuration: judge every deadline by its days
+            pass
+    out: dict[str, tuple[int, ...]] = {}
+    for name, due in deadlines.items():
+        if name in wall_clock:
+            continue
+        years = calendar.provisional_years(start, due) if start else \
+            ((due.astimezone(TZ).year,) if not calendar.is_official(due) else ())
+        if years:
+            out[name] = years
     return out
 
 

@@ -77,7 +77,8 @@ class AlertService:
     def _deadlines(self, policy: str | None, start: datetime) -> dict[str, datetime]:
         if not policy:
             return {}
-        return compute_deadlines(policy, start, self.deadline_settings.raw)
+        return compute_deadlines(policy, start, self.deadline_settings.raw,
+                                 calendar=getattr(self.config, "calendar", None))
 
     def route(self, finding: Finding) -> tuple[str | None, str]:
         """Department for a finding and why: explicit routes, then departments' topics/regions, then NLP's guess."""
@@ -555,7 +556,8 @@ class AlertService:
         """The extendable deadlines recomputed with the extension, on working days from the round's start."""
         start_text = alert.details.get("round_started_at")
         start = datetime.fromisoformat(start_text) if start_text else (alert.dispatched_at or alert.created_at)
-        extended = compute_deadlines(alert.policy, start, self.deadline_settings.raw, extended=True)
+        extended = compute_deadlines(alert.policy, start, self.deadline_settings.raw, extended=True,
+                                     calendar=getattr(self.config, "calendar", None))
         return {n: extended[n] for n in self.extendable_deadlines(alert)}
 
     def available_actions(self, user: User, alert: Alert, now: datetime) -> list[str]:

@@ -102,14 +102,18 @@ def cmd_tick(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     app = _app(args)
     stats = {"sources": len(app.config.sources), **app.store.stats()}
+    # From November on, remind the officer to add next year's 调休 arrangement (and this year's, if still missing).
+    warnings = app.config.calendar.warnings(clock_now(args.now))
     if args.json:
-        _print_json(stats)
+        _print_json({**stats, "warnings": warnings})
     else:
         labels = {"sources": "来源", "documents": "文档", "pending": "待分析", "analysis_failed": "分析失败",
                   "events": "事件", "alerts": "预警",
                   "open_alerts": "未办结预警", "users": "用户", "departments": "部门"}
         for key, value in stats.items():
             print(f"{labels.get(key, key)}：{value}")
+        for warning in warnings:
+            print(f"提醒：{warning}")
     return 0
 
 
@@ -191,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-process", action="store_true", help="只存储，不分析")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("stats", help="统计：来源、文档、事件、预警数量")
+    p = sub.add_parser("stats", help="统计：来源、文档、事件、预警数量；缺少节假日安排时提醒")
+    p.add_argument("--now", help="以该时间检查（ISO 8601），默认当前时间")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 

@@ -11,7 +11,8 @@ from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, burst
 
 def test_sla_deadline_json_and_text(capsys):
     assert sla_main(["deadline", "--policy", "consult", "--start", "2024-09-30T10:00:00+08:00", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"response": "2024-10-09T23:59:59+08:00"}
+    assert json.loads(capsys.readouterr().out) == {"response": "2024-10-09T23:59:59+08:00", "provisional": False,
+                                                  "provisional_years": []}
     assert sla_main(["deadline", "--policy", "level1", "--start", "2024-09-30T10:00"]) == 0
     out = capsys.readouterr().out
     assert "发布权威信息" in out and "2024-09-30T15:00:00+08:00" in out and "2024-10-01T10:00:00+08:00" in out

@@ -32,9 +32,11 @@ def disclosure_item(make_app, **kw):
 
 def test_sla_and_fixture_agree_on_the_calendar(capsys):
     assert sla_main(["deadline", "--policy", "disclosure", "--start", DISPATCHED.isoformat(), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"response": ORIGINAL_DUE.isoformat()}
+    assert json.loads(capsys.readouterr().out) == {"response": ORIGINAL_DUE.isoformat(), "provisional": False,
+                                                  "provisional_years": []}
     assert sla_main(["deadline", "--policy", "disclosure", "--start", DISPATCHED.isoformat(), "--extended", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"response": EXTENDED_DUE.isoformat()}
+    assert json.loads(capsys.readouterr().out) == {"response": EXTENDED_DUE.isoformat(), "provisional": False,
+                                                  "provisional_years": []}
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

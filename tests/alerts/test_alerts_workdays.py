@@ -9,7 +9,10 @@ import pytest
 
 from alerts.deadlines import compute_deadlines
 from yuqing.clock import TZ
-from yuqing.workdays import COVERED_YEARS, add_working_days, is_workday, working_days_between
+from yuqing.workdays import (
+    COVERED_YEARS, DEFAULT_CALENDAR, add_working_days, is_provisional, is_workday, statutory_days_off,
+    working_days_between,
+)
 
 
 def reference_nth_workday(start: date, n: int) -> date:
@@ -71,13 +74,17 @@ def test_start_day_not_counted_and_wall_clock_policies():
     assert ext.date() == reference_nth_workday(start.date(), 40)
 
 
-def test_fallback_to_weekdays_after_the_covered_years(caplog):
+def test_after_the_covered_years_statutory_days_are_kept_and_marked_provisional():
     year = COVERED_YEARS[1] + 1
-    friday = next(date(year, 10, 1) + timedelta(days=i) for i in range(7) if (date(year, 10, 1) + timedelta(days=i)).weekday() == 4)
-    with caplog.at_level("WARNING"):
-        assert add_working_days(friday, 2) == friday + timedelta(days=4)  # Mon, Tue: weekends only
-        assert is_workday(date(year, 10, 1)) == (date(year, 10, 1).weekday() < 5)
-    assert working_days_between(friday, friday + timedelta(days=7)) == 5
+    statutory = statutory_days_off(year)
+    start = date(year, 9, 30)
+    due = add_working_days(start, 2)
+    counted = [start + timedelta(days=i) for i in range(1, (due - start).days + 1)]
+    assert [d for d in counted if is_workday(d)][-1] == due and working_days_between(start, due) == 2
+    for d in counted:  # nothing counted is a weekend or a statutory day (or its 补假)
+        assert is_workday(d) == (d.weekday() < 5 and d not in statutory)
+    assert is_provisional(due) and DEFAULT_CALENDAR.provisional_years(start, due) == (year,)
+    assert not is_provisional(date(COVERED_YEARS[1], 10, 1))
 
 
 def test_working_days_between_is_inverse_of_add():

@@ -17,7 +17,8 @@ def test_delegated_options_keep_their_order(capsys, tmp_path, monkeypatch):
                  "--start", "2025-09-28T10:00:00+08:00", "--json"])
     assert code == 0
     # 2025-09-28 is a 调休 Sunday; National Day runs 10-01..10-08; 15 working days later is 10-24.
-    assert json.loads(capsys.readouterr().out) == {"response": "2025-10-24T23:59:59+08:00"}
+    assert json.loads(capsys.readouterr().out) == {"response": "2025-10-24T23:59:59+08:00", "provisional": False,
+                                                      "provisional_years": []}
 
 
 def test_bad_now_is_a_clear_error(capsys, tmp_path, monkeypatch):
