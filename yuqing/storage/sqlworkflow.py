@@ -380,20 +380,20 @@ class SQLWorkflowStore(WorkflowStore):
         """Count one failed login for ``key`` (``kind``: account or address); failures older than ``window`` or
         before an expired lock start a new count. Reaching ``limit`` locks it until ``now + lockout``, returned."""
         with self.transaction():
+            # The row exists before it is locked, so two concurrent failures count twice, never once.
+            self._execute("INSERT INTO login_attempts VALUES (?, ?, 0, ?, NULL) ON CONFLICT (kind, key) DO NOTHING",
+                          (kind, key, to_utc_text(now)))
             row = self._execute(f"SELECT * FROM login_attempts WHERE kind = ? AND key = ?{self.FOR_UPDATE}",
                                 (kind, key)).fetchone()
-            start = from_utc_text(row["window_start"]) if row else None
-            until = from_utc_text(row["locked_until"]) if row else None
-            if start is None or now - start > window or (until is not None and until <= now):
-                failures, start, until = 1, now, None
-            else:
-                failures = int(row["failures"]) + 1
+            start, until = from_utc_text(row["window_start"]), from_utc_text(row["locked_until"])
+            failures = int(row["failures"])
+            if now - start > window or (until is not None and until <= now):
+                failures, start, until = 0, now, None
+            failures += 1
             if failures >= limit and until is None:
                 until = now + lockout
-            self._execute(
-                "INSERT INTO login_attempts VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
-                "failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until",
-                (kind, key, failures, to_utc_text(start), to_utc_text(until)))
+            self._execute("UPDATE login_attempts SET failures = ?, window_start = ?, locked_until = ? "
+                          "WHERE kind = ? AND key = ?", (failures, to_utc_text(start), to_utc_text(until), kind, key))
             # Forget counters that can no longer lock anything (names an attacker made up must not pile up).
             stale = to_utc_text(now - max(window, lockout))
             self._execute("DELETE FROM login_attempts WHERE window_start < ? AND (locked_until IS NULL OR locked_until < ?)",
