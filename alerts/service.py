@@ -553,6 +553,7 @@ class AlertService:
     def silence(self, user: User, *, rule: str | None = None, source: str | None = None, keyword: str | None = None,
                 event_id: str | None = None, hours: float, reason: str, now: datetime) -> int:
         """Time-boxed silence; returns its id. Silenced findings create no alert and no notification."""
+        user = self.current_user(user)
         record = self._silence_record(user, rule=rule, source=source, keyword=keyword, event_id=event_id,
                                       hours=hours, reason=reason, now=now)
         return self.wf.add_silence(record)
@@ -589,6 +590,7 @@ class AlertService:
 
     def pending_extensions(self, user: User) -> list[Alert]:
         """Alerts with an extension request waiting for a decision (for the officer's workbench)."""
+        user = self.current_user(user)
         if user.role not in (Role.ADMIN, Role.OFFICER):
             raise PermissionDenied(f"「{user.name}」无权审批延期申请（需要：舆情专员或管理员）")
         out, offset = [], 0
