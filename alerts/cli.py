@@ -44,7 +44,7 @@ def _service(app: Any) -> AlertService:
 #: it. Anywhere else an action happens at the real time, so nobody records a reply before its dispatch.
 CLOCK_OVERRIDE_ENV = "YUQING_ALLOW_CLOCK_OVERRIDE"
 _PASSWORD_HOWTO = ("例如：printf '%s\\n' \"$PW\" | yuqing alerts … --as {name} --password-stdin，"
-                   "或 … --as {name} --password-stdin < 密码文件；在终端中直接运行则会提示输入（不回显）")
+                   "或 … --as {name} --password-stdin < 密码文件；在终端中直接运行则会提示输入且不回显")
 
 
 def _user(app: Any, name: str | None, password_stdin: bool = False, stdin: TextIO | None = None):
