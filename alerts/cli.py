@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from alerts.deadlines import deadline_details, get_policy
 from alerts.service import AlertService
@@ -17,6 +18,7 @@ from yuqing.clock import TZ, TimeFormatError, iso, now as clock_now, parse_time
 from yuqing.config import ConfigError, load_config
 from yuqing.model import STATUS_LABELS, to_plain
 from yuqing.storage.base import StoreError
+from yuqing.users import UserError, authenticate, system_operator
 
 
 EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
@@ -38,34 +40,76 @@ def _service(app: Any) -> AlertService:
     return svc if isinstance(svc, AlertService) else AlertService.from_config(app.config, app.store)
 
 
-def _user(app: Any, name: str):
-    user = app.store.workflow.get_user(name)
+#: ``--now`` on an action (act, raise) is honoured only where this is "1": the test suite and ``yuqing demo`` set
+#: it. Anywhere else an action happens at the real time, so nobody records a reply before its dispatch.
+CLOCK_OVERRIDE_ENV = "YUQING_ALLOW_CLOCK_OVERRIDE"
+_PASSWORD_HOWTO = ("例如：printf '%s\\n' \"$PW\" | yuqing alerts … --as {name} --password-stdin，"
+                   "或 … --as {name} --password-stdin < 密码文件；在终端中直接运行则会提示输入且不回显")
+
+
+def _user(app: Any, name: str | None, password_stdin: bool = False, stdin: TextIO | None = None):
+    """Who this command acts as: ``--as NAME`` with the password on stdin (checked like a dashboard login, with
+    the same throttling), or without ``--as`` the local system operator (recorded as ``system:<os user>@<host>``)."""
+    if name is None:
+        if password_stdin:
+            raise PermissionDenied("--password-stdin 需要与 --as 用户名一起使用；不加 --as 则以本机系统操作员身份执行")
+        return system_operator()
+    if not password_stdin:
+        raise PermissionDenied(f"以用户「{name}」身份操作需要验证该用户的密码：请加 --password-stdin 并从标准输入提供密码（"
+                               + _PASSWORD_HOWTO.format(name=name) + "）；不加 --as 则以本机系统操作员身份执行")
+    stream = stdin or sys.stdin
+    if stream.isatty():
+        import getpass
+
+        line = getpass.getpass(f"用户「{name}」的密码：", stream=sys.stderr)
+    else:
+        line = stream.readline()
+    password = line[:-1] if line.endswith("\n") else line
+    password = password[:-1] if password.endswith("\r") else password
+    if not password:
+        raise PermissionDenied("标准输入中没有读到密码（--password-stdin 读取第一行）；" + _PASSWORD_HOWTO.format(name=name))
+    try:
+        user = authenticate(app.store.workflow, name, password)
+    except UserError as exc:  # locked after too many failures
+        raise PermissionDenied(str(exc)) from exc
     if user is None:
-        raise PermissionDenied(f"用户「{name}」不存在；可用 yuqing users add 创建")
-    if not user.active:
-        raise PermissionDenied(f"账号「{name}」已停用")
+        raise PermissionDenied(f"用户名或密码错误，或账号「{name}」已停用")
     return user
 
 
-def alerts_main(argv: list[str], app: Any) -> int:
+def _action_time(value: str | None):
+    """The time an action is recorded at: now, unless the clock-override switch allows ``--now``."""
+    if value and os.environ.get(CLOCK_OVERRIDE_ENV) != "1":
+        raise PermissionDenied(f"办理操作不能用 --now 指定时间（办理记录按系统当前时间登记，不能倒签或预签）；"
+                               f"仅测试与演示环境可设置环境变量 {CLOCK_OVERRIDE_ENV}=1 后使用")
+    return clock_now(value)
+
+
+def _add_identity(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--as", dest="user", metavar="用户名",
+                        help=f"以该用户身份{what}（须同时加 --password-stdin 验证密码）；不加则以本机系统操作员身份执行")
+    parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取 --as 用户的密码（第一行）")
+
+
+def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
     p = _Parser(prog="yuqing alerts", description="预警列表、详情与办理")
     sub = p.add_subparsers(dest="cmd", required=True)
     ls = sub.add_parser("list", help="列出预警")
     ls.add_argument("--status", help="状态：open 或 new/dispatched/accepted/returned/responded/reopened/closed")
     ls.add_argument("--department")
     ls.add_argument("--level", type=int)
-    ls.add_argument("--as", dest="user", help="以该用户身份查看（部门用户只能看到本部门预警）")
+    _add_identity(ls, "查看（部门用户只能看到本部门预警）")
     ls.add_argument("--limit", type=int, default=100)
     ls.add_argument("--json", action="store_true")
     sh = sub.add_parser("show", help="预警详情与办理记录")
     sh.add_argument("id")
-    sh.add_argument("--as", dest="user")
+    _add_identity(sh, "查看")
     sh.add_argument("--now")
     sh.add_argument("--json", action="store_true")
     act = sub.add_parser("act", help="办理操作：" + "、".join(f"{a}（{s.label}）" for a, s in ACTIONS.items()))
     act.add_argument("id")
     act.add_argument("action", choices=list(ACTIONS))
-    act.add_argument("--as", dest="user", required=True)
+    _add_identity(act, "办理")
     act.add_argument("--department")
     act.add_argument("--text", help="回应正文、退单理由或延期理由")
     act.add_argument("--rating", help="满意 / 基本满意 / 不满意")
@@ -73,25 +117,25 @@ def alerts_main(argv: list[str], app: Any) -> int:
     act.add_argument("--note")
     act.add_argument("--hours", type=float, help="静默时长（小时），默认 24")
     act.add_argument("--version", type=int, help="读取时的版本号；与当前版本不符则拒绝（防止并发覆盖）")
-    act.add_argument("--now")
+    act.add_argument("--now", help=f"以该时间登记（仅当 {CLOCK_OVERRIDE_ENV}=1，用于测试与演示）")
     act.add_argument("--json", action="store_true")
     rs = sub.add_parser("raise", help="人工预警（如登记依申请公开事项：--policy disclosure）")
-    rs.add_argument("--as", dest="user", required=True)
+    _add_identity(rs, "发起")
     rs.add_argument("--title", required=True)
     rs.add_argument("--reason", required=True)
     rs.add_argument("--level", type=int, default=2, help="1–4，默认 2")
     rs.add_argument("--department", help="责任部门；指定则立即派发并开始计时")
     rs.add_argument("--policy", help="时限策略（默认按级别）；依申请公开用 disclosure")
     rs.add_argument("--event", help="关联事件编号")
-    rs.add_argument("--now")
+    rs.add_argument("--now", help=f"以该时间登记（仅当 {CLOCK_OVERRIDE_ENV}=1，用于测试与演示）")
     rs.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     try:
         svc = _service(app)
         if args.cmd == "raise":
-            alert = svc.raise_manual(_user(app, args.user), args.title, args.reason, level=args.level,
+            alert = svc.raise_manual(_user(app, args.user, args.password_stdin, stdin), args.title, args.reason, level=args.level,
                                      event_id=args.event, department=args.department, policy=args.policy,
-                                     now=clock_now(args.now))
+                                     now=_action_time(args.now))
             summary = svc.alert_summary(alert)
             if args.json:
                 _print_json(summary | {"version": alert.version})
@@ -102,9 +146,7 @@ def alerts_main(argv: list[str], app: Any) -> int:
                     print(f"时限：{name} {due}")
             return 0
         if args.cmd == "list":
-            from yuqing.model import Role, User
-
-            user = _user(app, args.user) if args.user else User(name="cli", role=Role.ADMIN, password_hash="")
+            user = _user(app, args.user, args.password_stdin, stdin)
             alerts = svc.list_alerts(user, status=args.status, department=args.department, level=args.level,
                                      limit=args.limit)
             if args.json:
@@ -119,9 +161,7 @@ def alerts_main(argv: list[str], app: Any) -> int:
                           f"{'  [已督办]' if a.escalated else ''}  {a.title[:40]}")
             return 0
         if args.cmd == "show":
-            from yuqing.model import Role, User
-
-            user = _user(app, args.user) if args.user else User(name="cli", role=Role.ADMIN, password_hash="")
+            user = _user(app, args.user, args.password_stdin, stdin)
             detail = svc.get_alert(user, args.id, now=clock_now(args.now))
             if args.json:
                 _print_json(detail)
@@ -142,9 +182,9 @@ def alerts_main(argv: list[str], app: Any) -> int:
                 for e in detail["audit"]:
                     print(f"  {e['at'][:16]}  {e['actor']}  {e['action']}  {e['from_status'] or ''}→{e['to_status'] or ''}  {e['note']}")
             return 0
-        user = _user(app, args.user)
+        user = _user(app, args.user, args.password_stdin, stdin)
         alert = svc.act(user, args.id, args.action, department=args.department, text=args.text, link=args.link,
-                        rating=args.rating, note=args.note, now=clock_now(args.now), expected_version=args.version,
+                        rating=args.rating, note=args.note, now=_action_time(args.now), expected_version=args.version,
                         hours=args.hours)
         if args.json:
             _print_json(svc.alert_summary(alert) | {"version": alert.version})

@@ -20,8 +20,8 @@ from alerts.notify.base import Channel, DeliveryError
 from alerts.rules.base import LEVEL_LABELS, Finding
 from alerts.schema import parse_alerts, parse_deadlines, parse_notifications
 from alerts.workflow import (
-    ACTIONS, AWAITING_ANSWER, EXTENSION_ACTIONS, RATINGS, PermissionDenied, WorkflowError, check_action, check_view,
-    extension_problem,
+    ACTIONS, AWAITING_ANSWER, EXTENSION_ACTIONS, RATINGS, PermissionDenied, WorkflowError, check_action,
+    check_action_time, check_not_own, check_view, extension_problem,
 )
 from yuqing.clock import TZ, iso
 from yuqing.clock import now as clock_now
@@ -33,6 +33,7 @@ from yuqing.model import (
 from yuqing.plugins import build_component
 from yuqing.privacy import mask_pii
 from yuqing.storage.base import ConcurrentUpdateError, DuplicateError
+from yuqing.users import is_system_operator
 
 log = logging.getLogger(__name__)
 S = AlertStatus
@@ -288,6 +289,18 @@ class AlertService:
         return alert
 
     # -- actions -----------------------------------------------------------------------------------------------
+    def current_user(self, user: User) -> User:
+        """The account as stored now: callers (a dashboard session, a CLI run) may hold a stale copy, so a
+        deactivation or a role change takes effect on the next call. The local system operator is never stored."""
+        if is_system_operator(user):
+            return user
+        stored = self.wf.get_user(user.name)
+        if stored is None:
+            raise PermissionDenied(f"用户「{user.name}」不存在")
+        if not stored.active:
+            raise PermissionDenied(f"账号「{user.name}」已停用")
+        return stored
+
     def _load(self, alert_id: str) -> Alert:
         alert = self.wf.get_alert(alert_id)
         if alert is None:
@@ -323,6 +336,7 @@ class AlertService:
             link: str | None = None, rating: str | None = None, note: str | None = None, now: datetime,
             expected_version: int | None = None, hours: float | None = None) -> Alert:
         """Take one workflow action as ``user``. Raises PermissionDenied / WorkflowError / ConcurrentUpdateError."""
+        user = self.current_user(user)
         alert = self._load(alert_id)
         stale = expected_version is not None and expected_version != alert.version
         try:
@@ -335,6 +349,7 @@ class AlertService:
         if stale or spec is None:
             raise ConcurrentUpdateError(
                 f"预警 {alert.id} 已被他人修改（当前版本 {alert.version}，你读取的是版本 {expected_version}）；请刷新后重试")
+        check_action_time(alert, now)
         alert = replace(alert, version=version)
         note = (note or "").strip()
         before = alert.status
@@ -343,6 +358,8 @@ class AlertService:
             problem = extension_problem(alert, action, now, self.extendable_deadlines(alert))
             if problem:
                 raise WorkflowError(problem)
+            if action != "extend":
+                check_not_own(user, action, (alert.details.get("extension") or {}).get("requested_by"))
 
         if action in ("dispatch", "reassign"):
             target = department or (alert.department if action == "dispatch" else None)
@@ -391,6 +408,7 @@ class AlertService:
             last = next((r for r in reversed(responses) if r.rating is None), None)
             if last is None:
                 raise WorkflowError("没有待评价的回应")
+            check_not_own(user, action, last.author)
             rated = replace(last, rating=rating, rated_by=user.name, rated_at=now)
             alert.rating = rating
             if rating == "不满意":
@@ -487,6 +505,7 @@ class AlertService:
 
     def raise_manual(self, user: User, title: str, reason: str, *, level: int = 2, event_id: str | None = None,
                      department: str | None = None, policy: str | None = None, now: datetime) -> Alert:
+        user = self.current_user(user)
         if user.role not in (Role.ADMIN, Role.OFFICER, Role.LEADER):
             raise PermissionDenied(f"「{user.name}」无权发起人工预警（需要：舆情专员、领导或管理员）")
         if not (title or "").strip() or not (reason or "").strip():
@@ -535,6 +554,7 @@ class AlertService:
     def silence(self, user: User, *, rule: str | None = None, source: str | None = None, keyword: str | None = None,
                 event_id: str | None = None, hours: float, reason: str, now: datetime) -> int:
         """Time-boxed silence; returns its id. Silenced findings create no alert and no notification."""
+        user = self.current_user(user)
         record = self._silence_record(user, rule=rule, source=source, keyword=keyword, event_id=event_id,
                                       hours=hours, reason=reason, now=now)
         return self.wf.add_silence(record)
@@ -562,11 +582,17 @@ class AlertService:
 
     def available_actions(self, user: User, alert: Alert, now: datetime) -> list[str]:
         """Actions ``user`` could take on ``alert`` now: roles and status, plus the extension's own conditions."""
+        requested_by = (alert.details.get("extension") or {}).get("requested_by")
+        author = next((r.author for r in reversed(self.wf.responses_for(alert.id)) if r.rating is None),
+                      None) if alert.status is S.RESPONDED else None
+        own = {"evaluate": author, "approve_extension": requested_by, "reject_extension": requested_by}
         return [a for a in ACTIONS if _allowed(user, alert, a)
-                and (a not in EXTENSION_ACTIONS or not extension_problem(alert, a, now, self.extendable_deadlines(alert)))]
+                and (a not in EXTENSION_ACTIONS or not extension_problem(alert, a, now, self.extendable_deadlines(alert)))
+                and _not_own(user, a, own.get(a))]
 
     def pending_extensions(self, user: User) -> list[Alert]:
         """Alerts with an extension request waiting for a decision (for the officer's workbench)."""
+        user = self.current_user(user)
         if user.role not in (Role.ADMIN, Role.OFFICER):
             raise PermissionDenied(f"「{user.name}」无权审批延期申请（需要：舆情专员或管理员）")
         out, offset = [], 0
@@ -786,6 +812,7 @@ class AlertService:
     def list_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
                     level: int | None = None, since: datetime | None = None, until: datetime | None = None,
                     limit: int = 100, offset: int = 0) -> list[Alert]:
+        user = self.current_user(user)
         if user.role is Role.DEPARTMENT:
             if department and department != user.department:
                 raise PermissionDenied(f"{user.department}的用户无权查看{department}的预警")
@@ -800,6 +827,7 @@ class AlertService:
         return alerts
 
     def get_alert(self, user: User, alert_id: str, now: datetime | None = None) -> dict[str, Any]:
+        user = self.current_user(user)
         alert = self._load(alert_id)
         check_view(user, alert)
         now = now or clock_now()
@@ -836,6 +864,14 @@ def _allowed(user: User, alert: Alert, action: str) -> bool:
         check_action(user, alert, action)
         return True
     except (PermissionDenied, WorkflowError):
+        return False
+
+
+def _not_own(user: User, action: str, author: str | None) -> bool:
+    try:
+        check_not_own(user, action, author)
+        return True
+    except PermissionDenied:
         return False
 
 

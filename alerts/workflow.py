@@ -96,6 +96,26 @@ def check_action(user: User, alert: Alert, action: str) -> ActionSpec:
     return spec
 
 
+def check_not_own(user: User, action: str, author: str | None) -> None:
+    """Separation of duties: nobody evaluates a response they wrote, nor decides on an extension they asked for
+    (an administrator may do both a department's and the office's part, but never on the same item)."""
+    if not author or author != user.name:
+        return
+    if action == "evaluate":
+        raise PermissionDenied(f"「{user.name}」不能评价自己撰写的回应：评价须由回应人以外的舆情专员或管理员作出")
+    if action in ("approve_extension", "reject_extension"):
+        raise PermissionDenied(f"「{user.name}」不能审批自己提交的延期申请：须由申请人以外的舆情专员或管理员决定")
+
+
+def check_action_time(alert: Alert, now: datetime) -> None:
+    """An action cannot predate the alert's last recorded change (a reply before its dispatch, a backdated
+    evaluation): whatever clock the caller used, the record stays in time order."""
+    last = alert.updated_at or alert.created_at
+    if last is not None and now < last:
+        raise WorkflowError(f"操作时间 {now.astimezone(TZ).strftime('%Y-%m-%d %H:%M:%S')} 早于预警 {alert.id} 的最近一次记录"
+                            f"（{last.astimezone(TZ).strftime('%Y-%m-%d %H:%M:%S')}）：办理记录不能倒签")
+
+
 def _when(text: str | None) -> str:
     return (text or "")[:16].replace("T", " ")
 

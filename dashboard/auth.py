@@ -1,5 +1,6 @@
-"""Login, logout and idle expiry. Passwords are checked by :func:`yuqing.users.authenticate` (argon2);
-the session keeps only the user name, role and department, and re-reads the account on every run."""
+"""Login, logout and idle expiry. Passwords are checked by :func:`yuqing.users.authenticate` (argon2, one
+verification whatever the name, throttled per account and per client address); the session keeps only the user
+name, role and department, and re-reads the account on every run."""
 
 from __future__ import annotations
 
@@ -53,8 +54,20 @@ def resolve_user(settings: DashboardSettings):
     return user
 
 
+def client_address() -> str:
+    """The client's address for login throttling. Streamlit gives the connection's address (None for localhost
+    and outside a session): those share the bucket "unknown". Forwarding headers are not read, since any client
+    can forge them."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001  (no script-run context, e.g. bare mode)
+        address = None
+    return address if isinstance(address, str) and address else "unknown"  # AppTest gives a mock
+
+
 def login_page() -> None:
     from dashboard.settings import parse_dashboard
+    from yuqing.users import LoginThrottled
 
     settings = parse_dashboard(get_app().config)
     st.title(settings.title)
@@ -70,7 +83,11 @@ def login_page() -> None:
         if not name.strip() or not password:
             st.error("请输入用户名和密码")
             return
-        user = queries.authenticate(get_app(), name, password)
+        try:
+            user = queries.authenticate(get_app(), name, password, address=client_address())
+        except LoginThrottled as exc:
+            st.error(str(exc))
+            return
         if user is None:
             # One message for unknown user, wrong password and disabled account: no account probing.
             st.error("用户名或密码错误，或账号已停用")

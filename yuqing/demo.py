@@ -78,6 +78,8 @@ def run_demo(port: int = 8600, dashboard_port: int = 8501, seed: int = 42) -> in
     config_path = demo_config(home, port)
     os.environ["YUQING_CONFIG"] = str(config_path)
     os.environ["YUQING_DEMO"] = "1"
+    # Demo only: `yuqing alerts act|raise --now` may replay the loop at chosen times (refused everywhere else).
+    os.environ["YUQING_ALLOW_CLOCK_OVERRIDE"] = "1"
 
     serve = load_object("crawlers.sample_sites.server.serve")
     print(f"[1/5] 启动样例站点 http://127.0.0.1:{port}/ …", flush=True)

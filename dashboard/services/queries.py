@@ -61,10 +61,11 @@ def load_user(app: Any, name: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def authenticate(app: Any, name: str, password: str) -> User | None:
+def authenticate(app: Any, name: str, password: str, address: str | None = None) -> User | None:
+    """Raises yuqing.users.LoginThrottled while the name or the address is locked after repeated failures."""
     from yuqing.users import authenticate as _authenticate
 
-    return _authenticate(app.store.workflow, name, password)
+    return _authenticate(app.store.workflow, name, password, address=address)
 
 
 def department_names(app: Any, *, include_supervisor: bool = True) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import socket
 import threading
@@ -19,12 +21,33 @@ from yuqing.config import DEFAULT_CONFIG, parse_config
 from yuqing.model import Document, DocumentKind, Event, User
 from yuqing.storage.base import Store
 from yuqing.storage.sqlite import SQLiteStore
+from yuqing.users import hash_password
 
 T0 = datetime(2024, 5, 13, 9, 0, tzinfo=TZ)  # a Monday, no holiday nearby
 
 DEPT_A3 = "A3区住房和城乡建设局"
 DEPT_EDU = "A市教育局"
 SUPERVISOR = "A市人民政府督查室"
+
+
+def password_for(name: str) -> str:
+    """Each test account's password (known to the tests, like an officer knows theirs)."""
+    return f"{name}-口令-0513"
+
+
+@functools.cache
+def _password_hash(name: str) -> str:
+    return hash_password(password_for(name))  # argon2 is slow: once per account per session
+
+
+def alerts_as(argv: list[str], app: Any) -> int:
+    """``yuqing alerts …`` as a person runs it: with ``--as NAME`` the password goes in on stdin."""
+    from alerts.cli import alerts_main
+
+    if "--as" not in argv:
+        return alerts_main(argv, app)
+    name = argv[argv.index("--as") + 1]
+    return alerts_main([*argv, "--password-stdin"], app, stdin=io.StringIO(password_for(name) + "\n"))
 
 
 def free_port() -> int:
@@ -74,10 +97,10 @@ def make_app(tmp_path):
             store = Store(sqlite, sqlite)
         store.workflow.sync_departments(config.departments)
         if store.workflow.get_user("officer") is None:
-            # Accounts straight into the store: these tests are about alerts, and argon2 hashing is slow.
+            # Accounts straight into the store (hashes computed once per session: argon2 is slow).
             for name, role, dept in (("officer", "officer", None), ("leader", "leader", None),
                                      ("a3zj", "department", DEPT_A3), ("edu", "department", DEPT_EDU)):
-                store.workflow.add_user(User(name=name, role=role, password_hash="(unused)", department=dept,
+                store.workflow.add_user(User(name=name, role=role, password_hash=_password_hash(name), department=dept,
                                              display_name=name, created_at=T0))
         opened.append(store)
         return App(config, store)

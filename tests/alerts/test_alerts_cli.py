@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from alerts.cli import alerts_main, sla_main, tick_main
-from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, burst
+from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, alerts_as, burst
 
 
 def test_sla_deadline_json_and_text(capsys):
@@ -37,13 +37,13 @@ def test_tick_list_show_and_act(make_app, capsys):
     assert json.loads(capsys.readouterr().out) == []
 
     # Wrong department: refused, non-zero, Chinese message naming both departments.
-    code = alerts_main(["act", row["id"], "accept", "--as", "edu", "--now", T0.isoformat()], app)
+    code = alerts_as(["act", row["id"], "accept", "--as", "edu", "--now", T0.isoformat()], app)
     err = capsys.readouterr().err
     assert code == 3 and f"{DEPT_EDU}的用户无权处理分派给{DEPT_A3}的预警" in err
-    assert alerts_main(["act", row["id"], "respond", "--as", "a3zj", "--text", "已修复电梯",
+    assert alerts_as(["act", row["id"], "respond", "--as", "a3zj", "--text", "已修复电梯",
                         "--now", (T0 + timedelta(hours=5)).isoformat()], app) == 0
     assert "已回应" in capsys.readouterr().out
-    assert alerts_main(["act", row["id"], "evaluate", "--as", "officer", "--rating", "满意",
+    assert alerts_as(["act", row["id"], "evaluate", "--as", "officer", "--rating", "满意",
                         "--now", (T0 + timedelta(hours=6)).isoformat(), "--json"], app) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "closed"
     assert alerts_main(["show", row["id"], "--json"], app) == 0
@@ -52,7 +52,7 @@ def test_tick_list_show_and_act(make_app, capsys):
     assert detail["event"]["id"] == "ev-lift" and len(detail["documents"]) == 5
     assert detail["responses"][0]["rating"] == "满意"
     # Stale version on the command line → conflict message, non-zero.
-    assert alerts_main(["act", row["id"], "reopen", "--as", "officer", "--note", "复查", "--version", "1"], app) == 1
+    assert alerts_as(["act", row["id"], "reopen", "--as", "officer", "--note", "复查", "--version", "1"], app) == 1
     assert "已被他人修改" in capsys.readouterr().err
-    assert alerts_main(["act", row["id"], "accept", "--as", "nobody"], app) == 3
-    assert "用户「nobody」不存在" in capsys.readouterr().err
+    assert alerts_as(["act", row["id"], "accept", "--as", "nobody"], app) == 3
+    assert "用户名或密码错误" in capsys.readouterr().err

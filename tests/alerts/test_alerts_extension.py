@@ -11,7 +11,7 @@ import pytest
 
 from alerts.cli import alerts_main, sla_main
 from alerts.service import AlertService, PermissionDenied, WorkflowError
-from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, burst
+from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, alerts_as, burst
 from yuqing.clock import TZ
 
 # Friday before National Day 2024. 20 working days (9/29 and 10/12 are 调休 working days, 10/1–10/7 off) end on
@@ -128,11 +128,11 @@ def test_cli_registers_a_disclosure_item(make_app, capsys):
     app = make_app()
     args = ["raise", "--title", "依申请公开：某路段改造资金", "--reason", "申请人依申请公开", "--level", "3",
             "--department", DEPT_A3, "--policy", "disclosure", "--now", DISPATCHED.isoformat()]
-    assert alerts_main([*args, "--as", "a3zj"], app) == 3
+    assert alerts_as([*args, "--as", "a3zj"], app) == 3
     assert "无权发起人工预警" in capsys.readouterr().err
-    assert alerts_main([*args[:-4], "--policy", "nope", "--as", "officer"], app) == 1
+    assert alerts_as([*args[:-4], "--policy", "nope", "--as", "officer"], app) == 1
     assert "没有名为「nope」的时限策略" in capsys.readouterr().err
-    assert alerts_main([*args, "--as", "officer"], app) == 0
+    assert alerts_as([*args, "--as", "officer"], app) == 0
     out = capsys.readouterr().out
     assert "已创建人工预警" in out and "时限策略 disclosure" in out and "2024-10-23 23:59" in out
     (alert,) = app.store.workflow.list_alerts()[1]
@@ -142,19 +142,19 @@ def test_cli_registers_a_disclosure_item(make_app, capsys):
 def test_cli_extension_round_trip_with_exit_codes(make_app, capsys):
     app, svc, alert, u = disclosure_item(make_app)
     now = "2024-10-16T15:00:00+08:00"
-    assert alerts_main(["act", alert.id, "extend", "--as", "a3zj", "--now", now], app) == 1
+    assert alerts_as(["act", alert.id, "extend", "--as", "a3zj", "--now", now], app) == 1
     assert "申请延期必须说明理由" in capsys.readouterr().err
-    assert alerts_main(["act", alert.id, "extend", "--as", "edu", "--text", "x", "--now", now], app) == 3
+    assert alerts_as(["act", alert.id, "extend", "--as", "edu", "--text", "x", "--now", now], app) == 3
     assert "无权处理" in capsys.readouterr().err
-    assert alerts_main(["act", alert.id, "extend", "--as", "a3zj", "--text", "需征求第三方意见", "--now", now], app) == 0
+    assert alerts_as(["act", alert.id, "extend", "--as", "a3zj", "--text", "需征求第三方意见", "--now", now], app) == 0
     out = capsys.readouterr().out
     assert "已申请延期" in out and "延期：待审批" in out and "2024-10-23 23:59" in out
-    assert alerts_main(["act", alert.id, "approve_extension", "--as", "a3zj", "--now", now], app) == 3
+    assert alerts_as(["act", alert.id, "approve_extension", "--as", "a3zj", "--now", now], app) == 3
     assert "无权执行「批准延期」" in capsys.readouterr().err
-    assert alerts_main(["act", alert.id, "approve_extension", "--as", "officer", "--now", now, "--json"], app) == 0
+    assert alerts_as(["act", alert.id, "approve_extension", "--as", "officer", "--now", now, "--json"], app) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["deadlines"] == {"response": EXTENDED_DUE.isoformat()} and summary["extension"] == "granted"
-    assert alerts_main(["act", alert.id, "extend", "--as", "a3zj", "--text", "再延", "--now", now], app) == 1
+    assert alerts_as(["act", alert.id, "extend", "--as", "a3zj", "--text", "再延", "--now", now], app) == 1
     assert "只能延长一次" in capsys.readouterr().err
     assert alerts_main(["show", alert.id, "--now", now], app) == 0
     out = capsys.readouterr().out

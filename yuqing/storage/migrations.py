@@ -255,6 +255,19 @@ DOC_DAILY_SQLITE = [
     "GROUP BY day, source, kind, topic_label, department, region, sentiment_label",
 ]
 
+# Login throttling (yuqing.users.authenticate): one counter per account name and per client address. Kept for unknown
+# names too, so a lockout says nothing about whether an account exists. Times are UTC text like everywhere else.
+LOGIN_ATTEMPTS = [
+    """CREATE TABLE login_attempts (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        window_start TEXT NOT NULL,
+        locked_until TEXT,
+        PRIMARY KEY (kind, key)
+    )""",
+]
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
@@ -264,4 +277,5 @@ MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (5, "covering indexes for dashboard aggregates", "documents", DASHBOARD_INDEXES),
     (6, "daily keyword counts for the keyword cloud", "documents-sqlite", KEYWORD_DAILY_SQLITE),
     (7, "daily document counts for the heat board", "documents-sqlite", DOC_DAILY_SQLITE),
+    (10, "login throttling per account and per address", "workflow", LOGIN_ATTEMPTS),
 ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from yuqing.clock import from_utc_text, to_utc_text
@@ -367,6 +367,42 @@ class SQLWorkflowStore(WorkflowStore):
         with self.transaction():
             self._execute("INSERT INTO kv_state VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
                           (scope, key, value))
+
+    # -- login throttling ---------------------------------------------------------------------------------------
+    def login_locked_until(self, kind: str, key: str, now: datetime) -> datetime | None:
+        """When the lock on this account name or address ends, if it is locked at ``now``; else None."""
+        row = self._execute("SELECT locked_until FROM login_attempts WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        until = from_utc_text(row["locked_until"]) if row else None
+        return until if until is not None and until > now else None
+
+    def record_login_failure(self, kind: str, key: str, now: datetime, *, window: timedelta, limit: int,
+                             lockout: timedelta) -> datetime | None:
+        """Count one failed login for ``key`` (``kind``: account or address); failures older than ``window`` or
+        before an expired lock start a new count. Reaching ``limit`` locks it until ``now + lockout``, returned."""
+        with self.transaction():
+            # The row exists before it is locked, so two concurrent failures count twice, never once.
+            self._execute("INSERT INTO login_attempts VALUES (?, ?, 0, ?, NULL) ON CONFLICT (kind, key) DO NOTHING",
+                          (kind, key, to_utc_text(now)))
+            row = self._execute(f"SELECT * FROM login_attempts WHERE kind = ? AND key = ?{self.FOR_UPDATE}",
+                                (kind, key)).fetchone()
+            start, until = from_utc_text(row["window_start"]), from_utc_text(row["locked_until"])
+            failures = int(row["failures"])
+            if now - start > window or (until is not None and until <= now):
+                failures, start, until = 0, now, None
+            failures += 1
+            if failures >= limit and until is None:
+                until = now + lockout
+            self._execute("UPDATE login_attempts SET failures = ?, window_start = ?, locked_until = ? "
+                          "WHERE kind = ? AND key = ?", (failures, to_utc_text(start), to_utc_text(until), kind, key))
+            # Forget counters that can no longer lock anything (names an attacker made up must not pile up).
+            stale = to_utc_text(now - max(window, lockout))
+            self._execute("DELETE FROM login_attempts WHERE window_start < ? AND (locked_until IS NULL OR locked_until < ?)",
+                          (stale, stale))
+        return until
+
+    def clear_login_failures(self, kind: str, key: str) -> None:
+        with self.transaction():
+            self._execute("DELETE FROM login_attempts WHERE kind = ? AND key = ?", (kind, key))
 
     def workflow_stats(self) -> dict[str, int]:
         row = self._execute("SELECT (SELECT count(*) FROM alerts) AS alerts, "
