@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from yuqing.clock import TZ, day_start, from_utc_text, to_utc_text
 from yuqing.model import Document, DocumentKind, Event, Reply
+from yuqing.paths import PRIVATE_DIR_MODE, create_private_file, make_private
 from yuqing.storage.base import (
     COUNT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json, _loads,
     analysis_values, changed_document_values, new_document_values, query_terms,
@@ -48,7 +49,12 @@ def _fts_phrase(term: str) -> str:
 class SQLiteStore(DocumentStore, SQLWorkflowStore):
     def __init__(self, path: str | Path, *, query_tokenizer: Tokenizer | None = None):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Private to the service user: the folder 0700 and the file 0600 before SQLite first opens it (its -wal
+        # and -shm files take the database file's mode).
+        self.path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        create_private_file(self.path)
+        for leftover in ("-wal", "-shm", "-journal"):  # from an installation made before files were private
+            make_private(Path(f"{self.path}{leftover}"))
         self.query_tokenizer = query_tokenizer or default_query_tokenizer
         self._local = threading.local()
         self._all_connections: list[sqlite3.Connection] = []
