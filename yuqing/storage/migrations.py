@@ -255,6 +255,12 @@ DOC_DAILY_SQLITE = [
     "GROUP BY day, source, kind, topic_label, department, region, sentiment_label",
 ]
 
+# Retention ([privacy] retention_days): when a document's raw text was replaced by its masked form, so the job
+# does each document once and a re-crawl never writes the raw text back.
+RETENTION_MARKER = [
+    "ALTER TABLE documents ADD COLUMN purged_at TEXT",
+]
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
@@ -264,4 +270,5 @@ MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (5, "covering indexes for dashboard aggregates", "documents", DASHBOARD_INDEXES),
     (6, "daily keyword counts for the keyword cloud", "documents-sqlite", KEYWORD_DAILY_SQLITE),
     (7, "daily document counts for the heat board", "documents-sqlite", DOC_DAILY_SQLITE),
+    (11, "retention marker on documents", "documents", RETENTION_MARKER),
 ]
