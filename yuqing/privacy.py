@@ -4,12 +4,12 @@ In the kernel because every stage that shows text needs it: alerts (notification
 and reports. Stored text stays unmasked (until the retention job masks it, see ``DocumentStore.purge_raw``) so
 officers can act on it; anything shown or exported goes through :func:`mask_pii`.
 
-The masker is one table, :data:`RULES`: a name, a compiled pattern and a replacement that may decline a match its
-validator rejects (an ID number's birth date, a bank card's Luhn sum, a name's surname). Patterns run on a copy of
-the text in which full-width characters (``１３８``, ``：``, ``（``) are folded to ASCII one for one, so positions agree
-and the output keeps the writer's own characters around the masked digits. Every replacement after the e-mail
-rule keeps the length of what it replaces, so spans found once (URLs, whose digits are never personal data here)
-stay valid for the whole run.
+The masker is one table, :data:`RULES`: a name, a compiled pattern, a replacement that may decline a match its
+validator rejects (an ID number's province and birth date, a bank card's Luhn sum, a name's surname), and the
+substrings a text must hold for the rule to be worth running. Patterns run on a copy of the text in which
+full-width letters and digits (``１３８``, ``ｗｘｉｄ``) are folded to ASCII one for one, so positions agree and the
+output keeps the writer's own characters around the masked digits; the two copies are edited in step. URLs are
+matched first and fenced off: their digits are article ids and dates, not anyone's phone.
 """
 
 from __future__ import annotations
@@ -213,7 +213,7 @@ RULES: tuple[Rule, ...] = (
     # URLs first and kept as they are: their digits are article ids and dates, and spans found here are fenced
     # off from every later rule.
     Rule("url", _rx(r"(?:https?|ftp)://" + _URL_CHARS + r"+|www\.[A-Za-z0-9-]+\." + _URL_CHARS + "+", re.I), _keep,
-         ("://", "www.", "WWW.")),
+         ("://", "www.", "WWW.", "Www.")),
     Rule("email", _rx(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"),
          _mask_email, ("@",)),
     # 18-digit resident ID, spaces allowed anywhere (430102 19900307 1234); province and birth date must hold.
@@ -241,7 +241,7 @@ RULES: tuple[Rule, ...] = (
          _mask_account, ("q", "Q")),
     Rule("wechat", _rx(r"(?:(?:微信|威信|薇信)(?!公众)(?:号码|号|账号|id)?|(?<![A-Za-z])(?:vx|wx|weixin|wechat)(?:号|id)?)"
                        + _SP + _COLON + _SP + _L + r"(?P<id>[A-Za-z][-_A-Za-z0-9]{5,19}|1[3-9]\d{9})" + _R, re.I),
-         _mask_account, ("微信", "威信", "薇信", "x", "X", "weixin", "wechat", "WeChat")),
+         _mask_account, ("微信", "威信", "薇信", "x", "X", "chat", "CHAT", "Chat")),
     # Licence plates: province, issuing letter (no I/O), five characters or six for new-energy cars.
     Rule("plate", _rx(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
                       r"(?P<n>[A-HJ-NP-Z][·•\ ]?(?=[A-HJ-NP-Z]{0,2}\d)[A-HJ-NP-Z0-9]{5,6})(?![A-Za-z0-9])"),
