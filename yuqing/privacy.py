@@ -253,14 +253,14 @@ RULES: tuple[Rule, ...] = (
                         r"|[0-9一二三四五六七八九十]{1,3}单元-?)\d{3,4}(?:室|号|房|户)?)(?![0-9层楼米])"),
          _masker("n", 0, 0, cn_digits=True), ("栋", "幢", "号楼", "单元")),
     # Names after a label: 我叫张三, 姓名：李四, 联系人 王五 (not 联系人：王先生).
-    Rule("name", _rx(r"(?:我叫|我的名字是|名叫|本人姓名|姓名|联系人|反映人|投诉人|举报人|来信人|报料人|户主)" + _SP
+    Rule("name", _rx(r"(?:我叫|我的名字是|名叫|本人姓名|姓名|联系人|反映人|投诉人|举报人|来信人|报料人)" + _SP
                      + r"[:：是为]?" + _SP + r"(?P<name>" + _HAN + r"{2,4})"),
          _mask_labelled_name),
 )
 
 # Text with none of these cannot hold anything the table masks (plates, cards, IDs and phones have digits;
 # labelled names, WeChat ids and Chinese-numeral addresses have their keyword): the common case returns at once.
-_HINT_RE = re.compile(r"[0-9０-９@＠]|我叫|名字|名叫|姓名|联系人|反映人|投诉人|举报人|来信人|报料人|户主|微信|威信|薇信"
+_HINT_RE = re.compile(r"[0-9０-９@＠]|我叫|名字|名叫|姓名|联系人|反映人|投诉人|举报人|来信人|报料人|微信|威信|薇信"
                       r"|[vVwWｖＶｗＷ][xXｘＸ]|weixin|wechat|栋|幢|号楼|单元", re.I)
 # Full-width forms other than the punctuation of ordinary Chinese text (，：；！？（）) make the text worth folding.
 _WIDE_RE = re.compile("[" + "".join(re.escape(chr(cp)) for cp in range(0xFF01, 0xFF5F) if chr(cp) not in "，：；！？（）")

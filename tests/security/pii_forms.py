@@ -105,4 +105,5 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     ("building_only", "5栋楼下的垃圾站"),
     ("qq_group_word", "QQ群里有人说"),
     ("percent", "同比增长13812345678%"),
+    ("householder_word", "1005户主严重违反规定"),  # seen in the real 12345 data: 户主 is no name label
 ]
