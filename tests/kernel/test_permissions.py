@@ -103,3 +103,13 @@ def test_symlink_and_foreign_files_left_alone(tmp_path, loose_umask):
     secure_home(home)
     assert mode(home) == 0o700
     assert mode(outside) == 0o644  # a link is not followed out of the home
+
+
+def test_unusable_home_is_a_clear_error(tmp_path, loose_umask):
+    from yuqing.storage import StoreError
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    app = App(load_config(DEFAULT_CONFIG, home=blocker / "var"))
+    with pytest.raises(StoreError, match="无法创建或设置数据目录"):
+        app.store
