@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from yuqing.config import Config, load_config
+from yuqing.paths import private_umask, secure_home
 from yuqing.plugins import load_object
-from yuqing.storage import Store, open_store
+from yuqing.storage import Store, StoreError, open_store
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class App:
     def __init__(self, config: Config, store: Store | None = None):
         self.config = config
         self._store = store
+        private_umask()  # every file this process writes (logs, reports, job store, WAL) is the service user's only
 
     @classmethod
     def load(cls, config_path: str | Path | None = None, home: Path | None = None) -> "App":
@@ -41,6 +43,11 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
+            try:
+                secure_home(self.config.home)
+            except OSError as exc:
+                raise StoreError(f"无法创建或设置数据目录 {self.config.home}：{exc.strerror or exc}；"
+                                 "请检查 YUQING_HOME 是否指向本用户可写的目录") from exc
             self._store = open_store(self.config, query_tokenizer=self.query_tokenizer)
             self._store.workflow.sync_departments(self.config.departments)
         return self._store

@@ -1,7 +1,7 @@
 """One configuration file (``yuqing.toml``), validated at start-up.
 
 Every error names the file, the key and what is wrong, in Chinese, so an officer can fix it without reading code.
-The kernel validates its own sections (storage, crawl, sources, departments, scheduler); stage sections
+The kernel validates its own sections (storage, crawl, sources, departments, scheduler, privacy); stage sections
 (nlp, events, alerts, deadlines, notifications, dashboard) are handed to the stage, which validates them with
 the same :class:`Checker` when it builds itself.
 """
@@ -112,6 +112,8 @@ class Config:
     crawl: dict[str, Any]
     scheduler: dict[str, Any]
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    # [privacy]: retention_days > 0 masks raw post text and contact details older than that many days (0 = keep).
+    privacy: dict[str, Any] = field(default_factory=lambda: {"retention_days": 0})
 
     def section(self, name: str) -> Checker:
         """A stage's section (``nlp``, ``events``, ``alerts`` …) for the stage to validate itself."""
@@ -248,7 +250,8 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
     home = home or yuqing_home()
     root = Checker(path, data)
     root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
-                         "deadlines", "notifications", "dashboard", "search", "components", "calendar"})
+                         "deadlines", "notifications", "dashboard", "search", "components", "calendar",
+                         "privacy"})
     sources = [_parse_source(c) for c in root.items("sources")]
     _unique(path, "sources", [s.name for s in sources])
     departments = [_parse_department(c) for c in root.items("departments")]
@@ -259,6 +262,8 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
     scheduler.reject_unknown({"process_every_seconds", "alerts_every_seconds", "deadlines_every_seconds", "misfire_grace_seconds"})
     crawl = root.section("crawl")
     crawl.reject_unknown({"queue", "redis_url", "user_agent", "failure_cycles"})
+    privacy = root.section("privacy")
+    privacy.reject_unknown({"retention_days"})
     return Config(
         path=path,
         home=home,
@@ -279,6 +284,10 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
             "misfire_grace_seconds": scheduler.get("misfire_grace_seconds", int, 300, minimum=1),
         },
         calendar=_parse_calendar(root.section("calendar")),
+        privacy={
+            # 0 keeps raw text for ever; otherwise at least a day and at most a century.
+            "retention_days": privacy.get("retention_days", int, 0, minimum=0, maximum=36500),
+        },
     )
 
 

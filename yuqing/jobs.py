@@ -201,4 +201,12 @@ def tick(app: App, now: datetime, *, progress: Callable[[str], None] | None = No
     report["alerts"] = [a.id for a in app.alerts.evaluate(now)]
     report["deadlines"] = app.alerts.check_deadlines(now)
     report["notifications"] = app.alerts.deliver(now)
+    days = app.config.privacy["retention_days"]
+    if days > 0:  # [privacy] retention_days: older raw text becomes its masked form, once per document
+        from datetime import timedelta
+
+        purged = app.store.documents.purge_raw(now - timedelta(days=days), now=now)
+        report["retention"] = {"days": days, "purged": purged}
+        if progress:
+            progress(f"保留期 {days} 天：本轮已将 {purged} 篇较早文档的原文替换为脱敏文本")
     return report

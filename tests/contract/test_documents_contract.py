@@ -316,3 +316,67 @@ def test_count_by_rejects_unknown_field(documents):
     with pytest.raises(StoreError) as info:
         documents.count_by("title", DocumentFilter())
     assert "不能按" in str(info.value)
+
+
+def test_purge_raw_masks_old_text_and_keeps_statistics(documents):
+    """Retention: raw text older than the cut-off becomes its masked form, once; counts, labels, keywords and event
+    links stay; search no longer finds the raw number; a re-crawl never writes the raw text back."""
+    from yuqing.privacy import mask_name, mask_pii
+
+    contact = "我叫张三，电话138-1234-5678，住幸福小区3栋2单元501室，身份证430102199003071234"
+    secrets = ("1234-5678", "13812345678", "430102199003071234", "张三", "3栋2单元501")
+
+    def post(n: int, days_ago: int, reply: bool = True) -> Document:
+        at = T0 - timedelta(days=days_ago)
+        return Document(url=f"http://board/post/r{n}", source="board", kind=DocumentKind.POST, author="张三",
+                        title="小区噪音扰民，电话13812345678", content=contact, published_at=at, likes=3, views=50,
+                        html=f"<p>{contact}</p>",
+                        reply=Reply("已电话联系您（13812345678）并处理。", "A3区住建局", at) if reply else None)
+
+    old, old_unanswered, recent = post(1, 40), post(2, 45, reply=False), post(3, 1)
+    documents.upsert_documents([old, old_unanswered, recent], T0)
+    for doc in (old, old_unanswered, recent):
+        analyse(documents, doc, keywords=["噪音", "扰民"])
+    documents.link_documents({old.id: ("ev-r", None), recent.id: ("ev-r", None)})
+    flt = DocumentFilter(since=T0 - timedelta(days=60), until=T0 + timedelta(days=1))
+    before = (documents.document_stats(), documents.count_by("sentiment", flt), documents.count_by_day(flt),
+              documents.top_keywords(flt))
+    assert documents.search("13812345678")[0] == 3
+
+    assert documents.purge_raw(T0 - timedelta(days=30), now=T0) == 2
+    assert documents.purge_raw(T0 - timedelta(days=30), now=T0 + timedelta(days=1)) == 0  # done once
+
+    for doc in (old, old_unanswered):
+        got = documents.get_document(doc.id, with_html=True)
+        shown = [got.title, got.content, got.author, got.html, got.analysis["text"],
+                 " ".join(got.analysis["content_words"]), got.reply.text if got.reply else ""]
+        for secret in secrets:
+            assert not any(secret in field for field in shown), secret
+        assert (got.title, got.content, got.author) == (mask_pii(doc.title), mask_pii(doc.content), mask_name("张三"))
+        assert got.html == mask_pii(doc.html)
+        # What the statistics and the workflow need is unchanged.
+        assert (got.likes, got.views, got.published_at, got.source) == (3, 50, doc.published_at, "board")
+        assert got.analysis["sentiment"]["label"] == "negative" and got.analysis["topic"]["label"] == "城乡建设"
+        assert got.analysis["keywords"] == ["噪音", "扰民"]
+    assert documents.get_document(old.id).event_id == "ev-r"
+    assert documents.get_document(old.id).reply.department == "A3区住建局"
+    kept = documents.get_document(recent.id, with_html=True)
+    assert (kept.title, kept.content, kept.author, kept.html) == (recent.title, recent.content, "张三", recent.html)
+    assert (documents.document_stats(), documents.count_by("sentiment", flt), documents.count_by_day(flt),
+            documents.top_keywords(flt)) == before
+    assert [h.id for h in documents.search("13812345678")[1]] == [recent.id]
+
+    # The board shows the old posts again: counts update, the raw text is not restored; a late answer is stored
+    # masked and sent to analysis.
+    again, late = post(1, 40), post(2, 45)
+    again.views = 80
+    result = documents.upsert_documents([again, late], T0 + timedelta(days=2))
+    assert result.updated_ids == [old_unanswered.id]
+    got = documents.get_document(old.id, with_html=True)
+    assert got.views == 80 and got.title == mask_pii(old.title) and got.content == mask_pii(contact)
+    assert got.html == mask_pii(old.html) and got.author == mask_name("张三")
+    answered = documents.get_document(old_unanswered.id)
+    assert answered.reply.text == mask_pii(late.reply.text) and "13812345678" not in answered.reply.text
+    assert answered.content == mask_pii(contact)
+    assert [d.id for d in documents.pending_documents()] == [old_unanswered.id]
+    assert documents.upsert_documents([post(2, 45)], T0 + timedelta(days=3)).unchanged == 1

@@ -27,18 +27,22 @@ def test_amount_and_document_numbers_untouched():
     assert mask_pii(text) == text
 
 
-def test_landline_masked_only_with_area_code_separator():
+def test_landline_masked_with_area_code_amount_kept():
     assert mask_pii("座机0731-88881234转") == "座机0731-8888****转"
     assert mask_pii("(0731)88881234") == "(0731)8888****"
     assert mask_pii("共0731-88881234.59元") == "共0731-88881234.59元"
 
 
-def test_id_number_masked_when_check_digit_valid():
+def test_id_number_masked_with_or_without_valid_check_digit():
     good = _valid_id()
     assert is_valid_id18(good)
     assert mask_pii(f"身份证{good}号") == f"身份证{good[:3]}{'*' * 13}{good[-2:]}号"
+    # A number copied with one wrong digit still identifies the person: it was left in clear before.
     bad = good[:17] + ("0" if good[17] != "0" else "1")
-    assert mask_pii(f"身份证{bad}号") == f"身份证{bad}号"
+    assert not is_valid_id18(bad)
+    assert mask_pii(f"身份证{bad}号") == f"身份证{bad[:3]}{'*' * 13}{bad[-2:]}号"
+    # An 18-digit code whose birth date is impossible is not an ID number.
+    assert mask_pii("编号430105199013071234号") == "编号430105199013071234号"
 
 
 def test_old_15_digit_id_needs_real_birth_date():

@@ -17,6 +17,7 @@ from yuqing.clock import local_day, to_utc_text
 from yuqing.model import (
     Alert, Assignment, AuditEntry, Department, Document, DocumentKind, Event, Response, User,
 )
+from yuqing.privacy import mask_name, mask_pii
 
 
 class StoreError(RuntimeError):
@@ -119,6 +120,8 @@ def changed_document_values(doc: Document, old: Mapping[str, Any], now: datetime
     processing again). ``reply_first_seen`` is set when an answer appears for the first time."""
     values = document_values(doc, now)
     fingerprint = doc.content_fingerprint()
+    if "purged_at" in old.keys() and old["purged_at"]:
+        return _purged_document_values(doc, old, values, fingerprint, now)
     content_changed = old["fingerprint"] != fingerprint
     if not content_changed and all(old[k] == values[k] for k in COUNT_FIELDS):
         return None, False
@@ -129,6 +132,38 @@ def changed_document_values(doc: Document, old: Mapping[str, Any], now: datetime
     if doc.reply and not old["reply_text"]:
         values["reply_first_seen"] = now_text  # when we first saw the answer
     return values, content_changed
+
+
+# -- retention (``[privacy] retention_days``): raw text older than the cut-off is replaced by its masked form ---
+
+# Text fields of a document row that hold what a citizen wrote; the author is a name (mask_name), the rest text.
+PURGED_TEXT_FIELDS = ("title", "content", "reply_text", "text", "title_tokens", "search_tokens", "content_words")
+
+
+def purged_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The masked replacements of a stored document's raw text fields (``PURGED_TEXT_FIELDS`` and ``author``); the
+    token fields are space-separated words, masked as text so a phone number or labelled name in them goes too."""
+    values = {k: mask_pii(row[k]) if isinstance(row[k], str) else row[k] for k in PURGED_TEXT_FIELDS}
+    values["author"] = mask_name(row["author"]) if row["author"] else row["author"]
+    return values
+
+
+def _purged_document_values(doc: Document, old: Mapping[str, Any], values: dict[str, Any], fingerprint: str,
+                            now: datetime) -> tuple[dict[str, Any] | None, bool]:
+    """A re-crawl of a document the retention job masked: counts update, a first answer is stored masked (and sent
+    to analysis), raw text is never written back. The fingerprint stays that of the raw crawl, so the same page
+    crawled again is recognised as unchanged."""
+    first_reply = bool(doc.reply) and not old["reply_text"]
+    if not first_reply and all(old[k] == values[k] for k in COUNT_FIELDS):
+        return None, False
+    raw = {"title", "content", "author", "reply_text", "reply_department", "reply_at"}
+    changed = {k: v for k, v in values.items() if k not in raw}
+    changed["updated_at"] = to_utc_text(now)
+    if first_reply:
+        changed.update(reply_text=mask_pii(values["reply_text"]), reply_department=values["reply_department"],
+                       reply_at=values["reply_at"], reply_first_seen=to_utc_text(now), fingerprint=fingerprint,
+                       needs_processing=1)
+    return changed, first_reply
 
 
 def search_terms(tokens: Iterable[str]) -> list[str]:
@@ -269,6 +304,13 @@ class DocumentStore(abc.ABC):
     @abc.abstractmethod
     def unanswered_posts(self, before: datetime, *, since: datetime | None = None, limit: int = 500) -> list[Document]:
         """Message-board posts published before ``before`` (and at/after ``since``) with no official reply yet."""
+
+    # -- retention ----------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def purge_raw(self, before: datetime, *, now: datetime | None = None) -> int:
+        """Replace the raw text of documents dated before ``before`` (title, content, author, reply, analysed text
+        and tokens, fetched HTML) by its masked form, keeping counts, analysis labels, keywords and events; mark
+        each (``purged_at`` = ``now``) so it is done once. Returns how many documents were masked this call."""
 
 
 class WorkflowStore(abc.ABC):

@@ -28,10 +28,12 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
 from yuqing.clock import from_utc_text, to_utc_text
+from yuqing.clock import now as clock_now
+from yuqing.privacy import mask_pii
 from yuqing.model import Document, DocumentKind, Event
 from yuqing.storage.base import (
-    COUNT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json, analysis_values,
-    changed_document_values, new_document_values, query_terms,
+    COUNT_FIELDS, PURGED_TEXT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json,
+    analysis_values, changed_document_values, new_document_values, purged_values, query_terms,
 )
 from yuqing.storage.sqlite import SQLiteStore, default_query_tokenizer, make_snippet
 
@@ -60,7 +62,7 @@ DOCUMENT_MAPPING = {
                             "sentiment_label", "topic_label", "keywords", "event_id", "duplicate_of",
                             "reply_department")},
         **{f: _TIME for f in ("at", "published_at", "fetched_at", "first_seen", "updated_at", "reply_at",
-                              "reply_first_seen", "analyzed_at")},
+                              "reply_first_seen", "analyzed_at", "purged_at")},
         "url": {"type": "keyword", "index": False},
         "fingerprint": {"type": "keyword", "index": False},
         "needs_processing": {"type": "byte"},
@@ -346,7 +348,7 @@ class ElasticsearchDocumentStore(DocumentStore):
             return result
         now_text = to_utc_text(now)
         existing = {i: {**h["_source"], "_index": h["_index"]} for i, h in self._locate(
-            [d.id for d in docs], ["fingerprint", "reply_text", *COUNT_FIELDS]).items()}
+            [d.id for d in docs], ["fingerprint", "reply_text", "purged_at", *COUNT_FIELDS]).items()}
         # Prepare everything first: an error here writes nothing.
         actions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         raw_actions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
@@ -364,7 +366,7 @@ class ElasticsearchDocumentStore(DocumentStore):
                 created[doc.id] = doc
             else:
                 stored = {"fingerprint": old.get("fingerprint"), "reply_text": old.get("reply_text"),
-                          **{k: old.get(k) or 0 for k in COUNT_FIELDS}}
+                          "purged_at": old.get("purged_at"), **{k: old.get(k) or 0 for k in COUNT_FIELDS}}
                 values, content_changed = changed_document_values(doc, stored, now)
                 if values is None:
                     outcome.append([doc.id, "unchanged"])
@@ -378,8 +380,9 @@ class ElasticsearchDocumentStore(DocumentStore):
                     old.update(values)
                     outcome.append([doc.id, "updated" if content_changed else "unchanged"])
             if doc.html is not None:
+                html = mask_pii(doc.html) if old is not None and old.get("purged_at") else doc.html  # retention
                 raw_actions.append(({"index": {"_index": self.raw_index, "_id": doc.id}},
-                                    {"doc_id": doc.id, "body": doc.html, "fetched_at": now_text}))
+                                    {"doc_id": doc.id, "body": html, "fetched_at": now_text}))
         for index in {m["create"]["_index"] for m, _ in actions if "create" in m}:
             self._ensure_index(index)
         conflicts = self._bulk("文档入库", actions + raw_actions)
@@ -622,6 +625,39 @@ class ElasticsearchDocumentStore(DocumentStore):
                                      {"range": {"at": rng}}],
                           "must_not": [{"exists": {"field": "duplicate_of"}}]}}
         return [self._to_document(h) for h in self._scan(self.alias, query, [{"at": "asc"}, {"id": "asc"}], limit)]
+
+    # -- retention ---------------------------------------------------------------------------------------------
+    def purge_raw(self, before: datetime, *, now: datetime | None = None) -> int:
+        now_text = to_utc_text(now or clock_now())
+        query = {"bool": {"filter": [{"range": {"at": {"lt": to_utc_text(before)}}}],
+                          "must_not": [{"exists": {"field": "purged_at"}}]}}
+        fields = ["author", *PURGED_TEXT_FIELDS]
+        purged = 0
+        batch: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            nonlocal purged
+            pages = self._raw_pages([h["_id"] for h in batch])
+            actions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+            for hit in batch:
+                values = purged_values({f: hit["_source"].get(f) for f in fields})
+                actions.append(({"update": {"_index": hit["_index"], "_id": hit["_id"]}},
+                                {"doc": {**values, "purged_at": now_text}}))
+                if hit["_id"] in pages:
+                    actions.append(({"update": {"_index": self.raw_index, "_id": hit["_id"]}},
+                                    {"doc": {"body": mask_pii(pages[hit["_id"]])}}))
+            self._bulk("保留期脱敏", actions)
+            purged += len(batch)
+            batch.clear()
+
+        # search_after pages move past what was just updated, so the scan never sees a document twice.
+        for hit in self._scan(self.alias, query, [{"at": "asc"}, {"id": "asc"}], source=fields):
+            batch.append(hit)
+            if len(batch) >= 500:
+                flush()
+        if batch:
+            flush()
+        return purged
 
 
 def _reason(exc: Any) -> str:

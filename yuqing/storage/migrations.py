@@ -268,6 +268,12 @@ LOGIN_ATTEMPTS = [
     )""",
 ]
 
+# Retention ([privacy] retention_days): when a document's raw text was replaced by its masked form, so the job
+# does each document once and a re-crawl never writes the raw text back.
+RETENTION_MARKER = [
+    "ALTER TABLE documents ADD COLUMN purged_at TEXT",
+]
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
@@ -278,4 +284,5 @@ MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (6, "daily keyword counts for the keyword cloud", "documents-sqlite", KEYWORD_DAILY_SQLITE),
     (7, "daily document counts for the heat board", "documents-sqlite", DOC_DAILY_SQLITE),
     (10, "login throttling per account and per address", "workflow", LOGIN_ATTEMPTS),
+    (11, "retention marker on documents", "documents", RETENTION_MARKER),
 ]

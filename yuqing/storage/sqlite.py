@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from yuqing.clock import TZ, day_start, from_utc_text, to_utc_text
+from yuqing.clock import now as clock_now
 from yuqing.model import Document, DocumentKind, Event, Reply
+from yuqing.paths import PRIVATE_DIR_MODE, create_private_file, make_private
+from yuqing.privacy import mask_pii
 from yuqing.storage.base import (
-    COUNT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json, _loads,
-    analysis_values, changed_document_values, new_document_values, query_terms,
+    COUNT_FIELDS, PURGED_TEXT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json, _loads,
+    analysis_values, changed_document_values, new_document_values, purged_values, query_terms,
 )
 from yuqing.storage.migrations import MIGRATIONS
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
@@ -73,7 +76,12 @@ def _fts_phrase(term: str) -> str:
 class SQLiteStore(DocumentStore, SQLWorkflowStore):
     def __init__(self, path: str | Path, *, query_tokenizer: Tokenizer | None = None):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Private to the service user: the folder 0700 and the file 0600 before SQLite first opens it (its -wal
+        # and -shm files take the database file's mode).
+        self.path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        create_private_file(self.path)
+        for leftover in ("-wal", "-shm", "-journal"):  # from an installation made before files were private
+            make_private(Path(f"{self.path}{leftover}"))
         self.query_tokenizer = query_tokenizer or default_query_tokenizer
         self._local = threading.local()
         self._all_connections: list[sqlite3.Connection] = []
@@ -170,7 +178,7 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
         db = self.db
         daily = Counter() if daily is None else daily
         row = db.execute(
-            f"SELECT fingerprint, reply_text, reply_first_seen, {', '.join(COUNT_FIELDS)}, "
+            f"SELECT fingerprint, reply_text, reply_first_seen, purged_at, {', '.join(COUNT_FIELDS)}, "
             f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc.id,)).fetchone()
         if row is None:
             values = new_document_values(doc, now)
@@ -198,9 +206,10 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
                 else:
                     result.unchanged += 1
         if doc.html is not None:
+            html = mask_pii(doc.html) if row is not None and row["purged_at"] else doc.html  # retention: stays masked
             db.execute("INSERT INTO raw_pages (doc_id, body, fetched_at) VALUES (?, ?, ?) "
                        "ON CONFLICT (doc_id) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at",
-                       (doc.id, doc.html, now_text))
+                       (doc.id, html, now_text))
 
     @staticmethod
     def _row_to_document(row: sqlite3.Row, html: str | None = None) -> Document:
@@ -544,6 +553,33 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
     LEAGUE_LAST_RATING = ("SELECT alert_id, rating FROM responses r1 WHERE rating IS NOT NULL AND id = ("
                           "SELECT max(id) FROM responses r2 WHERE r2.alert_id = r1.alert_id AND r2.rating IS NOT NULL)")
     LEAGUE_HOURS = "(julianday(substr(fr.at, 1, 19)) - julianday(substr(a.dispatched_at, 1, 19))) * 24"
+
+    # -- retention ---------------------------------------------------------------------------------------------
+    def purge_raw(self, before: datetime, *, now: datetime | None = None) -> int:
+        db = self.db
+        now_text = to_utc_text(now or clock_now())
+        columns = ", ".join(("author", *PURGED_TEXT_FIELDS))
+        purged = 0
+        while True:  # batches, each one short transaction, so the crawler and dashboard are not held up
+            with self.transaction():
+                rows = db.execute(f"SELECT rowid, id, {columns} FROM documents WHERE purged_at IS NULL AND at < ? "
+                                  "ORDER BY at LIMIT 500", (to_utc_text(before),)).fetchall()
+                for row in rows:
+                    values = purged_values(row)
+                    if row["search_tokens"] is not None:  # external-content FTS: remove what was indexed, index anew
+                        db.execute("INSERT INTO documents_fts (documents_fts, rowid, title_tokens, search_tokens) "
+                                   "VALUES ('delete', ?, ?, ?)", (row["rowid"], row["title_tokens"], row["search_tokens"]))
+                    db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)}, purged_at = ? "
+                               "WHERE rowid = ?", [*values.values(), now_text, row["rowid"]])
+                    if row["search_tokens"] is not None:
+                        db.execute("INSERT INTO documents_fts (rowid, title_tokens, search_tokens) VALUES (?, ?, ?)",
+                                   (row["rowid"], values["title_tokens"], values["search_tokens"]))
+                    page = db.execute("SELECT body FROM raw_pages WHERE doc_id = ?", (row["id"],)).fetchone()
+                    if page is not None:
+                        db.execute("UPDATE raw_pages SET body = ? WHERE doc_id = ?", (mask_pii(page[0]), row["id"]))
+            if not rows:
+                return purged
+            purged += len(rows)
 
     def _execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.db.execute(sql, params)
