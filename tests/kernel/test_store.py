@@ -77,30 +77,43 @@ def test_migrations_are_idempotent(tmp_path):
 
 
 
-def _open_and_write(path: str, n: int, start) -> None:
-    start.wait(timeout=120)  # every worker opens the new file at the same moment
-    store = SQLiteStore(path)
-    try:
-        store.upsert_documents([Document(url=f"https://example.gov.cn/p/{n}", source="s", title=f"标题{n}",
-                                         content="正文")], clock_now("2024-11-21T10:00:00+08:00"))
-    finally:
-        store.close()
+
+_OPENER = """
+import sys
+from yuqing.clock import now
+from yuqing.model import Document
+from yuqing.storage.sqlite import SQLiteStore
+path, n = sys.argv[1], sys.argv[2]
+print("ready", flush=True)
+sys.stdin.readline()  # every worker opens the new file at the same moment
+store = SQLiteStore(path)
+store.upsert_documents([Document(url=f"https://example.gov.cn/p/{n}", source="s", title=f"标题{n}", content="正文")],
+                       now("2024-11-21T10:00:00+08:00"))
+store.close()
+"""
 
 
 def test_processes_opening_a_new_store_together_all_succeed(tmp_path):
     """Several processes creating one new database at once: none fails with "database is locked" (WAL switch)."""
-    import multiprocessing
+    import subprocess
+    import sys
 
-    ctx = multiprocessing.get_context("spawn")
     path = str(tmp_path / "new.db")
     workers = 6
-    start = ctx.Barrier(workers)  # among the workers only: a worker that dies breaks it, it never hangs the test
-    procs = [ctx.Process(target=_open_and_write, args=(path, i, start)) for i in range(workers)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-    assert [p.exitcode for p in procs] == [0] * workers
+    procs = [subprocess.Popen([sys.executable, "-c", _OPENER, path, str(i)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(workers)]
+    try:
+        for p in procs:  # wait until every worker has imported everything, then release them together
+            assert p.stdout.readline().strip() == "ready", p.stderr.read()
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        results = [p.communicate(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert [p.returncode for p in procs] == [0] * workers, [err for _out, err in results]
     store = SQLiteStore(path)
     try:
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
