@@ -42,6 +42,8 @@ S = AlertStatus
 
 # The shortest lease on a claimed notification (seconds); see AlertService._lease.
 DELIVERY_LEASE_SECONDS = 300.0
+# The rule name of the operator alert for a broken audit chain.
+AUDIT_RULE = "审计日志完整性"
 
 __all__ = ["AlertService", "ConcurrentUpdateError", "PermissionDenied", "WorkflowError"]
 
@@ -680,10 +682,46 @@ class AlertService:
                 self._queue(saved, kind, now, targets, message=message, key=key)
 
     def tick(self, now: datetime) -> dict[str, Any]:
-        """What ``yuqing tick --now`` runs: rules, then deadlines, then due notifications."""
+        """What ``yuqing alerts tick`` runs: rules, then deadlines, the audit chain, then due notifications."""
         created = self.evaluate(now)
         return {"alerts": [a.id for a in created], "evaluate": getattr(self, "last_run", {}),
-                "deadlines": self.check_deadlines(now), "deliveries": self.deliver(now)}
+                "deadlines": self.check_deadlines(now), "audit": self.check_audit(now), "deliveries": self.deliver(now)}
+
+    # -- audit chain -------------------------------------------------------------------------------------------
+    def check_audit(self, now: datetime) -> dict[str, Any]:
+        """Verify the audit log's hash chain from the last checkpoint (cheap on every tick) and its append-only
+        guards. A break becomes one operator alert to the officers: raised once per break, and not again while an
+        earlier audit alert is still open."""
+        report = self.wf.verify_audit(incremental=True)
+        out: dict[str, Any] = {"ok": report["ok"], "checked": report["checked"], "rows": report["rows"],
+                               "problems": [p["message"] for p in report["problems"]], "alert": None}
+        if report["ok"]:
+            self.wf.mark_audit_verified(report["last_id"], report["last_hash"], report["rows"])
+            return out
+        log.error("审计日志校验失败：%s", "；".join(out["problems"]))
+        signature = "|".join(f"{p['kind']}:{p['id']}" for p in report["problems"])
+        key = f"audit-chain:{_sha(signature)[:16]}"
+        seen = self.wf.get_state("alerts.doc", key)
+        open_id = self.wf.get_state("alerts.audit", "open")
+        still_open = self.wf.get_alert(open_id) if open_id else None
+        if seen or (still_open is not None and still_open.status is not S.CLOSED):
+            out["alert"] = seen or open_id
+            return out
+        first = report["problems"][0]
+        finding = Finding(
+            rule=AUDIT_RULE, rule_type="audit_chain", level=1, doc_id=key, title="审计日志完整性受损",
+            reason=("审计日志校验失败：" + "；".join(out["problems"]) +
+                    "。审计记录可能被绕过系统插入、删除或修改，请立即核查数据库访问记录，并运行 yuqing audit verify 查看详情。"),
+            details={"problems": report["problems"], "first_broken_id": first["id"], "signature": signature})
+        alert_id = "S" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(key)[:8]
+        try:
+            with self._transaction():
+                alert = self._create(alert_id, finding, now, route=(None, "运维告警：不派发责任部门，由舆情专员核查"))
+                self.wf.set_state("alerts.audit", "open", alert.id)
+        except DuplicateError:  # another tick raised it at the same moment
+            alert = None
+        out["alert"] = alert.id if alert else alert_id
+        return out
 
     # -- notifications -----------------------------------------------------------------------------------------
     def _officer_targets(self) -> list[dict[str, str]]:
