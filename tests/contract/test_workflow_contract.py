@@ -327,9 +327,14 @@ def test_audit_chain_verifies_and_concurrent_writers_keep_one_chain(workflow):
     threads = [threading.Thread(target=writer, args=(n,)) for n in ("甲", "乙")]
     for t in threads:
         t.start()
+    # Verifying while the system writes never mistakes a row appended mid-walk for a forgery.
+    during = []
+    while any(t.is_alive() for t in threads):
+        during.append(workflow.verify_audit())
     for t in threads:
         t.join(timeout=120)
     assert not errors
+    assert [r["problems"] for r in during if not r["ok"]] == []
     report = workflow.verify_audit()
     assert report["ok"], report["problems"]
     assert (report["rows"], report["checked"]) == (30, 30)

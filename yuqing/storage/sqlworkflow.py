@@ -224,8 +224,14 @@ class SQLWorkflowStore(WorkflowStore):
         ``rows`` (rows in the table) and ``problems``: the first broken row (kind ``inserted``, ``deleted`` or
         ``edited``), a row-count or head mismatch, and missing guards (kind ``trigger``), each with a Chinese message.
         """
+        # Holding the chain head (as appending does) keeps the head, the row count and the rows walked consistent
+        # while the system writes: a row appended mid-walk would otherwise look forged.
+        with self.transaction():
+            return self._verify_audit(incremental, page)
+
+    def _verify_audit(self, incremental: bool, page: int) -> dict[str, Any]:
         problems: list[dict[str, Any]] = []
-        head = self._execute("SELECT * FROM audit_chain WHERE singleton = 1").fetchone()
+        head = self._execute(f"SELECT * FROM audit_chain WHERE singleton = 1{self.FOR_UPDATE}").fetchone()
         rows = int(self._execute("SELECT count(*) AS n FROM audit_log").fetchone()["n"])
         missing = sorted(self.AUDIT_GUARDED - self._audit_guards())
         if missing:
@@ -407,7 +413,7 @@ class SQLWorkflowStore(WorkflowStore):
         t, lease = to_utc_text(now), to_utc_text(lease_until)
         won: list[int] = []
         with self.transaction():
-            for delivery_id in ids:
+            for delivery_id in sorted(ids):  # one lock order for every worker (PostgreSQL row locks)
                 cur = self._execute(
                     "UPDATE deliveries SET status = 'sending', claimed_by = ?, lease_until = ?, attempts = attempts + 1 "
                     f"WHERE id = ? AND {self._CLAIMABLE}", (worker, lease, delivery_id, t, t))
