@@ -295,3 +295,47 @@ def test_a_sender_killed_mid_send_is_taken_over_after_its_lease_with_the_same_ke
         assert app.alerts.deliver(lease_until + timedelta(hours=1))["due"] == 0
     finally:
         app.close()
+
+
+def test_an_email_sent_again_keeps_its_message_id(tmp_path):
+    """A retried e-mail carries the same Message-ID (derived from its deliveries), so mail clients show it once."""
+    import email
+    import email.policy
+    import socket as socket_module
+
+    from aiosmtpd.controller import Controller
+
+    seen: list[str] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            seen.append(str(msg["Message-ID"]))
+            return "451 稍后重试" if len(seen) == 1 else "250 OK"
+
+    with socket_module.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        head, _, _ = DEFAULT_CONFIG.read_text(encoding="utf-8").partition("\n[notifications]\n")
+        config_path = tmp_path / "yuqing.toml"
+        config_path.write_text(head + (
+            "\n[notifications]\nenabled = true\ndigest_minutes = 0\nbackoff_seconds = 60\n"
+            f'[notifications.email]\nhost = "127.0.0.1"\nport = {port}\nsender = "yuqing@a.gov.cn"\n'
+            '[[notifications.officers]]\nchannel = "email"\ntarget = "duty@a.gov.cn"\n'), encoding="utf-8")
+        seed(config_path, tmp_path, 2)
+        app = App(load_config(config_path, home=tmp_path))
+        try:
+            now = T0 + timedelta(minutes=1)
+            assert app.alerts.deliver(now)["retrying"] == 2
+            assert app.alerts.deliver(now + timedelta(seconds=60))["sent"] == 2
+            log = app.store.workflow.list_deliveries()
+            (key,) = {d["message_key"] for d in log}
+            assert {(d["status"], d["attempts"]) for d in log} == {("sent", 2)}
+        finally:
+            app.close()
+    finally:
+        controller.stop()
+    assert seen == [f"<{key}@a.gov.cn>"] * 2
