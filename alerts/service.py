@@ -698,7 +698,6 @@ class AlertService:
         if report["ok"]:
             self.wf.mark_audit_verified(report["last_id"], report["last_hash"], report["rows"])
             return out
-        log.error("审计日志校验失败：%s", "；".join(out["problems"]))
         signature = "|".join(f"{p['kind']}:{p['id']}" for p in report["problems"])
         key = f"audit-chain:{_sha(signature)[:16]}"
         seen = self.wf.get_state("alerts.doc", key)
@@ -707,6 +706,7 @@ class AlertService:
         if seen or (still_open is not None and still_open.status is not S.CLOSED):
             out["alert"] = seen or open_id
             return out
+        log.error("审计日志校验失败，向舆情专员告警：%s", "；".join(out["problems"]))
         first = report["problems"][0]
         finding = Finding(
             rule=AUDIT_RULE, rule_type="audit_chain", level=1, doc_id=key, title="审计日志完整性受损",

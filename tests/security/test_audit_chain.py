@@ -246,3 +246,10 @@ def test_a_tick_after_tampering_raises_exactly_one_operator_alert(app):
     assert "伪造插入" in alert.reason
     notices = [d for d in wf.list_deliveries(alert.id) if d["kind"] == "new"]
     assert [(d["channel"], d["target"].endswith("/officers")) for d in notices] == [("webhook", True)]
+
+
+def test_a_dropped_audit_table_is_reported_not_a_traceback(workflow):
+    fill(workflow)
+    sql(workflow, "DROP TABLE audit_log")
+    report = workflow.verify_audit()
+    assert not report["ok"] and "无法读取审计日志" in report["problems"][0]["message"]

@@ -153,6 +153,11 @@ class PostgresWorkflowStore(SQLWorkflowStore):
 
         return psycopg.errors.UniqueViolation
 
+    def _database_error(self) -> type[Exception]:
+        import psycopg
+
+        return psycopg.Error
+
     AUDIT_GUARDED = frozenset({"UPDATE", "DELETE", "TRUNCATE"})
 
     def _audit_guards(self) -> set[str]:

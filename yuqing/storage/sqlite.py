@@ -532,6 +532,9 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
     def _duplicate_error(self) -> type[Exception]:
         return sqlite3.IntegrityError
 
+    def _database_error(self) -> type[Exception]:
+        return sqlite3.Error
+
     def _audit_guards(self) -> set[str]:
         guarded: set[str] = set()
         for r in self._execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"):

@@ -59,6 +59,10 @@ class SQLWorkflowStore(WorkflowStore):
         """The driver's exception for a uniqueness violation."""
 
     @abc.abstractmethod
+    def _database_error(self) -> type[Exception]:
+        """The driver's base exception class."""
+
+    @abc.abstractmethod
     def _audit_guards(self) -> set[str]:
         """Which statements (UPDATE, DELETE, TRUNCATE) enabled, unconditional audit_log triggers still refuse."""
 
@@ -226,8 +230,13 @@ class SQLWorkflowStore(WorkflowStore):
         """
         # Holding the chain head (as appending does) keeps the head, the row count and the rows walked consistent
         # while the system writes: a row appended mid-walk would otherwise look forged.
-        with self.transaction():
-            return self._verify_audit(incremental, page)
+        try:
+            with self.transaction():
+                return self._verify_audit(incremental, page)
+        except self._database_error() as exc:  # the audit table or its chain head is gone or unreadable
+            return {"ok": False, "checked": 0, "from_id": 0, "last_id": None, "last_hash": None, "rows": 0,
+                    "problems": [{"kind": "deleted", "id": None, "message": (
+                        f"无法读取审计日志或其哈希链头（表可能已被删除或改动）：{str(exc).strip()}")}]}
 
     def _verify_audit(self, incremental: bool, page: int) -> dict[str, Any]:
         problems: list[dict[str, Any]] = []
