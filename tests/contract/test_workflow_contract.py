@@ -344,8 +344,10 @@ def test_audit_chain_verifies_and_concurrent_writers_keep_one_chain(workflow):
     assert inc["ok"] and inc["checked"] == 1 and inc["from_id"] == report["last_id"]
 
 
-def test_the_migration_chains_audit_rows_written_before_it(workflow):
-    """A store taken back to schema 7 with audit rows: migration 9 hashes them in id order; the chain verifies."""
+@pytest.mark.parametrize("guard_gone", [False, True])
+def test_the_migration_chains_audit_rows_written_before_it(workflow, guard_gone):
+    """A store taken back to schema 7 with audit rows: migration 9 hashes them in id order; the chain verifies.
+    A store whose UPDATE guard was already dropped still migrates, and verification reports the missing guard."""
     raw_sql(workflow, "DROP TABLE audit_chain")
     raw_sql(workflow, "DROP TABLE delivery_attempts")
     for table, column in (("audit_log", "prev_hash"), ("audit_log", "hash"), ("deliveries", "claimed_by"),
@@ -357,10 +359,15 @@ def test_the_migration_chains_audit_rows_written_before_it(workflow):
     for k in range(3):
         raw_sql(workflow, "INSERT INTO audit_log (alert_id, actor, action, at, from_status, to_status, note) "
                           f"VALUES ('al-old', 'officer', 'note', '2024-10-08T01:0{k}:00.000000Z', NULL, NULL, '旧记录{k}')")
+    if guard_gone:
+        raw_sql(workflow, "DROP TRIGGER audit_no_update" + (" ON audit_log" if hasattr(workflow, "_q") else ""))
     workflow.migrate()
     report = workflow.verify_audit()
-    assert report["ok"], report["problems"]
     assert report["checked"] == 3
+    if guard_gone:
+        assert [p["kind"] for p in report["problems"]] == ["trigger"] and "UPDATE" in report["problems"][0]["message"]
+        return
+    assert report["ok"], report["problems"]
     workflow.append_audit(AuditEntry(alert_id="al-old", actor="officer", action="note", at=T0, note="新记录"))
     assert workflow.verify_audit()["ok"] and [e.note for e in workflow.audit_for("al-old")][-1] == "新记录"
     # The guard is back after the migration lifted it to hash the old rows.
