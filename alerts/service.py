@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
+import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +40,11 @@ from yuqing.users import is_system_operator
 
 log = logging.getLogger(__name__)
 S = AlertStatus
+
+# The shortest lease on a claimed notification (seconds); see AlertService._lease.
+DELIVERY_LEASE_SECONDS = 300.0
+# The rule name of the operator alert for a broken audit chain.
+AUDIT_RULE = "审计日志完整性"
 
 __all__ = ["AlertService", "ConcurrentUpdateError", "PermissionDenied", "WorkflowError"]
 
@@ -702,10 +710,46 @@ class AlertService:
                 self._queue(saved, kind, now, targets, message=message, key=key)
 
     def tick(self, now: datetime) -> dict[str, Any]:
-        """What ``yuqing tick --now`` runs: rules, then deadlines, then due notifications."""
+        """What ``yuqing alerts tick`` runs: rules, then deadlines, the audit chain, then due notifications."""
         created = self.evaluate(now)
         return {"alerts": [a.id for a in created], "evaluate": getattr(self, "last_run", {}),
-                "deadlines": self.check_deadlines(now), "deliveries": self.deliver(now)}
+                "deadlines": self.check_deadlines(now), "audit": self.check_audit(now), "deliveries": self.deliver(now)}
+
+    # -- audit chain -------------------------------------------------------------------------------------------
+    def check_audit(self, now: datetime) -> dict[str, Any]:
+        """Verify the audit log's hash chain from the last checkpoint (cheap on every tick) and its append-only
+        guards. A break becomes one operator alert to the officers: raised once per break, and not again while an
+        earlier audit alert is still open."""
+        report = self.wf.verify_audit(incremental=True)
+        out: dict[str, Any] = {"ok": report["ok"], "checked": report["checked"], "rows": report["rows"],
+                               "problems": [p["message"] for p in report["problems"]], "alert": None}
+        if report["ok"]:
+            self.wf.mark_audit_verified(report["last_id"], report["last_hash"], report["rows"])
+            return out
+        signature = "|".join(f"{p['kind']}:{p['id']}" for p in report["problems"])
+        key = f"audit-chain:{_sha(signature)[:16]}"
+        seen = self.wf.get_state("alerts.doc", key)
+        open_id = self.wf.get_state("alerts.audit", "open")
+        still_open = self.wf.get_alert(open_id) if open_id else None
+        if seen or (still_open is not None and still_open.status is not S.CLOSED):
+            out["alert"] = seen or open_id
+            return out
+        log.error("审计日志校验失败，向舆情专员告警：%s", "；".join(out["problems"]))
+        first = report["problems"][0]
+        finding = Finding(
+            rule=AUDIT_RULE, rule_type="audit_chain", level=1, doc_id=key, title="审计日志完整性受损",
+            reason=("审计日志校验失败：" + "；".join(out["problems"]) +
+                    "。审计记录可能被绕过系统插入、删除或修改，请立即核查数据库访问记录，并运行 yuqing audit verify 查看详情。"),
+            details={"problems": report["problems"], "first_broken_id": first["id"], "signature": signature})
+        alert_id = "S" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(key)[:8]
+        try:
+            with self._transaction():
+                alert = self._create(alert_id, finding, now, route=(None, "运维告警：不派发责任部门，由舆情专员核查"))
+                self.wf.set_state("alerts.audit", "open", alert.id)
+        except DuplicateError:  # another tick raised it at the same moment
+            alert = None
+        out["alert"] = alert.id if alert else alert_id
+        return out
 
     # -- notifications -----------------------------------------------------------------------------------------
     def _officer_targets(self) -> list[dict[str, str]]:
@@ -777,35 +821,64 @@ class AlertService:
             self._channels[type_name] = build_component(path, self.notify_settings.channels.get(type_name, {}))
         return self._channels[type_name]
 
+    def _lease(self, channel: str) -> timedelta:
+        """How long a claimed message may take before another worker may take it over: well beyond the channel's
+        own timeout, so only a sender that died (or hangs far past its timeout) loses its claim."""
+        timeout = float((self.notify_settings.channels.get(channel) or {}).get("timeout", 10.0))
+        return timedelta(seconds=max(DELIVERY_LEASE_SECONDS, 3 * timeout))
+
     def deliver(self, now: datetime) -> dict[str, int]:
-        """Send due notifications; several for one recipient go as one digest. Failures retry with backoff."""
+        """Send due notifications exactly once; several for one recipient go as one digest. Failures retry with backoff.
+
+        Each message's deliveries are claimed (compare-and-set, with a lease) before it is sent, so two ticks at the
+        same moment, or two nodes, never both send one; a claim whose sender died can be taken over when its lease
+        runs out, and the message then goes out again with the same idempotency key (webhook header, e-mail
+        Message-ID), which the receiver can use to drop the repeat.
+        """
         ns = self.notify_settings
+        worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         due = self.wf.due_deliveries(now, limit=ns.batch)
-        groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        groups: dict[tuple[str, str, str, str | None], list[dict[str, Any]]] = {}
         for d in due:
-            groups.setdefault((d["channel"], d["target"], d["payload"].get("format", "generic")), []).append(d)
-        out = {"due": len(due), "messages": 0, "sent": 0, "retrying": 0, "failed": 0}
-        for (channel, target, fmt), items in groups.items():
+            # A message tried before keeps its make-up (its message key), so a resend carries the same key.
+            groups.setdefault((d["channel"], d["target"], d["payload"].get("format", "generic"), d.get("message_key")),
+                              []).append(d)
+        out = {"due": len(due), "messages": 0, "sent": 0, "retrying": 0, "failed": 0, "taken": 0, "lost": 0}
+        for (channel, target, fmt, _key), items in groups.items():
+            claimed = self.wf.claim_deliveries([i["id"] for i in items], worker, now, now + self._lease(channel))
+            out["taken"] += len(items) - len(claimed)  # another worker claimed them first
+            spent = [c for c in claimed if int(c["attempts"]) > ns.max_attempts]
+            for item in spent:  # earlier senders died mid-send as often as retries allow
+                self.wf.finish_delivery(item["id"], worker, now, status="failed",
+                                        error=f"已尝试 {ns.max_attempts} 次，发送均未完成（发送进程中止），不再重试")
+                out["failed"] += 1
+            claimed = [c for c in claimed if int(c["attempts"]) <= ns.max_attempts]
+            if not claimed:
+                continue
             try:
-                self.channel(channel).send(target, [i["payload"] for i in items], fmt)
+                self.channel(channel).send(target, [i["payload"] for i in claimed], fmt, key=claimed[0]["message_key"])
             except Exception as exc:  # any channel failure is logged and retried, never crashes the tick
-                for item in items:
-                    attempts = int(item["attempts"]) + 1
+                error = str(exc)[:500]
+                log.warning("通知发送失败（%s %s）：%s", channel, target, error)
+                for item in claimed:
+                    attempts = int(item["attempts"])
                     if attempts >= ns.max_attempts:
-                        self.wf.update_delivery(item["id"], status="failed", attempts=attempts, last_error=str(exc)[:500])
-                        out["failed"] += 1
+                        kept = self.wf.finish_delivery(item["id"], worker, now, status="failed", error=error)
+                        out["failed" if kept else "lost"] += 1
                     else:
                         delay = ns.backoff_seconds * 2 ** (attempts - 1)
-                        self.wf.update_delivery(item["id"], attempts=attempts, last_error=str(exc)[:500],
-                                                next_attempt_at=now + timedelta(seconds=delay))
-                        out["retrying"] += 1
+                        kept = self.wf.finish_delivery(item["id"], worker, now, status="pending", error=error,
+                                                       next_attempt_at=now + timedelta(seconds=delay))
+                        out["retrying" if kept else "lost"] += 1
                 continue
             out["messages"] += 1
             with self._transaction():
-                for item in items:
-                    self.wf.update_delivery(item["id"], status="sent", attempts=int(item["attempts"]) + 1,
-                                            delivered_at=now, last_error=None)
-                    out["sent"] += 1
+                for item in claimed:
+                    if self.wf.finish_delivery(item["id"], worker, now, status="sent"):
+                        out["sent"] += 1
+                    else:  # sent, but our lease had run out and another worker took the delivery over
+                        log.warning("通知 %s 发送完成时租约已过期，已由其他进程接手", item["id"])
+                        out["lost"] += 1
         return out
 
     # -- reading -----------------------------------------------------------------------------------------------

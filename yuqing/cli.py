@@ -96,7 +96,30 @@ def cmd_tick(args: argparse.Namespace) -> int:
     else:
         print(f"本轮完成（{report['now']}）：分析 {report['process']['analysed']} 篇，新预警 {len(report['alerts'])} 条，"
               f"时限检查 {report['deadlines']}")
+        if not report["audit"]["ok"]:
+            print(f"审计日志校验失败，已向舆情专员告警（{report['audit']['alert']}）：" + "；".join(report["audit"]["problems"]),
+                  file=sys.stderr)
     return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``audit verify``: walk the whole audit hash chain and check the append-only guards; non-zero when broken."""
+    workflow = _app(args).store.workflow
+    report = workflow.verify_audit()
+    if report["ok"]:
+        workflow.mark_audit_verified(report["last_id"], report["last_hash"], report["rows"])
+    if args.json:
+        _print_json(report)
+    elif report["ok"]:
+        print(f"审计日志完好：共 {report['rows']} 条记录，哈希链连续，只追加保护触发器有效")
+    else:
+        print(f"审计日志异常（共 {report['rows']} 条记录，已核验 {report['checked']} 条）：", file=sys.stderr)
+        for problem in report["problems"]:
+            print(f"  - {problem['message']}", file=sys.stderr)
+        broken = next((p["id"] for p in report["problems"] if p["kind"] != "trigger" and p["id"] is not None), None)
+        if broken is not None:
+            print(f"第一处断裂：审计记录 #{broken}", file=sys.stderr)
+    return 0 if report["ok"] else 1
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -194,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--now", help="以该时间运行（ISO 8601）")
     p.add_argument("--no-process", action="store_true", help="只存储，不分析")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("audit", help="审计日志：audit verify 校验哈希链（插入、删除、修改）与只追加保护")
+    p.add_argument("action", choices=["verify"], help="verify：从头核验整条审计哈希链")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("stats", help="统计：来源、文档、事件、预警数量；缺少节假日安排时提醒")
     p.add_argument("--now", help="以该时间检查（ISO 8601），默认当前时间")

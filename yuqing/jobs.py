@@ -200,6 +200,7 @@ def tick(app: App, now: datetime, *, progress: Callable[[str], None] | None = No
     report["process"] = process(app, now, progress=progress)
     report["alerts"] = [a.id for a in app.alerts.evaluate(now)]
     report["deadlines"] = app.alerts.check_deadlines(now)
+    report["audit"] = app.alerts.check_audit(now)  # a broken audit chain becomes an operator alert, sent below
     report["notifications"] = app.alerts.deliver(now)
     days = app.config.privacy["retention_days"]
     if days > 0:  # [privacy] retention_days: older raw text becomes its masked form, once per document

@@ -61,6 +61,7 @@ def job_deadlines() -> None:
     app = _get_app()
     now = clock_now()
     app.alerts.check_deadlines(now)
+    app.alerts.check_audit(now)  # a broken audit chain becomes an operator alert (once per break)
     app.alerts.deliver(now)
 
 

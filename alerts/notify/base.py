@@ -59,6 +59,10 @@ class Channel:
     def from_config(cls, options: dict[str, Any]) -> "Channel":
         return cls(options)
 
-    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic") -> str:
-        """Deliver ``items`` (one message; several make a digest) to ``target``; return a short receipt."""
+    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
+        """Deliver ``items`` (one message; several make a digest) to ``target``; return a short receipt.
+
+        ``key`` identifies the message and stays the same when it is sent again (a retry, or a takeover after the
+        sender died): channels pass it on (webhook ``Idempotency-Key`` header, e-mail ``Message-ID``) so a receiver
+        can drop the repeat."""
         raise NotImplementedError

@@ -13,14 +13,16 @@ from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
 class EmailChannel(Channel):
     type_name = "email"
 
-    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic") -> str:
+    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
         o = self.options
         msg = EmailMessage()
         msg["From"] = o.get("sender", "yuqing@localhost")
         msg["To"] = target
         msg["Subject"] = subject_for(items)
         msg["Date"] = formatdate(localtime=True)
-        msg["Message-ID"] = make_msgid(domain="yuqing.local")
+        # A stable Message-ID for a message sent again (retry or takeover), so mail clients show it once.
+        domain = (o.get("sender") or "").rpartition("@")[2].strip("> ") or "yuqing.local"
+        msg["Message-ID"] = f"<{key}@{domain}>" if key else make_msgid(domain=domain)
         msg.set_content(digest_text(items), charset="utf-8")
         host, port, timeout = o.get("host", "127.0.0.1"), int(o.get("port", 25)), float(o.get("timeout", 10))
         try:

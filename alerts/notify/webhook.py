@@ -27,9 +27,11 @@ def build_body(items: list[dict[str, Any]], fmt: str) -> dict[str, Any]:
 class WebhookChannel(Channel):
     type_name = "webhook"
 
-    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic") -> str:
+    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
         body = json.dumps(build_body(items, fmt), ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8", **self.options.get("headers", {})}
+        if key:  # the same for every resend of this message, so the receiver can drop a repeat
+            headers.update({"Idempotency-Key": key, "X-Yuqing-Delivery": key})
         req = urllib.request.Request(target, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(req, timeout=float(self.options.get("timeout", 10))) as resp:

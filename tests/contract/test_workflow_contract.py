@@ -222,3 +222,154 @@ def test_postgresql_placeholders_refuse_percent():
         "SELECT * FROM users WHERE name = %s AND role = %s"
     with pytest.raises(StoreError):
         _placeholders("SELECT * FROM users WHERE name LIKE '%li' AND role = ?")
+
+
+def _queue(workflow, n, at=T0):
+    return [workflow.add_delivery({"alert_id": f"al-{i}", "channel": "webhook", "target": "http://hook.example/a",
+                                   "payload": {"kind": "new", "n": i}, "next_attempt_at": at, "created_at": at,
+                                   "dedupe_key": f"al-{i}|new"}) for i in range(n)]
+
+
+def test_a_delivery_is_claimed_by_one_worker_only(workflow):
+    ids = _queue(workflow, 3)
+    lease = T0 + timedelta(minutes=5)
+    won = workflow.claim_deliveries(ids, "host:1:aaaa", T0, lease)
+    assert [d["id"] for d in won] == ids
+    assert {(d["status"], d["claimed_by"], d["attempts"], d["lease_until"]) for d in won} == {
+        ("sending", "host:1:aaaa", 1, lease)}
+    assert len({d["message_key"] for d in won}) == 1 and won[0]["message_key"].startswith("yuqing-")
+    # The second worker read the same due list a moment earlier: its compare-and-set wins nothing.
+    assert workflow.claim_deliveries(ids, "host:2:bbbb", T0, lease) == []
+    assert workflow.due_deliveries(T0 + timedelta(minutes=1)) == []  # claimed, lease still running
+    # Only the claimer may record the outcome.
+    assert workflow.finish_delivery(ids[0], "host:2:bbbb", T0, status="sent") is False
+    assert workflow.finish_delivery(ids[0], "host:1:aaaa", T0 + timedelta(seconds=2), status="sent") is True
+    assert workflow.finish_delivery(ids[1], "host:1:aaaa", T0, status="pending", error="HTTP 500",
+                                    next_attempt_at=T0 + timedelta(minutes=1)) is True
+    assert workflow.finish_delivery(ids[2], "host:1:aaaa", T0, status="failed", error="拒收") is True
+    by_id = {d["id"]: d for d in workflow.list_deliveries()}
+    assert (by_id[ids[0]]["status"], by_id[ids[0]]["attempts"], by_id[ids[0]]["delivered_at"]) == (
+        "sent", 1, T0 + timedelta(seconds=2))
+    assert (by_id[ids[1]]["status"], by_id[ids[1]]["last_error"], by_id[ids[1]]["next_attempt_at"]) == (
+        "pending", "HTTP 500", T0 + timedelta(minutes=1))
+    assert (by_id[ids[2]]["status"], by_id[ids[2]]["last_error"]) == ("failed", "拒收")
+    # The retry is due again after its backoff; its attempt is the second, under the same message key when the
+    # message is made of the same deliveries.
+    assert [d["id"] for d in workflow.due_deliveries(T0 + timedelta(minutes=1))] == [ids[1]]
+    (again,) = workflow.claim_deliveries([ids[1]], "host:2:bbbb", T0 + timedelta(minutes=1), lease)
+    assert again["attempts"] == 2
+    log = workflow.delivery_attempts(ids[1])
+    assert [(a["attempt"], a["worker"], a["outcome"]) for a in log] == [(1, "host:1:aaaa", "error"),
+                                                                         (2, "host:2:bbbb", None)]
+    with pytest.raises(StoreError):
+        workflow.finish_delivery(ids[1], "host:2:bbbb", T0, status="bogus")
+
+
+def test_an_expired_claim_can_be_taken_over_and_counts_as_an_attempt(workflow):
+    ids = _queue(workflow, 2)
+    first = workflow.claim_deliveries(ids, "host:1:dead", T0, T0 + timedelta(minutes=5))
+    key = first[0]["message_key"]
+    assert workflow.claim_deliveries(ids, "host:2:live", T0 + timedelta(minutes=4), T0 + timedelta(minutes=9)) == []
+    later = T0 + timedelta(minutes=5)
+    assert sorted(d["id"] for d in workflow.due_deliveries(later)) == ids
+    taken = workflow.claim_deliveries(ids, "host:2:live", later, later + timedelta(minutes=5))
+    assert [(d["attempts"], d["claimed_by"], d["message_key"]) for d in taken] == [(2, "host:2:live", key)] * 2
+    # The dead sender wakes up late: its outcome no longer changes the delivery, but the attempt log says so.
+    assert workflow.finish_delivery(ids[0], "host:1:dead", later, status="sent") is False
+    assert workflow.finish_delivery(ids[0], "host:2:live", later, status="sent") is True
+    log = workflow.delivery_attempts(ids[0])
+    assert [(a["attempt"], a["worker"], a["outcome"]) for a in log] == [(1, "host:1:dead", "abandoned"),
+                                                                         (2, "host:2:live", "sent")]
+    assert log[0]["finished_at"] == later and "租约" in log[0]["error"] and "sent" in log[0]["error"]
+    assert {a["message_key"] for a in log} == {key}
+
+
+def test_concurrent_claims_split_the_work_without_overlap(workflow):
+    """Two workers on their own connections (threads) race for the same 30 deliveries, one by one."""
+    import threading
+
+    ids = _queue(workflow, 30)
+    barrier = threading.Barrier(2)
+    won: dict[str, list[int]] = {"a": [], "b": []}
+    errors: list[BaseException] = []
+
+    def worker(name):
+        try:
+            barrier.wait(timeout=60)
+            for i in ids:
+                won[name] += [d["id"] for d in workflow.claim_deliveries([i], f"h:{name}", T0, T0 + timedelta(hours=1))]
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in won]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert not set(won["a"]) & set(won["b"]) and sorted(won["a"] + won["b"]) == ids
+    assert {d["attempts"] for d in workflow.list_deliveries()} == {1}
+
+
+def test_audit_chain_verifies_and_concurrent_writers_keep_one_chain(workflow):
+    import threading
+
+    assert workflow.verify_audit()["ok"]  # empty
+    errors: list[BaseException] = []
+
+    def writer(name):
+        try:
+            for k in range(15):
+                workflow.append_audit(AuditEntry(alert_id=f"al-{name}", actor=name, action="note", at=T0, note=f"{k}"))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in ("甲", "乙")]
+    for t in threads:
+        t.start()
+    # Verifying while the system writes never mistakes a row appended mid-walk for a forgery.
+    during = []
+    while any(t.is_alive() for t in threads):
+        during.append(workflow.verify_audit())
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert [r["problems"] for r in during if not r["ok"]] == []
+    report = workflow.verify_audit()
+    assert report["ok"], report["problems"]
+    assert (report["rows"], report["checked"]) == (30, 30)
+    workflow.mark_audit_verified(report["last_id"], report["last_hash"], report["rows"])
+    workflow.append_audit(AuditEntry(alert_id="al-x", actor="officer", action="note", at=T0))
+    inc = workflow.verify_audit(incremental=True)
+    assert inc["ok"] and inc["checked"] == 1 and inc["from_id"] == report["last_id"]
+
+
+@pytest.mark.parametrize("guard_gone", [False, True])
+def test_the_migration_chains_audit_rows_written_before_it(workflow, guard_gone):
+    """A store taken back to schema 7 with audit rows: migration 9 hashes them in id order; the chain verifies.
+    A store whose UPDATE guard was already dropped still migrates, and verification reports the missing guard."""
+    raw_sql(workflow, "DROP TABLE audit_chain")
+    raw_sql(workflow, "DROP TABLE delivery_attempts")
+    for table, column in (("audit_log", "prev_hash"), ("audit_log", "hash"), ("deliveries", "claimed_by"),
+                          ("deliveries", "lease_until"), ("deliveries", "message_key")):
+        if column == "claimed_by" and not hasattr(workflow, "_q"):
+            raw_sql(workflow, "DROP INDEX deliveries_lease")  # SQLite drops no indexed column
+        raw_sql(workflow, f"ALTER TABLE {table} DROP COLUMN {column}")
+    raw_sql(workflow, "DELETE FROM schema_version WHERE version IN (8, 9)")
+    for k in range(3):
+        raw_sql(workflow, "INSERT INTO audit_log (alert_id, actor, action, at, from_status, to_status, note) "
+                          f"VALUES ('al-old', 'officer', 'note', '2024-10-08T01:0{k}:00.000000Z', NULL, NULL, '旧记录{k}')")
+    if guard_gone:
+        raw_sql(workflow, "DROP TRIGGER audit_no_update" + (" ON audit_log" if hasattr(workflow, "_q") else ""))
+    workflow.migrate()
+    report = workflow.verify_audit()
+    assert report["checked"] == 3
+    if guard_gone:
+        assert [p["kind"] for p in report["problems"]] == ["trigger"] and "UPDATE" in report["problems"][0]["message"]
+        return
+    assert report["ok"], report["problems"]
+    workflow.append_audit(AuditEntry(alert_id="al-old", actor="officer", action="note", at=T0, note="新记录"))
+    assert workflow.verify_audit()["ok"] and [e.note for e in workflow.audit_for("al-old")][-1] == "新记录"
+    # The guard is back after the migration lifted it to hash the old rows.
+    with pytest.raises(db_errors()):
+        raw_sql(workflow, "UPDATE audit_log SET actor = 'x'")

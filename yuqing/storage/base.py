@@ -7,6 +7,7 @@ workflow tables in SQLite or PostgreSQL). Stages see only these methods and the 
 from __future__ import annotations
 
 import abc
+import hashlib
 import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -68,6 +69,13 @@ class DocumentFilter:
     kind: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+def delivery_message_key(delivery_ids: Iterable[int]) -> str:
+    """The idempotency key of the message that carries these deliveries: the same ids give the same key, so a message
+    sent again after its sender died (or after a failed attempt) can be recognised by the receiver as a repeat."""
+    ids = ",".join(str(int(i)) for i in sorted(delivery_ids))
+    return "yuqing-" + hashlib.sha256(f"deliveries:{ids}".encode("ascii")).hexdigest()[:32]
 
 
 def _json(value: Any) -> str:
@@ -366,6 +374,16 @@ class WorkflowStore(abc.ABC):
     def audit_for(self, alert_id: str) -> list[AuditEntry]: ...
 
     @abc.abstractmethod
+    def verify_audit(self, *, incremental: bool = False) -> dict[str, Any]:
+        """Walk the audit log's hash chain (from the last checkpoint when ``incremental``) and check its append-only
+        guards; ``ok``, ``problems`` (kind inserted/deleted/edited/trigger, id, Chinese message), ``last_id``,
+        ``last_hash``, ``rows``, ``checked``."""
+
+    @abc.abstractmethod
+    def mark_audit_verified(self, last_id: int | None, last_hash: str, count: int) -> None:
+        """Store the checkpoint an incremental ``verify_audit`` starts from."""
+
+    @abc.abstractmethod
     def add_assignment(self, assignment: Assignment) -> None:
         """Deactivates the alert's previous assignments."""
 
@@ -396,7 +414,23 @@ class WorkflowStore(abc.ABC):
     def add_delivery(self, delivery: dict[str, Any]) -> int: ...
 
     @abc.abstractmethod
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]: ...
+    def due_deliveries(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        """Deliveries that may be claimed at ``now``: pending and due, or 'sending' with an expired lease."""
+
+    @abc.abstractmethod
+    def claim_deliveries(self, ids: list[int], worker: str, now: datetime, lease_until: datetime
+                         ) -> list[dict[str, Any]]:
+        """Compare-and-set the given deliveries to 'sending' for ``worker``; only those won are returned (attempts
+        counted, attempt log opened, ``message_key`` set). Two workers never both win one delivery."""
+
+    @abc.abstractmethod
+    def finish_delivery(self, delivery_id: int, worker: str, now: datetime, *, status: str,
+                        error: str | None = None, next_attempt_at: datetime | None = None) -> bool:
+        """End ``worker``'s claim with 'sent', 'pending' (retry) or 'failed'; False if the claim was lost."""
+
+    @abc.abstractmethod
+    def delivery_attempts(self, delivery_id: int) -> list[dict[str, Any]]:
+        """Every attempt at one delivery: attempt, worker, message_key, started_at, finished_at, outcome, error."""
 
     @abc.abstractmethod
     def update_delivery(self, delivery_id: int, **changes: Any) -> None: ...

@@ -4,9 +4,17 @@ The SQL keeps to what SQLite and PostgreSQL share (TEXT, INTEGER, REAL/DOUBLE, p
 workflow tables can be created on either from this one list. Statements tagged ``sqlite`` run only there
 (full-text search and the append-only trigger use dialect features; PostgreSQL gets its own equivalents).
 Times are fixed-width UTC text (``yuqing.clock.to_utc_text``), which sorts correctly everywhere.
+
+A step may also be a Python function ``step(execute, dialect)`` for data changes SQL alone cannot make (hashing the
+existing audit rows): ``execute(sql, params)`` runs a statement written with ``?`` placeholders in the migration's
+transaction, ``dialect`` is ``"sqlite"`` or ``"postgresql"``.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Callable
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -274,8 +282,84 @@ RETENTION_MARKER = [
     "ALTER TABLE documents ADD COLUMN purged_at TEXT",
 ]
 
+# Exactly-once delivery: a notification is claimed (status 'sending', who, until when) before it is sent; the key
+# of the message that carried it stays the same across retries; every attempt has its own row.
+DELIVERY_CLAIMS = [
+    "ALTER TABLE deliveries ADD COLUMN claimed_by TEXT",
+    "ALTER TABLE deliveries ADD COLUMN lease_until TEXT",
+    "ALTER TABLE deliveries ADD COLUMN message_key TEXT",
+    "CREATE INDEX deliveries_lease ON deliveries (status, lease_until)",
+    """CREATE TABLE delivery_attempts (
+        id INTEGER PRIMARY KEY,
+        delivery_id INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        worker TEXT NOT NULL,
+        message_key TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT,
+        error TEXT
+    )""",
+    "CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, id)",
+]
+
+# The audit log's hash chain starts from this value.
+AUDIT_GENESIS = "0" * 64
+AUDIT_FIELDS = ("alert_id", "actor", "action", "at", "from_status", "to_status", "note")
+
+
+def audit_hash(prev_hash: str | None, row: Any) -> str:
+    """sha256 over a canonical serialisation of an audit row's fields and the previous row's hash."""
+    canonical = json.dumps([prev_hash, *(row[k] for k in AUDIT_FIELDS)], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hash_existing_audit_rows(execute: Callable[..., Any], dialect: str) -> None:
+    """Chain the rows written before the chain existed, in id order, and record the head."""
+    # The append-only guard refuses UPDATE; it is lifted only inside this migration's transaction (where it exists:
+    # a guard already gone is for `yuqing audit verify` to report, not for the migration to fail on).
+    if dialect == "sqlite":
+        guarded = execute("SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' "
+                          "AND name = 'audit_no_update'").fetchone()["n"] > 0
+        if guarded:
+            execute("DROP TRIGGER audit_no_update")
+    else:
+        guarded = execute("SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
+                          "AND tgname = 'audit_no_update'").fetchone()["n"] > 0
+        if guarded:
+            execute("ALTER TABLE audit_log DISABLE TRIGGER audit_no_update")
+    prev, last_id, count = AUDIT_GENESIS, None, 0
+    rows = execute(f"SELECT id, {', '.join(AUDIT_FIELDS)} FROM audit_log ORDER BY id").fetchall()
+    for row in rows:
+        digest = audit_hash(prev, row)
+        execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, row["id"]))
+        prev, last_id, count = digest, row["id"], count + 1
+    if guarded and dialect == "sqlite":
+        execute(APPEND_ONLY_AUDIT_SQLITE[0])
+    elif guarded:
+        execute("ALTER TABLE audit_log ENABLE TRIGGER audit_no_update")
+    execute("INSERT INTO audit_chain (singleton, last_id, last_hash, row_count) VALUES (1, ?, ?, ?)", (last_id, prev, count))
+
+
+# Tamper-evident audit: each row's hash covers its fields and the previous hash; ``audit_chain`` is the one-row head
+# (last id, last hash, row count) that writers lock to append, plus the checkpoint up to which ``tick`` verified.
+AUDIT_CHAIN = [
+    "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT",
+    "ALTER TABLE audit_log ADD COLUMN hash TEXT",
+    """CREATE TABLE audit_chain (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        last_id INTEGER,
+        last_hash TEXT NOT NULL,
+        row_count INTEGER NOT NULL,
+        verified_id INTEGER,
+        verified_hash TEXT,
+        verified_count INTEGER
+    )""",
+    _hash_existing_audit_rows,
+]
+
 # (version, description, part, statements); part says which store owns the statements.
-MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
+MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
     (2, "full-text search index", "documents-sqlite", SEARCH_INDEX_SQLITE),
     (3, "workflow tables", "workflow", WORKFLOW_TABLES),
@@ -283,6 +367,8 @@ MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (5, "covering indexes for dashboard aggregates", "documents", DASHBOARD_INDEXES),
     (6, "daily keyword counts for the keyword cloud", "documents-sqlite", KEYWORD_DAILY_SQLITE),
     (7, "daily document counts for the heat board", "documents-sqlite", DOC_DAILY_SQLITE),
+    (8, "claimed deliveries and the attempt log", "workflow", DELIVERY_CLAIMS),
+    (9, "hash-chained audit log", "workflow", AUDIT_CHAIN),
     (10, "login throttling per account and per address", "workflow", LOGIN_ATTEMPTS),
     (11, "retention marker on documents", "documents", RETENTION_MARKER),
 ]

@@ -46,7 +46,7 @@ def postgresql_migrations() -> list[tuple[int, str, list[str]]]:
     out = []
     for version, description, part, statements in MIGRATIONS:
         if part == "workflow":
-            out.append((version, description, [translate_ddl(s) for s in statements]))
+            out.append((version, description, [s if callable(s) else translate_ddl(s) for s in statements]))
         elif part == "workflow-sqlite":
             if version not in POSTGRESQL_EQUIVALENTS:
                 raise StoreError(f"迁移 {version}（{description}）只有 SQLite 版本；请在 yuqing/storage/postgresql.py "
@@ -120,7 +120,10 @@ class PostgresWorkflowStore(SQLWorkflowStore):
                 if version in done:
                     continue
                 for sql in statements:
-                    self._q(sql)
+                    if callable(sql):  # a data step (see migrations.py)
+                        sql(lambda q, params=(): self._q(_placeholders(q), params), "postgresql")
+                    else:
+                        self._q(sql)
                 self._q("INSERT INTO schema_version (version, description) VALUES (%s, %s)", (version, description))
         return max(v for v, *_ in steps)
 
@@ -149,6 +152,29 @@ class PostgresWorkflowStore(SQLWorkflowStore):
         import psycopg
 
         return psycopg.errors.UniqueViolation
+
+    def _database_error(self) -> type[Exception]:
+        import psycopg
+
+        return psycopg.Error
+
+    AUDIT_GUARDED = frozenset({"UPDATE", "DELETE", "TRUNCATE"})
+
+    def _audit_guards(self) -> set[str]:
+        guarded: set[str] = set()
+        rows = self._q("SELECT t.tgtype, t.tgenabled::text AS enabled, t.tgqual IS NULL AS unconditional, p.prosrc "
+                       "FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+                       "WHERE t.tgrelid = 'audit_log'::regclass AND NOT t.tgisinternal")
+        for r in rows:
+            # Enabled (O: origin, A: always; D is disabled, R fires only on replicas), BEFORE, unconditional, and a
+            # function that still raises.
+            kind = int(r["tgtype"])
+            if r["enabled"] not in ("O", "A") or not kind & 2 or not r["unconditional"]:
+                continue
+            if "RAISE EXCEPTION" not in " ".join((r["prosrc"] or "").upper().split()):
+                continue
+            guarded.update(name for bit, name in ((8, "DELETE"), (16, "UPDATE"), (32, "TRUNCATE")) if kind & bit)
+        return guarded
 
 
 def _placeholders(sql: str) -> str:

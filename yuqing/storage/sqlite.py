@@ -155,7 +155,10 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
                 if version in done:
                     continue
                 for sql in statements:
-                    db.execute(sql)
+                    if callable(sql):  # a data step (see migrations.py)
+                        sql(lambda q, params=(): db.execute(q, params), "sqlite")
+                    else:
+                        db.execute(sql)
                 db.execute("INSERT INTO schema_version VALUES (?, ?, datetime('now'))", (version, description))
         return max(v for v, *_ in MIGRATIONS)
 
@@ -590,6 +593,19 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
 
     def _duplicate_error(self) -> type[Exception]:
         return sqlite3.IntegrityError
+
+    def _database_error(self) -> type[Exception]:
+        return sqlite3.Error
+
+    def _audit_guards(self) -> set[str]:
+        guarded: set[str] = set()
+        for r in self._execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"):
+            sql = " ".join((r["sql"] or "").upper().split())
+            # Only a trigger that always aborts guards: no WHEN condition, no column list (UPDATE OF …).
+            if "RAISE(ABORT" not in sql.replace(" ", "") or " WHEN " in sql:
+                continue
+            guarded.update(re.findall(r"\bBEFORE (UPDATE|DELETE) ON\b", sql))
+        return guarded
 
 
 def make_snippet(text: str, terms: list[str], width: int = 80) -> str:

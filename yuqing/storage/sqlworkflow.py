@@ -11,7 +11,9 @@ written here with ``?`` placeholders in SQL both databases accept; a backend sup
 * ``_duplicate_error()`` is the driver's exception for a broken uniqueness rule;
 * ``FOR_UPDATE`` locks a row read for a read-modify-write (PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds
   the write lock);
-* the two ``LEAGUE_…`` fragments, where the dialects really differ.
+* the two ``LEAGUE_…`` fragments, where the dialects really differ;
+* ``_audit_guards()``: which of ``AUDIT_GUARDED`` the append-only triggers still refuse (each database keeps its
+  triggers in its own catalogue).
 
 Shared statements contain no literal ``?`` or ``%`` (PostgreSQL's placeholder translation relies on it).
 """
@@ -25,7 +27,10 @@ from typing import Any
 
 from yuqing.clock import from_utc_text, to_utc_text
 from yuqing.model import Alert, Assignment, AuditEntry, Department, Response, Role, User
-from yuqing.storage.base import ConcurrentUpdateError, DuplicateError, StoreError, WorkflowStore, _json, _loads
+from yuqing.storage.base import (
+    ConcurrentUpdateError, DuplicateError, StoreError, WorkflowStore, _json, _loads, delivery_message_key,
+)
+from yuqing.storage.migrations import AUDIT_FIELDS, AUDIT_GENESIS, audit_hash
 
 _DELIVERY_CHANGES = {"status", "attempts", "last_error", "next_attempt_at", "delivered_at"}
 
@@ -37,6 +42,8 @@ class SQLWorkflowStore(WorkflowStore):
     LEAGUE_LAST_RATING = ""
     # … and the hours from ``a.dispatched_at`` to the first response ``fr.at`` (whole seconds: first 19 characters).
     LEAGUE_HOURS = ""
+    # The statements the append-only audit triggers must refuse.
+    AUDIT_GUARDED: frozenset[str] = frozenset({"UPDATE", "DELETE"})
 
     # -- dialect adapter -----------------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -50,6 +57,14 @@ class SQLWorkflowStore(WorkflowStore):
     @abc.abstractmethod
     def _duplicate_error(self) -> type[Exception]:
         """The driver's exception for a uniqueness violation."""
+
+    @abc.abstractmethod
+    def _database_error(self) -> type[Exception]:
+        """The driver's base exception class."""
+
+    @abc.abstractmethod
+    def _audit_guards(self) -> set[str]:
+        """Which statements (UPDATE, DELETE, TRUNCATE) enabled, unconditional audit_log triggers still refuse."""
 
     # -- row conversion -------------------------------------------------------------------------------------------
     @staticmethod
@@ -83,7 +98,7 @@ class SQLWorkflowStore(WorkflowStore):
     def _row_to_delivery(r: Any) -> dict[str, Any]:
         d = dict(r)
         d["payload"] = _loads(d["payload"], {})
-        for k in ("next_attempt_at", "created_at", "delivered_at"):
+        for k in ("next_attempt_at", "created_at", "delivered_at", "lease_until"):
             d[k] = from_utc_text(d[k])
         return d
 
@@ -190,11 +205,103 @@ class SQLWorkflowStore(WorkflowStore):
         return replace(alert, version=expected_version + 1)
 
     def append_audit(self, entry: AuditEntry) -> None:
+        values = {"alert_id": entry.alert_id, "actor": entry.actor, "action": entry.action, "at": to_utc_text(entry.at),
+                  "from_status": entry.from_status, "to_status": entry.to_status, "note": entry.note or ""}
         with self.transaction():
-            self._execute(
-                "INSERT INTO audit_log (alert_id, actor, action, at, from_status, to_status, note) VALUES (?,?,?,?,?,?,?)",
-                (entry.alert_id, entry.actor, entry.action, to_utc_text(entry.at), entry.from_status, entry.to_status,
-                 entry.note or ""))
+            # The chain head is locked (PostgreSQL: row lock; SQLite: the write lock BEGIN IMMEDIATE holds), so two
+            # writers append one after the other and the ids follow the chain.
+            head = self._execute(f"SELECT last_hash, row_count FROM audit_chain WHERE singleton = 1{self.FOR_UPDATE}"
+                                 ).fetchone()
+            if head is None:
+                raise StoreError("审计日志哈希链的链头（audit_chain）缺失，审计日志可能已被篡改；请运行 yuqing audit verify")
+            digest = audit_hash(head["last_hash"], values)
+            new_id = self._insert_id(
+                f"INSERT INTO audit_log ({', '.join(AUDIT_FIELDS)}, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+                [*values.values(), head["last_hash"], digest])
+            self._execute("UPDATE audit_chain SET last_id = ?, last_hash = ?, row_count = ? WHERE singleton = 1",
+                          (new_id, digest, int(head["row_count"]) + 1))
+
+    def verify_audit(self, *, incremental: bool = False, page: int = 2000) -> dict[str, Any]:
+        """Walk the audit hash chain (all of it, or from the last checkpoint) and check the append-only triggers.
+
+        Returns ``ok``, ``checked`` (rows hashed), ``from_id``, ``last_id``/``last_hash`` (where the walk ended),
+        ``rows`` (rows in the table) and ``problems``: the first broken row (kind ``inserted``, ``deleted`` or
+        ``edited``), a row-count or head mismatch, and missing guards (kind ``trigger``), each with a Chinese message.
+        """
+        # Holding the chain head (as appending does) keeps the head, the row count and the rows walked consistent
+        # while the system writes: a row appended mid-walk would otherwise look forged.
+        try:
+            with self.transaction():
+                return self._verify_audit(incremental, page)
+        except self._database_error() as exc:  # the audit table or its chain head is gone or unreadable
+            return {"ok": False, "checked": 0, "from_id": 0, "last_id": None, "last_hash": None, "rows": 0,
+                    "problems": [{"kind": "deleted", "id": None, "message": (
+                        f"无法读取审计日志或其哈希链头（表可能已被删除或改动）：{str(exc).strip()}")}]}
+
+    def _verify_audit(self, incremental: bool, page: int) -> dict[str, Any]:
+        problems: list[dict[str, Any]] = []
+        head = self._execute(f"SELECT * FROM audit_chain WHERE singleton = 1{self.FOR_UPDATE}").fetchone()
+        rows = int(self._execute("SELECT count(*) AS n FROM audit_log").fetchone()["n"])
+        missing = sorted(self.AUDIT_GUARDED - self._audit_guards())
+        if missing:
+            problems.append({"kind": "trigger", "id": None, "message": (
+                f"审计日志的只追加保护触发器已被删除或停用：{'、'.join(missing)} 不再被拒绝")})
+        if head is None:
+            problems.append({"kind": "deleted", "id": None, "message": "审计日志哈希链的链头（audit_chain）缺失"})
+            return {"ok": False, "checked": 0, "from_id": 0, "last_id": None, "last_hash": None, "rows": rows,
+                    "problems": problems}
+        start_id, prev, before = 0, AUDIT_GENESIS, 0
+        if incremental and head["verified_id"] is not None:
+            start_id, prev, before = int(head["verified_id"]), head["verified_hash"], int(head["verified_count"] or 0)
+            mark = self._execute("SELECT * FROM audit_log WHERE id = ?", (start_id,)).fetchone()
+            if mark is None or mark["hash"] != prev or audit_hash(mark["prev_hash"], mark) != prev:
+                problems.append({"kind": "edited" if mark is not None else "deleted", "id": start_id, "message": (
+                    f"审计记录 #{start_id}（上次核验通过的位置）已被{'修改' if mark is not None else '删除'}")})
+                return {"ok": False, "checked": 0, "from_id": start_id, "last_id": start_id, "last_hash": prev,
+                        "rows": rows, "problems": problems}
+        last_id, checked, broken = (start_id or None), 0, None
+        while broken is None:
+            batch = self._execute("SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
+                                  (last_id or 0, page)).fetchall()
+            for r in batch:
+                if r["hash"] is None:
+                    broken = {"kind": "inserted", "id": r["id"], "message": (
+                        f"审计记录 #{r['id']} 没有哈希：它不是由系统写入的（疑似伪造插入）")}
+                elif r["prev_hash"] != prev:
+                    broken = {"kind": "deleted", "id": r["id"], "message": (
+                        f"审计记录 #{r['id']} 与前一条记录{f' #{last_id}' if last_id else ''}接不上：其间的记录被删除，"
+                        f"或该记录是伪造插入的")}
+                elif audit_hash(prev, r) != r["hash"]:
+                    broken = {"kind": "edited", "id": r["id"], "message": (
+                        f"审计记录 #{r['id']} 的内容与其哈希不符：该记录被修改过")}
+                if broken:
+                    break
+                prev, last_id, checked = r["hash"], r["id"], checked + 1
+            if len(batch) < page:
+                break
+        if broken:
+            problems.append(broken)
+        elif (last_id, prev) != (head["last_id"], head["last_hash"]):
+            if head["last_id"] is not None and (last_id is None or last_id < head["last_id"]):
+                problems.append({"kind": "deleted", "id": head["last_id"], "message": (
+                    f"审计日志末尾的记录被删除：链头记录为 #{head['last_id']}，现存最后一条为 #{last_id or '（无）'}")})
+            else:
+                problems.append({"kind": "inserted", "id": last_id, "message": (
+                    f"审计记录 #{last_id} 不在系统记录的链头之内（链头为 #{head['last_id'] or '（空）'}）：疑似伪造插入")})
+        elif rows != int(head["row_count"]):
+            problems.append({"kind": "deleted" if rows < int(head["row_count"]) else "inserted", "id": None, "message": (
+                f"审计日志现有 {rows} 条，系统写入了 {head['row_count']} 条：有记录被删除或伪造插入")})
+        elif incremental and rows != before + checked:
+            problems.append({"kind": "deleted" if rows < before + checked else "inserted", "id": None, "message": (
+                f"已核验部分的审计记录数发生变化（{before} 条 + 新增 {checked} 条 ≠ 现有 {rows} 条）")})
+        return {"ok": not problems, "checked": checked, "from_id": start_id, "last_id": last_id, "last_hash": prev,
+                "rows": rows, "problems": problems}
+
+    def mark_audit_verified(self, last_id: int | None, last_hash: str, count: int) -> None:
+        """Remember how far the chain was verified, so the next incremental check starts there."""
+        with self.transaction():
+            self._execute("UPDATE audit_chain SET verified_id = ?, verified_hash = ?, verified_count = ? "
+                          "WHERE singleton = 1", (last_id, last_hash, count))
 
     def audit_for(self, alert_id: str) -> list[AuditEntry]:
         rows = self._execute("SELECT * FROM audit_log WHERE alert_id = ? ORDER BY id", (alert_id,))
@@ -295,10 +402,81 @@ class SQLWorkflowStore(WorkflowStore):
                 new_id = int(self._execute("SELECT id FROM deliveries WHERE dedupe_key = ?", (key,)).fetchone()["id"])
             return new_id
 
+    # A delivery may be claimed when it is pending and due, or when its sender's lease ran out (the sender died).
+    _CLAIMABLE = "((status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until <= ?))"
+
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._execute("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
-                             "ORDER BY next_attempt_at LIMIT ?", (to_utc_text(now), limit))
+        t = to_utc_text(now)
+        rows = self._execute(f"SELECT * FROM deliveries WHERE {self._CLAIMABLE} ORDER BY next_attempt_at, id LIMIT ?",
+                             (t, t, limit))
         return [self._row_to_delivery(r) for r in rows]
+
+    def claim_deliveries(self, ids: list[int], worker: str, now: datetime, lease_until: datetime
+                         ) -> list[dict[str, Any]]:
+        """Compare-and-set each delivery to 'sending' for ``worker`` until ``lease_until``; returns those it won.
+
+        Each claim counts as an attempt (so a sender killed mid-send is counted) and opens a row in the attempt log;
+        an earlier attempt left open by a sender whose lease ran out is closed as abandoned. The claimed deliveries
+        get the key of the message that carries them (``delivery_message_key`` of their ids).
+        """
+        t, lease = to_utc_text(now), to_utc_text(lease_until)
+        won: list[int] = []
+        with self.transaction():
+            for delivery_id in sorted(ids):  # one lock order for every worker (PostgreSQL row locks)
+                cur = self._execute(
+                    "UPDATE deliveries SET status = 'sending', claimed_by = ?, lease_until = ?, attempts = attempts + 1 "
+                    f"WHERE id = ? AND {self._CLAIMABLE}", (worker, lease, delivery_id, t, t))
+                if cur.rowcount == 1:
+                    won.append(delivery_id)
+            if not won:
+                return []
+            marks = ", ".join("?" * len(won))
+            self._execute(f"UPDATE delivery_attempts SET finished_at = ?, outcome = 'abandoned', "
+                          f"error = '租约到期仍未完成（发送进程可能已中止）' "
+                          f"WHERE delivery_id IN ({marks}) AND finished_at IS NULL", [t, *won])
+            key = delivery_message_key(won)
+            self._execute(f"UPDATE deliveries SET message_key = ? WHERE id IN ({marks})", [key, *won])
+            rows = self._execute(f"SELECT * FROM deliveries WHERE id IN ({marks}) ORDER BY id", won).fetchall()
+            for r in rows:
+                self._execute("INSERT INTO delivery_attempts (delivery_id, attempt, worker, message_key, started_at) "
+                              "VALUES (?, ?, ?, ?, ?)", (r["id"], r["attempts"], worker, key, t))
+        return [self._row_to_delivery(r) for r in rows]
+
+    def finish_delivery(self, delivery_id: int, worker: str, now: datetime, *, status: str,
+                        error: str | None = None, next_attempt_at: datetime | None = None) -> bool:
+        """Record the outcome of ``worker``'s claim: 'sent', 'pending' (retry at ``next_attempt_at``) or 'failed'.
+
+        Compare-and-set on the claim: False (and nothing changed but the attempt log) when the lease was lost to
+        another worker meanwhile.
+        """
+        if status not in ("sent", "pending", "failed"):
+            raise StoreError(f"投递结果「{status}」无效（可选 sent、pending、failed）")
+        t = to_utc_text(now)
+        values: dict[str, Any] = {"status": status, "lease_until": None, "last_error": error}
+        if status == "sent":
+            values["delivered_at"] = t
+        if status == "pending":
+            values["next_attempt_at"] = to_utc_text(next_attempt_at or now)
+        outcome = {"sent": "sent", "pending": "error", "failed": "error"}[status]
+        with self.transaction():
+            cur = self._execute(f"UPDATE deliveries SET {', '.join(f'{k} = ?' for k in values)} "
+                                "WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+                                [*values.values(), delivery_id, worker])
+            kept = cur.rowcount == 1
+            if kept:
+                self._execute("UPDATE delivery_attempts SET finished_at = ?, outcome = ?, error = ? "
+                              "WHERE delivery_id = ? AND worker = ? AND finished_at IS NULL",
+                              (t, outcome, error, delivery_id, worker))
+            else:  # another worker took over after the lease ran out: say what this late sender saw
+                self._execute("UPDATE delivery_attempts SET error = coalesce(error, '') || ? "
+                              "WHERE delivery_id = ? AND worker = ?",
+                              (f"；租约过期后发送者报告：{outcome}{('：' + error) if error else ''}", delivery_id, worker))
+        return kept
+
+    def delivery_attempts(self, delivery_id: int) -> list[dict[str, Any]]:
+        rows = self._execute("SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id", (delivery_id,))
+        return [{**dict(r), "started_at": from_utc_text(r["started_at"]), "finished_at": from_utc_text(r["finished_at"])}
+                for r in rows]
 
     def update_delivery(self, delivery_id: int, **changes: Any) -> None:
         bad = set(changes) - _DELIVERY_CHANGES
