@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, TextIO
 
 from yuqing.app import App
@@ -202,12 +202,22 @@ def tick(app: App, now: datetime, *, progress: Callable[[str], None] | None = No
     report["deadlines"] = app.alerts.check_deadlines(now)
     report["audit"] = app.alerts.check_audit(now)  # a broken audit chain becomes an operator alert, sent below
     report["notifications"] = app.alerts.deliver(now)
-    days = app.config.privacy["retention_days"]
-    if days > 0:  # [privacy] retention_days: older raw text becomes its masked form, once per document
-        from datetime import timedelta
-
-        purged = app.store.documents.purge_raw(now - timedelta(days=days), now=now)
-        report["retention"] = {"days": days, "purged": purged}
+    retained = retention(app, now)
+    if retained is not None:
+        report["retention"] = retained
         if progress:
-            progress(f"保留期 {days} 天：本轮已将 {purged} 篇较早文档的原文替换为脱敏文本")
+            progress(f"保留期 {retained['days']} 天：本轮已将 {retained['purged']} 篇较早文档的原文替换为脱敏文本")
     return report
+
+
+def retention(app: App, now: datetime) -> dict[str, int] | None:
+    """[privacy] retention_days: raw text older than that becomes its masked form, once per document (None: off).
+
+    Run by every ``tick`` and by the scheduler's own retention job, so a deployment that only runs ``yuqing run``
+    purges too.
+    """
+    days = app.config.privacy["retention_days"]
+    if days <= 0:
+        return None
+    purged = app.store.documents.purge_raw(now - timedelta(days=days), now=now)
+    return {"days": days, "purged": purged}

@@ -65,6 +65,14 @@ def job_deadlines() -> None:
     app.alerts.deliver(now)
 
 
+def job_retention() -> None:
+    from yuqing import jobs
+
+    result = jobs.retention(_get_app(), clock_now())
+    if result and result["purged"]:
+        log.info("保留期 %s 天：%s 篇较早文档的原文已替换为脱敏文本", result["days"], result["purged"])
+
+
 def build_scheduler(app: App, *, blocking: bool = True) -> Any:
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -95,6 +103,11 @@ def build_scheduler(app: App, *, blocking: bool = True) -> Any:
                       name="预警规则", replace_existing=True)
     scheduler.add_job(job_deadlines, "interval", seconds=every["deadlines_every_seconds"], id="deadlines",
                       name="时限检查与通知", replace_existing=True)
+    if app.config.privacy["retention_days"] > 0:
+        scheduler.add_job(job_retention, "interval", hours=1, id="retention", name="原文保留期清理",
+                          replace_existing=True, next_run_time=clock_now())
+    elif scheduler.get_job("retention"):
+        scheduler.remove_job("retention")  # retention switched off since the job store was written
     # Jobs for sources removed from the configuration must not linger in the persistent store.
     configured = {f"crawl:{s.name}" for s in app.config.sources if s.settings.get("enabled", True)}
     for job in scheduler.get_jobs():

@@ -74,3 +74,23 @@ def test_tick_without_retention_leaves_text(tmp_path):
         assert app.store.documents.get_document(doc.id).content == "电话13812345678"
     finally:
         app.store.close()
+
+
+def test_scheduler_runs_retention_only_when_it_is_on(tmp_path, monkeypatch):
+    """`yuqing run` alone must purge too: the scheduler has a retention job exactly when retention_days > 0."""
+    from yuqing import scheduler as sched
+
+    on = App(load_config(config_with(tmp_path, "retention_days = 30\n"), home=tmp_path / "on"))
+    off = App(load_config(config_with(tmp_path, "retention_days = 0\n"), home=tmp_path / "off"))
+    try:
+        assert sched.build_scheduler(on, blocking=False).get_job("retention") is not None
+        assert sched.build_scheduler(off, blocking=False).get_job("retention") is None
+        old = Document(url="http://board/9", source="a_city_board", kind=DocumentKind.POST, title="噪音扰民",
+                       content="电话13812345678", published_at=datetime.now(TZ) - timedelta(days=40))
+        on.store.documents.upsert_documents([old], datetime.now(TZ))
+        monkeypatch.setattr(sched, "_app", on)
+        sched.job_retention()
+        assert "13812345678" not in on.store.documents.get_document(old.id).content
+    finally:
+        on.store.close()
+        off.store.close()
