@@ -56,23 +56,35 @@ def _print_json(value: Any) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from yuqing import jobs
 
+    path = Path(args.file)
+    if args.file != "-":
+        if not path.exists():
+            print(f"文件不存在：{path}", file=sys.stderr)
+            return 2
+        if path.is_dir():
+            print(f"{path} 是文件夹，请给出一个 JSON 行文件（或用 - 表示标准输入）", file=sys.stderr)
+            return 2
     app = _app(args)
     now = clock_now(args.now)
 
     def on_bad(line: int, error: str) -> None:
         print(f"第 {line} 行有误，已跳过：{error}", file=sys.stderr)
 
-    path = Path(args.file)
+    def on_capped(line: int, note: str) -> None:
+        print(f"第 {line} 行内容过长，已截断后存储（{note}）", file=sys.stderr)
+
     if args.file == "-":
-        report = jobs.ingest(app, sys.stdin, now, on_bad=on_bad)
+        # Bytes, so each line is decoded on its own and a bad byte costs only its line.
+        report = jobs.ingest(app, getattr(sys.stdin, "buffer", sys.stdin), now, on_bad=on_bad, on_capped=on_capped)
     else:
-        if not path.exists():
-            print(f"文件不存在：{path}", file=sys.stderr)
+        try:
+            with path.open("rb") as stream:
+                report = jobs.ingest(app, stream, now, on_bad=on_bad, on_capped=on_capped)
+        except OSError as exc:
+            print(f"无法读取 {path}：{exc.strerror or exc}", file=sys.stderr)
             return 2
-        with path.open(encoding="utf-8", errors="replace") as stream:
-            report = jobs.ingest(app, stream, now, on_bad=on_bad)
     print(f"读取 {report.lines} 行：新增 {report.inserted}，更新 {report.updated}，未变 {report.unchanged}，"
-          f"错误 {len(report.bad)}")
+          f"错误 {len(report.bad)}" + (f"，截断 {len(report.capped)}" if report.capped else ""))
     if not args.no_process:
         result = jobs.process(app, now, progress=lambda m: print(m, file=sys.stderr))
         print(f"分析完成：{result['analysed']} 篇（失败 {result['failed']}）")

@@ -97,6 +97,7 @@ def document_values(doc: Document, now: datetime) -> dict[str, Any]:
         "reply_text": reply.text if reply else None,
         "reply_department": reply.department if reply else None,
         "reply_at": to_utc_text(reply.time) if reply else None,
+        "truncated": _json(doc.truncated) if doc.truncated else None,
     }
 
 

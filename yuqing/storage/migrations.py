@@ -255,6 +255,10 @@ DOC_DAILY_SQLITE = [
     "GROUP BY day, source, kind, topic_label, department, region, sentiment_label",
 ]
 
+# ``yuqing ingest`` caps content (and raw html); the original lengths are kept as JSON, e.g. {"content": 250000}.
+# Elasticsearch keeps the same field in _source (its mapping is not dynamic and the field is never queried).
+TRUNCATED_NOTE_SQLITE = ["ALTER TABLE documents ADD COLUMN truncated TEXT"]
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
@@ -264,4 +268,5 @@ MIGRATIONS: list[tuple[int, str, str, list[str]]] = [
     (5, "covering indexes for dashboard aggregates", "documents", DASHBOARD_INDEXES),
     (6, "daily keyword counts for the keyword cloud", "documents-sqlite", KEYWORD_DAILY_SQLITE),
     (7, "daily document counts for the heat board", "documents-sqlite", DOC_DAILY_SQLITE),
+    (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
 ]

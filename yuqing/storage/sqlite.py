@@ -205,7 +205,7 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
             fetched_at=from_utc_text(row["fetched_at"]), author=row["author"], region=row["region"],
             category=row["category"], status=row["status"], views=row["views"], likes=row["likes"],
             dislikes=row["dislikes"], replies=row["replies"], reply=reply, analysis=analysis,
-            event_id=row["event_id"],
+            event_id=row["event_id"], truncated=_loads(row["truncated"], {}) or {},
         )
 
     def get_document(self, doc_id: str, *, with_html: bool = False) -> Document | None:
