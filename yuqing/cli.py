@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from yuqing.clock import TimeFormatError, now as clock_now
-from yuqing.config import ConfigError
+from yuqing.config import ConfigError, os_error_text
 from yuqing.plugins import load_object
 from yuqing.storage import StoreError
 
@@ -22,7 +22,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "crawl": ("crawlers.run.crawl_main", "采集全部或指定来源（--source NAME）", "app"),
     "sources": ("crawlers.run.sources_main", "列出来源及其健康状况（--json）", "app"),
     "extract": ("crawlers.extract.cli.extract_main", "从网页文件或网址抽取正文（--json）", "argv"),
-    "analyze": ("nlp.cli.analyze_main", "分析 JSON 行：清洗、情感、主题、部门、关键词、SimHash、答复质量", "stdio"),
+    "analyze": ("nlp.cli.analyze_cli_main", "分析 JSON 行：清洗、情感、主题、部门、关键词、SimHash、答复质量", "stdio-argv"),
     "cluster": ("nlp.events.cli.cluster_main", "把 JSON 行聚合为事件并按热度排序（--top N --now 时间）", "stdio-argv"),
     "train": ("nlp.train.main", "用共享数据重新训练 sentiment 或 topic 模型", "argv"),
     "alerts": ("alerts.cli.alerts_main", "预警：list / show / act（派发、签收、退单、回应、评价……）", "app"),
@@ -41,6 +41,42 @@ BENCHES: dict[str, str] = {
     "store": "yuqing.bench.bench_store_main",
     "sample-sites": "crawlers.sample_sites.bench.bench_main",
 }
+
+
+# argparse's own messages (usage lines, "unrecognized arguments", "invalid choice" …), in Chinese. argparse looks
+# each message up through its module-level gettext functions; the command line installs this catalog there, once,
+# so the parsers of every sub-command and delegated stage answer in Chinese without each keeping its own copy.
+ARGPARSE_MESSAGES = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示此帮助并退出",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "one of the arguments %s is required": "以下参数至少需要一个：%s",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多接受一个值",
+    "expected at least one argument": "至少需要一个值",
+    "expected %s argument": "需要 %s 个值",
+    "expected %s arguments": "需要 %s 个值",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "ignored explicit argument %r": "不接受取值 %r",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 有歧义，可能是：%(matches)s",
+    "unexpected option string: %s": "意外的选项：%s",
+    "invalid %(type)s value: %(value)r": "取值 %(value)r 无效（应为 %(type)s 类型）",
+    "invalid choice: %(value)r (choose from %(choices)s)": "取值 %(value)r 无效（可选：%(choices)s）",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "未知的子命令 %(parser_name)r（可选：%(choices)s）",
+    "can't open '%(filename)s': %(error)s": "无法打开「%(filename)s」：%(error)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+}
+
+
+def install_argparse_messages() -> None:
+    """Make argparse answer in Chinese (see ARGPARSE_MESSAGES); messages not in the catalog stay as they are."""
+    argparse._ = lambda message: ARGPARSE_MESSAGES.get(message, message)  # type: ignore[attr-defined]
+    argparse.ngettext = lambda singular, plural, n: ARGPARSE_MESSAGES.get(  # type: ignore[attr-defined]
+        singular if n == 1 else plural, singular if n == 1 else plural)
 
 
 def _app(args: argparse.Namespace):
@@ -81,7 +117,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             with path.open("rb") as stream:
                 report = jobs.ingest(app, stream, now, on_bad=on_bad, on_capped=on_capped)
         except OSError as exc:
-            print(f"无法读取 {path}：{exc.strerror or exc}", file=sys.stderr)
+            print(f"无法读取 {path}：{os_error_text(exc)}", file=sys.stderr)
             return 2
     print(f"读取 {report.lines} 行：新增 {report.inserted}，更新 {report.updated}，未变 {report.unchanged}，"
           f"错误 {len(report.bad)}" + (f"，截断 {len(report.capped)}" if report.capped else ""))
@@ -262,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8")
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    install_argparse_messages()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # Delegated commands get their arguments untouched (argparse's REMAINDER reorders options).
