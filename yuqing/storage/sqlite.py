@@ -397,6 +397,20 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
                                [*params, limit]).fetchall()
         return [self._row_to_event(r) for r in rows]
 
+    def recount_events(self, event_ids: Iterable[str], now: datetime) -> dict[str, int]:
+        ids = list(dict.fromkeys(event_ids))
+        fixed: dict[str, int] = {}
+        with self.transaction():
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(
+                    f"SELECT e.id, e.doc_count, (SELECT count(*) FROM documents d WHERE d.event_id = e.id) AS n "
+                    f"FROM events e WHERE e.id IN ({marks})", chunk).fetchall()
+                wrong = [(r["n"], to_utc_text(now), r["id"]) for r in rows if r["doc_count"] != r["n"]]
+                self.db.executemany("UPDATE events SET doc_count = ?, updated_at = ? WHERE id = ?", wrong)
+                fixed.update({eid: n for n, _, eid in wrong})
+        return fixed
+
     def active_events(self, since: datetime) -> list[Event]:
         rows = self.db.execute("SELECT * FROM events WHERE last_seen >= ?", (to_utc_text(since),)).fetchall()
         return [self._row_to_event(r) for r in rows]
