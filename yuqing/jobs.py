@@ -27,7 +27,7 @@ PROCESS_BATCH = 200
 # as 32-bit integers); content is capped, not refused, and the cap is noted on the record (Document.truncated).
 MAX_COUNT = 2**31 - 1
 MAX_CONTENT = 200_000
-MAX_HTML = 2_000_000
+MAX_HTML = 1_000_000  # a raw page (html only when no content is given); real pages are far smaller
 MAX_TITLE = 1_000
 MAX_SHORT = 2_000  # url, id, source, author, region, category, status, reply.department
 MAX_REPLY = 200_000

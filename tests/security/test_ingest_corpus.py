@@ -17,7 +17,7 @@ import pytest
 from yuqing.app import App
 from yuqing.cli import main
 from yuqing.clock import TZ
-from yuqing.jobs import MAX_CONTENT
+from yuqing.jobs import MAX_CONTENT, MAX_HTML
 from yuqing.jsonlines import MAX_LINE
 from yuqing.model import document_id
 
@@ -191,6 +191,22 @@ def test_long_content_is_stored_capped_and_noted_and_analysed(home, tmp_path, ca
         assert doc.truncated == {"content": 250_000}
         assert doc.analysis and not doc.analysis.get("analysis_error")
         assert app.store.stats()["pending"] == 0
+    finally:
+        app.close()
+
+
+def test_long_html_is_stored_capped_and_noted(home, tmp_path, capsys):
+    page = "<html><body><article><h1>道路破损</h1>" + "<p>人民路路面坑洼，夜间行车危险。</p>" * 80_000 + "</article></body></html>"
+    record = post(url="http://html.example.gov.cn/1", content=_DROP, title="道路破损", html=page)
+    path = tmp_path / "long_html.jsonl"
+    posts = write_batch(path, line(record))
+    assert main(["ingest", str(path), "--now", NOW, "--no-process"]) == 0
+    assert f"第 {BAD_LINE} 行内容过长" in capsys.readouterr().err
+    app = stored(home)
+    try:
+        assert_all_good_stored(app, [*posts, record])
+        doc = app.store.documents.get_document(document_id(record["url"]), with_html=True)
+        assert doc.html == page[:MAX_HTML] and doc.truncated == {"html": len(page)}
     finally:
         app.close()
 
