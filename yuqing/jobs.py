@@ -12,11 +12,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from yuqing.app import App
 from yuqing.clock import parse_time, TimeFormatError
 from yuqing.jsonlines import read_json_lines
-from yuqing.model import Document, DocumentKind, Reply
+from yuqing.model import Document, DocumentKind, Reply, canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +116,19 @@ def document_from_record(record: Any, now: datetime | None = None) -> Document:
     now = max(now, wall) if now else wall
     if not isinstance(record, dict):
         raise RecordError(f"每一行应为一个 JSON 对象，实际为{_TYPE_NAMES.get(type(record), type(record).__name__)}")
-    url = _text_field(record, "url")
+    url = (_text_field(record, "url") or "").strip() or None
     doc_id = _text_field(record, "id", 256)
-    if not (url and url.strip()) and not (doc_id and doc_id.strip()):
+    if not url and not (doc_id and doc_id.strip()):
         raise RecordError("缺少 url 或 id（至少需要其一）")
+    if url is not None:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 — raises ValueError for a port out of range or not a number
+            canonical_url(url)
+        except ValueError as exc:
+            raise RecordError(f"url「{_show(url)[1:-1]}」不是有效的网址（主机名或端口无效）") from exc
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise RecordError(f"url「{_show(url)[1:-1]}」不是 http(s) 网址")
     source = _text_field(record, "source", 200)
     if not source or not source.strip():
         raise RecordError("缺少 source（来源名称）")
