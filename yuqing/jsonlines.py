@@ -40,14 +40,15 @@ def _refuse_constant(name: str) -> Any:
 
 def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise _ValueRefused(f"整数 {text[:24]}… 超出范围（最多 {MAX_INT_DIGITS} 位）")
+        shown = text if len(text) <= 24 else text[:24] + "…"
+        raise _ValueRefused(f"整数 {shown} 超出范围（最多 {MAX_INT_DIGITS} 位）")
     return int(text)
 
 
 def _parse_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _ValueRefused(f"数值 {text[:24]} 超出范围")
+        raise _ValueRefused(f"数值 {text if len(text) <= 24 else text[:24] + '…'} 超出范围")
     return value
 
 
