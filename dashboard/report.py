@@ -285,6 +285,9 @@ def report_main(argv: list[str], app: Any) -> int:
     except ValueError:
         print(f"日期无效：{args.date or args.now}（--date 应为 YYYY-MM-DD，--now 应为 ISO 8601 时间）", file=sys.stderr)
         return 2
+    if not date(1990, 1, 1) <= day <= date(2999, 12, 31):
+        print(f"日期 {day} 超出范围（应在 1990-01-01 至 2999-12-31 之间）", file=sys.stderr)
+        return 2
     if Path(args.out).suffix.lower() not in (".docx", ".xlsx"):
         print(f"输出文件「{args.out}」的扩展名应为 .docx（Word）或 .xlsx（Excel）", file=sys.stderr)
         return 2

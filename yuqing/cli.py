@@ -208,6 +208,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return entry(args.rest) or 0
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port 1–65535 (argparse reports the ValueError's message under the option's name)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"端口应为 1–65535 的整数，收到 {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应在 1–65535 之间，收到 {port}")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yuqing", description="政务舆情监测与回应系统")
     parser.add_argument("--config", help="配置文件（默认：$YUQING_CONFIG、./yuqing.toml 或内置样例配置）")
@@ -215,8 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
     p = sub.add_parser("demo", help="一键演示：样例站点 + 调度器 + 看板")
-    p.add_argument("--port", type=int, default=8600, help="样例站点端口")
-    p.add_argument("--dashboard-port", type=int, default=8501, help="看板端口")
+    p.add_argument("--port", type=_port, default=8600, help="样例站点端口")
+    p.add_argument("--dashboard-port", type=_port, default=8501, help="看板端口")
     p.add_argument("--seed", type=int, default=42, help="样例数据随机种子")
     p.set_defaults(func=cmd_demo)
 

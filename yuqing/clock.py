@@ -46,10 +46,16 @@ def parse_time(value: str | datetime | None, *, field: str = "时间", earliest:
     return dt
 
 
+# ``--now`` overrides are kept to years every job can compute in (deadlines, windows and heat reach days and
+# weeks either side of now; year 1 or 9999 would overflow datetime arithmetic deep inside a job).
+NOW_EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+NOW_LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+
+
 def now(override: str | datetime | None = None) -> datetime:
-    """The current time in Asia/Shanghai, or the ``--now`` override."""
+    """The current time in Asia/Shanghai, or the ``--now`` override (between 1990 and 2999)."""
     if override:
-        return parse_time(override, field="--now").astimezone(TZ)
+        return parse_time(override, field="--now", earliest=NOW_EARLIEST, latest=NOW_LATEST).astimezone(TZ)
     return datetime.now(TZ)
 
 
