@@ -11,9 +11,9 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from yuqing.config import Config, ConfigError, load_config, require_departments
+from yuqing.config import Config, ConfigError, load_config, os_error_text, require_departments
 from yuqing.plugins import PluginError, load_object
-from yuqing.storage import Store, open_store
+from yuqing.storage import Store, StoreError, open_store
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,11 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = open_store(self.config, query_tokenizer=self.query_tokenizer)
+            try:
+                self._store = open_store(self.config, query_tokenizer=self.query_tokenizer)
+            except OSError as exc:  # e.g. the database's folder cannot be created
+                raise StoreError(f"无法打开数据库（{exc.filename or self.config.storage.sqlite_path}）："
+                                 f"{os_error_text(exc)}；请检查 YUQING_HOME 或 storage.sqlite_path") from exc
             self._store.workflow.sync_departments(self.config.departments)
         return self._store
 
@@ -104,9 +108,26 @@ class App:
         ]
         settings["NLP_KEEP_TOKENS"] = True  # the store indexes the tokens and clustering reuses them
         stages = settings.pop("stages", None)
-        if stages:
-            settings["NLP_STAGES"] = stages
+        if stages is not None:
+            settings["NLP_STAGES"] = self._check_nlp_stages(stages)
         return settings
+
+    def _check_nlp_stages(self, stages: Any) -> dict[str, Any]:
+        """``[nlp.stages]``: stage class path → order number; each path must load and be an NLP stage."""
+        path = self.config.path
+        if not isinstance(stages, dict):
+            raise ConfigError(path, "nlp.stages", f"应为表（table），形如 \"nlp.stages.SegmentStage\" = 200，实际为 {stages!r}")
+        for stage, order in stages.items():
+            key = f"nlp.stages.{stage}"
+            if isinstance(order, bool) or not isinstance(order, (int, float)):
+                raise ConfigError(path, key, f"顺序号应为数字，实际为 {order!r}")
+            try:
+                obj = load_object(stage)
+            except PluginError as exc:
+                raise ConfigError(path, key, f"类路径「{stage}」无法加载：{exc}") from exc
+            if not (hasattr(obj, "from_settings") and hasattr(obj, "process")):
+                raise ConfigError(path, key, f"「{stage}」不是 NLP 阶段（需要 from_settings 和 process）")
+        return stages
 
     @functools.cached_property
     def events(self) -> Any:

@@ -149,6 +149,13 @@ def _check_url(c: Checker, key: str, url: str) -> None:
         raise ConfigError(c.file, key, f"「{url}」不是有效的网址（缺少主机名或含有空白字符）")
 
 
+def _redis_url(c: Checker) -> str:
+    url = c.get("redis_url", str, "redis://127.0.0.1:6379/0")
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise c.fail("redis_url", f"「{url}」不是 Redis 地址（应以 redis://、rediss:// 或 unix:// 开头）")
+    return url
+
+
 def _parse_storage(c: Checker, home: Path) -> StorageConfig:
     c.reject_unknown({"documents", "workflow", "sqlite_path", "elasticsearch", "postgresql"})
     path = Path(c.get("sqlite_path", str, "yuqing.db"))
@@ -244,7 +251,7 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
         departments=departments,
         crawl={
             "queue": crawl.get("queue", str, "local", choices=("local", "redis")),
-            "redis_url": crawl.get("redis_url", str, "redis://127.0.0.1:6379/0"),
+            "redis_url": _redis_url(crawl),
             "user_agent": crawl.get("user_agent", str, "YuqingBot/0.1 (+政务舆情监测)"),
             "failure_cycles": crawl.get("failure_cycles", int, 3, minimum=1),
         },

@@ -232,6 +232,14 @@ BAD_CONFIGS: dict[str, tuple[str | bytes, list[str], tuple[str, ...]]] = {
     "component_unknown_name": ('[components]\nfrobnicator = "a.b"\n' + BASE, ["stats"], ("components.frobnicator", "未知组件")),
     "components_not_a_table": ('components = "nlp.pipeline.Analyzer"\n' + BASE, ["stats"], ("components",)),
     "component_path_not_text": ("[components]\nalerts = 3\n" + BASE, ["stats"], ("components.alerts",)),
+    "nlp_stages_not_a_table": ("[nlp]\nstages = 5\n" + BASE, ["process"], ("nlp.stages", "表")),
+    "nlp_stages_a_list": ('[nlp]\nstages = ["nlp.stages.SegmentStage"]\n' + BASE, ["process"], ("nlp.stages",)),
+    "nlp_stage_class_missing": ('[nlp]\nstages = { "nosuch.Stage" = 100 }\n' + BASE, ["process"],
+                                ("nlp.stages.nosuch.Stage", "nosuch.Stage")),
+    "nlp_stage_order_not_a_number": ('[nlp]\nstages = { "nlp.stages.SegmentStage" = "first" }\n' + BASE, ["process"],
+                                     ("nlp.stages.nlp.stages.SegmentStage", "顺序号")),
+    "redis_url_not_redis": ('[crawl]\nredis_url = "http://127.0.0.1:6379"\n' + BASE, ["stats"], ("crawl.redis_url",)),
+    "unknown_alerts_key": ("[alerts]\nfrob = 1\n" + BASE, ["alerts", "list"], ("alerts.frob", "未知配置项")),
     "bad_events_section": ("[events]\nhalf_life_hours = -1\n" + BASE, ["cluster", "--config", "{path}"],
                            ("events.half_life_hours",)),
 }
@@ -260,6 +268,13 @@ def test_bad_config_names_file_key_and_problem(name, cwd, capsys):
         sys.stdin = io.StringIO("")
     code, out, err = run(argv, capsys)
     assert_clear_error(code, out, err, str(path), *fragments)
+
+
+def test_a_database_folder_that_cannot_be_made_is_a_store_error(cwd, capsys):
+    path = cwd / "db_in_proc.toml"
+    path.write_text('[storage]\nsqlite_path = "/proc/yuqing-nope/y.db"\n' + BASE, encoding="utf-8")
+    code, out, err = run(["--config", str(path), "stats"], capsys)
+    assert_clear_error(code, out, err, "/proc/yuqing-nope", "storage.sqlite_path")
 
 
 def test_config_errors_through_a_real_process(tmp_path):
