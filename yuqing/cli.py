@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="导入 JSON 行文档并分析（幂等；坏行报告行号并跳过）",
                        epilog="每行一个 JSON 对象（UTF-8），至少含 url 或 id、source，以及 title/content/html 之一。"
                               "每行单独校验、单独存储：坏行报告行号后跳过，其余照常存储，有坏行时退出码为 1。"
-                              "计数应为 0–2147483647 的整数；时间应在 1990 年至当前时间后一天之间；"
+                              "计数应为 0–2147483647 的整数；published_at 应在 1990 年至当前时间后一天之间（reply.time：后一年）；"
                               "含孤立代理项或 NUL 字符的字符串、嵌套超过 20 层的值和超过 20 MB 的行会被拒绝；"
                               "content 超过 200000 字、html 超过 1000000 字时截断存储并记录原长度。")
     p.add_argument("file", help="JSON 行文件，- 表示标准输入")

@@ -33,7 +33,10 @@ MAX_TITLE = 1_000
 MAX_SHORT = 2_000  # url, id, source, author, region, category, status, reply.department
 MAX_REPLY = 200_000
 EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
-FUTURE_SLACK = timedelta(days=1)
+FUTURE_SLACK = timedelta(days=1)  # published_at: a post is never published in the future
+# reply.time: only absurd values are refused. Boards give a reply's date as written, and the sample sites' generator
+# (demo, tests) gives posts of the last days replies dated up to weeks ahead.
+REPLY_FUTURE_SLACK = timedelta(days=366)
 
 
 class RecordError(ValueError):
@@ -96,11 +99,11 @@ def _text_field(record: dict[str, Any], key: str, limit: int = MAX_SHORT, *, lab
 _TYPE_NAMES = {int: "整数", float: "数字", bool: "布尔值", list: "数组", dict: "对象", str: "字符串"}
 
 
-def _time_field(value: Any, label: str, now: datetime) -> datetime | None:
+def _time_field(value: Any, label: str, now: datetime, slack: timedelta = FUTURE_SLACK) -> datetime | None:
     if value is not None and not isinstance(value, str):
         raise RecordError(f"字段 {label} 应为 ISO 8601 时间字符串，实际为 {_TYPE_NAMES.get(type(value), type(value).__name__)}")
     try:
-        return parse_time(value, field=label, earliest=EARLIEST, latest=now + FUTURE_SLACK)
+        return parse_time(value, field=label, earliest=EARLIEST, latest=now + slack)
     except TimeFormatError as exc:
         raise RecordError(str(exc)) from exc
 
@@ -108,7 +111,7 @@ def _time_field(value: Any, label: str, now: datetime) -> datetime | None:
 def document_from_record(record: Any, now: datetime | None = None) -> Document:
     """Turn one ``yuqing ingest`` JSON object into a Document, or raise RecordError naming the bad field.
 
-    Times must fall between 1990 and a day after the present; content longer than MAX_CONTENT
+    Times must fall between 1990 and a day after the present (a reply's: a year); content longer than MAX_CONTENT
     characters (html: MAX_HTML) is cut and the original length recorded in ``Document.truncated``."""
     # Times up to a day after the present are accepted; the present is the later of the job's clock and the real
     # one, so replaying old input with an earlier --now keeps replies that came after that --now.
@@ -157,7 +160,7 @@ def document_from_record(record: Any, now: datetime | None = None) -> Document:
             raise RecordError(f"reply 中有未知字段：{', '.join(sorted(map(str, unknown)))}（可用：text、department、time）")
         reply = Reply(text=_text_field(raw_reply, "text", MAX_REPLY, label="reply.text") or "",
                       department=_text_field(raw_reply, "department", label="reply.department"),
-                      time=_time_field(raw_reply.get("time"), "reply.time", now))
+                      time=_time_field(raw_reply.get("time"), "reply.time", now, REPLY_FUTURE_SLACK))
     for key in ("status", "category"):
         _text_field(record, key)
     # Board posts carry a reply, a status or a board category; anything else is an article.

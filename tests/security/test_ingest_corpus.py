@@ -97,6 +97,7 @@ BAD_KINDS: dict[str, tuple[bytes, str]] = {
     "reply_wrong_shape": (line(post(reply=["已收悉"])), "reply"),
     "reply_empty_text": (line(post(reply={"text": "  ", "department": "某局"})), "reply"),
     "reply_bad_time": (line(post(reply={"text": "已办理", "time": "下周"})), "reply.time"),
+    "reply_time_year_3000": (line(post(reply={"text": "已办理", "time": "3000-01-01T00:00:00+08:00"})), "reply.time"),
     "reply_unknown_key": (line(post(reply={"text": "已办理", "body": "x"})), "reply"),
     "unknown_kind": (line(post(kind="video")), "kind"),
     "kind_wrong_type": (line(post(kind=["post"])), "kind"),
