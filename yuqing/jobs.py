@@ -155,9 +155,6 @@ def document_from_record(record: Any, now: datetime | None = None) -> Document:
             raw_reply = {"text": raw_reply}
         if not isinstance(raw_reply, dict) or not isinstance(raw_reply.get("text"), str) or not raw_reply["text"].strip():
             raise RecordError("reply 应为字符串或 {\"text\", \"department\", \"time\"} 对象，且 text 非空")
-        unknown = set(raw_reply) - {"text", "department", "time"}
-        if unknown:
-            raise RecordError(f"reply 中有未知字段：{', '.join(sorted(map(str, unknown)))}（可用：text、department、time）")
         reply = Reply(text=_text_field(raw_reply, "text", MAX_REPLY, label="reply.text") or "",
                       department=_text_field(raw_reply, "department", label="reply.department"),
                       time=_time_field(raw_reply.get("time"), "reply.time", now, REPLY_FUTURE_SLACK))

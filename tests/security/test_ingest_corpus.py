@@ -98,7 +98,8 @@ BAD_KINDS: dict[str, tuple[bytes, str]] = {
     "reply_empty_text": (line(post(reply={"text": "  ", "department": "某局"})), "reply"),
     "reply_bad_time": (line(post(reply={"text": "已办理", "time": "下周"})), "reply.time"),
     "reply_time_year_3000": (line(post(reply={"text": "已办理", "time": "3000-01-01T00:00:00+08:00"})), "reply.time"),
-    "reply_unknown_key": (line(post(reply={"text": "已办理", "body": "x"})), "reply"),
+    "reply_text_wrong_type": (line(post(reply={"text": 5, "department": "某局"})), "reply"),
+    "reply_department_wrong_type": (line(post(reply={"text": "已办理", "department": ["某局"]})), "reply.department"),
     "unknown_kind": (line(post(kind="video")), "kind"),
     "kind_wrong_type": (line(post(kind=["post"])), "kind"),
     "invalid_utf8_bytes": (b'{"url": "http://x/9", "source": "s", "title": "\xff\xfe\xfd"}', "UTF-8"),
@@ -241,6 +242,23 @@ def test_whole_number_floats_are_counts(home, tmp_path, capsys):
         assert_all_good_stored(app, [*posts, record])
         doc = app.store.documents.get_document(document_id(record["url"]))
         assert (doc.views, doc.likes, doc.replies) == (12, 7, 0)
+    finally:
+        app.close()
+
+
+def test_unknown_keys_never_cost_a_record(home, tmp_path, capsys):
+    """Producers add fields of their own (labels, a reply's link): they are ignored, the record is stored."""
+    record = post(url="http://extra.example.gov.cn/1", labels={"topic": "城乡建设"}, crawler="v2",
+                  reply={"text": "已转相关部门办理。", "department": "A市住建局", "time": "2026-09-06T10:00:00+08:00",
+                         "url": "http://extra.example.gov.cn/1#reply"})
+    path = tmp_path / "extra_keys.jsonl"
+    posts = write_batch(path, line(record))
+    assert main(["ingest", str(path), "--now", NOW, "--no-process"]) == 0, capsys.readouterr().err
+    app = stored(home)
+    try:
+        assert_all_good_stored(app, [*posts, record])
+        doc = app.store.documents.get_document(document_id(record["url"]))
+        assert doc.reply.text == "已转相关部门办理。" and doc.kind.value == "post"
     finally:
         app.close()
 
