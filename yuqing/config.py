@@ -142,7 +142,7 @@ def _check_url(c: Checker, key: str, url: str) -> None:
         parts = urlsplit(url)
         parts.port  # noqa: B018 — raises ValueError for a port out of range or not a number
     except ValueError as exc:
-        raise ConfigError(c.file, key, f"「{url}」不是有效的网址（{exc}）") from exc
+        raise ConfigError(c.file, key, f"「{url}」不是有效的网址（主机名或端口无效）") from exc
     if parts.scheme not in ("http", "https"):
         raise ConfigError(c.file, key, f"「{url}」不是 http(s) 网址")
     if not parts.hostname or any(ch.isspace() for ch in url):
@@ -226,9 +226,6 @@ def _parse_department(c: Checker) -> Department:
 
 def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> Config:
     home = home or yuqing_home()
-    if not data:
-        raise ConfigError(path, "(文件)", "配置为空：至少需要 [[departments]]（责任部门）和 [[sources]]（采集来源）；"
-                                          "可复制 yuqing/default_config.toml 作为起点")
     root = Checker(path, data)
     root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
                          "deadlines", "notifications", "dashboard", "search", "components"})
@@ -307,6 +304,9 @@ def load_config(path: str | Path | None = None, home: Path | None = None) -> Con
         raise ConfigError(path, "(语法)", f"TOML 语法错误：{exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(path, "(编码)", "文件不是 UTF-8 编码") from exc
+    if not data:
+        raise ConfigError(path, "(文件)", "配置为空：至少需要 [[departments]]（责任部门）和 [[sources]]（采集来源）；"
+                                          "可复制 yuqing/default_config.toml 作为起点")
     return parse_config(data, path, home)
 
 
