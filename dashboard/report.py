@@ -282,17 +282,34 @@ def report_main(argv: list[str], app: Any) -> int:
     try:
         now = clock_now(args.now)
         day = date.fromisoformat(args.date) if args.date else now.date()
-    except ValueError as exc:
-        print(f"日期无效：{args.date or args.now}（应为 YYYY-MM-DD）：{exc}", file=sys.stderr)
+    except ValueError:
+        print(f"日期无效：{args.date or args.now}（--date 应为 YYYY-MM-DD，--now 应为 ISO 8601 时间）", file=sys.stderr)
+        return 2
+    if not date(1990, 1, 1) <= day <= date(2999, 12, 31):
+        print(f"日期 {day} 超出范围（应在 1990-01-01 至 2999-12-31 之间）", file=sys.stderr)
         return 2
     if Path(args.out).suffix.lower() not in (".docx", ".xlsx"):
         print(f"输出文件「{args.out}」的扩展名应为 .docx（Word）或 .xlsx（Excel）", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        print(f"输出文件夹「{folder}」不存在，请先创建它或换一个 --out 路径", file=sys.stderr)
+        return 2
+    if out.is_dir():
+        print(f"「{out}」是一个文件夹，--out 应为文件路径（.docx 或 .xlsx）", file=sys.stderr)
         return 2
     brief = build_brief(app, args.kind, day, now)
     if brief.font_missing:
         from dashboard.fonts import NO_FONT_MESSAGE
 
         print(f"警告：{NO_FONT_MESSAGE}", file=sys.stderr)
-    path = write_report(brief, args.out)
+    try:
+        path = write_report(brief, out)
+    except OSError as exc:
+        from yuqing.config import os_error_text
+
+        print(f"无法写入「{out}」：{os_error_text(exc)}；请换一个可写的 --out 路径", file=sys.stderr)
+        return 1
     print(f"已生成{brief.title}：{path}（舆情 {brief.summary['舆情总量']} 条，预警 {brief.summary['新增预警']} 条）")
     return 0

@@ -9,6 +9,7 @@ and skipped; the exit status is 1 when any line was bad.
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import sys
@@ -84,8 +85,37 @@ def analyze_main(stdin: TextIO, stdout: TextIO, stderr: TextIO, settings: dict |
     return 1 if bad else 0
 
 
+class _ArgError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would exit(2) before we could say it in our own words
+        raise _ArgError(message)
+
+
+def _parser() -> _Parser:
+    return _Parser(prog="yuqing analyze", description="分析 JSON 行（UTF-8）：清洗、情感、主题、部门、关键词、SimHash、答复质量；"
+                               "坏行在标准错误中报告行号并跳过",
+                   epilog="用法：yuqing analyze < 输入.jsonl > 输出.jsonl（每行一个 JSON 对象，UTF-8）")
+
+
+def analyze_cli_main(argv: list[str] | None, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """``yuqing analyze [-h]``: options are checked before any input is read, so ``--help`` or a mistyped option
+    never waits on standard input."""
+    parser = _parser()
+    try:
+        parser.parse_args(argv or [])
+    except _ArgError as exc:
+        stderr.write(f"参数错误：{exc}\n{parser.format_usage()}")
+        return 2
+    except SystemExit as exc:  # -h/--help printed the help
+        return int(exc.code or 0)
+    return analyze_main(stdin, stdout, stderr)
+
+
 def main(argv: list[str] | None = None) -> int:  # python -m nlp.cli < in.jsonl > out.jsonl
-    return analyze_main(sys.stdin, sys.stdout, sys.stderr)
+    return analyze_cli_main(sys.argv[1:] if argv is None else argv, sys.stdin, sys.stdout, sys.stderr)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,9 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from yuqing.config import Config, load_config
+from yuqing.config import Config, ConfigError, load_config, os_error_text, require_departments
 from yuqing.paths import private_umask, secure_home
-from yuqing.plugins import load_object
+from yuqing.plugins import PluginError, load_object
 from yuqing.storage import Store, StoreError, open_store
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,41 @@ DEFAULT_COMPONENTS = {
     "events": "nlp.events.stage.EventStage",
     "alerts": "alerts.service.AlertService",
     "tokenizer": "nlp.segment.get_segmenter",
+    "crawl": "crawlers.run.crawl",  # read by the scheduler
 }
+# What each component's class path must lead to: the factory the application calls on it.
+_FACTORIES = {"analyzer": ("from_settings",), "events": ("from_config",), "alerts": ("from_config", "__call__"),
+              "tokenizer": ("__call__",), "crawl": ("__call__",)}
+
+
+def check_components(config: Config) -> None:
+    """``[components]`` is a table of known names to class-path strings; anything else names the key."""
+    components = config.raw.get("components", {})
+    if not isinstance(components, dict):
+        raise ConfigError(config.path, "components", f"应为表（table），实际为 {components!r}")
+    for name, path in components.items():
+        if name not in DEFAULT_COMPONENTS:
+            raise ConfigError(config.path, f"components.{name}",
+                              f"未知组件（可用：{', '.join(sorted(DEFAULT_COMPONENTS))}）")
+        if not isinstance(path, str) or "." not in path.strip(". "):
+            raise ConfigError(config.path, f"components.{name}",
+                              f"应为类路径字符串（形如 package.module.ClassName），实际为 {path!r}")
+        _load_component(config, name, path)  # configured paths are checked at start-up (defaults are known good)
+
+
+def _load_component(config: Config, name: str, path: str) -> Any:
+    """The object a component's class path names, or a ConfigError naming ``components.NAME`` and the path."""
+    try:
+        obj = load_object(path)
+    except PluginError as exc:
+        raise ConfigError(config.path, f"components.{name}", f"类路径「{path}」无法加载：{exc}") from exc
+    except Exception as exc:  # the named module is the deployment's own code and failed while importing
+        raise ConfigError(config.path, f"components.{name}",
+                          f"类路径「{path}」导入时出错：{type(exc).__name__}: {exc}") from exc
+    if not any(hasattr(obj, factory) for factory in _FACTORIES[name]):
+        raise ConfigError(config.path, f"components.{name}",
+                          f"「{path}」不是可用的组件（需要 {' 或 '.join(_FACTORIES[name])}）")
+    return obj
 
 
 class App:
@@ -34,11 +68,17 @@ class App:
 
     @classmethod
     def load(cls, config_path: str | Path | None = None, home: Path | None = None) -> "App":
-        return cls(load_config(config_path, home))
+        config = require_departments(load_config(config_path, home))
+        check_components(config)
+        return cls(config)
 
     def component_path(self, name: str) -> str:
         components = self.config.raw.get("components", {}) if isinstance(self.config.raw.get("components"), dict) else {}
         return components.get(name, DEFAULT_COMPONENTS[name])
+
+    def component(self, name: str) -> Any:
+        """The object a component's class path names, or a ConfigError naming ``components.NAME`` and the path."""
+        return _load_component(self.config, name, self.component_path(name))
 
     @property
     def store(self) -> Store:
@@ -48,19 +88,23 @@ class App:
             except OSError as exc:
                 raise StoreError(f"无法创建或设置数据目录 {self.config.home}：{exc.strerror or exc}；"
                                  "请检查 YUQING_HOME 是否指向本用户可写的目录") from exc
-            self._store = open_store(self.config, query_tokenizer=self.query_tokenizer)
+            try:
+                self._store = open_store(self.config, query_tokenizer=self.query_tokenizer)
+            except OSError as exc:  # e.g. the database's folder cannot be created
+                raise StoreError(f"无法打开数据库（{exc.filename or self.config.storage.sqlite_path}）："
+                                 f"{os_error_text(exc)}；请检查 YUQING_HOME 或 storage.sqlite_path") from exc
             self._store.workflow.sync_departments(self.config.departments)
         return self._store
 
     @functools.cached_property
     def query_tokenizer(self) -> Callable[[str], list[str]]:
-        factory = load_object(self.component_path("tokenizer"))
+        factory = self.component("tokenizer")
         segmenter = factory()
         return segmenter.cut
 
     @functools.cached_property
     def analyzer(self) -> Any:
-        cls = load_object(self.component_path("analyzer"))
+        cls = self.component("analyzer")
         return cls.from_settings(self.nlp_settings())
 
     def nlp_settings(self) -> dict[str, Any]:
@@ -71,18 +115,35 @@ class App:
         ]
         settings["NLP_KEEP_TOKENS"] = True  # the store indexes the tokens and clustering reuses them
         stages = settings.pop("stages", None)
-        if stages:
-            settings["NLP_STAGES"] = stages
+        if stages is not None:
+            settings["NLP_STAGES"] = self._check_nlp_stages(stages)
         return settings
+
+    def _check_nlp_stages(self, stages: Any) -> dict[str, Any]:
+        """``[nlp.stages]``: stage class path → order number; each path must load and be an NLP stage."""
+        path = self.config.path
+        if not isinstance(stages, dict):
+            raise ConfigError(path, "nlp.stages", f"应为表（table），形如 \"nlp.stages.SegmentStage\" = 200，实际为 {stages!r}")
+        for stage, order in stages.items():
+            key = f"nlp.stages.{stage}"
+            if isinstance(order, bool) or not isinstance(order, (int, float)):
+                raise ConfigError(path, key, f"顺序号应为数字，实际为 {order!r}")
+            try:
+                obj = load_object(stage)
+            except PluginError as exc:
+                raise ConfigError(path, key, f"类路径「{stage}」无法加载：{exc}") from exc
+            if not (hasattr(obj, "from_settings") and hasattr(obj, "process")):
+                raise ConfigError(path, key, f"「{stage}」不是 NLP 阶段（需要 from_settings 和 process）")
+        return stages
 
     @functools.cached_property
     def events(self) -> Any:
-        cls = load_object(self.component_path("events"))
+        cls = self.component("events")
         return cls.from_config(self.config, self.store)
 
     @functools.cached_property
     def alerts(self) -> Any:
-        cls = load_object(self.component_path("alerts"))
+        cls = self.component("alerts")
         factory = getattr(cls, "from_config", None)
         return factory(self.config, self.store) if factory else cls(self.store, self.config)
 

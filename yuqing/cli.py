@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from yuqing.clock import TimeFormatError, now as clock_now
-from yuqing.config import ConfigError
+from yuqing.config import ConfigError, os_error_text
 from yuqing.plugins import load_object
 from yuqing.storage import StoreError
 
@@ -22,7 +22,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "crawl": ("crawlers.run.crawl_main", "采集全部或指定来源（--source NAME）", "app"),
     "sources": ("crawlers.run.sources_main", "列出来源及其健康状况（--json）", "app"),
     "extract": ("crawlers.extract.cli.extract_main", "从网页文件或网址抽取正文（--json）", "argv"),
-    "analyze": ("nlp.cli.analyze_main", "分析 JSON 行：清洗、情感、主题、部门、关键词、SimHash、答复质量", "stdio"),
+    "analyze": ("nlp.cli.analyze_cli_main", "分析 JSON 行：清洗、情感、主题、部门、关键词、SimHash、答复质量", "stdio-argv"),
     "cluster": ("nlp.events.cli.cluster_main", "把 JSON 行聚合为事件并按热度排序（--top N --now 时间）", "stdio-argv"),
     "train": ("nlp.train.main", "用共享数据重新训练 sentiment 或 topic 模型", "argv"),
     "alerts": ("alerts.cli.alerts_main", "预警：list / show / act（派发、签收、退单、回应、评价……）", "app"),
@@ -43,6 +43,42 @@ BENCHES: dict[str, str] = {
 }
 
 
+# argparse's own messages (usage lines, "unrecognized arguments", "invalid choice" …), in Chinese. argparse looks
+# each message up through its module-level gettext functions; the command line installs this catalog there, once,
+# so the parsers of every sub-command and delegated stage answer in Chinese without each keeping its own copy.
+ARGPARSE_MESSAGES = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示此帮助并退出",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "one of the arguments %s is required": "以下参数至少需要一个：%s",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多接受一个值",
+    "expected at least one argument": "至少需要一个值",
+    "expected %s argument": "需要 %s 个值",
+    "expected %s arguments": "需要 %s 个值",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "ignored explicit argument %r": "不接受取值 %r",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 有歧义，可能是：%(matches)s",
+    "unexpected option string: %s": "意外的选项：%s",
+    "invalid %(type)s value: %(value)r": "取值 %(value)r 无效（应为 %(type)s 类型）",
+    "invalid choice: %(value)r (choose from %(choices)s)": "取值 %(value)r 无效（可选：%(choices)s）",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "未知的子命令 %(parser_name)r（可选：%(choices)s）",
+    "can't open '%(filename)s': %(error)s": "无法打开「%(filename)s」：%(error)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+}
+
+
+def install_argparse_messages() -> None:
+    """Make argparse answer in Chinese (see ARGPARSE_MESSAGES); messages not in the catalog stay as they are."""
+    argparse._ = lambda message: ARGPARSE_MESSAGES.get(message, message)  # type: ignore[attr-defined]
+    argparse.ngettext = lambda singular, plural, n: ARGPARSE_MESSAGES.get(  # type: ignore[attr-defined]
+        singular if n == 1 else plural, singular if n == 1 else plural)
+
+
 def _app(args: argparse.Namespace):
     from yuqing.app import App
 
@@ -56,23 +92,35 @@ def _print_json(value: Any) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from yuqing import jobs
 
+    path = Path(args.file)
+    if args.file != "-":
+        if not path.exists():
+            print(f"文件不存在：{path}", file=sys.stderr)
+            return 2
+        if path.is_dir():
+            print(f"{path} 是文件夹，请给出一个 JSON 行文件（或用 - 表示标准输入）", file=sys.stderr)
+            return 2
     app = _app(args)
     now = clock_now(args.now)
 
     def on_bad(line: int, error: str) -> None:
         print(f"第 {line} 行有误，已跳过：{error}", file=sys.stderr)
 
-    path = Path(args.file)
+    def on_capped(line: int, note: str) -> None:
+        print(f"第 {line} 行内容过长，已截断后存储（{note}）", file=sys.stderr)
+
     if args.file == "-":
-        report = jobs.ingest(app, sys.stdin, now, on_bad=on_bad)
+        # Bytes, so each line is decoded on its own and a bad byte costs only its line.
+        report = jobs.ingest(app, getattr(sys.stdin, "buffer", sys.stdin), now, on_bad=on_bad, on_capped=on_capped)
     else:
-        if not path.exists():
-            print(f"文件不存在：{path}", file=sys.stderr)
+        try:
+            with path.open("rb") as stream:
+                report = jobs.ingest(app, stream, now, on_bad=on_bad, on_capped=on_capped)
+        except OSError as exc:
+            print(f"无法读取 {path}：{os_error_text(exc)}", file=sys.stderr)
             return 2
-        with path.open(encoding="utf-8", errors="replace") as stream:
-            report = jobs.ingest(app, stream, now, on_bad=on_bad)
     print(f"读取 {report.lines} 行：新增 {report.inserted}，更新 {report.updated}，未变 {report.unchanged}，"
-          f"错误 {len(report.bad)}")
+          f"错误 {len(report.bad)}" + (f"，截断 {len(report.capped)}" if report.capped else ""))
     if not args.no_process:
         result = jobs.process(app, now, progress=lambda m: print(m, file=sys.stderr))
         print(f"分析完成：{result['analysed']} 篇（失败 {result['failed']}）")
@@ -187,6 +235,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return entry(args.rest) or 0
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port 1–65535 (argparse reports the ValueError's message under the option's name)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"端口应为 1–65535 的整数，收到 {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应在 1–65535 之间，收到 {port}")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yuqing", description="政务舆情监测与回应系统")
     parser.add_argument("--config", help="配置文件（默认：$YUQING_CONFIG、./yuqing.toml 或内置样例配置）")
@@ -194,8 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
     p = sub.add_parser("demo", help="一键演示：样例站点 + 调度器 + 看板")
-    p.add_argument("--port", type=int, default=8600, help="样例站点端口")
-    p.add_argument("--dashboard-port", type=int, default=8501, help="看板端口")
+    p.add_argument("--port", type=_port, default=8600, help="样例站点端口")
+    p.add_argument("--dashboard-port", type=_port, default=8501, help="看板端口")
     p.add_argument("--seed", type=int, default=42, help="样例数据随机种子")
     p.set_defaults(func=cmd_demo)
 
@@ -212,7 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_process)
 
-    p = sub.add_parser("ingest", help="导入 JSON 行文档并分析（幂等；坏行报告行号并跳过）")
+    p = sub.add_parser("ingest", help="导入 JSON 行文档并分析（幂等；坏行报告行号并跳过）",
+                       epilog="每行一个 JSON 对象（UTF-8），至少含 url 或 id、source，以及 title/content/html 之一。"
+                              "每行单独校验、单独存储：坏行报告行号后跳过，其余照常存储，有坏行时退出码为 1。"
+                              "计数应为 0–2147483647 的整数；published_at 应在 1990 年至当前时间后一天之间（reply.time：后一年）；"
+                              "含孤立代理项或 NUL 字符的字符串、嵌套超过 20 层的值和超过 20 MB 的行会被拒绝；"
+                              "content 超过 200000 字、html 超过 1000000 字时截断存储并记录原长度。")
     p.add_argument("file", help="JSON 行文件，- 表示标准输入")
     p.add_argument("--now", help="以该时间运行（ISO 8601）")
     p.add_argument("--no-process", action="store_true", help="只存储，不分析")
@@ -283,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8")
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    install_argparse_messages()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # Delegated commands get their arguments untouched (argparse's REMAINDER reorders options).

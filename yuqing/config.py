@@ -9,6 +9,7 @@ the same :class:`Checker` when it builds itself.
 from __future__ import annotations
 
 import copy
+import errno
 import os
 import re
 import tomllib
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 from yuqing.model import Department, Source
 from yuqing.paths import REPO_ROOT, yuqing_home
@@ -23,6 +25,16 @@ from yuqing.workdays import Arrangement, WorkCalendar, statutory_holidays
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
 SOURCE_TYPES = ("news", "board", "feed")
+
+
+_OS_ERRORS = {errno.ENOENT: "路径不存在", errno.EACCES: "没有访问权限", errno.EPERM: "没有操作权限",
+              errno.EROFS: "文件系统只读", errno.EISDIR: "这是一个文件夹", errno.ENOTDIR: "路径中有一段不是文件夹",
+              errno.ENOSPC: "磁盘空间不足", errno.ENAMETOOLONG: "文件名过长"}
+
+
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error in Chinese (the C library's text is in the locale's language, usually English)."""
+    return _OS_ERRORS.get(exc.errno, f"系统错误 {exc.errno}：{exc.strerror or exc}")
 
 
 class ConfigError(ValueError):
@@ -129,6 +141,26 @@ class Config:
         return next((d for d in self.departments if d.supervisor), None)
 
 
+def _check_url(c: Checker, key: str, url: str) -> None:
+    """An http(s) URL with a host and no spaces, else a ConfigError naming ``key``."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 — raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise ConfigError(c.file, key, f"「{url}」不是有效的网址（主机名或端口无效）") from exc
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(c.file, key, f"「{url}」不是 http(s) 网址")
+    if not parts.hostname or any(ch.isspace() for ch in url):
+        raise ConfigError(c.file, key, f"「{url}」不是有效的网址（缺少主机名或含有空白字符）")
+
+
+def _redis_url(c: Checker) -> str:
+    url = c.get("redis_url", str, "redis://127.0.0.1:6379/0")
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise c.fail("redis_url", f"「{url}」不是 Redis 地址（应以 redis://、rediss:// 或 unix:// 开头）")
+    return url
+
+
 def _parse_storage(c: Checker, home: Path) -> StorageConfig:
     c.reject_unknown({"documents", "workflow", "sqlite_path", "elasticsearch", "postgresql"})
     path = Path(c.get("sqlite_path", str, "yuqing.db"))
@@ -151,8 +183,7 @@ def _parse_source(c: Checker) -> Source:
     if not urls:
         raise c.fail("start_urls", "至少需要一个起始网址")
     for i, url in enumerate(urls):
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(c.file, f"{c.key('start_urls')}[{i}]", f"「{url}」不是 http(s) 网址")
+        _check_url(c, f"{c.key('start_urls')}[{i}]", url)
     politeness = c.section("politeness")
     politeness.reject_unknown({"delay", "concurrency", "obey_robots", "timeout", "retries"})
     settings = {
@@ -172,7 +203,7 @@ def _parse_source(c: Checker) -> Source:
         type=c.get("type", str, choices=SOURCE_TYPES),
         start_urls=urls,
         title=c.get("title", str, name),
-        interval_minutes=c.get("interval_minutes", int, 30, minimum=1),
+        interval_minutes=c.get("interval_minutes", int, 30, minimum=1, maximum=43200),
         authority=c.get("authority", float, 1.0, minimum=0),
         region=c.get("region", str, None),
         settings=settings,
@@ -182,8 +213,15 @@ def _parse_source(c: Checker) -> Source:
 def _parse_department(c: Checker) -> Department:
     c.reject_unknown({"name", "topics", "regions", "email", "webhook", "webhook_format", "supervisor"})
     contact = {k: c.get(k, str) for k in ("email", "webhook", "webhook_format") if k in c.data}
+    if "webhook" in contact:
+        _check_url(c, c.key("webhook"), contact["webhook"])
+    if "email" in contact and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact["email"]):
+        raise c.fail("email", f"「{contact['email']}」不是有效的电子邮件地址")
+    name = c.get("name", str)
+    if not name.strip():
+        raise c.fail("name", "部门名称不能为空")
     return Department(
-        name=c.get("name", str),
+        name=name,
         topics=c.strings("topics", []),
         regions=c.strings("regions", []),
         contact=contact,
@@ -273,15 +311,15 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
         departments=departments,
         crawl={
             "queue": crawl.get("queue", str, "local", choices=("local", "redis")),
-            "redis_url": crawl.get("redis_url", str, "redis://127.0.0.1:6379/0"),
+            "redis_url": _redis_url(crawl),
             "user_agent": crawl.get("user_agent", str, "YuqingBot/0.1 (+政务舆情监测)"),
             "failure_cycles": crawl.get("failure_cycles", int, 3, minimum=1),
         },
         scheduler={
-            "process_every_seconds": scheduler.get("process_every_seconds", int, 20, minimum=1),
-            "alerts_every_seconds": scheduler.get("alerts_every_seconds", int, 30, minimum=1),
-            "deadlines_every_seconds": scheduler.get("deadlines_every_seconds", int, 60, minimum=1),
-            "misfire_grace_seconds": scheduler.get("misfire_grace_seconds", int, 300, minimum=1),
+            "process_every_seconds": scheduler.get("process_every_seconds", int, 20, minimum=1, maximum=86400),
+            "alerts_every_seconds": scheduler.get("alerts_every_seconds", int, 30, minimum=1, maximum=86400),
+            "deadlines_every_seconds": scheduler.get("deadlines_every_seconds", int, 60, minimum=1, maximum=86400),
+            "misfire_grace_seconds": scheduler.get("misfire_grace_seconds", int, 300, minimum=1, maximum=86400),
         },
         calendar=_parse_calendar(root.section("calendar")),
         privacy={
@@ -309,17 +347,36 @@ def config_path(explicit: str | Path | None = None) -> Path:
     return DEFAULT_CONFIG
 
 
+def require_departments(config: Config) -> Config:
+    """The running application dispatches alerts to departments: a configuration without any is an error that says
+    what to add. (Components such as a crawl-only process load configurations without this check.)"""
+    if not config.departments:
+        raise ConfigError(config.path, "departments", "没有配置任何责任部门；请添加至少一个 [[departments]]，例如：\n"
+                                                      '[[departments]]\nname = "市住建局"\ntopics = ["住房城建"]')
+    if all(d.supervisor for d in config.departments):
+        raise ConfigError(config.path, "departments", "只有督办部门（supervisor = true），还需要至少一个承办部门")
+    return config
+
+
 def load_config(path: str | Path | None = None, home: Path | None = None) -> Config:
     path = config_path(path)
     if not path.exists():
         raise ConfigError(path, "(文件)", "文件不存在；可复制 yuqing/default_config.toml 作为起点")
+    if not path.is_file():
+        raise ConfigError(path, "(文件)", "这是一个文件夹（或不是普通文件），请指向 .toml 配置文件")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(path, "(文件)", f"无法读取：{os_error_text(exc)}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(语法)", f"TOML 语法错误：{exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(path, "(编码)", "文件不是 UTF-8 编码") from exc
+    if not data:
+        raise ConfigError(path, "(文件)", "配置为空：至少需要 [[departments]]（责任部门）和 [[sources]]（采集来源）；"
+                                          "可复制 yuqing/default_config.toml 作为起点")
     return parse_config(data, path, home)
 
 
-__all__ = ["Checker", "Config", "ConfigError", "StorageConfig", "load_config", "parse_config", "REPO_ROOT"]
+__all__ = ["Checker", "Config", "ConfigError", "StorageConfig", "load_config", "parse_config", "require_departments",
+           "REPO_ROOT"]

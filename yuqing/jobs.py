@@ -10,18 +10,33 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Callable, TextIO
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from yuqing.app import App
 from yuqing.clock import parse_time, TimeFormatError
 from yuqing.jsonlines import read_json_lines
-from yuqing.model import Document, DocumentKind, Reply
+from yuqing.model import Document, DocumentKind, Reply, canonical_url
 
 log = logging.getLogger(__name__)
 
 INGEST_BATCH = 200
 PROCESS_BATCH = 200
+
+# Limits on one ingested record. Counts stay within what every document backend stores (Elasticsearch maps them
+# as 32-bit integers); content is capped, not refused, and the cap is noted on the record (Document.truncated).
+MAX_COUNT = 2**31 - 1
+MAX_CONTENT = 200_000
+MAX_HTML = 1_000_000  # a raw page (html only when no content is given); real pages are far smaller
+MAX_TITLE = 1_000
+MAX_SHORT = 2_000  # url, id, source, author, region, category, status, reply.department
+MAX_REPLY = 200_000
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+FUTURE_SLACK = timedelta(days=1)  # published_at: a post is never published in the future
+# reply.time: only absurd values are refused. Boards give a reply's date as written, and the sample sites' generator
+# (demo, tests) gives posts of the last days replies dated up to weeks ahead.
+REPLY_FUTURE_SLACK = timedelta(days=366)
 
 
 class RecordError(ValueError):
@@ -32,6 +47,7 @@ class RecordError(ValueError):
 class IngestReport:
     lines: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
+    capped: list[tuple[int, str]] = field(default_factory=list)
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -39,102 +55,180 @@ class IngestReport:
 
 def _int_field(record: dict[str, Any], key: str) -> int:
     value = record.get(key, 0)
-    if value in (None, ""):
+    if value is None or value == "":
         return 0
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise RecordError(f"字段 {key} 应为整数，实际为 {value!r}")
-    try:
+        raise RecordError(f"字段 {key} 应为整数，实际为 {_show(value)}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise RecordError(f"字段 {key} 应为整数，实际为 {value!r}")
+        if not -1 < value <= MAX_COUNT:
+            raise RecordError(f"字段 {key} 超出范围（{value!r}，应在 0 到 {MAX_COUNT} 之间）")
         number = int(value)
-    except ValueError as exc:
-        raise RecordError(f"字段 {key} 应为整数，实际为 {value!r}") from exc
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > 18 or not text.lstrip("-").isdecimal() or not text.isascii():
+            raise RecordError(f"字段 {key} 应为整数，实际为 {_show(value)}")
+        number = int(text)
+    else:
+        number = value
     if number < 0:
-        raise RecordError(f"字段 {key} 不能为负数")
+        raise RecordError(f"字段 {key} 不能为负数（实际为 {number}）")
+    if number > MAX_COUNT:
+        raise RecordError(f"字段 {key} 超出范围（{number} 大于上限 {MAX_COUNT}）")
     return number
 
 
-def _text_field(record: dict[str, Any], key: str) -> str | None:
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _text_field(record: dict[str, Any], key: str, limit: int = MAX_SHORT, *, label: str | None = None) -> str | None:
     value = record.get(key)
+    label = label or key
     if value is None:
         return None
     if not isinstance(value, str):
-        raise RecordError(f"字段 {key} 应为字符串，实际为 {type(value).__name__}")
+        raise RecordError(f"字段 {label} 应为字符串，实际为 {_TYPE_NAMES.get(type(value), type(value).__name__)}")
+    if len(value) > limit:
+        raise RecordError(f"字段 {label} 过长（{len(value)} 个字符，上限 {limit}）")
     return value
 
 
-def document_from_record(record: Any) -> Document:
-    """Turn one ``yuqing ingest`` JSON object into a Document, or raise RecordError naming the bad field."""
-    if not isinstance(record, dict):
-        raise RecordError("每一行应为一个 JSON 对象")
-    url = _text_field(record, "url")
-    doc_id = _text_field(record, "id")
-    if not url and not doc_id:
-        raise RecordError("缺少 url 或 id（至少需要其一）")
-    source = _text_field(record, "source")
-    if not source:
-        raise RecordError("缺少 source（来源名称）")
-    title = _text_field(record, "title") or ""
-    content = _text_field(record, "content")
-    html = _text_field(record, "html")
-    if not (content or html or title):
-        raise RecordError("title、content、html 至少需要一个非空")
+_TYPE_NAMES = {int: "整数", float: "数字", bool: "布尔值", list: "数组", dict: "对象", str: "字符串"}
+
+
+def _time_field(value: Any, label: str, now: datetime, slack: timedelta = FUTURE_SLACK) -> datetime | None:
+    if value is not None and not isinstance(value, str):
+        raise RecordError(f"字段 {label} 应为 ISO 8601 时间字符串，实际为 {_TYPE_NAMES.get(type(value), type(value).__name__)}")
     try:
-        published = parse_time(record.get("published_at"), field="published_at")
+        return parse_time(value, field=label, earliest=EARLIEST, latest=now + slack)
     except TimeFormatError as exc:
         raise RecordError(str(exc)) from exc
+
+
+def document_from_record(record: Any, now: datetime | None = None) -> Document:
+    """Turn one ``yuqing ingest`` JSON object into a Document, or raise RecordError naming the bad field.
+
+    Times must fall between 1990 and a day after the present (a reply's: a year); content longer than MAX_CONTENT
+    characters (html: MAX_HTML) is cut and the original length recorded in ``Document.truncated``."""
+    # Times up to a day after the present are accepted; the present is the later of the job's clock and the real
+    # one, so replaying old input with an earlier --now keeps replies that came after that --now.
+    wall = datetime.now(timezone.utc)
+    now = max(now, wall) if now else wall
+    if not isinstance(record, dict):
+        raise RecordError(f"每一行应为一个 JSON 对象，实际为{_TYPE_NAMES.get(type(record), type(record).__name__)}")
+    url = (_text_field(record, "url") or "").strip() or None
+    doc_id = _text_field(record, "id", 256)
+    if not url and not (doc_id and doc_id.strip()):
+        raise RecordError("缺少 url 或 id（至少需要其一）")
+    if url is not None:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 — raises ValueError for a port out of range or not a number
+            canonical_url(url)
+        except ValueError as exc:
+            raise RecordError(f"url「{_show(url)[1:-1]}」不是有效的网址（主机名或端口无效）") from exc
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise RecordError(f"url「{_show(url)[1:-1]}」不是 http(s) 网址")
+    source = _text_field(record, "source", 200)
+    if not source or not source.strip():
+        raise RecordError("缺少 source（来源名称）")
+    title = _text_field(record, "title", MAX_TITLE) or ""
+    truncated: dict[str, int] = {}
+    content = _text_field(record, "content", 10**9)
+    if content is not None and len(content) > MAX_CONTENT:
+        truncated["content"] = len(content)
+        content = content[:MAX_CONTENT]
+    html = _text_field(record, "html", 10**9)
+    if html is not None and len(html) > MAX_HTML:
+        truncated["html"] = len(html)
+        html = html[:MAX_HTML]
+    if not ((content and content.strip()) or (html and html.strip()) or title.strip()):
+        raise RecordError("title、content、html 至少需要一个非空")
+    published = _time_field(record.get("published_at"), "published_at", now)
     reply = None
     raw_reply = record.get("reply")
-    if raw_reply:
+    if raw_reply is not None and raw_reply != "" and raw_reply != {}:
         if isinstance(raw_reply, str):
             raw_reply = {"text": raw_reply}
         if not isinstance(raw_reply, dict) or not isinstance(raw_reply.get("text"), str) or not raw_reply["text"].strip():
-            raise RecordError("reply 应为 {\"text\", \"department\", \"time\"} 对象，且 text 非空")
-        try:
-            reply_time = parse_time(raw_reply.get("time"), field="reply.time")
-        except TimeFormatError as exc:
-            raise RecordError(str(exc)) from exc
-        reply = Reply(text=raw_reply["text"], department=raw_reply.get("department"), time=reply_time)
+            raise RecordError("reply 应为字符串或 {\"text\", \"department\", \"time\"} 对象，且 text 非空")
+        reply = Reply(text=_text_field(raw_reply, "text", MAX_REPLY, label="reply.text") or "",
+                      department=_text_field(raw_reply, "department", label="reply.department"),
+                      time=_time_field(raw_reply.get("time"), "reply.time", now, REPLY_FUTURE_SLACK))
+    for key in ("status", "category"):
+        _text_field(record, key)
     # Board posts carry a reply, a status or a board category; anything else is an article.
     kind = record.get("kind") or ("post" if reply or record.get("status") or record.get("category") else "article")
-    try:
-        kind = DocumentKind(kind)
-    except ValueError as exc:
-        raise RecordError(f"kind 应为 article 或 post，实际为 {kind!r}") from exc
+    if not isinstance(kind, str) or kind not in {k.value for k in DocumentKind}:
+        raise RecordError(f"kind 应为 article 或 post，实际为 {_show(kind)}")
     # Without a URL the given id is the identity; a synthetic URL keeps the sha256(url) rule for everything else.
     return Document(
         url=url or f"urn:yuqing:{source}:{doc_id}", id=doc_id or "", source=source, title=title,
-        content=content if content is not None else "", html=html, kind=kind, published_at=published,
+        content=content if content is not None else "", html=html, kind=DocumentKind(kind), published_at=published,
         author=_text_field(record, "author"), region=_text_field(record, "region"),
         category=_text_field(record, "category"), status=_text_field(record, "status"),
         views=_int_field(record, "views"), likes=_int_field(record, "likes"),
         dislikes=_int_field(record, "dislikes"), replies=_int_field(record, "replies"), reply=reply,
+        truncated=truncated,
     )
 
 
-def ingest(app: App, stream: TextIO, now: datetime, *, on_bad: Callable[[int, str], None] | None = None) -> IngestReport:
-    """Store documents given as JSON lines. Idempotent; a bad line is reported and skipped, the rest are stored."""
+def ingest(app: App, stream: Any, now: datetime, *, on_bad: Callable[[int, str], None] | None = None,
+           on_capped: Callable[[int, str], None] | None = None) -> IngestReport:
+    """Store documents given as JSON lines (a binary or text stream, or an iterable of lines). Idempotent.
+
+    Every line is parsed, validated and stored on its own account: a bad line is reported with its number and
+    skipped, and when a batch write fails, its records are written one by one, so only the record the store refuses
+    is reported and every other is kept."""
     report = IngestReport()
-    batch: list[Document] = []
+    batch: list[tuple[int, Document]] = []
+
+    def bad(number: int, error: str) -> None:
+        report.bad.append((number, error))
+        if on_bad:
+            on_bad(number, error)
+
+    def store(docs: list[Document]) -> None:
+        result = app.store.documents.upsert_documents(docs, now)
+        report.inserted += result.inserted
+        report.updated += result.updated
+        report.unchanged += result.unchanged
 
     def flush() -> None:
-        if batch:
-            result = app.store.documents.upsert_documents(batch, now)
-            report.inserted += result.inserted
-            report.updated += result.updated
-            report.unchanged += result.unchanged
-            batch.clear()
+        if not batch:
+            return
+        try:
+            store([doc for _, doc in batch])
+        except Exception as exc:  # one record the store refuses must not cost the others: retry one by one
+            log.debug("批量写入失败，逐条重试：%s", exc, exc_info=True)
+            for number, doc in batch:
+                try:
+                    store([doc])
+                except Exception as one:  # this record alone: report it by line and keep going
+                    log.debug("第 %s 行写入失败", number, exc_info=True)
+                    bad(number, f"无法存储：{type(one).__name__}: {str(one)[:200]}")
+        batch.clear()
 
     for number, record, error in read_json_lines(stream):
         report.lines += 1
         if error is None:
             try:
-                batch.append(document_from_record(record))
+                doc = document_from_record(record, now)
             except RecordError as exc:
                 error = str(exc)
         if error is not None:
-            report.bad.append((number, error))
-            if on_bad:
-                on_bad(number, error)
+            bad(number, error)
             continue
+        if doc.truncated:
+            note = "，".join(f"{key} 原有 {length} 个字符，已截断为 {MAX_CONTENT if key == 'content' else MAX_HTML}"
+                            for key, length in doc.truncated.items())
+            report.capped.append((number, note))
+            if on_capped:
+                on_capped(number, note)
+        batch.append((number, doc))
         if len(batch) >= INGEST_BATCH:
             flush()
     flush()

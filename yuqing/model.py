@@ -119,6 +119,8 @@ class Document:
     replies: int = 0
     reply: Reply | None = None
     id: str = ""
+    # Fields cut to the ingest limits: name → original length in characters (e.g. {"content": 250000}).
+    truncated: dict[str, int] = field(default_factory=dict)
     # Filled by the NLP stage:
     analysis: dict[str, Any] | None = None
     event_id: str | None = None

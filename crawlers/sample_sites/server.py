@@ -404,6 +404,8 @@ def sample_sites_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst-delay", type=float, default=60.0, help="启动后多少秒开始出现集中投诉（默认 60）")
     parser.add_argument("--verbose", action="store_true", help="打印每个请求")
     args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port 应在 0–65535 之间（0 表示任选空闲端口），收到 {args.port}")
     if args.live_interval <= 0:
         parser.error(f"--live-interval 必须大于 0，收到 {args.live_interval}")
     try:

@@ -28,7 +28,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from nlp.events.dedup import SimHashIndex
 from nlp.events.features import ClusterDoc, FeatureExtractor
@@ -169,6 +169,9 @@ class EventClusterer:
         self.changes: list[dict[str, Any]] = []  # merges and splits: {event_id, action, details, at}
         self.moved: dict[str, str] = {}  # doc → event, for documents an earlier link put elsewhere
         self.merged_into: dict[str, str] = {}
+        # Whether an event id is already used outside this clusterer (the stage asks the store): a split must never
+        # take the id of an event merged away or closed earlier, or documents would be linked to the wrong one.
+        self.id_taken: Callable[[str], bool] | None = None
         self.touched: set[str] = set()  # events changed since the caller last collected them
         self.candidates_scored = 0
 
@@ -404,6 +407,17 @@ class EventClusterer:
                                          "first_seen": _ts(b.first).isoformat(), "last_seen": _ts(b.last).isoformat()}})
         return a
 
+    def _free_id(self, seed: str, parent: str) -> str:
+        """The id for an event split off under its first post: ``event_id_for(seed)`` unless an event has (or had)
+        that id — the post may have seeded an event that was merged away, the id of which still resolves to the
+        survivor — then ``event_id_for("seed#n")`` for the first free n. Deterministic for the same history."""
+        candidate, n = event_id_for(seed), 0
+        while (candidate == parent or candidate in self.active or candidate in self.closed
+               or candidate in self.merged_into or (self.id_taken is not None and self.id_taken(candidate))):
+            n += 1
+            candidate = event_id_for(f"{seed}#{n}")
+        return candidate
+
     def _maybe_split(self, ev: _Ev, at: float) -> _Ev | None:
         originals = [(mid, m) for mid, m in ev.members.items() if not m.get("dup") and m.get("v")]
         if len(originals) < 2 * self.s.split_min_docs:
@@ -431,9 +445,7 @@ class EventClusterer:
             if m.get("dup") and m["dup"] in move_set:
                 move_set.add(mid)
         first_moved = min(move_set, key=lambda mid: (ev.members[mid]["t"], mid))
-        new = _Ev(event_id_for(first_moved), first_moved)
-        if new.id in self.active or new.id in self.closed or new.id == ev.id:
-            return None
+        new = _Ev(self._free_id(first_moved, ev.id), first_moved)
         for mid in sorted(move_set, key=lambda mid: ev.members[mid]["t"]):
             m = ev.members.pop(mid)
             new.members[mid] = m

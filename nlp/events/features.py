@@ -114,6 +114,10 @@ class Features:
     places: list[str]
 
 
+MAX_PLACE_TEXT = 50_000  # characters read for place names
+MAX_PLACES = 64  # distinct places kept per post (a real post names a handful)
+
+
 class FeatureExtractor:
     """TF-IDF-ish problem vectors: sublinear term frequency × IDF from jieba's general-corpus table
     (a fixed table, so a vector computed today equals one computed after a restart)."""
@@ -131,13 +135,21 @@ class FeatureExtractor:
 
     def extract(self, doc: ClusterDoc) -> Features:
         text = f"{doc.title}\n{doc.text}" if doc.title and doc.title not in doc.text[:200] else doc.text
-        districts, places = extract_places(text)
+        # Places are read from the start of a long text only, and a post keeps at most MAX_PLACES of them: what an
+        # event is about is stated early, and a 10 MB post must not cost minutes (every token used to be searched
+        # for in the text of every place the post named).
+        districts, places = extract_places(text[:MAX_PLACE_TEXT])
+        places = places[:MAX_PLACES]
         if doc.region and DISTRICT_RE.fullmatch(doc.region) and doc.region not in districts:
             districts.append(doc.region)
         place_text = "|".join(places)
+        in_place: dict[str, bool] = {}  # per distinct token: long texts repeat their tokens many times
         counts: dict[str, int] = {}
         for token in doc.content_words:
-            if self._is_term(token) and token not in place_text:
+            inside = in_place.get(token)
+            if inside is None:
+                inside = in_place[token] = not self._is_term(token) or token in place_text
+            if not inside:
                 counts[token] = counts.get(token, 0) + 1
         if doc.title:
             # Title words count twice: a title states the problem most directly.

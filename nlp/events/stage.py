@@ -17,6 +17,7 @@ one alert on the whole issue and the rules do not raise a second one for the sur
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,8 @@ from nlp.events.heat import compute_heat
 from nlp.events.settings import EventSettings
 from yuqing.model import AuditEntry, Document, Event
 from yuqing.storage.base import ConcurrentUpdateError
+
+log = logging.getLogger(__name__)
 
 
 def authority_map(sources: list[Any]) -> dict[str, float]:
@@ -81,7 +84,7 @@ class EventStage:
         docs_store = self.store.documents
         s = self.settings
         stats = {"documents": 0, "new_events": 0, "duplicates": 0, "merges": 0, "splits": 0, "reopened": 0,
-                 "alerts_redirected": 0, "events_saved": 0, "heat_refreshed": 0, "skipped": 0}
+                 "alerts_redirected": 0, "events_saved": 0, "heat_refreshed": 0, "skipped": 0, "recounted": 0}
         if self._extractor is None:
             self._extractor = FeatureExtractor()
         clusterer: EventClusterer | None = None
@@ -94,6 +97,7 @@ class EventStage:
             if clusterer is None:
                 earliest = min((doc_time(d) for d in docs if doc_time(d)), default=now)
                 clusterer = EventClusterer(s, self._extractor)
+                clusterer.id_taken = lambda eid: docs_store.get_event(eid) is not None
                 # Idle events within the repost look-back too: a late repost of one of their posts reopens them.
                 back = max(s.window_days, s.repost_lookback_days)
                 clusterer.restore(docs_store.active_events(min(earliest, now) - timedelta(days=back)))
@@ -126,6 +130,12 @@ class EventStage:
                     docs_store.log_event_change(ch["event_id"], ch["action"], ch["details"],
                                                 datetime.fromtimestamp(ch["at"], tz=now.tzinfo))
                 docs_store.link_documents(links)
+                # Counts from the documents just linked, in the same transaction: a merge or split never leaves an
+                # event whose doc_count disagrees with its documents (on the heat board or in the alert rules).
+                recount = {e.id for e in events} | {eid for eid, _ in links.values() if eid}
+                for eid, n in docs_store.recount_events(sorted(recount), now).items():
+                    log.warning("事件 %s 的文档数与其文档不一致，已按文档重新计数为 %d", eid, n)
+                    stats["recounted"] += 1
                 for eid in merged:
                     stats["alerts_redirected"] += self._redirect_alert(eid, clusterer._resolve(eid), now)
             stats["events_saved"] += len(events)

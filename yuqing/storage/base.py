@@ -106,6 +106,7 @@ def document_values(doc: Document, now: datetime) -> dict[str, Any]:
         "reply_text": reply.text if reply else None,
         "reply_department": reply.department if reply else None,
         "reply_at": to_utc_text(reply.time) if reply else None,
+        "truncated": _json(doc.truncated) if doc.truncated else None,
     }
 
 
@@ -279,6 +280,21 @@ class DocumentStore(abc.ABC):
     @abc.abstractmethod
     def active_events(self, since: datetime) -> list[Event]:
         """Events seen since a time (the clustering window)."""
+
+    def recount_events(self, event_ids: Iterable[str], now: datetime) -> dict[str, int]:
+        """Set each event's ``doc_count`` to the number of documents linked to it (the events stage calls this in
+        the transaction that links them, so a merge or split never leaves a count that disagrees with its
+        documents). Returns the events whose stored count was wrong: id → the count found."""
+        fixed: dict[str, int] = {}
+        for eid in dict.fromkeys(event_ids):
+            event = self.get_event(eid)
+            if event is None:
+                continue
+            total, _ = self.list_documents(limit=1, event_id=eid)
+            if event.doc_count != total:
+                fixed[eid] = event.doc_count = total
+                self.save_events([event], now)
+        return fixed
 
     @abc.abstractmethod
     def log_event_change(self, event_id: str, action: str, details: dict[str, Any], at: datetime) -> None: ...

@@ -51,6 +51,7 @@ DOC_COLUMNS = (
     "reply_department", "reply_at", "reply_first_seen", "fingerprint", "needs_processing", "text", "title_tokens",
     "search_tokens", "content_words", "sentiment_label", "sentiment_score", "topic_label", "topic_score", "department",
     "department_reason", "keywords", "simhash", "reply_quality", "analysis", "analyzed_at", "event_id", "duplicate_of",
+    "truncated",
 )
 _KW = {"type": "keyword"}
 _TIME = {"type": "keyword"}  # fixed-width UTC text: exact ordering and ranges, same as the SQL backends

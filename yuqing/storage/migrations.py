@@ -357,6 +357,9 @@ AUDIT_CHAIN = [
     )""",
     _hash_existing_audit_rows,
 ]
+# ``yuqing ingest`` caps content (and raw html); the original lengths are kept as JSON, e.g. {"content": 250000}.
+# Elasticsearch keeps the same field in _source (its mapping is not dynamic and the field is never queried).
+TRUNCATED_NOTE_SQLITE = ["ALTER TABLE documents ADD COLUMN truncated TEXT"]
 
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
@@ -371,4 +374,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (9, "hash-chained audit log", "workflow", AUDIT_CHAIN),
     (10, "login throttling per account and per address", "workflow", LOGIN_ATTEMPTS),
     (11, "retention marker on documents", "documents", RETENTION_MARKER),
+    (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
 ]

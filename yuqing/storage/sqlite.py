@@ -243,7 +243,7 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
             fetched_at=from_utc_text(row["fetched_at"]), author=row["author"], region=row["region"],
             category=row["category"], status=row["status"], views=row["views"], likes=row["likes"],
             dislikes=row["dislikes"], replies=row["replies"], reply=reply, analysis=analysis,
-            event_id=row["event_id"],
+            event_id=row["event_id"], truncated=_loads(row["truncated"], {}) or {},
         )
 
     def get_document(self, doc_id: str, *, with_html: bool = False) -> Document | None:
@@ -434,6 +434,20 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
         rows = self.db.execute(f"SELECT * FROM events WHERE {' AND '.join(clauses)} ORDER BY {order_sql} LIMIT ?",
                                [*params, limit]).fetchall()
         return [self._row_to_event(r) for r in rows]
+
+    def recount_events(self, event_ids: Iterable[str], now: datetime) -> dict[str, int]:
+        ids = list(dict.fromkeys(event_ids))
+        fixed: dict[str, int] = {}
+        with self.transaction():
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(
+                    f"SELECT e.id, e.doc_count, (SELECT count(*) FROM documents d WHERE d.event_id = e.id) AS n "
+                    f"FROM events e WHERE e.id IN ({marks})", chunk).fetchall()
+                wrong = [(r["n"], to_utc_text(now), r["id"]) for r in rows if r["doc_count"] != r["n"]]
+                self.db.executemany("UPDATE events SET doc_count = ?, updated_at = ? WHERE id = ?", wrong)
+                fixed.update({eid: n for n, _, eid in wrong})
+        return fixed
 
     def active_events(self, since: datetime) -> list[Event]:
         rows = self.db.execute("SELECT * FROM events WHERE last_seen >= ?", (to_utc_text(since),)).fetchall()
