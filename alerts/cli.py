@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from alerts.deadlines import deadline_details, get_policy
 from alerts.service import AlertService
 from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError
-from yuqing.clock import TZ, TimeFormatError, iso, now as clock_now, parse_time
+from yuqing.clock import NOW_EARLIEST, NOW_LATEST, TZ, TimeFormatError, iso, now as clock_now, parse_time
 from yuqing.config import ConfigError, load_config
 from yuqing.model import STATUS_LABELS, to_plain
 from yuqing.storage.base import StoreError
@@ -216,7 +216,8 @@ def sla_main(argv: list[str], app: Any = None) -> int:
         # so its [deadlines] policies and [calendar] arrangements apply.
         config = app.config if app is not None and getattr(app, "config", None) else load_config()
         section = config.section("deadlines")
-        start = parse_time(args.start, field="--start")
+        # The same years as any --now: a start in 9999 would overflow the working-day count, not compute a deadline.
+        start = parse_time(args.start, field="--start", earliest=NOW_EARLIEST, latest=NOW_LATEST)
         policy = get_policy(args.policy, section)
         deadlines = deadline_details(args.policy, start, section, extended=args.extended, calendar=config.calendar)
     except (ConfigError, TimeFormatError) as exc:

@@ -121,6 +121,7 @@ BAD_INVOCATIONS: list[tuple[list[str], str]] = [
     (["sla"], "cmd"),
     (["sla", "deadline", "--policy", "nosuch", "--start", "2024-01-01"], "nosuch"),
     (["sla", "deadline", "--policy", "consult", "--start", "abc"], "abc"),
+    (["sla", "deadline", "--policy", "consult", "--start", "9999-12-30T00:00:00+08:00"], "9999"),
     (["report"], "kind"),
     (["report", "daily"], "--out"),
     (["report", "daily", "--out", "/proc/x.docx"], "/proc/x.docx"),
