@@ -46,6 +46,54 @@ def highlight(text: str | None, terms: list[str]) -> str:
     return "".join(out)
 
 
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; these are the ones Markdown, Streamlit's
+# directives (:red[…], :material/…:, $math$) or HTML give a meaning to.
+_LABEL_SPECIAL = set("\\`*_{}[]()#+-.!|<>&\"'~$:=^%@/")
+
+
+def escape_label(text: object) -> str:
+    """For Markdown places that take no HTML: widget, expander, tab and metric labels, captions. One line, every
+    special character backslash-escaped, so a crawled title is shown exactly as written and never as a link,
+    image, heading or emphasis."""
+    line = " ".join(str("" if text is None else text).split())
+    return "".join("\\" + ch if ch in _LABEL_SPECIAL else ch for ch in line)
+
+
+def one_line(text: object) -> str:
+    """For plain-text places (select box options, table cells): no Markdown there, but one line."""
+    return " ".join(str("" if text is None else text).split())
+
+
+# A spreadsheet treats a cell that starts with one of these as a formula (CSV: also after a tab or carriage return,
+# and Excel skips leading spaces). OWASP's advice for CSV is a leading apostrophe; xlsx cells are typed as strings.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def is_formula_like(value: object) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    return value[0] in "\t\r" or value.lstrip().startswith(_FORMULA_START)
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell: text a spreadsheet would evaluate gets a leading apostrophe, everything else unchanged."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def xlsx_value(cell: object, value: object) -> None:
+    """Set an openpyxl cell: strings are always strings (never formulas), formula-like ones also quote-prefixed,
+    so Excel shows them as typed and editing them keeps them text."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters would make openpyxl refuse the whole file
+    cell.value = value  # type: ignore[attr-defined]
+    if isinstance(value, str):
+        cell.data_type = "s"  # type: ignore[attr-defined]
+        if is_formula_like(value):
+            cell.quotePrefix = True  # type: ignore[attr-defined]
+
+
 def plain(text: str | None) -> str:
     """For places that take no markup at all (dataframes, captions in tables): just undo stray entities."""
     return html.unescape(text or "")
