@@ -13,15 +13,20 @@ from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
 class EmailChannel(Channel):
     type_name = "email"
 
-    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic") -> str:
-        o = self.options
+    def build_message(self, target: str, items: list[dict[str, Any]]) -> EmailMessage:
+        """The message as sent: subject and plain-text body rendered from the notifications' (masked) views."""
         msg = EmailMessage()
-        msg["From"] = o.get("sender", "yuqing@localhost")
+        msg["From"] = self.options.get("sender", "yuqing@localhost")
         msg["To"] = target
         msg["Subject"] = subject_for(items)
         msg["Date"] = formatdate(localtime=True)
         msg["Message-ID"] = make_msgid(domain="yuqing.local")
         msg.set_content(digest_text(items), charset="utf-8")
+        return msg
+
+    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic") -> str:
+        o = self.options
+        msg = self.build_message(target, items)
         host, port, timeout = o.get("host", "127.0.0.1"), int(o.get("port", 25)), float(o.get("timeout", 10))
         try:
             cls = smtplib.SMTP_SSL if o.get("ssl") else smtplib.SMTP
