@@ -23,7 +23,7 @@ def flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         ok, text = message
-        (st.success if ok else st.error)(text)
+        (st.success if ok else st.error)(escape_label(text))  # messages may quote what the user typed
 
 
 def show_text(text: str | None) -> None:
@@ -36,7 +36,7 @@ def render(ctx: PageContext, alert_id: str) -> None:
     try:
         detail = queries.alert_detail(ctx.app, ctx.user, alert_id, now=now)
     except Exception as exc:  # PermissionDenied / WorkflowError / AlertsUnavailable carry Chinese messages
-        st.error(str(exc))
+        st.error(escape_label(exc))
         return
     alert = detail.alert
     st.markdown(f"### {escape_text(alert.title)}", unsafe_allow_html=True)
@@ -81,7 +81,7 @@ def _reveal(ctx: PageContext, alert_id: str) -> None:
             return
         ok, result = actions.reveal(ctx.app, ctx.user, alert_id, why, now=ctx.now)
         if not ok:
-            st.error(result)
+            st.error(escape_label(result))
             return
         st.warning(f"以下为原文，含个人信息，仅供办理使用；本次查看已记入审计日志（理由：{escape_label(result.why)}）")
         st.markdown("**标题**")

@@ -19,7 +19,7 @@ now = ctx.now
 try:
     counts = queries.user_alert_counts(ctx.app, ctx.user, now)
 except Exception as exc:  # AlertsUnavailable / PermissionDenied carry Chinese messages
-    st.error(str(exc))
+    st.error(escape_label(exc))
     st.stop()
 c1, c2, c3 = st.columns(3)
 c1.metric("未办结", counts["open"])

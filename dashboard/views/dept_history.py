@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard.common import csv_button, page_context, paginate, show_table
 from dashboard.services import queries
+from dashboard.textfmt import escape_label
 
 ctx = page_context(__file__)
 stats = queries.department_stats(ctx.app, ctx.user.department, ctx.now)
@@ -24,7 +25,7 @@ try:
     limit, offset = paginate(total, ctx.settings.page_size, key="dh_page")
     total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=limit, offset=offset)
 except Exception as exc:  # AlertsUnavailable carries a Chinese message
-    st.error(str(exc))
+    st.error(escape_label(exc))
     st.stop()
 rows = [queries.alert_row(a, ctx.now) for a in alerts]
 show_table(rows, key="dh_table")

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import alert_view
 from dashboard.common import csv_button, page_context, paginate, show_table
 from dashboard.services import queries
-from dashboard.textfmt import one_line
+from dashboard.textfmt import escape_label, one_line
 from yuqing.clock import TZ
 from yuqing.model import STATUS_LABELS, AlertStatus
 
@@ -43,7 +43,7 @@ try:
     total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses or None, level=level,
                                         department=department, since=since, until=until, limit=limit, offset=offset)
 except Exception as exc:  # AlertsUnavailable / PermissionDenied / WorkflowError carry Chinese messages
-    st.error(str(exc))
+    st.error(escape_label(exc))
     st.stop()
 now = ctx.now
 rows = [queries.alert_row(a, now) for a in alerts]
