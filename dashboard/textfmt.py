@@ -13,13 +13,21 @@ import re
 from datetime import datetime, timedelta
 
 # Markdown punctuation plus HTML's specials; entities display as the character and are never syntax.
-_SPECIAL = set("\\`*_{}[]()#+-.!|<>&\"'~$:=")
+_SPECIAL = set("\\`*_{}[]()#+-.!|<>&\"'~$:=@")
+
+
+# Streamlit's Markdown turns URL-, www.- and e-mail-shaped text into links after entities are decoded (GFM autolink
+# literals work on text nodes), so the characters those need are wrapped in a tag of their own: the text reads and
+# copies the same, but no text node holds "http://…", "www.…" or "…@…" whole.
+_UNLINK = {":": "<span>&#58;</span>", ".": "<span>&#46;</span>", "@": "<span>&#64;</span>"}
 
 
 def escape_text(text: str | None) -> str:
     out = []
     for ch in text or "":
-        if ch in _SPECIAL:
+        if ch in _UNLINK:
+            out.append(_UNLINK[ch])
+        elif ch in _SPECIAL:
             out.append(f"&#{ord(ch)};")
         elif ch == "\n":
             out.append("<br>")
@@ -56,7 +64,16 @@ def escape_label(text: object) -> str:
     special character backslash-escaped, so a crawled title is shown exactly as written and never as a link,
     image, heading or emphasis."""
     line = " ".join(str("" if text is None else text).split())
-    return "".join("\\" + ch if ch in _LABEL_SPECIAL else ch for ch in line)
+    # Labels take no HTML: a zero-width space after ":" and "." and before "@" keeps URL-, www.- and e-mail-shaped
+    # text from being turned into a link (see _UNLINK).
+    out = []
+    for ch in line:
+        if ch == "@":
+            out.append("\u200b")
+        out.append("\\" + ch if ch in _LABEL_SPECIAL else ch)
+        if ch in ":.":
+            out.append("\u200b")
+    return "".join(out)
 
 
 def one_line(text: object) -> str:

