@@ -1,6 +1,6 @@
 """Read-side queries for pages and reports. Aggregation happens in the store; here we only shape the results.
 
-Every function takes the :class:`yuqing.app.App` explicitly and returns plain data (dicts, lists, domain objects),
+Every function takes the :class:`yuqing.app.App` explicitly and returns views (:mod:`yuqing.views`) or plain rows,
 so the same code feeds the pages (through :mod:`dashboard.services.cached`), the reports and the tests.
 """
 

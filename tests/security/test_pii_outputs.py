@@ -387,3 +387,25 @@ def test_cli_reveal_needs_a_reason_and_is_audited(world):
     assert secret in out.getvalue() and "已记入审计日志" in out.getvalue()
     notes = [e.note for e in world.app.store.workflow.audit_for(alert_id) if e.action == "reveal"]
     assert any("核对来电号码" in n for n in notes)
+
+
+def test_cli_raise_and_act_answer_with_masked_views(world):
+    """``alerts raise --json`` and ``alerts act --json`` print the alert's view, like every other output."""
+    from alerts.cli import alerts_main
+
+    name, text, secret = PII_FORMS[0]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert alerts_main(["raise", "--as", "officer1", "--title", f"CLI{text}", "--reason", f"原因：{text}",
+                            "--department", DEPT, "--now", NOW.isoformat(), "--json"], world.app) == 0
+        raised = json.loads(out.getvalue())
+        assert alerts_main(["raise", "--as", "officer1", "--title", f"CLI二{text}", "--reason", f"原因：{text}",
+                            "--now", NOW.isoformat()], world.app) == 0
+        assert alerts_main(["act", raised["id"], "return", "--as", "dept1", "--text", f"退单：{text}",
+                            "--now", (NOW + timedelta(minutes=5)).isoformat(), "--json"], world.app) == 0
+    printed = out.getvalue() + err.getvalue()
+    assert raised["title"].startswith("CLI") and raised["status"] == "dispatched"
+    assert "已创建人工预警" in printed and '"status": "returned"' in printed
+    assert secret not in printed
+    returned = json.loads(printed[printed.index("{", printed.index("已创建人工预警")):])
+    assert returned["returns"][0]["reason"].startswith("退单：") and secret not in returned["returns"][0]["reason"]
