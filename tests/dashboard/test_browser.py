@@ -143,9 +143,20 @@ def test_markdown_in_an_alert_title_is_neither_a_link_nor_a_fetched_image(served
 
     url, home = served
     hostile = "[点此查看官方通知](http://x.invalid/phish) ![b](http://x.invalid/beacon.png) <img src=http://x.invalid/i.png>"
+    from yuqing.model import Document, DocumentKind, Event
+
     app = App.load(CONFIG, home)
     try:
-        app.alerts.raise_manual(app.store.workflow.get_user("officer1"), hostile, f"原帖：{hostile}", level=1, now=now())
+        t = now()
+        posts = [Document(url="http://board.invalid/hostile-1", source="a_city_board", title=hostile,
+                          content=f"原帖正文 {hostile} 联系 www.x.invalid 或 a@x.invalid", kind=DocumentKind.POST,
+                          published_at=t, region="A3区")]
+        app.store.documents.upsert_documents(posts, t)
+        app.store.documents.link_documents({d.id: ("ev-browser-hostile", None) for d in posts})
+        app.store.documents.save_events([Event(id="ev-browser-hostile", title=hostile, region="A3区", first_seen=t,
+                                               last_seen=t, doc_count=1, source_count=1, heat=10.0)], t)
+        app.alerts.raise_manual(app.store.workflow.get_user("officer1"), hostile, f"原帖：{hostile}", level=1,
+                                event_id="ev-browser-hostile", now=t)
     finally:
         app.close()
     requested: list[str] = []
@@ -159,8 +170,14 @@ def test_markdown_in_an_alert_title_is_neither_a_link_nor_a_fetched_image(served
     _settle(page)
     # The alert page's heading (the first alert: level 1, newest) shows the title as written.
     page.locator("h3", has_text="[点此查看官方通知](http://x.invalid/phish) ![b]").first.wait_for(timeout=60_000)
-    links = page.locator("a[href*='x.invalid']")
-    assert links.count() == 0
+    # Open the post (its expander label quotes the title; its body the text with a www. address and an e-mail).
+    summaries = page.locator("[data-testid=stExpander] summary", has_text="点此查看官方通知")
+    assert summaries.count() >= 2  # the event and the post
+    for i in range(summaries.count()):
+        summaries.nth(i).click()
+    page.locator("p", has_text="原帖正文").first.wait_for(timeout=60_000)
+    _settle(page)
+    assert page.locator("a[href*='x.invalid']").count() == 0
     assert page.locator("img[src*='x.invalid']").count() == 0
     assert [r for r in requested if "x.invalid" in r] == []
     page.screenshot(path=str(shots / "hostile_title.png"), full_page=True)
