@@ -823,31 +823,37 @@ class AlertService:
                 raise WorkflowError(f"状态「{s}」无效（可选：open、{'、'.join(x.value for x in AlertStatus)}）")
         return status, department, supervised
 
-    def _supervised(self, user: User, status: Any, department: str | None, level: int | None,
-                    since: datetime | None, until: datetime | None) -> list[Alert]:
-        """The office's own alerts plus every alert escalated to it (filtered here: the store has no flag filter)."""
+    def _filtered(self, keep: Any, status: Any, department: str | None, level: int | None, since: datetime | None,
+                  until: datetime | None) -> list[Alert]:
+        """Alerts matching the store filters and ``keep`` (the store has no filter on the escalation flag)."""
         out, offset = [], 0
         while True:
             _, page = self.wf.list_alerts(status=status, department=department, level=level, since=since, until=until,
                                           limit=500, offset=offset)
-            out.extend(a for a in page if a.escalated or a.department == user.department)
+            out.extend(a for a in page if keep(a))
             if len(page) < 500:
                 return out
             offset += 500
 
     def list_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
                     level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                    limit: int = 100, offset: int = 0) -> list[V.AlertView]:
+                    limit: int = 100, offset: int = 0, escalated: bool | None = None) -> list[V.AlertView]:
         return self.page_alerts(user, status=status, department=department, level=level, since=since, until=until,
-                                limit=limit, offset=offset)[1]
+                                limit=limit, offset=offset, escalated=escalated)[1]
 
     def page_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
                     level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                    limit: int = 100, offset: int = 0) -> tuple[int, list[V.AlertView]]:
-        """(total, one page of views) of the alerts ``user`` may see under these filters."""
+                    limit: int = 100, offset: int = 0, escalated: bool | None = None
+                    ) -> tuple[int, list[V.AlertView]]:
+        """(total, one page of views) of the alerts ``user`` may see under these filters (``escalated``: only
+        alerts that were, or were not, escalated to the supervising office)."""
         status, department, supervised = self._scope(user, status, department)
-        if supervised:
-            found = self._supervised(user, status, department, level, since, until)
+        if supervised or escalated is not None:
+            def keep(a: Alert) -> bool:
+                visible = not supervised or a.escalated or a.department == user.department
+                return visible and (escalated is None or a.escalated == escalated)
+
+            found = self._filtered(keep, status, department, level, since, until)
             return len(found), [self.alert_view(a) for a in found[offset:offset + limit]]
         total, alerts = self.wf.list_alerts(status=status, department=department, level=level, since=since,
                                             until=until, limit=limit, offset=offset)

@@ -112,11 +112,11 @@ def alert_row(alert: AlertView, now: datetime) -> dict[str, Any]:
 
 def list_alerts(app: Any, user: User, *, status: list[str] | str | None = None, department: str | None = None,
                 level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                limit: int = 20, offset: int = 0) -> tuple[int, list[AlertView]]:
+                limit: int = 20, offset: int = 0, escalated: bool | None = None) -> tuple[int, list[AlertView]]:
     """(total, one page of views) of the alerts this user may see, from the alerts service (which scopes department
     users to their department, and the 督查室 to its own alerts plus everything escalated to it)."""
     return alert_service(app).page_alerts(user, status=status, department=department, level=level, since=since,
-                                          until=until, limit=limit, offset=offset)
+                                          until=until, limit=limit, offset=offset, escalated=escalated)
 
 
 def alert_detail(app: Any, user: User, alert_id: str, now: datetime | None = None) -> AlertDetailView:

@@ -33,11 +33,11 @@ if supervisor:
 views = ["待办", "全部"] + (["督办事项"] if supervisor else [])
 view = st.segmented_control("范围", views, default="待办", key="dd_view") or "待办"
 statuses = sorted(queries.AWAITING) if view in ("待办", "督办事项") else None
-total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=1)
+escalated = True if view == "督办事项" else None
+total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=1, escalated=escalated)
 limit, offset = paginate(total, ctx.settings.page_size, key="dd_page")
-total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=limit, offset=offset)
-if view == "督办事项":
-    alerts = [a for a in alerts if a.escalated]
+total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=limit, offset=offset,
+                                    escalated=escalated)
 rows = [queries.alert_row(a, now) for a in alerts]
 show_table(rows, key="dd_table")
 csv_button(rows, "本部门预警.csv", key="dd_csv")

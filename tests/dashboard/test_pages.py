@@ -293,6 +293,11 @@ def test_supervising_office_desk_shows_escalated_alerts_and_overdue_by_departmen
     escalated_open = [a for a in store.workflow.list_alerts(status=[s for s in ("new", "dispatched", "accepted",
                       "returned", "responded", "reopened")], limit=500)[1] if a.escalated]
     assert {m.label: m.value for m in at.metric}["督办中"] == str(len(escalated_open))
+    at.button_group(key="dd_view").set_value("督办事项").run()
+    no_exception(at)
+    only_escalated = {a.id for a in store.workflow.list_alerts(
+        status=["dispatched", "accepted", "returned", "reopened"], limit=500)[1] if a.escalated}
+    assert set(table(at, 1)["编号"]) == only_escalated and target.id in only_escalated
 
 
 def test_manual_alert_and_silence_forms(as_user, store):
