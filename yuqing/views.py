@@ -141,6 +141,7 @@ class AlertView:
     returns: tuple[ReturnView, ...] = ()
     rule_type: str | None = None
     source: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)  # the rule's numbers, level history …, strings masked
 
     @property
     def due_at(self) -> datetime | None:
@@ -170,6 +171,7 @@ class AlertView:
             "dispatched_at": iso(self.dispatched_at),
             "returns": [{"by": r.by, "department": r.department, "at": iso(r.at), "reason": r.reason}
                         for r in self.returns],
+            "details": _plain(self.details),
         }
 
 
@@ -208,7 +210,7 @@ def build_alert_view(alert: Alert, *, level_labels: Mapping[int, str] | None = N
         escalated=bool(alert.escalated), escalated_to=d.get("escalated_to"), rating=alert.rating,
         version=alert.version, created_at=alert.created_at, updated_at=alert.updated_at,
         dispatched_at=alert.dispatched_at, extension=ext_view, returns=returns, rule_type=d.get("rule_type"),
-        source=d.get("source"))
+        source=d.get("source"), details=_mask_deep(dict(d)))
 
 
 # -- documents and events -----------------------------------------------------------------------------------------
@@ -463,7 +465,8 @@ class NotificationView:
 
 def build_notification_view(alert: AlertView, kind: str, message: str, at: datetime, link: str,
                             fmt: str = "generic") -> NotificationView:
-    return NotificationView(kind=kind, alert=alert.to_dict(), message=masked(message), at=at.isoformat(), link=link,
+    summary = {k: v for k, v in alert.to_dict().items() if k != "details"}  # a message, not the rule's workings
+    return NotificationView(kind=kind, alert=summary, message=masked(message), at=at.isoformat(), link=link,
                             format=fmt)
 
 
