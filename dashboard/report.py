@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -147,12 +148,17 @@ SECTIONS = (("events", "一、热点事件"), ("alerts", "二、预警与处置"
             ("departments", "四、部门回应排行"))
 
 
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _cell(value: Any) -> str:
+    """A docx cell's plain text (python-docx writes it as a run: never a field, link or formula). Characters XML
+    cannot hold (control characters from a crawled page) are dropped rather than failing the whole report."""
     if value is None:
         return "—"
     if isinstance(value, float) and 0 <= value <= 1 and not float(value).is_integer():
         return f"{value:.1%}"
-    return str(value)
+    return _XML_ILLEGAL.sub("", str(value))
 
 
 def write_docx(brief: Brief, path: Path) -> None:
@@ -168,7 +174,7 @@ def write_docx(brief: Brief, path: Path) -> None:
     doc.add_heading(brief.title, level=0)
     doc.add_paragraph(f"生成时间：{brief.generated_at:%Y-%m-%d %H:%M}")
     doc.add_heading("概要", level=1)
-    doc.add_paragraph(narrative(brief))
+    doc.add_paragraph(_cell(narrative(brief)))
     table = doc.add_table(rows=1, cols=2, style="Light Grid Accent 1")
     table.rows[0].cells[0].text, table.rows[0].cells[1].text = "指标", "数值"
     for k, v in brief.summary.items():

@@ -90,6 +90,10 @@ def hostile(tmp_path_factory):
                                  now=t + timedelta(seconds=i + 1))
             svc.act(dept, a.id, "respond", text=formula, now=t + timedelta(minutes=40))
             ids[f"formula{i}"] = a.id
+        # Control characters from a crawled page: no writer may fail on them.
+        a = svc.raise_manual(officer, "停水\x0b通知\x1f（含控制符）", "原因\x00", level=3, department=DEPT,
+                             now=t + timedelta(seconds=30))
+        ids["control"] = a.id
         yield app, ids, tmp
         app.close()
 
@@ -166,6 +170,7 @@ def test_reports_keep_formulas_and_markup_as_text(hostile):
     wb = load_workbook(str(xlsx))
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert "停水通知（含控制符）" in [c.value for c in cells]
     for formula in FORMULAS:
         hits = [c for c in cells if c.value == formula]
         assert len(hits) >= 2, formula  # the alert's title and the response, each exactly as written
@@ -176,7 +181,7 @@ def test_reports_keep_formulas_and_markup_as_text(hostile):
 
     docx = write_report(brief, Path(tmp) / "brief.docx")
     text = read_docx(docx)
-    assert all(f in text for f in FORMULAS) and LINK in text
+    assert all(f in text for f in FORMULAS) and LINK in text and "停水通知（含控制符）" in text
     with zipfile.ZipFile(docx) as z:
         body = z.read("word/document.xml").decode()
     assert "w:hyperlink" not in body and "w:fldSimple" not in body and "w:instrText" not in body
