@@ -158,6 +158,8 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
                     print("没有符合条件的预警")
                 for v in views:
                     due = v.due_at.astimezone(TZ).strftime("%m-%d %H:%M") if v.due_at else "—"
+                    if any(d.provisional for d in v.deadlines):
+                        due += "（暂定）"  # counted through a year whose 调休 arrangement is not configured yet
                     print(f"{v.id}  {v.level}级  {v.status_label:<4}  {v.department or '（未分派）'}  时限 {due}"
                           f"{'  [已督办]' if v.escalated else ''}  {_line(v.title)[:40]}")
             return 0

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.deadlines import DEADLINE_LABELS, compute_deadlines
+from alerts.deadlines import DEADLINE_LABELS, compute_deadlines, provisional_deadlines
 from alerts.engine import RuleEngine
 from alerts.notify.base import Channel, DeliveryError
 from alerts.rules.base import LEVEL_LABELS, Finding
@@ -782,7 +782,9 @@ class AlertService:
 
     def alert_view(self, alert: Alert) -> V.AlertView:
         """The alert as every output shows it (titles and reasons quote posts: personal information masked)."""
-        return V.build_alert_view(alert, level_labels=LEVEL_LABELS, deadline_label=self._label)
+        provisional = provisional_deadlines(alert, getattr(self.config, "calendar", None), self.deadline_settings.raw)
+        return V.build_alert_view(alert, level_labels=LEVEL_LABELS, deadline_label=self._label,
+                                  provisional=provisional)
 
     def alert_summary(self, alert: Alert) -> dict[str, Any]:
         """JSON form of :meth:`alert_view` (``alerts raise/act --json``, notification payloads)."""

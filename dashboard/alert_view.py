@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard.common import PageContext
 from dashboard.services import actions, cached, queries
 from dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
+from yuqing.workdays import provisional_note
 
 FLASH = "alert_flash"
 RATINGS = ("满意", "基本满意", "不满意")
@@ -110,7 +111,8 @@ def _deadlines(alert: Any, now: Any) -> None:
     parts = []
     for d in alert.deadlines:
         colour, text = countdown(d.due, now, done=done)
-        parts.append(f"{COLOUR_BADGES[colour]} {escape_text(d.label)}：{fmt_time(d.due)}（{text}）")
+        parts.append(f"{COLOUR_BADGES[colour]} {escape_text(d.label)}：{fmt_time(d.due)}（{text}）"
+                     + escape_text(provisional_note(d.provisional_years)))
     st.markdown("**办理时限**　" + "　".join(parts), unsafe_allow_html=True)
     ext = queries.extension_view(alert)
     if ext:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 from yuqing.clock import TZ, iso
 from yuqing.model import STATUS_LABELS, Alert, Assignment, AuditEntry, Document, Event, Response
 from yuqing.privacy import mask_name, mask_pii
+from yuqing.workdays import provisional_note
 
 #: Roles that may open 「查看原文」 (raw, unmasked text), each time with a reason that is audited. Departments and
 #: leaders see masked text only: the office that handles citizens' requests (舆情专员, 管理员) decides who needs
@@ -84,10 +85,17 @@ class DeadlineView:
     name: str
     label: str
     due: datetime
+    # Years without an official 调休 arrangement that this working-day deadline was counted through: the date is
+    # provisional until [calendar.YEAR] gives the year (yuqing.workdays).
+    provisional_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.provisional_years)
 
     @property
     def text(self) -> str:
-        return fmt_local(self.due)
+        return fmt_local(self.due) + provisional_note(self.provisional_years)
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,7 @@ class AlertView:
             "level_label": self.level_label, "status": self.status, "status_label": self.status_label,
             "department": self.department, "rule": self.rule, "event_id": self.event_id, "policy": self.policy,
             "deadlines": {d.name: iso(d.due) for d in self.deadlines}, "deadlines_text": self.deadlines_text,
+            "deadlines_provisional": {d.name: list(d.provisional_years) for d in self.deadlines if d.provisional},
             "extension": self.extension.status if self.extension else None,
             "escalated": self.escalated, "escalated_to": self.escalated_to, "rating": self.rating,
             "version": self.version, "created_at": iso(self.created_at), "updated_at": iso(self.updated_at),
@@ -176,8 +185,10 @@ class AlertView:
 
 
 def build_alert_view(alert: Alert, *, level_labels: Mapping[int, str] | None = None,
-                     deadline_label: Callable[[str], str] | None = None) -> AlertView:
-    """The one place an alert's text is masked for display."""
+                     deadline_label: Callable[[str], str] | None = None,
+                     provisional: Mapping[str, tuple[int, ...]] | None = None) -> AlertView:
+    """The one place an alert's text is masked for display (``provisional``: deadline name → years without an
+    official arrangement, from ``alerts.deadlines.provisional_deadlines``)."""
     labels = level_labels or DEFAULT_LEVEL_LABELS
     label_of = deadline_label or (lambda n: n)
     d = alert.details or {}
@@ -205,8 +216,8 @@ def build_alert_view(alert: Alert, *, level_labels: Mapping[int, str] | None = N
         level_label=labels.get(alert.level, str(alert.level)), status=alert.status.value,
         status_label=STATUS_LABELS.get(alert.status, alert.status.value), department=alert.department,
         rule=alert.rule, event_id=alert.event_id, policy=alert.policy,
-        deadlines=tuple(DeadlineView(n, label_of(n), due) for n, due in sorted(alert.deadlines.items(),
-                                                                               key=lambda kv: kv[1])),
+        deadlines=tuple(DeadlineView(n, label_of(n), due, tuple((provisional or {}).get(n, ())))
+                        for n, due in sorted(alert.deadlines.items(), key=lambda kv: kv[1])),
         escalated=bool(alert.escalated), escalated_to=d.get("escalated_to"), rating=alert.rating,
         version=alert.version, created_at=alert.created_at, updated_at=alert.updated_at,
         dispatched_at=alert.dispatched_at, extension=ext_view, returns=returns, rule_type=d.get("rule_type"),

@@ -104,7 +104,7 @@ def alert_row(alert: AlertView, now: datetime) -> dict[str, Any]:
         "状态": alert.status_label,
         "责任部门": alert.department or "（未分派）",
         "时限": f"{COLOUR_BADGES[colour]} {left}",
-        "截止时间": fmt_time(due),
+        "截止时间": fmt_time(due) + ("（暂定）" if any(d.provisional for d in alert.deadlines) else ""),
         "督办": "是" if alert.escalated else "",
         "评价": alert.rating or "",
         "创建时间": fmt_time(alert.created_at),
