@@ -231,7 +231,7 @@ def _doc_header_patterns() -> dict[str, re.Pattern]:
 
 
 # A label standing alone in its table cell (「索引号：」); the next line is its value.
-_BARE_LABEL_RE = re.compile(r"^[^:：]{1,12}[:：]$")
+_BARE_LABEL_RE = re.compile(r"^(?:[^:：]{1,12}[:：]|[【\[][^】\]]{1,10}[】\]]\s*[:：]?)$")
 _HEADER_VALUE_MAX = 80
 _TITLE_LIST_MIN = 3
 
