@@ -287,10 +287,37 @@ def document_header_lines(lines: list[str]) -> set[int]:
         if block and (i is None or position[i] != position[block[-1]] + 1):
             if len(block) < _TITLE_LIST_MIN:
                 keep.update(block)
+                keep.update(_title_head_lines(lines, nonblank, position[block[0]]))
             block = []
         if i is not None:
             block.append(i)
     return keep
+
+
+# A title broken over lines (<br> in 「全国人民代表大会常务委员会<br>关于批准……及<br>调整……的决议」):
+# the lines above its last line are kept when together they start like a 公文 title, with the
+# issuing organ or with 关于.
+_TITLE_FRAGMENT_RE = re.compile(r"[^\s|｜/、，,。！？；:：<>＞»]{4,40}")
+_TITLE_START_RE = re.compile(
+    r"^(关于|.{2,30}(人民代表大会常务委员会|委员会|人民政府|政府|办公厅|办公室|党委|委|局|厅|部)$)"
+)
+_TITLE_FRAGMENTS_MAX = 3
+
+
+def _title_head_lines(lines: list[str], nonblank: list[int], pos: int) -> list[int]:
+    best: list[int] = []
+    for k in range(1, _TITLE_FRAGMENTS_MAX + 1):
+        if pos - k < 0:
+            break
+        frags = [nonblank[j] for j in range(pos - k, pos)]
+        texts = [lines[j].strip() for j in frags]
+        if not _TITLE_FRAGMENT_RE.fullmatch(texts[0]):
+            break
+        if _URL_RE.search(texts[0]) or _SPAM_WORDS_RE.search(texts[0]):
+            break
+        if _TITLE_START_RE.match(texts[0]) or texts[1:2] and texts[1].startswith("关于"):
+            best = frags
+    return best
 
 
 def drop_link_farms(lines: list[str]) -> list[str]:
@@ -385,6 +412,31 @@ def _decode(html: bytes) -> str:
     return html.decode("utf-8", errors="replace")
 
 
+def _adopt_trailing_documents(root) -> None:
+    """Move what follows a premature ``</html>`` into the page.
+
+    CMS templates often include a complete header document; libxml2 leaves everything after its
+    ``</html>`` (on a 国务院公报 page: the whole 决议, title and text) as top-level siblings of the
+    root, which text_content() never sees.
+    """
+    from lxml import etree
+
+    if root.tag != "html":
+        return
+    body = root.find("body")
+    if body is None:
+        body = etree.SubElement(root, "body")
+    sibling = root.getnext()
+    while sibling is not None:
+        following = sibling.getnext()
+        if isinstance(sibling.tag, str):
+            holder = sibling.find("body") if sibling.find("body") is not None else sibling
+            for child in list(holder):
+                if child.tag != "head":
+                    body.append(child)
+        sibling = following
+
+
 def html_to_text(html: str | bytes) -> str:
     """Visible text of an HTML page or fragment, one block element per line (not yet normalised)."""
     import lxml.html
@@ -400,6 +452,7 @@ def html_to_text(html: str | bytes) -> str:
         root = lxml.html.fromstring(html)
     except (etree.ParserError, ValueError):
         return html
+    _adopt_trailing_documents(root)
     for el in list(root.iter(etree.Comment)):
         if el.getparent() is not None:
             el.drop_tree()
