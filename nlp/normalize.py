@@ -392,7 +392,12 @@ def normalize(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # HTML input
 
-_DROP_TAGS = ("script", "style", "noscript", "nav", "iframe", "form", "select", "button", "svg", "template", "head")
+_DROP_TAGS = ("script", "style", "noscript", "nav", "iframe", "select", "button", "svg", "template", "head")
+# A <form> is a search box or login widget, dropped, unless it wraps the article: VSB/博达 CMS
+# pages used by many government and university sites put the whole text inside
+# <form name="_newscontent_fromname"> (the shared 监察法 page lost all 159 of its articles).
+_FORM_PROSE_CHARS = 100
+_FORM_PROSE_SENTENCES = 2
 _BLOCK_TAGS = frozenset(
     "p div br li ul ol tr td th table h1 h2 h3 h4 h5 h6 section article header footer aside "
     "blockquote pre dd dt dl figure figcaption address center hr main".split()
@@ -458,6 +463,15 @@ def html_to_text(html: str | bytes) -> str:
             el.drop_tree()
     for el in list(root.iter(*_DROP_TAGS)):
         if el.getparent() is not None:
+            el.drop_tree()
+    for el in list(root.iter("form")):
+        if el.getparent() is None:
+            continue
+        # prose outside links: a thread list's titles are anchors, an article's sentences are not
+        text = "".join(el.itertext())
+        for a in el.iter("a"):
+            text = text.replace("".join(a.itertext()), "", 1)
+        if len(text.strip()) < _FORM_PROSE_CHARS or len(re.findall("[。！？]", text)) < _FORM_PROSE_SENTENCES:
             el.drop_tree()
     for el in list(root.iter("div", "ul", "ol", "table", "section", "aside", "footer", "header", "p", "td", "dl")):
         if el.getparent() is None:
