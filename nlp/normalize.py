@@ -227,7 +227,7 @@ def link_likeness(line: str) -> int:
 
 @lru_cache(maxsize=1)
 def _doc_header_patterns() -> dict[str, re.Pattern]:
-    return _read_rule_sections(DOC_HEADERS_PATH, ("field", "docno", "addressee", "title"))
+    return _read_rule_sections(DOC_HEADERS_PATH, ("field", "docno", "addressee", "title", "byline"))
 
 
 # A label standing alone in its table cell (「索引号：」); the next line is its value.
@@ -279,6 +279,8 @@ def document_header_lines(lines: list[str]) -> set[int]:
             keep.add(i)
         elif i < head_end and rules["title"].fullmatch(s):
             titles.append(i)
+        elif i < head_end and _HEADLINE_RE.fullmatch(s) and rules["byline"].search(_next_nonblank(lines, i)):
+            keep.add(i)
     # A block of three or more consecutive title lines is a list of other documents, not a header.
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     position = {i: k for k, i in enumerate(nonblank)}
@@ -292,6 +294,16 @@ def document_header_lines(lines: list[str]) -> set[int]:
         if i is not None:
             block.append(i)
     return keep
+
+
+_HEADLINE_RE = re.compile(r"[^\s|｜/、:：<>＞»]{6,80}")
+
+
+def _next_nonblank(lines: list[str], i: int) -> str:
+    for line in lines[i + 1 :]:
+        if line.strip():
+            return line.strip()
+    return ""
 
 
 # A title broken over lines (<br> in 「全国人民代表大会常务委员会<br>关于批准……及<br>调整……的决议」):
