@@ -301,8 +301,14 @@ class GenreStage(Stage):
     ASKING = re.compile(r"希望|请求|恳请|要求|但|可是|然而|还望|依然|仍然|投诉|举报|质疑|为何|为什么|吗|？|\?")
 
     def process(self, doc: dict) -> dict:
-        title = normalize(doc.get("title") or "").strip()
-        doc["genre"] = self.classify(title, doc.get("text", ""))
+        text = doc.get("text")
+        if not doc.get("title"):
+            title = ""
+        elif isinstance(text, str):  # NormalizeStage put the clean title on the first line
+            title = text.split("\n", 1)[0]
+        else:
+            title = normalize(doc["title"])
+        doc["genre"] = self.classify(title.strip(), text if isinstance(text, str) else "")
         return doc
 
     @classmethod
