@@ -286,3 +286,50 @@ def test_notices_and_thanks_do_not_raise_keyword_or_negative_alerts(make_app):
     f = neg.check_event(mixed, RuleContext(app.store, T0))
     assert f is not None and f.details["total"] == 2 and f.details["skipped_genre_docs"] == 2
     assert "已除去政府通知/感谢信 2 篇" in f.reason
+
+
+def test_through_the_store_analysed_posts_alert_only_on_what_they_assert(make_app):
+    """The NLP stage's output (genre included) stored as `process` stores it; the service's evaluate decides."""
+    from alerts.service import AlertService
+    from nlp.pipeline import Analyzer
+    from yuqing.jobs import analyzer_input
+
+    app = make_app(alerts={"rules": [
+        {"name": "敏感词", "type": "keywords"},
+        {"name": "负面占比", "type": "negative_share", "tiers": [{"level": 3, "min_share": 0.6, "min_docs": 3}]}]})
+    store = app.store
+    groups = {
+        "ev-negated": [("填土区滑坡", "填土区因为今年大雨也出现了多次滑坡现象，所幸没有人员伤亡。"),  # message 10023
+                       ("组上道路安全隐患", "组上村民及车辆通行，曾经多次出现人、车小触碰，幸亏未造成人员伤亡事故，存在极大安全隐患。")],  # 46981
+        "ev-asserted": [("路口车速太快", "行人从公交下车后只能冒险横穿马路，已经发生多起伤亡事故。建议政府引起重视。")],  # 5609
+        "ev-notice": [("A市开展根治欠薪冬季专项行动", "针对部分工地农民工聚集讨薪的情况，市人社局部署开展专项行动，依法查处欠薪。"),
+                      ("A市人社局召开根治欠薪工作会议", "会议通报了农民工聚集讨薪事件的处置情况，部署下一步工作。"),
+                      ("关于开展根治拖欠农民工工资专项检查的通知", "各区人社局：近期个别工地发生农民工聚集讨薪，现就开展专项检查通知如下。")],
+    }
+    analyzer = Analyzer.from_settings({})
+    for event_id, posts in groups.items():
+        docs = [Document(url=f"http://board.example/{event_id}/{i}", source="a_city_board", title=title, content=text,
+                         kind=DocumentKind.POST, published_at=T0 - timedelta(hours=2 + i), region="A3区")
+                for i, (title, text) in enumerate(posts)]
+        store.documents.upsert_documents(docs, T0)
+        results = []
+        for d in docs:
+            record = analyzer_input(d)
+            out = analyzer.analyze(record)
+            results.append((d.id, {k: v for k, v in out.items() if k not in record}))
+        store.documents.save_analyses(results, T0)
+        store.documents.link_documents({d.id: (event_id, None) for d in docs})
+        stored = store.documents.get_documents([d.id for d in docs])
+        neg = sum((d.analysis["sentiment"]["label"] == "negative") for d in stored)
+        store.documents.save_events([Event(id=event_id, title=posts[0][0], region="A3区", topic="城乡建设",
+                                           first_seen=T0 - timedelta(hours=3), last_seen=T0 - timedelta(hours=2),
+                                           doc_count=len(docs), source_count=1, negative=neg,
+                                           neutral=len(docs) - neg)], T0)
+    stored_notice = store.documents.list_documents(event_id="ev-notice")[1]
+    assert {d.analysis["genre"]["label"] for d in stored_notice} == {"notice"}
+    created = AlertService.from_config(app.config, store).evaluate(T0)
+    assert [a.event_id for a in created] == ["ev-asserted"]
+    alert = created[0]
+    assert alert.level == 3 and alert.status.value == "new"  # one post: 一般, waits for an officer; no 48-hour clock
+    assert "敏感词 1 篇；来源 1 个；互动 0；增长 —；敏感度 最高二级；定级：0 分 → 三级" in alert.reason
+    assert alert.details["rules"]["敏感词"]["level_parts"]["docs"] == 1
