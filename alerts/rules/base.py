@@ -274,12 +274,13 @@ def compose_level(parts: LevelParts, settings: LevelSettings | None = None) -> t
     return level, reason
 
 
-def growth_ratio(counts: dict[datetime, int], now: datetime, hours: int) -> float | None:
-    """Documents in the last ``hours`` against the average of the two windows before (floor 1 document, so one new
-    post is growth ×1.0, not infinite); None when the event has nothing in the recent window."""
+def growth_ratio(counts: dict[datetime, int], now: datetime, hours: int, min_recent: int = 3) -> float | None:
+    """Documents in the last ``hours`` against the average of the two windows before (floor 1 document per window,
+    so a new post is not infinite growth); None (「—」) when fewer than ``min_recent`` documents are recent: two
+    posts are no trend. ``counts`` are hour buckets (``RuleContext.hourly_counts``)."""
     start = now - timedelta(hours=hours)
     recent = sum(n for h, n in counts.items() if start - timedelta(hours=1) < h <= now)
-    if not recent:
+    if recent < min_recent:
         return None
     before = sum(n for h, n in counts.items() if start - timedelta(hours=2 * hours + 1) < h <= start - timedelta(hours=1))
     return recent / max(before / 2, 1.0)

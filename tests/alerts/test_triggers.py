@@ -333,3 +333,16 @@ def test_through_the_store_analysed_posts_alert_only_on_what_they_assert(make_ap
     assert alert.level == 3 and alert.status.value == "new"  # one post: 一般, waits for an officer; no 48-hour clock
     assert "敏感词 1 篇；来源 1 个；互动 0；增长 —；敏感度 最高二级；定级：0 分 → 三级" in alert.reason
     assert alert.details["rules"]["敏感词"]["level_parts"]["docs"] == 1
+
+
+def test_growth_is_recent_volume_against_the_windows_before_with_floors():
+    from alerts.rules.base import growth_ratio
+
+    hour = lambda h: (T0 - timedelta(hours=h)).replace(minute=0)  # noqa: E731
+    # 6 posts in the last day, 4 in the two days before (2 a day): ×3.
+    counts = {hour(1): 3, hour(5): 3, hour(30): 2, hour(60): 2}
+    assert growth_ratio(counts, T0, 24) == pytest.approx(3.0)
+    assert growth_ratio({hour(1): 2}, T0, 24) is None  # two posts are no trend
+    assert growth_ratio({hour(1): 4}, T0, 24) == pytest.approx(4.0)  # nothing before: floor of one a window
+    level, parts = compose_level(LevelParts(docs=4, growth=growth_ratio(counts, T0, 24)), LevelSettings())
+    assert "增长 ×3.0（+1）" in parts and level == 2
