@@ -39,6 +39,7 @@ from alerts.rules.base import (
 from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, Event
 from yuqing.plugins import PluginError, load_object
+from yuqing.privacy import mask_pii
 
 DEFAULT_LISTS = {
     "群体性事件": {"words": ["聚集", "上访", "堵路", "拉横幅", "罢工", "讨薪", "集体维权", "围堵"], "level": 2, "min_docs": 2},
@@ -368,7 +369,9 @@ class KeywordRule(Rule):
                     per[m.polarity] = per.get(m.polarity, 0) + 1
                 if len(examples) < 3:
                     m = found[0]
-                    examples.append({"word": m.word, "polarity": m.polarity, "cue": m.cue, "clause": m.clause[:40],
+                    examples.append({"word": m.word, "polarity": m.polarity, "cue": m.cue,
+                                     # the citizen's words go into the alert: personal information masked first
+                                     "clause": mask_pii(m.clause)[:40],
                                      "doc_id": d.id if d is not None else ""})
         if len(effective) < min_docs:
             return None

@@ -346,3 +346,12 @@ def test_growth_is_recent_volume_against_the_windows_before_with_floors():
     assert growth_ratio({hour(1): 4}, T0, 24) == pytest.approx(4.0)  # nothing before: floor of one a window
     level, parts = compose_level(LevelParts(docs=4, growth=growth_ratio(counts, T0, 24)), LevelSettings())
     assert "增长 ×3.0（+1）" in parts and level == 2
+
+
+def test_quoted_clauses_in_the_reason_are_masked(make_app):
+    app = make_app()
+    ev = add_posts(app.store, "ev-pii", [{"text": "我是业主13812345678所幸没有人员伤亡"},
+                                         {"text": "工地发生坍塌，已造成人员伤亡"}])
+    f = keyword_rule().check_event(ev, RuleContext(app.store, T0))
+    assert f is not None and "13812345678" not in f.reason and "13812345678" not in str(f.details)
+    assert "138****5678" in f.reason
