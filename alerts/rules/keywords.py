@@ -54,7 +54,7 @@ NEGATION_CUES = ["无", "没", "没有", "未", "未曾", "不曾", "并未", "�
                  "不是", "不", "并不", "不想", "不愿", "不会", "毫无", "零", "幸免", "免于"]
 HYPOTHETICAL_CUES = ["如果", "如若", "万一", "一旦", "假如", "假若", "假设", "倘若", "要是", "若", "若是", "即使", "即便",
                      "哪怕", "再不", "否则", "不然", "担心", "担忧", "害怕", "生怕", "怕", "恐", "恐怕", "唯恐", "以免",
-                     "避免", "防止", "谨防", "预防", "防范", "会不会", "是否", "是不是", "有没有", "可能", "可能会",
+                     "避免", "防止", "谨防", "预防", "防范", "杜绝", "遏制", "会不会", "是否", "是不是", "有没有", "可能", "可能会",
                      "或将", "随时", "难道", "试想", "设想", "一经", "等到", "以防"]
 # A condition governs its consequence: these reach into the next clause of the same sentence.
 CONDITIONAL_CUES = ["如果", "如若", "万一", "一旦", "假如", "假若", "倘若", "要是", "若", "若是", "即使", "即便", "再不"]
@@ -64,7 +64,7 @@ PAST_CUES = ["曾", "曾经", "去年", "前年", "以前", "之前", "此前", 
 NEGATION_WINDOW = 4  # tokens between a negation and the word (「没有/造成/任何/人员伤亡」)
 # A negation does not reach past these: 「不作为的腐败行为」「不正当开支及贪污嫌疑」 say the corruption is there.
 NEGATION_BREAKS = {"的", "及", "以及", "和", "与", "或", "而", "并且", "而且", "但", "但是", "就是", "地"}
-# Nor does a question word (是否/是不是) past a conjunction: 「是否合法及…过程中的腐败行为」 asserts the corruption.
+# Nor does a question or time word past a conjunction: 「当年…是否合法及…过程中的腐败行为」 asserts the corruption.
 HYPOTHETICAL_BREAKS = {"及", "以及", "并且", "而且", "同时"}
 AFTER_WINDOW = 3
 
@@ -323,7 +323,7 @@ class KeywordRule(Rule):
                     break
         if cue:
             return Match(word, "hypothetical", cue, clause)
-        cue = _find_run(tokens, past, 0, k)
+        cue = _find_run(tokens, past, hyp_lo, k)
         if cue:
             return Match(word, "past", cue, clause)
         return Match(word, "affirmative", "", clause)

@@ -35,6 +35,7 @@ HYPOTHETICAL = {
     "260150": ("此事如果在D市解决不好，要到省政府、省教育厅上访", "上访"),  # the condition sits in the clause before
     "36248": ("生怕那天整栋楼会坍塌", "坍塌"),
     "117609": ("会不会中毒呢", "中毒"),
+    "173204": ("唯有向全社会招标才能遏制基建腐败", "腐败"),  # prevention, not an incident
 }
 PAST = {
     "34239": ("前几年广西柳州铁路边锅炉爆炸事件", "爆炸"),
@@ -46,7 +47,8 @@ AFFIRMATIVE = {
     "17869": ("对我们村组相关腐败问题进行举报", "腐败"),
     "7293": ("业主们被迫集体上访A5区政府信访局", "上访"),
     "145294": ("追查市农路局不作为的腐败行为", "腐败"),  # 不 negates 作为, not the corruption
-    "161377": ("是否合法及环评过程中的腐败行为进行核查", "腐败"),  # 是否 asks about 合法; the corruption is asserted
+    # 当年 dates the expansion and 是否 asks about 合法; past the 及 the corruption is asserted.
+    "161377": ("依法对E8县为百水泥当年2015-2016年度扩产取得的《环评报告》是否合法及环评过程中的腐败行为进行核查", "腐败"),
 }
 GENRE = {  # id → (title, genre label)
     "49946": ("感谢相关部门解决C5市港越世纪城酒吧噪声污染问题", "thanks"),
