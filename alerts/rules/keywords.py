@@ -42,7 +42,7 @@ from yuqing.plugins import PluginError, load_object
 from yuqing.privacy import mask_pii
 
 DEFAULT_LISTS = {
-    "群体性事件": {"words": ["聚集", "上访", "堵路", "拉横幅", "罢工", "讨薪", "集体维权", "围堵"], "level": 2, "min_docs": 2},
+    "群体性事件": {"words": ["聚集（排除：聚集场所、聚集区）", "上访", "堵路（排除：堵路段）", "拉横幅", "罢工", "讨薪", "集体维权", "围堵"], "level": 2, "min_docs": 2},
     "安全事故": {"words": ["爆炸（排除：信息爆炸、人口爆炸）", "坍塌", "伤亡", "死亡", "起火", "中毒", "塌方"], "level": 2, "min_docs": 1},
     "涉腐涉警": {"words": ["贪污", "受贿", "腐败", "暴力执法", "打人", "索贿"], "level": 3, "min_docs": 1},
 }

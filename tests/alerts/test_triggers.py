@@ -357,3 +357,10 @@ def test_quoted_clauses_in_the_reason_are_masked(make_app):
     f = keyword_rule().check_event(ev, RuleContext(app.store, T0))
     assert f is not None and "13812345678" not in f.reason and "13812345678" not in str(f.details)
     assert "138****5678" in f.reason
+
+
+def test_shipped_exclusions_cover_place_nouns_seen_in_real_posts():
+    rule = keyword_rule()
+    assert polarity(rule, "公众聚集场所在投入使用前", "聚集") == {"excluded"}  # message 5349 (a 消防法 quote)
+    assert polarity(rule, "在快速路、环线、部分易堵路段增加摄像头密度", "堵路") == {"excluded"}  # message 5607
+    assert polarity(rule, "数百名业主在售楼部聚集", "聚集") == {"affirmative"}
