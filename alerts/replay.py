@@ -284,20 +284,42 @@ def find_bursts(issue: Issue, posted: dict[str, datetime]) -> list[Burst]:
 
 
 # -- negated / hypothetical keyword use ----------------------------------------------------------------------------
-_CLAUSE = re.compile(r"[，,。！？!?；;：:\n\r…]+")
-# Multi-character cues: anywhere earlier in the clause. Single-character cues: within the 4 characters before.
-NEGATION_CUES = ("没有", "不曾", "从未", "并未", "并无", "尚无", "暂无", "未曾", "所幸", "幸好", "幸亏", "避免", "防止",
-                 "杜绝", "以免", "不会", "不是", "未发生", "未造成", "无人")
-HYPOTHETICAL_CUES = ("如果", "万一", "一旦", "假如", "假若", "倘若", "要是", "如若", "若是", "担心", "害怕", "隐患",
-                     "可能", "会不会", "容易", "极易", "随时", "预防", "防范", "恐怕", "生怕", "以防", "难免", "将会")
-PAST_CUES = ("曾经", "去年", "前年", "以前", "过去", "当年", "多年前", "年前", "之前", "历史上")
-SHORT_CUES = ("无", "没", "未", "不", "防", "若", "曾", "怕", "恐", "免")
-# Words that start with a short cue but do not negate (无法 = cannot, 未来 = future, 不断 = continuously …).
-_NOT_CUES = re.compile(r"无法|无奈|毫无|未来|未成年|不断|不仅|不少|不但|不得不|不管|不停|不顾|不法|不良")
+_CLAUSE = re.compile(r"[，,。！？!?；;：:、\s…]+")
+WINDOW = 10  # characters before the word that a cue may stand in
+# 「无人员伤亡」, 「未造成人员伤亡」, 「没有发生爆炸」: a negation right before the word, with at most a verb and a noun between.
+_NEGATED = re.compile(r"(?:无|没有?|未|不曾|从未|并未|并无|尚无|暂无|未曾|均无)(?:造成|发生|出现|引起|导致|有)?(?:任何|重大|较大)?"
+                      r"(?:人员|人身|财产)?$")
+NEGATION_CUES = ("所幸", "幸好", "幸亏", "万幸", "避免", "防止", "杜绝", "以免", "谨防", "严防", "不会", "不至于")
+# Conditionals govern their whole clause (「一旦失误极容易引起火灾和爆炸事故」); the others the WINDOW before the word.
+CONDITIONAL_CUES = ("如果", "万一", "一旦", "假如", "假若", "倘若", "要是", "如若", "若是", "假设", "如若")
+HYPOTHETICAL_CUES = ("若", "担心", "害怕", "生怕", "恐怕", "唯恐", "隐患", "可能", "会不会", "随时", "预防", "防范", "以防",
+                     "难免", "将会", "易引发")
+PAST_CUES = ("曾经", "曾", "去年", "前年", "以前", "过去", "当年", "多年前", "年前", "之前", "历史上")
+_AFTER = re.compile(r"^[^，。！？；]{0,4}(?:怎么办|谁负责|谁来负责|的(?:风险|隐患|危险|可能)|隐患)")
+# Words that contain a cue but are no cue (若干 = several, 不曾想 is still a negation, 曾某 a surname is rare).
+_NOT_CUES = re.compile(r"若干|过去了")
+CONTEXTS = ("substring", "negated", "hypothetical", "past", "plain")
 
 
-def keyword_context(text: str, word: str) -> list[str]:
-    """For each occurrence of ``word`` in ``text``: "negated", "hypothetical", "past" or "plain"."""
+def _crosses_tokens(tokens: list[str], start: int, length: int) -> bool:
+    """True when text[start:start+length] is neither whole tokens nor inside one token (「引起|火灾」 holds 起火 across
+    the boundary); a word inside a compound token (伤亡 in 「人员伤亡」) is a real use of the word."""
+    end, pos = start + length, 0
+    bounds = {0}
+    for token in tokens:
+        if pos <= start and end <= pos + len(token):
+            return False  # inside one token, or the token itself
+        pos += len(token)
+        bounds.add(pos)
+    return not (start in bounds and end in bounds)
+
+
+def keyword_context(text: str, word: str, segment: Callable[[str], list[str]] | None = None) -> list[str]:
+    """For each occurrence of ``word`` in ``text``: "substring" (with ``segment``: the word is not one of the clause's
+    tokens, e.g. 起火 inside 「引起火灾」), "negated", "hypothetical", "past" or "plain" (an affirmative mention).
+
+    A cue counts when it stands in the same clause within WINDOW characters before the word (a negation: right
+    before it), or when the clause goes on with 「怎么办」「谁负责」「…的隐患」."""
     out = []
     start = 0
     while True:
@@ -307,15 +329,18 @@ def keyword_context(text: str, word: str) -> list[str]:
         start = at + len(word)
         left = text[:at]
         cut = max((m.end() for m in _CLAUSE.finditer(left)), default=0)
-        clause = _NOT_CUES.sub("＿", left[cut:])
-        near = clause[-4:]
-        right = text[start:start + 6]
-        if any(c in clause for c in NEGATION_CUES) or any(c in near for c in ("无", "没", "未", "免")):
+        clause = left[cut:]
+        near = _NOT_CUES.sub("＿", clause[-WINDOW:])
+        right_end = _CLAUSE.search(text, start)
+        right = text[start:right_end.start() if right_end else len(text)]
+        if segment is not None and _crosses_tokens(segment(clause + word + right), len(clause), len(word)):
+            out.append("substring")
+        elif _NEGATED.search(near) or any(c in near for c in NEGATION_CUES):
             out.append("negated")
-        elif any(c in clause for c in HYPOTHETICAL_CUES) or any(c in near for c in ("防", "若", "怕", "恐")) \
-                or re.match(r"[^，。！？；]{0,3}怎么办|[^，。！？；]{0,3}谁负责|[^，。！？；]{0,3}的(?:风险|隐患|危险)", right):
+        elif any(c in clause for c in CONDITIONAL_CUES) or any(c in near for c in HYPOTHETICAL_CUES) \
+                or _AFTER.match(right):
             out.append("hypothetical")
-        elif any(c in clause for c in PAST_CUES) or "曾" in near:
+        elif any(c in near for c in PAST_CUES):
             out.append("past")
         else:
             out.append("plain")
@@ -392,6 +417,14 @@ def _all_alerts(wf: Any) -> list[Any]:
         offset += len(page)
         if not page or offset >= total:
             return out
+
+
+def _segmenter() -> Callable[[str], list[str]]:
+    """jieba's default word segmentation (the same library the NLP stage uses; this module keeps its own view)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    return lambda text: jieba.lcut(text)
 
 
 def _say(message: str) -> None:
@@ -545,32 +578,34 @@ def measure(*, messages: list[Message], data_stats: dict[str, Any], tick_times: 
     by_rule = Counter(a.rule_type for a in alerts)
     one_by_rule = Counter(a.rule_type for a in one)
     levels = Counter(a.level for a in alerts)
-    # Keyword alerts: negated / hypothetical / past use of every matched word
+    # Keyword alerts: is every matched word a token, and affirmed (not negated, hypothetical or past)?
     kw = [a for a in alerts if a.rule_type == "keywords"]
+    segment = _segmenter() if kw else None
     kw_rows = []
     for a in kw:
         contexts: Counter[str] = Counter()
+        first_odd: tuple[str, str, str] | None = None  # (context, word, snippet) of the first non-affirmative use
         for doc_id in a.fired_docs:
             m = by_id.get(doc_id)
             if m is None:
                 continue
             text = f"{m.title}\n{m.content}"
             for word in sorted(a.hits):
-                contexts.update(keyword_context(text, word))
-        kw_rows.append((a, contexts))
-    not_plain = [(a, c) for a, c in kw_rows if c and not c["plain"]]
-    any_not_plain = [(a, c) for a, c in kw_rows if sum(v for k, v in c.items() if k != "plain")]
-    kw_examples = []
-    for a, c in not_plain[:8]:
-        m = by_id.get(a.fired_docs[0]) if a.fired_docs else None
-        word = sorted(a.hits)[0] if a.hits else ""
-        snippet = ""
-        if m:
-            text = f"{m.title}\n{m.content}"
-            at = text.find(word)
-            snippet = text[max(0, at - 14):at + len(word) + 8].replace("\n", " ") if at >= 0 else ""
-        kw_examples.append({"alert": a.id, "words": sorted(a.hits), "contexts": dict(sorted(c.items())),
-                            "snippet": snippet})
+                found = keyword_context(text, word, segment)
+                contexts.update(found)
+                odd = next((c for c in found if c != "plain"), None)
+                if odd and first_odd is None:
+                    at = text.find(word)
+                    first_odd = (odd, word, " ".join(text[max(0, at - 16):at + len(word) + 10].split()))
+        kw_rows.append((a, contexts, first_odd))
+    not_plain = [(a, c, f) for a, c, f in kw_rows if c and not c["plain"]]
+    any_not_plain = [(a, c, f) for a, c, f in kw_rows if sum(v for k, v in c.items() if k != "plain")]
+    by_context = Counter(max(CONTEXTS[:-1], key=lambda k: (c[k], -CONTEXTS.index(k))) for _, c, _ in not_plain)
+    occurrences = Counter()
+    for _, c, _ in kw_rows:
+        occurrences.update(c)
+    kw_examples = [{"alert": a.id, "word": f[1], "context": f[0], "contexts": dict(sorted(c.items())),
+                    "snippet": f[2]} for a, c, f in not_plain[:10] if f]
     # Coverage: which alerts cover which posts
     covering: dict[str, list[AlertTrace]] = defaultdict(list)
     for a in alerts:
@@ -640,6 +675,8 @@ def measure(*, messages: list[Message], data_stats: dict[str, Any], tick_times: 
                      "share": _share(len(not_plain), len(kw)),
                      "some_negated_or_hypothetical": len(any_not_plain),
                      "share_some": _share(len(any_not_plain), len(kw)), "examples": kw_examples,
+                     "by_context": {k: by_context.get(k, 0) for k in CONTEXTS[:-1]},
+                     "occurrences": {k: occurrences.get(k, 0) for k in CONTEXTS},
                      "words": dict(sorted(Counter(w for a in kw for w in a.hits).items(), key=lambda kv: (-kv[1], kv[0])))},
         "issues": {"definition": f"标题中同名地点/机构（小区、公司、医院、路、村、桥、平台等结尾的名称），相邻两帖间隔不超过 "
                                  f"{ISSUE_GAP_DAYS} 天，至少 {ISSUE_MIN_POSTS} 帖",
@@ -690,12 +727,16 @@ def format_report(r: dict[str, Any]) -> str:
     lines += ["", f"二、只依据一篇帖子的预警：{o['alerts']} 条，占 {_pct(o['share'])}（其中一、二级 {o['level_1_2']} 条）；"
                   "按规则：" + ("，".join(f"{k} {v}" for k, v in o["by_rule"].items()) or "无")]
     k = r["keywords"]
-    lines += ["", f"三、敏感词预警 {k['alerts']} 条：命中词全部处于否定/假设/过去语境的 {k['all_negated_or_hypothetical']} 条，"
-                  f"占 {_pct(k['share'])}；部分处于此类语境的 {k['some_negated_or_hypothetical']} 条（{_pct(k['share_some'])}）"]
+    names = {"substring": "子串误配（不是分词后的词）", "negated": "否定", "hypothetical": "假设/担忧", "past": "过去"}
+    lines += ["", f"三、敏感词预警 {k['alerts']} 条：命中词每一处都不是肯定陈述（子串误配、否定、假设或过去）的 "
+                  f"{k['all_negated_or_hypothetical']} 条，占 {_pct(k['share'])}（"
+                  + "，".join(f"{names[c]} {n}" for c, n in k["by_context"].items()) + "）；"
+                  f"至少一处如此的 {k['some_negated_or_hypothetical']} 条（{_pct(k['share_some'])}）",
+              "  命中处：" + "，".join(f"{names.get(c, '肯定陈述')} {n}" for c, n in k["occurrences"].items())]
     if k["words"]:
-        lines.append("  命中词：" + "，".join(f"{w} {n}" for w, n in list(k["words"].items())[:12]))
-    for ex in k["examples"][:5]:
-        lines.append(f"  例：{ex['alert']} {'、'.join(ex['words'])}：「…{ex['snippet']}…」")
+        lines.append("  命中词（预警数）：" + "，".join(f"{w} {n}" for w, n in list(k["words"].items())[:15]))
+    for ex in k["examples"][:6]:
+        lines.append(f"  例：{ex['alert']}「{ex['word']}」{names[ex['context']]}：「…{ex['snippet']}…」")
     s = r["issues"]
     lines += ["", f"四、已知议题（{s['definition']}）：{s['count']} 个；被拆成多条预警的 {s['split_across_alerts']} 个，"
                   f"其中事件预警多于一条的 {s['split_across_event_alerts']} 个（逐帖的超期未答复预警除外），完全没有预警的 {s['uncovered']} 个"]

@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from alerts.replay import (bench_replay_main, derive_issues, format_report, keyword_context, load_messages,
-                           run_replay, title_entities)
+from alerts.replay import (_segmenter, bench_replay_main, derive_issues, format_report, keyword_context,
+                           load_messages, run_replay, title_entities)
 
 START, DAYS = date(2018, 11, 15), 10
 
@@ -49,6 +49,7 @@ def test_shares_are_shares(replayed):
     assert result["one_post"]["alerts"] <= result["alerts"]["total"]
     kw = result["keywords"]
     assert kw["all_negated_or_hypothetical"] <= kw["some_negated_or_hypothetical"] <= kw["alerts"]
+    assert sum(kw["by_context"].values()) == kw["all_negated_or_hypothetical"]
     for issue in result["issues"]["list"]:
         assert 0.0 <= issue["best_event_share"] <= 1.0
         assert issue["covered_posts"] <= issue["posts"]
@@ -90,6 +91,20 @@ def test_issue_names_come_from_titles():
 ])
 def test_keyword_context_on_sentences(text, word, context):
     assert keyword_context(text, word) == [context]
+    assert keyword_context(text, word, _segmenter()) == [context]  # every one of these is a real word use
+
+
+def test_keyword_context_from_the_board_posts():
+    """Sentences of real posts in the shared data that the sensitive-word rule matched."""
+    segment = _segmenter()
+    # 起火 is not a word here: 「引起|火灾」 (and the clause is a worry, not a fire).
+    assert keyword_context("污垢随时都会发生电路短路引起火灾，则后果不堪设想", "起火", segment) == ["substring"]
+    # 一旦 governs the whole clause, however far from the word.
+    assert keyword_context("一旦失误极容易引起火灾和爆炸事故", "爆炸", segment) == ["hypothetical"]
+    assert keyword_context("出现了多次滑坡现象，所幸没有人员伤亡。", "伤亡", segment) == ["negated"]
+    # Real harm, said plainly: the fish died when the power went.
+    assert keyword_context("很多莱品和鱼池养的鱼没电增氧死亡，哪个部门会给老百姓一个说法", "死亡", segment) == ["plain"]
+    assert keyword_context("执法局的一些贪污受贿的人", "贪污", segment) == ["plain"]
 
 
 def test_bad_invocations_answer_in_chinese(capsys, tmp_path):
