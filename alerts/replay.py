@@ -480,6 +480,8 @@ def run_replay(data_dir: Path, *, days: int | None = None, limit: int | None = N
     started = time.monotonic()
     traces: dict[str, AlertTrace] = {}
     per_day: list[int] = []
+    post_days: set[int] = set()  # ticks at which new posts (not only replies) arrived
+    arrived: set[str] = set()
     bad_records: list[str] = []
     records = 0
     try:
@@ -511,6 +513,9 @@ def run_replay(data_dir: Path, *, days: int | None = None, limit: int | None = N
                     trace.hits = {**trace.hits, **_hits(alert.details or {})}
             # Alerts no rule reported this tick (operator alerts from the audit check, digests reopened …).
             per_day.append(new)
+            if any(m.doc_id not in arrived for m, _ in batch):
+                post_days.add(i)
+                arrived.update(m.doc_id for m, _ in batch)
             if progress and (time.monotonic() - last_note > 10 or i == len(tick_times) - 1 or i == 0):
                 last_note = time.monotonic()
                 say(f"  {now.date()}：第 {i + 1}/{len(tick_times)} 天，已送入 {records} 条记录，"
@@ -545,7 +550,7 @@ def run_replay(data_dir: Path, *, days: int | None = None, limit: int | None = N
     data_stats = {**data_stats, "with_reply": sum(1 for m in messages if m.reply_text)}
     return measure(messages=messages, data_stats=data_stats, tick_times=tick_times, per_day=per_day,
                    traces=traces, doc_event=doc_event, doc_reply=doc_reply, by_id=by_id, posted=posted,
-                   bad_records=bad_records, unreported=unreported, store_alerts=len(final), store_stats=stats,
+                   bad_records=bad_records, unreported=unreported, post_days=post_days, store_alerts=len(final), store_stats=stats,
                    reingested=reingested)
 
 
@@ -565,12 +570,19 @@ def _iso(t: datetime | None) -> str | None:
 def measure(*, messages: list[Message], data_stats: dict[str, Any], tick_times: list[datetime], per_day: list[int],
             traces: dict[str, AlertTrace], doc_event: dict[str, str | None], doc_reply: dict[str, Any],
             by_id: dict[str, Message], posted: dict[str, datetime], bad_records: list[str], unreported: int,
+            post_days: set[int],
             store_alerts: int, store_stats: dict[str, int], reingested: int) -> dict[str, Any]:
     alerts = sorted(traces.values(), key=lambda a: (a.created or datetime.min.replace(tzinfo=TZ), a.id))
     total = len(alerts)
     # Alerts per day
     per_day_stats = {"days": len(per_day), "total": sum(per_day), "median": statistics.median(per_day) if per_day else 0,
                      "max": max(per_day, default=0), "days_with_alerts": sum(1 for n in per_day if n)}
+    on_post_days = [per_day[i] for i in sorted(post_days) if i < len(per_day)]
+    per_day_stats["days_with_posts"] = len(on_post_days)
+    per_day_stats["median_on_days_with_posts"] = statistics.median(on_post_days) if on_post_days else 0
+    last_year = per_day[-365:]
+    per_day_stats["last_365_days"] = {"total": sum(last_year), "median": statistics.median(last_year) if last_year else 0,
+                                      "max": max(last_year, default=0)}
     busiest = sorted(((n, tick_times[i].date().isoformat()) for i, n in enumerate(per_day) if n), key=lambda x: (-x[0], x[1]))[:5]
     per_day_stats["busiest"] = [{"date": d, "alerts": n} for n, d in busiest]
     # One-post alerts
@@ -658,6 +670,8 @@ def measure(*, messages: list[Message], data_stats: dict[str, Any], tick_times: 
         if replied and len(replied) == len(a.covered):
             stale.append(a.id)
     # Uncovered posts and the most-liked ones
+    without_reply_data = [a for a in unanswered if a.covered and all(
+        by_id[d].reply_text is None for d in a.covered if d in by_id)]
     uncovered = [m for m in messages if not covering.get(m.doc_id)]
     has_likes = any(m.likes is not None for m in messages)
     top_liked = sorted((m for m in uncovered if m.likes), key=lambda m: (-(m.likes or 0), m.doc_id))[:5] if has_likes else []
@@ -696,6 +710,7 @@ def measure(*, messages: list[Message], data_stats: dict[str, Any], tick_times: 
                     "abstentions": len(no_dept) + len(unsure), "abstention_share": _share(len(no_dept) + len(unsure), total),
                     "fallback_department": len(fallback)},
         "overdue_reply": {"alerts": len(unanswered), "open_after_reply": len(stale),
+                          "on_posts_without_reply_in_data": len(without_reply_data),
                           "share": _share(len(stale), len(unanswered))},
         "uncovered": {"posts": len(uncovered), "share": _share(len(uncovered), len(messages)), "likes_available": has_likes,
                       "top_liked": [{"doc_id": m.doc_id, "likes": m.likes, "title": m.title} for m in top_liked],
@@ -717,7 +732,10 @@ def format_report(r: dict[str, Any]) -> str:
         + (f"；拒收 {len(d['bad_records'])} 条" if d["bad_records"] else ""),
         "",
         f"一、预警数量：共 {a['total']} 条（库中 {a['in_store']} 条）；每日中位数 {a['per_day']['median']:g}，"
-        f"最多 {a['per_day']['max']}，有预警的日子 {a['per_day']['days_with_alerts']} 天",
+        f"最多 {a['per_day']['max']}，有预警的日子 {a['per_day']['days_with_alerts']} 天；有新留言的 "
+        f"{a['per_day']['days_with_posts']} 天里每日中位数 {a['per_day']['median_on_days_with_posts']:g}；最后 365 天共 "
+        f"{a['per_day']['last_365_days']['total']} 条，每日中位数 {a['per_day']['last_365_days']['median']:g}，"
+        f"最多 {a['per_day']['last_365_days']['max']}",
         "  按规则：" + "，".join(f"{k} {v}" for k, v in a["by_rule"].items()),
         "  按级别：" + "，".join(f"{k} 级 {v}" for k, v in a["by_level"].items()),
     ]
@@ -759,7 +777,8 @@ def format_report(r: dict[str, Any]) -> str:
                   f"（无部门 {rt['no_department']}，不确定 {rt['unsure_to_officer']}）；交兜底部门 {rt['fallback_department']} 条",
               "  部门分布：" + "，".join(f"{k} {v}" for k, v in rt["departments"].items())]
     od = r["overdue_reply"]
-    lines += ["", f"七、超期未答复预警 {od['alerts']} 条，其中答复已到仍未关闭 {od['open_after_reply']} 条（{_pct(od['share'])}）"]
+    lines += ["", f"七、超期未答复预警 {od['alerts']} 条，其中答复已到仍未关闭 {od['open_after_reply']} 条（{_pct(od['share'])}）；"
+                  f"{od['on_posts_without_reply_in_data']} 条针对数据中没有答复记录的留言（labeled_raw.csv 不含答复）"]
     u = r["uncovered"]
     lines += ["", f"八、没有任何预警覆盖的留言 {u['posts']} 条（{_pct(u['share'])}）"]
     if u["likes_available"]:
