@@ -394,9 +394,14 @@ def _hits(details: dict[str, Any]) -> dict[str, int]:
     """Matched keywords of a keyword finding (also when several rules' numbers were merged under "rules")."""
     hits: dict[str, int] = {}
     for d in [details, *((details.get("rules") or {}).values() if isinstance(details.get("rules"), dict) else [])]:
-        if isinstance(d, dict) and isinstance(d.get("hits"), dict):
-            for w, n in d["hits"].items():
-                hits[str(w)] = hits.get(str(w), 0) + int(n or 0)
+        found = d.get("hits") if isinstance(d, dict) else None
+        if isinstance(found, dict):  # word → documents (or → a richer record: counted once)
+            for w, n in found.items():
+                hits[str(w)] = hits.get(str(w), 0) + (int(n) if isinstance(n, (int, float)) and not isinstance(n, bool) else 1)
+        elif isinstance(found, list):  # a plain list of matched words
+            for w in found:
+                if isinstance(w, str):
+                    hits[w] = hits.get(w, 0) + 1
     return hits
 
 
@@ -486,6 +491,7 @@ def run_replay(data_dir: Path, *, days: int | None = None, limit: int | None = N
     records = 0
     try:
         app = App(replay_config(home, config_path))
+        supervisors = frozenset(d.name for d in app.config.departments if d.supervisor)
         store = app.store
         say(f"回放 {len(messages)} 条留言，{first_day} 至 {tick_times[-1].date()}，共 {len(tick_times)} 个模拟日"
             f"（每日 18:00 运行 ingest + tick；数据目录 {home}）")
@@ -550,7 +556,7 @@ def run_replay(data_dir: Path, *, days: int | None = None, limit: int | None = N
     data_stats = {**data_stats, "with_reply": sum(1 for m in messages if m.reply_text)}
     return measure(messages=messages, data_stats=data_stats, tick_times=tick_times, per_day=per_day,
                    traces=traces, doc_event=doc_event, doc_reply=doc_reply, by_id=by_id, posted=posted,
-                   bad_records=bad_records, unreported=unreported, post_days=post_days, store_alerts=len(final), store_stats=stats,
+                   bad_records=bad_records, unreported=unreported, post_days=post_days, supervisors=supervisors, store_alerts=len(final), store_stats=stats,
                    reingested=reingested)
 
 
@@ -570,7 +576,7 @@ def _iso(t: datetime | None) -> str | None:
 def measure(*, messages: list[Message], data_stats: dict[str, Any], tick_times: list[datetime], per_day: list[int],
             traces: dict[str, AlertTrace], doc_event: dict[str, str | None], doc_reply: dict[str, Any],
             by_id: dict[str, Message], posted: dict[str, datetime], bad_records: list[str], unreported: int,
-            post_days: set[int],
+            post_days: set[int], supervisors: frozenset[str] = frozenset(),
             store_alerts: int, store_stats: dict[str, int], reingested: int) -> dict[str, Any]:
     alerts = sorted(traces.values(), key=lambda a: (a.created or datetime.min.replace(tzinfo=TZ), a.id))
     total = len(alerts)
@@ -657,8 +663,9 @@ def measure(*, messages: list[Message], data_stats: dict[str, Any], tick_times: 
     departments = Counter(a.department or "（无）" for a in alerts)
     no_dept = [a for a in alerts if not a.department]
     unsure_words = ("待人工", "不确定", "专员", "置信度不足", "候选")
-    unsure = [a for a in alerts if a.department and (any(w in a.route for w in unsure_words)
-                                                     or any(k in a.details_keys for k in ("route_candidates", "candidates", "abstain")))]
+    unsure = [a for a in alerts if a.department and (
+        any(w in a.route for w in unsure_words) or a.department in supervisors
+        or any("candidate" in k or "abstain" in k for k in a.details_keys))]
     fallback = [a for a in alerts if "兜底" in a.route]
     # Overdue-reply alerts still open after the reply arrived
     unanswered = [a for a in alerts if a.rule_type == "unanswered"]
@@ -789,6 +796,14 @@ def format_report(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _day(text: str) -> date:
+    """An argparse type: a calendar day YYYY-MM-DD (argparse reports the message under the option's name)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为日期 YYYY-MM-DD（如 2018-11-15），收到 {text!r}") from None
+
+
 def bench_replay_main(argv: list[str] | None = None) -> int:
     from yuqing.config import ConfigError
     from yuqing.paths import shared_data_dir
@@ -797,7 +812,7 @@ def bench_replay_main(argv: list[str] | None = None) -> int:
                                      description="回放基准：把共享真实留言按日经 ingest + tick 回放，统计预警质量")
     parser.add_argument("--data", help="共享数据目录（默认 ../shared/data）")
     parser.add_argument("--config", help="被测配置（默认内置配置；存储与通知由基准接管）")
-    parser.add_argument("--start", type=date.fromisoformat, help="从该日开始（YYYY-MM-DD；默认第一条留言之日）")
+    parser.add_argument("--start", type=_day, help="从该日开始（YYYY-MM-DD；默认第一条留言之日）")
     parser.add_argument("--days", type=int, help="只回放开头 N 个模拟日")
     parser.add_argument("--limit", type=int, help="只回放最早的 N 条留言")
     parser.add_argument("--json", action="store_true", help="输出 JSON")

@@ -113,3 +113,6 @@ def test_bad_invocations_answer_in_chinese(capsys, tmp_path):
     assert "--days 必须为正整数" in capsys.readouterr().err
     assert bench_replay_main(["--data", str(tmp_path)]) == 2
     assert "找不到共享数据" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench_replay_main(["--start", "2018-13-01"])
+    assert "应为日期 YYYY-MM-DD" in capsys.readouterr().err
