@@ -44,7 +44,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from yuqing.clock import TZ
 
@@ -597,7 +597,7 @@ def measure(*, messages: list[Message], data_stats: dict[str, Any], tick_times: 
     one_by_rule = Counter(a.rule_type for a in one)
     levels = Counter(a.level for a in alerts)
     # Keyword alerts: is every matched word a token, and affirmed (not negated, hypothetical or past)?
-    kw = [a for a in alerts if a.rule_type == "keywords"]
+    kw = [a for a in alerts if a.rule_type == "keywords" or a.hits]  # also keyword hits merged into another rule's alert
     segment = _segmenter() if kw else None
     kw_rows = []
     for a in kw:
