@@ -1111,6 +1111,13 @@ class AlertService:
     def list_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
                     level: int | None = None, since: datetime | None = None, until: datetime | None = None,
                     limit: int = 100, offset: int = 0) -> list[Alert]:
+        return self.page_alerts(user, status=status, department=department, level=level, since=since, until=until,
+                                limit=limit, offset=offset)[1]
+
+    def page_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
+                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                    limit: int = 100, offset: int = 0) -> tuple[int, list[Alert]]:
+        """(total, one page) of the alerts ``user`` may see under these filters."""
         user = self.current_user(user)
         if user.role is Role.DEPARTMENT:
             if department and department != user.department:
@@ -1121,9 +1128,8 @@ class AlertService:
         for s in ([status] if isinstance(status, str) else status or []):
             if s not in {x.value for x in AlertStatus}:
                 raise WorkflowError(f"状态「{s}」无效（可选：open、{'、'.join(x.value for x in AlertStatus)}）")
-        _, alerts = self.wf.list_alerts(status=status, department=department, level=level, since=since, until=until,
-                                        limit=limit, offset=offset)
-        return alerts
+        return self.wf.list_alerts(status=status, department=department, level=level, since=since, until=until,
+                                   limit=limit, offset=offset)
 
     def get_alert(self, user: User, alert_id: str, now: datetime | None = None) -> dict[str, Any]:
         user = self.current_user(user)
