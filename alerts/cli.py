@@ -176,8 +176,11 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
                     due = min(a.deadlines.values()).astimezone(TZ).strftime("%m-%d %H:%M") if a.deadlines else "—"
                     print(f"{a.id}  {a.level}级  {STATUS_LABELS[a.status]:<4}  {a.department or '（未分派）'}  时限 {due}"
                           f"{'  [已督办]' if a.escalated else ''}  {a.title[:40]}")
-                print(f"共 {total} 条，第 {args.page}/{pages} 页" + (
-                    f"（下一页：--page {args.page + 1}）" if args.page < pages else ""))
+                if args.page > pages:
+                    print(f"共 {total} 条，共 {pages} 页：第 {args.page} 页超出范围")
+                else:
+                    print(f"共 {total} 条，第 {args.page}/{pages} 页" + (
+                        f"（下一页：--page {args.page + 1}）" if args.page < pages else ""))
             return 0
         if args.cmd == "show":
             user = _user(app, args.user, args.password_stdin, stdin)
