@@ -65,6 +65,8 @@ def past_due(due: datetime, at: datetime) -> bool:
 
 #: Rule type whose alerts are answered by the post's official reply (single posts and the backlog digest).
 UNANSWERED_TYPE = "unanswered"
+#: Rule types of operational alerts, which are never dispatched to a department.
+OPERATIONAL_TYPES = frozenset({"source_health", "audit_chain"})
 
 
 class AlertService:
@@ -746,7 +748,9 @@ class AlertService:
         remind_at, escalate_at = due
         state = dict(alert.details.get("waiting") or {})
         remind = past_due(remind_at, now) and not state.get("reminded_at")
-        escalate = escalate_at is not None and past_due(escalate_at, now) and not state.get("escalated_at")
+        # Operational alerts (a source down, the audit chain) are the officers' own work: reminded, never escalated.
+        escalate = (escalate_at is not None and past_due(escalate_at, now) and not state.get("escalated_at")
+                    and alert.details.get("rule_type") not in OPERATIONAL_TYPES)
         if not (remind or escalate):
             return
         created = alert.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")

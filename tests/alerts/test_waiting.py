@@ -323,3 +323,16 @@ def test_alerts_list_pages_with_a_total_and_never_cuts_silently(make_app, capsys
     with pytest.raises(SystemExit):
         alerts_main(["list", "--page", "0"], app)
     assert "--page 应在 1–1000000000 之间" in capsys.readouterr().err
+
+
+def test_an_operational_alert_is_reminded_but_never_escalated(make_app):
+    app = make_app(notifications=OFFICERS, contacts=CONTACTS)
+    svc = AlertService.from_config(app.config, app.store)
+    created = datetime(2024, 5, 13, 9, 0, tzinfo=TZ)
+    finding = Finding(rule="来源异常", rule_type="source_health", level=4, reason="来源 a_city_board 连续 3 轮抓取失败",
+                      doc_id="source-health:a_city_board:1", title="采集来源异常：a_city_board", source=BOARD)
+    alert = svc._create("S-test", finding, created, route=(None, "运维告警"))
+    counts = svc.check_deadlines(datetime(2024, 5, 27, 9, 0, tzinfo=TZ))["waiting"]
+    assert (counts["reminded"], counts["escalated"]) == (1, 0)
+    assert deliveries(app, alert.id, "waiting_escalation") == []
+    assert [d["target"] for d in deliveries(app, alert.id, "waiting_reminder")] == ["yuqing-duty@a.gov.cn"]
