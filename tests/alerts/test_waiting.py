@@ -336,3 +336,16 @@ def test_an_operational_alert_is_reminded_but_never_escalated(make_app):
     assert (counts["reminded"], counts["escalated"]) == (1, 0)
     assert deliveries(app, alert.id, "waiting_escalation") == []
     assert [d["target"] for d in deliveries(app, alert.id, "waiting_reminder")] == ["yuqing-duty@a.gov.cn"]
+
+
+def test_a_board_post_stored_as_an_article_by_the_old_rule_becomes_a_post_when_seen_again(make_app, messages):
+    app = make_app(alerts=UNANSWERED)
+    row = messages["16366"]
+    at = _local(row["留言时间"]) + timedelta(hours=1)
+    old = jobs.document_from_record(record(row), at)  # what ingest stored before it knew the source's type
+    app.store.documents.upsert_documents([old], at)
+    assert app.store.documents.get_document(old.id).kind is DocumentKind.ARTICLE
+    ingest(app, [record(row)], at + timedelta(hours=2))  # the same record again: content and counts unchanged
+    assert app.store.documents.get_document(old.id).kind is DocumentKind.POST
+    (alert,) = AlertService.from_config(app.config, app.store).evaluate(datetime(2018, 8, 28, 10, 0, tzinfo=TZ))
+    assert alert.details["doc_id"] == old.id
