@@ -84,6 +84,19 @@ def _action_time(value: str | None):
     return clock_now(value)
 
 
+def _positive(flag: str, most: int):
+    """An argparse type: a whole number 1..most, with a Chinese message otherwise."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} 应为正整数，实际为「{text}」") from None
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"{flag} 应在 1–{most} 之间，实际为 {value}")
+        return value
+    return parse
+
+
 def _add_identity(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--as", dest="user", metavar="用户名",
                         help=f"以该用户身份{what}（须同时加 --password-stdin 验证密码）；不加则以本机系统操作员身份执行")
@@ -98,7 +111,9 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
     ls.add_argument("--department")
     ls.add_argument("--level", type=int)
     _add_identity(ls, "查看（部门用户只能看到本部门预警）")
-    ls.add_argument("--limit", type=int, default=100)
+    ls.add_argument("--page", type=_positive("--page", 10**9), default=1, metavar="N", help="第几页（从 1 起），默认 1")
+    ls.add_argument("--page-size", "--limit", dest="page_size", type=_positive("--page-size", 1000), default=100,
+                    metavar="M", help="每页条数（1–1000），默认 100；末尾会打印总条数与页数")
     ls.add_argument("--json", action="store_true")
     sh = sub.add_parser("show", help="预警详情与办理记录")
     sh.add_argument("id")
@@ -149,10 +164,12 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
             return 0
         if args.cmd == "list":
             user = _user(app, args.user, args.password_stdin, stdin)
-            views = svc.list_alerts(user, status=args.status, department=args.department, level=args.level,
-                                    limit=args.limit)
+            total, views = svc.page_alerts(user, status=args.status, department=args.department, level=args.level,
+                                           limit=args.page_size, offset=(args.page - 1) * args.page_size)
+            pages = max(1, -(-total // args.page_size))
             if args.json:
-                _print_json([v.to_dict() for v in views])
+                _print_json({"total": total, "page": args.page, "pages": pages, "page_size": args.page_size,
+                             "alerts": [v.to_dict() for v in views]})
             else:
                 if not views:
                     print("没有符合条件的预警")
@@ -162,6 +179,11 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
                         due += "（暂定）"  # counted through a year whose 调休 arrangement is not configured yet
                     print(f"{v.id}  {v.level}级  {v.status_label:<4}  {v.department or '（未分派）'}  时限 {due}"
                           f"{'  [已督办]' if v.escalated else ''}  {_line(v.title)[:40]}")
+                if args.page > pages:
+                    print(f"共 {total} 条，共 {pages} 页：第 {args.page} 页超出范围")
+                else:
+                    print(f"共 {total} 条，第 {args.page}/{pages} 页" + (
+                        f"（下一页：--page {args.page + 1}）" if args.page < pages else ""))
             return 0
         if args.cmd == "show":
             user = _user(app, args.user, args.password_stdin, stdin)
@@ -305,6 +327,10 @@ def tick_main(argv: list[str], app: Any) -> int:
         print(f"规则：新建 {ev.get('created', 0)} 条，升级 {ev.get('raised', 0)} 条，静默 {ev.get('silenced', 0)} 条；"
               f"时限：提醒 {dl['warned']} 条，超时 {dl['overdue']} 条，督办 {dl['escalated']} 条；"
               f"通知：发送 {dv['messages']} 封（{dv['sent']} 条），重试 {dv['retrying']}，失败 {dv['failed']}")
+        wt, an = dl.get("waiting") or {}, ev.get("answered") or {}
+        if wt.get("reminded") or wt.get("escalated") or an.get("closed") or an.get("dropped"):
+            print(f"待派发：提醒 {wt.get('reminded', 0)} 条，报督查 {wt.get('escalated', 0)} 条；"
+                  f"官方已答复：自动办结 {an.get('closed', 0)} 条，移出汇总 {an.get('dropped', 0)} 条留言")
         for err in ev.get("errors", []):
             print(f"  警告：{err}", file=sys.stderr)
     return 0

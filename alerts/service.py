@@ -21,14 +21,16 @@ from alerts.deadlines import DEADLINE_LABELS, compute_deadlines, provisional_dea
 from alerts.engine import RuleEngine
 from alerts.notify.base import Channel, DeliveryError
 from alerts.rules.base import LEVEL_LABELS, Finding
+from alerts.rules.unanswered import ANSWERED_STATUS_WORDS, DIGEST_KIND
 from alerts.schema import parse_alerts, parse_deadlines, parse_notifications
+from alerts.titles import is_degenerate, readable_title, split_prefix
 from alerts.workflow import (
     ACTIONS, AWAITING_ANSWER, EXTENSION_ACTIONS, RATINGS, PermissionDenied, WorkflowError, check_action,
     check_action_time, check_not_own, check_view, extension_problem,
 )
 from yuqing.clock import TZ, iso
 from yuqing.clock import now as clock_now
-from yuqing.config import Config
+from yuqing.config import Config, WaitClock, WaitingConfig
 from yuqing.model import (
     OPEN_STATUSES, Alert, AlertStatus, Assignment, AuditEntry, Department, Response, Role, User,
 )
@@ -51,6 +53,20 @@ __all__ = ["AlertService", "ConcurrentUpdateError", "PermissionDenied", "Workflo
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def past_due(due: datetime, at: datetime) -> bool:
+    """The one rule for on time vs overdue: a deadline is met by anything at or before its exact second (a
+    working-day limit runs to 23:59:59 of its last day, 「5 小时内」 includes the fifth hour's end), and broken by
+    anything after it. The tick, a response, the flags and the waiting clock all ask here, so a response recorded
+    at the deadline's exact second and a tick at that second never disagree."""
+    return at > due
+
+
+#: Rule type whose alerts are answered by the post's official reply (single posts and the backlog digest).
+UNANSWERED_TYPE = "unanswered"
+#: Rule types of operational alerts, which are never dispatched to a department.
+OPERATIONAL_TYPES = frozenset({"source_health", "audit_chain"})
 
 
 class AlertService:
@@ -162,6 +178,8 @@ class AlertService:
             if alert is not None:
                 changed.append(alert)
         changed.extend(self._apply_digests(digestable, now, result.errors))
+        # Posts answered since their overdue-reply alert was raised: those alerts close themselves.
+        self.last_run["answered"] = self.close_answered(now)
         return changed
 
     def _apply_digests(self, findings: list[Finding], now: datetime, errors: list[str]) -> list[Alert]:
@@ -248,7 +266,7 @@ class AlertService:
         department, route_reason = route or self.route(finding)
         policy = finding.policy or self._policy_for_level(finding.level)
         alert = Alert(
-            id=alert_id, rule=finding.rule, level=finding.level, title=finding.title or "（无标题）",
+            id=alert_id, rule=finding.rule, level=finding.level, title=self._title(finding),
             reason=finding.reason, status=S.NEW, event_id=finding.event_id, department=department, policy=policy,
             details={**finding.details, "rule_type": finding.rule_type, "route": route_reason,
                      "keywords": finding.keywords[:20], "doc_id": finding.doc_id, "source": finding.source,
@@ -265,6 +283,28 @@ class AlertService:
             if department and policy and finding.level <= self.settings.auto_dispatch_max_level:
                 alert = self._do_dispatch(alert, actor, department, now, note="按级别自动派发", action="dispatch")
         return alert
+
+    def _title(self, finding: Finding) -> str:
+        """The finding's title, unless the post or event title in it is degenerate (「）」, 「？？」, 「求助」,
+        「无标题」): then the first meaningful clause of the post's text, the event's title or its posts' text."""
+        prefix, core = split_prefix(finding.title or "")
+        if not is_degenerate(core):
+            return finding.title
+        texts: list[str | None] = []
+        docs = self.store.documents
+        doc = docs.get_document(finding.doc_id) if finding.doc_id and not finding.event_id else None
+        event_id = finding.event_id or (doc.event_id if doc else None)
+        if doc is not None:
+            texts.append((doc.analysis or {}).get("text") or doc.content)
+        if event_id:
+            event = docs.get_event(event_id)
+            texts.append(event.title if event else None)
+            _, found = docs.list_documents(event_id=event_id, limit=20)
+            found.sort(key=lambda d: (d.likes + d.replies + d.views / 100), reverse=True)
+            for d in found[:5]:
+                texts += [d.title, (d.analysis or {}).get("text") or d.content]
+        better = readable_title(core, *texts, finding.reason)
+        return prefix + better if better else (finding.title or "（无标题）")
 
     def _raise_level(self, alert: Alert, finding: Finding, now: datetime) -> Alert:
         before = alert.status
@@ -406,7 +446,7 @@ class AlertService:
             alert.status = S.RESPONDED
             response = Response(alert_id=alert.id, department=alert.department or user.department or "",
                                 author=user.name, text=body, created_at=now, link=link)
-            overdue = [n for n, due in alert.deadlines.items() if now > due]
+            overdue = [n for n, due in alert.deadlines.items() if past_due(due, now)]
             audit_note = f"回应：{body[:200]}" + (f"（超时：{'、'.join(self._label(n) for n in overdue)}）" if overdue else "（按时）")
             queue.append(("responded", self._officer_targets(), audit_note))
         elif action == "evaluate":
@@ -627,8 +667,8 @@ class AlertService:
 
     def flags(self, alert: Alert, now: datetime) -> dict[str, Any]:
         awaiting = alert.status in AWAITING_ANSWER
-        overdue = [n for n, d in alert.deadlines.items() if awaiting and now > d]
-        upcoming = sorted(d for d in alert.deadlines.values() if d >= now)
+        overdue = [n for n, d in alert.deadlines.items() if awaiting and past_due(d, now)]
+        upcoming = sorted(d for d in alert.deadlines.values() if not past_due(d, now))
         return {"awaiting_answer": awaiting, "overdue": bool(overdue), "overdue_deadlines": overdue,
                 "next_due": iso(upcoming[0]) if upcoming else None, "warned": list(alert.warned),
                 "escalated": alert.escalated}
@@ -636,15 +676,8 @@ class AlertService:
     def check_deadlines(self, now: datetime) -> dict[str, Any]:
         """Warn at the configured share of each deadline, escalate (督办) once on the first breach."""
         share = self.deadline_settings.warn_share
-        counts = {"checked": 0, "warned": 0, "overdue": 0, "escalated": 0, "conflicts": 0, "errors": 0}
-        offset = 0
-        alerts: list[Alert] = []
-        while True:  # page through every alert that still owes an answer
-            _, page = self.wf.list_alerts(status=[s.value for s in AWAITING_ANSWER], limit=500, offset=offset)
-            alerts.extend(page)
-            if len(page) < 500:
-                break
-            offset += 500
+        counts: dict[str, Any] = {"checked": 0, "warned": 0, "overdue": 0, "escalated": 0, "conflicts": 0, "errors": 0}
+        alerts = self._alerts_in([s.value for s in AWAITING_ANSWER])
         for alert in alerts:
             if not alert.deadlines:
                 continue
@@ -656,7 +689,204 @@ class AlertService:
             except Exception:
                 log.exception("deadline check failed for %s", alert.id)
                 counts["errors"] += 1
+        counts["waiting"] = self.check_waiting(now)
         return counts
+
+    def _alerts_in(self, statuses: list[str]) -> list[Alert]:
+        """Every alert in these statuses, page by page (no cut at a page size)."""
+        out: list[Alert] = []
+        offset = 0
+        while True:
+            _, page = self.wf.list_alerts(status=statuses, limit=500, offset=offset)
+            out.extend(page)
+            if len(page) < 500:
+                return out
+            offset += 500
+
+    # -- alerts waiting for an officer -------------------------------------------------------------------------
+    def _waiting(self) -> WaitingConfig:
+        return getattr(self.config, "waiting", None) or WaitingConfig()
+
+    def waiting_due(self, alert: Alert) -> tuple[datetime, datetime | None] | None:
+        """(reminder due, escalation due or None) of an alert waiting for dispatch, or None when its level has no
+        waiting clock. The clock starts when the alert was created."""
+        waiting = self._waiting()
+        clock = waiting.levels.get(alert.level)
+        if clock is None or not waiting.enabled:
+            return None
+        calendar = getattr(self.config, "calendar", None)
+        start = alert.created_at
+        remind = waiting.due(clock, clock.remind, start, calendar)
+        return remind, waiting.due(clock, clock.escalate, start, calendar) if clock.escalate else None
+
+    def check_waiting(self, now: datetime) -> dict[str, int]:
+        """Alerts waiting for an officer (待派发, never dispatched) on their level's clock ([waiting]): one reminder to
+        the officers when it runs out, one escalation to the supervising office later. What was sent is recorded
+        on the alert (``details["waiting"]``) under the version check, so two schedulers never send twice."""
+        counts = {"checked": 0, "reminded": 0, "escalated": 0, "conflicts": 0, "errors": 0}
+        waiting = self._waiting()
+        if not waiting.enabled or not waiting.levels:
+            return counts
+        for alert in self._alerts_in([S.NEW.value]):
+            clock = waiting.levels.get(alert.level)
+            if clock is None or alert.dispatched_at is not None:
+                continue
+            counts["checked"] += 1
+            try:
+                self._check_waiting_one(alert, clock, now, counts)
+            except ConcurrentUpdateError:
+                counts["conflicts"] += 1  # another scheduler recorded it first; it sent the notice
+            except Exception:
+                log.exception("waiting check failed for %s", alert.id)
+                counts["errors"] += 1
+        return counts
+
+    def _check_waiting_one(self, alert: Alert, clock: WaitClock, now: datetime, counts: dict[str, int]) -> None:
+        due = self.waiting_due(alert)
+        if due is None:
+            return
+        remind_at, escalate_at = due
+        state = dict(alert.details.get("waiting") or {})
+        remind = past_due(remind_at, now) and not state.get("reminded_at")
+        # Operational alerts (a source down, the audit chain) are the officers' own work: reminded, never escalated.
+        escalate = (escalate_at is not None and past_due(escalate_at, now) and not state.get("escalated_at")
+                    and alert.details.get("rule_type") not in OPERATIONAL_TYPES)
+        if not (remind or escalate):
+            return
+        created = alert.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+        level = LEVEL_LABELS.get(alert.level, alert.level)
+        suggested = f"；拟派：{alert.department}" if alert.department else "；尚无拟派部门"
+        updated = replace(alert, updated_at=now, details=dict(alert.details))
+        state.update(clock=clock.text(clock.remind), remind_at=remind_at.isoformat(),
+                     escalate_at=escalate_at.isoformat() if escalate_at else None)
+        audits: list[tuple[str, str]] = []
+        queue: list[tuple[str, list[dict[str, str]], str, str]] = []
+        if escalate:
+            sup = self.supervisor()
+            # Past both: the escalation (which the officers get too) replaces the reminder that came too late.
+            state.setdefault("reminded_at", now.isoformat())
+            state.update(escalated_at=now.isoformat(), escalated_to=sup.name if sup else None)
+            where = f"报 {sup.name} 督办" if sup else "未配置督办部门，再次提醒舆情专员"
+            msg = (f"预警已等待派发超过 {clock.text(clock.escalate)}（{level}，创建于 {created}），仍未派发，"
+                   f"{where}{suggested}")
+            if sup:
+                updated.escalated = True
+                updated.details["escalated_to"] = sup.name
+            audits.append(("waiting_escalate", msg))
+            queue.append(("waiting_escalation", self._supervisor_targets() + self._officer_targets(), msg,
+                          "waiting_escalation"))
+            counts["escalated"] += 1
+        else:
+            state["reminded_at"] = now.isoformat()
+            later = f"；逾 {clock.text(clock.escalate)} 仍未派发将报督查部门" if clock.escalate else ""
+            msg = f"预警已等待派发 {clock.text(clock.remind)}（{level}，创建于 {created}），请尽快派发或办结{later}{suggested}"
+            audits.append(("waiting_remind", msg))
+            queue.append(("waiting_reminder", self._officer_targets(), msg, "waiting_reminder"))
+            counts["reminded"] += 1
+        updated.details["waiting"] = state
+        with self._transaction():
+            saved = self._save(updated, alert.version)
+            for action, note in audits:
+                self._audit(saved, self.settings.system_actor, action, now, alert.status, saved.status, note)
+            for kind, targets, message, key in queue:
+                self._queue(saved, kind, now, targets, message=message, key=key)
+
+    # -- overdue-reply alerts answered on the board ------------------------------------------------------------
+    @staticmethod
+    def _awaits_reply(alert: Alert) -> bool:
+        """An alert about board posts left unanswered (one post, or a backlog digest): the reply settles it."""
+        if alert.event_id is not None:
+            return False
+        d = alert.details
+        if d.get("digest") == DIGEST_KIND:
+            return True
+        return bool(d.get("doc_id")) and (d.get("rule_type") == UNANSWERED_TYPE or any(
+            isinstance(r, dict) and r.get("type") == UNANSWERED_TYPE for r in (d.get("rules") or {}).values()))
+
+    @staticmethod
+    def _answer(doc: Any) -> tuple[datetime | None, str | None] | None:
+        """(reply time, replying department) when the post has its official answer (a reply, or a board status
+        that says so), else None."""
+        if doc is None:
+            return None
+        if doc.reply is not None and (doc.reply.text or "").strip():
+            seen = (doc.analysis or {}).get("reply_first_seen")
+            return doc.reply.time or (seen if isinstance(seen, datetime) else None), doc.reply.department
+        if any(w in (doc.status or "") for w in ANSWERED_STATUS_WORDS):
+            return None, None
+        return None
+
+    def close_answered(self, now: datetime) -> dict[str, int]:
+        """Overdue-reply alerts whose post has since got its official reply (re-crawled or re-ingested) close
+        themselves, saying so in their history; a backlog digest drops its answered posts and closes when none is
+        left. Run on every tick (from ``evaluate``)."""
+        counts = {"checked": 0, "closed": 0, "dropped": 0, "conflicts": 0, "errors": 0}
+        alerts = [a for a in self._alerts_in(list(OPEN_STATUSES)) if self._awaits_reply(a)]
+        wanted = sorted({i for a in alerts for i in (a.details.get("doc_ids") or [a.details.get("doc_id")]) if i})
+        docs: dict[str, Any] = {}
+        for i in range(0, len(wanted), 500):
+            docs.update((d.id, d) for d in self.store.documents.get_documents(wanted[i:i + 500]))
+        for alert in alerts:
+            counts["checked"] += 1
+            try:
+                self._close_answered_one(alert, docs, now, counts)
+            except ConcurrentUpdateError:
+                counts["conflicts"] += 1  # acted on meanwhile; the next tick looks again
+            except Exception:
+                log.exception("answered-post check failed for %s", alert.id)
+                counts["errors"] += 1
+        return counts
+
+    def _close_answered_one(self, alert: Alert, docs: dict[str, Any], now: datetime, counts: dict[str, int]) -> None:
+        digest = alert.details.get("digest") == DIGEST_KIND
+        ids = list(alert.details.get("doc_ids") or []) if digest else [alert.details.get("doc_id")]
+        answered = {i: a for i in ids if (a := self._answer(docs.get(i))) is not None}
+        if not answered:
+            return
+        updated = replace(alert, updated_at=max(now, alert.updated_at or now), details=dict(alert.details))
+        remaining = [i for i in ids if i not in answered]
+        before = alert.status
+        if digest:
+            posts = list(alert.details.get("posts") or [])
+            gone = [p for p in posts if p.get("doc_id") in answered]
+            listed = "；".join(f"「{(p.get('title') or '')[:30]}」（答复于 {_when(answered[p['doc_id']][0])}）"
+                              for p in gone[:20])
+            if len(gone) > 20:
+                listed += f"……等 {len(gone)} 条"
+            kept = [p for p in posts if p.get("doc_id") not in answered]
+            updated.details["answered_posts"] = [
+                *alert.details.get("answered_posts", []),
+                *({**p, "answered_at": iso(answered[p["doc_id"]][0]), "seen_at": now.isoformat()} for p in gone)]
+            rule = next((r for r in self.settings.rules if r.name == alert.rule), None)
+            if remaining and rule is not None:
+                finding = rule.digest(alert.department, [], known=kept)
+                updated.details.update(finding.details)
+                updated.title, updated.reason = finding.title, finding.reason
+            else:
+                updated.details.update(posts=kept, doc_ids=[p["doc_id"] for p in kept], count=len(kept))
+            counts["dropped"] += len(gone)
+            note = f"{len(gone)} 条留言的官方答复已发布，移出汇总：{listed}"
+            if remaining:
+                note += f"；仍有 {len(remaining)} 条未答复"
+                action = "digest_answered"
+            else:
+                note += "；汇总中的留言均已答复，预警自动办结"
+                action = "auto_close"
+        else:
+            reply_at, by = answered[ids[0]]
+            note = f"官方答复已于 {_when(reply_at)} 发布" + (f"（答复单位：{by}）" if by else "") + "，预警自动办结"
+            action = "auto_close"
+        if action == "auto_close":
+            updated.status = S.CLOSED
+            updated.details["auto_closed"] = {"at": now.isoformat(), "reason": "official_reply"}
+            counts["closed"] += 1
+        with self._transaction():
+            saved = self._save(updated, alert.version)
+            self._audit(saved, self.settings.system_actor, action, now, before, saved.status, note)
+            targets = self._officer_targets() + (self._department_targets(saved.department)
+                                                 if saved.dispatched_at else [])
+            self._queue(saved, "auto_closed" if action == "auto_close" else "digest_answered", now, targets,
+                        message=note, key=f"answered:{len(remaining)}")
 
     def _check_one(self, alert: Alert, now: datetime, share: float, counts: dict[str, int]) -> None:
         start_text = alert.details.get("round_started_at")
@@ -667,7 +897,7 @@ class AlertService:
         breached = []
         for name, due in sorted(alert.deadlines.items(), key=lambda kv: kv[1]):
             label = self._label(name)
-            if now >= due:
+            if past_due(due, now):
                 if f"overdue:{name}" not in warned:
                     if name not in warned:
                         warned.append(name)  # too late to warn: the breach notice replaces the warning
@@ -1061,6 +1291,10 @@ def _doc_view(d: Any) -> V.DocumentView:
 
 def _due_text(svc: AlertService, deadlines: dict[str, datetime]) -> str:
     return "；".join(f"{svc._label(n)} {d.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}" for n, d in deadlines.items()) or "无"
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if at else "（时间未标明）"
 
 
 def _duration(delta: timedelta) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from alerts.rules.base import Finding, Rule, RuleContext, keyword_words
+from alerts.titles import readable_title
 from yuqing.clock import TZ
 from yuqing.config import Checker
 from yuqing.model import Document
@@ -77,7 +78,9 @@ class UnansweredPostRule(Rule):
                 continue
             analysis = doc.analysis or {}
             topic = (analysis.get("topic") or {}).get("label")
-            reason = (f"留言「{doc.title[:30]}」发布于 {posted.astimezone(TZ).strftime('%Y-%m-%d')}，已 {waited} 个工作日未答复"
+            # A board title such as 「）」 or 「无标题」 says nothing: the post's first meaningful clause stands in.
+            title = readable_title(doc.title, analysis.get("text"), doc.content) or doc.title
+            reason = (f"留言「{title[:30]}」发布于 {posted.astimezone(TZ).strftime('%Y-%m-%d')}，已 {waited} 个工作日未答复"
                       f"（阈值 {self.working_days} 个工作日，按法定节假日与调休计算）")
             out.append(Finding(
                 rule=self.name, rule_type=self.type_name, level=self.level, reason=reason,
@@ -85,7 +88,7 @@ class UnansweredPostRule(Rule):
                          "working_days": waited,
                          "threshold": self.working_days, "category": doc.category, "backlog": backlog,
                          "first_seen": seen.isoformat() if seen else None},
-                doc_id=doc.id, title=f"留言未答复：{doc.title}", source=doc.source,
+                doc_id=doc.id, title=f"留言未答复：{title}", source=doc.source,
                 keywords=keyword_words(analysis.get("keywords"))[:10], region=doc.region, topic=topic,
                 department=analysis.get("department"), policy=self.policy_for(doc.category),
                 digest=DIGEST_KIND if backlog and self.backlog == "digest" else None))

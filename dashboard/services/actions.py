@@ -23,6 +23,8 @@ ACTION_DONE = {
     "extend": "已提交延期申请", "approve_extension": "已批准延期", "reject_extension": "已驳回延期申请",
     "digest_add": "汇总新增留言", "level_up": "级别上升", "event_merged": "事件合并，预警随之转移",
     "reveal": "查看原文", "warn": "时限提醒", "overdue": "超时",
+    "waiting_remind": "待派发提醒", "waiting_escalate": "久未派发，报督查", "auto_close": "官方已答复，自动办结",
+    "digest_answered": "汇总留言已有答复",
 }
 # What the events stage logs about an event (nlp/events/cluster.py), as an officer reads it.
 EVENT_ACTIONS = {"merge": "事件合并（并入其他事件）", "merged_into": "事件并入其他事件", "split": "事件拆分",

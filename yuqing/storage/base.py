@@ -132,7 +132,9 @@ def changed_document_values(doc: Document, old: Mapping[str, Any], now: datetime
     if "purged_at" in old.keys() and old["purged_at"]:
         return _purged_document_values(doc, old, values, fingerprint, now)
     content_changed = old["fingerprint"] != fingerprint
-    if not content_changed and all(old[k] == values[k] for k in COUNT_FIELDS):
+    # A board post once stored as an article (before board records were always posts) becomes a post when seen again.
+    promoted = "kind" in old.keys() and old["kind"] == DocumentKind.ARTICLE.value and values["kind"] == DocumentKind.POST.value
+    if not content_changed and not promoted and all(old[k] == values[k] for k in COUNT_FIELDS):
         return None, False
     now_text = to_utc_text(now)
     values.update({"updated_at": now_text, "fingerprint": fingerprint})

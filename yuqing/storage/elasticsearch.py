@@ -349,7 +349,7 @@ class ElasticsearchDocumentStore(DocumentStore):
             return result
         now_text = to_utc_text(now)
         existing = {i: {**h["_source"], "_index": h["_index"]} for i, h in self._locate(
-            [d.id for d in docs], ["fingerprint", "reply_text", "purged_at", *COUNT_FIELDS]).items()}
+            [d.id for d in docs], ["fingerprint", "reply_text", "purged_at", "kind", *COUNT_FIELDS]).items()}
         # Prepare everything first: an error here writes nothing.
         actions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         raw_actions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
@@ -367,7 +367,7 @@ class ElasticsearchDocumentStore(DocumentStore):
                 created[doc.id] = doc
             else:
                 stored = {"fingerprint": old.get("fingerprint"), "reply_text": old.get("reply_text"),
-                          "purged_at": old.get("purged_at"), **{k: old.get(k) or 0 for k in COUNT_FIELDS}}
+                          "purged_at": old.get("purged_at"), "kind": old.get("kind"), **{k: old.get(k) or 0 for k in COUNT_FIELDS}}
                 values, content_changed = changed_document_values(doc, stored, now)
                 if values is None:
                     outcome.append([doc.id, "unchanged"])

@@ -181,7 +181,7 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
         db = self.db
         daily = Counter() if daily is None else daily
         row = db.execute(
-            f"SELECT fingerprint, reply_text, reply_first_seen, purged_at, {', '.join(COUNT_FIELDS)}, "
+            f"SELECT fingerprint, reply_text, reply_first_seen, purged_at, kind, {', '.join(COUNT_FIELDS)}, "
             f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc.id,)).fetchone()
         if row is None:
             values = new_document_values(doc, now)
