@@ -193,12 +193,19 @@ class EventStage:
 
     def refresh_heat(self, now: datetime) -> int:
         """Recompute heat as of ``now`` for every event seen within the window plus ten half-lives (older ones
-        were refreshed when their heat had already decayed below 0.1 % of its peak)."""
+        were refreshed when their heat had already decayed below 0.1 % of its peak). Run by every events pass and,
+        when nothing new arrived, by every ``process``/``tick`` on its own, so heat decays and re-ranks with the
+        clock. Only events whose heat or parts changed are written. Returns how many were written."""
         s = self.settings
         horizon = now - timedelta(days=s.window_days, hours=10 * s.half_life_hours)
-        events = [e for e in self.store.documents.active_events(horizon) if e.state.get("members")]
-        for e in events:
+        changed = []
+        for e in self.store.documents.active_events(horizon):
+            if not e.state.get("members"):
+                continue
+            before = (e.heat, dict(e.heat_parts or {}), (e.state.get("heat_inputs") or {}).get("hours_since_last"))
             with_heat(e, s, self.authority, now)
-        if events:
-            self.store.documents.save_events(events, now)
-        return len(events)
+            if (e.heat, e.heat_parts, e.state["heat_inputs"].get("hours_since_last")) != before:
+                changed.append(e)
+        if changed:
+            self.store.documents.save_events(changed, now)
+        return len(changed)
