@@ -289,7 +289,7 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
     else:
         # Nothing new: heat is still a function of ``now`` (it decays, and growth fades), so every tick recomputes
         # it for the events active in the decay window; the heat board and the heat rule then agree with the clock.
-        refresh = getattr(app.events, "refresh_heat", None)
+        refresh = getattr(app.events, "refresh_heat_if_due", None) or getattr(app.events, "refresh_heat", None)
         events = {"heat_refreshed": refresh(now)} if refresh else {}
     return {"analysed": analysed, "failed": failed, "events": events}
 

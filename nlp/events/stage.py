@@ -70,6 +70,7 @@ class EventStage:
         self.batch_size = batch_size
         self.max_batches = max_batches
         self._extractor: FeatureExtractor | None = None
+        self._last_refresh: datetime | None = None
 
     @classmethod
     def from_config(cls, config: Any, store: Any) -> "EventStage":
@@ -191,6 +192,18 @@ class EventStage:
             return 1
         raise ConcurrentUpdateError(f"预警 {alert.id} 一直在被修改，未能随事件合并转到事件 {into}；下次运行会重试")
 
+    # With no new documents, heat is recomputed at most this often (of the job's clock): the scheduler runs
+    # ``process`` every few seconds, and five minutes move heat by under 0.25 % at the default 24 h half-life.
+    IDLE_REFRESH = timedelta(minutes=5)
+
+    def refresh_heat_if_due(self, now: datetime) -> int:
+        """``refresh_heat`` for a pass with nothing new, unless one ran less than ``IDLE_REFRESH`` away from ``now``
+        (either way: a replay may tick backwards). Returns how many events were written."""
+        last = self._last_refresh
+        if last is not None and abs(now - last) < self.IDLE_REFRESH:
+            return 0
+        return self.refresh_heat(now)
+
     def refresh_heat(self, now: datetime) -> int:
         """Recompute heat as of ``now`` for every event seen within the window plus ten half-lives (older ones
         were refreshed when their heat had already decayed below 0.1 % of its peak). Run by every events pass and,
@@ -208,4 +221,5 @@ class EventStage:
                 changed.append(e)
         if changed:
             self.store.documents.save_events(changed, now)
+        self._last_refresh = now
         return len(changed)

@@ -100,8 +100,14 @@ def test_heat_decays_and_reranks_at_ticks_without_new_data(tmp_path):
                                           authority_map(app.config.sources), later.timestamp())
             assert at_later[e].heat == heat and at_later[e].heat_parts == parts
 
-        # A tick at the same time again changes nothing and writes nothing.
+        # A tick at the same time again changes nothing and writes nothing; the scheduler's frequent idle passes
+        # recompute at most every five minutes of the clock.
         assert jobs.tick(app, later)["process"]["events"]["heat_refreshed"] == 0
+        assert app.events.refresh_heat(later) == 0
+        assert jobs.process(app, later + timedelta(minutes=4))["events"]["heat_refreshed"] == 0
+        assert get(burst).heat == at_later[burst].heat
+        assert jobs.process(app, later + timedelta(minutes=6))["events"]["heat_refreshed"] >= 2
+        assert get(burst).heat < at_later[burst].heat
     finally:
         app.store.close()
 
