@@ -73,6 +73,7 @@ class SpikeRule(Rule):
         self.group_max_p = c.get("group_max_p", float, 0.01, minimum=0.0, maximum=1.0)
         self.group_level = c.get("group_level", int, 3, minimum=1, maximum=4)
         self._cache: tuple[Any, dict[str, Finding]] | None = None
+        self._history: dict[str, Any] = {}  # field → a baseline start known to have older posts
 
     # -- event scope ---------------------------------------------------------------------------------------------
     def check_event(self, event: Event, ctx: RuleContext) -> Finding | None:
@@ -115,8 +116,12 @@ class SpikeRule(Rule):
                     continue
                 # A baseline needs history: before the store holds posts older than the baseline period (the first
                 # weeks of monitoring), every group would look new and "spike".
-                if not docs.count_by(field, DocumentFilter(until=base_start), limit=1):
-                    continue
+                # (Documents are never deleted, so once seen for a start the answer holds for any later one.)
+                known = self._history.get(field)
+                if known is None or base_start < known:
+                    if not docs.count_by(field, DocumentFilter(until=base_start), limit=1):
+                        continue
+                    self._history[field] = base_start
                 base = dict(docs.count_by(field, DocumentFilter(since=base_start, until=start), limit=100_000))
                 for value, n in sorted(recent.items(), key=lambda kv: (-kv[1], str(kv[0]))):
                     finding = self._group_finding(field, value, n, base.get(value, 0), ctx)
