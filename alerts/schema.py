@@ -25,6 +25,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {"name": "留言超期未答复", "type": "unanswered"},
     {"name": "人工预警", "type": "manual"},
     {"name": "来源异常", "type": "source_health"},
+    {"name": "单帖高互动", "type": "engagement"},
 ]
 DEFAULT_LEVEL_POLICIES = {"1": "level1", "2": "level2", "3": "level2"}
 CHANNEL_TYPES = {"email": "alerts.notify.email.EmailChannel", "webhook": "alerts.notify.webhook.WebhookChannel"}

@@ -288,7 +288,13 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
         analysed += len(results) - sum(1 for _, r in results if "analysis_error" in r)
         if progress:
             progress(f"已分析 {analysed} 篇（失败 {failed}），用时 {time.monotonic() - started:.1f} 秒")
-    events = app.events.run(now) if analysed or failed or store.unclustered_documents(limit=1) else {}
+    if analysed or failed or store.unclustered_documents(limit=1):
+        events = app.events.run(now)  # clusters, then recomputes the heat of recent events as of ``now``
+    else:
+        # Nothing new: heat is still a function of ``now`` (it decays, and growth fades), so every tick recomputes
+        # it for the events active in the decay window; the heat board and the heat rule then agree with the clock.
+        refresh = getattr(app.events, "refresh_heat_if_due", None) or getattr(app.events, "refresh_heat", None)
+        events = {"heat_refreshed": refresh(now)} if refresh else {}
     return {"analysed": analysed, "failed": failed, "events": events}
 
 

@@ -70,6 +70,7 @@ class EventStage:
         self.batch_size = batch_size
         self.max_batches = max_batches
         self._extractor: FeatureExtractor | None = None
+        self._last_refresh: datetime | None = None
 
     @classmethod
     def from_config(cls, config: Any, store: Any) -> "EventStage":
@@ -191,14 +192,34 @@ class EventStage:
             return 1
         raise ConcurrentUpdateError(f"预警 {alert.id} 一直在被修改，未能随事件合并转到事件 {into}；下次运行会重试")
 
+    # With no new documents, heat is recomputed at most this often (of the job's clock): the scheduler runs
+    # ``process`` every few seconds, and five minutes move heat by under 0.25 % at the default 24 h half-life.
+    IDLE_REFRESH = timedelta(minutes=5)
+
+    def refresh_heat_if_due(self, now: datetime) -> int:
+        """``refresh_heat`` for a pass with nothing new, unless one ran less than ``IDLE_REFRESH`` away from ``now``
+        (either way: a replay may tick backwards). Returns how many events were written."""
+        last = self._last_refresh
+        if last is not None and abs(now - last) < self.IDLE_REFRESH:
+            return 0
+        return self.refresh_heat(now)
+
     def refresh_heat(self, now: datetime) -> int:
         """Recompute heat as of ``now`` for every event seen within the window plus ten half-lives (older ones
-        were refreshed when their heat had already decayed below 0.1 % of its peak)."""
+        were refreshed when their heat had already decayed below 0.1 % of its peak). Run by every events pass and,
+        when nothing new arrived, by every ``process``/``tick`` on its own, so heat decays and re-ranks with the
+        clock. Only events whose heat or parts changed are written. Returns how many were written."""
         s = self.settings
         horizon = now - timedelta(days=s.window_days, hours=10 * s.half_life_hours)
-        events = [e for e in self.store.documents.active_events(horizon) if e.state.get("members")]
-        for e in events:
+        changed = []
+        for e in self.store.documents.active_events(horizon):
+            if not e.state.get("members"):
+                continue
+            before = (e.heat, dict(e.heat_parts or {}), (e.state.get("heat_inputs") or {}).get("hours_since_last"))
             with_heat(e, s, self.authority, now)
-        if events:
-            self.store.documents.save_events(events, now)
-        return len(events)
+            if (e.heat, e.heat_parts, e.state["heat_inputs"].get("hours_since_last")) != before:
+                changed.append(e)
+        if changed:
+            self.store.documents.save_events(changed, now)
+        self._last_refresh = now
+        return len(changed)

@@ -12,7 +12,7 @@ import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from yuqing.clock import local_day, to_utc_text
 from yuqing.model import (
@@ -91,6 +91,15 @@ def _loads(text: str | None, default: Any = None) -> Any:
 
 # Counts a re-crawl may change without changing the content: a new value is written, no new analysis needed.
 COUNT_FIELDS = ("likes", "dislikes", "replies", "views")
+
+
+def engagement_fields(fields: Sequence[str]) -> tuple[str, ...]:
+    """The counts whose sum is a document's engagement (``engagement_histogram``/``engaged_documents``), checked."""
+    out = tuple(dict.fromkeys(fields))
+    bad = [f for f in out if f not in COUNT_FIELDS]
+    if not out or bad:
+        raise StoreError(f"互动指标只能取 {', '.join(COUNT_FIELDS)} 中的一个或多个（实际为 {list(fields)!r}）")
+    return out
 
 
 def document_values(doc: Document, now: datetime) -> dict[str, Any]:
@@ -330,6 +339,19 @@ class DocumentStore(abc.ABC):
     @abc.abstractmethod
     def unanswered_posts(self, before: datetime, *, since: datetime | None = None, limit: int = 500) -> list[Document]:
         """Message-board posts published before ``before`` (and at/after ``since``) with no official reply yet."""
+
+    @abc.abstractmethod
+    def engagement_histogram(self, flt: DocumentFilter, fields: Sequence[str] = ("likes", "replies")
+                             ) -> dict[str, list[tuple[int, int]]]:
+        """Each source's engagement norm: source → [(engagement, documents)] in ascending engagement, where a
+        document's engagement is the sum of ``fields`` (counts in ``COUNT_FIELDS``), over the documents matching
+        ``flt`` that are not duplicates. Exact on every backend, so medians and percentiles agree."""
+
+    @abc.abstractmethod
+    def engaged_documents(self, flt: DocumentFilter, fields: Sequence[str], min_total: int, *, limit: int = 200
+                          ) -> list[Document]:
+        """Documents matching ``flt``, not duplicates, whose engagement (sum of ``fields``) is at least ``min_total``:
+        most engaged first, then newest, then by id."""
 
     # -- retention ----------------------------------------------------------------------------------------------
     @abc.abstractmethod
