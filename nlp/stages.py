@@ -279,7 +279,9 @@ class DepartmentStage(Stage):
                 in_title = any(k in title for k in words)
                 evidence.append(min(KEYWORD_MAX, (KEYWORD_TITLE if in_title else KEYWORD_BODY)
                                     + KEYWORD_EXTRA * (len(words) - 1)))
-                reasons.append(f"{'标题' if in_title else '正文'}提到“{'、'.join(words[:3])}”")
+                in_t = [k for k in words if k in title][:3]
+                in_b = [k for k in words if k not in title][:3]
+                reasons.append("，".join(f"{where}提到“{'、'.join(ws)}”" for where, ws in (("标题", in_t), ("正文", in_b)) if ws))
             p_topic = sum(probs.get(t, 0.0) for t in d["topics"])
             if p_topic >= 0.05:  # a category the model all but rules out is no evidence
                 evidence.append(p_topic)

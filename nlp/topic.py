@@ -124,7 +124,7 @@ def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:
 # is not one of the 7 message categories, whatever the linear model says. News reports are not on the list: a
 # newspaper's report of a problem is a matter for a department like a citizen's post.
 _OFFICIAL_MARKERS = (
-    ("标题为“关于……的通知/公告/意见”", re.compile(r"关于[^。\n]{2,60}的(?:通知|公告|通告|意见|决定|批复|通报|方案|办法|规定|函|报告|实施细则)")),
+    ("标题为“关于……的通知/公告/意见”", re.compile(r"关于[^。\n]{2,60}的[^。\n]{0,4}?(?:通知|公告|通告|意见|决定|批复|通报|方案|办法|规定|函|报告|实施细则)")),
     ("印发/转发文件", re.compile(r"(?:印发|转发)[^。\n]{0,40}(?:通知|方案|办法|意见|规定|细则|《)")),
     ("文号", re.compile(r"[〔\[［(（]\s*(?:19|20)\d\d\s*[〕\]］)）]\s*\d+\s*号")),
     ("索引号/发文字号", re.compile(r"索引号|发文字号|发文机关|主题分类|成文日期|发布机构")),
