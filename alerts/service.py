@@ -134,7 +134,7 @@ class AlertService:
             return None
         floor = float(((getattr(self.config, "raw", None) or {}).get("nlp") or {}).get("department_floor", 0.6))
         notices = [a for a in analyses if "政府文件" in str(a.get("department_abstain") or "")]
-        scored = [a for a in analyses if a not in notices]
+        scored = [a for a in analyses if a not in notices] or notices  # notices' candidates still shown, never used
         total: dict[str, float] = {}
         reasons: dict[str, tuple[float, list[str]]] = {}
         for a in scored:
@@ -151,7 +151,7 @@ class AlertService:
         candidates = [{"department": name, "confidence": round(score / n, 4), "reasons": reasons[name][1]}
                       for name, score in ranked[:3]]
         what = f"{len(analyses)} 条帖子" if finding.event_id else "该帖"
-        if not scored:
+        if len(notices) == len(analyses):
             abstain = f"{what}为政府文件/通知类文本，不是群众诉求"
         elif not candidates:
             abstain = f"{what}没有可判断责任部门的依据"

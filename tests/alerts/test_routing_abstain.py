@@ -1,0 +1,80 @@
+"""Alerts whose routing is unsure wait for the officer, unassigned, with the three candidate departments and why."""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stdout
+from datetime import timedelta
+
+from alerts.service import AlertService
+from alerts_testkit import DEPT_A3, T0, alerts_as
+from nlp.pipeline import Analyzer, settings_from_config
+from yuqing.jobs import analyzer_input
+from yuqing.model import AlertStatus, Document, DocumentKind
+
+UNANSWERED_L2 = {"rules": [{"name": "留言超期", "type": "unanswered", "working_days": 3, "level": 2}],
+                 "auto_dispatch_max_level": 2}
+
+
+def _post(n: int, title: str, content: str, posted) -> Document:
+    return Document(url=f"http://board.example/p/{n}", source="a_city_board", title=title, content=content,
+                    kind=DocumentKind.POST, published_at=posted, region="A市", category="投诉")
+
+
+def _analyse(app, docs, now):
+    """The NLP stage over the stored posts, as ``yuqing process`` runs it (default departments and models)."""
+    analyzer = Analyzer.from_settings(settings_from_config(app.config))
+    results = []
+    for doc in app.store.documents.get_documents([d.id for d in docs]):
+        record = analyzer_input(doc)
+        out = analyzer.analyze(record)
+        results.append((doc.id, {k: v for k, v in out.items() if k not in record}))
+    app.store.documents.save_analyses(results, now)
+
+
+def test_below_the_floor_the_alert_is_not_dispatched_and_carries_three_candidates(make_app):
+    app = make_app(alerts=UNANSWERED_L2)
+    posted = T0 - timedelta(days=7)
+    unsure = _post(1, "反映一个情况", "我们村口那块空地最近被人圈起来了，也不知道要干什么，问了几个人都说不清楚，希望有关部门来看看。",
+                   posted)
+    sure = _post(2, "A3区幸福小区物业乱收费", "A3区幸福小区物业今年物业费涨了一倍，业主多次反映，住建局一直不管。", posted)
+    app.store.documents.upsert_documents([unsure, sure], posted)
+    _analyse(app, [unsure, sure], posted)
+    svc = AlertService.from_config(app.config, app.store)
+    alerts = {a.details["doc_id"]: a for a in svc.evaluate(T0)}
+    assert set(alerts) == {unsure.id, sure.id}
+
+    held = alerts[unsure.id]
+    assert held.level == 2  # a level auto-dispatch would send on its own
+    assert held.status is AlertStatus.NEW and held.department is None and held.dispatched_at is None
+    cands = held.details["route_candidates"]
+    assert len(cands) == 3 and all(c["department"] and c["reasons"] for c in cands)
+    assert cands[0]["confidence"] >= cands[1]["confidence"] >= cands[2]["confidence"]
+    assert "路由待专员确认" in held.reason and all(c["department"] in held.reason for c in cands)
+    assert [e.action for e in app.store.workflow.audit_for(held.id)] == ["create"]
+
+    routed = alerts[sure.id]
+    assert routed.status is AlertStatus.DISPATCHED and routed.department == DEPT_A3
+    assert "住建局" in routed.details["route"] and "路由待专员确认" not in routed.reason
+
+    # The officer sees the candidates in `alerts show` and dispatches by hand.
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert alerts_as(["show", held.id], app) == 0
+    assert cands[0]["department"] in buf.getvalue()
+    svc.act(svc.current_user(app.store.workflow.get_user("officer")), held.id, "dispatch", department=cands[0]["department"],
+            now=T0 + timedelta(minutes=5))
+    assert app.store.workflow.get_alert(held.id).department == cands[0]["department"]
+
+
+def test_an_official_notice_posted_on_the_board_is_left_to_the_officer(make_app):
+    app = make_app(alerts=UNANSWERED_L2)
+    posted = T0 - timedelta(days=7)
+    notice = _post(3, "关于开展根治欠薪冬季专项行动的通知",
+                   "各区人民政府，各委、局：为切实保障农民工工资支付，市人社局部署开展根治欠薪冬季专项行动。现将有关事项通知如下。", posted)
+    app.store.documents.upsert_documents([notice], posted)
+    _analyse(app, [notice], posted)
+    (alert,) = AlertService.from_config(app.config, app.store).evaluate(T0)
+    assert alert.status is AlertStatus.NEW and alert.department is None
+    assert "政府文件" in alert.reason
+    assert alert.details["route_candidates"][0]["department"] == "A市人力资源和社会保障局"
