@@ -6,6 +6,8 @@ import io
 from contextlib import redirect_stdout
 from datetime import timedelta
 
+import pytest
+
 from alerts.service import AlertService
 from alerts_testkit import DEPT_A3, T0, alerts_as
 from nlp.pipeline import Analyzer, settings_from_config
@@ -78,3 +80,56 @@ def test_an_official_notice_posted_on_the_board_is_left_to_the_officer(make_app)
     assert alert.status is AlertStatus.NEW and alert.department is None
     assert "政府文件" in alert.reason
     assert alert.details["route_candidates"][0]["department"] == "A市人力资源和社会保障局"
+
+
+# --- officers' corrections ------------------------------------------------------------------------------------------
+def _config_file(tmp_path, app) -> str:
+    """The default configuration on disk, pointing at the test's database (for the command line)."""
+    from yuqing.config import DEFAULT_CONFIG
+
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        'sqlite_path = "yuqing.db"', f'sqlite_path = "{app.config.storage.sqlite_path.as_posix()}"', 1)
+    path = tmp_path / "routing.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_corrections_are_stored_audited_and_read_as_training_data(make_app, tmp_path, capsys):
+    from nlp.train.topic import officer_corrections
+    from yuqing.cli import main
+    from yuqing.corrections import CorrectionError, record_corrections
+    from yuqing.users import system_operator
+
+    app = make_app(alerts=UNANSWERED_L2)
+    posted = T0 - timedelta(days=7)
+    post = _post(4, "反映一个情况", "我们村口那块空地最近被人圈起来了，也不知道要干什么，电话13812345678，希望有关部门来看看。", posted)
+    app.store.documents.upsert_documents([post], posted)
+    _analyse(app, [post], posted)
+    (alert,) = AlertService.from_config(app.config, app.store).evaluate(T0)
+    assert alert.department is None
+    config = _config_file(tmp_path, app)
+
+    # The officer's correction of the alert's department (and the post's topic) from the command line.
+    assert main(["--config", config, "correct", "--alert", alert.id, "--department", "A市自然资源和规划局",
+                 "--topic", "城乡建设", "--now", (T0 + timedelta(minutes=3)).isoformat()]) == 0
+    assert "已记录 2 条更正" in capsys.readouterr().out
+    rows = app.store.workflow.list_corrections()
+    assert [(r["field"], r["new_value"], r["doc_id"], r["alert_id"]) for r in rows] == [
+        ("topic", "城乡建设", post.id, alert.id), ("department", "A市自然资源和规划局", post.id, alert.id)]
+    assert rows[1]["old_value"] is None  # routing had abstained
+    assert "13812345678" not in rows[0]["text"] and "村口那块空地" in rows[0]["text"]
+    assert app.store.workflow.audit_for(alert.id)[-1].action == "correct"
+
+    # Bad input: a Chinese message naming what was wrong, nothing stored.
+    assert main(["--config", config, "correct", post.id, "--topic", "天气"]) == 1
+    assert "不在分类中" in capsys.readouterr().err
+    with pytest.raises(CorrectionError, match="不在配置中"):
+        record_corrections(app.store, system_operator(), now=T0, doc_id=post.id, department="火星局",
+                           departments=["A市教育局"])
+    assert len(app.store.workflow.list_corrections()) == 2
+
+    # A later correction of the same post supersedes; 「其他」 is not one of the model's categories.
+    record_corrections(app.store, system_operator(), now=T0 + timedelta(minutes=9), doc_id=post.id, topic="环境保护",
+                       topics=["城乡建设", "环境保护", "其他"])
+    pairs = officer_corrections(progress=lambda _msg: None, config_path=config)
+    assert len(pairs) == 1 and pairs[0][1] == "环境保护" and "村口那块空地" in pairs[0][0]
