@@ -133,3 +133,24 @@ def test_corrections_are_stored_audited_and_read_as_training_data(make_app, tmp_
                        topics=["城乡建设", "环境保护", "其他"])
     pairs = officer_corrections(progress=lambda _msg: None, config_path=config)
     assert len(pairs) == 1 and pairs[0][1] == "环境保护" and "村口那块空地" in pairs[0][0]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_corrections_table_on_both_workflow_backends(backend, tmp_path):
+    from tests.backends import postgres_workflow
+    from yuqing.storage.sqlite import SQLiteStore
+
+    wf = SQLiteStore(tmp_path / "c.db") if backend == "sqlite" else postgres_workflow("yqcorr")
+    try:
+        first = wf.add_correction({"doc_id": "d1", "field": "topic", "old_value": "教育文体", "new_value": "城乡建设",
+                                   "text": "小区门口的路灯坏了", "actor": "officer", "created_at": T0})
+        wf.add_correction({"doc_id": "d1", "alert_id": "P1", "field": "department", "new_value": "A市城市管理和综合执法局",
+                           "text": "小区门口的路灯坏了", "actor": "officer", "created_at": T0 + timedelta(seconds=1)})
+        rows = wf.list_corrections()
+        assert [r["field"] for r in rows] == ["topic", "department"] and rows[0]["id"] == first
+        assert rows[0]["created_at"] == T0 and rows[1]["alert_id"] == "P1" and rows[1]["old_value"] is None
+        assert [r["new_value"] for r in wf.list_corrections("department")] == ["A市城市管理和综合执法局"]
+    finally:
+        if hasattr(wf, "drop_schema"):
+            wf.drop_schema()
+        wf.close()
