@@ -132,7 +132,8 @@ class AlertService:
         analyses = [a for a in self._route_analyses(finding) if "department_candidates" in a]
         if not analyses:
             return None
-        floor = float(((getattr(self.config, "raw", None) or {}).get("nlp") or {}).get("department_floor", 0.6))
+        floor = ((getattr(self.config, "raw", None) or {}).get("nlp") or {}).get("department_floor", 0.6)
+        floor = float(floor) if isinstance(floor, (int, float)) and 0 <= floor <= 1 else 0.6  # the NLP stage rejects others
         notices = [a for a in analyses if "政府文件" in str(a.get("department_abstain") or "")]
         scored = [a for a in analyses if a not in notices] or notices  # notices' candidates still shown, never used
         total: dict[str, float] = {}

@@ -214,9 +214,14 @@ class DepartmentStage(Stage):
 
     @classmethod
     def from_settings(cls, settings: dict):
+        values = {}
+        for key, default in (("department_floor", DEFAULT_FLOOR), ("department_margin", DEFAULT_MARGIN)):
+            value = settings.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise ValueError(f"[nlp] {key} 应为 0–1 之间的数，收到 {value!r}")
+            values[key] = float(value)
         return cls(settings.get("departments") or [], settings.get("default_department"),
-                   float(settings.get("department_floor", DEFAULT_FLOOR)),
-                   float(settings.get("department_margin", DEFAULT_MARGIN)))
+                   values["department_floor"], values["department_margin"])
 
     @staticmethod
     def _title_body(doc: dict) -> tuple[str, str]:

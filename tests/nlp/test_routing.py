@@ -194,3 +194,10 @@ def test_training_data_takes_officers_corrections_but_never_a_held_out_message()
     assert len(docs) == len(base_docs) + 1 and labels[-1] == "环境保护"
     seg = get_segmenter()
     assert docs[-1] == seg.content_words(seg.cut(fixes[0][0]))
+
+
+@pytest.mark.parametrize("value", ["高", 1.5, True])
+def test_a_bad_floor_in_configuration_is_named_in_chinese(value):
+    with pytest.raises(ValueError, match=r"\[nlp\] department_floor 应为 0–1 之间的数"):
+        DepartmentStage.from_settings({"departments": DEPTS, "department_floor": value})
+    assert DepartmentStage.from_settings({"departments": DEPTS, "department_floor": 0.8}).floor == 0.8
