@@ -158,6 +158,9 @@ class TopicStage(Stage):
 # evidence is its calibrated probability of the department's categories.
 ALIAS_TITLE, ALIAS_BODY = 0.85, 0.6
 KEYWORD_TITLE, KEYWORD_BODY, KEYWORD_EXTRA, KEYWORD_MAX = 0.6, 0.35, 0.1, 0.75
+# A category spans several bureaus (城乡建设: 住建, 城管, 自然资源, 水务 …): however sure the topic, it is capped
+# here so that a bureau's own words decide between the bureaus sharing it (config order breaks a tie).
+TOPIC_MAX = 0.9
 REGION_ONLY = 0.6  # a district government for anything located in its district (属地管理), at the default floor
 REGION_BONUS = 0.05  # a district's own bureau over the city's, at equal evidence
 DEFAULT_FLOOR = 0.6  # below this the alert goes to the officer (settings "department_floor")
@@ -289,7 +292,7 @@ class DepartmentStage(Stage):
                 reasons.append("，".join(f"{where}提到“{'、'.join(ws)}”" for where, ws in (("标题", in_t), ("正文", in_b)) if ws))
             p_topic = sum(probs.get(t, 0.0) for t in d["topics"])
             if p_topic >= 0.05:  # a category the model all but rules out is no evidence
-                evidence.append(p_topic)
+                evidence.append(min(p_topic, TOPIC_MAX))
                 reasons.append(f"主题“{'、'.join(t for t in d['topics'] if t in probs)}”概率 {p_topic:.2f}")
             if d["regions"]:
                 if not d["topics"] and not d["aliases"] and not d["keywords"]:  # the district's government
