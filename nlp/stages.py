@@ -161,6 +161,8 @@ KEYWORD_TITLE, KEYWORD_BODY, KEYWORD_EXTRA, KEYWORD_MAX = 0.6, 0.35, 0.1, 0.75
 # A category spans several bureaus (城乡建设: 住建, 城管, 自然资源, 水务 …): however sure the topic, it is capped
 # here so that a bureau's own words decide between the bureaus sharing it (config order breaks a tie).
 TOPIC_MAX = 0.9
+# …and discounted by this share of the evidence for a bureau outside its 7 categories (公安, 纪委, 民政 …).
+OUTSIDE_DISCOUNT = 0.5
 REGION_ONLY = 0.6  # a district government for anything located in its district (属地管理), at the default floor
 REGION_BONUS = 0.05  # a district's own bureau over the city's, at equal evidence
 DEFAULT_FLOOR = 0.6  # below this the alert goes to the officer (settings "department_floor")
@@ -259,6 +261,23 @@ class DepartmentStage(Stage):
         region, _ = self.problem_region(doc)
         return [region] if region else []
 
+    @staticmethod
+    def _text_evidence(d: dict, title: str, body: str) -> list[tuple[float, str]]:
+        """(strength, reason) of the department being named (aliases) and of its case words (keywords)."""
+        out = []
+        named = [a for a in d["aliases"] if a in title] or [a for a in d["aliases"] if a in body]
+        if named:
+            where = "标题" if named[0] in title else "正文"
+            out.append((ALIAS_TITLE if where == "标题" else ALIAS_BODY, f"{where}点名“{named[0]}”"))
+        words = [k for k in d["keywords"] if k in title or k in body]
+        if words:
+            in_t = [k for k in words if k in title][:3]
+            in_b = [k for k in words if k not in title][:3]
+            strength = min(KEYWORD_MAX, (KEYWORD_TITLE if in_t else KEYWORD_BODY) + KEYWORD_EXTRA * (len(words) - 1))
+            out.append((strength, "，".join(f"{where}提到“{'、'.join(ws)}”"
+                                            for where, ws in (("标题", in_t), ("正文", in_b)) if ws)))
+        return out
+
     def candidates(self, doc: dict) -> tuple[list[dict], str | None, str]:
         topic = doc.get("topic") or {}
         label = topic.get("label")
@@ -271,29 +290,22 @@ class DepartmentStage(Stage):
         title, body = self._title_body(doc)
         region, region_why = self.problem_region(doc)
         handled = {t for d in self.departments for t in d["topics"]}
+        text_evidence = {d["name"]: self._text_evidence(d, title, body) for d in self.departments}
+        # The topic model knows 7 categories of citizen messages; a matter of a bureau outside them (公安, 纪委, 民政 …)
+        # named in the text makes its guess among the 7 that much less relevant.
+        outside = OUTSIDE_DISCOUNT * max((_noisy_or([e for e, _ in text_evidence[d["name"]]]) for d in self.departments
+                       if not d["topics"] and (d["aliases"] or d["keywords"]) and text_evidence[d["name"]]), default=0.0)
         out = []
         for d in self.departments:
             if d["regions"] and region not in d["regions"]:
                 continue
-            evidence: list[float] = []
-            reasons: list[str] = []
-            named = [a for a in d["aliases"] if a in title] or [a for a in d["aliases"] if a in body]
-            if named:
-                where = "标题" if named[0] in title else "正文"
-                evidence.append(ALIAS_TITLE if where == "标题" else ALIAS_BODY)
-                reasons.append(f"{where}点名“{named[0]}”")
-            words = [k for k in d["keywords"] if k in title or k in body]
-            if words:
-                in_title = any(k in title for k in words)
-                evidence.append(min(KEYWORD_MAX, (KEYWORD_TITLE if in_title else KEYWORD_BODY)
-                                    + KEYWORD_EXTRA * (len(words) - 1)))
-                in_t = [k for k in words if k in title][:3]
-                in_b = [k for k in words if k not in title][:3]
-                reasons.append("，".join(f"{where}提到“{'、'.join(ws)}”" for where, ws in (("标题", in_t), ("正文", in_b)) if ws))
+            evidence = [e for e, _ in text_evidence[d["name"]]]
+            reasons = [r for _, r in text_evidence[d["name"]]]
             p_topic = sum(probs.get(t, 0.0) for t in d["topics"])
             if p_topic >= 0.05:  # a category the model all but rules out is no evidence
-                evidence.append(min(p_topic, TOPIC_MAX))
-                reasons.append(f"主题“{'、'.join(t for t in d['topics'] if t in probs)}”概率 {p_topic:.2f}")
+                evidence.append(min(p_topic, TOPIC_MAX) * (1 - outside))
+                reasons.append(f"主题“{'、'.join(t for t in d['topics'] if t in probs)}”概率 {p_topic:.2f}"
+                               + (f"（文中涉及分类以外部门的事项，按 {1 - outside:.2f} 折算）" if outside else ""))
             if d["regions"]:
                 if not d["topics"] and not d["aliases"] and not d["keywords"]:  # the district's government
                     evidence.append(REGION_ONLY)

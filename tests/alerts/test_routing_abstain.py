@@ -154,3 +154,32 @@ def test_corrections_table_on_both_workflow_backends(backend, tmp_path):
         if hasattr(wf, "drop_schema"):
             wf.drop_schema()
         wf.close()
+
+
+def test_an_events_posts_route_it_together(make_app):
+    from alerts_testkit import add_event
+
+    app = make_app(alerts={"rules": [{"name": "热度", "type": "heat"}], "auto_dispatch_max_level": 2})
+    posts = [T0 - timedelta(hours=30 + k) for k in range(25)]
+
+    def event_with(event_id, texts, region):
+        ev = add_event(app.store, event_id, now=T0, posts=posts, texts=texts, heat=83.5, region=region)
+        docs = app.store.documents.get_documents(
+            [Document(url=f"http://board.example/{event_id}/{i}", source="a_city_board", title="").id
+             for i in range(len(posts))])
+        ev.state = {"members": {d.id: {"t": d.published_at.timestamp()} for d in docs}}
+        app.store.documents.save_events([ev], T0)
+        _analyse(app, docs, T0)
+
+    event_with("ev-fight", ["A5区人民路口夜里有人寻衅滋事，报警后派出所没有处理结果。",
+                            "人民路口又有一伙人打人，派出所出警后没有下文。",
+                            "最近人民路口天天有人寻衅滋事，居民晚上不敢出门。"], "A5区")
+    event_with("ev-vague", ["这个情况不知道该找哪个部门，希望领导关注一下。",
+                            "反映的问题到现在也没有人回复，到底归谁管？",
+                            "希望有关部门重视，尽快给个说法。"], "A市")
+    alerts = {a.event_id: a for a in AlertService.from_config(app.config, app.store).evaluate(T0)}
+    fight, vague = alerts["ev-fight"], alerts["ev-vague"]
+    assert fight.level == 1 and fight.department == "A市公安局" and fight.status is AlertStatus.DISPATCHED
+    assert "25 条帖子" in fight.details["route"] and "派出所" in fight.details["route"]
+    assert vague.status is AlertStatus.NEW and vague.department is None
+    assert len(vague.details["route_candidates"]) == 3 and "候选部门" in vague.reason
