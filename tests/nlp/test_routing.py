@@ -201,3 +201,25 @@ def test_a_bad_floor_in_configuration_is_named_in_chinese(value):
     with pytest.raises(ValueError, match=r"\[nlp\] department_floor 应为 0–1 之间的数"):
         DepartmentStage.from_settings({"departments": DEPTS, "department_floor": value})
     assert DepartmentStage.from_settings({"departments": DEPTS, "department_floor": 0.8}).floor == 0.8
+
+
+def test_shipped_calibration_is_what_refitting_on_the_held_out_messages_gives(tmp_path):
+    data = shared_data_dir()
+    if data is None or not (data / "gov_messages" / "labeled_raw.csv").is_file():
+        pytest.skip("需要 ../shared/data/gov_messages（共享数据不在本机）")
+    import shutil
+
+    from nlp.topic import DEFAULT_PATH
+    from nlp.train.calibrate import fit_calibration
+
+    weights = tmp_path / "topic.npz"
+    shutil.copy(DEFAULT_PATH, weights)
+    out = fit_calibration(data, weights, progress=lambda _m: None)
+    assert out == tmp_path / "topic.calibration.json"
+    fitted, shipped = Calibration.load(out), Calibration.load(calibration_path(None))
+    assert shipped.model_sha256 == fitted.model_sha256, \
+        "topic.npz 已重新训练而校准文件未重新拟合：请运行 python -m nlp.train.calibrate"
+    assert fitted.temperature == pytest.approx(shipped.temperature, abs=1e-3) and fitted.floor == shipped.floor
+    assert fitted.provenance["precision_at_floor"] >= 0.95
+    # A model loaded from that path finds its own calibration beside it.
+    assert TopicModel.load(weights).calibration.temperature == fitted.temperature
