@@ -56,7 +56,8 @@ def routing_figures(data_dir: Path, config_path: Path | None = None, floors=FLOO
     deps = settings["departments"]
     # Before: the previous default configuration had one city bureau per category and routing took the topic
     # model's top category, so a post went to the right bureau exactly when that category was right.
-    before_right = sum((doc["topic"].get("model_label") or doc["topic"]["label"]) == c for doc, c in zip(docs, cats))
+    before_right = sum(((doc.get("topic_detail") or {}).get("model_label") or doc["topic"]["label"]) == c
+                       for doc, c in zip(docs, cats))
     out = {"n": len(docs), "split": split, "departments": [d["name"] for d in deps if not d.get("supervisor")],
            "before": {"coverage": 1.0, "precision": before_right / len(docs),
                       "precision_strict": before_right / len(docs)},

@@ -11,7 +11,8 @@ Keys added, by stage (default order):
                        (nlp.pii.mask_pii). Enable it for a pipeline whose output leaves the office.
   200 SegmentStage     tokens, content_words — segmentation happens ONCE; later stages reuse them
   300 SentimentStage   sentiment {"label", "score"}
-  400 TopicStage       topic {"label" (or 「其他」), "score" (calibrated), "model_label", "candidates", "abstain"?}
+  400 TopicStage       topic {"label" (or 「其他」), "score" (calibrated)},
+                       topic_detail {"model_label", "candidates", "abstain"?}
   500 DepartmentStage  department (None when unsure), department_reason, department_confidence,
                        department_candidates (top 3 with reasons), problem_region, department_abstain?
   600 KeywordsStage    keywords
@@ -116,8 +117,9 @@ class SentimentStage(Stage):
 
 class TopicStage(Stage):
     """Calibrated topic with abstention (nlp.topic.TopicModel.classify): ``topic`` = {"label" (a category or 「其他」),
-    "score" (calibrated probability of the model's top category), "model_label", "candidates" [[category, p]] top 3,
-    "abstain" (why 「其他」, or absent)}."""
+    "score" (calibrated probability of the model's top category)} — the two the store keeps in columns — and
+    ``topic_detail`` = {"model_label", "candidates" [[category, p]] top 3, "abstain" (why 「其他」, or absent)}, kept
+    with the rest of the analysis."""
 
     def __init__(self, model):
         self.model = model
@@ -143,11 +145,11 @@ class TopicStage(Stage):
             doc["topic"] = {"label": label, "score": round(float(prob), 4)}
             return doc
         out = classify(words, doc.get("text", ""))
-        topic = {"label": out["label"], "score": round(out["score"], 4), "model_label": out["model_label"],
-                 "candidates": [[c, round(p, 4)] for c, p in out["candidates"]]}
+        doc["topic"] = {"label": out["label"], "score": round(out["score"], 4)}
+        detail = {"model_label": out["model_label"], "candidates": [[c, round(p, 4)] for c, p in out["candidates"]]}
         if out["abstain"]:
-            topic["abstain"] = out["abstain"]
-        doc["topic"] = topic
+            detail["abstain"] = out["abstain"]
+        doc["topic_detail"] = detail
         return doc
 
 
@@ -279,7 +281,7 @@ class DepartmentStage(Stage):
         return out
 
     def candidates(self, doc: dict) -> tuple[list[dict], str | None, str]:
-        topic = doc.get("topic") or {}
+        topic = self._topic_view(doc)
         label = topic.get("label")
         # The calibrated distribution when TopicStage gave one; else the label at its score.
         probs = {c: float(p) for c, p in (topic.get("candidates") or [])}
@@ -323,8 +325,13 @@ class DepartmentStage(Stage):
         out.sort(key=lambda c: (-c["confidence"], not c["_local"]))
         return out, region, region_why
 
+    @staticmethod
+    def _topic_view(doc: dict) -> dict:
+        """The topic with its detail (TopicStage's ``topic`` + ``topic_detail``; a plugged model gives only the first)."""
+        return {**(doc.get("topic") or {}), **(doc.get("topic_detail") or {})}
+
     def process(self, doc: dict) -> dict:
-        topic = doc.get("topic") or {}
+        topic = self._topic_view(doc)
         label = topic.get("label")
         cands, region, region_why = self.candidates(doc)
         doc["problem_region"] = region

@@ -54,6 +54,9 @@ def test_below_the_floor_the_alert_is_not_dispatched_and_carries_three_candidate
     assert cands[0]["confidence"] >= cands[1]["confidence"] >= cands[2]["confidence"]
     assert "路由待专员确认" in held.reason and all(c["department"] in held.reason for c in cands)
     assert [e.action for e in app.store.workflow.audit_for(held.id)] == ["create"]
+    stored = app.store.documents.get_document(unsure.id).analysis  # what routing said is kept with the analysis
+    assert stored["department"] is None and stored["department_candidates"] == cands
+    assert stored["topic_detail"]["model_label"] and len(stored["topic_detail"]["candidates"]) == 3
 
     routed = alerts[sure.id]
     assert routed.status is AlertStatus.DISPATCHED and routed.department == DEPT_A3
