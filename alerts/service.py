@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.deadlines import DEADLINE_LABELS, compute_deadlines
+from alerts.deadlines import DEADLINE_LABELS, compute_deadlines, provisional_deadlines
 from alerts.engine import RuleEngine
 from alerts.notify.base import Channel, DeliveryError
 from alerts.rules.base import LEVEL_LABELS, Finding
@@ -30,11 +30,11 @@ from yuqing.clock import TZ, iso
 from yuqing.clock import now as clock_now
 from yuqing.config import Config
 from yuqing.model import (
-    OPEN_STATUSES, STATUS_LABELS, Alert, AlertStatus, Assignment, AuditEntry, Department, Response, Role, User,
-    to_plain,
+    OPEN_STATUSES, Alert, AlertStatus, Assignment, AuditEntry, Department, Response, Role, User,
 )
 from yuqing.plugins import build_component
 from yuqing.privacy import mask_pii
+from yuqing import views as V
 from yuqing.storage.base import ConcurrentUpdateError, DuplicateError
 from yuqing.users import is_system_operator
 
@@ -335,7 +335,8 @@ class AlertService:
             reason=f"{finding.reason}；{route_reason}" if decision.get("abstain") else finding.reason,
             status=S.NEW, event_id=finding.event_id, department=department, policy=policy,
             details={**finding.details, "rule_type": finding.rule_type, "route": route_reason,
-                     **({"route_candidates": decision["candidates"]} if decision.get("candidates") else {}),
+                     **({"route_candidates": decision["candidates"]}
+                        if decision.get("abstain") and decision.get("candidates") else {}),
                      "keywords": finding.keywords[:20], "doc_id": finding.doc_id, "source": finding.source,
                      "level_history": [{"at": now.isoformat(), "level": finding.level, "reason": finding.reason}]},
             created_at=now, updated_at=now)
@@ -865,18 +866,15 @@ class AlertService:
             at = _after_quiet(at, ns.quiet_start, ns.quiet_end)
         return at
 
+    def alert_view(self, alert: Alert) -> V.AlertView:
+        """The alert as every output shows it (titles and reasons quote posts: personal information masked)."""
+        provisional = provisional_deadlines(alert, getattr(self.config, "calendar", None), self.deadline_settings.raw)
+        return V.build_alert_view(alert, level_labels=LEVEL_LABELS, deadline_label=self._label,
+                                  provisional=provisional)
+
     def alert_summary(self, alert: Alert) -> dict[str, Any]:
-        return {
-            # Titles and reasons quote posts; notifications and exports must not carry phone or ID numbers.
-            "id": alert.id, "title": mask_pii(alert.title), "level": alert.level,
-            "level_label": LEVEL_LABELS.get(alert.level), "status": alert.status.value,
-            "status_label": STATUS_LABELS[alert.status], "department": alert.department,
-            "rule": alert.rule, "reason": mask_pii(alert.reason), "event_id": alert.event_id, "policy": alert.policy,
-            "deadlines": {k: iso(v) for k, v in alert.deadlines.items()},
-            "extension": (alert.details.get("extension") or {}).get("status"),
-            "deadlines_text": {self._label(k): v.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-                               for k, v in sorted(alert.deadlines.items(), key=lambda kv: kv[1])},
-        }
+        """JSON form of :meth:`alert_view` (``alerts raise/act --json``, notification payloads)."""
+        return self.alert_view(alert).to_dict()
 
     def _queue(self, alert: Alert, kind: str, now: datetime, targets: list[dict[str, str]], *, message: str = "",
                key: str = "") -> int:
@@ -884,13 +882,12 @@ class AlertService:
             return 0
         round_no = alert.details.get("round", 0)
         link = f"{self.notify_settings.dashboard_url.rstrip('/')}/?alert={alert.id}" if self.notify_settings.dashboard_url else ""
-        payload = {"kind": kind, "alert": self.alert_summary(alert), "message": message, "at": now.isoformat(),
-                   "link": link}
+        view = self.alert_view(alert)  # notifications render the masked view; messages quote users' text: masked too
         # The dedupe key makes re-queueing after a crash or a repeated tick a no-op.
         stamp = key or (now.isoformat() if kind in ("dispatch", "returned", "responded", "reopened", "level_up") else "")
         queued = 0
         for t in targets:
-            payload_t = {**payload, "format": t.get("format", "generic")}
+            payload_t = V.build_notification_view(view, kind, message, now, link, t.get("format", "generic")).to_payload()
             self.wf.add_delivery({
                 "alert_id": alert.id, "channel": t["channel"], "target": t["target"], "kind": kind,
                 "payload": payload_t, "next_attempt_at": self._send_time(alert, kind, now), "created_at": now,
@@ -967,54 +964,164 @@ class AlertService:
         return out
 
     # -- reading -----------------------------------------------------------------------------------------------
-    def list_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
-                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                    limit: int = 100, offset: int = 0) -> list[Alert]:
-        user = self.current_user(user)
+    # Every read returns views (yuqing.views): masked once, here. Visibility is decided here too, so the CLI and the
+    # dashboard never re-check it on their own.
+    def is_supervisor_user(self, user: User) -> bool:
+        """A 督查室 account: a department user of the department configured with ``supervisor = true``."""
+        sup = self.supervisor()
+        return user.role is Role.DEPARTMENT and sup is not None and user.department == sup.name
+
+    def can_view(self, user: User, alert: Alert) -> bool:
+        if not user.active:
+            return False
+        if self.is_supervisor_user(user) and alert.escalated:
+            return True  # the supervising office sees everything escalated (督办) to it
+        try:
+            check_view(user, alert)
+            return True
+        except PermissionDenied:
+            return False
+
+    def _check_view(self, user: User, alert: Alert) -> None:
+        if not user.active:
+            raise PermissionDenied(f"账号「{user.name}」已停用")
+        if not self.can_view(user, alert):
+            check_view(user, alert)  # raises with the message naming both departments
+            raise PermissionDenied(f"「{user.name}」无权查看预警 {alert.id}")
+
+    def _scope(self, user: User, status: str | list[str] | None, department: str | None
+               ) -> tuple[list[str] | str | None, str | None, bool]:
+        """(status filter, department filter, supervisor scope) after the user's rights are applied."""
+        if not user.active:
+            raise PermissionDenied(f"账号「{user.name}」已停用")
+        supervised = False
         if user.role is Role.DEPARTMENT:
-            if department and department != user.department:
+            if self.is_supervisor_user(user):
+                if department and department != user.department:
+                    supervised = True  # another department's alerts: only those escalated to the office
+                else:
+                    supervised = department is None
+            elif department and department != user.department:
                 raise PermissionDenied(f"{user.department}的用户无权查看{department}的预警")
-            department = user.department
+            if not supervised:
+                department = user.department
         if status == "open":
             status = list(OPEN_STATUSES)
         for s in ([status] if isinstance(status, str) else status or []):
             if s not in {x.value for x in AlertStatus}:
                 raise WorkflowError(f"状态「{s}」无效（可选：open、{'、'.join(x.value for x in AlertStatus)}）")
-        _, alerts = self.wf.list_alerts(status=status, department=department, level=level, since=since, until=until,
-                                        limit=limit, offset=offset)
-        return alerts
+        return status, department, supervised
 
-    def get_alert(self, user: User, alert_id: str, now: datetime | None = None) -> dict[str, Any]:
+    def _filtered(self, keep: Any, status: Any, department: str | None, level: int | None, since: datetime | None,
+                  until: datetime | None) -> list[Alert]:
+        """Alerts matching the store filters and ``keep`` (the store has no filter on the escalation flag)."""
+        out, offset = [], 0
+        while True:
+            _, page = self.wf.list_alerts(status=status, department=department, level=level, since=since, until=until,
+                                          limit=500, offset=offset)
+            out.extend(a for a in page if keep(a))
+            if len(page) < 500:
+                return out
+            offset += 500
+
+    def list_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
+                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                    limit: int = 100, offset: int = 0, escalated: bool | None = None) -> list[V.AlertView]:
+        return self.page_alerts(user, status=status, department=department, level=level, since=since, until=until,
+                                limit=limit, offset=offset, escalated=escalated)[1]
+
+    def page_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
+                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                    limit: int = 100, offset: int = 0, escalated: bool | None = None
+                    ) -> tuple[int, list[V.AlertView]]:
+        """(total, one page of views) of the alerts ``user`` may see under these filters (``escalated``: only
+        alerts that were, or were not, escalated to the supervising office)."""
+        user = self.current_user(user)
+        status, department, supervised = self._scope(user, status, department)
+        if supervised or escalated is not None:
+            def keep(a: Alert) -> bool:
+                visible = not supervised or a.escalated or a.department == user.department
+                return visible and (escalated is None or a.escalated == escalated)
+
+            found = self._filtered(keep, status, department, level, since, until)
+            return len(found), [self.alert_view(a) for a in found[offset:offset + limit]]
+        total, alerts = self.wf.list_alerts(status=status, department=department, level=level, since=since,
+                                            until=until, limit=limit, offset=offset)
+        return total, [self.alert_view(a) for a in alerts]
+
+    def overdue_by_department(self, user: User, now: datetime) -> list[dict[str, Any]]:
+        """Open and overdue alerts per responsible department, among the alerts ``user`` may see (督查室: its own
+        and everything escalated to it; officers: all)."""
+        _, views = self.page_alerts(user, status="open", limit=100_000)
+        rows: dict[str, dict[str, Any]] = {}
+        for v in views:
+            r = rows.setdefault(v.department or "（未分派）", {"department": v.department or "（未分派）", "open": 0,
+                                                              "overdue": 0, "escalated": 0})
+            r["open"] += 1
+            r["overdue"] += v.is_overdue(now)
+            r["escalated"] += v.escalated
+        return sorted(rows.values(), key=lambda r: (-r["overdue"], -r["escalated"], r["department"]))
+
+    def get_alert(self, user: User, alert_id: str, now: datetime | None = None) -> V.AlertDetailView:
         user = self.current_user(user)
         alert = self._load(alert_id)
-        check_view(user, alert)
+        self._check_view(user, alert)
         now = now or clock_now()
         event = self.store.documents.get_event(alert.event_id) if alert.event_id else None
-        docs = []
+        docs = self._documents(alert)
+        event_log = self.store.documents.event_log(event.id) if event is not None else []
+        return V.AlertDetailView(
+            alert=self.alert_view(alert),
+            event=V.build_event_view(event) if event else None,
+            documents=tuple(_doc_view(d) for d in docs),
+            audit=tuple(V.build_audit_view(e) for e in self.wf.audit_for(alert.id)),
+            responses=tuple(V.build_response_view(r) for r in self.wf.responses_for(alert.id)),
+            assignments=tuple(V.build_assignment_view(a) for a in self.wf.assignments_for(alert.id)),
+            deliveries=tuple(V.build_delivery_view(d) for d in self.wf.list_deliveries(alert.id)),
+            event_log=tuple(V.build_event_log_view(e) for e in event_log),
+            flags=self.flags(alert, now),
+            actions=tuple(self.available_actions(user, alert, now)) if user.active else (),
+            can_reveal=user.active and user.role.value in V.REVEAL_ROLES,
+        )
+
+    def _documents(self, alert: Alert) -> list[Any]:
         if alert.event_id:
             _, found = self.store.documents.list_documents(event_id=alert.event_id, limit=200)
             found.sort(key=lambda d: (d.likes + d.replies + d.views / 100), reverse=True)
-            docs = found[: self.settings.representative_docs]
-        elif alert.details.get("doc_ids"):  # a digest: every post it lists, oldest first
+            return found[: self.settings.representative_docs]
+        if alert.details.get("doc_ids"):  # a digest: every post it lists, oldest first
             docs = self.store.documents.get_documents(list(alert.details["doc_ids"])[:200])
             order = {d: i for i, d in enumerate(alert.details["doc_ids"])}
             docs.sort(key=lambda d: order.get(d.id, 0))
-        elif alert.details.get("doc_id"):
+            return docs
+        if alert.details.get("doc_id"):
             doc = self.store.documents.get_document(alert.details["doc_id"])
-            docs = [doc] if doc else []
-        return {
-            "alert": to_plain(alert),
-            "summary": self.alert_summary(alert),
-            "event": to_plain(replace(event, state={})) if event else None,
-            "documents": [_doc_view(d) for d in docs],
-            "audit": to_plain(self.wf.audit_for(alert.id)),
-            "responses": to_plain(self.wf.responses_for(alert.id)),
-            "assignments": to_plain(self.wf.assignments_for(alert.id)),
-            "deliveries": to_plain(self.wf.list_deliveries(alert.id)),
-            "flags": self.flags(alert, now),
-            "actions": self.available_actions(user, alert, now),
-            "extension": alert.details.get("extension"),
-        }
+            return [doc] if doc else []
+        return []
+
+    def reveal(self, user: User, alert_id: str, why: str, now: datetime) -> V.RawText:
+        """「查看原文」: the unmasked title, reason, posts and responses of one alert, for 舆情专员 and 管理员 only,
+        with a reason; every reveal is written to the audit log (who, when, why) before anything is returned."""
+        user = self.current_user(user)
+        alert = self._load(alert_id)
+        self._check_view(user, alert)
+        if user.role.value not in V.REVEAL_ROLES:
+            raise PermissionDenied(f"「{user.name}」无权查看原文（需要：舆情专员或管理员）；页面与导出只显示脱敏文本")
+        why = (why or "").strip()
+        if not why:
+            raise WorkflowError("查看原文必须说明理由（--reason），例如「需回电核实诉求人」；该操作将记入审计日志")
+        docs = self._documents(alert)
+        responses = self.wf.responses_for(alert.id)
+        with self._transaction():
+            self._audit(alert, user.name, "reveal", now, alert.status, alert.status,
+                        f"查看原文（标题、原因、{len(docs)} 篇帖文、{len(responses)} 条回应）；理由：{mask_pii(why)}")
+        return V.RawText(
+            alert_id=alert.id, title=alert.title, reason=alert.reason,
+            documents=tuple(V.RawDocument(id=d.id, title=d.title, text=(d.analysis or {}).get("text") or d.content or "",
+                                          author=d.author or "", reply=d.reply.text if d.reply else "") for d in docs),
+            responses=tuple(r.text for r in responses),
+            returns=tuple(str(r.get("reason") or "") for r in alert.details.get("returned") or []),
+            revealed_by=user.name, revealed_at=now, why=why)
 
 
 def _allowed(user: User, alert: Alert, action: str) -> bool:
@@ -1033,14 +1140,9 @@ def _not_own(user: User, action: str, author: str | None) -> bool:
         return False
 
 
-def _doc_view(d: Any) -> dict[str, Any]:
-    a = d.analysis or {}
-    text = a.get("text") or d.content or ""
+def _doc_view(d: Any) -> V.DocumentView:
     # Shown to officers and departments and printed by `alerts show`: personal information is masked.
-    return {"id": d.id, "title": mask_pii(d.title), "url": d.url, "source": d.source,
-            "published_at": iso(d.published_at), "region": d.region,
-            "sentiment": (a.get("sentiment") or {}).get("label"), "snippet": mask_pii(text[:200]), "likes": d.likes,
-            "replies": d.replies}
+    return V.build_document_view(d)
 
 
 def _due_text(svc: AlertService, deadlines: dict[str, datetime]) -> str:

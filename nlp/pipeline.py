@@ -18,6 +18,7 @@ DEFAULT_STAGES: dict[str, int | None] = {
     "nlp.stages.PiiMaskStage": None,  # stored text stays unmasked; see nlp.stages
     "nlp.stages.SegmentStage": 200,
     "nlp.stages.SentimentStage": 300,
+    "nlp.stages.GenreStage": 350,
     "nlp.stages.TopicStage": 400,
     "nlp.stages.DepartmentStage": 500,
     "nlp.stages.KeywordsStage": 600,

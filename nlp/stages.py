@@ -11,6 +11,8 @@ Keys added, by stage (default order):
                        (nlp.pii.mask_pii). Enable it for a pipeline whose output leaves the office.
   200 SegmentStage     tokens, content_words — segmentation happens ONCE; later stages reuse them
   300 SentimentStage   sentiment {"label", "score"}
+  350 GenreStage       genre {"label": notice|thanks|other, "name", "reason"} — 政府发布/通知 and 感谢 are not
+                       negative opinion; the alert rules skip them (a minimal mark from the title's form)
   400 TopicStage       topic {"label" (or 「其他」), "score" (calibrated)},
                        topic_detail {"model_label", "candidates", "abstain"?}
   500 DepartmentStage  department (None when unsure), department_reason, department_confidence,
@@ -131,6 +133,8 @@ class TopicStage(Stage):
         return cls(TopicModel.load(settings.get("NLP_TOPIC_MODEL")))  # None → shipped model
 
     def process(self, doc: dict) -> dict:
+        from nlp.topic import OTHER
+
         # Content words come from SegmentStage; recomputing them here cost ~5 % of a jieba cut.
         if "content_words" in doc:
             words = doc["content_words"]
@@ -145,6 +149,11 @@ class TopicStage(Stage):
             doc["topic"] = {"label": label, "score": round(float(prob), 4)}
             return doc
         out = classify(words, doc.get("text", ""))
+        genre = doc.get("genre") if isinstance(doc.get("genre"), dict) else {}
+        if genre.get("label") == "notice" and not (out["abstain"] or "").startswith("政府文件"):
+            # GenreStage read the title's form (「关于…的通知」, 「…局开展…」): the same verdict, from the title.
+            out = {**out, "label": OTHER,
+                   "abstain": f"政府文件/通知类文本（体裁：{genre.get('reason') or genre.get('name') or '通知'}），不属于群众诉求分类"}
         doc["topic"] = {"label": out["label"], "score": round(out["score"], 4)}
         detail = {"model_label": out["model_label"], "candidates": [[c, round(p, 4)] for c, p in out["candidates"]]}
         if out["abstain"]:
@@ -432,3 +441,56 @@ class ReplyQualityStage(Stage):
             reply_words=reply_words,
         )
         return doc
+
+
+class GenreStage(Stage):
+    """A minimal genre mark from the title's form: 政府发布/通知 (``notice``), 感谢 (``thanks``) or ``other``.
+
+    Official notices (「关于…的通知」「A市开展根治欠薪冬季专项行动」「交通运输部：…」, or a body carrying 发文字号/索引号)
+    and thank-you letters (「感谢…」「…的感谢信」) are not negative opinion however many sad words they contain; the
+    alert rules skip them. A title that also asks, questions or complains (「感谢…，希望…」「关于…是否开展…的质疑」
+    「…招生公告要求…，合理吗？」) is a citizen's post and stays ``other``. Deliberately small: the citizen kinds
+    (投诉/求助/咨询/建议) are not told apart here.
+    """
+
+    NAMES = {"notice": "政府发布/通知", "thanks": "感谢", "other": "其他"}
+    # A citizen is speaking: asking, proposing, complaining, questioning.
+    CITIZEN = re.compile(r"建议|投诉|咨询|反映|请问|质疑|举报|求助|要求|希望|盼|呼吁|恳请|请求|为何|为什么|怎么|何时|能否|是否|"
+                         r"吗|？|\?|乱收费|扰民|不作为|但是|可是|然而|还望|依然|仍然")
+    DOCUMENT = re.compile(r"关于.+的(通知|公告|通告|决定|决议|意见|批复|通报|办法|规定|细则|实施方案|方案|函|公示|预告)$")
+    ORG = (r"(?:市|区|县|省|州|镇|乡|街道|局|委|办|厅|部|院|政府|系统|中心|党工委|委员会|办公室|支队|大队)")
+    ACTION = re.compile(r"^[^，,。！!？?：:]{0,16}?" + ORG + r"[^，,。！!？?]{0,24}?"
+                        r"(开展|启动|召开|部署|举办|举行|印发|发布|推进|出台|组织|调研|专项行动|专项整治|工作会议)")
+    STATEMENT = re.compile(r"^[^，,。！!？?：:]{1,16}?" + ORG + r"[：:]")
+    BODY_MARKS = re.compile(r"发文字号|索引号|主送机关|成文日期|发文机关")
+    THANKS = re.compile(r"感谢|致谢|谢谢|点赞|表扬|锦旗")
+    # A thank-you that still asks or complains (「感谢…，希望…」) is not only thanks; 反映/建议 may be what is thanked for.
+    ASKING = re.compile(r"希望|请求|恳请|要求|但|可是|然而|还望|依然|仍然|投诉|举报|质疑|为何|为什么|吗|？|\?")
+
+    def process(self, doc: dict) -> dict:
+        text = doc.get("text")
+        if not doc.get("title"):
+            title = ""
+        elif isinstance(text, str):  # NormalizeStage put the clean title on the first line
+            title = text.split("\n", 1)[0]
+        else:
+            title = normalize(doc["title"])
+        doc["genre"] = self.classify(title.strip(), text if isinstance(text, str) else "")
+        return doc
+
+    @classmethod
+    def classify(cls, title: str, text: str = "") -> dict:
+        citizen = cls.CITIZEN.search(title)
+        label, reason = "other", ""
+        if cls.THANKS.search(title) and not cls.ASKING.search(title):
+            label, reason = "thanks", f"标题含「{cls.THANKS.search(title).group()}」且没有诉求或质疑"
+        elif not citizen:
+            for pattern, why in ((cls.DOCUMENT, "公文标题格式「关于…的{}」"), (cls.ACTION, "机关开展工作的标题「…{}…」"),
+                                 (cls.STATEMENT, "机关发布的标题「…：」")):
+                m = pattern.search(title)
+                if m:
+                    label, reason = "notice", why.format(m.group(1) if m.groups() else "")
+                    break
+            if label == "other" and cls.BODY_MARKS.search(text[:600]):
+                label, reason = "notice", f"正文含公文要素「{cls.BODY_MARKS.search(text[:600]).group()}」"
+        return {"label": label, "name": cls.NAMES[label], "reason": reason}

@@ -22,6 +22,7 @@ ACTION_DONE = {
     "evaluate": "已评价", "reopen": "已重新打开", "close": "已办结", "escalate": "已督办", "silence": "已静默", "create": "创建",
     "extend": "已提交延期申请", "approve_extension": "已批准延期", "reject_extension": "已驳回延期申请",
     "digest_add": "汇总新增留言", "level_up": "级别上升", "event_merged": "事件合并，预警随之转移",
+    "reveal": "查看原文", "warn": "时限提醒", "overdue": "超时",
 }
 # What the events stage logs about an event (nlp/events/cluster.py), as an officer reads it.
 EVENT_ACTIONS = {"merge": "事件合并（并入其他事件）", "merged_into": "事件并入其他事件", "split": "事件拆分",
@@ -46,6 +47,17 @@ def act(app: Any, user: User, alert_id: str, action: str, *, now: datetime, expe
     except _errors() as exc:
         return False, str(exc)
     return True, f"预警 {alert_id} {ACTION_DONE.get(action, '已处理')}"
+
+
+def reveal(app: Any, user: User, alert_id: str, why: str, *, now: datetime) -> tuple[bool, Any]:
+    """「查看原文」 through the alerts service (role check, reason required, audited): (True, RawText) or
+    (False, Chinese message)."""
+    if not (why or "").strip():
+        return False, "查看原文必须填写理由（将记入审计日志）"
+    try:
+        return True, alert_service(app).reveal(user, alert_id, why.strip(), now=now)
+    except _errors() as exc:
+        return False, str(exc)
 
 
 def raise_manual(app: Any, user: User, title: str, reason: str, *, level: int, event_id: str | None,

@@ -61,6 +61,7 @@ def test_below_the_floor_the_alert_is_not_dispatched_and_carries_three_candidate
     routed = alerts[sure.id]
     assert routed.status is AlertStatus.DISPATCHED and routed.department == DEPT_A3
     assert "住建局" in routed.details["route"] and "路由待专员确认" not in routed.reason
+    assert "route_candidates" not in routed.details  # only an alert left to the officer carries candidates
 
     # The officer sees the candidates in `alerts show` and dispatches by hand.
     buf = io.StringIO()

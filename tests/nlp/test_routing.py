@@ -42,6 +42,9 @@ def test_government_notices_get_other_and_are_not_routed(analyzer):
                    "现将有关事项通知如下。")
     assert out["topic"]["label"] == OTHER and out["department"] is None
     assert out["department_candidates"][0]["department"] == "A市人力资源和社会保障局"  # still shown to the officer
+    # GenreStage's verdict from the title's form counts too (no document marker in the body here).
+    out = _analyze(analyzer, "A市交通运输局启动春运道路客运安全检查", "检查组分赴各客运站，查看车辆安全设施与驾驶员资质。")
+    assert out["genre"]["label"] == "notice" and out["topic"]["label"] == OTHER and out["department"] is None
 
 
 @pytest.mark.parametrize("page", ["tests/zsnews/1.html", "tests/cjddsb/1.html"])
