@@ -109,6 +109,8 @@ def settings_from_config(config: Any) -> dict:
             "name": d.name,
             "topics": list(getattr(d, "topics", []) or []),
             "regions": list(getattr(d, "regions", []) or []),
+            "aliases": list(getattr(d, "aliases", []) or []),
+            "keywords": list(getattr(d, "keywords", []) or []),
             "supervisor": bool(getattr(d, "supervisor", False)),
         })
     settings["departments"] = departments

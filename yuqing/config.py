@@ -213,7 +213,8 @@ def _parse_source(c: Checker) -> Source:
 
 
 def _parse_department(c: Checker) -> Department:
-    c.reject_unknown({"name", "topics", "regions", "email", "webhook", "webhook_format", "supervisor"})
+    c.reject_unknown({"name", "topics", "regions", "aliases", "keywords", "email", "webhook", "webhook_format",
+                      "supervisor"})
     contact = {k: c.get(k, str) for k in ("email", "webhook", "webhook_format") if k in c.data}
     if "webhook" in contact:
         _check_url(c, c.key("webhook"), contact["webhook"])
@@ -227,8 +228,19 @@ def _parse_department(c: Checker) -> Department:
         topics=c.strings("topics", []),
         regions=c.strings("regions", []),
         contact=contact,
+        aliases=_routing_words(c, "aliases"),
+        keywords=_routing_words(c, "keywords"),
         supervisor=c.get("supervisor", bool, False),
     )
+
+
+def _routing_words(c: Checker, name: str) -> list[str]:
+    """``aliases`` / ``keywords`` of a department: non-empty words without spaces (matched as text in posts)."""
+    words = c.strings(name, [])
+    for i, w in enumerate(words):
+        if not w.strip() or any(ch.isspace() for ch in w):
+            raise ConfigError(c.file, f"{c.key(name)}[{i}]", f"「{w}」不能为空或含有空白字符")
+    return words
 
 
 _DAY = r"(\d{4})-(\d{1,2})-(\d{1,2})"

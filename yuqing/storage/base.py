@@ -495,6 +495,15 @@ class WorkflowStore(abc.ABC):
     @abc.abstractmethod
     def workflow_stats(self) -> dict[str, int]: ...
 
+    # -- officers' corrections (yuqing.corrections) ------------------------------------------------------------------
+    def add_correction(self, correction: dict[str, Any]) -> int:
+        """Store one correction {doc_id, alert_id?, field, old_value?, new_value, text, actor, created_at}; its id."""
+        raise NotImplementedError
+
+    def list_corrections(self, field: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """Corrections, oldest first (all fields, or one): a later correction of the same post supersedes."""
+        raise NotImplementedError
+
 
 class Store:
     """What the application holds: both halves, possibly the same object."""
