@@ -870,12 +870,7 @@ class AlertService:
             queue.append(("waiting_reminder", self._officer_targets(), msg, "waiting_reminder"))
             counts["reminded"] += 1
         updated.details["waiting"] = state
-        with self._transaction():
-            saved = self._save(updated, alert.version)
-            for action, note in audits:
-                self._audit(saved, self.settings.system_actor, action, now, alert.status, saved.status, note)
-            for kind, targets, message, key in queue:
-                self._queue(saved, kind, now, targets, message=message, key=key)
+        self._save_with_notices(alert, updated, now, audits, queue)
 
     # -- overdue-reply alerts answered on the board ------------------------------------------------------------
     @staticmethod
@@ -1018,6 +1013,12 @@ class AlertService:
             queue.append(("escalation", self._supervisor_targets() + self._department_targets(alert.department),
                           msg, "escalation"))
             counts["escalated"] += 1
+        self._save_with_notices(alert, updated, now, audits, queue)
+
+    def _save_with_notices(self, alert: Alert, updated: Alert, now: datetime, audits: list[tuple[str, str]],
+                           queue: list[tuple[str, list[dict[str, str]], str, str]]) -> None:
+        """Save what a clock check decided, its audit entries and its notifications in one transaction (version-checked,
+        so a second scheduler that decided the same finds the alert changed and sends nothing)."""
         with self._transaction():
             saved = self._save(updated, alert.version)
             for action, note in audits:
