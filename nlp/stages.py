@@ -450,7 +450,9 @@ class GenreStage(Stage):
     and thank-you letters (「感谢…」「…的感谢信」) are not negative opinion however many sad words they contain; the
     alert rules skip them. A title that also asks, questions or complains (「感谢…，希望…」「关于…是否开展…的质疑」
     「…招生公告要求…，合理吗？」) is a citizen's post and stays ``other``. Deliberately small: the citizen kinds
-    (投诉/求助/咨询/建议) are not told apart here.
+    (投诉/求助/咨询/建议) are told apart by ``citizen_kind`` for the ``other`` posts, from the cue words citizens put
+    in their titles (「咨询…」「投诉…」「建议…」「举报…」「请问…？」), so a deadline policy can follow the kind when
+    the board gives no category.
     """
 
     NAMES = {"notice": "政府发布/通知", "thanks": "感谢", "other": "其他"}
@@ -493,4 +495,39 @@ class GenreStage(Stage):
                     break
             if label == "other" and cls.BODY_MARKS.search(text[:600]):
                 label, reason = "notice", f"正文含公文要素「{cls.BODY_MARKS.search(text[:600]).group()}」"
-        return {"label": label, "name": cls.NAMES[label], "reason": reason}
+        out = {"label": label, "name": cls.NAMES[label], "reason": reason}
+        if label == "other":
+            kind = cls.citizen_kind(title, text)
+            if kind:
+                out["kind"], out["kind_reason"] = kind
+        return out
+
+    # The kind a citizen names (「咨询…」「…的建议」「投诉…」): the earliest such word in the title decides.
+    EXPLICIT = re.compile(r"咨询|请问|投诉|举报|控告|检举|建议|提议|倡议|求助|求救")
+    EXPLICIT_KIND = {"咨询": "咨询", "请问": "咨询", "投诉": "投诉", "举报": "投诉", "控告": "投诉", "检举": "投诉",
+                     "建议": "建议", "提议": "建议", "倡议": "建议", "求助": "求助", "求救": "求助"}
+    # Otherwise the cues of each kind, strongest first: a post that complains and asks is a complaint.
+    KINDS = (
+        ("投诉", re.compile(r"乱收费|不作为|违规|违法|非法|扰民|欺诈|诈骗|拖欠|克扣|强拆|暴力执法|强制|质疑|反对|反映|问题")),
+        ("求助", re.compile(r"救救|帮帮|帮忙|走投无路|生活困难|看不起病|交不起|无处可去")),
+        # A wish or a request for something to be built, opened or changed.
+        ("建议", re.compile(r"呼吁|希望|请求|恳请|盼望|期盼")),
+        ("咨询", re.compile(r"询问|能否|可否|是否|何时|什么时候|如何|怎么|怎样|多久|哪里|吗|[？?]")),
+    )
+
+    @classmethod
+    def citizen_kind(cls, title: str, text: str = "") -> tuple[str, str] | None:
+        """(kind, reason) for a citizen's post — 投诉, 求助, 建议 or 咨询: the kind its title names, else the strongest
+        cue in the title, else in the opening of its body; None when nothing says."""
+        m = cls.EXPLICIT.search(title)
+        if m:
+            return cls.EXPLICIT_KIND[m.group()], f"标题含「{m.group()}」"
+        body = text.split("\n", 1)[1][:200] if "\n" in text else text[:200]
+        for where, part in (("标题", title), ("正文开头", body)):
+            if where == "正文开头" and (m := cls.EXPLICIT.search(part)):
+                return cls.EXPLICIT_KIND[m.group()], f"正文开头含「{m.group()}」"
+            for kind, rx in cls.KINDS:
+                m = rx.search(part)
+                if m:
+                    return kind, f"{where}含「{m.group()}」"
+        return None

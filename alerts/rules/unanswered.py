@@ -19,6 +19,8 @@ from yuqing.model import Document
 from yuqing.workdays import working_days_between
 
 DEFAULT_CATEGORY_POLICIES = {"咨询": "consult", "求助": "help", "建议": "help", "投诉": "complaint", "举报": "complaint"}
+# When the board gives no category: the citizen kind the NLP stage read from the post (analysis["genre"]["kind"]).
+DEFAULT_KIND_POLICIES = {"咨询": "consult", "求助": "help", "建议": "help", "投诉": "complaint"}
 ANSWERED_STATUS_WORDS = ("已回复", "已办结", "已答复", "已处理")
 BACKLOG_MODES = ("digest", "each", "ignore")
 DIGEST_KIND = "backlog"
@@ -32,8 +34,8 @@ def first_seen(doc: Document) -> datetime | None:
 
 class UnansweredPostRule(Rule):
     type_name = "unanswered"
-    options = {"working_days", "max_age_days", "category_policies", "default_policy", "backlog", "backlog_policy",
-               "backlog_list"}
+    options = {"working_days", "max_age_days", "category_policies", "kind_policies", "default_policy", "backlog",
+               "backlog_policy", "backlog_list"}
 
     def configure(self, c: Checker) -> None:
         self.working_days = c.get("working_days", int, 5, minimum=1)
@@ -42,6 +44,12 @@ class UnansweredPostRule(Rule):
         for word, policy in self.category_policies.items():
             if not isinstance(policy, str) or not policy:
                 raise c.fail("category_policies", f"分类「{word}」的时限策略应为策略名（字符串），实际为 {policy!r}")
+        self.kind_policies = c.get("kind_policies", dict, DEFAULT_KIND_POLICIES)
+        for kind, policy in self.kind_policies.items():
+            if kind not in DEFAULT_KIND_POLICIES:
+                raise c.fail("kind_policies", f"诉求类型「{kind}」无效（可选：{'、'.join(DEFAULT_KIND_POLICIES)}）")
+            if not isinstance(policy, str) or not policy:
+                raise c.fail("kind_policies", f"诉求类型「{kind}」的时限策略应为策略名（字符串），实际为 {policy!r}")
         self.default_policy = c.get("default_policy", str, "help")
         self.backlog = c.get("backlog", str, "digest", choices=BACKLOG_MODES)
         self.backlog_policy = c.get("backlog_policy", str, self.default_policy)
@@ -49,13 +57,14 @@ class UnansweredPostRule(Rule):
 
     def policy_names(self) -> set[str]:
         """Every deadline policy this rule may name (checked against [deadlines] when the rules are built)."""
-        return {*self.category_policies.values(), self.default_policy, self.backlog_policy}
+        return {*self.category_policies.values(), *self.kind_policies.values(), self.default_policy, self.backlog_policy}
 
-    def policy_for(self, category: str | None) -> str:
+    def policy_for(self, category: str | None, kind: str | None = None) -> str:
+        """The board's own category decides; without one, the citizen kind read from the post; then the default."""
         for word, policy in self.category_policies.items():
             if category and word in category:
                 return policy
-        return self.default_policy
+        return self.kind_policies.get(kind or "", self.default_policy)
 
     def check_documents(self, ctx: RuleContext) -> list[Finding]:
         # N working days are at least N calendar days, so the store can pre-filter on wall time.
@@ -90,7 +99,8 @@ class UnansweredPostRule(Rule):
                          "first_seen": seen.isoformat() if seen else None},
                 doc_id=doc.id, title=f"留言未答复：{title}", source=doc.source,
                 keywords=keyword_words(analysis.get("keywords"))[:10], region=doc.region, topic=topic,
-                department=analysis.get("department"), policy=self.policy_for(doc.category),
+                department=analysis.get("department"),
+                policy=self.policy_for(doc.category, (analysis.get("genre") or {}).get("kind")),
                 digest=DIGEST_KIND if backlog and self.backlog == "digest" else None))
         return out
 
