@@ -8,6 +8,7 @@ the same problem in two districts is two events.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -84,7 +85,9 @@ _NOT_ENTITIES = {
     "公共平台", "政务平台", "信息平台", "留言平台", "新农村", "城中村", "美丽乡村", "立交桥", "人行天桥", "过街天桥",
     "高架桥", "有限公司", "责任公司", "股份公司", "集团公司", "分公司", "子公司", "本公司", "该公司", "这家公司",
     "建筑公司", "建设公司", "置业公司", "地产公司", "担保公司", "小额贷款公司", "科技公司", "管理公司", "服务公司",
-    "幼儿园", "大学", "学院", "工厂", "水厂", "电厂",
+    "幼儿园", "大学", "学院", "工厂", "水厂", "电厂", "十字路", "交叉路", "水泥路", "必经之路", "泥巴路", "断头路",
+    "柏油路", "沙石路", "机耕路", "村道路", "交汇处", "加油站", "镇政府", "乡政府", "村委会", "派出所", "自然村",
+    "行政村", "示范村", "重点村", "移民村", "空心村", "公办学校", "公办幼儿园", "民办学校", "私立学校", "培训学校",
 }
 # Heads that make a name generic whatever its suffix: 「人民医院」, 「中心小学」, 「火车站」, 「第一中学」.
 GENERIC_HEADS = frozenset((
@@ -93,8 +96,14 @@ GENERIC_HEADS = frozenset((
     "第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "实验", "附属", "中等", "高等", "加油", "收费",
     "商业", "步行", "人民路", "解放", "中山", "建设", "发展", "新村", "老", "新", "附近", "周边", "当地", "本地",
 ))
-_ENTITY_POS = ("ns", "nt", "nz")
+_ROAD_SUFFIXES = ("路", "街", "大道", "大街")
+_ENTITY_POS = ("ns", "nt")  # nz is left out: jieba tags common nouns so (驾驶证, 摩托车)
+# Words that end a name when read backwards, beyond _BREAK_CHARS: verbs and quantities that precede names.
+_ENTITY_CUT = re.compile("拆除|导致|反对|投诉|举报|反映|关于|请求|希望|要求|咨询|呼吁|一名|部分|一段|多个|附近|居民|贫困|所有|整个|"
+                         "通往|前往|经过|位于|沿线|修建|兴建|开通|解决|整治|治理|改造|取消|调整")
 _AREA_SUFFIXES = ("省", "市", "县", "区", "街道", "镇", "乡", "新区", "开发区", "高新区")
+_AGENCY_SUFFIXES = ("局", "委", "委员会", "政府", "办", "办公室", "厅", "支队", "大队", "中队", "法院", "检察院", "派出所",
+                    "管理处", "管理所", "服务站", "居委会", "村委会")
 _NOT_AREA = ("小区", "社区", "园区", "校区", "景区", "厂区", "生活区", "住宅区")
 
 
@@ -105,25 +114,39 @@ def is_generic_entity(name: str, known_places: frozenset[str] | set[str] = froze
         return True
     if DISTRICT_RE.search(name) or name.endswith(_AREA_SUFFIXES) and not name.endswith(_NOT_AREA):
         return True  # an administrative area (district, county, 街道, town) is where many issues happen, not one
-    for suffix in _ENTITY_SUFFIXES:
+    if name.endswith(_AGENCY_SUFFIXES):
+        return True  # a government body (公安局, 住建委, 交警支队) is whom many issues go to: routing's evidence
+    for suffix in sorted(_ENTITY_SUFFIXES, key=len, reverse=True):
         if name.endswith(suffix) and len(name) > len(suffix):
             head = name[:-len(suffix)]
-            return head in GENERIC_HEADS or any(head.startswith(g) and len(head) - len(g) <= 1 for g in GENERIC_HEADS
-                                                if len(g) >= 2)
+            return (head in GENERIC_HEADS or any(g in head and len(head) - len(g) <= 2 for g in GENERIC_HEADS
+                                                 if len(g) >= 2) or _wordy_head(head))
     return False
 
 
+@functools.lru_cache(maxsize=65536)
+def _wordy_head(head: str) -> bool:
+    """The head holds an ordinary word, not a name: a verb, adverb, adjective, time, pronoun, conjunction or idiom
+    (「目前小区」, 「严重影响小区」, 「修水泥路」, 「走投无路」, 「今年小学」)."""
+    return any(w.flag in _WORDY_FLAGS for w in _pseg().cut(head))
+
+
+_WORDY_FLAGS = frozenset(("v", "vd", "vn", "d", "a", "ad", "an", "t", "r", "c", "p", "i", "l", "u", "y", "q", "f"))
 _posseg: Any = None
 
 
-def _pos_names(title: str) -> list[str]:
-    """Proper nouns (ns/nt/nz) of three characters or more that jieba tags in a title."""
+def _pseg() -> Any:
     global _posseg
     if _posseg is None:
         import jieba.posseg as pseg
 
         _posseg = pseg
-    return [w.word for w in _posseg.cut(title) if w.flag in _ENTITY_POS and len(w.word) >= 3
+    return _posseg
+
+
+def _pos_names(title: str) -> list[str]:
+    """Proper nouns (ns/nt) of three characters or more that jieba tags in a title."""
+    return [w.word for w in _pseg().cut(title) if w.flag in _ENTITY_POS and len(w.word) >= 3
             and re.search(r"[\u4e00-\u9fff]", w.word)]
 
 
@@ -133,9 +156,13 @@ def extract_entities(title: str, text: str, known_places: frozenset[str] | set[s
     nouns in the title, minus generic names (:func:`is_generic_entity`). First-seen order, no repeats; a name
     contained in a longer one found too is dropped (「五一大桥」 and 「一大桥」)."""
     found: list[str] = []
-    for part in (title, text[:MAX_ENTITY_TEXT]):
-        if part:
-            found += extract_places(part, ENTITY_RE)[1]
+    if title:
+        found += extract_places(_ENTITY_CUT.sub("，", title), ENTITY_RE)[1]
+    if text:
+        # A road named in the text is where a bus route runs or a complainant lives, rarely the issue itself (one
+        # post lists ten roads): roads link only from the title.
+        found += [n for n in extract_places(_ENTITY_CUT.sub("，", text[:MAX_ENTITY_TEXT]), ENTITY_RE)[1]
+                  if not n.endswith(_ROAD_SUFFIXES)]
     if pos and title:
         found += _pos_names(title[:200])
     names = [n for n in dict.fromkeys(found) if not is_generic_entity(n, known_places)]
@@ -194,7 +221,7 @@ class Features:
 
 MAX_PLACE_TEXT = 50_000  # characters read for place names
 MAX_PLACES = 64  # distinct places kept per post (a real post names a handful)
-MAX_ENTITY_TEXT = 600  # characters of the text (after the title) read for entities: an issue is named early
+MAX_ENTITY_TEXT = 300  # characters of the text (after the title) read for entities: an issue is named early
 MAX_ENTITIES = 8
 
 
