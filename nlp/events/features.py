@@ -77,7 +77,8 @@ _ENTITY_SUFFIXES = _PLACE_SUFFIXES + (
     "平台", "集团", "大桥", "桥", "村", "学院", "大学", "工业园", "产业园", "商城", "酒店", "工厂", "厂", "水库", "景区",
 )
 _ENTITY_SUFFIX_RE = "|".join(sorted(map(re.escape, _ENTITY_SUFFIXES), key=len, reverse=True))
-ENTITY_RE = re.compile(rf"([\u4e00-\u9fffA-Za-z0-9]{{2,10}}?)({_ENTITY_SUFFIX_RE})")
+_ENTITY_SUFFIX_AT = re.compile(_ENTITY_SUFFIX_RE)
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _NOT_VILLAGE_BEFORE = set("农乡山渔本我该各全邻外")
 # Names a kind of thing, not one: they exist in every city, or every post about a topic uses them.
 _NOT_ENTITIES = {
@@ -150,6 +151,29 @@ def _pos_names(title: str) -> list[str]:
             and re.search(r"[\u4e00-\u9fff]", w.word)]
 
 
+def _suffixed_names(text: str) -> list[str]:
+    """Names ending in an entity suffix, read backwards from each suffix (at most ten characters, up to a function
+    character or a district code): 「对A5区佳园星城小区垃圾站」 → 佳园星城小区 (a suffix inside the name, 佳园, does not
+    cut it)."""
+    out = []
+    for m in _ENTITY_SUFFIX_AT.finditer(text):
+        end, suffix = m.start(), m.group()
+        i = end
+        while i > 0 and end - i < 10 and _NAME_CHAR.match(text[i - 1]) and text[i - 1] not in _BREAK_CHARS:
+            i -= 1
+        name = DISTRICT_RE.sub("", text[i:end])
+        if len(name) < 2 or not re.search(r"[\u4e00-\u9fff]", name) or name.endswith(suffix[-1]):
+            continue  # (「开元路路面」: the second 路 starts a word, it ends no name)
+        if suffix == "路" and name[-1] in _NOT_ROAD_BEFORE or suffix == "村" and name[-1] in _NOT_VILLAGE_BEFORE:
+            continue
+        if len(name) > (10 if suffix.endswith(("公司", "平台", "集团")) else 6):
+            continue  # a long run of characters is a clause, not a name
+        place = name + suffix
+        if not place.endswith(("号路", "条路")):
+            out.append(place)
+    return out
+
+
 def extract_entities(title: str, text: str, known_places: frozenset[str] | set[str] = frozenset(),
                      *, pos: bool = True) -> list[str]:
     """Distinctive names a post gives: suffix patterns over the title and the start of the text, jieba's proper
@@ -157,11 +181,11 @@ def extract_entities(title: str, text: str, known_places: frozenset[str] | set[s
     contained in a longer one found too is dropped (「五一大桥」 and 「一大桥」)."""
     found: list[str] = []
     if title:
-        found += extract_places(_ENTITY_CUT.sub("，", title), ENTITY_RE)[1]
+        found += _suffixed_names(_ENTITY_CUT.sub("，", title))
     if text:
         # A road named in the text is where a bus route runs or a complainant lives, rarely the issue itself (one
         # post lists ten roads): roads link only from the title.
-        found += [n for n in extract_places(_ENTITY_CUT.sub("，", text[:MAX_ENTITY_TEXT]), ENTITY_RE)[1]
+        found += [n for n in _suffixed_names(_ENTITY_CUT.sub("，", text[:MAX_ENTITY_TEXT]))
                   if not n.endswith(_ROAD_SUFFIXES)]
     if pos and title:
         found += _pos_names(title[:200])
