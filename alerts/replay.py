@@ -381,8 +381,12 @@ class AlertTrace:
 
 def _alert_docs(alert: Any, store: Any) -> list[str]:
     if alert.event_id:
-        _, docs = store.documents.list_documents(event_id=alert.event_id, limit=10_000)
-        return sorted(d.id for d in docs)
+        # An alert covers its event's posts and those of the follow-up events that joined it (后续帖子并入).
+        ids: set[str] = set()
+        for eid in [alert.event_id, *((alert.details or {}).get("followup_events") or [])]:
+            _, docs = store.documents.list_documents(event_id=eid, limit=10_000)
+            ids.update(d.id for d in docs)
+        return sorted(ids)
     details = alert.details or {}
     ids = list(details.get("doc_ids") or [])
     if details.get("doc_id"):

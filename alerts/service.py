@@ -333,6 +333,9 @@ class AlertService:
                 if finding.level >= int(level_text):
                     self.last_run["suppressed"] += 1
                     return None
+            handled, joined = self._join_followup(finding, now)
+            if handled:
+                return joined
             alert_id = "E" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(f"{finding.event_id}|{now.isoformat()}")[:8]
         else:
             alert_id = "P" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(f"doc:{finding.doc_id}")[:8]
@@ -341,6 +344,54 @@ class AlertService:
                 return None  # one alert per board post, ever
         self.last_run["created"] += 1
         return self._create(alert_id, finding, now)
+
+    def _join_followup(self, finding: Finding, now: datetime) -> tuple[bool, Alert | None]:
+        """One open alert per issue: the finding's event has no open alert of its own, but it names a distinctive
+        entity (``Event.state["entities"]``, recorded by the events stage) that the event of an open alert created
+        at most ``[events] followup_days`` ago names too — a follow-up 21 days later, or a second post about the
+        same estate routed to another department. The finding then joins that alert (the oldest such; audit
+        「后续帖子并入」, ``details["followup_events"]`` lists the events) instead of opening another, and raises its
+        level if it is more severe. Returns (handled, alert changed or None)."""
+        from nlp.events.settings import EventSettings
+
+        docs = self.store.documents
+        event = docs.get_event(finding.event_id)
+        entities = set((event.state or {}).get("entities") or []) if event else set()
+        if not entities:
+            return False, None
+        days = (EventSettings.from_section(self.config.section("events")) if self.config else EventSettings()
+                ).followup_days
+        if days <= 0:
+            return False, None
+        since = now - timedelta(days=days)
+        candidates = sorted((a for a in self._alerts_in(list(OPEN_STATUSES))
+                             if a.event_id and a.created_at and a.created_at >= since),
+                            key=lambda a: (a.created_at, a.id))
+        for alert in candidates:
+            linked = [alert.event_id, *(alert.details.get("followup_events") or [])]
+            if finding.event_id in linked:
+                self.last_run["unchanged"] += 1
+                return True, None  # joined at an earlier tick
+            shared = sorted(entities & {e for eid in linked if (ev := docs.get_event(eid)) is not None
+                                        for e in (ev.state or {}).get("entities") or []})
+            if not shared:
+                continue
+            note = (f"后续帖子并入：事件 {finding.event_id}（{finding.title}）与本预警的事件同涉「{'、'.join(shared)}」，"
+                    f"并入本预警，不另立预警；涉及事件：{'、'.join([*linked, finding.event_id])}")
+            joined = replace(alert, updated_at=now, details={
+                **alert.details, "followup_events": [*linked[1:], finding.event_id],
+                "followups": [*(alert.details.get("followups") or []),
+                              {"at": now.isoformat(), "event_id": finding.event_id, "entities": shared,
+                               "rule": finding.rule, "level": finding.level}]})
+            with self._transaction():
+                joined = self._save(joined, alert.version)
+                self._audit(joined, self.settings.system_actor, "followup_joined", now, joined.status, joined.status,
+                            note)
+            if finding.level < joined.level:
+                joined = self._raise_level(joined, finding, now)
+            self.last_run["raised"] += 1
+            return True, joined
+        return False, None
 
     def _create(self, alert_id: str, finding: Finding, now: datetime, *, actor: str | None = None,
                 route: tuple[str | None, str] | None = None) -> Alert:

@@ -21,7 +21,7 @@ ACTION_DONE = {
     "dispatch": "已派发", "reassign": "已改派", "accept": "已签收", "return": "已退单", "respond": "已提交回应",
     "evaluate": "已评价", "reopen": "已重新打开", "close": "已办结", "escalate": "已督办", "silence": "已静默", "create": "创建",
     "extend": "已提交延期申请", "approve_extension": "已批准延期", "reject_extension": "已驳回延期申请",
-    "digest_add": "汇总新增留言", "level_up": "级别上升", "event_merged": "事件合并，预警随之转移",
+    "digest_add": "汇总新增留言", "followup_joined": "后续帖子并入", "level_up": "级别上升", "event_merged": "事件合并，预警随之转移",
     "reveal": "查看原文", "warn": "时限提醒", "overdue": "超时",
     "waiting_remind": "待派发提醒", "waiting_escalate": "久未派发，报督查", "auto_close": "官方已答复，自动办结",
     "digest_answered": "汇总留言已有答复",

@@ -42,6 +42,13 @@ def authority_map(sources: list[Any]) -> dict[str, float]:
     return out
 
 
+def known_places(config: Any) -> list[str]:
+    """The place names the config knows (departments' and sources' regions): areas, never linking entities."""
+    out = {r for d in getattr(config, "departments", []) or [] for r in (d.regions or [])}
+    out.update(s.region for s in getattr(config, "sources", []) or [] if getattr(s, "region", None))
+    return sorted(out)
+
+
 def doc_time(doc: Document) -> datetime:
     a = doc.analysis or {}
     return doc.published_at or doc.fetched_at or a.get("first_seen") or a.get("analyzed_at")
@@ -63,8 +70,9 @@ def with_heat(event: Event, settings: EventSettings, authority: dict[str, float]
 
 class EventStage:
     def __init__(self, store: Any, settings: EventSettings | None = None, authority: dict[str, float] | None = None,
-                 *, batch_size: int = 2000, max_batches: int = 50):
+                 *, batch_size: int = 2000, max_batches: int = 50, known_places: list[str] | None = None):
         self.store = store
+        self.known_places = list(known_places or [])  # districts/counties the config names: never entities
         self.settings = settings or EventSettings()
         self.authority = authority or {}
         self.batch_size = batch_size
@@ -75,7 +83,7 @@ class EventStage:
     @classmethod
     def from_config(cls, config: Any, store: Any) -> "EventStage":
         settings = EventSettings.from_section(config.section("events"))
-        return cls(store, settings, authority_map(config.sources))
+        return cls(store, settings, authority_map(config.sources), known_places=known_places(config))
 
     def _transaction(self):
         tx = getattr(self.store.documents, "transaction", None)
@@ -87,7 +95,7 @@ class EventStage:
         stats = {"documents": 0, "new_events": 0, "duplicates": 0, "merges": 0, "splits": 0, "reopened": 0,
                  "alerts_redirected": 0, "events_saved": 0, "heat_refreshed": 0, "skipped": 0, "recounted": 0}
         if self._extractor is None:
-            self._extractor = FeatureExtractor()
+            self._extractor = FeatureExtractor(known_places=self.known_places)
         clusterer: EventClusterer | None = None
         seen: set[str] = set()
         for _ in range(self.max_batches):
@@ -100,7 +108,7 @@ class EventStage:
                 clusterer = EventClusterer(s, self._extractor)
                 clusterer.id_taken = lambda eid: docs_store.get_event(eid) is not None
                 # Idle events within the repost look-back too: a late repost of one of their posts reopens them.
-                back = max(s.window_days, s.repost_lookback_days)
+                back = max(s.window_days, s.repost_lookback_days, s.entity_window_days)
                 clusterer.restore(docs_store.active_events(min(earliest, now) - timedelta(days=back)))
             links: dict[str, tuple[str | None, str | None]] = {}
             for doc in sorted(docs, key=lambda d: (doc_time(d) or now, d.id)):
@@ -122,7 +130,8 @@ class EventStage:
             for eid in touched:
                 ev = clusterer.get(eid)
                 if ev is not None:
-                    events.append(with_heat(materialize(ev), s, self.authority, now))
+                    events.append(with_heat(materialize(ev, entities=clusterer.event_entities(ev)), s,
+                                            self.authority, now))
                 elif eid in clusterer.merged_into:
                     events.append(self._tombstone(eid, clusterer._resolve(eid), merged.get(eid), now))
             with self._transaction():
