@@ -348,19 +348,16 @@ class AlertService:
     def _join_followup(self, finding: Finding, now: datetime) -> tuple[bool, Alert | None]:
         """One open alert per issue: the finding's event has no open alert of its own, but it names a distinctive
         entity (``Event.state["entities"]``, recorded by the events stage) that the event of an open alert created
-        at most ``[events] followup_days`` ago names too — a follow-up 21 days later, or a second post about the
+        at most ``[alerts] followup_days`` ago names too — a follow-up 21 days later, or a second post about the
         same estate routed to another department. The finding then joins that alert (the oldest such; audit
         「后续帖子并入」, ``details["followup_events"]`` lists the events) instead of opening another, and raises its
         level if it is more severe. Returns (handled, alert changed or None)."""
-        from nlp.events.settings import EventSettings
-
         docs = self.store.documents
         event = docs.get_event(finding.event_id)
         entities = set((event.state or {}).get("entities") or []) if event else set()
         if not entities:
             return False, None
-        days = (EventSettings.from_section(self.config.section("events")) if self.config else EventSettings()
-                ).followup_days
+        days = self.settings.followup_days
         if days <= 0:
             return False, None
         since = now - timedelta(days=days)

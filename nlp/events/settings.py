@@ -33,9 +33,6 @@ class EventSettings:
     entity_window_days: float = 30.0
     entity_similarity: float = 0.05
     entity_max_events: int = 6
-    # The alerts service: a new event sharing a distinctive entity with an event whose open alert was created at
-    # most this many days ago joins that alert instead of opening another (one open alert per issue).
-    followup_days: float = 30.0
     # Heat
     half_life_hours: float = 24.0
     growth_window_hours: float = 24.0
@@ -71,7 +68,6 @@ class EventSettings:
             entity_window_days=c.get("entity_window_days", float, d.entity_window_days, minimum=0, maximum=366),
             entity_similarity=c.get("entity_similarity", float, d.entity_similarity, minimum=0, maximum=1),
             entity_max_events=c.get("entity_max_events", int, d.entity_max_events, minimum=2, maximum=1000),
-            followup_days=c.get("followup_days", float, d.followup_days, minimum=0, maximum=366),
             half_life_hours=c.get("half_life_hours", float, d.half_life_hours, minimum=0.1),
             growth_window_hours=c.get("growth_window_hours", float, d.growth_window_hours, minimum=0.1),
             growth_baseline_windows=c.get("growth_baseline_windows", int, d.growth_baseline_windows, minimum=1,

@@ -94,3 +94,20 @@ def _finding_for(svc, event_id, now):
     """The finding the rules make for an event now (to see where it alone would be routed)."""
     result = svc.engine.run(svc.store, now)
     return next(f for f in result.findings if f.event_id == event_id)
+
+
+def test_the_follow_up_window_is_an_alerts_setting(make_app):
+    """``[alerts] followup_days``: 0 turns joining off (each event its own alert); a bad value is a clear error."""
+    import pytest
+
+    from yuqing.config import ConfigError
+
+    app = make_app(alerts={"followup_days": 0})
+    issue_event(app.store, "ev-water-1", at=T0, texts=WATER_A, title="A3区新康苑小区停水三天")
+    svc = AlertService.from_config(app.config, app.store)
+    (first,) = svc.evaluate(T0)
+    issue_event(app.store, "ev-water-2", at=T0 + timedelta(days=2), texts=WATER_B, title="新康苑小区又停水了")
+    (second,) = on_events(svc.evaluate(T0 + timedelta(days=2)))
+    assert second.id != first.id and len(open_alerts(app)) == 2
+    with pytest.raises(ConfigError, match="followup_days"):
+        AlertService.from_config(make_app(alerts={"followup_days": "三十"}).config, app.store)

@@ -124,10 +124,10 @@ def test_a_generic_name_does_not_link_unrelated_posts():
 
 
 def test_entity_settings_are_validated():
-    s = EventSettings.from_section(Checker("t.toml", {"entity_window_days": 21, "followup_days": 14}, "events"))
-    assert s.entity_window_days == 21.0 and s.followup_days == 14.0
+    s = EventSettings.from_section(Checker("t.toml", {"entity_window_days": 21}, "events"))
+    assert s.entity_window_days == 21.0
     for bad in ({"entity_window_days": -1}, {"entity_similarity": 2}, {"entity_max_events": 1},
-                {"followup_days": "三十"}):
+                {"entity_window_days": "三十"}):
         with pytest.raises(ConfigError):
             EventSettings.from_section(Checker("t.toml", bad, "events"))
 
