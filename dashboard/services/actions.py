@@ -31,7 +31,7 @@ EVENT_ACTIONS = {"merge": "事件合并（并入其他事件）", "merged_into":
                  "split_from": "由事件拆分产生", "reopened": "事件因转载重新活跃"}
 EVENT_DETAIL_KEYS = {"merged": "被并入事件", "into": "并入事件", "moved_docs": "移动文档数", "kept_docs": "保留文档数",
                      "from": "原事件", "to": "新事件", "similarity": "相似度", "title": "标题", "by": "触发文档",
-                     "duplicate_of": "原帖", "idle_days": "沉寂天数", "first_seen": "首次出现", "last_seen": "最后出现"}
+                     "duplicate_of": "原帖", "by_entity": "按名称关联", "idle_days": "沉寂天数", "first_seen": "首次出现", "last_seen": "最后出现"}
 
 
 def describe_event_change(action: str, details: dict[str, Any] | None) -> tuple[str, str]:
