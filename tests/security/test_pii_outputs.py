@@ -16,15 +16,14 @@ import io
 import json
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.alerts.alerts_testkit import HTTPReceiver, SMTPSink
 from tests.security.pii_forms import PII_FORMS as MASKER_FORMS
 from tests.security.pii_output_forms import PII_FORMS
 from yuqing.clock import TZ
@@ -65,55 +64,7 @@ def marker(i: int) -> str:
     return f"市民反映{i:02d}"
 
 
-# -- local receivers ----------------------------------------------------------------------------------------------
-class HTTPReceiver:
-    def __init__(self) -> None:
-        self.bodies: list[str] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8")
-                receiver.bodies.append(f"{self.path} {json.dumps(json.loads(body), ensure_ascii=False)}")
-                answer = b'{"errcode": 0, "errmsg": "ok"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-
-class SMTPSink:
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.messages: list[str] = []
-        sink = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):
-                import email
-                import email.policy
-
-                msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-                sink.messages.append(f"{msg['Subject']}\n{msg.get_content()}")
-                return "250 OK"
-
-        import socket
-
-        with socket.socket() as probe:  # a free port chosen by the system (aiosmtpd cannot start on port 0)
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-
-
+# -- local receivers (HTTPReceiver and SMTPSink: the alerts test kit's) ------------------------------------------
 class LogSink(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -287,8 +238,9 @@ def build_world(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> World:
             assert result["failed"] == 0 and result["retrying"] == 0, result
             if result["due"] == 0:
                 break
-        world.combined["webhooks (received)"] = "\n".join(hooks.bodies)
-        world.combined["e-mail (received)"] = "\n".join(smtp.messages)
+        world.combined["webhooks (received)"] = "\n".join(
+            f"{r['path']} {json.dumps(r['body'], ensure_ascii=False)}" for r in hooks.requests)
+        world.combined["e-mail (received)"] = "\n".join(f"{m['Subject']}\n{m.get_content()}" for m in smtp.messages)
 
         # 日报 as docx and xlsx, read back.
         brief = build_brief(app, "daily", NOW.date(), NOW)
