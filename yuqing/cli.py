@@ -40,7 +40,7 @@ BENCHES: dict[str, str] = {
     "dashboard": "dashboard.bench.bench_dashboard_main",
     "store": "yuqing.bench.bench_store_main",
     "sample-sites": "crawlers.sample_sites.bench.bench_main",
-    "replay": "alerts.replay.bench_replay_main",
+    "replay": "alerts.replay.report.bench_replay_main",
     "routing": "nlp.routing_bench.bench_routing_main",
 }
 
