@@ -26,7 +26,9 @@ EMPTY = {"title": "", "published_at": None, "author": "", "source": "", "content
 def extract_article(html: str | bytes, url: str | None = None) -> dict:
     """Extract ``{"title", "published_at", "author", "source", "content"}`` from one page.
 
-    Never raises on bad input: empty, binary or truncated pages yield empty fields.
+    A page with no article (empty, binary, truncated to nothing, no <body>) yields empty fields: that is an
+    outcome, not an error. A failure of the extractor itself is raised, so the crawler reports the page as
+    ``parse_error`` with the reason instead of storing or silently dropping it.
     """
     return ArticlePage(html, url).article
 
@@ -37,7 +39,9 @@ class ArticlePage:
     ``lines``: the page's visible lines (as :func:`crawlers.extract.dom.visible_lines` renders them);
     ``h1``: the text of its <h1> elements joined by spaces (as ``Selector.css("h1 ::text")`` gives it);
     ``article``: what :func:`extract_article` returns, computed on first access from the same parse, so a caller
-    that finds everything it needs in ``lines`` never pays for main-text scoring. Never raises.
+    that finds everything it needs in ``lines`` never pays for main-text scoring. Like :func:`extract_article`, a
+    page with no article gives empty fields and a failure of the extractor is raised (here, or on first access to
+    ``article``).
     """
 
     def __init__(self, html: str | bytes, url: str | None = None):
@@ -46,11 +50,7 @@ class ArticlePage:
         self.h1 = ""
         self._article: dict | None = None
         self._state: tuple | None = None
-        try:
-            self._prepare(html)
-        except Exception:  # noqa: BLE001 - one bad page must never stop a crawl
-            self._state = None
-            self._article = dict(EMPTY)
+        self._prepare(html)
 
     def _prepare(self, html) -> None:
         if isinstance(html, (bytes, bytearray)):
@@ -80,21 +80,17 @@ class ArticlePage:
     def _render_alone(self, html: str) -> None:
         from .dom import visible_lines
 
-        try:
-            self.lines = visible_lines(html)
-            root = parse_html(html)
-            self.h1 = _h1_text(root) if root is not None else ""
-        except Exception:  # noqa: BLE001
-            self.lines, self.h1 = [], ""
+        self.lines = visible_lines(html)
+        root = parse_html(html)
+        self.h1 = _h1_text(root) if root is not None else ""
 
     @property
     def article(self) -> dict:
         if self._article is None:
-            try:
-                self._article = _extract(*self._state, self.url)
-            except Exception:  # noqa: BLE001 - one bad page must never stop a crawl
-                self._article = dict(EMPTY)
-            self._state = None  # the tree was cleaned in place: it cannot be scored twice
+            state, self._state = self._state, None  # the tree is cleaned in place: it cannot be scored twice
+            if state is None:
+                raise RuntimeError("这个页面的正文抽取已经失败过一次，不能再次抽取")
+            self._article = _extract(*state, self.url)
         return self._article
 
 
