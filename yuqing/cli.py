@@ -35,7 +35,7 @@ BENCHES: dict[str, str] = {
     "nlp": "nlp.bench.bench_main",
     "cluster": "nlp.events.bench.bench_cluster_main",
     "crawl": "crawlers.bench.bench_crawl_main",
-    "crawl-distributed": "crawlers.distributed.bench_distributed_main",
+    "crawl-distributed": "crawlers.bench_distributed.bench_distributed_main",
     "extract": "crawlers.extract.evaluate.evaluate_main",
     "dashboard": "dashboard.bench.bench_dashboard_main",
     "store": "yuqing.bench.bench_store_main",

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.distributed import add_latency, check_pass_id, clear_pass, merge_runs, new_pass_id
+from crawlers.bench_distributed import add_latency
+from crawlers.distributed import check_pass_id, clear_pass, merge_runs, new_pass_id
 from crawlers.extensions import MAX_ERROR_URLS
 from crawlers.run import crawl
 from crawlers.sample_sites.clocks import ManualClock
