@@ -28,7 +28,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from nlp.normalize import html_to_text, normalize
+from nlp.html_text import html_to_text
+from nlp.normalize import normalize
 
 
 class Stage:

@@ -215,3 +215,11 @@ def test_cli_page_the_extractor_fails_on_is_a_clear_error_not_a_traceback(tmp_pa
     assert captured.out == ""
     assert captured.err.startswith("抽取失败：抽取器无法处理这个页面（RecursionError:")
     assert "Traceback" not in captured.err
+
+
+def test_article_after_a_premature_html_end_is_extracted():
+    # A CMS template that includes a complete header document ends the page early; the article follows it.
+    head = "<html><head><title>通知</title></head><body><div class='top'><a href='/'>首页</a></div></body></html>"
+    article = "".join(f"<p>{p}</p>" for p in PARAS)
+    r = extract_article(f"{head}<div class='article'><h1>{TITLE}</h1><div class='content'>{article}</div></div>")
+    assert r["content"].split("\n") == PARAS
