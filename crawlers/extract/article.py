@@ -9,7 +9,6 @@ bars, comment lists, related links and appended link farms fall outside it or
 are filtered line by line afterwards. Site-agnostic: no per-site rules.
 """
 
-import json
 import re
 
 from .charset import decode_html
@@ -144,10 +143,6 @@ def _looks_binary(text: str) -> bool:
         return True
     bad = len(_BINARY_CHARS_RE.findall(sample))
     return bad > 0.1 * len(sample) or "<" not in sample
-
-
-def to_json(result: dict) -> str:
-    return json.dumps(result, ensure_ascii=False, indent=2)
 
 
 __all__ = ["ArticlePage", "extract_article", "extract_article_page", "EMPTY"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from .dom import BLOCK_TAGS, INVISIBLE
 
-PUNCT = set("，。！？；：、“”‘’（）《》,.!?;:")
 SENTENCE_END = set("。！？!?；;…”")
 # punctuation of running prose; colons and enumeration commas also fill address/menu lines
 PROSE_PUNCT = set("，。！？；,!?;")
@@ -117,11 +116,6 @@ class _Tokens:
         if filled:
             out.append((" ".join("".join(parts).split()), link))
         return out
-
-
-def _lines_with_links(el) -> list[tuple[str, int]]:
-    """Lines of ``el`` at block boundaries, each with its count of non-space link characters."""
-    return _Tokens(el).lines(el)
 
 
 def _count_punct(text: str, chars: str) -> int:

@@ -8,7 +8,6 @@ All text here is written for this project (no real posts copied). Slots in brace
 from __future__ import annotations
 
 DISTRICTS = [f"A{i}区" for i in range(1, 10)]
-CITY = "A市"
 
 ESTATE_PREFIX = [
     "锦绣", "翠湖", "金桂", "润和", "梧桐", "滨江", "盛世", "丽景", "阳光", "东方", "星沙", "碧水", "天润", "书香",
@@ -26,8 +25,6 @@ SCHOOL_NAMES = ["实验小学", "第一中学", "育才小学", "明德中学", 
 HOSPITAL_NAMES = ["中心医院", "人民医院", "中医医院", "妇幼保健院", "社区卫生服务中心", "第二人民医院"]
 
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁"
-GIVEN = ["建国", "志强", "丽华", "海燕", "文斌", "晓明", "秀英", "国平", "红梅", "卫东", "春华", "永刚", "俊杰",
-         "玉兰", "德胜", "小军", "明辉", "淑芬", "伟", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛"]
 NICKNAMES = ["{district}居民", "{estate}业主", "老{surname}", "{surname}先生", "{surname}女士", "热心市民", "一名退休教师",
              "外来务工人员", "{district}一家长", "路过的市民"]
 
