@@ -28,8 +28,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from nlp.html_text import html_to_text
-from nlp.normalize import normalize
+from nlp.normalize import html_to_text, normalize
 
 
 class Stage:

@@ -1,6 +1,5 @@
 from nlp.chars import strip_pinyin, to_halfwidth, to_simplified
-from nlp.html_text import html_to_text
-from nlp.normalize import drop_link_farms, link_likeness, normalize
+from nlp.normalize import drop_link_farms, html_to_text, link_likeness, normalize
 
 
 def test_traditional_with_pinyin_becomes_clean_simplified():

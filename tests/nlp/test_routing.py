@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.html_text import html_to_text
-from nlp.normalize import normalize
+from nlp.normalize import html_to_text, normalize
 from nlp.pipeline import Analyzer, settings_from_config
 from nlp.stages import DepartmentStage
 from nlp.topic import OTHER, Calibration, TopicModel, calibration_path, fit_temperature, official_notice_signals, softmax
