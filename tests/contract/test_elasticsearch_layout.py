@@ -66,10 +66,10 @@ def test_bulk_retries_rejected_items(es_store, monkeypatch):
 
 def test_config_errors_name_the_key(tmp_path):
     with pytest.raises(ConfigError) as info:
-        ElasticsearchDocumentStore.from_config({"hosts": ["http://x:9200"], "shardz": 2}, tmp_path / "y.toml")
+        ElasticsearchDocumentStore.from_options({"hosts": ["http://x:9200"], "shardz": 2}, tmp_path / "y.toml")
     assert "storage.elasticsearch.shardz" in str(info.value)
     with pytest.raises(ConfigError) as info:
-        ElasticsearchDocumentStore.from_config({"refresh": "sometimes"}, tmp_path / "y.toml")
+        ElasticsearchDocumentStore.from_options({"refresh": "sometimes"}, tmp_path / "y.toml")
     assert "storage.elasticsearch.refresh" in str(info.value)
 
 

@@ -12,13 +12,16 @@ import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 from yuqing.clock import local_day, to_utc_text
 from yuqing.model import (
     Alert, Assignment, AuditEntry, Department, Document, DocumentKind, Event, Response, User,
 )
 from yuqing.privacy import mask_name, mask_pii
+
+if TYPE_CHECKING:
+    from yuqing.config import Config
 
 
 class StoreError(RuntimeError):
@@ -235,6 +238,15 @@ def analysis_values(a: dict[str, Any], now: datetime) -> dict[str, Any]:
 class DocumentStore(abc.ABC):
     """Documents and events."""
 
+    #: The ``[storage.NAME]`` table this backend reads its options from ("" when it has none).
+    config_section: ClassVar[str] = ""
+
+    @classmethod
+    @abc.abstractmethod
+    def from_config(cls, config: "Config", *, query_tokenizer: Callable[[str], list[str]] | None = None) -> "DocumentStore":
+        """Build the backend from the configuration: ``config.storage`` and its ``[storage.<config_section>]`` table
+        (``config.storage.options``). Bad values raise ConfigError naming the key."""
+
     # -- documents --------------------------------------------------------------------------------------------
     @abc.abstractmethod
     def upsert_documents(self, docs: Iterable[Document], now: datetime) -> UpsertResult:
@@ -363,6 +375,15 @@ class DocumentStore(abc.ABC):
 
 class WorkflowStore(abc.ABC):
     """Alerts and the response loop, users, departments, notifications, crawl health."""
+
+    #: The ``[storage.NAME]`` table this backend reads its options from ("" when it has none).
+    config_section: ClassVar[str] = ""
+
+    @classmethod
+    @abc.abstractmethod
+    def from_config(cls, config: "Config", *, query_tokenizer: Callable[[str], list[str]] | None = None) -> "WorkflowStore":
+        """Build the backend from the configuration: ``config.storage`` and its ``[storage.<config_section>]`` table
+        (``config.storage.options``). Bad values raise ConfigError naming the key."""
 
     @abc.abstractmethod
     def transaction(self) -> AbstractContextManager[None]:

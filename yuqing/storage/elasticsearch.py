@@ -107,6 +107,8 @@ class BulkWriteError(StoreError):
 
 
 class ElasticsearchDocumentStore(DocumentStore):
+    config_section = "elasticsearch"
+
     def __init__(self, client: Any = None, *, hosts: list[str] | None = None, index_prefix: str = "yuqing",
                  query_tokenizer: Tokenizer | None = None, node_class: Any = None, refresh: bool | str = True,
                  bulk_batch: int = 1000, bulk_retries: int = 4, retry_backoff: float = 0.5, shards: int = 1,
@@ -139,8 +141,13 @@ class ElasticsearchDocumentStore(DocumentStore):
         self.setup()
 
     @classmethod
-    def from_config(cls, section: dict[str, Any], file: Any = "yuqing.toml", *,
-                    query_tokenizer: Tokenizer | None = None) -> "ElasticsearchDocumentStore":
+    def from_config(cls, config: Any, *, query_tokenizer: Tokenizer | None = None) -> "ElasticsearchDocumentStore":
+        return cls.from_options(config.storage.options.get(cls.config_section, {}), config.path,
+                                query_tokenizer=query_tokenizer)
+
+    @classmethod
+    def from_options(cls, section: dict[str, Any], file: Any = "yuqing.toml", *,
+                     query_tokenizer: Tokenizer | None = None) -> "ElasticsearchDocumentStore":
         """Build from ``[storage.elasticsearch]``; every bad value is named by key."""
         from yuqing.config import Checker
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from yuqing.clock import TZ, day_start, from_utc_text, to_utc_text
 from yuqing.clock import now as clock_now
@@ -30,6 +30,9 @@ from yuqing.storage.base import (
 )
 from yuqing.storage.migrations import MIGRATIONS
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
+
+if TYPE_CHECKING:
+    from yuqing.config import Config
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -87,6 +90,11 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
         self._all_connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self.migrate()
+
+    @classmethod
+    def from_config(cls, config: Config, *, query_tokenizer: Tokenizer | None = None) -> "SQLiteStore":
+        """One file (``[storage] sqlite_path``) holds both halves."""
+        return cls(config.storage.sqlite_path, query_tokenizer=query_tokenizer)
 
     # -- connection and transactions ---------------------------------------------------------------------------
     @property
