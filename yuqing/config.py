@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from yuqing.health import DEFAULT_FAILURE_CYCLES
 from yuqing.model import Department, Source
 from yuqing.paths import REPO_ROOT, yuqing_home
 from yuqing.workdays import Arrangement, OfficeHours, WorkCalendar, add_working_time, statutory_holidays
@@ -444,7 +445,7 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
             "queue": crawl.get("queue", str, "local", choices=("local", "redis")),
             "redis_url": _redis_url(crawl),
             "user_agent": crawl.get("user_agent", str, "YuqingBot/0.1 (+政务舆情监测)"),
-            "failure_cycles": crawl.get("failure_cycles", int, 3, minimum=1),
+            "failure_cycles": crawl.get("failure_cycles", int, DEFAULT_FAILURE_CYCLES, minimum=1),
         },
         scheduler={
             "process_every_seconds": scheduler.get("process_every_seconds", int, 20, minimum=1, maximum=86400),
