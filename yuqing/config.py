@@ -419,8 +419,11 @@ def _parse_waiting(c: Checker) -> WaitingConfig:
 def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> Config:
     home = home or yuqing_home()
     root = Checker(path, data)
+    if "search" in data:  # accepted by early versions and never read
+        raise root.fail("search", "[search] 节没有任何作用，已不再接受：检索所用的分词由 [components] tokenizer 设置，"
+                                  "Elasticsearch 的连接写在 [storage.elasticsearch]；请删除 [search]")
     root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
-                         "deadlines", "notifications", "dashboard", "search", "components", "calendar",
+                         "deadlines", "notifications", "dashboard", "components", "calendar",
                          "privacy", "waiting"})
     sources = [_parse_source(c) for c in root.items("sources")]
     _unique(path, "sources", [s.name for s in sources])
