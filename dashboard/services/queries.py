@@ -15,8 +15,8 @@ from yuqing.health import SourceState, failure_threshold, source_health
 from yuqing.model import AlertStatus, Document, Role, User
 from yuqing.users import SystemOperator
 from yuqing.views import AlertDetailView, AlertView, DocumentView, EventView, ResponseView, build_document_view
-from yuqing.views import masked as _masked
-from yuqing.views import masked_author as _masked_author
+from yuqing.viewparts import masked as _masked
+from yuqing.viewparts import masked_author as _masked_author
 from yuqing.storage.base import DocumentFilter
 
 LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
