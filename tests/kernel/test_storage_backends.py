@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.contract.toy_backend import ToyStore
-from yuqing.config import DOCUMENT_BACKENDS, WORKFLOW_BACKENDS, ConfigError, load_config
+from yuqing.config import ConfigError, load_config
 from yuqing.plugins import load_object
 from yuqing.storage import open_store
 from yuqing.storage.sqlite import SQLiteStore
+from yuqing.storage_config import DOCUMENT_BACKENDS, WORKFLOW_BACKENDS
 
 TOY = "tests.contract.toy_backend.ToyStore"
 

@@ -1,9 +1,9 @@
 """Storage: the interface (``base``) and its backends, chosen by configuration.
 
 A backend is a class named in ``[storage] documents`` / ``workflow`` (a class path; the built-in short names
-``sqlite``, ``elasticsearch`` and ``postgresql`` stand for the classes in ``yuqing.config.DOCUMENT_BACKENDS`` /
-``WORKFLOW_BACKENDS``). It builds itself with ``from_config(config, query_tokenizer=…)`` and reads its options from
-``[storage.<config_section>]``, so adding a backend is one module plus configuration.
+``sqlite``, ``elasticsearch`` and ``postgresql`` stand for the classes in ``yuqing.storage_config``'s
+``DOCUMENT_BACKENDS`` / ``WORKFLOW_BACKENDS``). It builds itself with ``from_config(config, query_tokenizer=…)`` and
+reads its options from ``[storage.<config_section>]``, so adding a backend is one module plus configuration.
 """
 
 from __future__ import annotations
