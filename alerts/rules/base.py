@@ -108,6 +108,10 @@ class Rule:
     def configure(self, c: Checker) -> None:
         """Read the rule type's own options (override)."""
 
+    def bind_config(self, config: Any) -> None:
+        """Read what the rule shares with the rest of the system from the loaded configuration (override; called
+        once after ``from_config``, e.g. the source-health rule's ``[crawl] failure_cycles``)."""
+
     def check_event(self, event: Event, ctx: RuleContext) -> Finding | None:
         return None
 

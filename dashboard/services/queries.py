@@ -11,11 +11,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from yuqing.clock import TZ, day_start
+from yuqing.health import SourceState, failure_threshold, source_health
 from yuqing.model import AlertStatus, Document, Role, User
 from yuqing.users import SystemOperator
 from yuqing.views import AlertDetailView, AlertView, DocumentView, EventView, ResponseView, build_document_view
-from yuqing.views import masked as _masked
-from yuqing.views import masked_author as _masked_author
+from yuqing.viewparts import masked as _masked
+from yuqing.viewparts import masked_author as _masked_author
 from yuqing.storage.base import DocumentFilter
 
 LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
@@ -400,25 +401,30 @@ def departments_table(app: Any) -> list[dict[str, Any]]:
              "账号数": sum(1 for u in users if u.department == d.name)} for d in app.config.departments]
 
 
+_SOURCE_STATE_TEXT = {
+    SourceState.NEVER_RUN: "○ 尚未运行", SourceState.FAILING: "● 异常：连续失败 {fails} 轮",
+    SourceState.SILENT: "● 停滞：连续 {empty} 轮无新内容", SourceState.LAST_FAILED: "● 最近一轮失败",
+    SourceState.HEALTHY: "● 正常"}
+
+
+def sources_needing_attention(app: Any) -> list[str]:
+    """Titles of the sources that need an operator (the kernel's judgement, not the table's display text)."""
+    health = {h["source"]: h for h in app.store.workflow.source_health()}
+    threshold = failure_threshold(app.config)
+    return [s.title for s in app.config.sources if source_health(s.name, health.get(s.name), threshold).needs_attention]
+
+
 def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
     from dashboard.textfmt import fmt_time
 
     health = {h["source"]: h for h in app.store.workflow.source_health()}
-    failure_cycles = app.config.crawl.get("failure_cycles", 3)
+    threshold = failure_threshold(app.config)
     out = []
     for s in app.config.sources:
         h = health.get(s.name) or {}
-        fails, empty = h.get("consecutive_failures", 0), h.get("consecutive_empty", 0)
-        if not h:
-            state = "○ 尚未运行"
-        elif fails >= failure_cycles:
-            state = f"● 异常：连续失败 {fails} 轮"
-        elif empty >= failure_cycles:
-            state = f"● 停滞：连续 {empty} 轮无新内容"
-        elif fails:
-            state = "● 最近一轮失败"
-        else:
-            state = "● 正常"
+        judged = source_health(s.name, h, threshold)
+        state = _SOURCE_STATE_TEXT[judged.state].format(fails=judged.consecutive_failures,
+                                                         empty=judged.consecutive_empty)
         last_success = h.get("last_success")
         out.append({
             "来源": s.name, "名称": s.title, "类型": {"news": "新闻", "board": "留言板", "feed": "RSS"}.get(s.type, s.type),
