@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 from yuqing.clock import TZ, iso
 from yuqing.model import STATUS_LABELS, Alert, Assignment, AuditEntry, Document, Event, Response
 from yuqing.privacy import mask_name, mask_pii
+from yuqing.vocab import LEVEL_LABELS
 from yuqing.workdays import provisional_note
 
 #: Roles that may open 「查看原文」 (raw, unmasked text), each time with a reason that is audited. Departments and
@@ -26,7 +27,6 @@ from yuqing.workdays import provisional_note
 #: the contact details and passes them on.
 REVEAL_ROLES = frozenset({"officer", "admin"})
 
-DEFAULT_LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
 EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
 TEXT_CAP = 3000  # characters of a post's text kept in a view (the page shows no more)
 
@@ -189,7 +189,7 @@ def build_alert_view(alert: Alert, *, level_labels: Mapping[int, str] | None = N
                      provisional: Mapping[str, tuple[int, ...]] | None = None) -> AlertView:
     """The one place an alert's text is masked for display (``provisional``: deadline name → years without an
     official arrangement, from ``alerts.deadlines.provisional_deadlines``)."""
-    labels = level_labels or DEFAULT_LEVEL_LABELS
+    labels = level_labels or LEVEL_LABELS
     label_of = deadline_label or (lambda n: n)
     d = alert.details or {}
     ext = d.get("extension") or None

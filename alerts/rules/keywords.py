@@ -34,10 +34,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from alerts.rules.base import (
-    LEVEL_LABELS, Finding, LevelParts, LevelSettings, Rule, RuleContext, compose_level, growth_ratio,
+    Finding, LevelParts, LevelSettings, Rule, RuleContext, compose_level, growth_ratio,
 )
 from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, Event
+from yuqing.vocab import LEVEL_LABELS
 from yuqing.plugins import PluginError, load_object
 from yuqing.privacy import mask_pii
 

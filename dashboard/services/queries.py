@@ -17,8 +17,8 @@ from yuqing.views import AlertDetailView, AlertView, DocumentView, EventView, Re
 from yuqing.views import masked as _masked
 from yuqing.views import masked_author as _masked_author
 from yuqing.storage.base import DocumentFilter
+from yuqing.vocab import LEVEL_LABELS
 
-LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
 SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 FIELD_LABELS = {"topic": "主题", "region": "地区", "source": "来源", "department": "部门", "sentiment": "情感"}
 AWAITING = {"dispatched", "accepted", "returned", "reopened"}  # the department still owes an answer
