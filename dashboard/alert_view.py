@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.common import PageContext
-from dashboard.services import actions, cached, queries
+from dashboard.services import actions, cached, documents, queries
 from dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
 from yuqing.vocab import audit_action_label, describe_event_change, heat_part_label
 from yuqing.workdays import provisional_note
@@ -135,7 +135,7 @@ def _documents(docs: Any) -> None:
         st.caption("暂无关联帖文")
         return
     for doc in docs:
-        v = queries.document_view(doc)
+        v = documents.document_view(doc)
         label = f"{v['time']} · {v['source']} · {v['sentiment'] or '未分析'} · {v['title']}"
         with st.expander(escape_label(label)):
             st.markdown(f"作者：{escape_text(v['author'] or '匿名')} · 原文：{escape_text(v['url'])}",
