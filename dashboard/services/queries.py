@@ -15,8 +15,8 @@ from typing import Any
 from yuqing.model import AlertStatus, Role, User
 from yuqing.users import SystemOperator
 from yuqing.views import AlertDetailView, AlertView, EventView, ResponseView
-from yuqing.views import masked as _masked
-from yuqing.views import masked_author as _masked_author
+from yuqing.viewparts import masked as _masked
+from yuqing.viewparts import masked_author as _masked_author
 from yuqing.vocab import LEVEL_LABELS
 
 SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
