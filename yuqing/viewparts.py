@@ -1,7 +1,6 @@
-"""The parts the read model (``yuqing.views``) is built from: free text masked for output, times for display and
-JSON, and the small frozen views an alert view is made of (deadlines, extensions, returns).
-
-Kernel module: imports only the kernel (clock, privacy, workdays).
+"""The parts :mod:`yuqing.views` builds its views from: free text masked for display, times parsed and shown in
+Asia/Shanghai, structures made JSON-ready, and an alert's small sub-views (one deadline, the 依申请公开 extension, a
+return). Kernel module: imports only the kernel (clock, privacy, workdays).
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ from typing import Any, Mapping
 from yuqing.clock import TZ, iso
 from yuqing.privacy import mask_name, mask_pii
 from yuqing.workdays import provisional_note
+
+EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
 
 
 def masked(text: Any) -> str:
@@ -63,7 +64,6 @@ def _mask_deep(value: Any) -> Any:
     return value
 
 
-# -- alerts -------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DeadlineView:
     name: str
@@ -106,6 +106,3 @@ class ReturnView:
     department: str
     at: datetime | None
     reason: str
-
-
-__all__ = ["DeadlineView", "ExtensionView", "ReturnView", "fmt_local", "masked", "masked_author"]

@@ -6,9 +6,8 @@ reasons, posts, replies, notes, reasons typed by users) goes through :func:`yuqi
 through :func:`yuqing.privacy.mask_name`. Raw text leaves the store only through :class:`RawText`, which the alerts
 service hands out for an audited 「查看原文」.
 
-Kernel module: imports only the kernel (model, clock, privacy; the parts views are made of are in
-``yuqing.viewparts``). The stages that build views (alerts, dashboard) pass in what only they know (level labels,
-deadline labels, which actions are available).
+Kernel module: imports only the kernel (model, clock, vocab; masking and sub-views: :mod:`yuqing.viewparts`). The
+stages that build views (alerts, dashboard) pass in what only they know (deadline labels, the available actions).
 """
 
 from __future__ import annotations
@@ -20,19 +19,19 @@ from typing import Any, Callable, Mapping
 from yuqing.clock import iso
 from yuqing.model import STATUS_LABELS, Alert, Assignment, AuditEntry, Document, Event, Response
 from yuqing.viewparts import (
-    DeadlineView, ExtensionView, ReturnView, _mask_deep, _plain, _time, masked, masked_author,
+    EXTENSION_STATUS, DeadlineView, ExtensionView, ReturnView, _mask_deep, _plain, _time, masked, masked_author,
 )
+from yuqing.vocab import LEVEL_LABELS
 
 #: Roles that may open 「查看原文」 (raw, unmasked text), each time with a reason that is audited. Departments and
 #: leaders see masked text only: the office that handles citizens' requests (舆情专员, 管理员) decides who needs
 #: the contact details and passes them on.
 REVEAL_ROLES = frozenset({"officer", "admin"})
 
-DEFAULT_LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
-EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
 TEXT_CAP = 3000  # characters of a post's text kept in a view (the page shows no more)
 
 
+# -- alerts -------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AlertView:
     id: str
@@ -98,7 +97,7 @@ def build_alert_view(alert: Alert, *, level_labels: Mapping[int, str] | None = N
                      provisional: Mapping[str, tuple[int, ...]] | None = None) -> AlertView:
     """The one place an alert's text is masked for display (``provisional``: deadline name → years without an
     official arrangement, from ``alerts.deadlines.provisional_deadlines``)."""
-    labels = level_labels or DEFAULT_LEVEL_LABELS
+    labels = level_labels or LEVEL_LABELS
     label_of = deadline_label or (lambda n: n)
     d = alert.details or {}
     ext = d.get("extension") or None
@@ -391,8 +390,9 @@ def build_notification_view(alert: AlertView, kind: str, message: str, at: datet
 
 
 __all__ = [
-    "AlertDetailView", "AlertView", "AssignmentView", "AuditView", "DeliveryView", "DocumentView", "EventLogView",
-    "EventView", "NotificationView", "REVEAL_ROLES", "RawDocument", "RawText", "ResponseView", "build_alert_view",
-    "build_assignment_view", "build_audit_view", "build_delivery_view", "build_document_view", "build_event_log_view",
-    "build_event_view", "build_notification_view", "build_response_view",
+    "AlertDetailView", "AlertView", "AssignmentView", "AuditView", "DeadlineView", "DeliveryView", "DocumentView",
+    "EventLogView", "EventView", "ExtensionView", "NotificationView", "REVEAL_ROLES", "RawDocument", "RawText",
+    "ResponseView", "ReturnView", "build_alert_view", "build_assignment_view", "build_audit_view",
+    "build_delivery_view", "build_document_view", "build_event_log_view", "build_event_view",
+    "build_notification_view", "build_response_view", "masked", "masked_author",
 ]

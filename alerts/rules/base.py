@@ -13,8 +13,6 @@ from typing import Any, ClassVar
 from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, Event
 
-LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
-
 
 @dataclass
 class Finding:

@@ -34,10 +34,11 @@ from alerts.rules.keyword_words import (
     _Tokens, _find_run, parse_entry,
 )
 from alerts.rules.base import (
-    LEVEL_LABELS, Finding, LevelParts, LevelSettings, Rule, RuleContext, compose_level, growth_ratio,
+    Finding, LevelParts, LevelSettings, Rule, RuleContext, compose_level, growth_ratio,
 )
 from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, Event
+from yuqing.vocab import LEVEL_LABELS
 from yuqing.plugins import PluginError, load_object
 from yuqing.privacy import mask_pii
 
