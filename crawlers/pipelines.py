@@ -13,7 +13,8 @@ from typing import Any
 from yuqing.clock import now as clock_now, parse_time
 from yuqing.config import Config, load_config
 from yuqing.model import Document, DocumentKind, Reply, document_kind
-from yuqing.storage import Store, open_store
+from yuqing.storage import open_store
+from yuqing.storage.base import Store
 
 log = logging.getLogger(__name__)
 

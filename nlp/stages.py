@@ -8,7 +8,7 @@ Keys added, by stage (default order):
   100 NormalizeStage   text (clean Simplified title + body), _reply_text (clean reply, when given)
   150 PiiMaskStage     text_masked — OFF by default: stored text stays unmasked so officers can
                        act on it; masking happens where text is displayed or exported
-                       (nlp.pii.mask_pii). Enable it for a pipeline whose output leaves the office.
+                       (yuqing.privacy.mask_pii). Enable it for a pipeline whose output leaves the office.
   200 SegmentStage     tokens, content_words — segmentation happens ONCE; later stages reuse them
   300 SentimentStage   sentiment {"label", "score"}
   350 GenreStage       genre {"label": notice|thanks|other, "name", "reason"} — 政府发布/通知 and 感谢 are not
@@ -82,7 +82,7 @@ class PiiMaskStage(Stage):
     """Adds ``text_masked`` (phones, IDs, cards, e-mails masked); ``text`` itself is untouched."""
 
     def process(self, doc: dict) -> dict:
-        from nlp.pii import mask_pii
+        from yuqing.privacy import mask_pii
 
         doc["text_masked"] = mask_pii(doc.get("text", ""))
         return doc
@@ -266,11 +266,6 @@ class DepartmentStage(Stage):
         if isinstance(doc.get("region"), str) and doc["region"].strip():
             return doc["region"].strip(), f"来源所属地区“{doc['region'].strip()}”"
         return None, ""
-
-    # kept for callers of the previous interface
-    def regions_of(self, doc: dict) -> list[str]:
-        region, _ = self.problem_region(doc)
-        return [region] if region else []
 
     @staticmethod
     def _text_evidence(d: dict, title: str, body: str) -> list[tuple[float, str]]:

@@ -14,7 +14,8 @@ from typing import Any, Callable
 from yuqing.config import Config, ConfigError, load_config, os_error_text, require_departments
 from yuqing.paths import private_umask, secure_home
 from yuqing.plugins import PluginError, load_object
-from yuqing.storage import Store, StoreError, open_store
+from yuqing.storage import open_store
+from yuqing.storage.base import Store, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     # Imported after parsing: `yuqing --help` and argument errors need neither configuration nor storage.
     from yuqing.clock import TimeFormatError
     from yuqing.config import ConfigError
-    from yuqing.storage import StoreError
+    from yuqing.storage.base import StoreError
 
     if args.config:
         os.environ["YUQING_CONFIG"] = args.config  # so subprocesses (crawler, dashboard) see the same file

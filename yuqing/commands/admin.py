@@ -7,7 +7,7 @@ import sys
 
 from yuqing.clock import now as clock_now
 from yuqing.commands.common import load_app as _app, print_json as _print_json
-from yuqing.storage import StoreError
+from yuqing.storage.base import StoreError
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

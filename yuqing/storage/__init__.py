@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from yuqing.config import Config
-from yuqing.storage.base import (
-    ConcurrentUpdateError, DocumentFilter, DocumentStore, DuplicateError, SearchHit, Store, StoreError, UpsertResult,
-    WorkflowStore,
-)
+from yuqing.storage.base import DocumentStore, Store, StoreError, WorkflowStore
 
 
 def open_store(config: Config, *, query_tokenizer: Callable[[str], list[str]] | None = None) -> Store:
@@ -41,7 +38,3 @@ def open_store(config: Config, *, query_tokenizer: Callable[[str], list[str]] | 
     else:
         raise StoreError(f"未知的流程存储「{config.storage.workflow}」（可选 sqlite、postgresql）")
     return Store(documents, workflow)
-
-
-__all__ = ["ConcurrentUpdateError", "DocumentFilter", "DuplicateError", "SearchHit", "Store", "StoreError",
-           "UpsertResult", "open_store"]
