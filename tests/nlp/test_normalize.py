@@ -1,7 +1,6 @@
+from nlp.linkfarm import drop_link_farms, link_likeness
 from nlp.normalize import (
-    drop_link_farms,
     html_to_text,
-    link_likeness,
     normalize,
     strip_pinyin,
     to_halfwidth,
