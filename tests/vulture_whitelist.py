@@ -58,3 +58,8 @@ own_department
 _lines_with_links, PUNCT, to_json, CITY, GIVEN
 # dashboard/ (helper alerts/vocab): services/queries.py SessionUser.
 SessionUser
+# Kernel and NLP modules over 400 lines that other helpers are splitting (left untouched here so each stays one
+# helper's edit): yuqing/storage/elasticsearch.py ElasticsearchDocumentStore.iter_documents (helper plugs);
+# nlp/train/sentiment.py COVID_NEGATIVE (helper models).
+_.iter_documents
+COVID_NEGATIVE

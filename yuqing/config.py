@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from yuqing.model import Department, Source
-from yuqing.paths import yuqing_home
+from yuqing.paths import REPO_ROOT, yuqing_home
 from yuqing.workdays import Arrangement, OfficeHours, WorkCalendar, add_working_time, statutory_holidays
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
@@ -469,4 +469,5 @@ def load_config(path: str | Path | None = None, home: Path | None = None) -> Con
     return parse_config(data, path, home)
 
 
-__all__ = ["Checker", "Config", "ConfigError", "StorageConfig", "WaitClock", "WaitingConfig", "load_config", "parse_config", "require_departments"]
+__all__ = ["Checker", "Config", "ConfigError", "StorageConfig", "WaitClock", "WaitingConfig", "load_config", "parse_config", "require_departments",
+           "REPO_ROOT"]

@@ -495,6 +495,11 @@ class ElasticsearchDocumentStore(DocumentStore):
         hits = self._search(self.alias, **body)["hits"]["hits"]
         return total, [self._to_document(h) for h in hits]
 
+    def iter_documents(self, flt: DocumentFilter | None = None) -> Iterator[Document]:
+        """Every matching document, newest first, streamed page by page (exports, re-indexing)."""
+        for hit in self._scan(self.alias, {"bool": {"filter": self._filter(flt)}}, [{"at": "desc"}, {"id": "asc"}]):
+            yield self._to_document(hit)
+
     # -- events ------------------------------------------------------------------------------------------------
     def save_events(self, events: list[Event], now: datetime) -> None:
         self._bulk("事件保存", [({"index": {"_index": self.events_index, "_id": e.id}}, {
