@@ -128,3 +128,16 @@ def test_analyze_unknown_option_is_a_chinese_error_with_exit_code_2():
                           timeout=120)
     assert done.returncode == 2
     assert "无法识别的参数：--bogus" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bench_startup_reports_both_commands(tmp_path):
+    """`yuqing bench startup` runs the two commands in a fresh data folder and reports their figures (no timing is
+    asserted: the machine is shared)."""
+    done = subprocess.run([sys.executable, "-m", "yuqing.cli", "bench", "startup", "--runs", "1", "--json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [row["command"] for row in report.values()] == ["yuqing --help", "yuqing alerts list"]
+    for row in report.values():
+        assert row["runs"] == 1 and 0 < row["min_s"] <= row["median_s"] <= row["max_s"] and row["cpu_median_s"] > 0
