@@ -131,6 +131,8 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     p.set_defaults(handler="yuqing.commands.bench.cmd_bench")
 
     for command in (plugins.commands.values() if plugins else ()):
+        if command.name in KERNEL_COMMANDS:  # a plug-in cannot replace a kernel command
+            continue
         p = sub.add_parser(command.name, help=command.help, add_help=False)
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(handler=None, stage_command=command)

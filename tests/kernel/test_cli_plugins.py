@@ -141,3 +141,12 @@ def test_bench_startup_reports_both_commands(tmp_path):
     assert [row["command"] for row in report.values()] == ["yuqing --help", "yuqing alerts list"]
     for row in report.values():
         assert row["runs"] == 1 and 0 < row["min_s"] <= row["median_s"] <= row["max_s"] and row["cpu_median_s"] > 0
+
+
+def test_kernel_command_list_matches_the_parser():
+    """KERNEL_COMMANDS (which commands start without reading the plug-ins) names exactly the kernel's sub-commands."""
+    from yuqing.cli import KERNEL_COMMANDS, build_parser
+
+    parser = build_parser(None)
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == set(KERNEL_COMMANDS)
