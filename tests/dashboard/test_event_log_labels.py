@@ -7,12 +7,13 @@ from pathlib import Path
 
 from dashboard.services.actions import EVENT_ACTIONS, EVENT_DETAIL_KEYS, describe_event_change
 
-CLUSTER = Path(__file__).resolve().parents[2] / "nlp" / "events" / "cluster.py"
+EVENTS = Path(__file__).resolve().parents[2] / "nlp" / "events"
+CLUSTERER = [EVENTS / "cluster.py", EVENTS / "reshape.py"]  # the clusterer and its reopen/merge/split mixin
 
 
 def _logged():
     """(actions, detail keys) the events stage writes to the event log, read from its source."""
-    source = CLUSTER.read_text(encoding="utf-8")
+    source = "\n".join(path.read_text(encoding="utf-8") for path in CLUSTERER)
     logged = set(re.findall(r'"action": "([a-z_]+)"', source))
     keys = set()
     for block in re.findall(r'"details": (\{[^}]*\})', source):
