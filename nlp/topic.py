@@ -1,7 +1,7 @@
 """Topic classifier: one of the 7 first-level government categories of a citizen message.
 
 A linear model over hashed content words, word bigrams and char 2-3 grams (see nlp.linear.topic_features),
-trained by nlp.train.train_topic: linear SVM margins mixed with the logits of a fastText-style model on
+trained by nlp.train.topic.train_topic: linear SVM margins mixed with the logits of a fastText-style model on
 the same features (which collapses to the same kind of table, so inference is one lookup); the score
 is a softmax over the temperature-scaled mix, so treat it as a confidence, not a calibrated
 probability. Held-out figures: nlp/data/MODELS.md.

@@ -3,24 +3,5 @@
     yuqing train topic [--data DIR] [--out FILE]
     yuqing train sentiment [--data DIR] [--out FILE]
 
-common.py: splits, metrics, hashed TF-IDF, export; topic.py and sentiment.py: one model each;
-cli.py: the command. Names are re-exported here so ``from nlp.train import …`` keeps working.
+common.py: splits, metrics, hashed TF-IDF, export; topic.py and sentiment.py: one model each; cli.py: the command.
 """
-
-from nlp.train.cli import main  # noqa: F401
-from nlp.train.common import (  # noqa: F401
-    Progress, stable_key, stratified_holdout, _read_csv, macro_f1, recall, count_matrix, fit_idf, tfidf,
-    KEEP_WEIGHT_ROWS, _export, save_scored,
-)
-from nlp.train.topic import (  # noqa: F401
-    TOPIC_MODEL_PATH, TOPIC_TEST_FRACTION, DEDUP_CONTAINMENT, raw_message_text, topic_raw_split, _dedupe_tokens,
-    topic_datasets, TOPIC_SVM_C, TOPIC_TEMPERATURE, evaluate_topic, fit_topic, train_topic,
-)
-from nlp.train.sentiment import (  # noqa: F401
-    SENTIMENT_MODEL_PATH, NOTICES_PATH, THANKS_PATH, SENTIMENT_TEST_FRACTION, COVID_NEGATIVE, COVID_MAP,
-    sentiment_heldout, sentiment_datasets, GOV_EVAL_PATH, GOV_FILES, WEAK_NEGATIVE_RE, WEAK_NEUTRAL_RE,
-    WEAK_POSITIVE_RE, gov_letter_text, _gov_rows, gov_sentiment_eval, weak_label, gov_weak_labelled,
-    evaluate_gov_sentiment, OTHER_SET_CAP, SENTIMENT_CHAR_NGRAMS, SENTIMENT_LR_C, SENTIMENT_CLASS_WEIGHT,
-    GOV_WEAK_WEIGHT, sentiment_tokens, evaluate_sentiment, fit_sentiment, train_sentiment, compare_snownlp,
-    validate_sentiment,
-)

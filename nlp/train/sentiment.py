@@ -13,7 +13,8 @@ from typing import Callable
 import numpy as np
 
 from nlp.linear import HASH_BITS, LinearModel, clean_text, sentiment_features
-from nlp.segment import DATA_DIR, get_segmenter, load_wordlist
+from nlp.segment import get_segmenter
+from nlp.wordlists import DATA_DIR, load_wordlist
 from nlp.train.common import (
     Progress,
     _export,

@@ -1,8 +1,9 @@
 import pytest
 
-from nlp.segment import get_segmenter, load_wordlist
+from nlp.segment import get_segmenter
+from nlp.wordlists import load_wordlist
 from nlp.sentiment import SentimentModel, strip_courtesy
-from nlp.train import NOTICES_PATH, THANKS_PATH
+from nlp.train.sentiment import NOTICES_PATH, THANKS_PATH
 
 THANKS = ["感谢区政府及时解决了我们小区的供暖问题", "街道办的工作人员很负责，第二天就把路灯修好了，给你们点赞！"]
 COMPLAINTS = [
@@ -104,7 +105,7 @@ def test_load_is_cached_and_bad_path_is_named(tmp_path):
 
 
 def test_heldout_targets(shared_data, model):
-    from nlp.train import evaluate_sentiment, sentiment_heldout
+    from nlp.train.sentiment import evaluate_sentiment, sentiment_heldout
 
     tests = {}
     for name, (texts, labels, flags) in sentiment_heldout(shared_data).items():
@@ -125,7 +126,7 @@ def test_heldout_targets(shared_data, model):
 
 def test_gov_letter_targets(shared_data, model):
     """Hand-labelled real letters (ids in nlp/data/gov_sentiment_eval.csv), never trained on."""
-    from nlp.train import evaluate_gov_sentiment, gov_sentiment_eval, gov_weak_labelled
+    from nlp.train.sentiment import evaluate_gov_sentiment, gov_sentiment_eval, gov_weak_labelled
 
     texts, labels, keys = gov_sentiment_eval(shared_data)
     assert len(texts) >= 150 and set(labels) == {"negative", "neutral", "positive"}

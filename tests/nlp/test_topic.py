@@ -71,7 +71,7 @@ def test_shared_taxonomy_contains_the_labels(shared_data):
 
 
 def test_heldout_macro_f1_on_raw_messages(shared_data, model):
-    from nlp.train import evaluate_topic, raw_message_text, topic_raw_split
+    from nlp.train.topic import evaluate_topic, raw_message_text, topic_raw_split
 
     seg = get_segmenter()
     _, test_rows = topic_raw_split(shared_data)
