@@ -12,6 +12,8 @@ from datetime import time
 from typing import Any
 
 from alerts.deadlines import Policy, parse_policies
+from alerts.notify.base import Channel
+from alerts.notify.registry import check_contacts, load_channels
 from alerts.rules import RULE_TYPES
 from alerts.rules.base import Rule
 from yuqing.config import Checker, Config, ConfigError
@@ -28,7 +30,6 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {"name": "单帖高互动", "type": "engagement"},
 ]
 DEFAULT_LEVEL_POLICIES = {"1": "level1", "2": "level2", "3": "level2"}
-CHANNEL_TYPES = {"email": "alerts.notify.email.EmailChannel", "webhook": "alerts.notify.webhook.WebhookChannel"}
 
 
 @dataclass
@@ -56,7 +57,7 @@ class DeadlineSettings:
 @dataclass
 class NotificationSettings:
     enabled: bool = True
-    channel_types: dict[str, str] = field(default_factory=lambda: dict(CHANNEL_TYPES))
+    channel_classes: dict[str, type[Channel]] = field(default_factory=dict)  # type → class, in order number order
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # type → options (smtp host …)
     officers: list[dict[str, str]] = field(default_factory=list)  # extra recipients of every new alert
     quiet_start: time | None = None
@@ -164,33 +165,28 @@ def _hhmm(c: Checker, name: str) -> time | None:
 
 def parse_notifications(config: Config | None) -> NotificationSettings:
     c = _section(config, "notifications")
-    c.reject_unknown({"enabled", "channel_types", "email", "webhook", "officers", "quiet_hours", "digest_minutes",
-                      "digest_min_level", "max_attempts", "backoff_seconds", "batch", "dashboard_url"})
-    types = dict(CHANNEL_TYPES)
-    types.update({k: v for k, v in c.get("channel_types", dict, {}).items()})
-    channels = {"email": c.get("email", dict, {}), "webhook": c.get("webhook", dict, {})}
-    email = c.section("email")
-    email.reject_unknown({"host", "port", "sender", "username", "password", "starttls", "ssl", "timeout"})
-    channels["email"] = {
-        "host": email.get("host", str, "127.0.0.1"), "port": email.get("port", int, 25, minimum=1, maximum=65535),
-        "sender": email.get("sender", str, "yuqing@localhost"), "username": email.get("username", str, ""),
-        "password": email.get("password", str, ""), "starttls": email.get("starttls", bool, False),
-        "ssl": email.get("ssl", bool, False), "timeout": email.get("timeout", float, 10.0, minimum=0.5)}
-    hook = c.section("webhook")
-    hook.reject_unknown({"timeout", "headers"})
-    channels["webhook"] = {"timeout": hook.get("timeout", float, 10.0, minimum=0.5), "headers": hook.get("headers", dict, {})}
+    if "channel_types" in c.data:
+        raise c.fail("channel_types", "已改为 [notifications.channels]：渠道类路径 = 顺序号，例如 "
+                                      '"mypackage.sms.SmsChannel" = 300（渠道名与选项由渠道类自己声明）')
+    classes = load_channels(c)
+    c.reject_unknown({"enabled", "channels", "officers", "quiet_hours", "digest_minutes", "digest_min_level",
+                      "max_attempts", "backoff_seconds", "batch", "dashboard_url", *classes})
+    channels = {name: cls.parse_options(c.section(name)) for name, cls in classes.items()}
+    if config is not None:
+        check_contacts(config.path, config.departments, classes)
+    formats = list(dict.fromkeys(f for cls in classes.values() for f in cls.formats))
     officers = []
     for oc in c.items("officers"):
         oc.reject_unknown({"channel", "target", "format"})
-        officers.append({"channel": oc.get("channel", str, choices=sorted(types)), "target": oc.get("target", str),
-                         "format": oc.get("format", str, "generic", choices=("generic", "wecom", "dingtalk"))})
+        officers.append({"channel": oc.get("channel", str, choices=list(classes)), "target": oc.get("target", str),
+                         "format": oc.get("format", str, "generic", choices=formats)})
     quiet = c.section("quiet_hours")
     quiet.reject_unknown({"start", "end", "bypass_level"})
     start, end = _hhmm(quiet, "start"), _hhmm(quiet, "end")
     if (start is None) != (end is None):
         raise quiet.fail("end" if start else "start", "免打扰时段需要同时设置 start 和 end")
     return NotificationSettings(
-        enabled=c.get("enabled", bool, True), channel_types=types, channels=channels, officers=officers,
+        enabled=c.get("enabled", bool, True), channel_classes=classes, channels=channels, officers=officers,
         quiet_start=start, quiet_end=end, quiet_bypass_level=quiet.get("bypass_level", int, 1, minimum=0, maximum=4),
         digest_minutes=c.get("digest_minutes", int, 10, minimum=0),
         digest_min_level=c.get("digest_min_level", int, 3, minimum=1, maximum=5),

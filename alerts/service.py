@@ -20,6 +20,7 @@ from typing import Any
 from alerts.deadlines import DEADLINE_LABELS, compute_deadlines, provisional_deadlines
 from alerts.engine import RuleEngine
 from alerts.notify.base import Channel, DeliveryError
+from alerts.notify.registry import check_config, department_targets
 from alerts.rules.base import LEVEL_LABELS, Finding
 from alerts.rules.unanswered import ANSWERED_STATUS_WORDS, DIGEST_KIND
 from alerts.schema import parse_alerts, parse_deadlines, parse_notifications
@@ -34,7 +35,6 @@ from yuqing.config import Config, WaitClock, WaitingConfig
 from yuqing.model import (
     OPEN_STATUSES, Alert, AlertStatus, Assignment, AuditEntry, Department, Response, Role, User,
 )
-from yuqing.plugins import build_component
 from yuqing.privacy import mask_pii
 from yuqing import views as V
 from yuqing.storage.base import ConcurrentUpdateError, DuplicateError
@@ -70,6 +70,9 @@ OPERATIONAL_TYPES = frozenset({"source_health", "audit_chain"})
 
 
 class AlertService:
+    #: Run by the application at start-up on the whole configuration (the channels' options and contact keys).
+    check_config = staticmethod(check_config)
+
     def __init__(self, store: Any, config: Config | None = None):
         self.store, self.config = store, config
         self.settings = parse_alerts(config)
@@ -1121,16 +1124,7 @@ class AlertService:
         return [dict(o) for o in self.notify_settings.officers]
 
     def _department_targets(self, name: str | None) -> list[dict[str, str]]:
-        d = self.department(name)
-        if d is None:
-            return []
-        out = []
-        if d.contact.get("email"):
-            out.append({"channel": "email", "target": d.contact["email"], "format": "generic"})
-        if d.contact.get("webhook"):
-            out.append({"channel": "webhook", "target": d.contact["webhook"],
-                        "format": d.contact.get("webhook_format", "generic")})
-        return out
+        return department_targets(self.department(name), self.notify_settings.channel_classes)
 
     def _supervisor_targets(self) -> list[dict[str, str]]:
         sup = self.supervisor()
@@ -1176,10 +1170,10 @@ class AlertService:
 
     def channel(self, type_name: str) -> Channel:
         if type_name not in self._channels:
-            path = self.notify_settings.channel_types.get(type_name)
-            if not path:
+            cls = self.notify_settings.channel_classes.get(type_name)
+            if cls is None:
                 raise DeliveryError(f"未配置通知渠道类型「{type_name}」")
-            self._channels[type_name] = build_component(path, self.notify_settings.channels.get(type_name, {}))
+            self._channels[type_name] = cls.from_config(self.notify_settings.channels.get(type_name, {}))
         return self._channels[type_name]
 
     def _lease(self, channel: str) -> timedelta:

@@ -70,7 +70,13 @@ class App:
     def load(cls, config_path: str | Path | None = None, home: Path | None = None) -> "App":
         config = require_departments(load_config(config_path, home))
         check_components(config)
-        return cls(config)
+        app = cls(config)
+        # The alerts stage checks what it adds to the kernel's configuration (its channels' options and the
+        # departments' contact keys) before anything runs; see docs/design.md "Adding a notification channel".
+        check = getattr(app.component("alerts"), "check_config", None)
+        if check is not None:
+            check(config)
+        return app
 
     def component_path(self, name: str) -> str:
         components = self.config.raw.get("components", {}) if isinstance(self.config.raw.get("components"), dict) else {}

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
 from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
+from yuqing.config import Checker
 
 
 class EmailChannel(Channel):
     type_name = "email"
+    contact_keys = ("email",)
+
+    @classmethod
+    def parse_options(cls, c: Checker) -> dict[str, Any]:
+        c.reject_unknown({"host", "port", "sender", "username", "password", "starttls", "ssl", "timeout"})
+        return {
+            "host": c.get("host", str, "127.0.0.1"), "port": c.get("port", int, 25, minimum=1, maximum=65535),
+            "sender": c.get("sender", str, "yuqing@localhost"), "username": c.get("username", str, ""),
+            "password": c.get("password", str, ""), "starttls": c.get("starttls", bool, False),
+            "ssl": c.get("ssl", bool, False), "timeout": c.get("timeout", float, 10.0, minimum=0.5)}
+
+    @classmethod
+    def parse_contact(cls, c: Checker) -> dict[str, str]:
+        contact = super().parse_contact(c)
+        if "email" in contact and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact["email"]):
+            raise c.fail("email", f"「{contact['email']}」不是有效的电子邮件地址")
+        return contact
 
     def build_message(self, target: str, items: list[dict[str, Any]], *, key: str | None = None) -> EmailMessage:
         """The message as sent: subject and plain-text body rendered from the notifications' (masked) views."""

@@ -8,6 +8,7 @@ import urllib.request
 from typing import Any
 
 from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
+from yuqing.config import Checker, check_url
 from yuqing.views import NotificationView
 
 FORMATS = ("generic", "wecom", "dingtalk")
@@ -43,6 +44,27 @@ def build_body(items: list[dict[str, Any]], fmt: str) -> dict[str, Any]:
 
 class WebhookChannel(Channel):
     type_name = "webhook"
+    contact_keys = ("webhook", "webhook_format")
+    formats = FORMATS
+
+    @classmethod
+    def parse_options(cls, c: Checker) -> dict[str, Any]:
+        c.reject_unknown({"timeout", "headers"})
+        return {"timeout": c.get("timeout", float, 10.0, minimum=0.5), "headers": c.get("headers", dict, {})}
+
+    @classmethod
+    def parse_contact(cls, c: Checker) -> dict[str, str]:
+        contact = super().parse_contact(c)
+        if "webhook" in contact:
+            check_url(c, c.key("webhook"), contact["webhook"])
+        return contact
+
+    @classmethod
+    def targets(cls, contact: dict[str, str]) -> list[dict[str, str]]:
+        if not contact.get("webhook"):
+            return []
+        return [{"channel": cls.type_name, "target": contact["webhook"],
+                 "format": contact.get("webhook_format", "generic")}]
 
     def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
         body = json.dumps(build_body(items, fmt), ensure_ascii=False).encode("utf-8")

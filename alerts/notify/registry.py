@@ -1,0 +1,83 @@
+"""Which notification channels are on: class paths with order numbers in ``[notifications.channels]``.
+
+A new channel is one module (a :class:`alerts.notify.base.Channel` subclass declaring its ``type_name``, option
+schema, contact keys and formats) plus one line of configuration::
+
+    [notifications.channels]
+    "mypackage.sms.SmsChannel" = 300     # added to the built-in e-mail (100) and webhook (200) channels
+
+    [notifications.sms]                  # its options, parsed by SmsChannel.parse_options
+    gateway = "http://10.0.0.5/send"
+
+    [[departments]]
+    name = "A市教育局"
+    sms = "13800000000"                  # its contact key, declared and checked by SmsChannel
+
+The kernel's configuration keeps a department's other keys as text; :func:`check_contacts` (run when the
+application starts and whenever the alerts stage reads its settings) rejects keys no channel declares and lets each
+channel check its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts.notify.base import Channel
+from yuqing.config import Checker, Config, ConfigError
+from yuqing.model import Department
+from yuqing.plugins import PluginError, load_object
+
+DEFAULT_CHANNELS = {"alerts.notify.email.EmailChannel": 100, "alerts.notify.webhook.WebhookChannel": 200}
+
+
+def load_channels(c: Checker) -> dict[str, type[Channel]]:
+    """``[notifications.channels]`` over the defaults: type name → channel class, in order number order."""
+    table = {**DEFAULT_CHANNELS, **c.get("channels", dict, {})}
+    ordered: list[tuple[float, str, type[Channel]]] = []
+    names: dict[str, str] = {}
+    for path, order in table.items():
+        key = f"channels.{path}"
+        if isinstance(order, bool) or not isinstance(order, (int, float)):
+            raise c.fail(key, f"顺序号应为数字，实际为 {order!r}")
+        try:
+            cls = load_object(path)
+        except PluginError as exc:
+            raise c.fail(key, f"类路径「{path}」无法加载：{exc}") from exc
+        except Exception as exc:  # the named module is the deployment's own code and failed while importing
+            raise c.fail(key, f"类路径「{path}」导入时出错：{type(exc).__name__}: {exc}") from exc
+        if not (isinstance(cls, type) and issubclass(cls, Channel)) or cls.type_name == Channel.type_name:
+            raise c.fail(key, f"「{path}」不是通知渠道（需要继承 alerts.notify.base.Channel 并设置 type_name）")
+        if cls.type_name in names:
+            raise c.fail(key, f"渠道名「{cls.type_name}」与「{names[cls.type_name]}」重复")
+        names[cls.type_name] = path
+        ordered.append((order, path, cls))
+    return {cls.type_name: cls for _, _, cls in sorted(ordered, key=lambda t: (t[0], t[1]))}
+
+
+def check_contacts(file: Any, departments: list[Department], channels: dict[str, type[Channel]]) -> None:
+    """Every contact key of every department belongs to a configured channel, which checks its value."""
+    owner = {k: cls for cls in channels.values() for k in cls.contact_keys}
+    allowed = sorted({"name", "topics", "regions", "aliases", "keywords", "supervisor", *owner})
+    for i, d in enumerate(departments):
+        for key in d.contact:
+            if key not in owner:
+                raise ConfigError(file, f"departments[{i}].{key}", f"未知配置项（可用：{', '.join(allowed)}）")
+        for cls in channels.values():
+            mine = {k: v for k, v in d.contact.items() if k in cls.contact_keys}
+            if mine:
+                cls.parse_contact(Checker(file, mine, f"departments[{i}]"))
+
+
+def department_targets(department: Department | None, channels: dict[str, type[Channel]]) -> list[dict[str, str]]:
+    """A department's recipients, channel by channel in the channels' order."""
+    if department is None:
+        return []
+    return [t for cls in channels.values() for t in cls.targets(department.contact)]
+
+
+def check_config(config: Config) -> None:
+    """The channels' part of a configuration: channel class paths, their options and the departments' contact keys
+    (the application runs this at start-up, so a bad e-mail address is reported before anything runs)."""
+    from alerts.schema import parse_notifications
+
+    parse_notifications(config)
