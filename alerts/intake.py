@@ -13,6 +13,7 @@ from alerts.context import sha
 from alerts.creation import create
 from alerts.digests import apply_digests, close_answered
 from alerts.handlers.dispatch import dispatch_to
+from alerts.merges import follow_merges
 from alerts.rules.base import Finding
 from alerts.workflow import AWAITING_ANSWER
 from yuqing.clock import TZ, iso
@@ -28,10 +29,13 @@ S = AlertStatus
 
 def evaluate(ctx: "AlertContext", now: datetime) -> list[Alert]:
     """Run all rules; create or raise alerts; auto-dispatch; queue notifications. Returns alerts created or raised."""
+    # Alerts of events the events stage merged away move to the surviving event first, so the rules below find
+    # the survivor's alert and do not raise a second one.
+    merges = follow_merges(ctx, now)
     result = ctx.engine.run(ctx.store, now)
     changed: list[Alert] = []
     ctx.last_run = {"findings": len(result.findings), "silenced": len(result.silenced), "errors": result.errors,
-                    "created": 0, "raised": 0, "unchanged": 0, "suppressed": 0, "digested": 0}
+                    "created": 0, "raised": 0, "unchanged": 0, "suppressed": 0, "digested": 0, "merges": merges}
     digestable = [f for f in result.findings if f.digest]
     for finding in result.findings:
         if finding.digest:
