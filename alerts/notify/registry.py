@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.notify.base import Channel
-from yuqing.config import Checker, Config, ConfigError
+from yuqing.config import DEPARTMENT_KEYS, Checker, Config, ConfigError
 from yuqing.model import Department
 from yuqing.plugins import PluginError, load_object
 
@@ -57,7 +57,7 @@ def load_channels(c: Checker) -> dict[str, type[Channel]]:
 def check_contacts(file: Any, departments: list[Department], channels: dict[str, type[Channel]]) -> None:
     """Every contact key of every department belongs to a configured channel, which checks its value."""
     owner = {k: cls for cls in channels.values() for k in cls.contact_keys}
-    allowed = sorted({"name", "topics", "regions", "aliases", "keywords", "supervisor", *owner})
+    allowed = sorted({*DEPARTMENT_KEYS, *owner})
     for i, d in enumerate(departments):
         for key in d.contact:
             if key not in owner:
