@@ -3,7 +3,7 @@
 A thin facade over the stage's parts, each its own module: :mod:`alerts.router` (which department),
 :mod:`alerts.intake` and :mod:`alerts.digests` (rules → alerts), :mod:`alerts.handlers` (one handler per workflow
 action, driven by the transition table in :mod:`alerts.workflow`), :mod:`alerts.monitor` (deadlines, 督办 and the
-waiting clock at every tick), :mod:`alerts.outbox` and
+waiting clock at every tick), :mod:`alerts.merges` (alerts follow event merges), :mod:`alerts.outbox` and
 :mod:`alerts.sender` (notifications, exactly once), :mod:`alerts.silences`, :mod:`alerts.extensions`, and
 :mod:`alerts.queries` (the read side). Everything time-dependent takes ``now``.
 """
@@ -62,7 +62,8 @@ class AlertService(AlertContext):
                 "deadlines": self.check_deadlines(now), "audit": self.check_audit(now), "deliveries": self.deliver(now)}
 
     def evaluate(self, now: datetime) -> list[Alert]:
-        """Run all rules; create or raise alerts; auto-dispatch; queue notifications. Returns alerts created or raised."""
+        """Move alerts of merged events to the survivors, then run all rules; create or raise alerts; auto-dispatch;
+        queue notifications. Returns alerts created or raised."""
         return intake.evaluate(self, now)
 
     def close_answered(self, now: datetime) -> dict[str, int]:
