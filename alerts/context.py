@@ -17,7 +17,8 @@ from alerts.engine import RuleEngine
 from alerts.outbox import Outbox
 from alerts.router import Router
 from alerts.rules.base import LEVEL_LABELS
-from alerts.schema import parse_alerts, parse_deadlines, parse_notifications
+from alerts.notify.registry import parse_notifications
+from alerts.schema import parse_alerts, parse_deadlines
 from alerts.workflow import PermissionDenied, WorkflowError
 from yuqing.clock import TZ
 from yuqing.config import Config

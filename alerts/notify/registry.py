@@ -13,13 +13,16 @@ schema, contact keys and formats) plus one line of configuration::
     name = "A市教育局"
     sms = "13800000000"                  # its contact key, declared and checked by SmsChannel
 
-The kernel's configuration keeps a department's other keys as text; :func:`check_contacts` (run when the
-application starts and whenever the alerts stage reads its settings) rejects keys no channel declares and lets each
-channel check its own.
+:func:`parse_notifications` reads the whole ``[notifications]`` section. The kernel's configuration keeps a
+department's other keys as text; :func:`check_contacts` (run when the application starts and whenever the alerts
+stage reads its settings) rejects keys no channel declares and lets each channel check its own.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 from alerts.notify.base import Channel
@@ -78,6 +81,68 @@ def department_targets(department: Department | None, channels: dict[str, type[C
 def check_config(config: Config) -> None:
     """The channels' part of a configuration: channel class paths, their options and the departments' contact keys
     (the application runs this at start-up, so a bad e-mail address is reported before anything runs)."""
-    from alerts.schema import parse_notifications
-
     parse_notifications(config)
+
+
+@dataclass
+class NotificationSettings:
+    enabled: bool = True
+    channel_classes: dict[str, type[Channel]] = field(default_factory=dict)  # type → class, in order number order
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # type → options (smtp host …)
+    officers: list[dict[str, str]] = field(default_factory=list)  # extra recipients of every new alert
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    quiet_bypass_level: int = 1
+    digest_minutes: int = 10
+    digest_min_level: int = 3
+    max_attempts: int = 5
+    backoff_seconds: int = 60
+    batch: int = 100
+    dashboard_url: str = ""
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _hhmm(c: Checker, name: str) -> time | None:
+    value = c.get(name, str, None)
+    if value is None:
+        return None
+    m = _HHMM.match(value)
+    if not m:
+        raise c.fail(name, f"时间「{value}」应为 HH:MM（例如 22:00）")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def parse_notifications(config: Config | None) -> NotificationSettings:
+    c = config.section("notifications") if config is not None else Checker("(默认配置)", {}, "notifications")
+    if "channel_types" in c.data:
+        raise c.fail("channel_types", "已改为 [notifications.channels]：渠道类路径 = 顺序号，例如 "
+                                      '"mypackage.sms.SmsChannel" = 300（渠道名与选项由渠道类自己声明）')
+    classes = load_channels(c)
+    c.reject_unknown({"enabled", "channels", "officers", "quiet_hours", "digest_minutes", "digest_min_level",
+                      "max_attempts", "backoff_seconds", "batch", "dashboard_url", *classes})
+    channels = {name: cls.parse_options(c.section(name)) for name, cls in classes.items()}
+    if config is not None:
+        check_contacts(config.path, config.departments, classes)
+    formats = list(dict.fromkeys(f for cls in classes.values() for f in cls.formats))
+    officers = []
+    for oc in c.items("officers"):
+        oc.reject_unknown({"channel", "target", "format"})
+        officers.append({"channel": oc.get("channel", str, choices=list(classes)), "target": oc.get("target", str),
+                         "format": oc.get("format", str, "generic", choices=formats)})
+    quiet = c.section("quiet_hours")
+    quiet.reject_unknown({"start", "end", "bypass_level"})
+    start, end = _hhmm(quiet, "start"), _hhmm(quiet, "end")
+    if (start is None) != (end is None):
+        raise quiet.fail("end" if start else "start", "免打扰时段需要同时设置 start 和 end")
+    return NotificationSettings(
+        enabled=c.get("enabled", bool, True), channel_classes=classes, channels=channels, officers=officers,
+        quiet_start=start, quiet_end=end, quiet_bypass_level=quiet.get("bypass_level", int, 1, minimum=0, maximum=4),
+        digest_minutes=c.get("digest_minutes", int, 10, minimum=0),
+        digest_min_level=c.get("digest_min_level", int, 3, minimum=1, maximum=5),
+        max_attempts=c.get("max_attempts", int, 5, minimum=1, maximum=20),
+        backoff_seconds=c.get("backoff_seconds", int, 60, minimum=1),
+        batch=c.get("batch", int, 100, minimum=1),
+        dashboard_url=c.get("dashboard_url", str, ""),
+    )

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from alerts.service import AlertService
-from alerts.schema import parse_notifications
+from alerts.notify.registry import parse_notifications
 from alerts_testkit import DEPT_A3, T0, add_event, burst, make_config
 from yuqing.app import App
 from yuqing.config import ConfigError
