@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from yuqing.config import Checker
-from yuqing.views import NotificationView
+
+if TYPE_CHECKING:  # imported where a message is rendered: checking a configuration needs no views
+    from yuqing.views import NotificationView
 
 KIND_LABELS = {
     "new": "新预警", "dispatch": "预警派发", "level_up": "预警升级", "warning": "办理时限提醒", "overdue": "办理超时",
@@ -21,7 +23,9 @@ class DeliveryError(RuntimeError):
     """Sending failed; the message says why (kept in the delivery log, retried with backoff)."""
 
 
-def _view(item: Any) -> NotificationView:
+def _view(item: Any) -> "NotificationView":
+    from yuqing.views import NotificationView
+
     return item if isinstance(item, NotificationView) else NotificationView.from_payload(item)
 
 

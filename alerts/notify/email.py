@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import smtplib
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
 from yuqing.config import Checker
+
+if TYPE_CHECKING:  # smtplib and the email package load when a message is built, not when a configuration is checked
+    from email.message import EmailMessage
 
 
 class EmailChannel(Channel):
@@ -34,6 +34,9 @@ class EmailChannel(Channel):
 
     def build_message(self, target: str, items: list[dict[str, Any]], *, key: str | None = None) -> EmailMessage:
         """The message as sent: subject and plain-text body rendered from the notifications' (masked) views."""
+        from email.message import EmailMessage
+        from email.utils import formatdate, make_msgid
+
         o = self.options
         msg = EmailMessage()
         msg["From"] = o.get("sender", "yuqing@localhost")
@@ -47,6 +50,8 @@ class EmailChannel(Channel):
         return msg
 
     def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
+        import smtplib
+
         o = self.options
         msg = self.build_message(target, items, key=key)
         host, port, timeout = o.get("host", "127.0.0.1"), int(o.get("port", 25)), float(o.get("timeout", 10))

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
 from yuqing.config import Checker, check_url
-from yuqing.views import NotificationView
 
 FORMATS = ("generic", "wecom", "dingtalk")
 
@@ -37,6 +34,8 @@ def build_body(items: list[dict[str, Any]], fmt: str) -> dict[str, Any]:
             "text": f"### {subject_for(items, neutral_markdown)}\n\n"
                     + digest_text(items, neutral_markdown).replace("\n", "\n\n")}}
     if fmt == "generic":
+        from yuqing.views import NotificationView
+
         return {"subject": subject_for(items), "count": len(items),
                 "items": [NotificationView.from_payload(i).to_payload() for i in items]}
     raise DeliveryError(f"不支持的 webhook 格式「{fmt}」（可选：{', '.join(FORMATS)}）")
@@ -67,6 +66,9 @@ class WebhookChannel(Channel):
                  "format": contact.get("webhook_format", "generic")}]
 
     def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
+        import urllib.error  # loaded when something is sent, not when a configuration is checked
+        import urllib.request
+
         body = json.dumps(build_body(items, fmt), ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8", **self.options.get("headers", {})}
         if key:  # the same for every resend of this message, so the receiver can drop a repeat
