@@ -87,7 +87,7 @@ def check_action(user: User, alert: Alert, action: str) -> ActionSpec:
     if user.role not in spec.roles:
         allowed = "、".join(ROLE_LABELS[r] for r in sorted(spec.roles, key=lambda r: r.value))
         raise PermissionDenied(f"{role_label(user)}「{user.name}」无权执行「{spec.label}」操作（需要：{allowed}）")
-    if user.role is Role.DEPARTMENT and alert.department != user.department:
+    if spec.own_department and user.role is Role.DEPARTMENT and alert.department != user.department:
         raise PermissionDenied(f"{user.department}的用户无权处理分派给{alert.department or '（未分派）'}的预警")
     if alert.status not in spec.sources:
         allowed = "、".join(STATUS_LABELS[s] for s in sorted(spec.sources, key=lambda s: s.value))

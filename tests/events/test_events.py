@@ -372,6 +372,8 @@ def seed_two_heating_events(db):
 
 
 def test_merged_away_event_is_marked_hidden_and_its_alert_follows(merge_store):
+    from alerts.merges import follow_merges
+    from alerts.service import AlertService
     from nlp.events.stage import EventStage
     from yuqing.model import Alert
 
@@ -382,7 +384,12 @@ def test_merged_away_event_is_marked_hidden_and_its_alert_follows(merge_store):
     store.workflow.insert_alert(Alert(id="E1", rule="hot", level=2, title="供暖投诉", reason="热度 30",
                                       event_id=ids[1], created_at=T0))
     stats = EventStage(store).run(T0 + timedelta(hours=3))
-    assert stats["merges"] == 1 and stats["alerts_redirected"] == 1
+    assert stats["merges"] == 1
+    # The events stage only records the merge; the alert still names the old event until the alerts stage ticks.
+    assert store.workflow.get_alert("E1").event_id == ids[1] and store.workflow.audit_for("E1") == []
+    svc = AlertService(store)
+    assert follow_merges(svc, T0 + timedelta(hours=3, minutes=1)) == {"moved": 1, "noted": 0, "conflicts": 0}
+    assert follow_merges(svc, T0 + timedelta(hours=3, minutes=2)) == {"moved": 0, "noted": 0, "conflicts": 0}
     survivor = db.get_document(third[0].id).event_id
     gone = ({*ids} - {survivor}).pop()
     assert {db.get_document(d.id).event_id for d in docs} == {survivor}
@@ -404,9 +411,34 @@ def test_merged_away_event_is_marked_hidden_and_its_alert_follows(merge_store):
     notes = [a for a in store.workflow.audit_for("E1") if a.action == "event_merged"]
     assert len(notes) == 1 and gone in notes[0].note and survivor in notes[0].note
     assert [e["action"] for e in db.event_log(gone)] == ["merged_into"]
+    # A whole tick of the alerts stage: the rules find the survivor's alert and raise no second one.
+    svc.evaluate(T0 + timedelta(hours=3, minutes=5))
+    assert svc.last_run["merges"]["moved"] == 0 and store.workflow.open_alert_for_event(survivor).id == "E1"
+    assert [a.id for a in store.workflow.list_alerts(limit=10)[1]] == ["E1"]
+
+
+def test_the_alerts_tick_moves_the_alert_before_its_rules_run(merge_store):
+    from alerts.service import AlertService
+    from nlp.events.stage import EventStage
+    from yuqing.model import Alert
+
+    db, store = merge_store
+    docs, third = seed_two_heating_events(db)
+    ids = [db.get_document(d.id).event_id for d in docs]
+    store.workflow.insert_alert(Alert(id="E1", rule="hot", level=2, title="供暖投诉", reason="热度 30",
+                                      event_id=ids[1], created_at=T0))
+    EventStage(store).run(T0 + timedelta(hours=3))
+    svc = AlertService(store)
+    svc.evaluate(T0 + timedelta(hours=3, minutes=1))
+    survivor = db.get_document(third[0].id).event_id
+    assert svc.last_run["merges"] == {"moved": 1, "noted": 0, "conflicts": 0}
+    assert store.workflow.open_alert_for_event(survivor).id == "E1"
+    assert [a.id for a in store.workflow.list_alerts(limit=10)[1]] == ["E1"]
 
 
 def test_merge_keeps_both_alerts_when_the_survivor_has_its_own(merge_store):
+    from alerts.merges import follow_merges
+    from alerts.service import AlertService
     from nlp.events.stage import EventStage
     from yuqing.model import Alert
 
@@ -419,7 +451,11 @@ def test_merge_keeps_both_alerts_when_the_survivor_has_its_own(merge_store):
     stats = EventStage(store).run(T0 + timedelta(hours=3))
     survivor = db.get_document(third[0].id).event_id
     gone = ({*ids} - {survivor}).pop()
-    assert stats["merges"] == 1 and stats["alerts_redirected"] == 0
+    assert stats["merges"] == 1
+    svc = AlertService(store)
+    assert follow_merges(svc, T0 + timedelta(hours=3, minutes=1)) == {"moved": 0, "noted": 1, "conflicts": 0}
+    # Said once: the next ticks find it noted and write nothing more.
+    assert follow_merges(svc, T0 + timedelta(hours=3, minutes=2)) == {"moved": 0, "noted": 0, "conflicts": 0}
     old_alert = next(a for a in (store.workflow.get_alert("E0"), store.workflow.get_alert("E1")) if a.event_id == gone)
     notes = [a.note for a in store.workflow.audit_for(old_alert.id) if a.action == "event_merged"]
     assert len(notes) == 1 and survivor in notes[0] and store.workflow.open_alert_for_event(survivor).id in notes[0]
