@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from nlp.linear import LinearModel, load_cached, topic_features
-from nlp.segment import DATA_DIR, get_segmenter
+from nlp.segment import get_segmenter
+from nlp.wordlists import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "topic.npz"
 CATEGORIES = ("城乡建设", "劳动和社会保障", "教育文体", "商贸旅游", "环境保护", "卫生计生", "交通运输")

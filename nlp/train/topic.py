@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from nlp.linear import HASH_BITS, LinearModel, topic_features
-from nlp.segment import DATA_DIR, get_segmenter
+from nlp.segment import get_segmenter
+from nlp.wordlists import DATA_DIR
 from nlp.train.common import (
     Progress,
     _export,
