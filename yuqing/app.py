@@ -11,7 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from yuqing.config import Config, ConfigError, load_config, os_error_text, require_departments
+from yuqing.checker import os_error_text
+from yuqing.config import Config, ConfigError, load_config, require_departments
 from yuqing.paths import private_umask, secure_home
 from yuqing.plugins import PluginError, load_object
 from yuqing.storage import open_store
