@@ -5,7 +5,8 @@ Stages exchange these names through the store (``Event.heat_parts``, the event l
 part cannot leave a screen showing English. Alert statuses and roles live beside the dataclasses that hold them
 (:class:`yuqing.model.AlertStatus`, :data:`yuqing.model.STATUS_LABELS`, :class:`yuqing.model.Role`).
 
-Labels are what users read (Simplified Chinese); the enum values are what is stored and must never change.
+Labels are what users read (Simplified Chinese); the enum values are what is stored and must never change. Each
+enum names the values; its label table beside it gives their Chinese.
 """
 
 from __future__ import annotations
@@ -22,10 +23,6 @@ class HeatPart(str, enum.Enum):
     AUTHORITY = "authority"
     RECENCY = "recency"
     GROWTH = "growth"
-
-    @property
-    def label(self) -> str:
-        return HEAT_PART_LABELS[self.value]
 
 
 HEAT_PART_LABELS: Mapping[str, str] = MappingProxyType({
@@ -69,10 +66,6 @@ class WorkflowAction(str, enum.Enum):
     APPROVE_EXTENSION = "approve_extension"
     REJECT_EXTENSION = "reject_extension"
 
-    @property
-    def label(self) -> str:
-        return ACTION_LABELS[self.value]
-
 
 #: The action as a verb (a button, 「不能执行「派发」」).
 ACTION_LABELS: Mapping[str, str] = MappingProxyType({
@@ -103,10 +96,6 @@ class EventChange(str, enum.Enum):
     SPLIT = "split"
     SPLIT_FROM = "split_from"
     REOPENED = "reopened"
-
-    @property
-    def label(self) -> str:
-        return EVENT_CHANGE_LABELS[self.value]
 
 
 EVENT_CHANGE_LABELS: Mapping[str, str] = MappingProxyType({

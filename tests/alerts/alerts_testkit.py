@@ -205,3 +205,15 @@ def http_receiver():
 def burst(now: datetime, n: int, minutes: int = 90) -> list[datetime]:
     """n post times spread over the last ``minutes``."""
     return [now - timedelta(minutes=minutes * (i + 1) / (n + 1)) for i in range(n)]
+
+
+def lift_alert(make_app):
+    """The suite's standard case: 14 posts about a broken lift in A3区 in the last 90 minutes, 13 negative, evaluated
+    once at T0 by a fresh service (a level-2 alert dispatched to A3区住建局). Returns (app, service, alert)."""
+    from alerts.service import AlertService
+
+    app = make_app()
+    add_event(app.store, "ev-lift", now=T0, posts=burst(T0, 14), negative=13)
+    svc = AlertService.from_config(app.config, app.store)
+    (alert,) = svc.evaluate(T0)
+    return app, svc, alert

@@ -8,16 +8,13 @@ from datetime import timedelta
 import pytest
 
 from alerts.service import AlertService, PermissionDenied, WorkflowError
-from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, burst
+from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, burst, lift_alert
 from yuqing.storage.base import ConcurrentUpdateError
 
 
 @pytest.fixture
 def loop(make_app):
-    app = make_app()
-    add_event(app.store, "ev-lift", now=T0, posts=burst(T0, 14), negative=13)
-    svc = AlertService.from_config(app.config, app.store)
-    (alert,) = svc.evaluate(T0)
+    app, svc, alert = lift_alert(make_app)
     users = {n: app.store.workflow.get_user(n) for n in ("officer", "leader", "a3zj", "edu")}
     return app, svc, alert, users
 
@@ -181,7 +178,6 @@ def test_scheduler_down_across_warning_and_deadline_sends_no_stale_warning(loop)
 def test_supervising_office_sees_what_was_escalated_to_it(make_app, capsys):
     """督查室 accounts are department users of the ``supervisor = true`` department: they see every alert escalated
     to the office (and its overdue figures per department), and nothing else of other departments."""
-    from alerts.cli import alerts_main
     from alerts_testkit import SUPERVISOR, alerts_as, password_for
     from yuqing.model import User
     from yuqing.users import hash_password

@@ -7,18 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from alerts.service import AlertService, PermissionDenied
+from alerts.service import PermissionDenied
 from alerts.workflow import ACTIONS
-from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, burst
+from alerts_testkit import DEPT_A3, DEPT_EDU, T0, lift_alert
 from yuqing.model import AlertStatus
 
 
 @pytest.fixture
 def dispatched(make_app):
-    app = make_app()
-    add_event(app.store, "ev-lift", now=T0, posts=burst(T0, 14), negative=13)
-    svc = AlertService.from_config(app.config, app.store)
-    (alert,) = svc.evaluate(T0)
+    app, svc, alert = lift_alert(make_app)
     assert alert.status is AlertStatus.DISPATCHED and alert.department == DEPT_A3
     users = {n: app.store.workflow.get_user(n) for n in ("officer", "a3zj", "edu")}
     return app, svc, alert, users

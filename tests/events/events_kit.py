@@ -1,4 +1,5 @@
-"""Shared posts and helpers of the events tests (imported by test_events.py and test_event_stage.py)."""
+"""Shared posts and helpers of the events tests: hand-written posts about one estate, and real board messages
+clustered by the real events stage."""
 
 from __future__ import annotations
 
@@ -58,3 +59,38 @@ def put_records(db, rs):
         results.append((d.id, a))
     db.save_analyses(results, T0)
     return docs
+
+
+def store_messages(db, records: list[dict], now: datetime) -> None:
+    """Real messages as analysed documents (the quick analysis the events benchmarks use)."""
+    from yuqing.model import Document
+
+    docs = [Document(url=f"https://gov.example.cn/message/{r['id']}", source=r["source"], title=r["title"],
+                     content=r["content"], published_at=datetime.fromisoformat(r["published_at"]).replace(tzinfo=TZ))
+            for r in records]
+    db.upsert_documents(docs, now)
+    db.save_analyses([(d.id, quick_analysis(r)) for d, r in zip(docs, records)], now)
+
+
+def cluster_real_messages(shared_data, path, messages: int, settings: EventSettings, chunk: int = 200):
+    """The first ``messages`` shared board messages, stored and clustered batch after batch by the real events stage
+    as the scheduler would run it; returns (the SQLite store, the stage's summed stats, the number of messages)."""
+    from pathlib import Path
+
+    from nlp.events.evaluate import gov_records, load_gov_messages
+    from nlp.events.stage import EventStage
+    from yuqing.storage.base import Store
+    from yuqing.storage.sqlite import SQLiteStore
+
+    records = sorted(gov_records(load_gov_messages(Path(shared_data)).values()), key=lambda r: r["published_at"])
+    records = records[:messages]
+    db = SQLiteStore(path)
+    store = Store(db, db)
+    totals: dict[str, int] = {}
+    for start in range(0, len(records), chunk):
+        part = records[start:start + chunk]
+        now = datetime.fromisoformat(part[-1]["published_at"]).replace(tzinfo=TZ) + timedelta(hours=1)
+        store_messages(db, part, now)
+        for key, value in EventStage(store, settings, batch_size=chunk).run(now).items():
+            totals[key] = totals.get(key, 0) + value
+    return db, totals, len(records)

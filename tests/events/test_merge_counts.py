@@ -9,19 +9,16 @@ so the split's documents were linked to the survivor and the new event was liste
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
 import pytest
 
+from events_kit import cluster_real_messages, store_messages
 from nlp.events.cluster import EventClusterer
 from nlp.events.eventstate import _Ev, event_id_for
-from nlp.events.evaluate import gov_records, load_gov_messages
-from nlp.events.prepare import quick_analysis
 from nlp.events.settings import EventSettings
 from nlp.events.stage import EventStage
 from yuqing.clock import TZ
-from yuqing.model import Document
 from yuqing.storage.base import DocumentStore, Store
 from yuqing.storage.sqlite import SQLiteStore
 
@@ -31,14 +28,6 @@ CHUNK = 200
 FORCING = EventSettings(join_similarity=0.02, merge_similarity=0.02)
 
 
-def store_messages(db: SQLiteStore, records: list[dict], now: datetime) -> None:
-    docs = [Document(url=f"https://gov.example.cn/message/{r['id']}", source=r["source"], title=r["title"],
-                     content=r["content"], published_at=datetime.fromisoformat(r["published_at"]).replace(tzinfo=TZ))
-            for r in records]
-    db.upsert_documents(docs, now)
-    db.save_analyses([(d.id, quick_analysis(r)) for d, r in zip(docs, records)], now)
-
-
 def linked(db: SQLiteStore) -> dict[str, int]:
     rows = db.db.execute("SELECT event_id, count(*) FROM documents WHERE event_id IS NOT NULL GROUP BY event_id")
     return {eid: n for eid, n in rows}
@@ -46,19 +35,9 @@ def linked(db: SQLiteStore) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def clustered(shared_data, tmp_path_factory):
-    records = sorted(gov_records(load_gov_messages(Path(shared_data)).values()), key=lambda r: r["published_at"])
-    records = records[:MESSAGES]
-    db = SQLiteStore(tmp_path_factory.mktemp("merges") / "y.db")
-    store = Store(db, db)
-    totals: dict[str, int] = {}
-    for start in range(0, len(records), CHUNK):
-        part = records[start:start + CHUNK]
-        now = datetime.fromisoformat(part[-1]["published_at"]).replace(tzinfo=TZ) + timedelta(hours=1)
-        store_messages(db, part, now)
-        stats = EventStage(store, FORCING, batch_size=CHUNK).run(now)
-        for key, value in stats.items():
-            totals[key] = totals.get(key, 0) + value
-    yield db, totals, len(records)
+    db, totals, n = cluster_real_messages(shared_data, tmp_path_factory.mktemp("merges") / "y.db", MESSAGES, FORCING,
+                                          CHUNK)
+    yield db, totals, n
     db.close()
 
 

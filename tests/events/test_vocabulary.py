@@ -8,18 +8,11 @@ and ``growth``: users read English and no test noticed, because the dashboard's 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from nlp.events.evaluate import gov_records, load_gov_messages
+from events_kit import cluster_real_messages
 from nlp.events.settings import EventSettings
-from nlp.events.stage import EventStage
-from tests.events.test_merge_counts import store_messages
-from yuqing.clock import TZ
-from yuqing.storage.base import Store
-from yuqing.storage.sqlite import SQLiteStore
 from yuqing.vocab import (
     EVENT_CHANGE_LABELS, EVENT_DETAIL_LABELS, HEAT_PART_LABELS, HEAT_PARTS, EventChange, HeatPart,
     describe_event_change, heat_part_label,
@@ -32,15 +25,7 @@ FORCING = EventSettings(join_similarity=0.02, merge_similarity=0.02, repost_look
 
 @pytest.fixture(scope="module")
 def stored(shared_data, tmp_path_factory):
-    records = sorted(gov_records(load_gov_messages(Path(shared_data)).values()), key=lambda r: r["published_at"])
-    records = records[:MESSAGES]
-    db = SQLiteStore(tmp_path_factory.mktemp("vocab") / "y.db")
-    store = Store(db, db)
-    for start in range(0, len(records), CHUNK):
-        part = records[start:start + CHUNK]
-        now = datetime.fromisoformat(part[-1]["published_at"]).replace(tzinfo=TZ) + timedelta(hours=1)
-        store_messages(db, part, now)
-        EventStage(store, FORCING, batch_size=CHUNK).run(now)
+    db, _, _ = cluster_real_messages(shared_data, tmp_path_factory.mktemp("vocab") / "y.db", MESSAGES, FORCING, CHUNK)
     events = [db.get_event(r["id"]) for r in db.db.execute("SELECT id FROM events")]
     log = [entry for e in events for entry in db.event_log(e.id)]
     yield events, log

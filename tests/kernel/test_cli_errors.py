@@ -31,11 +31,7 @@ class NoStdin(io.StringIO):
 
 
 @pytest.fixture
-def cwd(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("YUQING_HOME", str(home))
-    monkeypatch.delenv("YUQING_CONFIG", raising=False)
+def cwd(home, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "stdin", NoStdin())
     (tmp_path / "adir").mkdir()
