@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -125,9 +126,17 @@ def stored(home: Path) -> App:
 
 
 def assert_all_good_stored_in(home, posts) -> None:
+    with all_good_stored(home, posts):
+        pass
+
+
+@contextmanager
+def all_good_stored(home, posts):
+    """The store after the batch, with every good record checked; closed afterwards."""
     app = stored(home)
     try:
         assert_all_good_stored(app, posts)
+        yield app
     finally:
         app.close()
 
@@ -180,16 +189,12 @@ def test_long_content_is_stored_capped_and_noted_and_analysed(home, tmp_path, ca
     assert code == 0, err
     assert f"第 {BAD_LINE} 行内容过长，已截断后存储" in err and "250000" in err
     assert "Traceback" not in err
-    app = stored(home)
-    try:
-        assert_all_good_stored(app, [*posts, record])
+    with all_good_stored(home, [*posts, record]) as app:
         doc = app.store.documents.get_document(document_id(record["url"]))
         assert len(doc.content) == MAX_CONTENT and doc.content == long_text[:MAX_CONTENT]
         assert doc.truncated == {"content": 250_000}
         assert doc.analysis and not doc.analysis.get("analysis_error")
         assert app.store.stats()["pending"] == 0
-    finally:
-        app.close()
 
 
 def test_long_html_is_stored_capped_and_noted(home, tmp_path, capsys):
@@ -199,13 +204,9 @@ def test_long_html_is_stored_capped_and_noted(home, tmp_path, capsys):
     posts = write_batch(path, line(record))
     assert main(["ingest", str(path), "--now", NOW, "--no-process"]) == 0
     assert f"第 {BAD_LINE} 行内容过长" in capsys.readouterr().err
-    app = stored(home)
-    try:
-        assert_all_good_stored(app, [*posts, record])
+    with all_good_stored(home, [*posts, record]) as app:
         doc = app.store.documents.get_document(document_id(record["url"]), with_html=True)
         assert doc.html == page[:MAX_HTML] and doc.truncated == {"html": len(page)}
-    finally:
-        app.close()
 
 
 @pytest.mark.parametrize("variant", ["bom", "crlf", "bom_and_crlf"])
@@ -224,13 +225,9 @@ def test_whole_number_floats_are_counts(home, tmp_path, capsys):
     path = tmp_path / "floats.jsonl"
     posts = write_batch(path, line(record))
     assert main(["ingest", str(path), "--now", NOW, "--no-process"]) == 0, capsys.readouterr().err
-    app = stored(home)
-    try:
-        assert_all_good_stored(app, [*posts, record])
+    with all_good_stored(home, [*posts, record]) as app:
         doc = app.store.documents.get_document(document_id(record["url"]))
         assert (doc.views, doc.likes, doc.replies) == (12, 7, 0)
-    finally:
-        app.close()
 
 
 def test_unknown_keys_never_cost_a_record(home, tmp_path, capsys):
@@ -241,13 +238,9 @@ def test_unknown_keys_never_cost_a_record(home, tmp_path, capsys):
     path = tmp_path / "extra_keys.jsonl"
     posts = write_batch(path, line(record))
     assert main(["ingest", str(path), "--now", NOW, "--no-process"]) == 0, capsys.readouterr().err
-    app = stored(home)
-    try:
-        assert_all_good_stored(app, [*posts, record])
+    with all_good_stored(home, [*posts, record]) as app:
         doc = app.store.documents.get_document(document_id(record["url"]))
         assert doc.reply.text == "已转相关部门办理。" and doc.kind.value == "post"
-    finally:
-        app.close()
 
 
 def test_a_batch_the_store_refuses_is_retried_one_by_one(home, tmp_path, capsys, monkeypatch):
