@@ -42,9 +42,8 @@ def site_pages() -> dict[str, str]:
 @pytest.fixture()
 def site():
     pages = site_pages()
-    s = LocalSite(lambda path: (200, pages[path].encode(), HTML) if path in pages else None)
-    yield s
-    s.close()
+    with LocalSite(lambda path: (200, pages[path].encode(), HTML) if path in pages else None) as s:
+        yield s
 
 
 def test_a_page_the_extractor_fails_on_is_reported_and_the_rest_are_stored(site, tmp_path):

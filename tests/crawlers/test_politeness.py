@@ -45,9 +45,8 @@ class CountingSite(LocalSite):
 
 @pytest.fixture()
 def site():
-    s = CountingSite()
-    yield s
-    s.close()
+    with CountingSite() as s:
+        yield s
 
 
 def test_source_concurrency_is_respected(site, tmp_path):
