@@ -217,3 +217,19 @@ def lift_alert(make_app):
     svc = AlertService.from_config(app.config, app.store)
     (alert,) = svc.evaluate(T0)
     return app, svc, alert
+
+
+BOARD_MESSAGES = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gov_messages" / "messages_with_replies.csv"
+
+
+def board_rows() -> list[dict]:
+    """The shared real board messages (messages_with_replies.csv), each with its time parsed as ``at``, in time
+    order; the test is skipped where the shared data is absent."""
+    import csv
+
+    if not BOARD_MESSAGES.exists():
+        pytest.skip(f"缺少共享数据 {BOARD_MESSAGES}（见 ../shared/data/README.md）")
+    with BOARD_MESSAGES.open(encoding="utf-8") as f:
+        rows = [{**r, "at": datetime.strptime(r["留言时间"].strip(), "%Y/%m/%d %H:%M:%S").replace(tzinfo=TZ)}
+                for r in csv.DictReader(f)]
+    return sorted(rows, key=lambda r: (r["at"], r["留言编号"]))

@@ -7,35 +7,24 @@ none, some a few, a handful dozens, and the top posts the replay left uncovered 
 
 from __future__ import annotations
 
-import csv
 import random
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from alerts.rules.engagement import EngagementRule, norm_stats, quantile, share_below
 from alerts.service import AlertService
+from alerts_testkit import board_rows
 from yuqing.clock import TZ
 from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, DocumentKind, Event
 
-MESSAGES = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gov_messages" / "messages_with_replies.csv"
 NOW = datetime(2019, 8, 8, 18, 0, tzinfo=TZ)
 RULES = {"rules": [{"name": "单帖高互动", "type": "engagement"}]}
 
 
 def real_posts(until: datetime, days: int) -> list[dict[str, str]]:
-    if not MESSAGES.exists():
-        pytest.skip(f"缺少共享数据 {MESSAGES}（见 ../shared/data/README.md）")
-    with MESSAGES.open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    out = []
-    for r in rows:
-        at = datetime.strptime(r["留言时间"].strip(), "%Y/%m/%d %H:%M:%S").replace(tzinfo=TZ)
-        if until - timedelta(days=days) <= at < until:
-            out.append({**r, "at": at})
-    return sorted(out, key=lambda r: (r["at"], r["留言编号"]))
+    return [r for r in board_rows() if until - timedelta(days=days) <= r["at"] < until]
 
 
 def board_likes(rng: random.Random) -> int:

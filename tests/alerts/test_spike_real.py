@@ -9,23 +9,21 @@ not.
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from alerts.engine import RuleEngine
 from alerts.rules.base import RuleContext
 from alerts.rules.spike import SpikeRule, poisson_tail
+from alerts_testkit import board_rows
 from yuqing.clock import TZ
 from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, DocumentKind, Event
 from yuqing.storage.base import Store
 from yuqing.storage.sqlite import SQLiteStore
 
-MESSAGES = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gov_messages" / "messages_with_replies.csv"
 HISTORY_FROM = datetime(2018, 6, 1, tzinfo=TZ)
 REPLAY_FROM, REPLAY_TO = datetime(2018, 9, 1, 18, tzinfo=TZ), datetime(2019, 3, 31, 18, tzinfo=TZ)
 REGION = re.compile(r"[A-Z]\d*(?:市|区|县)")
@@ -39,13 +37,9 @@ def region_of(title: str, content: str) -> str | None:
 def load_board(store: Store) -> list[Document]:
     """Every real post of the period as a board post with its region; posts with the same title within a week form
     one event (as near-copies are grouped), every other post is its own event (issues split into pieces)."""
-    if not MESSAGES.exists():
-        pytest.skip(f"缺少共享数据 {MESSAGES}（见 ../shared/data/README.md）")
-    with MESSAGES.open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
     docs = []
-    for r in rows:
-        at = datetime.strptime(r["留言时间"].strip(), "%Y/%m/%d %H:%M:%S").replace(tzinfo=TZ)
+    for r in board_rows():
+        at = r["at"]
         if HISTORY_FROM <= at <= REPLAY_TO + timedelta(days=1):
             title, content = r["留言主题"].strip(), r["留言详情"].strip()
             docs.append(Document(url=f"http://board.example/{r['留言编号']}", source="province_board",
