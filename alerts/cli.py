@@ -13,12 +13,12 @@ from typing import Any, TextIO
 
 from alerts.deadlines import deadline_details, get_policy
 from alerts.service import AlertService
-from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError
 from yuqing.clock import NOW_EARLIEST, NOW_LATEST, TZ, TimeFormatError, iso, now as clock_now, parse_time
 from yuqing.config import ConfigError, load_config
 from yuqing.model import to_plain
 from yuqing.storage.base import StoreError
 from yuqing.users import UserError, authenticate, system_operator
+from yuqing.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError
 
 
 

@@ -11,9 +11,9 @@ from typing import Any
 # The same identity and clock rules as `alerts act`. Stages should not import each other: these two belong in the
 # kernel's yuqing/users.py (listed in tests/kernel/test_import_rules.py's allow-list until they move).
 from alerts.cli import _action_time, _user
-from alerts.workflow import PermissionDenied
 from nlp.topic import CATEGORIES, OTHER
 from yuqing.corrections import FIELD_LABELS, CorrectionError, record_corrections
+from yuqing.workflow import PermissionDenied
 
 
 def _parser() -> argparse.ArgumentParser:

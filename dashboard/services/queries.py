@@ -19,6 +19,7 @@ from yuqing.viewparts import masked_author as _masked_author
 from yuqing.model import AlertStatus, Role, User
 from yuqing.views import AlertDetailView, AlertView, EventView, ResponseView
 from yuqing.vocab import LEVEL_LABELS
+from yuqing.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError, check_action
 
 SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 AWAITING = {"dispatched", "accepted", "returned", "reopened"}  # the department still owes an answer
@@ -171,8 +172,6 @@ def available_actions(user: User, alert: Any, *, app: Any = None, now: datetime 
     """The workflow actions this user could take on this alert now, as (name, Chinese label). With the app and the
     time, the alerts service also applies the conditions beyond role and status (延期: 依申请公开 only, before the
     deadline, once)."""
-    from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError, check_action
-
     if app is not None and now is not None and has_alert_service(app):
         return [(name, ACTIONS[name].label) for name in alert_service(app).available_actions(user, alert, now)]
     out = []

@@ -27,12 +27,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     # `yuqing correct` uses the alerts command line's identity and clock rules (acting user, --now switch); they
     # belong in the kernel's yuqing/users.py (helper alerts owns alerts/cli.py, being rewritten).
     ("nlp/correct.py", "alerts.cli"): "identity/clock rules → kernel",
-    ("nlp/correct.py", "alerts.workflow"): "PermissionDenied → kernel",
     # The dashboard reads the alerts stage's action table and settings (helpers alerts/vocab: the action table and
     # its labels become the kernel model's vocabulary).
-    ("dashboard/alert_view.py", "alerts.workflow"): "action table → kernel vocabulary",
-    ("dashboard/services/actions.py", "alerts.workflow"): "action table → kernel vocabulary",
-    ("dashboard/services/queries.py", "alerts.workflow"): "action table → kernel vocabulary",
     ("dashboard/services/queries.py", "alerts.schema"): "alert settings → kernel",
 }
 
