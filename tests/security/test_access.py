@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from alerts.cli import CLOCK_OVERRIDE_ENV, alerts_main
+from alerts.cli import alerts_main
 from alerts.service import AlertService
 from tests.alerts.alerts_testkit import DEPT_A3, T0, make_app, password_for  # noqa: F401  (make_app: a fixture)
 from tests.backends import postgres_workflow
 from yuqing import users
+from yuqing.identity import CLOCK_OVERRIDE_ENV
 from yuqing.model import AlertStatus
 from yuqing.storage.sqlite import SQLiteStore
 from yuqing.users import (
