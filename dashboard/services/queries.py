@@ -299,12 +299,12 @@ def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
 
 
 def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """Configured alert rules as the alerts stage parses them; (rows, error message if the config is invalid)."""
+    """Configured alert rules as the alerts service parsed them; (rows, error message if the config is invalid)."""
     try:
-        from alerts.schema import parse_alerts
-
-        settings = parse_alerts(app.config)
-    except Exception as exc:  # show the configuration error to the admin instead of failing the page
+        settings = alert_service(app).settings
+    except AlertsUnavailable as exc:  # show the configuration error to the admin instead of failing the page
+        return [], str(exc.__cause__ or exc)
+    except Exception as exc:  # e.g. a configured [components] alerts service without settings
         return [], str(exc)
     rows = []
     for rule in settings.rules:

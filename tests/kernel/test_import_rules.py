@@ -24,9 +24,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # The one-command demo starts the sample sites and the dashboard by literal class path (helper crawl edits demo).
     ("yuqing/demo.py", "crawlers.sample_sites.server"): "demo: start sample sites through a plug-in",
     ("yuqing/demo.py", "dashboard.cli"): "demo: start the dashboard through a plug-in",
-    # The dashboard reads the alerts stage's action table and settings (helpers alerts/vocab: the action table and
-    # its labels become the kernel model's vocabulary).
-    ("dashboard/services/queries.py", "alerts.schema"): "alert settings → kernel",
 }
 
 
