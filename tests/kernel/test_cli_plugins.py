@@ -84,6 +84,19 @@ def test_every_registered_stage_command_and_bench_names_a_loadable_entry():
         assert callable(load_object(command.entry)), command
     for name, entry in found.benches.items():
         assert callable(load_object(entry)), name
+    # The services `yuqing demo` starts, each from the stage that registers it.
+    assert {"sample-sites": "crawlers", "dashboard": "dashboard"} == {
+        name: entry.split(".")[0] for name, entry in found.services.items() if name in ("sample-sites", "dashboard")}
+    for name, entry in found.services.items():
+        assert entry.split(".")[0] in STAGES and callable(load_object(entry)), name
+
+
+def test_a_missing_service_is_a_chinese_plugin_error():
+    from yuqing.commands import service
+    from yuqing.plugins import PluginError
+
+    with pytest.raises(PluginError, match="没有已安装的阶段提供服务「无此服务」"):
+        service("无此服务")
 
 
 def test_a_new_distribution_adds_a_command_by_entry_point_alone(tmp_path):
@@ -94,6 +107,7 @@ def test_a_new_distribution_adds_a_command_by_entry_point_alone(tmp_path):
         from yuqing.commands import StageCommand
         COMMANDS = [StageCommand("toy", "toy_plugin.commands.toy_main", "玩具命令")]
         BENCHES = {"toy": "toy_plugin.commands.toy_main"}
+        SERVICES = {"toy-service": "toy_plugin.commands.toy_main"}
 
         def toy_main(argv):
             print("toy:" + ",".join(argv))
@@ -110,6 +124,12 @@ def test_a_new_distribution_adds_a_command_by_entry_point_alone(tmp_path):
     assert found["code"] == 3 and found["out"] == "toy:--json\n"
     found = _python(_RUN_MAIN.format(argv=["--help"]), env=env)
     assert "玩具命令" in found["out"]
+    found = _python("""
+        import json
+        from yuqing.commands import service
+        print(json.dumps({"code": service("toy-service")(["x"])}))
+    """, env=env)
+    assert found["code"] == 3
 
 
 @pytest.mark.parametrize("argv", [["analyze", "--help"], ["analyze", "-h"], ["cluster", "--help"]])
