@@ -19,7 +19,7 @@ BENCHES = {
     "sample-sites": "crawlers.sample_sites.bench.bench_main",
 }
 
-# What other commands start (yuqing.commands.service): `yuqing demo` runs the sample sites, serve(host=, port=, seed=,
+# What other commands start (yuqing.commands.stage_service): `yuqing demo` runs the sample sites, serve(host=, port=, seed=,
 # live=) → an object with start() and stop().
 SERVICES = {
     "sample-sites": "crawlers.sample_sites.server.serve",

@@ -14,7 +14,7 @@ BENCHES = {
     "dashboard": "dashboard.bench.bench_dashboard_main",
 }
 
-# What other commands start (yuqing.commands.service): `yuqing demo` runs the dashboard as a subprocess,
+# What other commands start (yuqing.commands.stage_service): `yuqing demo` runs the dashboard as a subprocess,
 # streamlit_command(port, host) → its argv.
 SERVICES = {
     "dashboard": "dashboard.cli.streamlit_command",

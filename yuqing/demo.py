@@ -2,8 +2,8 @@
 
 Starts the sample sites, creates one demo account per role with a random password, runs a first crawl and
 processing cycle, then the scheduler and the dashboard. Ctrl-C stops every process it started. The sample sites and
-the dashboard are services the stages register (``SERVICES`` in their commands module, :func:`yuqing.commands.service`),
-so the kernel names neither.
+the dashboard are services the stages register (``SERVICES`` in their commands module; see
+:func:`yuqing.commands.stage_service`), so the kernel names neither.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from yuqing.clock import now as clock_now
-from yuqing.commands import service
+from yuqing.commands import stage_service
 from yuqing.config import DEFAULT_CONFIG
 from yuqing.identity import CLOCK_OVERRIDE_ENV
 from yuqing.model import Role
@@ -76,7 +76,7 @@ def run_demo(port: int = 8600, dashboard_port: int = 8501, seed: int = 42) -> in
     import yuqing.scheduler as scheduler_module
 
     try:
-        serve, streamlit_command = service("sample-sites"), service("dashboard")
+        serve, streamlit_command = stage_service("sample-sites"), stage_service("dashboard")
     except PluginError as exc:
         print(f"无法启动演示：{exc}", file=sys.stderr)
         return 1

@@ -92,11 +92,23 @@ def test_every_registered_stage_command_and_bench_names_a_loadable_entry():
 
 
 def test_a_missing_service_is_a_chinese_plugin_error():
-    from yuqing.commands import service
+    import yuqing.commands.service  # noqa: F401  (the demo's handler module, imported before the look-up runs)
+    from yuqing.commands import stage_service
     from yuqing.plugins import PluginError
 
     with pytest.raises(PluginError, match="没有已安装的阶段提供服务「无此服务」"):
-        service("无此服务")
+        stage_service("无此服务")
+
+
+def test_the_demo_asks_the_registry_for_what_it_starts(monkeypatch, capsys):
+    """With no stage installed the demo says so in Chinese and starts nothing (it names no stage itself)."""
+    import yuqing.commands as commands
+    from yuqing.demo import run_demo
+
+    monkeypatch.setattr(commands, "plugins", lambda: commands.Plugins({}, {}, {}, ()))
+    assert run_demo(port=18220, dashboard_port=18221) == 1
+    err = capsys.readouterr().err
+    assert "无法启动演示：没有已安装的阶段提供服务「sample-sites」" in err and commands.NOT_INSTALLED_HINT in err
 
 
 def test_a_new_distribution_adds_a_command_by_entry_point_alone(tmp_path):
@@ -126,8 +138,8 @@ def test_a_new_distribution_adds_a_command_by_entry_point_alone(tmp_path):
     assert "玩具命令" in found["out"]
     found = _python("""
         import json
-        from yuqing.commands import service
-        print(json.dumps({"code": service("toy-service")(["x"])}))
+        from yuqing.commands import stage_service
+        print(json.dumps({"code": stage_service("toy-service")(["x"])}))
     """, env=env)
     assert found["code"] == 3
 

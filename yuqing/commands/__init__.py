@@ -3,7 +3,7 @@
 A stage registers its commands without the kernel naming it: its package has a small, import-light module (e.g.
 ``nlp/commands.py``) with ``COMMANDS`` (a list of :class:`StageCommand`), optionally ``BENCHES`` (``yuqing bench``
 name → entry point) and ``SERVICES`` (name → entry point of something another command starts, e.g. the sample sites
-and the dashboard that ``yuqing demo`` runs: :func:`service`), and pyproject.toml lists that module under
+and the dashboard that ``yuqing demo`` runs: :func:`stage_service`), and pyproject.toml lists that module under
 ``[project.entry-points."yuqing.commands"]``.
 The entry point itself (``nlp.cli.analyze_cli_main``) is imported only when its command runs, so ``yuqing --help``
 and every other command start without Scrapy, Streamlit, jieba or numpy.
@@ -67,7 +67,7 @@ def plugins() -> Plugins:
     return Plugins(commands, benches, services, tuple(problems))
 
 
-def service(name: str) -> Any:
+def stage_service(name: str) -> Any:
     """The object a stage registered as service ``name`` (its ``SERVICES``), imported now; a PluginError in Chinese
     if no installed stage offers it."""
     found = plugins()
