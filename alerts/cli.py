@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any, TextIO
 
 from alerts.deadlines import deadline_details, get_policy
 from alerts.service import AlertService
-from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError
 from yuqing.clock import NOW_EARLIEST, NOW_LATEST, TZ, TimeFormatError, iso, now as clock_now, parse_time
 from yuqing.config import ConfigError, load_config
+from yuqing.identity import CLOCK_OVERRIDE_ENV, action_time, acting_user
 from yuqing.model import to_plain
 from yuqing.storage.base import StoreError
-from yuqing.users import UserError, authenticate, system_operator
-
-
+from yuqing.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,51 +34,6 @@ def _print_json(data: Any) -> None:
 def _service(app: Any) -> AlertService:
     svc = getattr(app, "alert_service", None)
     return svc if isinstance(svc, AlertService) else AlertService.from_config(app.config, app.store)
-
-
-#: ``--now`` on an action (act, raise) is honoured only where this is "1": the test suite and ``yuqing demo`` set
-#: it. Anywhere else an action happens at the real time, so nobody records a reply before its dispatch.
-CLOCK_OVERRIDE_ENV = "YUQING_ALLOW_CLOCK_OVERRIDE"
-_PASSWORD_HOWTO = ("例如：printf '%s\\n' \"$PW\" | yuqing alerts … --as {name} --password-stdin，"
-                   "或 … --as {name} --password-stdin < 密码文件；在终端中直接运行则会提示输入且不回显")
-
-
-def _user(app: Any, name: str | None, password_stdin: bool = False, stdin: TextIO | None = None):
-    """Who this command acts as: ``--as NAME`` with the password on stdin (checked like a dashboard login, with
-    the same throttling), or without ``--as`` the local system operator (recorded as ``system:<os user>@<host>``)."""
-    if name is None:
-        if password_stdin:
-            raise PermissionDenied("--password-stdin 需要与 --as 用户名一起使用；不加 --as 则以本机系统操作员身份执行")
-        return system_operator()
-    if not password_stdin:
-        raise PermissionDenied(f"以用户「{name}」身份操作需要验证该用户的密码：请加 --password-stdin 并从标准输入提供密码（"
-                               + _PASSWORD_HOWTO.format(name=name) + "）；不加 --as 则以本机系统操作员身份执行")
-    stream = stdin or sys.stdin
-    if stream.isatty():
-        import getpass
-
-        line = getpass.getpass(f"用户「{name}」的密码：", stream=sys.stderr)
-    else:
-        line = stream.readline()
-    password = line[:-1] if line.endswith("\n") else line
-    password = password[:-1] if password.endswith("\r") else password
-    if not password:
-        raise PermissionDenied("标准输入中没有读到密码（--password-stdin 读取第一行）；" + _PASSWORD_HOWTO.format(name=name))
-    try:
-        user = authenticate(app.store.workflow, name, password)
-    except UserError as exc:  # locked after too many failures
-        raise PermissionDenied(str(exc)) from exc
-    if user is None:
-        raise PermissionDenied(f"用户名或密码错误，或账号「{name}」已停用")
-    return user
-
-
-def _action_time(value: str | None):
-    """The time an action is recorded at: now, unless the clock-override switch allows ``--now``."""
-    if value and os.environ.get(CLOCK_OVERRIDE_ENV) != "1":
-        raise PermissionDenied(f"办理操作不能用 --now 指定时间（办理记录按系统当前时间登记，不能倒签或预签）；"
-                               f"仅测试与演示环境可设置环境变量 {CLOCK_OVERRIDE_ENV}=1 后使用")
-    return clock_now(value)
 
 
 def _positive(flag: str, most: int):
@@ -150,9 +102,9 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
     try:
         svc = _service(app)
         if args.cmd == "raise":
-            alert = svc.raise_manual(_user(app, args.user, args.password_stdin, stdin), args.title, args.reason, level=args.level,
+            alert = svc.raise_manual(acting_user(app, args.user, args.password_stdin, stdin), args.title, args.reason, level=args.level,
                                      event_id=args.event, department=args.department, policy=args.policy,
-                                     now=_action_time(args.now))
+                                     now=action_time(args.now))
             view = svc.alert_view(alert)
             if args.json:
                 _print_json(view.to_dict())
@@ -163,7 +115,7 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
                     print(f"时限：{name} {due}")
             return 0
         if args.cmd == "list":
-            user = _user(app, args.user, args.password_stdin, stdin)
+            user = acting_user(app, args.user, args.password_stdin, stdin)
             total, views = svc.page_alerts(user, status=args.status, department=args.department, level=args.level,
                                            limit=args.page_size, offset=(args.page - 1) * args.page_size)
             pages = max(1, -(-total // args.page_size))
@@ -186,7 +138,7 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
                         f"（下一页：--page {args.page + 1}）" if args.page < pages else ""))
             return 0
         if args.cmd == "show":
-            user = _user(app, args.user, args.password_stdin, stdin)
+            user = acting_user(app, args.user, args.password_stdin, stdin)
             if args.reveal or args.reason:
                 if not args.reveal:
                     raise WorkflowError("--reason 只与 --reveal（查看原文）一起使用")
@@ -199,9 +151,9 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
             else:
                 _show_detail(detail)
             return 0
-        user = _user(app, args.user, args.password_stdin, stdin)
+        user = acting_user(app, args.user, args.password_stdin, stdin)
         alert = svc.act(user, args.id, args.action, department=args.department, text=args.text, link=args.link,
-                        rating=args.rating, note=args.note, now=_action_time(args.now), expected_version=args.version,
+                        rating=args.rating, note=args.note, now=action_time(args.now), expected_version=args.version,
                         hours=args.hours)
         view = svc.alert_view(alert)
         if args.json:

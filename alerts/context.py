@@ -18,13 +18,13 @@ from alerts.outbox import Outbox
 from alerts.router import Router
 from alerts.notify.registry import parse_notifications
 from alerts.schema import parse_alerts, parse_deadlines
-from alerts.workflow import PermissionDenied, WorkflowError
 from yuqing.clock import TZ
 from yuqing.config import Config
 from yuqing.model import Alert, AlertStatus, AuditEntry, Department, User
 from yuqing import views as V
 from yuqing.users import is_system_operator
 from yuqing.vocab import LEVEL_LABELS, deadline_label
+from yuqing.workflow import PermissionDenied, WorkflowError
 
 #: Rule type whose alerts are answered by the post's official reply (single posts and the backlog digest).
 UNANSWERED_TYPE = "unanswered"

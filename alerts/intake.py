@@ -15,10 +15,10 @@ from alerts.digests import apply_digests, close_answered
 from alerts.handlers.dispatch import dispatch_to
 from alerts.merges import follow_merges
 from alerts.rules.base import Finding
-from alerts.workflow import AWAITING_ANSWER
 from yuqing.clock import TZ, iso
 from yuqing.model import OPEN_STATUSES, Alert, AlertStatus
 from yuqing.storage.base import ConcurrentUpdateError
+from yuqing.workflow import AWAITING_ANSWER
 
 if TYPE_CHECKING:
     from alerts.context import AlertContext

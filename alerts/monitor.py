@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from alerts.context import OPERATIONAL_TYPES, duration, past_due
-from alerts.workflow import AWAITING_ANSWER
 from yuqing.clock import TZ, iso
 from yuqing.config_waiting import WaitClock, WaitingConfig
 from yuqing.model import Alert, AlertStatus
 from yuqing.vocab import LEVEL_LABELS
 from yuqing.storage.base import ConcurrentUpdateError
+from yuqing.workflow import AWAITING_ANSWER
 
 if TYPE_CHECKING:
     from alerts.context import AlertContext

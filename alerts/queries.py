@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from alerts.extensions import extendable_deadlines
+from alerts.extensions import extendable_deadlines, extension_problem
 from alerts.monitor import flags
-from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError, check_action, check_not_own, \
-    check_view, extension_problem
 from yuqing.clock import now as clock_now
 from yuqing.model import OPEN_STATUSES, Alert, AlertStatus, Role, User
 from yuqing.privacy import mask_pii
 from yuqing import views as V
+from yuqing.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError, check_action, check_not_own, \
+    check_view
 
 if TYPE_CHECKING:
     from alerts.context import AlertContext

@@ -2,7 +2,7 @@
 
 A thin facade over the stage's parts, each its own module: :mod:`alerts.router` (which department),
 :mod:`alerts.intake` and :mod:`alerts.digests` (rules → alerts), :mod:`alerts.handlers` (one handler per workflow
-action, driven by the transition table in :mod:`alerts.workflow`), :mod:`alerts.monitor` (deadlines, 督办 and the
+action, driven by the transition table in :mod:`yuqing.workflow`), :mod:`alerts.monitor` (deadlines, 督办 and the
 waiting clock at every tick), :mod:`alerts.merges` (alerts follow event merges), :mod:`alerts.outbox` and
 :mod:`alerts.sender` (notifications, exactly once), :mod:`alerts.silences`, :mod:`alerts.extensions`, and
 :mod:`alerts.queries` (the read side). Everything time-dependent takes ``now``.
@@ -25,13 +25,13 @@ from alerts.notify.registry import check_config
 from alerts.rules.base import Finding
 from alerts.sender import Sender
 from alerts.silences import silence_record
-from alerts.workflow import PermissionDenied, WorkflowError
 from yuqing.clock import TZ
 from yuqing.config import Config
 from yuqing.model import Alert, AlertStatus, Role, User
 from yuqing import views as V
 from yuqing.vocab import LEVEL_LABELS
 from yuqing.storage.base import ConcurrentUpdateError
+from yuqing.workflow import PermissionDenied, WorkflowError
 
 __all__ = ["AlertService", "ConcurrentUpdateError", "PermissionDenied", "WorkflowError"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.workflow import PermissionDenied, WorkflowError
 from yuqing.model import Role, User
+from yuqing.workflow import PermissionDenied, WorkflowError
 
 
 def silence_record(user: User, *, rule: str | None, source: str | None, keyword: str | None,

@@ -1,4 +1,4 @@
-"""The crawlers' ``yuqing`` commands and benches (registered through pyproject.toml's ``yuqing.commands``)."""
+"""The crawlers' ``yuqing`` commands, benches and services (registered through pyproject.toml's ``yuqing.commands``)."""
 
 from yuqing.commands import StageCommand
 
@@ -17,4 +17,10 @@ BENCHES = {
     "crawl-distributed": "crawlers.bench_distributed.bench_distributed_main",
     "extract": "crawlers.extract.evaluate.evaluate_main",
     "sample-sites": "crawlers.sample_sites.bench.bench_main",
+}
+
+# What other commands start (yuqing.commands.stage_service): `yuqing demo` runs the sample sites, serve(host=, port=, seed=,
+# live=) → an object with start() and stop().
+SERVICES = {
+    "sample-sites": "crawlers.sample_sites.server.serve",
 }

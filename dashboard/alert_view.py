@@ -14,9 +14,9 @@ from dashboard.services import actions, cached, documents, queries
 from dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
 from yuqing.vocab import audit_action_label, describe_event_change, heat_part_label
 from yuqing.workdays import provisional_note
+from yuqing.workflow import ACTIONS, RATINGS
 
 FLASH = "alert_flash"
-RATINGS = ("满意", "基本满意", "不满意")
 
 
 def flash() -> None:
@@ -201,8 +201,6 @@ def _done(ok: bool, message: str) -> None:
 
 
 def _actions(ctx: PageContext, detail: Any) -> None:
-    from alerts.workflow import ACTIONS
-
     alert = detail.alert
     available = [(name, ACTIONS[name].label) for name in detail.actions]
     if not available:

@@ -1,4 +1,4 @@
-"""The dashboard's ``yuqing`` commands and benches (registered through pyproject.toml's ``yuqing.commands``)."""
+"""The dashboard's ``yuqing`` commands, benches and services (registered by pyproject.toml's ``yuqing.commands``)."""
 
 from yuqing.commands import StageCommand
 
@@ -12,4 +12,10 @@ COMMANDS = [
 
 BENCHES = {
     "dashboard": "dashboard.bench.bench_dashboard_main",
+}
+
+# What other commands start (yuqing.commands.stage_service): `yuqing demo` runs the dashboard as a subprocess,
+# streamlit_command(port, host) → its argv.
+SERVICES = {
+    "dashboard": "dashboard.cli.streamlit_command",
 }

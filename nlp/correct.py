@@ -8,12 +8,10 @@ import json
 import sys
 from typing import Any
 
-# The same identity and clock rules as `alerts act`. Stages should not import each other: these two belong in the
-# kernel's yuqing/users.py (listed in tests/kernel/test_import_rules.py's allow-list until they move).
-from alerts.cli import _action_time, _user
-from alerts.workflow import PermissionDenied
 from nlp.topic import CATEGORIES, OTHER
 from yuqing.corrections import FIELD_LABELS, CorrectionError, record_corrections
+from yuqing.identity import action_time, acting_user  # the same identity and clock rules as `alerts act`
+from yuqing.workflow import PermissionDenied
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,9 +31,9 @@ def _parser() -> argparse.ArgumentParser:
 def correct_main(argv: list[str], app: Any) -> int:
     args = _parser().parse_args(argv)
     try:
-        user = _user(app, args.user, args.password_stdin)
+        user = acting_user(app, args.user, args.password_stdin)
         stored = record_corrections(
-            app.store, user, now=_action_time(args.now), doc_id=args.doc_id, alert_id=args.alert, topic=args.topic,
+            app.store, user, now=action_time(args.now), doc_id=args.doc_id, alert_id=args.alert, topic=args.topic,
             sentiment=args.sentiment, department=args.department, topics=[*CATEGORIES, OTHER],
             departments=[d.name for d in app.config.departments if not d.supervisor])
     except (CorrectionError, PermissionDenied) as exc:

@@ -7,7 +7,7 @@ import os
 import pytest
 
 # Tests replay the response loop at fixed times: `yuqing alerts act|raise --now` is honoured only with this switch
-# (alerts/cli.py CLOCK_OVERRIDE_ENV). Subprocesses the tests start inherit it.
+# (yuqing/identity.py CLOCK_OVERRIDE_ENV). Subprocesses the tests start inherit it.
 os.environ["YUQING_ALLOW_CLOCK_OVERRIDE"] = "1"
 
 from yuqing.paths import shared_data_dir

@@ -1,7 +1,9 @@
 """``yuqing demo`` (what ``make demo`` runs): the whole loop on one machine with the generated sample sites.
 
 Starts the sample sites, creates one demo account per role with a random password, runs a first crawl and
-processing cycle, then the scheduler and the dashboard. Ctrl-C stops every process it started.
+processing cycle, then the scheduler and the dashboard. Ctrl-C stops every process it started. The sample sites and
+the dashboard are services the stages register (``SERVICES`` in their commands module; see
+:func:`yuqing.commands.stage_service`), so the kernel names neither.
 """
 
 from __future__ import annotations
@@ -9,14 +11,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 from yuqing.clock import now as clock_now
+from yuqing.commands import stage_service
 from yuqing.config import DEFAULT_CONFIG
+from yuqing.identity import CLOCK_OVERRIDE_ENV
 from yuqing.model import Role
 from yuqing.paths import REPO_ROOT
-from yuqing.plugins import load_object
+from yuqing.plugins import PluginError
 from yuqing.users import create_user, hash_password, random_password
 
 DEMO_ACCOUNTS = [
@@ -70,6 +75,11 @@ def run_demo(port: int = 8600, dashboard_port: int = 8501, seed: int = 42) -> in
     from yuqing.scheduler import build_scheduler
     import yuqing.scheduler as scheduler_module
 
+    try:
+        serve, streamlit_command = stage_service("sample-sites"), stage_service("dashboard")
+    except PluginError as exc:
+        print(f"无法启动演示：{exc}", file=sys.stderr)
+        return 1
     # SIGTERM (e.g. from `timeout` or a service manager) must stop everything we started, like Ctrl-C does.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     home = Path(os.environ.get("YUQING_HOME", REPO_ROOT / "var" / "demo")).resolve()
@@ -79,9 +89,8 @@ def run_demo(port: int = 8600, dashboard_port: int = 8501, seed: int = 42) -> in
     os.environ["YUQING_CONFIG"] = str(config_path)
     os.environ["YUQING_DEMO"] = "1"
     # Demo only: `yuqing alerts act|raise --now` may replay the loop at chosen times (refused everywhere else).
-    os.environ["YUQING_ALLOW_CLOCK_OVERRIDE"] = "1"
+    os.environ[CLOCK_OVERRIDE_ENV] = "1"
 
-    serve = load_object("crawlers.sample_sites.server.serve")
     print(f"[1/5] 启动样例站点 http://127.0.0.1:{port}/ …", flush=True)
     sites = serve(host="127.0.0.1", port=port, seed=seed, live=True)
     sites.start()
@@ -94,7 +103,6 @@ def run_demo(port: int = 8600, dashboard_port: int = 8501, seed: int = 42) -> in
         print(f"      {name:<12} 密码 {password:<14} 角色 {role:<10} {department}", flush=True)
 
     print(f"[3/5] 启动看板 http://127.0.0.1:{dashboard_port}/ …", flush=True)
-    streamlit_command = load_object("dashboard.cli.streamlit_command")
     dashboard = subprocess.Popen(streamlit_command(dashboard_port, "127.0.0.1"), env=os.environ.copy(),
                                  start_new_session=True)
 

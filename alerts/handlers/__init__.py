@@ -1,4 +1,4 @@
-"""The workflow's actions: the transition table (:data:`alerts.workflow.ACTIONS`) decides who may act, from which
+"""The workflow's actions: the transition table (:data:`yuqing.workflow.ACTIONS`) decides who may act, from which
 status and to which status; :func:`perform` checks it and hands the action to its handler."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from alerts.handlers.department import Accept, Respond, Return
 from alerts.handlers.dispatch import Dispatch, Reassign
 from alerts.handlers.extension import ApproveExtension, Extend, RejectExtension
 from alerts.handlers.office import Close, Escalate, Evaluate, Reopen, Silence
-from alerts.workflow import ACTIONS, WorkflowError, check_action, check_action_time
 from yuqing.model import Alert, User
 from yuqing.storage.base import ConcurrentUpdateError
+from yuqing.workflow import ACTIONS, WorkflowError, check_action, check_action_time
 
 if TYPE_CHECKING:
     from alerts.context import AlertContext

@@ -1,4 +1,4 @@
-"""One handler per workflow action. The transition table (:data:`alerts.workflow.ACTIONS`) says who may act, from
+"""One handler per workflow action. The transition table (:data:`yuqing.workflow.ACTIONS`) says who may act, from
 which statuses, and to which status; a handler adds only what its action needs (its input, its notes, whom to
 tell). :meth:`Handler.run` applies the table's target status and saves the change, its audit entry and its
 notifications in one transaction under the version check."""
@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from alerts.workflow import ActionSpec, WorkflowError
 from yuqing.model import Alert, AlertStatus, Response, User
 from yuqing.storage.base import DuplicateError
+from yuqing.workflow import ActionSpec, WorkflowError
 
 if TYPE_CHECKING:
     from alerts.context import AlertContext

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from alerts.context import past_due
 from alerts.handlers.base import ActionInput, Handler, Outcome
-from alerts.workflow import WorkflowError
 from yuqing.model import Alert, AlertStatus, Response, User
+from yuqing.workflow import WorkflowError
 
 
 class Accept(Handler):

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from alerts.handlers.base import ActionInput, Handler
-from alerts.workflow import ACTIONS, WorkflowError
 from yuqing.model import Alert, Assignment, User
+from yuqing.workflow import ACTIONS, WorkflowError
 
 if TYPE_CHECKING:
     from alerts.context import AlertContext

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from alerts.handlers.base import ActionInput, Handler, Outcome
 from alerts.silences import silence_record
-from alerts.workflow import RATINGS, WorkflowError, check_not_own
 from yuqing.model import Alert, AlertStatus, User
+from yuqing.workflow import RATINGS, WorkflowError, check_not_own
 
 S = AlertStatus
 

@@ -9,10 +9,10 @@ from typing import Any
 from dashboard.services.queries import AlertsUnavailable, alert_service
 from yuqing.model import User
 from yuqing.vocab import AUDIT_ACTION_LABELS
+from yuqing.workflow import PermissionDenied, WorkflowError
 
 
 def _errors() -> tuple[type[BaseException], ...]:
-    from alerts.workflow import PermissionDenied, WorkflowError
     from yuqing.storage.base import StoreError
 
     return PermissionDenied, WorkflowError, StoreError, AlertsUnavailable, ValueError

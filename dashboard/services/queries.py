@@ -19,6 +19,7 @@ from yuqing.viewparts import masked_author as _masked_author
 from yuqing.model import AlertStatus, Role, User
 from yuqing.views import AlertDetailView, AlertView, EventView, ResponseView
 from yuqing.vocab import LEVEL_LABELS
+from yuqing.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError, check_action
 
 SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 AWAITING = {"dispatched", "accepted", "returned", "reopened"}  # the department still owes an answer
@@ -171,8 +172,6 @@ def available_actions(user: User, alert: Any, *, app: Any = None, now: datetime 
     """The workflow actions this user could take on this alert now, as (name, Chinese label). With the app and the
     time, the alerts service also applies the conditions beyond role and status (延期: 依申请公开 only, before the
     deadline, once)."""
-    from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError, check_action
-
     if app is not None and now is not None and has_alert_service(app):
         return [(name, ACTIONS[name].label) for name in alert_service(app).available_actions(user, alert, now)]
     out = []
@@ -300,12 +299,12 @@ def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
 
 
 def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """Configured alert rules as the alerts stage parses them; (rows, error message if the config is invalid)."""
+    """Configured alert rules as the alerts service parsed them; (rows, error message if the config is invalid)."""
     try:
-        from alerts.schema import parse_alerts
-
-        settings = parse_alerts(app.config)
-    except Exception as exc:  # show the configuration error to the admin instead of failing the page
+        settings = alert_service(app).settings
+    except AlertsUnavailable as exc:  # show the configuration error to the admin instead of failing the page
+        return [], str(exc.__cause__ or exc)
+    except Exception as exc:  # e.g. a configured [components] alerts service without settings
         return [], str(exc)
     rows = []
     for rule in settings.rules:

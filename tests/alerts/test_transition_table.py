@@ -1,4 +1,4 @@
-"""The transition table in alerts.workflow is what the handlers obey: change a row and the action changes with it
+"""The transition table in yuqing.workflow is what the handlers obey: change a row and the action changes with it
 (target status, who may act on whose alert), with no second copy of the state machine to update."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from alerts.service import PermissionDenied
-from alerts.workflow import ACTIONS
 from alerts_testkit import DEPT_A3, DEPT_EDU, T0, lift_alert
 from yuqing.model import AlertStatus
+from yuqing.workflow import ACTIONS
 
 
 @pytest.fixture

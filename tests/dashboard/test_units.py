@@ -111,3 +111,29 @@ def test_dashboard_cli_rejects_bad_port(capsys):
     cmd = streamlit_command(8555, "127.0.0.1")
     assert cmd[cmd.index("--server.port") + 1] == "8555" and cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert Path(cmd[cmd.index("run") + 1]).name == "app.py"
+
+
+def test_rules_table_reads_the_rules_the_alerts_service_parsed(tmp_path):
+    """The admin's rule table comes from the alerts service (the dashboard imports no stage); a bad [alerts] section
+    shows the configuration error naming its key, not a traceback."""
+    from tests.dashboard.conftest import CONFIG
+    from dashboard.services.queries import rules_table
+    from yuqing.app import App
+    from yuqing.config import load_config
+
+    config = load_config(CONFIG, tmp_path)
+    app = App(config)
+    try:
+        rows, error = rules_table(app)
+        assert error is None
+        assert rows and [r["规则"] for r in rows] == [rule.name for rule in app.alerts.settings.rules]
+        assert {"HeatRule", "KeywordRule"} <= {r["类型"] for r in rows}
+    finally:
+        app.close()
+    config.raw["alerts"] = {**config.raw["alerts"], "lookback_hours": 0}
+    app = App(config)
+    try:
+        rows, error = rules_table(app)
+        assert rows == [] and "alerts.lookback_hours" in error and "预警服务无法加载" not in error
+    finally:
+        app.close()

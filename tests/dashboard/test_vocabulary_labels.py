@@ -34,7 +34,7 @@ def test_every_audit_entry_and_event_log_entry_has_a_chinese_label(store):
 
 
 def test_workflow_actions_are_labelled_by_the_vocabulary():
-    from alerts.workflow import ACTIONS
+    from yuqing.workflow import ACTIONS
 
     assert set(ACTIONS) == {a.value for a in WorkflowAction}
     assert {name: spec.label for name, spec in ACTIONS.items()} == dict(ACTION_LABELS)

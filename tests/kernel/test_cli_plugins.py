@@ -84,6 +84,31 @@ def test_every_registered_stage_command_and_bench_names_a_loadable_entry():
         assert callable(load_object(command.entry)), command
     for name, entry in found.benches.items():
         assert callable(load_object(entry)), name
+    # The services `yuqing demo` starts, each from the stage that registers it.
+    assert {"sample-sites": "crawlers", "dashboard": "dashboard"} == {
+        name: entry.split(".")[0] for name, entry in found.services.items() if name in ("sample-sites", "dashboard")}
+    for name, entry in found.services.items():
+        assert entry.split(".")[0] in STAGES and callable(load_object(entry)), name
+
+
+def test_a_missing_service_is_a_chinese_plugin_error():
+    import yuqing.commands.service  # noqa: F401  (the demo's handler module, imported before the look-up runs)
+    from yuqing.commands import stage_service
+    from yuqing.plugins import PluginError
+
+    with pytest.raises(PluginError, match="没有已安装的阶段提供服务「无此服务」"):
+        stage_service("无此服务")
+
+
+def test_the_demo_asks_the_registry_for_what_it_starts(monkeypatch, capsys):
+    """With no stage installed the demo says so in Chinese and starts nothing (it names no stage itself)."""
+    import yuqing.commands as commands
+    from yuqing.demo import run_demo
+
+    monkeypatch.setattr(commands, "plugins", lambda: commands.Plugins({}, {}, {}, ()))
+    assert run_demo(port=18220, dashboard_port=18221) == 1
+    err = capsys.readouterr().err
+    assert "无法启动演示：没有已安装的阶段提供服务「sample-sites」" in err and commands.NOT_INSTALLED_HINT in err
 
 
 def test_a_new_distribution_adds_a_command_by_entry_point_alone(tmp_path):
@@ -94,6 +119,7 @@ def test_a_new_distribution_adds_a_command_by_entry_point_alone(tmp_path):
         from yuqing.commands import StageCommand
         COMMANDS = [StageCommand("toy", "toy_plugin.commands.toy_main", "玩具命令")]
         BENCHES = {"toy": "toy_plugin.commands.toy_main"}
+        SERVICES = {"toy-service": "toy_plugin.commands.toy_main"}
 
         def toy_main(argv):
             print("toy:" + ",".join(argv))
@@ -110,6 +136,12 @@ def test_a_new_distribution_adds_a_command_by_entry_point_alone(tmp_path):
     assert found["code"] == 3 and found["out"] == "toy:--json\n"
     found = _python(_RUN_MAIN.format(argv=["--help"]), env=env)
     assert "玩具命令" in found["out"]
+    found = _python("""
+        import json
+        from yuqing.commands import stage_service
+        print(json.dumps({"code": stage_service("toy-service")(["x"])}))
+    """, env=env)
+    assert found["code"] == 3
 
 
 @pytest.mark.parametrize("argv", [["analyze", "--help"], ["analyze", "-h"], ["cluster", "--help"]])

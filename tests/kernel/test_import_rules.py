@@ -18,23 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 KERNEL = "yuqing"
 STAGES = ("crawlers", "nlp", "alerts", "dashboard")
 
-# Violations known today, each owned by a helper who is removing it. The integrator empties this list after the
-# merge; an entry that no longer occurs fails test_allow_list_has_no_stale_entries, so it cannot linger.
-ALLOWED: dict[tuple[str, str], str] = {
-    # The one-command demo starts the sample sites and the dashboard by literal class path (helper crawl edits demo).
-    ("yuqing/demo.py", "crawlers.sample_sites.server"): "demo: start sample sites through a plug-in",
-    ("yuqing/demo.py", "dashboard.cli"): "demo: start the dashboard through a plug-in",
-    # `yuqing correct` uses the alerts command line's identity and clock rules (acting user, --now switch); they
-    # belong in the kernel's yuqing/users.py (helper alerts owns alerts/cli.py, being rewritten).
-    ("nlp/correct.py", "alerts.cli"): "identity/clock rules → kernel",
-    ("nlp/correct.py", "alerts.workflow"): "PermissionDenied → kernel",
-    # The dashboard reads the alerts stage's action table and settings (helpers alerts/vocab: the action table and
-    # its labels become the kernel model's vocabulary).
-    ("dashboard/alert_view.py", "alerts.workflow"): "action table → kernel vocabulary",
-    ("dashboard/services/actions.py", "alerts.workflow"): "action table → kernel vocabulary",
-    ("dashboard/services/queries.py", "alerts.workflow"): "action table → kernel vocabulary",
-    ("dashboard/services/queries.py", "alerts.schema"): "alert settings → kernel",
-}
+# Known violations tolerated while someone removes them: (file, imported module prefix) → why. Empty: keep it so.
+# An entry that no longer occurs fails test_allow_list_has_no_stale_entries, so none can linger.
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _absolute(module: str | None, level: int, path: Path, root: Path) -> str | None:
@@ -92,10 +78,15 @@ def test_kernel_imports_no_stage_and_stages_import_no_other_stage():
     assert not new, "违反导入规则：\n" + "\n".join(f"{f}:{line} 导入 {m}（{rule}）" for f, line, m, rule in new)
 
 
+def stale_entries(allowed: dict[tuple[str, str], str], root: Path = ROOT) -> list[tuple[str, str]]:
+    """The allow-list entries that match no violation under ``root``."""
+    present = {(f, m) for f, _line, m, _rule in violations(root)}
+    return [entry for entry in allowed
+            if not any(f == entry[0] and (m == entry[1] or m.startswith(entry[1] + ".")) for f, m in present)]
+
+
 def test_allow_list_has_no_stale_entries():
-    present = {(f, m) for f, _line, m, _rule in violations()}
-    stale = [entry for entry in ALLOWED
-             if not any(f == entry[0] and (m == entry[1] or m.startswith(entry[1] + ".")) for f, m in present)]
+    stale = stale_entries(ALLOWED)
     assert not stale, f"这些例外已不再出现，请从 ALLOWED 中删除：{stale}"
 
 
@@ -120,3 +111,6 @@ def test_the_checker_finds_lazy_relative_and_class_path_imports(tmp_path):
     found = {(f, m) for f, _line, m, _rule in violations(tmp_path)}
     assert found == {("yuqing/lazy.py", "nlp.topic"), ("yuqing/by_path.py", "alerts.service"),
                      ("nlp/cross.py", "alerts.workflow"), ("alerts/up.py", "dashboard")}
+    # An allow-list entry is stale when nothing matches it: by file and module prefix.
+    allowed = {("nlp/cross.py", "alerts"): "", ("nlp/own.py", "alerts"): "", ("yuqing/lazy.py", "nlp.top"): ""}
+    assert stale_entries(allowed, tmp_path) == [("nlp/own.py", "alerts"), ("yuqing/lazy.py", "nlp.top")]

@@ -12,17 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from alerts.cli import CLOCK_OVERRIDE_ENV, alerts_main
+from alerts.cli import alerts_main
 from alerts.service import AlertService
-from alerts.workflow import PermissionDenied, WorkflowError
 from tests.alerts.alerts_testkit import DEPT_A3, T0, make_app, password_for  # noqa: F401  (make_app: a fixture)
 from tests.backends import postgres_workflow
 from yuqing import users
+from yuqing.identity import CLOCK_OVERRIDE_ENV
 from yuqing.model import AlertStatus
 from yuqing.storage.sqlite import SQLiteStore
 from yuqing.users import (
     ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT, LOCKOUT, LoginThrottled, UserError, authenticate, create_user,
 )
+from yuqing.workflow import PermissionDenied, WorkflowError
 
 ADMIN_PASSWORD = "admin-口令-2024"
 

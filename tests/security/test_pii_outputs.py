@@ -309,7 +309,7 @@ def test_secret_never_appears_in_any_output(world, name, text, secret):
 
 
 def test_raw_text_only_through_audited_reveal(world):
-    from alerts.workflow import PermissionDenied, WorkflowError
+    from yuqing.workflow import PermissionDenied, WorkflowError
 
     app, svc = world.app, world.app.alerts
     name, text, secret = PII_FORMS[0]

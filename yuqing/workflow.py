@@ -2,6 +2,11 @@
 
 new → dispatched → accepted → responded → closed, with returned (退单 → back to the officer), reopened
 (不满意 or an officer's reopen; a new round with fresh deadlines) and escalated (督办, a flag, not a status).
+
+Part of the kernel's domain model: the alerts stage enforces the table (alerts/handlers/), the dashboard reads it
+to offer the actions a user may take, and both raise and catch the same :class:`PermissionDenied` and
+:class:`WorkflowError`. What only the alerts stage decides (the 依申请公开 extension conditions, which need the
+deadline policies) stays in alerts/extensions.py.
 """
 
 from __future__ import annotations
@@ -119,35 +124,3 @@ def check_action_time(alert: Alert, now: datetime) -> None:
     if last is not None and now < last:
         raise WorkflowError(f"操作时间 {now.astimezone(TZ).strftime('%Y-%m-%d %H:%M:%S')} 早于预警 {alert.id} 的最近一次记录"
                             f"（{last.astimezone(TZ).strftime('%Y-%m-%d %H:%M:%S')}）：办理记录不能倒签")
-
-
-def _when(text: str | None) -> str:
-    return (text or "")[:16].replace("T", " ")
-
-
-def extension_problem(alert: Alert, action: str, now: datetime, extendable: dict[str, datetime]) -> str | None:
-    """Why an extension action is not possible now (Chinese), or None. ``extendable``: the alert's current deadlines
-    that its policy allows to extend (empty for anything but 依申请公开)."""
-    ext = alert.details.get("extension") or {}
-    state = ext.get("status")
-    if not extendable:
-        return (f"预警 {alert.id} 的时限策略为「{alert.policy or '无'}」，不能延期：只有依申请公开事项可以延长答复期限"
-                f"（政府信息公开条例第三十三条）")
-    due = min(extendable.values())
-    due_text = due.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-    if action == "extend":
-        if state == "granted":
-            return (f"预警 {alert.id} 已于 {_when(ext.get('decided_at'))} 经 {ext.get('decided_by')} 批准延期，"
-                    f"答复期限只能延长一次")
-        if state == "pending":
-            return (f"预警 {alert.id} 已有待审批的延期申请（{ext.get('requested_by')} 于 {_when(ext.get('requested_at'))} 提交），"
-                    f"请等待信息公开工作机构负责人审批")
-        if now > due:
-            return f"原答复期限 {due_text} 已过，不能再申请延期（延期须在答复期限内提出）；请尽快答复"
-        return None
-    if state != "pending":
-        return f"预警 {alert.id} 没有待审批的延期申请"
-    if action == "approve_extension" and now > due:
-        return (f"原答复期限 {due_text} 已过，不能再批准延期（延期须在答复期限内决定并告知申请人）；"
-                f"请驳回申请并督促部门尽快答复")
-    return None
