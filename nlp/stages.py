@@ -10,7 +10,8 @@ Keys added, by stage (default order):
                        act on it; masking happens where text is displayed or exported
                        (nlp.pii.mask_pii). Enable it for a pipeline whose output leaves the office.
   200 SegmentStage     tokens, content_words — segmentation happens ONCE; later stages reuse them
-  300 SentimentStage   sentiment {"label", "score"}
+  300 SentimentStage   sentiment {"label", "score"}; emotion {"label", "score"} (anger/fear/sadness/
+                       surprise/joy/neutral, nlp.emotion) when the emotion model file is present
   400 TopicStage       topic {"label", "score"}
   500 DepartmentStage  department, department_reason
   600 KeywordsStage    keywords
@@ -98,18 +99,26 @@ class SegmentStage(Stage):
 
 
 class SentimentStage(Stage):
-    def __init__(self, model):
+    def __init__(self, model, emotion=None):
         self.model = model
+        self.emotion = emotion
 
     @classmethod
     def from_settings(cls, settings: dict):
+        from nlp.emotion import EmotionModel
         from nlp.sentiment import SentimentModel
 
-        return cls(SentimentModel.load(settings.get("NLP_SENTIMENT_MODEL")))  # None → shipped model
+        emotion = None
+        if settings.get("NLP_EMOTION_MODEL", "") is not None:  # None disables the emotion step
+            emotion = EmotionModel.load(settings.get("NLP_EMOTION_MODEL") or None)  # "" / unset → shipped
+        return cls(SentimentModel.load(settings.get("NLP_SENTIMENT_MODEL")), emotion)  # None → shipped model
 
     def process(self, doc: dict) -> dict:
         label, score = self.model.predict(doc["tokens"], doc.get("text", ""))
         doc["sentiment"] = {"label": label, "score": round(float(score), 4)}
+        if self.emotion is not None:
+            emo, p = self.emotion.predict(doc["tokens"])
+            doc["emotion"] = {"label": emo, "score": round(float(p), 4)}
         return doc
 
 
@@ -126,7 +135,11 @@ class TopicStage(Stage):
     def process(self, doc: dict) -> dict:
         # Content words come from SegmentStage; recomputing them here cost ~5 % of a jieba cut.
         if "content_words" in doc:
-            label, prob = self.model.predict_content(doc["content_words"])
+            # Title block (issue 15): the title's content words, found in the tokens by length (no second cut).
+            from nlp.topic import title_content_words
+
+            title = title_content_words(doc["tokens"], doc.get("text", "")) if (doc.get("title") or "").strip() else None
+            label, prob = self.model.predict_content(doc["content_words"], title)
         else:
             label, prob = self.model.predict(doc["tokens"], doc.get("text", ""))
         doc["topic"] = {"label": label, "score": round(float(prob), 4)}

@@ -1,0 +1,52 @@
+"""Emotion of a post: anger / fear / sadness / surprise / joy / neutral.
+
+A six-class logistic regression over the sentiment model's hashed features (words, word bigrams,
+char 2-3 grams of the courtesy-stripped tokens), trained by ``yuqing train emotion`` on the shared
+SMP2020 epidemic Weibo emotion set; figures and provenance in nlp/data/MODELS.md. Runs on numpy
+(one table lookup per document, like the sentiment model).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from nlp.linear import LinearModel, load_cached, sentiment_features
+from nlp.segment import DATA_DIR
+
+DEFAULT_PATH = DATA_DIR / "emotion.npz"
+LABELS = ("anger", "fear", "sadness", "surprise", "joy", "neutral")
+LABEL_NAMES = {"anger": "愤怒", "fear": "恐惧", "sadness": "悲伤", "surprise": "惊讶", "joy": "喜悦", "neutral": "中性"}
+
+
+class EmotionModel:
+    def __init__(self, linear: LinearModel):
+        missing = [c for c in LABELS if c not in linear.classes]
+        if missing:
+            raise ValueError(f"情绪模型缺少类别：{'、'.join(missing)}")
+        self.linear = linear
+        self._idx = np.array([linear.classes.index(c) for c in LABELS])
+        self._char_range = tuple(linear.meta.get("char_ngrams", (2, 3)))
+        self._courtesy = bool(linear.meta.get("strip_courtesy", False))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "EmotionModel":
+        """The model at ``path``; the shipped model (cached per process) when path is None."""
+        return load_cached(cls, path, DEFAULT_PATH)
+
+    def proba(self, tokens: list[str]) -> dict[str, float]:
+        """Probabilities of the six emotions from the tokens of ``Segmenter.cut(text)``."""
+        if self._courtesy:
+            from nlp.sentiment import strip_courtesy
+
+            tokens = strip_courtesy(tokens)
+        p = self.linear.proba(sentiment_features(tokens, *self._char_range, bits=self.linear.bits))[self._idx]
+        p = p / p.sum()
+        return {c: float(v) for c, v in zip(LABELS, p)}
+
+    def predict(self, tokens: list[str]) -> tuple[str, float]:
+        """(label, probability of that label)."""
+        p = self.proba(tokens)
+        label = max(LABELS, key=p.__getitem__)
+        return label, p[label]
