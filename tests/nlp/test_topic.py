@@ -70,17 +70,56 @@ def test_shared_taxonomy_contains_the_labels(shared_data):
     assert set(CATEGORIES) <= set(names)
 
 
-def test_heldout_macro_f1_on_raw_messages(shared_data, model):
-    from nlp.train import evaluate_topic, raw_message_text, topic_raw_split
+def test_heldout_figures_beat_the_baseline(shared_data, model):
+    """The shipped file is refit on every labelled message (issue 15), so its held-out figure is the one the
+    training-part model reached in the same `yuqing train topic` run, beside the baseline's."""
+    from nlp.train import raw_message_text, topic_raw_split
 
+    meta = model.linear.meta
+    assert meta["refit_on_all_labelled"] is True
+    assert meta["heldout"]["n"] > 300
+    assert meta["heldout"]["macro_f1"] >= HELDOUT_MACRO_F1_FLOOR
+    assert meta["heldout"]["macro_f1"] >= meta["comparison"]["baseline"]["macro_f1"]
+    # The refit has seen the held-out messages: it must at least classify them as well.
     seg = get_segmenter()
     _, test_rows = topic_raw_split(shared_data)
-    docs = [seg.content_words(seg.cut(raw_message_text(r))) for r in test_rows]
-    metrics = evaluate_topic(model, docs, [r["一级标签"] for r in test_rows])
-    assert metrics["n"] > 300
-    # The shipped model records the score it reached on this same split when it was trained.
-    assert metrics["macro_f1"] == pytest.approx(model.linear.meta["heldout"]["macro_f1"], abs=0.004)
-    assert metrics["macro_f1"] >= HELDOUT_MACRO_F1_FLOOR
+    pred = [model.predict_content(seg.content_words(seg.cut(raw_message_text(r))),
+                                  seg.content_words(seg.cut(r["留言主题"])))[0] for r in test_rows]
+    acc = sum(p == r["一级标签"] for p, r in zip(pred, test_rows)) / len(test_rows)
+    assert acc >= meta["heldout"]["accuracy"]
+
+
+def test_title_block_changes_features_and_falls_back_to_first_words():
+    from nlp.topic import topic_doc_features
+
+    body = ["小区", "停水", "三天", "物业", "不管", "自来水", "公司", "推诿", "居民", "无奈"]
+    with_title = topic_doc_features(body, ["停水"])
+    no_title = topic_doc_features(body)
+    body_only = topic_doc_features(body, [])
+    assert len(body_only) < len(with_title) < len(no_title)
+    # a word in the title is a different feature from the same word in the body
+    assert not set(topic_doc_features([], ["停水"]).tolist()) & set(topic_doc_features(["停水"], []).tolist())
+    # no title: the first eight content words stand in for it
+    assert set(no_title.tolist()) == set(topic_doc_features(body, body[:8]).tolist())
+
+
+def test_stage_uses_the_title(model):
+    from nlp.pipeline import Analyzer
+
+    doc = Analyzer.from_settings({}).analyze({"id": "1", "title": "学校食堂收费过高", "content": "孩子所在学校食堂每月收费五百元，饭菜质量差，家长意见很大。"})
+    assert doc["topic"]["label"] == "教育文体"
+
+
+def test_train_command_prints_the_table_on_a_tiny_slice(shared_data, tmp_path, capsys):
+    from nlp.train.cli import main
+
+    out = tmp_path / "topic.npz"
+    assert main(["topic", "--data", str(shared_data), "--limit", "400", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "基线 字符TF-IDF+线性SVM" in text and "新模型 SVM+NB-SVM" in text
+    loaded = TopicModel.load(out)
+    assert set(loaded.classes) == set(CATEGORIES)
+    assert loaded.linear.meta["comparison"]["baseline"]["n"] > 300
 
 
 def test_reply_department_names_one_category_or_none():
