@@ -1,10 +1,11 @@
 """Topic classifier: one of the 7 first-level government categories of a citizen message.
 
-A linear model over hashed content words, word bigrams and char 2-3 grams (see nlp.linear.topic_features),
-trained by nlp.train.train_topic: linear SVM margins mixed with the logits of a fastText-style model on
-the same features (which collapses to the same kind of table, so inference is one lookup); the score
-is a softmax over the temperature-scaled mix, so treat it as a confidence, not a calibrated
-probability. Held-out figures: nlp/data/MODELS.md.
+A linear model over hashed content words, word bigrams and char 1-3 grams, plus a separate title block
+(topic_doc_features), trained by nlp.train.train_topic: a linear SVM and an NB-SVM, margins averaged
+(one table, so inference is one lookup), refit on every labelled message; the score is a softmax over
+the temperature-scaled margins, so treat it as a confidence, not a calibrated probability. Files
+trained before issue 15 (no ``topic_features`` in their meta) keep the previous feature function.
+Held-out figures: nlp/data/MODELS.md.
 """
 
 from __future__ import annotations

@@ -2,6 +2,11 @@
 
     yuqing train topic [--data DIR] [--out FILE]
     yuqing train sentiment [--data DIR] [--out FILE]
+    yuqing train emotion [--data DIR] [--out FILE]
+
+Each prints, in the same run and on the same held-out splits, the new model beside a plain baseline
+(character 1-3-gram TF-IDF + logistic regression / linear SVM on the same training data) and, for
+sentiment, stock SnowNLP.
 
 common.py: splits, metrics, hashed TF-IDF, export; topic.py and sentiment.py: one model each;
 cli.py: the command. Names are re-exported here so ``from nlp.train import …`` keeps working.
