@@ -14,7 +14,7 @@ from nlp.train.topic import train_topic
 def main(argv: list[str] | None = None) -> int:
     from yuqing.paths import shared_data_dir
 
-    parser = argparse.ArgumentParser(prog="yuqing train", description="用共享标注数据重新训练情感或主题模型")
+    parser = argparse.ArgumentParser(prog="yuqing train", description="用共享标注数据重新训练情感、主题或情绪模型，并在同一测试集上与基线对比")
     parser.add_argument("what", choices=["sentiment", "topic", "emotion", "validate-sentiment", "compare-snownlp"],
                         help="sentiment（情感）、topic（主题）、emotion（情绪：愤怒/恐惧/悲伤/惊讶/喜悦/中性）、validate-sentiment（只在从训练部分切出的验证集上评测"
                              "情感配方，用于选模型，不碰测试集），或 compare-snownlp（在同一测试集上评测 SnowNLP）")

@@ -13,11 +13,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 
-from nlp.linear import HASH_BITS, sentiment_features
+from nlp.linear import HASH_BITS, LinearModel, sentiment_features
 from nlp.segment import DATA_DIR
-from nlp.train.common import Progress, _export, _read_csv, count_matrix, fit_idf, macro_f1, save_scored, stratified_holdout, tfidf
+from nlp.train.common import (
+    Progress, _export, _read_csv, count_matrix, fit_idf, macro_f1, save_scored, stratified_holdout, tfidf,
+)
 from nlp.train.sentiment import SENTIMENT_TEST_FRACTION, sentiment_tokens
 
 EMOTION_MODEL_PATH = DATA_DIR / "emotion.npz"
@@ -98,7 +99,7 @@ def train_emotion(data_dir: Path, out: Path | None = None, progress: Progress = 
     progress(f"| 基线 字符TF-IDF+LR | {baseline['n']} | {baseline['macro_f1']:.4f} | {baseline['accuracy']:.4f} |")
     for k in labs:
         progress(f"  {EMOTION_NAMES[k]}: 新 F1 = {metrics['f1_per_class'][k]:.3f}，基线 F1 = {baseline['f1_per_class'][k]:.3f}")
-    shipped = __import__("nlp.linear", fromlist=["LinearModel"]).LinearModel.load(out)
+    shipped = LinearModel.load(out)
     shipped.meta["comparison"] = {"baseline": baseline}
     shipped.save(out)
     progress(f"模型已写入 {out}（{out.stat().st_size / 1e6:.1f} MB），用时 {time.time() - t0:.0f} 秒")

@@ -105,3 +105,15 @@ def test_event_carries_emotion_mix(tmp_path):
         assert set(mix) == expected
     finally:
         db.close()
+
+
+def test_train_command_prints_the_table_on_a_tiny_slice(shared_data, tmp_path, capsys):
+    from nlp.train.cli import main
+
+    out = tmp_path / "emotion.npz"
+    assert main(["emotion", "--data", str(shared_data), "--limit", "300", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "基线 字符TF-IDF+LR" in text and "| 新模型" in text
+    model = EmotionModel.load(out)
+    assert set(model.linear.classes) == set(LABELS)
+    assert "baseline" in model.linear.meta["comparison"]
