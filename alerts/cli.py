@@ -16,12 +16,11 @@ from alerts.service import AlertService
 from alerts.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError
 from yuqing.clock import NOW_EARLIEST, NOW_LATEST, TZ, TimeFormatError, iso, now as clock_now, parse_time
 from yuqing.config import ConfigError, load_config
-from yuqing.model import STATUS_LABELS, to_plain
+from yuqing.model import to_plain
 from yuqing.storage.base import StoreError
 from yuqing.users import UserError, authenticate, system_operator
 
 
-EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,6 +84,19 @@ def _action_time(value: str | None):
     return clock_now(value)
 
 
+def _positive(flag: str, most: int):
+    """An argparse type: a whole number 1..most, with a Chinese message otherwise."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} 应为正整数，实际为「{text}」") from None
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"{flag} 应在 1–{most} 之间，实际为 {value}")
+        return value
+    return parse
+
+
 def _add_identity(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--as", dest="user", metavar="用户名",
                         help=f"以该用户身份{what}（须同时加 --password-stdin 验证密码）；不加则以本机系统操作员身份执行")
@@ -99,13 +111,18 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
     ls.add_argument("--department")
     ls.add_argument("--level", type=int)
     _add_identity(ls, "查看（部门用户只能看到本部门预警）")
-    ls.add_argument("--limit", type=int, default=100)
+    ls.add_argument("--page", type=_positive("--page", 10**9), default=1, metavar="N", help="第几页（从 1 起），默认 1")
+    ls.add_argument("--page-size", "--limit", dest="page_size", type=_positive("--page-size", 1000), default=100,
+                    metavar="M", help="每页条数（1–1000），默认 100；末尾会打印总条数与页数")
     ls.add_argument("--json", action="store_true")
     sh = sub.add_parser("show", help="预警详情与办理记录")
     sh.add_argument("id")
     _add_identity(sh, "查看")
     sh.add_argument("--now")
     sh.add_argument("--json", action="store_true")
+    sh.add_argument("--reveal", action="store_true",
+                    help="查看原文（未脱敏的标题、原因、帖文与回应；仅舆情专员与管理员，须 --reason 说明理由，记入审计日志）")
+    sh.add_argument("--reason", help="查看原文的理由（与 --reveal 一起使用）")
     act = sub.add_parser("act", help="办理操作：" + "、".join(f"{a}（{s.label}）" for a, s in ACTIONS.items()))
     act.add_argument("id")
     act.add_argument("action", choices=list(ACTIONS))
@@ -136,70 +153,121 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
             alert = svc.raise_manual(_user(app, args.user, args.password_stdin, stdin), args.title, args.reason, level=args.level,
                                      event_id=args.event, department=args.department, policy=args.policy,
                                      now=_action_time(args.now))
-            summary = svc.alert_summary(alert)
+            view = svc.alert_view(alert)
             if args.json:
-                _print_json(summary | {"version": alert.version})
+                _print_json(view.to_dict())
             else:
-                print(f"已创建人工预警 {alert.id}：{summary['level_label']}，状态「{summary['status_label']}」，"
-                      f"责任部门 {alert.department or '（未分派）'}，时限策略 {alert.policy or '无'}")
-                for name, due in summary["deadlines_text"].items():
+                print(f"已创建人工预警 {view.id}：{view.level_label}，状态「{view.status_label}」，"
+                      f"责任部门 {view.department or '（未分派）'}，时限策略 {view.policy or '无'}")
+                for name, due in view.deadlines_text.items():
                     print(f"时限：{name} {due}")
             return 0
         if args.cmd == "list":
             user = _user(app, args.user, args.password_stdin, stdin)
-            alerts = svc.list_alerts(user, status=args.status, department=args.department, level=args.level,
-                                     limit=args.limit)
+            total, views = svc.page_alerts(user, status=args.status, department=args.department, level=args.level,
+                                           limit=args.page_size, offset=(args.page - 1) * args.page_size)
+            pages = max(1, -(-total // args.page_size))
             if args.json:
-                _print_json([{**to_plain(a), "deadlines": {k: iso(v) for k, v in a.deadlines.items()},
-                              "created_at": iso(a.created_at)} for a in alerts])
+                _print_json({"total": total, "page": args.page, "pages": pages, "page_size": args.page_size,
+                             "alerts": [v.to_dict() for v in views]})
             else:
-                if not alerts:
+                if not views:
                     print("没有符合条件的预警")
-                for a in alerts:
-                    due = min(a.deadlines.values()).astimezone(TZ).strftime("%m-%d %H:%M") if a.deadlines else "—"
-                    print(f"{a.id}  {a.level}级  {STATUS_LABELS[a.status]:<4}  {a.department or '（未分派）'}  时限 {due}"
-                          f"{'  [已督办]' if a.escalated else ''}  {a.title[:40]}")
+                for v in views:
+                    due = v.due_at.astimezone(TZ).strftime("%m-%d %H:%M") if v.due_at else "—"
+                    if any(d.provisional for d in v.deadlines):
+                        due += "（暂定）"  # counted through a year whose 调休 arrangement is not configured yet
+                    print(f"{v.id}  {v.level}级  {v.status_label:<4}  {v.department or '（未分派）'}  时限 {due}"
+                          f"{'  [已督办]' if v.escalated else ''}  {_line(v.title)[:40]}")
+                if args.page > pages:
+                    print(f"共 {total} 条，共 {pages} 页：第 {args.page} 页超出范围")
+                else:
+                    print(f"共 {total} 条，第 {args.page}/{pages} 页" + (
+                        f"（下一页：--page {args.page + 1}）" if args.page < pages else ""))
             return 0
         if args.cmd == "show":
             user = _user(app, args.user, args.password_stdin, stdin)
+            if args.reveal or args.reason:
+                if not args.reveal:
+                    raise WorkflowError("--reason 只与 --reveal（查看原文）一起使用")
+                raw = svc.reveal(user, args.id, args.reason or "", now=clock_now(args.now))
+                _show_raw(raw, args.json)
+                return 0
             detail = svc.get_alert(user, args.id, now=clock_now(args.now))
             if args.json:
-                _print_json(detail)
+                _print_json(detail.to_dict())
             else:
-                s = detail["summary"]
-                print(f"{s['id']}  {s['level_label']}  {s['status_label']}  {s['department'] or '（未分派）'}")
-                print(f"标题：{s['title']}\n原因：{s['reason']}")
-                for name, due in s["deadlines_text"].items():
-                    print(f"时限：{name} {due}")
-                ext = detail.get("extension")
-                if ext:
-                    print(f"延期：{EXTENSION_STATUS.get(ext.get('status'), ext.get('status'))}（{ext.get('requested_by')} "
-                          f"申请，理由：{ext.get('reason')}" + (f"；{ext.get('decided_by')} 决定" if ext.get("decided_by") else "")
-                          + (f"：{ext['decision_note']}" if ext.get("decision_note") else "") + "）")
-                if detail["flags"]["overdue"]:
-                    print("【已超时】" + ("，已督办" if detail["flags"]["escalated"] else ""))
-                print("办理记录：")
-                for e in detail["audit"]:
-                    print(f"  {e['at'][:16]}  {e['actor']}  {e['action']}  {e['from_status'] or ''}→{e['to_status'] or ''}  {e['note']}")
+                _show_detail(detail)
             return 0
         user = _user(app, args.user, args.password_stdin, stdin)
         alert = svc.act(user, args.id, args.action, department=args.department, text=args.text, link=args.link,
                         rating=args.rating, note=args.note, now=_action_time(args.now), expected_version=args.version,
                         hours=args.hours)
+        view = svc.alert_view(alert)
         if args.json:
-            _print_json(svc.alert_summary(alert) | {"version": alert.version})
+            _print_json(view.to_dict())
         else:
-            print(f"已{ACTIONS[args.action].label}：预警 {alert.id} 当前状态「{STATUS_LABELS[alert.status]}」，"
-                  f"责任部门 {alert.department or '（未分派）'}，版本 {alert.version}")
+            print(f"已{ACTIONS[args.action].label}：预警 {view.id} 当前状态「{view.status_label}」，"
+                  f"责任部门 {view.department or '（未分派）'}，版本 {view.version}")
             if args.action in EXTENSION_ACTIONS:
-                ext = alert.details.get("extension") or {}
-                print(f"延期：{EXTENSION_STATUS.get(ext.get('status'), ext.get('status'))}；当前时限："
-                      + "；".join(f"{k} {v}" for k, v in svc.alert_summary(alert)["deadlines_text"].items()))
+                ext = view.extension
+                print(f"延期：{ext.status_label if ext else '无'}；当前时限："
+                      + "；".join(f"{k} {v}" for k, v in view.deadlines_text.items()))
         return 0
     except (PermissionDenied, WorkflowError, StoreError, ConfigError, TimeFormatError) as exc:
         kind = "无权操作" if isinstance(exc, PermissionDenied) else "操作失败"
         print(f"{kind}：{exc}", file=sys.stderr)
         return 3 if isinstance(exc, PermissionDenied) else 1
+
+
+def _line(text: str) -> str:
+    """One line of a listing: a title's own line breaks must not forge further rows."""
+    return " ".join((text or "").split())
+
+
+def _show_detail(detail: Any) -> None:
+    s = detail.alert
+    print(f"{s.id}  {s.level_label}  {s.status_label}  {s.department or '（未分派）'}")
+    print(f"标题：{s.title}\n原因：{s.reason}")
+    for name, due in s.deadlines_text.items():
+        print(f"时限：{name} {due}")
+    ext = s.extension
+    if ext:
+        print(f"延期：{ext.status_label}（{ext.requested_by} 申请，理由：{ext.reason}"
+              + (f"；{ext.decided_by} 决定" if ext.decided_by else "")
+              + (f"：{ext.decision_note}" if ext.decision_note else "") + "）")
+    for r in s.returns:
+        print(f"退单：{r.department} {r.by}（{r.at.astimezone(TZ).strftime('%Y-%m-%d %H:%M') if r.at else ''}）：{r.reason}")
+    if detail.flags.get("overdue"):
+        print("【已超时】" + ("，已督办" if detail.flags.get("escalated") else ""))
+    for r in detail.responses:
+        print(f"回应：{r.department} {r.author}（{iso(r.created_at)[:16]}）{'评价：' + r.rating if r.rating else ''}")
+        print(f"  {r.text}")
+    if detail.documents:
+        print("相关帖文：")
+        for d in detail.documents:
+            print(f"  {iso(d.published_at)[:16] if d.published_at else ''}  {d.source}  {_line(d.title)}")
+    print("办理记录：")
+    for e in detail.audit:
+        print(f"  {iso(e.at)[:16]}  {e.actor}  {e.action}  {e.from_status or ''}→{e.to_status or ''}  {e.note}")
+    if detail.can_reveal:
+        print("（以上为脱敏文本；查看原文：yuqing alerts show ID --reveal --reason 理由，将记入审计日志）")
+
+
+def _show_raw(raw: Any, as_json: bool) -> None:
+    if as_json:
+        _print_json(raw.to_dict())
+        return
+    print(f"【原文】预警 {raw.alert_id}（{raw.revealed_by} 于 {iso(raw.revealed_at)[:16]} 查看，理由：{raw.why}；已记入审计日志）")
+    print(f"标题：{raw.title}\n原因：{raw.reason}")
+    for d in raw.documents:
+        print(f"帖文 {d.id[:12]}：{d.title}（作者：{d.author or '匿名'}）\n  {d.text}")
+        if d.reply:
+            print(f"  官方答复：{d.reply}")
+    for text in raw.responses:
+        print(f"回应：{text}")
+    for text in raw.returns:
+        print(f"退单理由：{text}")
 
 
 def sla_main(argv: list[str], app: Any = None) -> int:
@@ -259,6 +327,10 @@ def tick_main(argv: list[str], app: Any) -> int:
         print(f"规则：新建 {ev.get('created', 0)} 条，升级 {ev.get('raised', 0)} 条，静默 {ev.get('silenced', 0)} 条；"
               f"时限：提醒 {dl['warned']} 条，超时 {dl['overdue']} 条，督办 {dl['escalated']} 条；"
               f"通知：发送 {dv['messages']} 封（{dv['sent']} 条），重试 {dv['retrying']}，失败 {dv['failed']}")
+        wt, an = dl.get("waiting") or {}, ev.get("answered") or {}
+        if wt.get("reminded") or wt.get("escalated") or an.get("closed") or an.get("dropped"):
+            print(f"待派发：提醒 {wt.get('reminded', 0)} 条，报督查 {wt.get('escalated', 0)} 条；"
+                  f"官方已答复：自动办结 {an.get('closed', 0)} 条，移出汇总 {an.get('dropped', 0)} 条留言")
         for err in ev.get("errors", []):
             print(f"  警告：{err}", file=sys.stderr)
     return 0

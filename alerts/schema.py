@@ -25,6 +25,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {"name": "留言超期未答复", "type": "unanswered"},
     {"name": "人工预警", "type": "manual"},
     {"name": "来源异常", "type": "source_health"},
+    {"name": "单帖高互动", "type": "engagement"},
 ]
 DEFAULT_LEVEL_POLICIES = {"1": "level1", "2": "level2", "3": "level2"}
 CHANNEL_TYPES = {"email": "alerts.notify.email.EmailChannel", "webhook": "alerts.notify.webhook.WebhookChannel"}
@@ -40,6 +41,9 @@ class AlertSettings:
     routes: list[dict[str, str]] = field(default_factory=list)
     fallback_department: str | None = None
     system_actor: str = "system"
+    # One open alert per issue: a new event naming a distinctive entity (recorded by the events stage on the event)
+    # that the event of an open alert created at most this many days ago names too joins that alert. 0 = off.
+    followup_days: float = 30.0
 
 
 @dataclass
@@ -75,7 +79,7 @@ def _section(config: Config | None, name: str) -> Checker:
 def parse_alerts(config: Config | None) -> AlertSettings:
     c = _section(config, "alerts")
     c.reject_unknown({"lookback_hours", "auto_dispatch_max_level", "level_policies", "representative_docs",
-                      "rule_types", "rules", "routes", "fallback_department", "system_actor"})
+                      "rule_types", "rules", "routes", "fallback_department", "system_actor", "followup_days"})
     types = dict(RULE_TYPES)
     for tname, path in c.get("rule_types", dict, {}).items():
         if not isinstance(path, str):
@@ -134,6 +138,7 @@ def parse_alerts(config: Config | None) -> AlertSettings:
         routes=routes,
         fallback_department=fallback,
         system_actor=c.get("system_actor", str, "system"),
+        followup_days=c.get("followup_days", float, 30.0, minimum=0, maximum=366),
     )
 
 

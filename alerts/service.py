@@ -17,24 +17,26 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.deadlines import DEADLINE_LABELS, compute_deadlines
+from alerts.deadlines import DEADLINE_LABELS, compute_deadlines, provisional_deadlines
 from alerts.engine import RuleEngine
 from alerts.notify.base import Channel, DeliveryError
 from alerts.rules.base import LEVEL_LABELS, Finding
+from alerts.rules.unanswered import ANSWERED_STATUS_WORDS, DIGEST_KIND
 from alerts.schema import parse_alerts, parse_deadlines, parse_notifications
+from alerts.titles import is_degenerate, readable_title, split_prefix
 from alerts.workflow import (
     ACTIONS, AWAITING_ANSWER, EXTENSION_ACTIONS, RATINGS, PermissionDenied, WorkflowError, check_action,
     check_action_time, check_not_own, check_view, extension_problem,
 )
 from yuqing.clock import TZ, iso
 from yuqing.clock import now as clock_now
-from yuqing.config import Config
+from yuqing.config import Config, WaitClock, WaitingConfig
 from yuqing.model import (
-    OPEN_STATUSES, STATUS_LABELS, Alert, AlertStatus, Assignment, AuditEntry, Department, Response, Role, User,
-    to_plain,
+    OPEN_STATUSES, Alert, AlertStatus, Assignment, AuditEntry, Department, Response, Role, User,
 )
 from yuqing.plugins import build_component
 from yuqing.privacy import mask_pii
+from yuqing import views as V
 from yuqing.storage.base import ConcurrentUpdateError, DuplicateError
 from yuqing.users import is_system_operator
 
@@ -51,6 +53,20 @@ __all__ = ["AlertService", "ConcurrentUpdateError", "PermissionDenied", "Workflo
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def past_due(due: datetime, at: datetime) -> bool:
+    """The one rule for on time vs overdue: a deadline is met by anything at or before its exact second (a
+    working-day limit runs to 23:59:59 of its last day, 「5 小时内」 includes the fifth hour's end), and broken by
+    anything after it. The tick, a response, the flags and the waiting clock all ask here, so a response recorded
+    at the deadline's exact second and a tick at that second never disagree."""
+    return at > due
+
+
+#: Rule type whose alerts are answered by the post's official reply (single posts and the backlog digest).
+UNANSWERED_TYPE = "unanswered"
+#: Rule types of operational alerts, which are never dispatched to a department.
+OPERATIONAL_TYPES = frozenset({"source_health", "audit_chain"})
 
 
 class AlertService:
@@ -90,11 +106,91 @@ class AlertService:
                                  calendar=getattr(self.config, "calendar", None))
 
     def route(self, finding: Finding) -> tuple[str | None, str]:
-        """Department for a finding and why: explicit routes, then departments' topics/regions, then NLP's guess."""
+        """Department for a finding and why (None: the officer decides). See ``route_decision``."""
+        decision = self.route_decision(finding)
+        return decision["department"], decision["reason"]
+
+    def route_decision(self, finding: Finding) -> dict[str, Any]:
+        """{"department" (None = left to the officer), "reason", "confidence", "candidates" [{"department",
+        "confidence", "reasons"}], "abstain" (why the officer decides, or None)}.
+
+        Explicit ``[[alerts.routes]]`` win. Otherwise the NLP stage's routing of the finding's post (or of the event's
+        posts, averaged: a department's confidence is the mean over the posts, 0 where a post did not name it) is
+        used: below the floor (``[nlp] department_floor``, default 0.6), between close rivals, or for official
+        documents it abstains and hands the officer the top three candidates with their reasons. Findings whose posts
+        carry no routing (analysed before routing had candidates, manual alerts) use topic/region matching as before.
+        """
         topic, region = finding.topic, finding.region or ""
         for r in self.settings.routes:
             if (not r["topic"] or r["topic"] == topic) and (not r["region"] or r["region"] in region):
-                return r["department"], f"路由规则：主题「{r['topic'] or '任意'}」地区「{r['region'] or '任意'}」"
+                return {"department": r["department"], "confidence": 1.0, "candidates": [], "abstain": None,
+                        "reason": f"路由规则：主题「{r['topic'] or '任意'}」地区「{r['region'] or '任意'}」"}
+        routed = self._routed_candidates(finding)
+        if routed is not None:
+            return routed
+        department, reason = self._route_by_topic_region(finding)
+        return {"department": department, "reason": reason, "confidence": None, "candidates": [], "abstain": None}
+
+    def _route_analyses(self, finding: Finding) -> list[dict[str, Any]]:
+        """Analyses of the finding's post, or of its event's posts (at most 50, the latest)."""
+        docs = self.store.documents
+        if finding.event_id:
+            event = docs.get_event(finding.event_id)
+            members = (event.state or {}).get("members") or {} if event else {}
+            ids = sorted(members, key=lambda i: members[i].get("t") or 0, reverse=True)[:50]
+        elif finding.doc_id:
+            ids = [finding.doc_id]
+        else:
+            return []
+        return [d.analysis for d in docs.get_documents(ids) if d.analysis] if ids else []
+
+    def _routed_candidates(self, finding: Finding) -> dict[str, Any] | None:
+        analyses = [a for a in self._route_analyses(finding) if "department_candidates" in a]
+        if not analyses:
+            return None
+        floor = ((getattr(self.config, "raw", None) or {}).get("nlp") or {}).get("department_floor", 0.6)
+        floor = float(floor) if isinstance(floor, (int, float)) and 0 <= floor <= 1 else 0.6  # the NLP stage rejects others
+        notices = [a for a in analyses if "政府文件" in str(a.get("department_abstain") or "")]
+        scored = [a for a in analyses if a not in notices] or notices  # notices' candidates still shown, never used
+        total: dict[str, float] = {}
+        reasons: dict[str, tuple[float, list[str]]] = {}
+        for a in scored:
+            for c in a.get("department_candidates") or []:
+                name = c.get("department")
+                if not self.department(name):
+                    continue  # configuration changed since the analysis
+                conf = float(c.get("confidence") or 0.0)
+                total[name] = total.get(name, 0.0) + conf
+                if conf > reasons.get(name, (-1.0, []))[0]:
+                    reasons[name] = (conf, list(c.get("reasons") or []))
+        n = len(scored)
+        ranked = sorted(total.items(), key=lambda kv: -kv[1])
+        candidates = [{"department": name, "confidence": round(score / n, 4), "reasons": reasons[name][1]}
+                      for name, score in ranked[:3]]
+        what = f"{len(analyses)} 条帖子" if finding.event_id else "该帖"
+        if len(notices) == len(analyses):
+            abstain = f"{what}为政府文件/通知类文本，不是群众诉求"
+        elif not candidates:
+            abstain = f"{what}没有可判断责任部门的依据"
+        elif candidates[0]["confidence"] < floor:
+            abstain = f"最可能的部门「{candidates[0]['department']}」置信度 {candidates[0]['confidence']:.2f} 低于下限 {floor:.2f}"
+        elif n == 1 and scored[0].get("department_abstain"):
+            abstain = str(scored[0]["department_abstain"])
+        else:
+            abstain = None
+        if abstain is None:
+            best = candidates[0]
+            return {"department": best["department"], "confidence": best["confidence"], "candidates": candidates,
+                    "abstain": None, "reason": f"文本路由（{what}）：{'；'.join(best['reasons'])}，置信度 {best['confidence']:.2f}"}
+        listing = "；".join(f"{i}. {c['department']}（{c['confidence']:.2f}：{'，'.join(c['reasons']) or '无'}）"
+                           for i, c in enumerate(candidates, 1))
+        reason = f"路由待专员确认：{abstain}" + (f"。候选部门：{listing}" if candidates else "")
+        return {"department": None, "confidence": candidates[0]["confidence"] if candidates else 0.0,
+                "candidates": candidates, "abstain": abstain, "reason": reason}
+
+    def _route_by_topic_region(self, finding: Finding) -> tuple[str | None, str]:
+        """The routing of findings without NLP candidates: departments' topics/regions, then NLP's guess."""
+        topic, region = finding.topic, finding.region or ""
         best, best_score = None, 0
         for d in self.departments:
             if d.supervisor:
@@ -116,7 +212,8 @@ class AlertService:
         if finding.department and self.department(finding.department):
             return finding.department, "采用文本分析推断的责任部门"
         fallback = self.settings.fallback_department or next(
-            (d.name for d in self.departments if not d.supervisor and not d.topics and not d.regions), None)
+            (d.name for d in self.departments if not d.supervisor and not d.topics and not d.regions
+             and not d.aliases and not d.keywords), None)
         return fallback, "无匹配部门，交由兜底部门" if fallback else "无匹配部门，待人工派发"
 
     def _transaction(self):
@@ -162,6 +259,8 @@ class AlertService:
             if alert is not None:
                 changed.append(alert)
         changed.extend(self._apply_digests(digestable, now, result.errors))
+        # Posts answered since their overdue-reply alert was raised: those alerts close themselves.
+        self.last_run["answered"] = self.close_answered(now)
         return changed
 
     def _apply_digests(self, findings: list[Finding], now: datetime, errors: list[str]) -> list[Alert]:
@@ -234,6 +333,9 @@ class AlertService:
                 if finding.level >= int(level_text):
                     self.last_run["suppressed"] += 1
                     return None
+            handled, joined = self._join_followup(finding, now)
+            if handled:
+                return joined
             alert_id = "E" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(f"{finding.event_id}|{now.isoformat()}")[:8]
         else:
             alert_id = "P" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + _sha(f"doc:{finding.doc_id}")[:8]
@@ -243,14 +345,64 @@ class AlertService:
         self.last_run["created"] += 1
         return self._create(alert_id, finding, now)
 
+    def _join_followup(self, finding: Finding, now: datetime) -> tuple[bool, Alert | None]:
+        """One open alert per issue: the finding's event has no open alert of its own, but it names a distinctive
+        entity (``Event.state["entities"]``, recorded by the events stage) that the event of an open alert created
+        at most ``[alerts] followup_days`` ago names too — a follow-up 21 days later, or a second post about the
+        same estate routed to another department. The finding then joins that alert (the oldest such; audit
+        「后续帖子并入」, ``details["followup_events"]`` lists the events) instead of opening another, and raises its
+        level if it is more severe. Returns (handled, alert changed or None)."""
+        docs = self.store.documents
+        event = docs.get_event(finding.event_id)
+        entities = set((event.state or {}).get("entities") or []) if event else set()
+        if not entities:
+            return False, None
+        days = self.settings.followup_days
+        if days <= 0:
+            return False, None
+        since = now - timedelta(days=days)
+        candidates = sorted((a for a in self._alerts_in(list(OPEN_STATUSES))
+                             if a.event_id and a.created_at and a.created_at >= since),
+                            key=lambda a: (a.created_at, a.id))
+        for alert in candidates:
+            linked = [alert.event_id, *(alert.details.get("followup_events") or [])]
+            if finding.event_id in linked:
+                self.last_run["unchanged"] += 1
+                return True, None  # joined at an earlier tick
+            shared = sorted(entities & {e for eid in linked if (ev := docs.get_event(eid)) is not None
+                                        for e in (ev.state or {}).get("entities") or []})
+            if not shared:
+                continue
+            note = (f"后续帖子并入：事件 {finding.event_id}（{finding.title}）与本预警的事件同涉「{'、'.join(shared)}」，"
+                    f"并入本预警，不另立预警；涉及事件：{'、'.join([*linked, finding.event_id])}")
+            joined = replace(alert, updated_at=now, details={
+                **alert.details, "followup_events": [*linked[1:], finding.event_id],
+                "followups": [*(alert.details.get("followups") or []),
+                              {"at": now.isoformat(), "event_id": finding.event_id, "entities": shared,
+                               "rule": finding.rule, "level": finding.level}]})
+            with self._transaction():
+                joined = self._save(joined, alert.version)
+                self._audit(joined, self.settings.system_actor, "followup_joined", now, joined.status, joined.status,
+                            note)
+            if finding.level < joined.level:
+                joined = self._raise_level(joined, finding, now)
+            self.last_run["raised"] += 1
+            return True, joined
+        return False, None
+
     def _create(self, alert_id: str, finding: Finding, now: datetime, *, actor: str | None = None,
                 route: tuple[str | None, str] | None = None) -> Alert:
-        department, route_reason = route or self.route(finding)
+        decision = {"department": route[0], "reason": route[1]} if route else self.route_decision(finding)
+        department, route_reason = decision["department"], decision["reason"]
         policy = finding.policy or self._policy_for_level(finding.level)
         alert = Alert(
-            id=alert_id, rule=finding.rule, level=finding.level, title=finding.title or "（无标题）",
-            reason=finding.reason, status=S.NEW, event_id=finding.event_id, department=department, policy=policy,
+            id=alert_id, rule=finding.rule, level=finding.level, title=self._title(finding),
+            # Routing that abstains says so where the officer reads first, with the three candidates.
+            reason=f"{finding.reason}；{route_reason}" if decision.get("abstain") else finding.reason,
+            status=S.NEW, event_id=finding.event_id, department=department, policy=policy,
             details={**finding.details, "rule_type": finding.rule_type, "route": route_reason,
+                     **({"route_candidates": decision["candidates"]}
+                        if decision.get("abstain") and decision.get("candidates") else {}),
                      "keywords": finding.keywords[:20], "doc_id": finding.doc_id, "source": finding.source,
                      "level_history": [{"at": now.isoformat(), "level": finding.level, "reason": finding.reason}]},
             created_at=now, updated_at=now)
@@ -265,6 +417,28 @@ class AlertService:
             if department and policy and finding.level <= self.settings.auto_dispatch_max_level:
                 alert = self._do_dispatch(alert, actor, department, now, note="按级别自动派发", action="dispatch")
         return alert
+
+    def _title(self, finding: Finding) -> str:
+        """The finding's title, unless the post or event title in it is degenerate (「）」, 「？？」, 「求助」,
+        「无标题」): then the first meaningful clause of the post's text, the event's title or its posts' text."""
+        prefix, core = split_prefix(finding.title or "")
+        if not is_degenerate(core):
+            return finding.title
+        texts: list[str | None] = []
+        docs = self.store.documents
+        doc = docs.get_document(finding.doc_id) if finding.doc_id and not finding.event_id else None
+        event_id = finding.event_id or (doc.event_id if doc else None)
+        if doc is not None:
+            texts.append((doc.analysis or {}).get("text") or doc.content)
+        if event_id:
+            event = docs.get_event(event_id)
+            texts.append(event.title if event else None)
+            _, found = docs.list_documents(event_id=event_id, limit=20)
+            found.sort(key=lambda d: (d.likes + d.replies + d.views / 100), reverse=True)
+            for d in found[:5]:
+                texts += [d.title, (d.analysis or {}).get("text") or d.content]
+        better = readable_title(core, *texts, finding.reason)
+        return prefix + better if better else (finding.title or "（无标题）")
 
     def _raise_level(self, alert: Alert, finding: Finding, now: datetime) -> Alert:
         before = alert.status
@@ -406,7 +580,7 @@ class AlertService:
             alert.status = S.RESPONDED
             response = Response(alert_id=alert.id, department=alert.department or user.department or "",
                                 author=user.name, text=body, created_at=now, link=link)
-            overdue = [n for n, due in alert.deadlines.items() if now > due]
+            overdue = [n for n, due in alert.deadlines.items() if past_due(due, now)]
             audit_note = f"回应：{body[:200]}" + (f"（超时：{'、'.join(self._label(n) for n in overdue)}）" if overdue else "（按时）")
             queue.append(("responded", self._officer_targets(), audit_note))
         elif action == "evaluate":
@@ -627,8 +801,8 @@ class AlertService:
 
     def flags(self, alert: Alert, now: datetime) -> dict[str, Any]:
         awaiting = alert.status in AWAITING_ANSWER
-        overdue = [n for n, d in alert.deadlines.items() if awaiting and now > d]
-        upcoming = sorted(d for d in alert.deadlines.values() if d >= now)
+        overdue = [n for n, d in alert.deadlines.items() if awaiting and past_due(d, now)]
+        upcoming = sorted(d for d in alert.deadlines.values() if not past_due(d, now))
         return {"awaiting_answer": awaiting, "overdue": bool(overdue), "overdue_deadlines": overdue,
                 "next_due": iso(upcoming[0]) if upcoming else None, "warned": list(alert.warned),
                 "escalated": alert.escalated}
@@ -636,15 +810,8 @@ class AlertService:
     def check_deadlines(self, now: datetime) -> dict[str, Any]:
         """Warn at the configured share of each deadline, escalate (督办) once on the first breach."""
         share = self.deadline_settings.warn_share
-        counts = {"checked": 0, "warned": 0, "overdue": 0, "escalated": 0, "conflicts": 0, "errors": 0}
-        offset = 0
-        alerts: list[Alert] = []
-        while True:  # page through every alert that still owes an answer
-            _, page = self.wf.list_alerts(status=[s.value for s in AWAITING_ANSWER], limit=500, offset=offset)
-            alerts.extend(page)
-            if len(page) < 500:
-                break
-            offset += 500
+        counts: dict[str, Any] = {"checked": 0, "warned": 0, "overdue": 0, "escalated": 0, "conflicts": 0, "errors": 0}
+        alerts = self._alerts_in([s.value for s in AWAITING_ANSWER])
         for alert in alerts:
             if not alert.deadlines:
                 continue
@@ -656,7 +823,199 @@ class AlertService:
             except Exception:
                 log.exception("deadline check failed for %s", alert.id)
                 counts["errors"] += 1
+        counts["waiting"] = self.check_waiting(now)
         return counts
+
+    def _alerts_in(self, statuses: list[str]) -> list[Alert]:
+        """Every alert in these statuses, page by page (no cut at a page size)."""
+        out: list[Alert] = []
+        offset = 0
+        while True:
+            _, page = self.wf.list_alerts(status=statuses, limit=500, offset=offset)
+            out.extend(page)
+            if len(page) < 500:
+                return out
+            offset += 500
+
+    # -- alerts waiting for an officer -------------------------------------------------------------------------
+    def _waiting(self) -> WaitingConfig:
+        return getattr(self.config, "waiting", None) or WaitingConfig()
+
+    def waiting_due(self, alert: Alert) -> tuple[datetime, datetime | None] | None:
+        """(reminder due, escalation due or None) of an alert waiting for dispatch, or None when its level has no
+        waiting clock. The clock starts when the alert was created."""
+        waiting = self._waiting()
+        clock = waiting.levels.get(alert.level)
+        if clock is None or not waiting.enabled:
+            return None
+        calendar = getattr(self.config, "calendar", None)
+        start = alert.created_at
+        remind = waiting.due(clock, clock.remind, start, calendar)
+        return remind, waiting.due(clock, clock.escalate, start, calendar) if clock.escalate else None
+
+    def check_waiting(self, now: datetime) -> dict[str, int]:
+        """Alerts waiting for an officer (待派发, never dispatched) on their level's clock ([waiting]): one reminder to
+        the officers when it runs out, one escalation to the supervising office later. What was sent is recorded
+        on the alert (``details["waiting"]``) under the version check, so two schedulers never send twice."""
+        counts = {"checked": 0, "reminded": 0, "escalated": 0, "conflicts": 0, "errors": 0}
+        waiting = self._waiting()
+        if not waiting.enabled or not waiting.levels:
+            return counts
+        for alert in self._alerts_in([S.NEW.value]):
+            clock = waiting.levels.get(alert.level)
+            if clock is None or alert.dispatched_at is not None:
+                continue
+            counts["checked"] += 1
+            try:
+                self._check_waiting_one(alert, clock, now, counts)
+            except ConcurrentUpdateError:
+                counts["conflicts"] += 1  # another scheduler recorded it first; it sent the notice
+            except Exception:
+                log.exception("waiting check failed for %s", alert.id)
+                counts["errors"] += 1
+        return counts
+
+    def _check_waiting_one(self, alert: Alert, clock: WaitClock, now: datetime, counts: dict[str, int]) -> None:
+        due = self.waiting_due(alert)
+        if due is None:
+            return
+        remind_at, escalate_at = due
+        state = dict(alert.details.get("waiting") or {})
+        remind = past_due(remind_at, now) and not state.get("reminded_at")
+        # Operational alerts (a source down, the audit chain) are the officers' own work: reminded, never escalated.
+        escalate = (escalate_at is not None and past_due(escalate_at, now) and not state.get("escalated_at")
+                    and alert.details.get("rule_type") not in OPERATIONAL_TYPES)
+        if not (remind or escalate):
+            return
+        created = alert.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+        level = LEVEL_LABELS.get(alert.level, alert.level)
+        suggested = f"；拟派：{alert.department}" if alert.department else "；尚无拟派部门"
+        updated = replace(alert, updated_at=now, details=dict(alert.details))
+        state.update(clock=clock.text(clock.remind), remind_at=remind_at.isoformat(),
+                     escalate_at=escalate_at.isoformat() if escalate_at else None)
+        audits: list[tuple[str, str]] = []
+        queue: list[tuple[str, list[dict[str, str]], str, str]] = []
+        if escalate:
+            sup = self.supervisor()
+            # Past both: the escalation (which the officers get too) replaces the reminder that came too late.
+            state.setdefault("reminded_at", now.isoformat())
+            state.update(escalated_at=now.isoformat(), escalated_to=sup.name if sup else None)
+            where = f"报 {sup.name} 督办" if sup else "未配置督办部门，再次提醒舆情专员"
+            msg = (f"预警已等待派发超过 {clock.text(clock.escalate)}（{level}，创建于 {created}），仍未派发，"
+                   f"{where}{suggested}")
+            if sup:
+                updated.escalated = True
+                updated.details["escalated_to"] = sup.name
+            audits.append(("waiting_escalate", msg))
+            queue.append(("waiting_escalation", self._supervisor_targets() + self._officer_targets(), msg,
+                          "waiting_escalation"))
+            counts["escalated"] += 1
+        else:
+            state["reminded_at"] = now.isoformat()
+            later = f"；逾 {clock.text(clock.escalate)} 仍未派发将报督查部门" if clock.escalate else ""
+            msg = f"预警已等待派发 {clock.text(clock.remind)}（{level}，创建于 {created}），请尽快派发或办结{later}{suggested}"
+            audits.append(("waiting_remind", msg))
+            queue.append(("waiting_reminder", self._officer_targets(), msg, "waiting_reminder"))
+            counts["reminded"] += 1
+        updated.details["waiting"] = state
+        self._save_with_notices(alert, updated, now, audits, queue)
+
+    # -- overdue-reply alerts answered on the board ------------------------------------------------------------
+    @staticmethod
+    def _awaits_reply(alert: Alert) -> bool:
+        """An alert about board posts left unanswered (one post, or a backlog digest): the reply settles it."""
+        if alert.event_id is not None:
+            return False
+        d = alert.details
+        if d.get("digest") == DIGEST_KIND:
+            return True
+        return bool(d.get("doc_id")) and (d.get("rule_type") == UNANSWERED_TYPE or any(
+            isinstance(r, dict) and r.get("type") == UNANSWERED_TYPE for r in (d.get("rules") or {}).values()))
+
+    @staticmethod
+    def _answer(doc: Any) -> tuple[datetime | None, str | None] | None:
+        """(reply time, replying department) when the post has its official answer (a reply, or a board status
+        that says so), else None."""
+        if doc is None:
+            return None
+        if doc.reply is not None and (doc.reply.text or "").strip():
+            seen = (doc.analysis or {}).get("reply_first_seen")
+            return doc.reply.time or (seen if isinstance(seen, datetime) else None), doc.reply.department
+        if any(w in (doc.status or "") for w in ANSWERED_STATUS_WORDS):
+            return None, None
+        return None
+
+    def close_answered(self, now: datetime) -> dict[str, int]:
+        """Overdue-reply alerts whose post has since got its official reply (re-crawled or re-ingested) close
+        themselves, saying so in their history; a backlog digest drops its answered posts and closes when none is
+        left. Run on every tick (from ``evaluate``)."""
+        counts = {"checked": 0, "closed": 0, "dropped": 0, "conflicts": 0, "errors": 0}
+        alerts = [a for a in self._alerts_in(list(OPEN_STATUSES)) if self._awaits_reply(a)]
+        wanted = sorted({i for a in alerts for i in (a.details.get("doc_ids") or [a.details.get("doc_id")]) if i})
+        docs: dict[str, Any] = {}
+        for i in range(0, len(wanted), 500):
+            docs.update((d.id, d) for d in self.store.documents.get_documents(wanted[i:i + 500]))
+        for alert in alerts:
+            counts["checked"] += 1
+            try:
+                self._close_answered_one(alert, docs, now, counts)
+            except ConcurrentUpdateError:
+                counts["conflicts"] += 1  # acted on meanwhile; the next tick looks again
+            except Exception:
+                log.exception("answered-post check failed for %s", alert.id)
+                counts["errors"] += 1
+        return counts
+
+    def _close_answered_one(self, alert: Alert, docs: dict[str, Any], now: datetime, counts: dict[str, int]) -> None:
+        digest = alert.details.get("digest") == DIGEST_KIND
+        ids = list(alert.details.get("doc_ids") or []) if digest else [alert.details.get("doc_id")]
+        answered = {i: a for i in ids if (a := self._answer(docs.get(i))) is not None}
+        if not answered:
+            return
+        updated = replace(alert, updated_at=max(now, alert.updated_at or now), details=dict(alert.details))
+        remaining = [i for i in ids if i not in answered]
+        before = alert.status
+        if digest:
+            posts = list(alert.details.get("posts") or [])
+            gone = [p for p in posts if p.get("doc_id") in answered]
+            listed = "；".join(f"「{(p.get('title') or '')[:30]}」（答复于 {_when(answered[p['doc_id']][0])}）"
+                              for p in gone[:20])
+            if len(gone) > 20:
+                listed += f"……等 {len(gone)} 条"
+            kept = [p for p in posts if p.get("doc_id") not in answered]
+            updated.details["answered_posts"] = [
+                *alert.details.get("answered_posts", []),
+                *({**p, "answered_at": iso(answered[p["doc_id"]][0]), "seen_at": now.isoformat()} for p in gone)]
+            rule = next((r for r in self.settings.rules if r.name == alert.rule), None)
+            if remaining and rule is not None:
+                finding = rule.digest(alert.department, [], known=kept)
+                updated.details.update(finding.details)
+                updated.title, updated.reason = finding.title, finding.reason
+            else:
+                updated.details.update(posts=kept, doc_ids=[p["doc_id"] for p in kept], count=len(kept))
+            counts["dropped"] += len(gone)
+            note = f"{len(gone)} 条留言的官方答复已发布，移出汇总：{listed}"
+            if remaining:
+                note += f"；仍有 {len(remaining)} 条未答复"
+                action = "digest_answered"
+            else:
+                note += "；汇总中的留言均已答复，预警自动办结"
+                action = "auto_close"
+        else:
+            reply_at, by = answered[ids[0]]
+            note = f"官方答复已于 {_when(reply_at)} 发布" + (f"（答复单位：{by}）" if by else "") + "，预警自动办结"
+            action = "auto_close"
+        if action == "auto_close":
+            updated.status = S.CLOSED
+            updated.details["auto_closed"] = {"at": now.isoformat(), "reason": "official_reply"}
+            counts["closed"] += 1
+        with self._transaction():
+            saved = self._save(updated, alert.version)
+            self._audit(saved, self.settings.system_actor, action, now, before, saved.status, note)
+            targets = self._officer_targets() + (self._department_targets(saved.department)
+                                                 if saved.dispatched_at else [])
+            self._queue(saved, "auto_closed" if action == "auto_close" else "digest_answered", now, targets,
+                        message=note, key=f"answered:{len(remaining)}")
 
     def _check_one(self, alert: Alert, now: datetime, share: float, counts: dict[str, int]) -> None:
         start_text = alert.details.get("round_started_at")
@@ -667,7 +1026,7 @@ class AlertService:
         breached = []
         for name, due in sorted(alert.deadlines.items(), key=lambda kv: kv[1]):
             label = self._label(name)
-            if now >= due:
+            if past_due(due, now):
                 if f"overdue:{name}" not in warned:
                     if name not in warned:
                         warned.append(name)  # too late to warn: the breach notice replaces the warning
@@ -702,6 +1061,12 @@ class AlertService:
             queue.append(("escalation", self._supervisor_targets() + self._department_targets(alert.department),
                           msg, "escalation"))
             counts["escalated"] += 1
+        self._save_with_notices(alert, updated, now, audits, queue)
+
+    def _save_with_notices(self, alert: Alert, updated: Alert, now: datetime, audits: list[tuple[str, str]],
+                           queue: list[tuple[str, list[dict[str, str]], str, str]]) -> None:
+        """Save what a clock check decided, its audit entries and its notifications in one transaction (version-checked,
+        so a second scheduler that decided the same finds the alert changed and sends nothing)."""
         with self._transaction():
             saved = self._save(updated, alert.version)
             for action, note in audits:
@@ -780,18 +1145,15 @@ class AlertService:
             at = _after_quiet(at, ns.quiet_start, ns.quiet_end)
         return at
 
+    def alert_view(self, alert: Alert) -> V.AlertView:
+        """The alert as every output shows it (titles and reasons quote posts: personal information masked)."""
+        provisional = provisional_deadlines(alert, getattr(self.config, "calendar", None), self.deadline_settings.raw)
+        return V.build_alert_view(alert, level_labels=LEVEL_LABELS, deadline_label=self._label,
+                                  provisional=provisional)
+
     def alert_summary(self, alert: Alert) -> dict[str, Any]:
-        return {
-            # Titles and reasons quote posts; notifications and exports must not carry phone or ID numbers.
-            "id": alert.id, "title": mask_pii(alert.title), "level": alert.level,
-            "level_label": LEVEL_LABELS.get(alert.level), "status": alert.status.value,
-            "status_label": STATUS_LABELS[alert.status], "department": alert.department,
-            "rule": alert.rule, "reason": mask_pii(alert.reason), "event_id": alert.event_id, "policy": alert.policy,
-            "deadlines": {k: iso(v) for k, v in alert.deadlines.items()},
-            "extension": (alert.details.get("extension") or {}).get("status"),
-            "deadlines_text": {self._label(k): v.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-                               for k, v in sorted(alert.deadlines.items(), key=lambda kv: kv[1])},
-        }
+        """JSON form of :meth:`alert_view` (``alerts raise/act --json``, notification payloads)."""
+        return self.alert_view(alert).to_dict()
 
     def _queue(self, alert: Alert, kind: str, now: datetime, targets: list[dict[str, str]], *, message: str = "",
                key: str = "") -> int:
@@ -799,13 +1161,12 @@ class AlertService:
             return 0
         round_no = alert.details.get("round", 0)
         link = f"{self.notify_settings.dashboard_url.rstrip('/')}/?alert={alert.id}" if self.notify_settings.dashboard_url else ""
-        payload = {"kind": kind, "alert": self.alert_summary(alert), "message": message, "at": now.isoformat(),
-                   "link": link}
+        view = self.alert_view(alert)  # notifications render the masked view; messages quote users' text: masked too
         # The dedupe key makes re-queueing after a crash or a repeated tick a no-op.
         stamp = key or (now.isoformat() if kind in ("dispatch", "returned", "responded", "reopened", "level_up") else "")
         queued = 0
         for t in targets:
-            payload_t = {**payload, "format": t.get("format", "generic")}
+            payload_t = V.build_notification_view(view, kind, message, now, link, t.get("format", "generic")).to_payload()
             self.wf.add_delivery({
                 "alert_id": alert.id, "channel": t["channel"], "target": t["target"], "kind": kind,
                 "payload": payload_t, "next_attempt_at": self._send_time(alert, kind, now), "created_at": now,
@@ -882,54 +1243,164 @@ class AlertService:
         return out
 
     # -- reading -----------------------------------------------------------------------------------------------
-    def list_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
-                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                    limit: int = 100, offset: int = 0) -> list[Alert]:
-        user = self.current_user(user)
+    # Every read returns views (yuqing.views): masked once, here. Visibility is decided here too, so the CLI and the
+    # dashboard never re-check it on their own.
+    def is_supervisor_user(self, user: User) -> bool:
+        """A 督查室 account: a department user of the department configured with ``supervisor = true``."""
+        sup = self.supervisor()
+        return user.role is Role.DEPARTMENT and sup is not None and user.department == sup.name
+
+    def can_view(self, user: User, alert: Alert) -> bool:
+        if not user.active:
+            return False
+        if self.is_supervisor_user(user) and alert.escalated:
+            return True  # the supervising office sees everything escalated (督办) to it
+        try:
+            check_view(user, alert)
+            return True
+        except PermissionDenied:
+            return False
+
+    def _check_view(self, user: User, alert: Alert) -> None:
+        if not user.active:
+            raise PermissionDenied(f"账号「{user.name}」已停用")
+        if not self.can_view(user, alert):
+            check_view(user, alert)  # raises with the message naming both departments
+            raise PermissionDenied(f"「{user.name}」无权查看预警 {alert.id}")
+
+    def _scope(self, user: User, status: str | list[str] | None, department: str | None
+               ) -> tuple[list[str] | str | None, str | None, bool]:
+        """(status filter, department filter, supervisor scope) after the user's rights are applied."""
+        if not user.active:
+            raise PermissionDenied(f"账号「{user.name}」已停用")
+        supervised = False
         if user.role is Role.DEPARTMENT:
-            if department and department != user.department:
+            if self.is_supervisor_user(user):
+                if department and department != user.department:
+                    supervised = True  # another department's alerts: only those escalated to the office
+                else:
+                    supervised = department is None
+            elif department and department != user.department:
                 raise PermissionDenied(f"{user.department}的用户无权查看{department}的预警")
-            department = user.department
+            if not supervised:
+                department = user.department
         if status == "open":
             status = list(OPEN_STATUSES)
         for s in ([status] if isinstance(status, str) else status or []):
             if s not in {x.value for x in AlertStatus}:
                 raise WorkflowError(f"状态「{s}」无效（可选：open、{'、'.join(x.value for x in AlertStatus)}）")
-        _, alerts = self.wf.list_alerts(status=status, department=department, level=level, since=since, until=until,
-                                        limit=limit, offset=offset)
-        return alerts
+        return status, department, supervised
 
-    def get_alert(self, user: User, alert_id: str, now: datetime | None = None) -> dict[str, Any]:
+    def _filtered(self, keep: Any, status: Any, department: str | None, level: int | None, since: datetime | None,
+                  until: datetime | None) -> list[Alert]:
+        """Alerts matching the store filters and ``keep`` (the store has no filter on the escalation flag)."""
+        out, offset = [], 0
+        while True:
+            _, page = self.wf.list_alerts(status=status, department=department, level=level, since=since, until=until,
+                                          limit=500, offset=offset)
+            out.extend(a for a in page if keep(a))
+            if len(page) < 500:
+                return out
+            offset += 500
+
+    def list_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
+                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                    limit: int = 100, offset: int = 0, escalated: bool | None = None) -> list[V.AlertView]:
+        return self.page_alerts(user, status=status, department=department, level=level, since=since, until=until,
+                                limit=limit, offset=offset, escalated=escalated)[1]
+
+    def page_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
+                    level: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                    limit: int = 100, offset: int = 0, escalated: bool | None = None
+                    ) -> tuple[int, list[V.AlertView]]:
+        """(total, one page of views) of the alerts ``user`` may see under these filters (``escalated``: only
+        alerts that were, or were not, escalated to the supervising office)."""
+        user = self.current_user(user)
+        status, department, supervised = self._scope(user, status, department)
+        if supervised or escalated is not None:
+            def keep(a: Alert) -> bool:
+                visible = not supervised or a.escalated or a.department == user.department
+                return visible and (escalated is None or a.escalated == escalated)
+
+            found = self._filtered(keep, status, department, level, since, until)
+            return len(found), [self.alert_view(a) for a in found[offset:offset + limit]]
+        total, alerts = self.wf.list_alerts(status=status, department=department, level=level, since=since,
+                                            until=until, limit=limit, offset=offset)
+        return total, [self.alert_view(a) for a in alerts]
+
+    def overdue_by_department(self, user: User, now: datetime) -> list[dict[str, Any]]:
+        """Open and overdue alerts per responsible department, among the alerts ``user`` may see (督查室: its own
+        and everything escalated to it; officers: all)."""
+        _, views = self.page_alerts(user, status="open", limit=100_000)
+        rows: dict[str, dict[str, Any]] = {}
+        for v in views:
+            r = rows.setdefault(v.department or "（未分派）", {"department": v.department or "（未分派）", "open": 0,
+                                                              "overdue": 0, "escalated": 0})
+            r["open"] += 1
+            r["overdue"] += v.is_overdue(now)
+            r["escalated"] += v.escalated
+        return sorted(rows.values(), key=lambda r: (-r["overdue"], -r["escalated"], r["department"]))
+
+    def get_alert(self, user: User, alert_id: str, now: datetime | None = None) -> V.AlertDetailView:
         user = self.current_user(user)
         alert = self._load(alert_id)
-        check_view(user, alert)
+        self._check_view(user, alert)
         now = now or clock_now()
         event = self.store.documents.get_event(alert.event_id) if alert.event_id else None
-        docs = []
+        docs = self._documents(alert)
+        event_log = self.store.documents.event_log(event.id) if event is not None else []
+        return V.AlertDetailView(
+            alert=self.alert_view(alert),
+            event=V.build_event_view(event) if event else None,
+            documents=tuple(_doc_view(d) for d in docs),
+            audit=tuple(V.build_audit_view(e) for e in self.wf.audit_for(alert.id)),
+            responses=tuple(V.build_response_view(r) for r in self.wf.responses_for(alert.id)),
+            assignments=tuple(V.build_assignment_view(a) for a in self.wf.assignments_for(alert.id)),
+            deliveries=tuple(V.build_delivery_view(d) for d in self.wf.list_deliveries(alert.id)),
+            event_log=tuple(V.build_event_log_view(e) for e in event_log),
+            flags=self.flags(alert, now),
+            actions=tuple(self.available_actions(user, alert, now)) if user.active else (),
+            can_reveal=user.active and user.role.value in V.REVEAL_ROLES,
+        )
+
+    def _documents(self, alert: Alert) -> list[Any]:
         if alert.event_id:
             _, found = self.store.documents.list_documents(event_id=alert.event_id, limit=200)
             found.sort(key=lambda d: (d.likes + d.replies + d.views / 100), reverse=True)
-            docs = found[: self.settings.representative_docs]
-        elif alert.details.get("doc_ids"):  # a digest: every post it lists, oldest first
+            return found[: self.settings.representative_docs]
+        if alert.details.get("doc_ids"):  # a digest: every post it lists, oldest first
             docs = self.store.documents.get_documents(list(alert.details["doc_ids"])[:200])
             order = {d: i for i, d in enumerate(alert.details["doc_ids"])}
             docs.sort(key=lambda d: order.get(d.id, 0))
-        elif alert.details.get("doc_id"):
+            return docs
+        if alert.details.get("doc_id"):
             doc = self.store.documents.get_document(alert.details["doc_id"])
-            docs = [doc] if doc else []
-        return {
-            "alert": to_plain(alert),
-            "summary": self.alert_summary(alert),
-            "event": to_plain(replace(event, state={})) if event else None,
-            "documents": [_doc_view(d) for d in docs],
-            "audit": to_plain(self.wf.audit_for(alert.id)),
-            "responses": to_plain(self.wf.responses_for(alert.id)),
-            "assignments": to_plain(self.wf.assignments_for(alert.id)),
-            "deliveries": to_plain(self.wf.list_deliveries(alert.id)),
-            "flags": self.flags(alert, now),
-            "actions": self.available_actions(user, alert, now),
-            "extension": alert.details.get("extension"),
-        }
+            return [doc] if doc else []
+        return []
+
+    def reveal(self, user: User, alert_id: str, why: str, now: datetime) -> V.RawText:
+        """「查看原文」: the unmasked title, reason, posts and responses of one alert, for 舆情专员 and 管理员 only,
+        with a reason; every reveal is written to the audit log (who, when, why) before anything is returned."""
+        user = self.current_user(user)
+        alert = self._load(alert_id)
+        self._check_view(user, alert)
+        if user.role.value not in V.REVEAL_ROLES:
+            raise PermissionDenied(f"「{user.name}」无权查看原文（需要：舆情专员或管理员）；页面与导出只显示脱敏文本")
+        why = (why or "").strip()
+        if not why:
+            raise WorkflowError("查看原文必须说明理由（--reason），例如「需回电核实诉求人」；该操作将记入审计日志")
+        docs = self._documents(alert)
+        responses = self.wf.responses_for(alert.id)
+        with self._transaction():
+            self._audit(alert, user.name, "reveal", now, alert.status, alert.status,
+                        f"查看原文（标题、原因、{len(docs)} 篇帖文、{len(responses)} 条回应）；理由：{mask_pii(why)}")
+        return V.RawText(
+            alert_id=alert.id, title=alert.title, reason=alert.reason,
+            documents=tuple(V.RawDocument(id=d.id, title=d.title, text=(d.analysis or {}).get("text") or d.content or "",
+                                          author=d.author or "", reply=d.reply.text if d.reply else "") for d in docs),
+            responses=tuple(r.text for r in responses),
+            returns=tuple(str(r.get("reason") or "") for r in alert.details.get("returned") or []),
+            revealed_by=user.name, revealed_at=now, why=why)
 
 
 def _allowed(user: User, alert: Alert, action: str) -> bool:
@@ -948,18 +1419,17 @@ def _not_own(user: User, action: str, author: str | None) -> bool:
         return False
 
 
-def _doc_view(d: Any) -> dict[str, Any]:
-    a = d.analysis or {}
-    text = a.get("text") or d.content or ""
+def _doc_view(d: Any) -> V.DocumentView:
     # Shown to officers and departments and printed by `alerts show`: personal information is masked.
-    return {"id": d.id, "title": mask_pii(d.title), "url": d.url, "source": d.source,
-            "published_at": iso(d.published_at), "region": d.region,
-            "sentiment": (a.get("sentiment") or {}).get("label"), "snippet": mask_pii(text[:200]), "likes": d.likes,
-            "replies": d.replies}
+    return V.build_document_view(d)
 
 
 def _due_text(svc: AlertService, deadlines: dict[str, datetime]) -> str:
     return "；".join(f"{svc._label(n)} {d.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}" for n, d in deadlines.items()) or "无"
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if at else "（时间未标明）"
 
 
 def _duration(delta: timedelta) -> str:

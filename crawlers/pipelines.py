@@ -12,7 +12,7 @@ from typing import Any
 
 from yuqing.clock import now as clock_now, parse_time
 from yuqing.config import Config, load_config
-from yuqing.model import Document, DocumentKind, Reply
+from yuqing.model import Document, DocumentKind, Reply, document_kind
 from yuqing.storage import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,10 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def item_to_document(item: Any, fetched_at=None) -> Document:
-    """Validate an item and build the Document; raises ValueError naming the bad field."""
+def item_to_document(item: Any, fetched_at=None, *, board_sources: frozenset[str] | set[str] = frozenset()
+                     ) -> Document:
+    """Validate an item and build the Document; raises ValueError naming the bad field. An item from a board source
+    (``board_sources``: configured sources of type board) is a post even when its spider did not say so."""
     data = dict(item)
     url = _text(data.get("url"))
     if not url or not url.startswith(("http://", "https://")):
@@ -73,7 +75,10 @@ def item_to_document(item: Any, fetched_at=None) -> Document:
                       time=parse_time(data.get("reply_time"), field="答复时间") if data.get("reply_time") else None)
     return Document(
         url=url, source=str(data.get("source") or ""), title=title, content=content, html=data.get("html"),
-        kind=DocumentKind(data.get("kind") or "article"), published_at=published, fetched_at=fetched_at,
+        kind=DocumentKind(document_kind(data.get("kind"), board_source=str(data.get("source") or "") in board_sources,
+                                        reply=reply is not None, status=_text(data.get("status")),
+                                        category=_text(data.get("category")))),
+        published_at=published, fetched_at=fetched_at,
         author=_text(data.get("author")), region=_text(data.get("region")), category=_text(data.get("category")),
         status=_text(data.get("status")), views=_int(data.get("views")), likes=_int(data.get("likes")),
         dislikes=_int(data.get("dislikes")), replies=_int(data.get("replies")), reply=reply,
@@ -87,6 +92,7 @@ class StorePipeline:
         self.crawler = crawler
         self.batch_size = max(1, crawler.settings.getint("YUQING_BATCH_SIZE", 20))
         self.store = crawler_store(crawler.settings)
+        self.boards = frozenset(s.name for s in crawler_config(crawler.settings).sources if s.type == "board")
         self.pending: list[Document] = []
 
     @classmethod
@@ -107,7 +113,7 @@ class StorePipeline:
 
     def process_item(self, item):
         try:
-            doc = item_to_document(item, clock_now())
+            doc = item_to_document(item, clock_now(), board_sources=self.boards)
         except Exception as exc:  # noqa: BLE001 - one bad item must not stop the crawl
             self._bad(str(dict(item).get("url")), "item_invalid", str(exc))
             return item

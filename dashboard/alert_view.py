@@ -11,7 +11,8 @@ import streamlit as st
 
 from dashboard.common import PageContext
 from dashboard.services import actions, cached, queries
-from dashboard.textfmt import COLOUR_BADGES, countdown, escape_text, fmt_time
+from dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
+from yuqing.workdays import provisional_note
 
 FLASH = "alert_flash"
 RATINGS = ("满意", "基本满意", "不满意")
@@ -23,13 +24,7 @@ def flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
         ok, text = message
-        (st.success if ok else st.error)(text)
-
-
-def _get(detail: Any, key: str, default: Any = None) -> Any:
-    if isinstance(detail, dict):
-        return detail.get(key, default)
-    return getattr(detail, key, default)
+        (st.success if ok else st.error)(escape_label(text))  # messages may quote what the user typed
 
 
 def show_text(text: str | None) -> None:
@@ -38,14 +33,14 @@ def show_text(text: str | None) -> None:
 
 
 def render(ctx: PageContext, alert_id: str) -> None:
-    try:
-        detail = queries.alert_detail(ctx.app, ctx.user, alert_id)
-    except Exception as exc:  # PermissionDenied / WorkflowError carry Chinese messages
-        st.error(str(exc))
-        return
-    alert = _get(detail, "alert")
     now = ctx.now
-    st.subheader(f"{alert.title}")
+    try:
+        detail = queries.alert_detail(ctx.app, ctx.user, alert_id, now=now)
+    except Exception as exc:  # PermissionDenied / WorkflowError / AlertsUnavailable carry Chinese messages
+        st.error(escape_label(exc))
+        return
+    alert = detail.alert
+    st.markdown(f"### {escape_text(alert.title)}", unsafe_allow_html=True)
     row = queries.alert_row(alert, now)
     cols = st.columns(5)
     cols[0].metric("级别", row["级别"].split("（")[0])
@@ -56,47 +51,79 @@ def render(ctx: PageContext, alert_id: str) -> None:
     st.markdown("**触发原因**")
     show_text(alert.reason)
     _deadlines(alert, now)
-    event = _get(detail, "event")
-    if event is not None:
-        _heat(event)
+    for r in alert.returns:
+        st.markdown(f"**退单**（{escape_text(r.department)} · {escape_text(r.by)} · {fmt_time(r.at)}）："
+                    f"{escape_text(r.reason)}", unsafe_allow_html=True)
+    if detail.event is not None:
+        _heat(detail.event)
     tabs = st.tabs(["代表性帖文", "办理过程", "回应与评价", "通知投递"])
     with tabs[0]:
-        _documents(_get(detail, "documents") or _get(detail, "representative_documents") or [])
+        _documents(detail.documents)
     with tabs[1]:
-        _timeline(detail, event)
+        _timeline(detail)
     with tabs[2]:
-        _responses(_get(detail, "responses") or [])
+        _responses(detail.responses)
     with tabs[3]:
-        deliveries = _get(detail, "deliveries") or []
-        rows = [{"渠道": d.get("channel"), "对象": d.get("target"), "类型": d.get("kind"), "状态": d.get("status"),
-                 "尝试": d.get("attempts"), "错误": d.get("last_error") or "", "时间": fmt_time(d.get("created_at"))}
-                for d in deliveries]
+        rows = [{"渠道": d.channel, "对象": d.target, "类型": d.kind, "状态": d.status, "尝试": d.attempts,
+                 "错误": d.last_error, "时间": fmt_time(d.created_at)} for d in detail.deliveries]
         st.dataframe(rows, hide_index=True) if rows else st.caption("暂无通知记录")
-    _actions(ctx, alert, detail)
+    if detail.can_reveal:
+        _reveal(ctx, alert.id)
+    _actions(ctx, detail)
+
+
+def _reveal(ctx: PageContext, alert_id: str) -> None:
+    """「查看原文」: unmasked text for 舆情专员/管理员, with a reason, audited; shown for this run only."""
+    with st.expander("查看原文（未脱敏，须说明理由，记入审计日志）", expanded=False):
+        with st.form(f"reveal_{alert_id}", clear_on_submit=True):
+            why = st.text_input("查看理由（必填）", placeholder="例如：需回电核实诉求人联系方式", key=f"reveal_why_{alert_id}")
+            submitted = st.form_submit_button("查看原文")
+        if not submitted:
+            return
+        ok, result = actions.reveal(ctx.app, ctx.user, alert_id, why, now=ctx.now)
+        if not ok:
+            st.error(escape_label(result))
+            return
+        st.warning(f"以下为原文，含个人信息，仅供办理使用；本次查看已记入审计日志（理由：{escape_label(result.why)}）")
+        st.markdown("**标题**")
+        show_text(result.title)
+        st.markdown("**原因**")
+        show_text(result.reason)
+        for d in result.documents:
+            st.markdown(f"**帖文**：{escape_text(d.title)}（作者：{escape_text(d.author or '匿名')}）",
+                        unsafe_allow_html=True)
+            show_text(d.text[:3000])
+            if d.reply:
+                st.markdown("**官方答复**")
+                show_text(d.reply[:2000])
+        for text in result.responses:
+            st.markdown("**部门回应**")
+            show_text(text)
+        for text in result.returns:
+            st.markdown("**退单理由**")
+            show_text(text)
 
 
 def _deadlines(alert: Any, now: Any) -> None:
     if not alert.deadlines:
         return
-    try:
-        from alerts.deadlines import DEADLINE_LABELS
-    except ImportError:
-        DEADLINE_LABELS = {}
-    done = alert.status.value not in queries.AWAITING
+    done = alert.status not in queries.AWAITING
     parts = []
-    for name, due in sorted(alert.deadlines.items(), key=lambda kv: kv[1]):
-        colour, text = countdown(due, now, done=done)
-        parts.append(f"{COLOUR_BADGES[colour]} {DEADLINE_LABELS.get(name, name)}：{fmt_time(due)}（{text}）")
-    st.markdown("**办理时限**　" + "　".join(parts))
+    for d in alert.deadlines:
+        colour, text = countdown(d.due, now, done=done)
+        parts.append(f"{COLOUR_BADGES[colour]} {escape_text(d.label)}：{fmt_time(d.due)}（{text}）"
+                     + escape_text(provisional_note(d.provisional_years)))
+    st.markdown("**办理时限**　" + "　".join(parts), unsafe_allow_html=True)
     ext = queries.extension_view(alert)
     if ext:
-        st.caption(f"依申请公开延期：{ext['状态']}（{ext['申请人']} 申请，理由：{ext['理由']}"
-                   + (f"；{ext['审批人']} 审批" if ext["审批人"] else "")
-                   + (f"：{ext['审批意见']}" if ext["审批意见"] else "") + "）")
+        st.markdown(escape_text(
+            f"依申请公开延期：{ext['状态']}（{ext['申请人']} 申请，理由：{ext['理由']}"
+            + (f"；{ext['审批人']} 审批" if ext["审批人"] else "")
+            + (f"：{ext['审批意见']}" if ext["审批意见"] else "") + "）"), unsafe_allow_html=True)
 
 
 def _heat(event: Any) -> None:
-    with st.expander(f"事件：{event.title} · 热度 {event.heat:.1f}", expanded=False):
+    with st.expander(f"事件：{escape_label(event.title)} · 热度 {event.heat:.1f}", expanded=False):
         st.caption(f"文档 {event.doc_count} 篇 · 来源 {event.source_count} 个 · 负面 {event.negative} · "
                    f"首次 {fmt_time(event.first_seen)} · 最近 {fmt_time(event.last_seen)}")
         if event.heat_parts:
@@ -104,17 +131,16 @@ def _heat(event: Any) -> None:
                          height=200)
 
 
-def _documents(docs: list[Any]) -> None:
+def _documents(docs: Any) -> None:
     if not docs:
         st.caption("暂无关联帖文")
         return
     for doc in docs:
-        if isinstance(doc, dict):
-            st.write(doc)
-            continue
         v = queries.document_view(doc)
-        with st.expander(f"{v['time']} · {v['source']} · {v['sentiment'] or '未分析'} · {v['title']}"):
-            st.caption(f"作者：{v['author'] or '匿名'} · 原文：{v['url']}")
+        label = f"{v['time']} · {v['source']} · {v['sentiment'] or '未分析'} · {v['title']}"
+        with st.expander(escape_label(label)):
+            st.markdown(f"作者：{escape_text(v['author'] or '匿名')} · 原文：{escape_text(v['url'])}",
+                        unsafe_allow_html=True)
             show_text(v["text"][:3000])
             if v["reply"]:
                 st.markdown(f"**官方答复**（{escape_text(v['reply_department'] or '')}）", unsafe_allow_html=True)
@@ -122,7 +148,7 @@ def _documents(docs: list[Any]) -> None:
                 _reply_quality(v["reply_quality"])
 
 
-def _reply_quality(q: dict | None) -> None:
+def _reply_quality(q: Any) -> None:
     if not q:
         return
     cols = st.columns(5)
@@ -132,10 +158,10 @@ def _reply_quality(q: dict | None) -> None:
         col.metric(f"答复质量·{label}", f"{value:.2f}" if isinstance(value, (int, float)) else "—")
     reasons = q.get("reasons") or []
     if reasons:
-        st.caption("；".join(map(str, reasons)))
+        st.markdown(escape_text("；".join(map(str, reasons))), unsafe_allow_html=True)
 
 
-def _timeline(detail: Any, event: Any) -> None:
+def _timeline(detail: Any) -> None:
     from yuqing.model import STATUS_LABELS, AlertStatus
 
     def status(s: str | None) -> str:
@@ -146,19 +172,18 @@ def _timeline(detail: Any, event: Any) -> None:
 
     rows = [{"时间": fmt_time(a.at), "操作人": a.actor, "操作": actions.ACTION_DONE.get(a.action, a.action),
              "状态变化": f"{status(a.from_status)} → {status(a.to_status)}" if a.to_status else "", "说明": a.note}
-            for a in (_get(detail, "audit") or [])]
+            for a in detail.audit]
     rows += [{"时间": fmt_time(s.assigned_at), "操作人": s.assigned_by, "操作": "分派", "状态变化": "",
               "说明": f"分派至 {s.department}" + ("（当前）" if s.active else "") + (f"：{s.note}" if s.note else "")}
-             for s in (_get(detail, "assignments") or [])]
-    if event is not None:
-        for e in _get(detail, "event_log") or []:
-            label, note = actions.describe_event_change(e["action"], e.get("details"))
-            rows.append({"时间": fmt_time(e["at"]), "操作人": "系统", "操作": label, "状态变化": "", "说明": note})
+             for s in detail.assignments]
+    for e in detail.event_log:
+        label, note = actions.describe_event_change(e.action, e.details)
+        rows.append({"时间": fmt_time(e.at), "操作人": "系统", "操作": label, "状态变化": "", "说明": note})
     rows.sort(key=lambda r: r["时间"])
     st.dataframe(rows, hide_index=True, width="stretch") if rows else st.caption("暂无记录")
 
 
-def _responses(responses: list[Any]) -> None:
+def _responses(responses: Any) -> None:
     if not responses:
         st.caption("部门尚未回应")
     for r in responses:
@@ -166,7 +191,7 @@ def _responses(responses: list[Any]) -> None:
                     + (f" · 评价：{escape_text(r.rating)}" if r.rating else ""), unsafe_allow_html=True)
         show_text(r.text)
         if r.link:
-            st.caption(f"公开链接：{r.link}")
+            st.markdown(f"公开链接：{escape_text(r.link)}", unsafe_allow_html=True)
 
 
 def _done(ok: bool, message: str) -> None:
@@ -176,11 +201,11 @@ def _done(ok: bool, message: str) -> None:
     st.rerun()
 
 
-def _actions(ctx: PageContext, alert: Any, detail: Any) -> None:
-    if not queries.has_alert_service(ctx.app):
-        st.warning("预警服务未加载，暂不能办理（只读）")
-        return
-    available = queries.available_actions(ctx.user, alert, app=ctx.app, now=ctx.now)
+def _actions(ctx: PageContext, detail: Any) -> None:
+    from alerts.workflow import ACTIONS
+
+    alert = detail.alert
+    available = [(name, ACTIONS[name].label) for name in detail.actions]
     if not available:
         st.caption("当前状态下您没有可执行的操作")
         return
@@ -210,15 +235,16 @@ def _actions(ctx: PageContext, alert: Any, detail: Any) -> None:
             fields["text"] = st.text_area("延期理由（必填）", placeholder="例如：需书面征求第三方意见")
         elif choice in ("approve_extension", "reject_extension"):
             ext = queries.extension_view(alert) or {}
-            st.caption(f"{ext.get('申请人', '')} 于 {ext.get('申请时间', '')} 申请延期 {ext.get('延长工作日', '')} 个工作日："
-                       f"原答复期限 {ext.get('原答复期限', '')}，批准后 {ext.get('延期后期限', '')}")
+            st.markdown(escape_text(f"{ext.get('申请人', '')} 于 {ext.get('申请时间', '')} 申请延期 {ext.get('延长工作日', '')} 个工作日："
+                                    f"原答复期限 {ext.get('原答复期限', '')}，批准后 {ext.get('延期后期限', '')}"),
+                        unsafe_allow_html=True)
             show_text(f"理由：{ext.get('理由', '')}")
             fields["note"] = st.text_input("审批意见" + ("（必填）" if choice == "reject_extension" else "（可选）"))
         elif choice == "silence":
             fields["hours"] = float(st.number_input("静默时长（小时）", min_value=0.5, max_value=720.0, value=24.0, step=0.5))
             fields["note"] = st.text_input("静默原因（必填）")
         elif choice in ("reopen", "close"):
-            fields["note"] = st.text_input("理由" + ("（必填）" if choice == "reopen" or alert.status.value != "responded" else "（可选）"))
+            fields["note"] = st.text_input("理由" + ("（必填）" if choice == "reopen" or alert.status != "responded" else "（可选）"))
         else:
             fields["note"] = st.text_input("说明（可选）")
         submitted = st.form_submit_button(f"确认{labels[choice]}", type="primary")
@@ -242,8 +268,7 @@ def _actions(ctx: PageContext, alert: Any, detail: Any) -> None:
 
 def _evaluation_context(detail: Any) -> None:
     """What the officer weighs: the department's answer and, for board posts, the measured reply quality."""
-    for doc in _get(detail, "documents") or []:
-        q = (getattr(doc, "analysis", None) or {}).get("reply_quality")
-        if q:
-            st.caption(f"留言「{queries.masked(doc.title)[:40]}」的官方答复质量：")
-            _reply_quality(q)
+    for doc in detail.documents:
+        if doc.reply_quality:
+            st.markdown(escape_text(f"留言「{doc.title[:40]}」的官方答复质量："), unsafe_allow_html=True)
+            _reply_quality(doc.reply_quality)

@@ -93,11 +93,13 @@ def run_app() -> None:
 
 
 def _sidebar(user: Any) -> None:
+    from dashboard.textfmt import escape_label, escape_text
     from yuqing.model import ROLE_LABELS
 
     with st.sidebar:
-        st.markdown(f"**{user.display_name or user.name}**")
-        st.caption(f"{ROLE_LABELS.get(user.role, user.role.value)}" + (f" · {user.department}" if user.department else ""))
+        st.markdown(f"**{escape_text(user.display_name or user.name)}**", unsafe_allow_html=True)
+        st.caption(escape_label(f"{ROLE_LABELS.get(user.role, user.role.value)}"
+                                + (f" · {user.department}" if user.department else "")))
         if st.button("退出登录", key="logout"):
             auth.logout("已退出登录")
             st.rerun()
@@ -126,20 +128,30 @@ def paginate(total: int, page_size: int, key: str) -> tuple[int, int]:
     return page_size, (int(page) - 1) * page_size
 
 
-def csv_button(rows: list[dict[str, Any]], filename: str, key: str, label: str = "导出 CSV") -> None:
-    """CSV with a BOM so Excel opens the Chinese correctly; internal columns (``_…``) are dropped."""
+def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """CSV with a BOM so Excel opens the Chinese correctly; internal columns (``_…``) are dropped; text a spreadsheet
+    would evaluate (=, +, -, @ …) is written as text: crawled titles are not formulas."""
     import csv
     import io
 
+    from dashboard.textfmt import safe_cell
+
     if not rows:
-        return
+        return b""
     cols = [c for c in rows[0] if not c.startswith("_") and c != "id"]
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
-    writer.writeheader()
+    writer.writerow({c: safe_cell(c) for c in cols})
     for r in rows:
-        writer.writerow({c: ("、".join(map(str, v)) if isinstance(v, list) else v) for c, v in r.items() if c in cols})
-    st.download_button(label, ("\ufeff" + buf.getvalue()).encode("utf-8"), file_name=filename, mime="text/csv", key=key)
+        writer.writerow({c: safe_cell("、".join(map(str, v)) if isinstance(v, list) else v)
+                         for c, v in r.items() if c in cols})
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def csv_button(rows: list[dict[str, Any]], filename: str, key: str, label: str = "导出 CSV") -> None:
+    if not rows:
+        return
+    st.download_button(label, csv_bytes(rows), file_name=filename, mime="text/csv", key=key)
 
 
 def show_table(rows: list[dict[str, Any]], *, key: str, height: int | None = None, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -57,30 +58,25 @@ def period(kind: str, day: date) -> tuple[datetime, datetime]:
 def build_brief(app: Any, kind: str, day: date, now: datetime | None = None) -> Brief:
     start, end = period(kind, day)
     now = now or clock_now()
-    wf = app.store.workflow
     trend = queries.trend(app, end - timedelta(days=30), end)
     in_period = [r for r in trend if start.date().isoformat() <= r["day"] < end.date().isoformat()]
     total = sum(r["total"] for r in in_period)
     negative = sum(r["negative"] for r in in_period)
-    n_alerts, alerts = wf.list_alerts(since=start, until=end, limit=500)
-    alert_rows, response_rows = [], []
-    for a in alerts:
-        row = queries.alert_row(a, now)
-        alert_rows.append({k: v for k, v in row.items() if not k.startswith("_")})
-        for r in wf.responses_for(a.id):
-            response_rows.append({"预警编号": a.id, "预警": a.title, "部门": r.department, "回应人": r.author,
-                                  "回应时间": r.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"),
-                                  "回应内容": queries.masked(r.text)[:300], "公开链接": r.link or "",
-                                  "评价": r.rating or ""})
-    events = app.store.documents.list_events(limit=10, since=start, order="heat")
-    event_rows = [{"排名": i, "事件": queries.masked(e.title), "热度": round(e.heat, 1), "文档数": e.doc_count,
-                   "负面": e.negative, "主题": e.topic or "", "地区": e.region or "", "责任部门": e.department or "",
-                   "关键词": "、".join(e.keywords[:5])} for i, e in enumerate(events, 1)]
+    # Rows come from the read model (masked views), like every other output.
+    n_alerts, alerts, responses = queries.report_alerts(app, start, end)
+    alert_rows = [{k: v for k, v in queries.alert_row(a, now).items() if not k.startswith("_")} for a in alerts]
+    titles = {a.id: a.title for a in alerts}
+    response_rows = [{"预警编号": r_alert, "预警": titles.get(r_alert, ""), "部门": r.department, "回应人": r.author,
+                      "回应时间": r.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"), "回应内容": r.text[:300],
+                      "公开链接": r.link or "", "评价": r.rating or ""} for r_alert, r in responses]
+    event_rows = [{"排名": i, "事件": e.title, "热度": round(e.heat, 1), "文档数": e.doc_count, "负面": e.negative,
+                   "主题": e.topic or "", "地区": e.region or "", "责任部门": e.department or "",
+                   "关键词": "、".join(e.keywords[:5])} for i, e in enumerate(queries.report_events(app, start), 1)]
     counts = queries.alert_counts(app, now)
     summary = {
         "舆情总量": total, "负面数量": negative, "负面占比": f"{negative / total:.1%}" if total else "—",
         "新增预警": n_alerts, "其中一级预警": sum(a.level == 1 for a in alerts),
-        "已回应": sum(a.status.value in ("responded", "closed") for a in alerts),
+        "已回应": sum(a.status in ("responded", "closed") for a in alerts),
         "当前未办结": counts["open"], "当前超期": counts["overdue"], "热点事件": len(event_rows),
     }
     brief = Brief(kind=kind, start=start, end=end, generated_at=now, summary=summary, events=event_rows,
@@ -152,12 +148,17 @@ SECTIONS = (("events", "一、热点事件"), ("alerts", "二、预警与处置"
             ("departments", "四、部门回应排行"))
 
 
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _cell(value: Any) -> str:
+    """A docx cell's plain text (python-docx writes it as a run: never a field, link or formula). Characters XML
+    cannot hold (control characters from a crawled page) are dropped rather than failing the whole report."""
     if value is None:
         return "—"
     if isinstance(value, float) and 0 <= value <= 1 and not float(value).is_integer():
         return f"{value:.1%}"
-    return str(value)
+    return _XML_ILLEGAL.sub("", str(value))
 
 
 def write_docx(brief: Brief, path: Path) -> None:
@@ -173,7 +174,7 @@ def write_docx(brief: Brief, path: Path) -> None:
     doc.add_heading(brief.title, level=0)
     doc.add_paragraph(f"生成时间：{brief.generated_at:%Y-%m-%d %H:%M}")
     doc.add_heading("概要", level=1)
-    doc.add_paragraph(narrative(brief))
+    doc.add_paragraph(_cell(narrative(brief)))
     table = doc.add_table(rows=1, cols=2, style="Light Grid Accent 1")
     table.rows[0].cells[0].text, table.rows[0].cells[1].text = "指标", "数值"
     for k, v in brief.summary.items():
@@ -203,6 +204,17 @@ def write_docx(brief: Brief, path: Path) -> None:
     doc.save(str(path))
 
 
+def _append(sheet: Any, values: list[Any]) -> None:
+    """One row; every string cell typed as a string (a title starting with = is text, never a formula)."""
+    from dashboard.textfmt import xlsx_value
+
+    row = sheet.max_row + 1 if sheet.max_row > 1 or sheet.cell(1, 1).value is not None else 1
+    for col, value in enumerate(values, 1):
+        if isinstance(value, (list, tuple)):
+            value = "、".join(map(str, value))
+        xlsx_value(sheet.cell(row=row, column=col), value)
+
+
 def write_xlsx(brief: Brief, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image as XlImage
@@ -212,14 +224,14 @@ def write_xlsx(brief: Brief, path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "概要"
-    ws.append([brief.title])
+    _append(ws, [brief.title])
     ws["A1"].font = Font(size=16, bold=True)
-    ws.append([f"生成时间：{brief.generated_at:%Y-%m-%d %H:%M}"])
-    ws.append([narrative(brief)])
-    ws.append([])
-    ws.append(["指标", "数值"])
+    _append(ws, [f"生成时间：{brief.generated_at:%Y-%m-%d %H:%M}"])
+    _append(ws, [narrative(brief)])
+    _append(ws, [None])
+    _append(ws, ["指标", "数值"])
     for k, v in brief.summary.items():
-        ws.append([k, v])
+        _append(ws, [k, v])
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["B"].width = 14
     anchor_row = ws.max_row + 2
@@ -236,14 +248,14 @@ def write_xlsx(brief: Brief, path: Path) -> None:
     for title, rows in sheets:
         sheet = wb.create_sheet(title)
         if not rows:
-            sheet.append(["本期无"])
+            _append(sheet, ["本期无"])
             continue
         cols = list(rows[0])
-        sheet.append(cols)
+        _append(sheet, cols)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for r in rows:
-            sheet.append([r.get(c) for c in cols])
+            _append(sheet, [r.get(c) for c in cols])
         for i, col in enumerate(cols, 1):
             width = max(len(str(col)), *(len(str(r.get(col) or "")) for r in rows[:200]))
             sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, width * 1.6))

@@ -13,13 +13,21 @@ import re
 from datetime import datetime, timedelta
 
 # Markdown punctuation plus HTML's specials; entities display as the character and are never syntax.
-_SPECIAL = set("\\`*_{}[]()#+-.!|<>&\"'~$:=")
+_SPECIAL = set("\\`*_{}[]()#+-.!|<>&\"'~$:=@")
+
+
+# Streamlit's Markdown turns URL-, www.- and e-mail-shaped text into links after entities are decoded (GFM autolink
+# literals work on text nodes), so the characters those need are wrapped in a tag of their own: the text reads and
+# copies the same, but no text node holds "http://…", "www.…" or "…@…" whole.
+_UNLINK = {":": "<span>&#58;</span>", ".": "<span>&#46;</span>", "@": "<span>&#64;</span>"}
 
 
 def escape_text(text: str | None) -> str:
     out = []
     for ch in text or "":
-        if ch in _SPECIAL:
+        if ch in _UNLINK:
+            out.append(_UNLINK[ch])
+        elif ch in _SPECIAL:
             out.append(f"&#{ord(ch)};")
         elif ch == "\n":
             out.append("<br>")
@@ -44,6 +52,63 @@ def highlight(text: str | None, terms: list[str]) -> str:
         pos = m.end()
     out.append(escape_text(text[pos:]))
     return "".join(out)
+
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; these are the ones Markdown, Streamlit's
+# directives (:red[…], :material/…:, $math$) or HTML give a meaning to.
+_LABEL_SPECIAL = set("\\`*_{}[]()#+-.!|<>&\"'~$:=^%@/")
+
+
+def escape_label(text: object) -> str:
+    """For Markdown places that take no HTML: widget, expander, tab and metric labels, captions. One line, every
+    special character backslash-escaped, so a crawled title is shown exactly as written and never as a link,
+    image, heading or emphasis."""
+    line = " ".join(str("" if text is None else text).split())
+    # Labels take no HTML: a zero-width space after ":" and "." and before "@" keeps URL-, www.- and e-mail-shaped
+    # text from being turned into a link (see _UNLINK).
+    out = []
+    for ch in line:
+        if ch == "@":
+            out.append("\u200b")
+        out.append("\\" + ch if ch in _LABEL_SPECIAL else ch)
+        if ch in ":.":
+            out.append("\u200b")
+    return "".join(out)
+
+
+def one_line(text: object) -> str:
+    """For plain-text places (select box options, table cells): no Markdown there, but one line."""
+    return " ".join(str("" if text is None else text).split())
+
+
+# A spreadsheet treats a cell that starts with one of these as a formula (CSV: also after a tab or carriage return,
+# and Excel skips leading spaces). OWASP's advice for CSV is a leading apostrophe; xlsx cells are typed as strings.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def is_formula_like(value: object) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    return value[0] in "\t\r" or value.lstrip().startswith(_FORMULA_START)
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell: text a spreadsheet would evaluate gets a leading apostrophe, everything else unchanged."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def xlsx_value(cell: object, value: object) -> None:
+    """Set an openpyxl cell: strings are always strings (never formulas), formula-like ones also quote-prefixed,
+    so Excel shows them as typed and editing them keeps them text."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters would make openpyxl refuse the whole file
+    cell.value = value  # type: ignore[attr-defined]
+    if isinstance(value, str):
+        cell.data_type = "s"  # type: ignore[attr-defined]
+        if is_formula_like(value):
+            cell.quotePrefix = True  # type: ignore[attr-defined]
 
 
 def plain(text: str | None) -> str:

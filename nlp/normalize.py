@@ -14,6 +14,7 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BOILERPLATE_PATH = DATA_DIR / "boilerplate.txt"
+DOC_HEADERS_PATH = DATA_DIR / "doc_headers.txt"
 
 # A [line] boilerplate pattern only drops lines up to this length, so an article sentence that
 # happens to mention 版权所有 or 编辑 survives.
@@ -122,32 +123,42 @@ def strip_pinyin(text: str) -> str:
 # Boilerplate
 
 
-@lru_cache(maxsize=1)
-def _boilerplate_patterns() -> tuple[re.Pattern, re.Pattern]:
-    sections: dict[str, list[str]] = {"inline": [], "line": []}
+def _read_rule_sections(path: Path, names: tuple[str, ...]) -> dict[str, re.Pattern]:
+    """One alternation per ``[section]`` of a rule file (one regular expression per line)."""
+    sections: dict[str, list[str]] = {name: [] for name in names}
     current = None
-    with open(BOILERPLATE_PATH, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         for raw in fh:
             line = raw.rstrip("\n")
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
-            if line.strip() in ("[inline]", "[line]"):
+            if line.strip() in {f"[{name}]" for name in names}:
                 current = line.strip()[1:-1]
                 continue
             if current is None:
-                raise ValueError(f"{BOILERPLATE_PATH}: 规则“{line}”不在 [inline] 或 [line] 段内")
+                allowed = " 或 ".join(f"[{name}]" for name in names)
+                raise ValueError(f"{path}: 规则“{line}”不在 {allowed} 段内")
             sections[current].append(line)
-    inline = re.compile("|".join(f"(?:{p})" for p in sections["inline"]), re.IGNORECASE)
-    whole = re.compile("|".join(f"(?:{p})" for p in sections["line"]), re.IGNORECASE)
-    return inline, whole
+    # An empty section matches nothing (an empty alternation would match everything).
+    return {
+        name: re.compile("|".join(f"(?:{p})" for p in rules) if rules else r"(?!x)x", re.IGNORECASE)
+        for name, rules in sections.items()
+    }
+
+
+@lru_cache(maxsize=1)
+def _boilerplate_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    rules = _read_rule_sections(BOILERPLATE_PATH, ("inline", "line", "residue"))
+    return rules["inline"], rules["line"], rules["residue"]
 
 
 _ONLY_PUNCT_RE = re.compile(r"^[\s\W_]*$")
 
 
 def strip_boilerplate(lines: list[str]) -> list[str]:
-    """Drop navigation/footer lines (上一篇, 责任编辑, ICP备 …) and inline widgets (【字体：大 中 小】)."""
-    inline, whole = _boilerplate_patterns()
+    """Drop navigation/footer lines (上一篇, 责任编辑, ICP备 …), inline widgets (【字体：大 中 小】)
+    and page residue (扫描二维码关注我们, 本文链接：http://…) whatever its length."""
+    inline, whole, residue = _boilerplate_patterns()
     kept = []
     for line in lines:
         stripped = line.strip()
@@ -158,6 +169,8 @@ def strip_boilerplate(lines: list[str]) -> list[str]:
         if cleaned != stripped and _ONLY_PUNCT_RE.match(cleaned):
             continue
         if len(cleaned) <= BOILERPLATE_MAX_LINE and whole.search(cleaned):
+            continue
+        if residue.fullmatch(cleaned.strip()):
             continue
         kept.append(cleaned)
     return kept
@@ -208,6 +221,117 @@ def link_likeness(line: str) -> int:
     return STRONG if stuffed and len(parts) >= 4 else WEAK
 
 
+# ---------------------------------------------------------------------------------------------
+# Official-document headers: kept whatever the link-farm scoring says
+
+
+@lru_cache(maxsize=1)
+def _doc_header_patterns() -> dict[str, re.Pattern]:
+    return _read_rule_sections(DOC_HEADERS_PATH, ("field", "docno", "addressee", "title", "byline"))
+
+
+# A label standing alone in its table cell (「索引号：」); the next line is its value.
+_BARE_LABEL_RE = re.compile(r"^(?:[^:：]{1,12}[:：]|[【\[][^】\]]{1,10}[】\]]\s*[:：]?)$")
+_HEADER_VALUE_MAX = 80
+_TITLE_LIST_MIN = 3
+
+
+def _first_prose_index(lines: list[str]) -> int:
+    """Index of the first line of running prose (a sentence); 0 when there is none, so a page
+    of menus and links (a list page) has no header zone."""
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if len(s) > 20 and _SENTENCE_END_RE.search(s) and link_likeness(s) == 0:
+            return i
+    return 0
+
+
+def document_header_lines(lines: list[str]) -> set[int]:
+    """Indices of lines that are the header of an official document and must be kept.
+
+    The rules live in ``data/doc_headers.txt``: labelled fields (索引号：…, 发文字号：…, 成文日期：…)
+    and the value under a bare label; a 文号 line (京政办发〔2017〕12号); the addressee line
+    (各区人民政府，各委、局，各直属单位：); and the title (…工作安排, 关于…的通知) above the body,
+    unless it is one of a block of titles (a related-documents list). Lines with a URL or a spam
+    word are never protected.
+    """
+    rules = _doc_header_patterns()
+    head_end = _first_prose_index(lines)
+    keep: set[int] = set()
+    titles: list[int] = []
+    expect_value = False
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if not s:
+            continue
+        if _URL_RE.search(s) or _SPAM_WORDS_RE.search(s):
+            expect_value = False
+            continue
+        if expect_value and len(s) <= _HEADER_VALUE_MAX and not _BARE_LABEL_RE.match(s):
+            keep.add(i)
+            expect_value = False
+            continue
+        expect_value = False
+        if rules["field"].search(s):
+            keep.add(i)
+            expect_value = bool(_BARE_LABEL_RE.match(s))
+        elif rules["docno"].fullmatch(s) or rules["addressee"].fullmatch(s):
+            keep.add(i)
+        elif i < head_end and rules["title"].fullmatch(s):
+            titles.append(i)
+        elif i < head_end and _HEADLINE_RE.fullmatch(s) and rules["byline"].search(_next_nonblank(lines, i)):
+            keep.add(i)
+    # A block of three or more consecutive title lines is a list of other documents, not a header.
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    position = {i: k for k, i in enumerate(nonblank)}
+    block: list[int] = []
+    for i in titles + [None]:
+        if block and (i is None or position[i] != position[block[-1]] + 1):
+            if len(block) < _TITLE_LIST_MIN:
+                keep.update(block)
+                keep.update(_title_head_lines(lines, nonblank, position[block[0]]))
+            block = []
+        if i is not None:
+            block.append(i)
+    return keep
+
+
+_HEADLINE_RE = re.compile(r"[^\s|｜/、:：<>＞»]{6,80}")
+
+
+def _next_nonblank(lines: list[str], i: int) -> str:
+    for line in lines[i + 1 :]:
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+# A title broken over lines (<br> in 「全国人民代表大会常务委员会<br>关于批准……及<br>调整……的决议」):
+# the lines above its last line are kept when together they start like a 公文 title, with the
+# issuing organ or with 关于.
+_TITLE_FRAGMENT_RE = re.compile(r"[^\s|｜/、，,。！？；:：<>＞»]{4,40}")
+_TITLE_START_RE = re.compile(
+    r"^(关于|.{2,30}(人民代表大会常务委员会|委员会|人民政府|政府|办公厅|办公室|党委|委|局|厅|部)$)"
+)
+_TITLE_FRAGMENTS_MAX = 3
+
+
+def _title_head_lines(lines: list[str], nonblank: list[int], pos: int) -> list[int]:
+    best: list[int] = []
+    for k in range(1, _TITLE_FRAGMENTS_MAX + 1):
+        if pos - k < 0:
+            break
+        frags = [nonblank[j] for j in range(pos - k, pos)]
+        texts = [lines[j].strip() for j in frags]
+        if not _TITLE_FRAGMENT_RE.fullmatch(texts[0]):
+            break
+        if _URL_RE.search(texts[0]) or _SPAM_WORDS_RE.search(texts[0]):
+            break
+        if _TITLE_START_RE.match(texts[0]) or texts[1:2] and texts[1].startswith("关于"):
+            best = frags
+    return best
+
+
 def drop_link_farms(lines: list[str]) -> list[str]:
     """Remove runs of link-like lines: any run with spam evidence, and a long run at the end.
 
@@ -239,6 +363,10 @@ def drop_link_farms(lines: list[str]) -> list[str]:
             close(run, trailing=False)
             run = []
     close(run, trailing=True)
+    if drop:
+        # Document headers score like farm lines but are the document's own text; they are
+        # exempted here (not rescored), so the farm lines around them are judged as before.
+        drop -= document_header_lines(lines)
     return [line for i, line in enumerate(lines) if i not in drop]
 
 
@@ -276,7 +404,12 @@ def normalize(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # HTML input
 
-_DROP_TAGS = ("script", "style", "noscript", "nav", "iframe", "form", "select", "button", "svg", "template", "head")
+_DROP_TAGS = ("script", "style", "noscript", "nav", "iframe", "select", "button", "svg", "template", "head")
+# A <form> is a search box or login widget, dropped, unless it wraps the article: VSB/博达 CMS
+# pages used by many government and university sites put the whole text inside
+# <form name="_newscontent_fromname"> (the shared 监察法 page lost all 159 of its articles).
+_FORM_PROSE_CHARS = 100
+_FORM_PROSE_SENTENCES = 2
 _BLOCK_TAGS = frozenset(
     "p div br li ul ol tr td th table h1 h2 h3 h4 h5 h6 section article header footer aside "
     "blockquote pre dd dt dl figure figcaption address center hr main".split()
@@ -296,6 +429,31 @@ def _decode(html: bytes) -> str:
     return html.decode("utf-8", errors="replace")
 
 
+def _adopt_trailing_documents(root) -> None:
+    """Move what follows a premature ``</html>`` into the page.
+
+    CMS templates often include a complete header document; libxml2 leaves everything after its
+    ``</html>`` (on a 国务院公报 page: the whole 决议, title and text) as top-level siblings of the
+    root, which text_content() never sees.
+    """
+    from lxml import etree
+
+    if root.tag != "html":
+        return
+    body = root.find("body")
+    if body is None:
+        body = etree.SubElement(root, "body")
+    sibling = root.getnext()
+    while sibling is not None:
+        following = sibling.getnext()
+        if isinstance(sibling.tag, str):
+            holder = sibling.find("body") if sibling.find("body") is not None else sibling
+            for child in list(holder):
+                if child.tag != "head":
+                    body.append(child)
+        sibling = following
+
+
 def html_to_text(html: str | bytes) -> str:
     """Visible text of an HTML page or fragment, one block element per line (not yet normalised)."""
     import lxml.html
@@ -311,11 +469,21 @@ def html_to_text(html: str | bytes) -> str:
         root = lxml.html.fromstring(html)
     except (etree.ParserError, ValueError):
         return html
+    _adopt_trailing_documents(root)
     for el in list(root.iter(etree.Comment)):
         if el.getparent() is not None:
             el.drop_tree()
     for el in list(root.iter(*_DROP_TAGS)):
         if el.getparent() is not None:
+            el.drop_tree()
+    for el in list(root.iter("form")):
+        if el.getparent() is None:
+            continue
+        # prose outside links: a thread list's titles are anchors, an article's sentences are not
+        text = "".join(el.itertext())
+        for a in el.iter("a"):
+            text = text.replace("".join(a.itertext()), "", 1)
+        if len(text.strip()) < _FORM_PROSE_CHARS or len(re.findall("[。！？]", text)) < _FORM_PROSE_SENTENCES:
             el.drop_tree()
     for el in list(root.iter("div", "ul", "ol", "table", "section", "aside", "footer", "header", "p", "td", "dl")):
         if el.getparent() is None:

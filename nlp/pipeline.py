@@ -18,6 +18,7 @@ DEFAULT_STAGES: dict[str, int | None] = {
     "nlp.stages.PiiMaskStage": None,  # stored text stays unmasked; see nlp.stages
     "nlp.stages.SegmentStage": 200,
     "nlp.stages.SentimentStage": 300,
+    "nlp.stages.GenreStage": 350,
     "nlp.stages.TopicStage": 400,
     "nlp.stages.DepartmentStage": 500,
     "nlp.stages.KeywordsStage": 600,
@@ -108,6 +109,8 @@ def settings_from_config(config: Any) -> dict:
             "name": d.name,
             "topics": list(getattr(d, "topics", []) or []),
             "regions": list(getattr(d, "regions", []) or []),
+            "aliases": list(getattr(d, "aliases", []) or []),
+            "keywords": list(getattr(d, "keywords", []) or []),
             "supervisor": bool(getattr(d, "supervisor", False)),
         })
     settings["departments"] = departments

@@ -20,3 +20,13 @@ def shared_data():
     if path is None:
         pytest.skip("需要 ../shared/data 中的真实数据（用户的新机器上没有；CI 上总是有）")
     return path
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A fresh YUQING_HOME with no YUQING_CONFIG, as on a new machine (areas with other needs define their own)."""
+    path = tmp_path / "home"
+    path.mkdir()
+    monkeypatch.setenv("YUQING_HOME", str(path))
+    monkeypatch.delenv("YUQING_CONFIG", raising=False)
+    return path

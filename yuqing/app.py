@@ -110,7 +110,7 @@ class App:
     def nlp_settings(self) -> dict[str, Any]:
         settings = dict(self.config.raw.get("nlp", {}))
         settings["departments"] = [
-            {"name": d.name, "topics": d.topics, "regions": d.regions}
+            {"name": d.name, "topics": d.topics, "regions": d.regions, "aliases": d.aliases, "keywords": d.keywords}
             for d in self.config.departments if not d.supervisor
         ]
         settings["NLP_KEEP_TOKENS"] = True  # the store indexes the tokens and clustering reuses them

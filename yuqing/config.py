@@ -14,14 +14,14 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from yuqing.model import Department, Source
 from yuqing.paths import REPO_ROOT, yuqing_home
-from yuqing.workdays import Arrangement, WorkCalendar, statutory_holidays
+from yuqing.workdays import Arrangement, OfficeHours, WorkCalendar, add_working_time, statutory_holidays
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
 SOURCE_TYPES = ("news", "board", "feed")
@@ -126,6 +126,8 @@ class Config:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     # [privacy]: retention_days > 0 masks raw post text and contact details older than that many days (0 = keep).
     privacy: dict[str, Any] = field(default_factory=lambda: {"retention_days": 0})
+    # [waiting]: the clock of alerts waiting for an officer to dispatch them (see WaitingConfig).
+    waiting: "WaitingConfig" = field(default_factory=lambda: WaitingConfig())
 
     def section(self, name: str) -> Checker:
         """A stage's section (``nlp``, ``events``, ``alerts`` …) for the stage to validate itself."""
@@ -211,7 +213,8 @@ def _parse_source(c: Checker) -> Source:
 
 
 def _parse_department(c: Checker) -> Department:
-    c.reject_unknown({"name", "topics", "regions", "email", "webhook", "webhook_format", "supervisor"})
+    c.reject_unknown({"name", "topics", "regions", "aliases", "keywords", "email", "webhook", "webhook_format",
+                      "supervisor"})
     contact = {k: c.get(k, str) for k in ("email", "webhook", "webhook_format") if k in c.data}
     if "webhook" in contact:
         _check_url(c, c.key("webhook"), contact["webhook"])
@@ -225,8 +228,19 @@ def _parse_department(c: Checker) -> Department:
         topics=c.strings("topics", []),
         regions=c.strings("regions", []),
         contact=contact,
+        aliases=_routing_words(c, "aliases"),
+        keywords=_routing_words(c, "keywords"),
         supervisor=c.get("supervisor", bool, False),
     )
+
+
+def _routing_words(c: Checker, name: str) -> list[str]:
+    """``aliases`` / ``keywords`` of a department: non-empty words without spaces (matched as text in posts)."""
+    words = c.strings(name, [])
+    for i, w in enumerate(words):
+        if not w.strip() or any(ch.isspace() for ch in w):
+            raise ConfigError(c.file, f"{c.key(name)}[{i}]", f"「{w}」不能为空或含有空白字符")
+    return words
 
 
 _DAY = r"(\d{4})-(\d{1,2})-(\d{1,2})"
@@ -284,12 +298,88 @@ def _parse_calendar(c: Checker) -> WorkCalendar:
     return WorkCalendar(arrangements)
 
 
+WAIT_UNITS = {"hours": "小时", "working_hours": "个工作小时", "working_days": "个工作日"}
+#: level → (remind after, escalate after, unit): levels 1–2 on the wall clock, 3–4 in office time.
+DEFAULT_WAIT_CLOCKS: dict[int, tuple[float, float | None, str]] = {
+    1: (1, 2, "hours"), 2: (2, 4, "hours"), 3: (4, 8, "working_hours"), 4: (2, 4, "working_days")}
+
+
+@dataclass(frozen=True)
+class WaitClock:
+    """How long an alert of one level may wait for an officer to dispatch it: a reminder to the officers after
+    ``remind`` units, escalation to the supervising office after ``escalate`` units (None: no escalation)."""
+
+    level: int
+    remind: float
+    escalate: float | None
+    unit: str  # hours | working_hours | working_days
+
+    def text(self, amount: float) -> str:
+        return f"{amount:g} {WAIT_UNITS[self.unit]}"
+
+
+@dataclass
+class WaitingConfig:
+    """``[waiting]``: clocks of alerts not yet dispatched (status 待派发), in wall hours or office time."""
+
+    enabled: bool = True
+    office_hours: OfficeHours = field(default_factory=OfficeHours)
+    levels: dict[int, WaitClock] = field(default_factory=lambda: {
+        level: WaitClock(level, *clock) for level, clock in DEFAULT_WAIT_CLOCKS.items()})
+
+    def due(self, clock: WaitClock, amount: float, start: datetime, calendar: WorkCalendar | None = None) -> datetime:
+        """When ``amount`` units of ``clock`` started at ``start`` run out (office time skips nights, weekends and
+        holidays, 调休 included)."""
+        if clock.unit == "hours":
+            return start + timedelta(hours=amount)
+        span = timedelta(hours=amount) if clock.unit == "working_hours" else self.office_hours.length * amount
+        return add_working_time(start, span, calendar, self.office_hours)
+
+
+_HOURS_SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]|24):([0-5]\d)$")
+
+
+def _parse_waiting(c: Checker) -> WaitingConfig:
+    c.reject_unknown({"enabled", "office_hours", "levels"})
+    text = c.get("office_hours", str, "09:00-17:30")
+    m = _HOURS_SPAN.match(text.strip())
+    if not m or (m.group(3) == "24" and m.group(4) != "00"):
+        raise c.fail("office_hours", f"「{text}」应为上班时间段 HH:MM-HH:MM，例如 09:00-17:30")
+    start = time(int(m.group(1)), int(m.group(2)))
+    end = time(23, 59, 59) if m.group(3) == "24" else time(int(m.group(3)), int(m.group(4)))
+    if end <= start:
+        raise c.fail("office_hours", f"「{text}」的下班时间应晚于上班时间")
+    levels = {level: WaitClock(level, *clock) for level, clock in DEFAULT_WAIT_CLOCKS.items()}
+    lc = c.section("levels")
+    for key in lc.data:
+        if str(key) not in {"1", "2", "3", "4"}:
+            raise lc.fail(key, "级别应为 \"1\"–\"4\"")
+        level = int(key)
+        one = lc.section(key)
+        one.reject_unknown({"remind", "escalate", "unit"})
+        default = levels[level]
+        unit = one.get("unit", str, default.unit, choices=tuple(WAIT_UNITS))
+        same_unit = unit == default.unit
+        if not same_unit and "remind" not in one.data:
+            raise one.fail("remind", f"unit 改为 {unit} 时须同时给出 remind（多久后提醒专员派发）")
+        remind = one.get("remind", float, default.remind, minimum=0, maximum=8784)
+        escalate = one.get("escalate", float, default.escalate if same_unit else None, minimum=0, maximum=8784)
+        if remind and escalate and escalate <= remind:
+            implied = "" if "escalate" in one.data else f"（未写 escalate，沿用默认值 {escalate:g}）"
+            raise one.fail("escalate", f"报督查部门的时长（{escalate:g}）应长于提醒时长（{remind:g}）{implied}")
+        if not remind and "escalate" in one.data and escalate:
+            raise one.fail("remind", "remind = 0 表示该级别不计时，此时不能设置 escalate")
+        levels[level] = WaitClock(level, float(remind), float(escalate) if escalate else None, unit)
+    return WaitingConfig(enabled=c.get("enabled", bool, True), office_hours=OfficeHours(start, end),
+                         levels={k: v for k, v in levels.items() if v.remind})
+
+
 def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> Config:
     home = home or yuqing_home()
     root = Checker(path, data)
     root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
                          "deadlines", "notifications", "dashboard", "search", "components", "calendar",
-                         "privacy"})
+                         "privacy", "waiting"})
     sources = [_parse_source(c) for c in root.items("sources")]
     _unique(path, "sources", [s.name for s in sources])
     departments = [_parse_department(c) for c in root.items("departments")]
@@ -322,6 +412,7 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
             "misfire_grace_seconds": scheduler.get("misfire_grace_seconds", int, 300, minimum=1, maximum=86400),
         },
         calendar=_parse_calendar(root.section("calendar")),
+        waiting=_parse_waiting(root.section("waiting")),
         privacy={
             # 0 keeps raw text for ever; otherwise at least a day and at most a century.
             "retention_days": privacy.get("retention_days", int, 0, minimum=0, maximum=36500),
@@ -378,5 +469,5 @@ def load_config(path: str | Path | None = None, home: Path | None = None) -> Con
     return parse_config(data, path, home)
 
 
-__all__ = ["Checker", "Config", "ConfigError", "StorageConfig", "load_config", "parse_config", "require_departments",
+__all__ = ["Checker", "Config", "ConfigError", "StorageConfig", "WaitClock", "WaitingConfig", "load_config", "parse_config", "require_departments",
            "REPO_ROOT"]

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from yuqing.app import App
 from yuqing.clock import parse_time, TimeFormatError
 from yuqing.jsonlines import read_json_lines
-from yuqing.model import Document, DocumentKind, Reply, canonical_url
+from yuqing.model import Document, DocumentKind, Reply, canonical_url, document_kind
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,8 @@ def _time_field(value: Any, label: str, now: datetime, slack: timedelta = FUTURE
         raise RecordError(str(exc)) from exc
 
 
-def document_from_record(record: Any, now: datetime | None = None) -> Document:
+def document_from_record(record: Any, now: datetime | None = None, *,
+                         board_sources: frozenset[str] | set[str] = frozenset()) -> Document:
     """Turn one ``yuqing ingest`` JSON object into a Document, or raise RecordError naming the bad field.
 
     Times must fall between 1990 and a day after the present (a reply's: a year); content longer than MAX_CONTENT
@@ -160,8 +161,10 @@ def document_from_record(record: Any, now: datetime | None = None) -> Document:
                       time=_time_field(raw_reply.get("time"), "reply.time", now, REPLY_FUTURE_SLACK))
     for key in ("status", "category"):
         _text_field(record, key)
-    # Board posts carry a reply, a status or a board category; anything else is an article.
-    kind = record.get("kind") or ("post" if reply or record.get("status") or record.get("category") else "article")
+    # A record from a board source (``board_sources``: the configured sources of type board) is a post whatever
+    # fields it lacks; from elsewhere, one carrying a reply, a status or a board category is; else an article.
+    kind = document_kind(record.get("kind"), board_source=source in board_sources, reply=reply is not None,
+                         status=record.get("status"), category=record.get("category"))
     if not isinstance(kind, str) or kind not in {k.value for k in DocumentKind}:
         raise RecordError(f"kind 应为 article 或 post，实际为 {_show(kind)}")
     # Without a URL the given id is the identity; a synthetic URL keeps the sha256(url) rule for everything else.
@@ -185,6 +188,7 @@ def ingest(app: App, stream: Any, now: datetime, *, on_bad: Callable[[int, str],
     is reported and every other is kept."""
     report = IngestReport()
     batch: list[tuple[int, Document]] = []
+    boards = frozenset(s.name for s in app.config.sources if s.type == "board")
 
     def bad(number: int, error: str) -> None:
         report.bad.append((number, error))
@@ -216,7 +220,7 @@ def ingest(app: App, stream: Any, now: datetime, *, on_bad: Callable[[int, str],
         report.lines += 1
         if error is None:
             try:
-                doc = document_from_record(record, now)
+                doc = document_from_record(record, now, board_sources=boards)
             except RecordError as exc:
                 error = str(exc)
         if error is not None:
@@ -284,7 +288,13 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
         analysed += len(results) - sum(1 for _, r in results if "analysis_error" in r)
         if progress:
             progress(f"已分析 {analysed} 篇（失败 {failed}），用时 {time.monotonic() - started:.1f} 秒")
-    events = app.events.run(now) if analysed or failed or store.unclustered_documents(limit=1) else {}
+    if analysed or failed or store.unclustered_documents(limit=1):
+        events = app.events.run(now)  # clusters, then recomputes the heat of recent events as of ``now``
+    else:
+        # Nothing new: heat is still a function of ``now`` (it decays, and growth fades), so every tick recomputes
+        # it for the events active in the decay window; the heat board and the heat rule then agree with the clock.
+        refresh = getattr(app.events, "refresh_heat_if_due", None) or getattr(app.events, "refresh_heat", None)
+        events = {"heat_refreshed": refresh(now)} if refresh else {}
     return {"analysed": analysed, "failed": failed, "events": events}
 
 

@@ -46,6 +46,19 @@ class DocumentKind(str, enum.Enum):
     POST = "post"
 
 
+def document_kind(kind: Any, *, board_source: bool, reply: bool = False, status: Any = None,
+                  category: Any = None) -> Any:
+    """The kind of an ingested or crawled record: the one it states (``kind``); else a post when it comes from a
+    board source (a ``[[sources]]`` entry of type ``board``), whatever fields it lacks, or when it carries a
+    board's reply, status or category; else an article. (A new board post has no reply and often no status: as an
+    article the unanswered-post rule would never see it.)"""
+    if kind:
+        return kind
+    if board_source or reply or status or category:
+        return DocumentKind.POST.value
+    return DocumentKind.ARTICLE.value
+
+
 class Role(str, enum.Enum):
     ADMIN = "admin"
     OFFICER = "officer"
@@ -171,6 +184,10 @@ class Department:
     topics: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
     contact: dict[str, Any] = field(default_factory=dict)  # email, webhook ...
+    # Routing evidence beyond the topic: names of the body itself as citizens write them (住建局, 派出所) and the
+    # subject words of its cases (寻衅滋事, 欠薪). See nlp.stages.DepartmentStage.
+    aliases: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
     supervisor: bool = False  # the supervising office (督办) receives escalations
 
 

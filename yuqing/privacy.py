@@ -228,9 +228,11 @@ RULES: tuple[Rule, ...] = (
                        r"(?P<n>1[3-9]\d(?:(?:" + _SEP + r"?\d){8}|\.\d{4}\.\d{4}))" + _R + _NOT_AMOUNT),
          _masker("n", 3, 4), _NUMBER),
     # Landlines: area code 010/02x or 0xxx, bracketed or not, separator or not, local number of 7–8 digits
-    # (the first is never 0 or 1), an optional extension (kept).
+    # (the first is never 0; a real one never starts with 1 either, but 020-12345678 is how people write a number
+    # they do not want to give exactly, and a masker that lets a phone-shaped number through is the worse error),
+    # an optional extension (kept).
     Rule("landline", _rx(_L + r"(?:" + _LP + r"(?:010|02\d|0[3-9]\d\d)" + _RP + r"|010|02\d|0[3-9]\d\d)" + _SEP + r"?"
-                         r"(?P<n>[2-9]\d{2,3}" + _SEP + r"?\d{4})(?:\ ?(?:-|转|ext\.?|分机)\ ?\d{1,5})?" + _R + _NOT_AMOUNT,
+                         r"(?P<n>[1-9]\d{2,3}" + _SEP + r"?\d{4})(?:\ ?(?:-|转|ext\.?|分机)\ ?\d{1,5})?" + _R + _NOT_AMOUNT,
                          re.I),
          _mask_last4, _NUMBER),
     # A local number without area code only when labelled (电话：88881234); 5-digit hotlines such as 12345 are not.

@@ -224,6 +224,56 @@ class WorkCalendar:
                 for y in self.missing_years(now)]
 
 
+@dataclass(frozen=True)
+class OfficeHours:
+    """The working hours of a working day (local time), e.g. 09:00–17:30: the unit of a waiting alert's clock."""
+
+    start: time = time(9, 0)
+    end: time = time(17, 30)
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"下班时间 {self.end:%H:%M} 应晚于上班时间 {self.start:%H:%M}")
+
+    @property
+    def length(self) -> timedelta:
+        """One working day's working time (8.5 hours for 09:00–17:30)."""
+        return datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
+
+
+#: 09:00–17:30 on working days.
+OFFICE_HOURS = OfficeHours()
+
+
+def add_working_time(start: datetime, amount: timedelta, calendar: WorkCalendar | None = None,
+                     hours: OfficeHours = OFFICE_HOURS) -> datetime:
+    """The moment ``amount`` of working time (inside ``hours`` on working days, 调休 included) has passed since
+    ``start``. Time outside office hours does not count: a clock started on Friday 16:30 with 4 working hours runs
+    out on Monday 12:00 (or the next working day after a holiday). A clock that runs out exactly at closing time
+    ends then, not at the next opening."""
+    calendar = calendar or DEFAULT_CALENDAR
+    if amount < timedelta(0):
+        raise ValueError(f"工作时长不能为负数：{amount}")
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=TZ)
+    cursor = start.astimezone(TZ)
+    remaining = amount
+    day = cursor.date()
+    # A year has fewer than 366 working days; the bound only stops a runaway loop on absurd input.
+    for _ in range(366 * 20):
+        if calendar.is_workday(day):
+            opening = datetime.combine(day, hours.start, tzinfo=TZ)
+            closing = datetime.combine(day, hours.end, tzinfo=TZ)
+            begin = max(cursor, opening)
+            if begin < closing or (begin == closing and not remaining):
+                if remaining <= closing - begin:
+                    return begin + remaining
+                remaining -= closing - begin
+        day += timedelta(days=1)
+        cursor = datetime.combine(day, time(0, 0), tzinfo=TZ)
+    raise ValueError(f"工作时长过长，无法计算：{amount}")
+
+
 def provisional_note(years: Iterable[int]) -> str:
     """「（暂定：2027 年调休安排尚未公布）」 for the years a deadline was counted through; empty when none."""
     years = sorted(set(years))
@@ -260,6 +310,7 @@ def end_of_day(d: date) -> datetime:
     return datetime.combine(d, time(23, 59, 59), tzinfo=TZ)
 
 
-__all__ = ["COVERED_YEARS", "DEFAULT_CALENDAR", "Arrangement", "WorkCalendar", "add_working_days", "covered",
+__all__ = ["COVERED_YEARS", "DEFAULT_CALENDAR", "OFFICE_HOURS", "Arrangement", "OfficeHours", "WorkCalendar",
+           "add_working_days", "add_working_time", "covered",
            "end_of_day", "is_provisional", "is_workday", "provisional_note", "statutory_days_off",
            "statutory_holidays", "working_days_between"]

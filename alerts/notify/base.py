@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
+
+from yuqing.views import NotificationView
 
 KIND_LABELS = {
     "new": "新预警", "dispatch": "预警派发", "level_up": "预警升级", "warning": "办理时限提醒", "overdue": "办理超时",
     "escalation": "督办通知", "returned": "部门退单", "responded": "部门已回应", "reopened": "重新办理",
     "digest_add": "超期留言汇总新增", "extension_requested": "延期申请待审批", "extension_granted": "延期已批准",
     "extension_rejected": "延期申请被驳回",
+    "waiting_reminder": "预警待派发提醒", "waiting_escalation": "预警久未派发督办", "auto_closed": "官方已答复，预警自动办结",
+    "digest_answered": "超期留言汇总有新答复",
 }
 
 
@@ -16,36 +20,51 @@ class DeliveryError(RuntimeError):
     """Sending failed; the message says why (kept in the delivery log, retried with backoff)."""
 
 
-def item_text(item: dict[str, Any]) -> str:
-    """One notification as plain Chinese lines."""
-    a = item.get("alert", {})
-    lines = [f"【{KIND_LABELS.get(item.get('kind'), item.get('kind'))}】{a.get('title', '')}",
+def _view(item: Any) -> NotificationView:
+    return item if isinstance(item, NotificationView) else NotificationView.from_payload(item)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def item_text(item: dict[str, Any] | NotificationView, quote: Callable[[str], str] = _same) -> str:
+    """One notification as plain Chinese lines, rendered from its (masked) view. ``quote`` renders the text it
+    quotes (titles, reasons, messages, departments' replies) for the channel: a Markdown robot neutralises it."""
+    n = _view(item)
+    a = n.alert
+    lines = [f"【{KIND_LABELS.get(n.kind, n.kind)}】{quote(str(a.get('title', '')))}",
              f"预警编号：{a.get('id')}　级别：{a.get('level_label', a.get('level'))}　状态：{a.get('status_label', a.get('status'))}"]
     if a.get("department"):
         lines.append(f"责任部门：{a['department']}")
-    if item.get("message"):
-        lines.append(item["message"])
+    if n.message:
+        lines.append(quote(n.message))
     for name, due in (a.get("deadlines_text") or {}).items():
         lines.append(f"时限：{name} {due}")
     if a.get("reason"):
-        lines.append(f"触发原因：{a['reason']}")
-    if item.get("link"):
-        lines.append(f"查看：{item['link']}")
+        lines.append(f"触发原因：{quote(str(a['reason']))}")
+    if n.link:
+        lines.append(f"查看：{n.link}")
     return "\n".join(lines)
 
 
-def subject_for(items: list[dict[str, Any]]) -> str:
+def one_line(text: str) -> str:
+    """Subjects and titles are one line (a line break in a mail header is refused, and would forge headers)."""
+    return " ".join(str(text or "").split())
+
+
+def subject_for(items: list[dict[str, Any]], quote: Callable[[str], str] = _same) -> str:
     if len(items) == 1:
-        it = items[0]
-        return f"[舆情{KIND_LABELS.get(it.get('kind'), '通知')}] {it.get('alert', {}).get('title', '')}"[:200]
+        n = _view(items[0])
+        return one_line(f"[舆情{KIND_LABELS.get(n.kind, '通知')}] {quote(str(n.alert.get('title', '')))}")[:200]
     return f"[舆情预警摘要] 共 {len(items)} 条通知"
 
 
-def digest_text(items: list[dict[str, Any]]) -> str:
+def digest_text(items: list[dict[str, Any]], quote: Callable[[str], str] = _same) -> str:
     if len(items) == 1:
-        return item_text(items[0])
+        return item_text(items[0], quote)
     parts = [f"共 {len(items)} 条舆情通知："]
-    parts += [f"{i}. " + item_text(it).replace("\n", "\n   ") for i, it in enumerate(items, 1)]
+    parts += [f"{i}. " + item_text(it, quote).replace("\n", "\n   ") for i, it in enumerate(items, 1)]
     return "\n\n".join(parts)
 
 

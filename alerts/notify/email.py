@@ -13,7 +13,8 @@ from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
 class EmailChannel(Channel):
     type_name = "email"
 
-    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
+    def build_message(self, target: str, items: list[dict[str, Any]], *, key: str | None = None) -> EmailMessage:
+        """The message as sent: subject and plain-text body rendered from the notifications' (masked) views."""
         o = self.options
         msg = EmailMessage()
         msg["From"] = o.get("sender", "yuqing@localhost")
@@ -24,6 +25,11 @@ class EmailChannel(Channel):
         domain = (o.get("sender") or "").rpartition("@")[2].strip("> ") or "yuqing.local"
         msg["Message-ID"] = f"<{key}@{domain}>" if key else make_msgid(domain=domain)
         msg.set_content(digest_text(items), charset="utf-8")
+        return msg
+
+    def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
+        o = self.options
+        msg = self.build_message(target, items, key=key)
         host, port, timeout = o.get("host", "127.0.0.1"), int(o.get("port", 25)), float(o.get("timeout", 10))
         try:
             cls = smtplib.SMTP_SSL if o.get("ssl") else smtplib.SMTP

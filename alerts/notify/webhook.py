@@ -8,19 +8,36 @@ import urllib.request
 from typing import Any
 
 from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
+from yuqing.views import NotificationView
 
 FORMATS = ("generic", "wecom", "dingtalk")
 
 
+# The robots render their content as Markdown: quoted text (titles, replies, notes) must not become a link, an image
+# the client fetches, a heading or emphasis. Markdown's active characters become their full-width look-alikes, which
+# read the same to a person and mean nothing to the renderer; URL-, www.- and e-mail-shaped text is broken the same
+# way so the client's autolinking leaves it alone. Our own dashboard link stays a link.
+_MD_NEUTRAL = str.maketrans({"[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊", "_": "＿",
+                             "`": "｀", "#": "＃", "!": "！", "|": "｜", "~": "～", "\\": "＼", "@": "＠"})
+
+
+def neutral_markdown(text: str) -> str:
+    text = (text or "").translate(_MD_NEUTRAL)
+    return text.replace("://", "：//").replace("www.", "www．").replace("WWW.", "WWW．")
+
+
 def build_body(items: list[dict[str, Any]], fmt: str) -> dict[str, Any]:
     if fmt == "wecom":  # 企业微信群机器人: markdown content up to 4096 bytes
-        text = f"### {subject_for(items)}\n" + digest_text(items)
+        text = f"### {subject_for(items, neutral_markdown)}\n" + digest_text(items, neutral_markdown)
         return {"msgtype": "markdown", "markdown": {"content": text.encode("utf-8")[:4000].decode("utf-8", "ignore")}}
     if fmt == "dingtalk":  # 钉钉自定义机器人 markdown
-        return {"msgtype": "markdown", "markdown": {"title": subject_for(items),
-                                                     "text": f"### {subject_for(items)}\n\n" + digest_text(items).replace("\n", "\n\n")}}
+        return {"msgtype": "markdown", "markdown": {
+            "title": subject_for(items),
+            "text": f"### {subject_for(items, neutral_markdown)}\n\n"
+                    + digest_text(items, neutral_markdown).replace("\n", "\n\n")}}
     if fmt == "generic":
-        return {"subject": subject_for(items), "count": len(items), "items": items}
+        return {"subject": subject_for(items), "count": len(items),
+                "items": [NotificationView.from_payload(i).to_payload() for i in items]}
     raise DeliveryError(f"不支持的 webhook 格式「{fmt}」（可选：{', '.join(FORMATS)}）")
 
 

@@ -8,4 +8,5 @@ RULE_TYPES = {
     "unanswered": "alerts.rules.unanswered.UnansweredPostRule",
     "manual": "alerts.rules.manual.ManualRule",
     "source_health": "alerts.rules.source_health.SourceHealthRule",
+    "engagement": "alerts.rules.engagement.EngagementRule",
 }

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from yuqing.config import Checker
+from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, Event
 
 LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
@@ -142,3 +142,145 @@ def parse_tiers(c: Checker, name: str, key: str, default: list[dict[str, Any]], 
     if not tiers:
         raise c.fail(name, "至少需要一档阈值")
     return sorted(tiers)
+
+
+# -- level composition ------------------------------------------------------------------------------------------
+# How severe is what a rule found? Not one number: how many documents say it (volume), on how many sources (spread),
+# how many people backed them (engagement: likes + comments), whether it is growing (growth), and how sensitive the
+# matter is (the rule's or list's own level: its most severe level). Each of the first four earns 0, 1 or 2 points
+# against two thresholds; the points decide the level, the sensitivity caps it, and level 1 also needs several
+# documents on several sources, so one post — whatever word it contains — is never a level-1 emergency.
+
+@dataclass
+class LevelParts:
+    """The evidence behind a finding, as numbers (``growth`` None: not known, e.g. no earlier data)."""
+
+    docs: int  # documents that count (for the keyword rule: affirmative matches only)
+    sources: int = 1
+    engagement: int = 0  # likes + comments (replies) of those documents
+    growth: float | None = None  # recent volume / earlier volume per equal window (floored, so 0 → 1 is not ∞)
+    sensitivity: int | None = None  # the most severe level the matter may reach (1–4); None: no cap
+    weak_docs: int = 0  # documents that matched but do not count (negated / hypothetical / past), shown only
+    label: str = "文档"  # what the documents are, in the reason (「敏感词」「留言」…)
+
+    def numbers(self) -> dict[str, Any]:
+        return {"docs": self.docs, "weak_docs": self.weak_docs, "sources": self.sources,
+                "engagement": self.engagement, "growth": None if self.growth is None else round(self.growth, 3),
+                "sensitivity": self.sensitivity}
+
+
+@dataclass
+class LevelSettings:
+    """Thresholds of :func:`compose_level` (a rule's ``levels`` table; see docs/alerts.md for the options)."""
+
+    volume: tuple[int, int] = (3, 10)  # documents for 1 / 2 points
+    sources: tuple[int, int] = (2, 4)  # distinct sources for 1 / 2 points
+    engagement: tuple[int, int] = (200, 2000)  # likes + comments for 1 / 2 points
+    growth: tuple[float, float] = (2.0, 4.0)  # growth ratio for 1 / 2 points
+    growth_hours: int = 24  # the recent window (the baseline is the two windows before it)
+    level2_points: int = 1  # points for level 2 (below: level 3)
+    level1_points: int = 4  # points for level 1 ...
+    level1_min_docs: int = 5  # ... and at least this many documents
+    level1_min_sources: int = 2  # ... on at least this many sources
+
+    OPTIONS: ClassVar[set[str]] = {"volume", "sources", "engagement", "growth", "growth_hours", "level2_points",
+                                   "level1_points", "level1_min_docs", "level1_min_sources"}
+
+    @classmethod
+    def from_config(cls, c: Checker, name: str = "levels", default: "LevelSettings | None" = None) -> "LevelSettings":
+        """Read ``name`` (a table) from a rule's configuration; every mistake is a Chinese ConfigError."""
+        base = default or cls()
+        lc = c.section(name, {})
+        lc.reject_unknown(cls.OPTIONS)
+
+        def pair(key: str, kind: type, current: tuple) -> tuple:
+            raw = lc.get(key, list, list(current))
+            if len(raw) != 2:
+                raise lc.fail(key, f"应为两个阈值 [得 1 分的, 得 2 分的]，实际为 {raw!r}")
+            values = []
+            for i, v in enumerate(raw):
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or (kind is int and not isinstance(v, int)):
+                    raise ConfigError(lc.file, f"{lc.key(key)}[{i}]", f"应为{'整数' if kind is int else '数字'}，实际为 {v!r}")
+                if v <= 0:
+                    raise ConfigError(lc.file, f"{lc.key(key)}[{i}]", f"应大于 0，实际为 {v}")
+                values.append(kind(v))
+            if values[1] < values[0]:
+                raise lc.fail(key, f"得 2 分的阈值（{values[1]:g}）不能小于得 1 分的阈值（{values[0]:g}）")
+            return tuple(values)
+
+        s = cls(volume=pair("volume", int, base.volume), sources=pair("sources", int, base.sources),
+                engagement=pair("engagement", int, base.engagement), growth=pair("growth", float, base.growth),
+                growth_hours=lc.get("growth_hours", int, base.growth_hours, minimum=1, maximum=24 * 7),
+                level2_points=lc.get("level2_points", int, base.level2_points, minimum=0, maximum=8),
+                level1_points=lc.get("level1_points", int, base.level1_points, minimum=1, maximum=8),
+                level1_min_docs=lc.get("level1_min_docs", int, base.level1_min_docs, minimum=2),
+                level1_min_sources=lc.get("level1_min_sources", int, base.level1_min_sources, minimum=1))
+        if s.level1_points < s.level2_points:
+            raise lc.fail("level1_points", f"一级所需分数（{s.level1_points}）不能低于二级所需分数（{s.level2_points}）")
+        return s
+
+
+def _points(value: float | None, thresholds: tuple[float, float]) -> int:
+    if value is None:
+        return 0
+    return 2 if value >= thresholds[1] else 1 if value >= thresholds[0] else 0
+
+
+SHORT_LEVEL = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
+
+
+def compose_level(parts: LevelParts, settings: LevelSettings | None = None) -> tuple[int, list[str]]:
+    """The level the evidence supports, and its parts in Chinese for the alert's reason.
+
+    points = volume + spread + engagement + growth (each 0–2 against its two thresholds);
+    level 1 if points ≥ ``level1_points`` and docs ≥ ``level1_min_docs`` and sources ≥ ``level1_min_sources``,
+    else level 2 if points ≥ ``level2_points``, else level 3; then never more severe than ``parts.sensitivity``.
+    Returns ``(level, reason_parts)``, e.g. ``["敏感词 2 篇（有效 1 篇，否定/假设/过去 1 篇）", "来源 1 个", "互动 12",
+    "增长 —", "敏感度 最高二级", "定级：0 分 → 三级"]``; keep the numbers with ``parts.numbers()``.
+    """
+    s = settings or LevelSettings()
+    pv, ps = _points(parts.docs, s.volume), _points(parts.sources, s.sources)
+    pe, pg = _points(parts.engagement, s.engagement), _points(parts.growth, s.growth)
+    points = pv + ps + pe + pg
+    if points >= s.level1_points and parts.docs >= s.level1_min_docs and parts.sources >= s.level1_min_sources:
+        level = 1
+    elif points >= s.level2_points:
+        level = 2
+    else:
+        level = 3
+    capped = parts.sensitivity is not None and parts.sensitivity > level
+    if capped:
+        level = int(parts.sensitivity)
+
+    def scored(text: str, p: int) -> str:
+        return f"{text}（+{p}）" if p else text
+
+    total = parts.docs + parts.weak_docs
+    if parts.weak_docs:
+        volume = f"{parts.label} {total} 篇（有效 {parts.docs} 篇，否定/假设/过去 {parts.weak_docs} 篇）"
+    else:
+        volume = f"{parts.label} {parts.docs} 篇"
+    growth = "—" if parts.growth is None else f"×{parts.growth:.1f}"
+    reason = [scored(volume, pv), scored(f"来源 {parts.sources} 个", ps), scored(f"互动 {parts.engagement}", pe),
+              scored(f"增长 {growth}", pg)]
+    if parts.sensitivity is not None:
+        reason.append(f"敏感度 最高{SHORT_LEVEL.get(parts.sensitivity, parts.sensitivity)}")
+    verdict = f"定级：{points} 分 → {SHORT_LEVEL[level]}"
+    if capped:
+        verdict += "（受敏感度限制）"
+    elif points >= s.level1_points and level != 1:
+        verdict += f"（一级还需至少 {s.level1_min_docs} 篇、{s.level1_min_sources} 个来源）"
+    reason.append(verdict)
+    return level, reason
+
+
+def growth_ratio(counts: dict[datetime, int], now: datetime, hours: int, min_recent: int = 3) -> float | None:
+    """Documents in the last ``hours`` against the average of the two windows before (floor 1 document per window,
+    so a new post is not infinite growth); None (「—」) when fewer than ``min_recent`` documents are recent: two
+    posts are no trend. ``counts`` are hour buckets (``RuleContext.hourly_counts``)."""
+    start = now - timedelta(hours=hours)
+    recent = sum(n for h, n in counts.items() if start - timedelta(hours=1) < h <= now)
+    if recent < min_recent:
+        return None
+    before = sum(n for h, n in counts.items() if start - timedelta(hours=2 * hours + 1) < h <= start - timedelta(hours=1))
+    return recent / max(before / 2, 1.0)

@@ -1,52 +1,405 @@
-"""Sensitive keywords: configurable named lists, each with its own level and minimum number of documents."""
+"""Sensitive words that read the sentence: words (not substrings), negation, hypotheticals and past mentions.
+
+A list entry matches a document when the word occurs **as a word** — its start and end fall on word boundaries of the
+project's jieba segmentation (the ``tokenizer`` component, user dictionary included), where a long token also splits
+between two multi-character words (人员伤亡 = 人员|伤亡, 伤亡事故 = 伤亡|事故, but not 反腐败 = 反|腐败 or 爆炸性). Each
+occurrence is then read in its clause (the text between two punctuation marks):
+
+* **negated** — a negation word shortly before it (「所幸没有人员伤亡」「并未造成伤亡」「我们并不想上访」);
+* **hypothetical** — a condition, fear, question or prevention before it in the clause, or a condition in the clause
+  just before (「万一爆炸怎么办」「一旦爆炸，后果不堪设想」「如果…解决不好，要到省政府上访」「是否存在腐败问题」),
+  or a risk word just after it (「存在坍塌隐患」);
+* **past** — a retrospective word before it in the clause (「前几年…锅炉爆炸事件」「曾经上访」);
+* **excluded** — it lies inside one of the entry's exclusion phrases (``{word = "伤亡", exclude = ["无人员伤亡"]}``).
+
+Only affirmative occurrences count. A document whose matches are all negated/hypothetical/past is shown in the reason
+as weak (「否定/假设/过去 1 篇」) and does not count toward ``min_docs`` or the level. Official notices and thank-you
+letters (the NLP stage's ``genre`` mark) are skipped.
+
+Why the rule tokenises (rather than the NLP stage storing matches): the word lists are alert configuration that an
+officer edits; matches stored at analysis time would be stale until every document was re-analysed. The rule loads
+the kernel's ``tokenizer`` component by class path (the same one the store's search uses), and tokenises only the
+clauses that contain a listed word as a substring, so the cost is a substring scan per document plus a jieba cut of
+a few clauses, cached across ticks.
+
+The level comes from :func:`alerts.rules.base.compose_level` (volume, sources, engagement, growth; the list's
+``level`` is its sensitivity, the most severe level it may give), so one post is never level 1.
+"""
 
 from __future__ import annotations
 
-from alerts.rules.base import Finding, Rule, RuleContext
-from yuqing.config import Checker
-from yuqing.model import Event
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from alerts.rules.base import (
+    LEVEL_LABELS, Finding, LevelParts, LevelSettings, Rule, RuleContext, compose_level, growth_ratio,
+)
+from yuqing.config import Checker, ConfigError
+from yuqing.model import Document, Event
+from yuqing.plugins import PluginError, load_object
+from yuqing.privacy import mask_pii
 
 DEFAULT_LISTS = {
-    "群体性事件": {"words": ["聚集", "上访", "堵路", "拉横幅", "罢工", "讨薪", "集体维权", "围堵"], "level": 2, "min_docs": 2},
-    "安全事故": {"words": ["爆炸", "坍塌", "伤亡", "死亡", "起火", "中毒", "塌方"], "level": 2, "min_docs": 1},
+    "群体性事件": {"words": ["聚集（排除：聚集场所、聚集区）", "上访", "堵路（排除：堵路段）", "拉横幅", "罢工", "讨薪", "集体维权", "围堵"], "level": 2, "min_docs": 2},
+    "安全事故": {"words": ["爆炸（排除：信息爆炸、人口爆炸）", "坍塌", "伤亡", "死亡", "起火", "中毒", "塌方"], "level": 2, "min_docs": 1},
     "涉腐涉警": {"words": ["贪污", "受贿", "腐败", "暴力执法", "打人", "索贿"], "level": 3, "min_docs": 1},
 }
+DEFAULT_SKIP_GENRES = ["notice", "thanks"]  # the NLP stage's genre labels: 政府发布/通知, 感谢
+
+# Cues, as written; each is cut with the same tokenizer and matched as a run of whole tokens, so 若 does not fire
+# inside 若干 and 无 not inside 无论.
+NEGATION_CUES = ["无", "没", "没有", "未", "未曾", "不曾", "并未", "从未", "从没", "尚未", "未能", "没能", "非", "并非",
+                 "不是", "不", "并不", "不想", "不愿", "不会", "毫无", "零", "幸免", "免于"]
+HYPOTHETICAL_CUES = ["如果", "如若", "万一", "一旦", "假如", "假若", "假设", "倘若", "要是", "若", "若是", "即使", "即便",
+                     "哪怕", "再不", "否则", "不然", "担心", "担忧", "害怕", "生怕", "怕", "恐", "恐怕", "唯恐", "以免",
+                     "避免", "防止", "谨防", "预防", "防范", "杜绝", "遏制", "会不会", "是否", "是不是", "有没有", "可能", "可能会",
+                     "或将", "随时", "难道", "试想", "设想", "一经", "等到", "以防"]
+# A condition governs its consequence: these reach into the next clause of the same sentence.
+CONDITIONAL_CUES = ["如果", "如若", "万一", "一旦", "假如", "假若", "倘若", "要是", "若", "若是", "即使", "即便", "再不"]
+HYPOTHETICAL_AFTER = ["隐患", "风险", "危险", "之虞", "怎么办", "可能"]
+PAST_CUES = ["曾", "曾经", "去年", "前年", "以前", "之前", "此前", "当年", "历史上", "过去", "往年", "前几年", "几年前",
+             "早年", "昔日", "多年前", "上次", "那年", "早些年"]
+NEGATION_WINDOW = 4  # tokens between a negation and the word (「没有/造成/任何/人员伤亡」)
+# A negation does not reach past these: 「不作为的腐败行为」「不正当开支及贪污嫌疑」 say the corruption is there.
+NEGATION_BREAKS = {"的", "及", "以及", "和", "与", "或", "而", "并且", "而且", "但", "但是", "就是", "地"}
+# Nor does a question or time word past a conjunction: 「当年…是否合法及…过程中的腐败行为」 asserts the corruption.
+HYPOTHETICAL_BREAKS = {"及", "以及", "并且", "而且", "同时"}
+AFTER_WINDOW = 3
+
+POLARITY_LABELS = {"negated": "否定", "hypothetical": "假设", "past": "过去", "excluded": "排除"}
+_CLAUSE_END = re.compile(r"[，,：:；;。！!？?\n…]+")
+_SENTENCE_END = set("；;。！!？?\n…")
+_BAD_WORD = re.compile(r"[\s，,。！!？?；;：:、（）()\[\]【】「」\"']")
+_COMPACT = re.compile(r"^\s*(?P<word>[^（(]+?)\s*[（(]\s*排除\s*[:：]\s*(?P<ex>[^）)]*)[）)]\s*$")
+_CACHE_MAX = 50_000
+
+
+@dataclass
+class Entry:
+    word: str
+    exclude: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Match:
+    word: str
+    polarity: str  # affirmative | negated | hypothetical | past | excluded
+    cue: str = ""
+    clause: str = ""
+
+
+class _Tokens:
+    """The tokenizer component, loaded once per class path, with a bounded cache of clause → tokens."""
+
+    _lock = threading.Lock()
+    _loaded: dict[str, "_Tokens"] = {}
+
+    def __init__(self, cut: Callable[[str], list[str]]):
+        self.cut_raw, self.cache, self.words = cut, {}, {}
+        self.cues: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+
+    @classmethod
+    def get(cls, path: str) -> "_Tokens":
+        with cls._lock:
+            if path not in cls._loaded:
+                factory = load_object(path)
+                obj = factory()
+                cut = getattr(obj, "cut", obj)
+                if not callable(cut):
+                    raise PluginError(f"分词组件「{path}」既没有 cut 方法也不可调用")
+                cls._loaded[path] = cls(cut)
+            return cls._loaded[path]
+
+    def cut(self, text: str) -> list[str]:
+        tokens = self.cache.get(text)
+        if tokens is None:
+            tokens = [t for t in self.cut_raw(text) if t.strip()]
+            if len(self.cache) >= _CACHE_MAX:
+                self.cache.clear()
+            self.cache[text] = tokens
+        return tokens
+
+    def is_word(self, piece: str) -> bool:
+        """A piece of a long token is a word of its own: it cuts into tokens of two or more characters."""
+        ok = self.words.get(piece)
+        if ok is None:
+            ok = len(piece) >= 2 and all(len(t) >= 2 for t in self.cut(piece))
+            self.words[piece] = ok
+        return ok
+
+    def cue_runs(self, name: str, cues: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+        if name not in self.cues:
+            self.cues[name] = sorted({(c, tuple(self.cut(c))) for c in cues}, key=lambda cr: -len(cr[0]))
+        return self.cues[name]
+
+
+def _find_run(tokens: list[str], runs: list[tuple[str, tuple[str, ...]]], lo: int, hi: int) -> str:
+    """The cue found in ``tokens[lo:hi]`` nearest to ``hi``, else ''. A cue is found when its own tokens occur
+    there as a run, or (a cue of two or more characters) when a token begins with it: jieba sometimes glues the next
+    character on (「难道真」), but 「若」 never fires inside 「若干」 nor 「过去」 inside 「走过去」."""
+    lo = max(lo, 0)
+    for end in range(hi, lo, -1):
+        for text, run in runs:
+            start = end - len(run)
+            if start >= lo and tuple(tokens[start:end]) == run:
+                return text
+        token = tokens[end - 1]
+        for text, run in runs:
+            if len(text) >= 2 and token.startswith(text):
+                return text
+    return ""
+
+
+def parse_entry(c: Checker, key: str, raw: Any) -> Entry:
+    """One list entry: ``"伤亡"``, ``"伤亡（排除：无人员伤亡、无伤亡）"`` or ``{word = "伤亡", exclude = [...]}``."""
+    if isinstance(raw, str):
+        m = _COMPACT.match(raw)
+        if m:
+            entry = Entry(m.group("word"), [x.strip() for x in re.split(r"[、，,/]", m.group("ex")) if x.strip()])
+            if not entry.exclude:
+                raise ConfigError(c.file, key, f"「{raw}」写了“排除：”但没有列出要排除的短语")
+        else:
+            entry = Entry(raw.strip())
+    elif isinstance(raw, dict):
+        ec = Checker(c.file, raw, key)
+        ec.reject_unknown({"word", "exclude"})
+        entry = Entry(ec.get("word", str).strip(), [x.strip() for x in ec.strings("exclude", [])])
+    else:
+        raise ConfigError(c.file, key, f"应为关键词字符串（可写成「伤亡（排除：无人员伤亡、无伤亡）」）"
+                                       f"或 {{word = \"…\", exclude = [\"…\"]}}，实际为 {raw!r}")
+    if not entry.word:
+        raise ConfigError(c.file, key, "关键词不能为空")
+    if _BAD_WORD.search(entry.word):
+        raise ConfigError(c.file, key, f"关键词「{entry.word}」含空白或标点；一个条目只写一个词"
+                                       f"（排除短语写在「排除：」之后或 exclude 中）")
+    for phrase in entry.exclude:
+        if entry.word not in phrase:
+            raise ConfigError(c.file, key, f"排除短语「{phrase}」不含关键词「{entry.word}」，永远不会起作用"
+                                           f"（应写包含该词的短语，如「无人员{entry.word}」）")
+        if phrase == entry.word:
+            raise ConfigError(c.file, key, f"排除短语「{phrase}」就是关键词本身，等于删除该词；请直接从列表中删去")
+    return entry
 
 
 class KeywordRule(Rule):
     type_name = "keywords"
-    options = {"lists"}
+    options = {"lists", "levels", "skip_genres", "tokenizer"}
 
     def configure(self, c: Checker) -> None:
+        from yuqing.app import DEFAULT_COMPONENTS  # the kernel's default tokenizer component
+
         lists = c.section("lists", DEFAULT_LISTS)
-        self.lists: list[tuple[str, list[str], int, int]] = []
+        if not lists.data:
+            raise c.fail("lists", "至少需要一个敏感词表")
+        self.lists: list[tuple[str, list[Entry], int, int]] = []
         for list_name in lists.data:
             lc = lists.section(list_name)
             lc.reject_unknown({"words", "level", "min_docs"})
-            words = lc.strings("words")
-            if not words:
+            raw_words = lc.get("words", list)
+            if not raw_words:
                 raise lc.fail("words", "关键词列表不能为空")
-            self.lists.append((list_name, words, lc.get("level", int, self.level, minimum=1, maximum=4),
+            entries: list[Entry] = []
+            seen: set[str] = set()
+            for i, raw in enumerate(raw_words):
+                entry = parse_entry(lc, f"{lc.key('words')}[{i}]", raw)
+                if entry.word in seen:
+                    raise ConfigError(lc.file, f"{lc.key('words')}[{i}]", f"关键词「{entry.word}」在本表中重复")
+                seen.add(entry.word)
+                entries.append(entry)
+            self.lists.append((list_name, entries, lc.get("level", int, self.level, minimum=1, maximum=4),
                                lc.get("min_docs", int, 1, minimum=1)))
         self.lists.sort(key=lambda t: t[2])
+        self.levels = LevelSettings.from_config(c, "levels")
+        self.skip_genres = set(c.strings("skip_genres", DEFAULT_SKIP_GENRES))
+        self.tokenizer_path = c.get("tokenizer", str, DEFAULT_COMPONENTS["tokenizer"])
+        try:
+            load_object(self.tokenizer_path)
+        except PluginError as exc:
+            raise c.fail("tokenizer", str(exc)) from exc
 
+    # -- reading the sentence -------------------------------------------------------------------------------
+    def _tokens(self) -> _Tokens:
+        return _Tokens.get(self.tokenizer_path)
+
+    def matches(self, text: str, entries: list[Entry]) -> list[Match]:
+        """Every occurrence of a listed word in ``text`` that is a word, with how it is said."""
+        candidates = [e for e in entries if e.word in text]
+        if not candidates:
+            return []
+        tk = self._tokens()
+        neg = tk.cue_runs("neg", NEGATION_CUES)
+        hyp = tk.cue_runs("hyp", HYPOTHETICAL_CUES)
+        cond = tk.cue_runs("cond", CONDITIONAL_CUES)
+        after = tk.cue_runs("after", HYPOTHETICAL_AFTER)
+        past = tk.cue_runs("past", PAST_CUES)
+        out: list[Match] = []
+        pos = 0
+        prev_cond = ""  # a condition in the previous clause of the same sentence
+        for m in list(_CLAUSE_END.finditer(text)) + [None]:
+            end = m.start() if m else len(text)
+            clause = text[pos:end]
+            delim = m.group() if m else "。"
+            pos = m.end() if m else len(text)
+            here = [e for e in candidates if e.word in clause]
+            tokens = tk.cut(clause) if (here or any(c in clause for c in CONDITIONAL_CUES)) else []
+            for entry in here:
+                for start, token_index in self._word_starts(clause, tokens, entry.word, tk):
+                    out.append(self._read(clause, tokens, start, token_index, entry, prev_cond, neg, hyp, after, past))
+            cue = _find_run(tokens, cond, 0, len(tokens)) if tokens else ""
+            prev_cond = "" if any(ch in _SENTENCE_END for ch in delim) else cue
+        return out
+
+    @staticmethod
+    def _word_starts(clause: str, tokens: list[str], word: str, tk: _Tokens) -> list[tuple[int, int]]:
+        """(char offset, index of the token where it starts) of each occurrence whose both ends are word boundaries."""
+        spans, at = [], 0
+        for t in tokens:
+            spans.append((at, at + len(t)))
+            at += len(t)
+        if at != len(clause):  # a tokenizer that drops characters: fall back to re-locating each token
+            spans, at = [], 0
+            for t in tokens:
+                i = clause.find(t, at)
+                i = at if i < 0 else i
+                spans.append((i, i + len(t)))
+                at = i + len(t)
+
+        def boundary(offset: int) -> tuple[bool, int]:
+            for idx, (s, e) in enumerate(spans):
+                if offset == s or offset == e:
+                    return True, idx if offset == s else idx + 1
+                if s < offset < e:
+                    token = clause[s:e]
+                    cut = offset - s
+                    return tk.is_word(token[:cut]) and tk.is_word(token[cut:]), idx
+            return offset == len(clause), len(spans)
+
+        found = []
+        i = clause.find(word)
+        while i >= 0:
+            ok_start, idx = boundary(i)
+            ok_end, _ = boundary(i + len(word))
+            inside_one = any(s < i and i + len(word) <= e or s <= i and i + len(word) < e for s, e in spans)
+            # Inside one token: only where that token splits into words (人员|伤亡, not 反|腐败). Across tokens, one
+            # end on a boundary is enough: jieba's own slips (「上/访求」) must not hide a word.
+            if (ok_start and ok_end) or (not inside_one and (ok_start or ok_end)):
+                found.append((i, idx))
+            i = clause.find(word, i + 1)
+        return found
+
+    @staticmethod
+    def _read(clause: str, tokens: list[str], start: int, k: int, entry: Entry, prev_cond: str, neg, hyp, after,
+              past) -> Match:
+        word = entry.word
+        for phrase in entry.exclude:
+            j = clause.find(phrase)
+            while j >= 0:
+                if j <= start and start + len(word) <= j + len(phrase):
+                    return Match(word, "excluded", phrase, clause)
+                j = clause.find(phrase, j + 1)
+        # The token holding the word's start may hold text before it (「人员伤亡」): cues end before that token.
+        lo = k - NEGATION_WINDOW
+        for i in range(k - 1, max(lo, 0) - 1, -1):
+            if tokens[i] in NEGATION_BREAKS:
+                lo = i + 1
+                break
+        neg_cue = _find_run(tokens, neg, lo, k)
+        hyp_lo = 0
+        for i in range(k - 1, -1, -1):
+            if tokens[i] in HYPOTHETICAL_BREAKS:
+                hyp_lo = i + 1
+                break
+        cue = _find_run(tokens, hyp, hyp_lo, k) or (prev_cond if not hyp_lo else "")
+        if neg_cue and not (cue and neg_cue in cue):  # 「会不会中毒」 asks; it does not deny
+            return Match(word, "negated", neg_cue, clause)
+        if not cue:  # a risk word just after it: 「存在坍塌隐患」
+            end_chars, j = start + len(word), 0
+            for idx, t in enumerate(tokens):
+                j += len(t)
+                if j >= end_chars:
+                    cue = _find_run(tokens, after, idx + 1, min(len(tokens), idx + 1 + AFTER_WINDOW))
+                    break
+        if cue:
+            return Match(word, "hypothetical", cue, clause)
+        cue = _find_run(tokens, past, hyp_lo, k)
+        if cue:
+            return Match(word, "past", cue, clause)
+        return Match(word, "affirmative", "", clause)
+
+    # -- the rule ---------------------------------------------------------------------------------------------
     def check_event(self, event: Event, ctx: RuleContext) -> Finding | None:
-        docs = ctx.documents(event.id)
-        texts = [f"{d.title}\n{(d.analysis or {}).get('text') or d.content}" for d in docs] or [event.title]
-        for list_name, words, level, min_docs in self.lists:
-            hits: dict[str, int] = {}
-            matched_docs = 0
-            for text in texts:
-                found = [w for w in words if w in text]
-                if found:
-                    matched_docs += 1
-                    for w in found:
-                        hits[w] = hits.get(w, 0) + 1
-            if matched_docs >= min_docs:
-                top = "、".join(f"「{w}」{n} 篇" for w, n in sorted(hits.items(), key=lambda kv: -kv[1])[:5])
-                reason = f"命中敏感词表「{list_name}」：{matched_docs} 篇含敏感词（{top}；阈值 {min_docs} 篇）"
-                f = self.finding(event, level, reason, {"list": list_name, "matched_docs": matched_docs,
-                                                        "hits": hits, "min_docs": min_docs})
-                f.keywords = sorted(set(f.keywords) | set(hits))
-                return f
-        return None
+        docs: list[Document | None] = list(ctx.documents(event.id)) or [None]
+        kept, skipped = [], 0
+        for d in docs:
+            genre = ((d.analysis or {}).get("genre") or {}).get("label") if d is not None else None
+            if genre in self.skip_genres:
+                skipped += 1
+            else:
+                kept.append(d)
+        best: tuple[int, int, Finding] | None = None
+        for order, (list_name, entries, list_level, min_docs) in enumerate(self.lists):
+            f = self._check_list(event, ctx, kept, skipped, list_name, entries, list_level, min_docs)
+            if f is not None and (best is None or (f.level, order) < best[:2]):
+                best = (f.level, order, f)
+        return best[2] if best else None
+
+    def _check_list(self, event: Event, ctx: RuleContext, docs: list[Document | None], skipped: int, list_name: str,
+                    entries: list[Entry], list_level: int, min_docs: int) -> Finding | None:
+        hits: dict[str, int] = {}
+        weak_hits: dict[str, dict[str, int]] = {}
+        examples: list[dict[str, str]] = []
+        effective: list[Document | None] = []
+        weak = 0
+        for d in docs:
+            text = self._text(d, event)
+            found = self.matches(text, entries)
+            if not found:
+                continue
+            good = [m for m in found if m.polarity == "affirmative"]
+            if good:
+                effective.append(d)
+                for w in dict.fromkeys(m.word for m in good):
+                    hits[w] = hits.get(w, 0) + 1
+            else:
+                weak += 1
+                for m in found:
+                    per = weak_hits.setdefault(m.word, {})
+                    per[m.polarity] = per.get(m.polarity, 0) + 1
+                if len(examples) < 3:
+                    m = found[0]
+                    examples.append({"word": m.word, "polarity": m.polarity, "cue": m.cue,
+                                     # the citizen's words go into the alert: personal information masked first
+                                     "clause": mask_pii(m.clause)[:40],
+                                     "doc_id": d.id if d is not None else ""})
+        if len(effective) < min_docs:
+            return None
+        real = [d for d in effective if d is not None]
+        sources = len({d.source for d in real}) or 1
+        engagement = sum(int(d.likes or 0) + int(d.replies or 0) for d in real)
+        growth = (growth_ratio(ctx.hourly_counts(event.id), ctx.now, self.levels.growth_hours, self.levels.volume[0])
+                  if real else None)
+        parts = LevelParts(docs=len(effective), weak_docs=weak, sources=sources, engagement=engagement,
+                           growth=growth, sensitivity=list_level, label="敏感词")
+        level, reason_parts = compose_level(parts, self.levels)
+        top = "、".join(f"「{w}」{n} 篇" for w, n in sorted(hits.items(), key=lambda kv: -kv[1])[:5])
+        why_weak = "；".join(f"「{e['word']}」{POLARITY_LABELS.get(e['polarity'], e['polarity'])}"
+                            f"（{e['cue']}：…{e['clause']}…）" for e in examples)
+        reason = (f"命中敏感词表「{list_name}」（{top}；阈值 {min_docs} 篇）：" + "；".join(reason_parts)
+                  + (f"。不计入：{why_weak}" if why_weak else "")
+                  + (f"。已跳过政府通知/感谢信 {skipped} 篇" if skipped else ""))
+        details = {"list": list_name, "matched_docs": len(effective), "weak_docs": weak, "hits": hits,
+                   "weak_hits": weak_hits, "weak_examples": examples, "min_docs": min_docs,
+                   "skipped_genre_docs": skipped, "level_parts": parts.numbers(),
+                   "level_label": LEVEL_LABELS[level]}
+        f = self.finding(event, level, reason, details)
+        f.keywords = sorted(set(f.keywords) | set(hits))
+        return f
+
+    @staticmethod
+    def _text(d: Document | None, event: Event) -> str:
+        if d is None:
+            return event.title or ""
+        analysed = (d.analysis or {}).get("text")
+        return analysed if isinstance(analysed, str) and analysed else f"{d.title}\n{d.content}"

@@ -12,12 +12,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from alerts.rules.base import Finding, Rule, RuleContext, keyword_words
+from alerts.titles import readable_title
 from yuqing.clock import TZ
 from yuqing.config import Checker
 from yuqing.model import Document
 from yuqing.workdays import working_days_between
 
 DEFAULT_CATEGORY_POLICIES = {"咨询": "consult", "求助": "help", "建议": "help", "投诉": "complaint", "举报": "complaint"}
+# When the board gives no category: the citizen kind the NLP stage read from the post (analysis["genre"]["kind"]).
+DEFAULT_KIND_POLICIES = {"咨询": "consult", "求助": "help", "建议": "help", "投诉": "complaint"}
 ANSWERED_STATUS_WORDS = ("已回复", "已办结", "已答复", "已处理")
 BACKLOG_MODES = ("digest", "each", "ignore")
 DIGEST_KIND = "backlog"
@@ -31,8 +34,8 @@ def first_seen(doc: Document) -> datetime | None:
 
 class UnansweredPostRule(Rule):
     type_name = "unanswered"
-    options = {"working_days", "max_age_days", "category_policies", "default_policy", "backlog", "backlog_policy",
-               "backlog_list"}
+    options = {"working_days", "max_age_days", "category_policies", "kind_policies", "default_policy", "backlog",
+               "backlog_policy", "backlog_list"}
 
     def configure(self, c: Checker) -> None:
         self.working_days = c.get("working_days", int, 5, minimum=1)
@@ -41,6 +44,12 @@ class UnansweredPostRule(Rule):
         for word, policy in self.category_policies.items():
             if not isinstance(policy, str) or not policy:
                 raise c.fail("category_policies", f"分类「{word}」的时限策略应为策略名（字符串），实际为 {policy!r}")
+        self.kind_policies = c.get("kind_policies", dict, DEFAULT_KIND_POLICIES)
+        for kind, policy in self.kind_policies.items():
+            if kind not in DEFAULT_KIND_POLICIES:
+                raise c.fail("kind_policies", f"诉求类型「{kind}」无效（可选：{'、'.join(DEFAULT_KIND_POLICIES)}）")
+            if not isinstance(policy, str) or not policy:
+                raise c.fail("kind_policies", f"诉求类型「{kind}」的时限策略应为策略名（字符串），实际为 {policy!r}")
         self.default_policy = c.get("default_policy", str, "help")
         self.backlog = c.get("backlog", str, "digest", choices=BACKLOG_MODES)
         self.backlog_policy = c.get("backlog_policy", str, self.default_policy)
@@ -48,13 +57,14 @@ class UnansweredPostRule(Rule):
 
     def policy_names(self) -> set[str]:
         """Every deadline policy this rule may name (checked against [deadlines] when the rules are built)."""
-        return {*self.category_policies.values(), self.default_policy, self.backlog_policy}
+        return {*self.category_policies.values(), *self.kind_policies.values(), self.default_policy, self.backlog_policy}
 
-    def policy_for(self, category: str | None) -> str:
+    def policy_for(self, category: str | None, kind: str | None = None) -> str:
+        """The board's own category decides; without one, the citizen kind read from the post; then the default."""
         for word, policy in self.category_policies.items():
             if category and word in category:
                 return policy
-        return self.default_policy
+        return self.kind_policies.get(kind or "", self.default_policy)
 
     def check_documents(self, ctx: RuleContext) -> list[Finding]:
         # N working days are at least N calendar days, so the store can pre-filter on wall time.
@@ -77,7 +87,9 @@ class UnansweredPostRule(Rule):
                 continue
             analysis = doc.analysis or {}
             topic = (analysis.get("topic") or {}).get("label")
-            reason = (f"留言「{doc.title[:30]}」发布于 {posted.astimezone(TZ).strftime('%Y-%m-%d')}，已 {waited} 个工作日未答复"
+            # A board title such as 「）」 or 「无标题」 says nothing: the post's first meaningful clause stands in.
+            title = readable_title(doc.title, analysis.get("text"), doc.content) or doc.title
+            reason = (f"留言「{title[:30]}」发布于 {posted.astimezone(TZ).strftime('%Y-%m-%d')}，已 {waited} 个工作日未答复"
                       f"（阈值 {self.working_days} 个工作日，按法定节假日与调休计算）")
             out.append(Finding(
                 rule=self.name, rule_type=self.type_name, level=self.level, reason=reason,
@@ -85,9 +97,10 @@ class UnansweredPostRule(Rule):
                          "working_days": waited,
                          "threshold": self.working_days, "category": doc.category, "backlog": backlog,
                          "first_seen": seen.isoformat() if seen else None},
-                doc_id=doc.id, title=f"留言未答复：{doc.title}", source=doc.source,
+                doc_id=doc.id, title=f"留言未答复：{title}", source=doc.source,
                 keywords=keyword_words(analysis.get("keywords"))[:10], region=doc.region, topic=topic,
-                department=analysis.get("department"), policy=self.policy_for(doc.category),
+                department=analysis.get("department"),
+                policy=self.policy_for(doc.category, (analysis.get("genre") or {}).get("kind")),
                 digest=DIGEST_KIND if backlog and self.backlog == "digest" else None))
         return out
 

@@ -352,6 +352,25 @@ class _ProseCounts:
 
 
 _COUNTER_LINE_RE = re.compile(r"[\d\s|,.:：+\-×xX()（）%]+")
+# Lines of an official document's own header and signature that are short and unpunctuated like
+# chrome but belong to the text: the 发文字号 under the title (国办发〔2016〕80号), the addressee
+# (各区人民政府：) and the signing organ above the 成文日期 at the end. The NLP cleaner keeps the
+# same lines by the fuller rule table in nlp/data/doc_headers.txt (stages share no code).
+DOC_NUMBER_RE = re.compile(
+    r"[^\s。！？；，,]{0,30}[\u4e00-\u9fff]{1,16}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*(?:第\s*)?\d{1,4}\s*号"
+)
+_ORG_SUFFIX = r"(?:人民政府|政府|委员会|委|局|厅|办|办公室|单位|部门|机构|办事处|街道|乡镇|镇|学校|企业|党组|党委|社区|居委会)"
+ADDRESSEE_RE = re.compile(
+    r"(?:各|全|省|市|县|区|镇|乡|有关|[\u4e00-\u9fff]{1,12}(?:人民政府|政府|党委|管委会))[\u4e00-\u9fff（）()、，,\s]{0,80}"
+    + _ORG_SUFFIX + r"[（）()、，,\s]*[:：]"
+)
+SIGNING_ORGAN_RE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}" + _ORG_SUFFIX)
+_CN_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+
+
+def _is_doc_header(text: str) -> bool:
+    s = text.strip()
+    return bool(DOC_NUMBER_RE.fullmatch(s) or ADDRESSEE_RE.fullmatch(s))
 _HEADER_LABEL_RE = re.compile(r"(来源|作者|编辑|记者|发布)\s*[:：]")
 
 
@@ -380,11 +399,21 @@ def _content_lines(node, tokens: _Tokens | None = None) -> list[str]:
             continue
         lines.append(text)
     # trim chrome at both ends: short lines without sentence punctuation
-    while lines and _is_edge_noise(lines[-1]):
+    while lines and _is_edge_noise(lines[-1]) and not _is_signature(lines):
         lines.pop()
-    while lines and _is_edge_noise(lines[0], head=True):
+    while lines and _is_edge_noise(lines[0], head=True) and not _is_doc_header(lines[0]):
         lines.pop(0)
     return lines
+
+
+def _is_signature(lines: list[str]) -> bool:
+    """The text ends with an official document's 落款: a signing organ, then a date in Chinese
+    form (北京市审批办 / 2017年3月15日), right after prose."""
+    if len(lines) < 3:
+        return False
+    last, organ = lines[-1].strip(), lines[-2].strip()
+    # An organ alone, without the date under it, is a byline more often than a 落款: trimmed.
+    return bool(_CN_DATE_RE.fullmatch(last) and SIGNING_ORGAN_RE.fullmatch(organ) and _has_sentence(lines[-3]))
 
 
 def _drop_header_lines(lines: list[str], title: str) -> list[str]:
@@ -395,7 +424,7 @@ def _drop_header_lines(lines: list[str], title: str) -> list[str]:
         n = _nows(text)
         if i < 6 and t and (n == t or (len(n) >= 6 and n in t and len(n) >= 0.6 * len(t))):
             continue
-        if i < 6 and len(n) <= 80 and "。" not in text and (
+        if i < 6 and len(n) <= 80 and "。" not in text and not _is_doc_header(text) and (
             DATE_RE.search(text) or _HEADER_LABEL_RE.search(text)
         ):
             continue

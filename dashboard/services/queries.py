@@ -1,6 +1,6 @@
 """Read-side queries for pages and reports. Aggregation happens in the store; here we only shape the results.
 
-Every function takes the :class:`yuqing.app.App` explicitly and returns plain data (dicts, lists, domain objects),
+Every function takes the :class:`yuqing.app.App` explicitly and returns views (:mod:`yuqing.views`) or plain rows,
 so the same code feeds the pages (through :mod:`dashboard.services.cached`), the reports and the tests.
 """
 
@@ -11,7 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from yuqing.clock import TZ, day_start
-from yuqing.model import STATUS_LABELS, Alert, AlertStatus, Document, Role, User
+from yuqing.model import AlertStatus, Document, Role, User
+from yuqing.users import SystemOperator
+from yuqing.views import AlertDetailView, AlertView, DocumentView, EventView, ResponseView, build_document_view
+from yuqing.views import masked as _masked
+from yuqing.views import masked_author as _masked_author
 from yuqing.storage.base import DocumentFilter
 
 LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
@@ -73,30 +77,34 @@ def department_names(app: Any, *, include_supervisor: bool = True) -> list[str]:
 
 
 # -- alerts -------------------------------------------------------------------------------------------------------
-def due_at(alert: Alert) -> datetime | None:
-    return min(alert.deadlines.values()) if alert.deadlines else None
+# Alerts reach the pages as views (yuqing.views) built by the alerts service, which also decides what the user may
+# see: the dashboard neither re-reads alerts from the store nor re-checks permissions on its own.
+def due_at(alert: AlertView) -> datetime | None:
+    return alert.due_at
 
 
-def is_overdue(alert: Alert, now: datetime) -> bool:
-    due = due_at(alert)
+def is_overdue(alert: Any, now: datetime) -> bool:
+    if isinstance(alert, AlertView):
+        return alert.is_overdue(now)
+    due = min(alert.deadlines.values()) if alert.deadlines else None
     return due is not None and alert.status.value in AWAITING and due < now
 
 
-def alert_row(alert: Alert, now: datetime) -> dict[str, Any]:
+def alert_row(alert: AlertView, now: datetime) -> dict[str, Any]:
     from dashboard.textfmt import COLOUR_BADGES, countdown, fmt_time
 
-    due = due_at(alert)
-    colour, left = countdown(due, now, done=alert.status.value not in AWAITING and alert.status.value != "new")
-    if alert.status.value == "closed":
+    due = alert.due_at
+    colour, left = countdown(due, now, done=alert.status not in AWAITING and alert.status != "new")
+    if alert.status == "closed":
         colour, left = "grey", "已办结"
     return {
         "编号": alert.id,
         "级别": LEVEL_LABELS.get(alert.level, str(alert.level)),
         "标题": alert.title,
-        "状态": STATUS_LABELS.get(alert.status, alert.status.value),
+        "状态": alert.status_label,
         "责任部门": alert.department or "（未分派）",
         "时限": f"{COLOUR_BADGES[colour]} {left}",
-        "截止时间": fmt_time(due),
+        "截止时间": fmt_time(due) + ("（暂定）" if any(d.provisional for d in alert.deadlines) else ""),
         "督办": "是" if alert.escalated else "",
         "评价": alert.rating or "",
         "创建时间": fmt_time(alert.created_at),
@@ -106,49 +114,59 @@ def alert_row(alert: Alert, now: datetime) -> dict[str, Any]:
 
 def list_alerts(app: Any, user: User, *, status: list[str] | str | None = None, department: str | None = None,
                 level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                limit: int = 20, offset: int = 0) -> tuple[int, list[Alert]]:
-    """(total, one page). The page comes from the alerts service, which scopes department users to their own
-    department and rejects anything else; the total is counted in the store with the same, already-checked filters."""
-    if user.role is Role.DEPARTMENT:
-        department = user.department  # belt and braces: the service enforces this too
-    if has_alert_service(app):
-        alerts = alert_service(app).list_alerts(user, status=status, department=department, level=level, since=since,
-                                                until=until, limit=limit, offset=offset)
-    else:  # read-only fallback while the alerts component cannot be loaded: same scoping
-        alerts = app.store.workflow.list_alerts(status=status, department=department, level=level, since=since,
-                                                until=until, limit=limit, offset=offset)[1]
-    total, _ = app.store.workflow.list_alerts(status=status, department=department, level=level, since=since,
-                                              until=until, limit=0)
-    return total, alerts
+                limit: int = 20, offset: int = 0, escalated: bool | None = None) -> tuple[int, list[AlertView]]:
+    """(total, one page of views) of the alerts this user may see, from the alerts service (which scopes department
+    users to their department, and the 督查室 to its own alerts plus everything escalated to it)."""
+    return alert_service(app).page_alerts(user, status=status, department=department, level=level, since=since,
+                                          until=until, limit=limit, offset=offset, escalated=escalated)
 
 
-def alert_detail(app: Any, user: User, alert_id: str) -> dict[str, Any]:
-    """One alert with its event, representative documents, audit, responses, assignments, deliveries, flags.
-
-    The alerts service decides visibility (PermissionDenied for another department's alert) and which documents
-    are representative; the objects themselves are re-read from the store so pages get domain objects."""
-    from alerts.workflow import WorkflowError, check_view
-
-    wf, docs = app.store.workflow, app.store.documents
-    view: dict[str, Any] = {}
-    if has_alert_service(app):
-        view = alert_service(app).get_alert(user, alert_id)
-    alert = wf.get_alert(alert_id)
-    if alert is None:
-        raise WorkflowError(f"预警 {alert_id} 不存在")
-    check_view(user, alert)
-    event = docs.get_event(alert.event_id) if alert.event_id else None
-    if view:
-        documents = docs.get_documents([d["id"] for d in view.get("documents") or []])
-    else:
-        documents = docs.list_documents(limit=5, event_id=alert.event_id)[1] if alert.event_id else []
-    return {"alert": alert, "event": event, "documents": documents, "audit": wf.audit_for(alert_id),
-            "responses": wf.responses_for(alert_id), "assignments": wf.assignments_for(alert_id),
-            "deliveries": wf.list_deliveries(alert_id), "event_log": docs.event_log(event.id) if event else [],
-            "flags": view.get("flags") or {}, "summary": view.get("summary") or {}}
+def alert_detail(app: Any, user: User, alert_id: str, now: datetime | None = None) -> AlertDetailView:
+    """One alert with its event, representative documents, audit, responses, assignments, deliveries, flags and the
+    actions open to this user, as one masked view; PermissionDenied for an alert the user may not see."""
+    return alert_service(app).get_alert(user, alert_id, now=now)
 
 
-def available_actions(user: User, alert: Alert, *, app: Any = None, now: datetime | None = None
+# The 日报/周报 cover every department whoever builds them: they are read as the system's own reporting identity
+# (never a stored account, so no login can take it), and show only the masked views like every other output.
+REPORT_USER = SystemOperator(name="system:report", role=Role.ADMIN, password_hash="", display_name="舆情简报")
+
+
+def report_alerts(app: Any, since: datetime, until: datetime, limit: int = 500
+                  ) -> tuple[int, list[AlertView], list[tuple[str, ResponseView]]]:
+    """Alerts created in the period (total, views) and their responses (alert id, view), for the 日报/周报."""
+    from yuqing.views import build_response_view
+
+    svc = alert_service(app)
+    total, views = svc.page_alerts(REPORT_USER, since=since, until=until, limit=limit)
+    responses = [(v.id, build_response_view(r)) for v in views for r in app.store.workflow.responses_for(v.id)]
+    return total, views, responses
+
+
+def report_events(app: Any, since: datetime, limit: int = 10) -> list[EventView]:
+    from yuqing.views import build_event_view
+
+    return [build_event_view(e) for e in app.store.documents.list_events(limit=limit, since=since, order="heat")]
+
+
+def is_supervisor_user(app: Any, user: User) -> bool:
+    return has_alert_service(app) and alert_service(app).is_supervisor_user(user)
+
+
+def overdue_by_department(app: Any, user: User, now: datetime) -> list[dict[str, Any]]:
+    """督查室 desk: open, overdue and escalated alerts per responsible department among those it may see."""
+    return [{"责任部门": r["department"], "未办结": r["open"], "已超期": r["overdue"], "已督办": r["escalated"]}
+            for r in alert_service(app).overdue_by_department(user, now)]
+
+
+def user_alert_counts(app: Any, user: User, now: datetime) -> dict[str, int]:
+    """Open / overdue / escalated among the alerts this user may see (the department desk's figures)."""
+    total, views = alert_service(app).page_alerts(user, status="open", limit=100_000)
+    return {"open": total, "overdue": sum(v.is_overdue(now) for v in views),
+            "new": sum(v.status == "new" for v in views), "escalated": sum(v.escalated for v in views)}
+
+
+def available_actions(user: User, alert: Any, *, app: Any = None, now: datetime | None = None
                       ) -> list[tuple[str, str]]:
     """The workflow actions this user could take on this alert now, as (name, Chinese label). With the app and the
     time, the alerts service also applies the conditions beyond role and status (延期: 依申请公开 only, before the
@@ -176,27 +194,16 @@ def policy_labels(app: Any) -> dict[str, str]:
     return {name: p.label for name, p in alert_service(app).deadline_settings.policies.items()}
 
 
-EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
-
-
-def extension_view(alert: Alert) -> dict[str, Any] | None:
+def extension_view(alert: AlertView) -> dict[str, Any] | None:
     """The alert's 依申请公开 extension request, for display (None if there never was one)."""
     from dashboard.textfmt import fmt_time
 
-    ext = alert.details.get("extension")
-    if not ext:
+    ext = alert.extension
+    if ext is None:
         return None
-
-    def when(value: Any) -> str:
-        if isinstance(value, dict):
-            value = min(value.values()) if value else None
-        return fmt_time(datetime.fromisoformat(value)) if value else ""
-
-    return {"状态": EXTENSION_STATUS.get(ext.get("status"), ext.get("status")), "申请人": ext.get("requested_by"),
-            "申请时间": when(ext.get("requested_at")), "理由": ext.get("reason") or "",
-            "延长工作日": ext.get("working_days"), "原答复期限": when(ext.get("original")),
-            "延期后期限": when(ext.get("granted") or ext.get("proposed")), "审批人": ext.get("decided_by") or "",
-            "审批意见": ext.get("decision_note") or ""}
+    return {"状态": ext.status_label, "申请人": ext.requested_by, "申请时间": fmt_time(ext.requested_at),
+            "理由": ext.reason, "延长工作日": ext.working_days, "原答复期限": fmt_time(ext.original),
+            "延期后期限": fmt_time(ext.extended), "审批人": ext.decided_by, "审批意见": ext.decision_note}
 
 
 def pending_extensions(app: Any, user: User, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -209,7 +216,8 @@ def pending_extensions(app: Any, user: User, now: datetime | None = None) -> lis
     for a in svc.pending_extensions(user):
         extendable = svc.extendable_deadlines(a)
         late = now is not None and bool(extendable) and now > min(extendable.values())
-        rows.append({"编号": a.id, "标题": a.title, "责任部门": a.department or "", **(extension_view(a) or {}),
+        v = svc.alert_view(a)
+        rows.append({"编号": v.id, "标题": v.title, "责任部门": v.department or "", **(extension_view(v) or {}),
                      "提示": "原答复期限已过，只能驳回" if late else ""})
     return rows
 
@@ -289,9 +297,9 @@ def top_events(app: Any, now: datetime, *, days: int = 7, limit: int = 10) -> li
         counts = dict(series.get(e.id, []))
         trend_list = [counts.get((start.date() + timedelta(days=i)).isoformat(), 0) for i in range(days + 1)]
         out.append({
-            "id": e.id, "事件": e.title, "热度": round(e.heat, 1), "文档数": e.doc_count, "来源数": e.source_count,
+            "id": e.id, "事件": masked(e.title), "热度": round(e.heat, 1), "文档数": e.doc_count, "来源数": e.source_count,
             "负面": e.negative, "主题": e.topic or "", "地区": e.region or "", "责任部门": e.department or "",
-            "关键词": "、".join(e.keywords[:5]), "走势": trend_list,
+            "关键词": "、".join(masked(k) for k in e.keywords[:5]), "走势": trend_list,
             "最近出现": e.last_seen.astimezone(TZ).strftime("%m-%d %H:%M") if e.last_seen else "",
             "_heat_parts": dict(e.heat_parts),
         })
@@ -323,15 +331,11 @@ def league(app: Any, since: datetime | None) -> list[dict[str, Any]]:
 
 # -- documents ----------------------------------------------------------------------------------------------------
 def masked(text: str | None) -> str:
-    from nlp.pii import mask_pii
-
-    return mask_pii(text or "")
+    return _masked(text)
 
 
 def masked_author(author: str | None) -> str:
-    from nlp.pii import mask_name
-
-    return mask_name(author) if author else ""
+    return _masked_author(author)
 
 
 def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset: int = 0
@@ -347,19 +351,15 @@ def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset
     } for h in hits]
 
 
-def document_view(doc: Document) -> dict[str, Any]:
-    """A document as shown to officers: PII masked, analysis summarised."""
+def document_view(doc: Document | DocumentView) -> dict[str, Any]:
+    """A document as shown to officers (PII masked by its view), with display labels."""
     from dashboard.textfmt import fmt_time
 
-    a = doc.analysis or {}
-    sentiment = (a.get("sentiment") or {}).get("label")
+    v = doc if isinstance(doc, DocumentView) else build_document_view(doc)
     return {
-        "id": doc.id, "title": masked(doc.title), "text": masked(a.get("text") or doc.content), "url": doc.url,
-        "source": doc.source, "time": fmt_time(doc.published_at or doc.fetched_at), "author": masked_author(doc.author),
-        "sentiment": SENTIMENT_LABELS.get(sentiment or "", sentiment or ""), "topic": (a.get("topic") or {}).get("label"),
-        "reply": masked(doc.reply.text) if doc.reply else None,
-        "reply_department": doc.reply.department if doc.reply else None,
-        "reply_quality": a.get("reply_quality"),
+        "id": v.id, "title": v.title, "text": v.text, "url": v.url, "source": v.source, "time": fmt_time(v.published_at),
+        "author": v.author, "sentiment": SENTIMENT_LABELS.get(v.sentiment or "", v.sentiment or ""), "topic": v.topic,
+        "reply": v.reply, "reply_department": v.reply_department, "reply_quality": v.reply_quality,
     }
 
 
@@ -450,6 +450,6 @@ def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
 def silences_table(app: Any, now: datetime) -> list[dict[str, Any]]:
     from dashboard.textfmt import fmt_time
 
-    return [{"编号": s["id"], "规则": s.get("rule") or "", "来源": s.get("source") or "", "关键词": s.get("keyword") or "",
+    return [{"编号": s["id"], "规则": s.get("rule") or "", "来源": s.get("source") or "", "关键词": masked(s.get("keyword")),
              "事件": s.get("event_id") or "", "开始": fmt_time(s["starts_at"]), "结束": fmt_time(s["ends_at"]),
-             "设置人": s["created_by"], "原因": s.get("reason") or ""} for s in app.store.workflow.active_silences(now)]
+             "设置人": s["created_by"], "原因": masked(s.get("reason"))} for s in app.store.workflow.active_silences(now)]

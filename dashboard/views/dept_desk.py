@@ -1,27 +1,43 @@
-"""Department desk: my department's alerts with countdown colours; accept, return with a reason, respond."""
+"""Department desk: my department's alerts with countdown colours; accept, return with a reason, respond.
+
+The supervising office (督查室, the department configured with ``supervisor = true``) also sees every alert
+escalated (督办) to it, and the open and overdue alerts per responsible department among them."""
 
 import streamlit as st
 
 from dashboard import alert_view
 from dashboard.common import csv_button, page_context, paginate, show_table
 from dashboard.services import queries
+from dashboard.textfmt import escape_label, one_line
 
 ctx = page_context(__file__)
 alert_view.flash()
-st.caption(f"本部门：{ctx.user.department}")
+supervisor = queries.is_supervisor_user(ctx.app, ctx.user)
+st.caption(f"本部门：{escape_label(ctx.user.department)}" + ("（督办部门：可查看督办至本部门的全部预警）" if supervisor else ""))
 
 now = ctx.now
-counts = queries.alert_counts(ctx.app, now, department=ctx.user.department)
+try:
+    counts = queries.user_alert_counts(ctx.app, ctx.user, now)
+except Exception as exc:  # AlertsUnavailable / PermissionDenied carry Chinese messages
+    st.error(escape_label(exc))
+    st.stop()
 c1, c2, c3 = st.columns(3)
 c1.metric("未办结", counts["open"])
 c2.metric("已超期", counts["overdue"])
-c3.metric("被督办", counts["escalated"])
+c3.metric("被督办" if not supervisor else "督办中", counts["escalated"])
 
-view = st.segmented_control("范围", ["待办", "全部"], default="待办", key="dd_view") or "待办"
-statuses = sorted(queries.AWAITING) if view == "待办" else None
-total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=1)
+if supervisor:
+    st.subheader("各责任部门超期情况")
+    show_table(queries.overdue_by_department(ctx.app, ctx.user, now), key="dd_overdue")
+
+views = ["待办", "全部"] + (["督办事项"] if supervisor else [])
+view = st.segmented_control("范围", views, default="待办", key="dd_view") or "待办"
+statuses = sorted(queries.AWAITING) if view in ("待办", "督办事项") else None
+escalated = True if view == "督办事项" else None
+total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=1, escalated=escalated)
 limit, offset = paginate(total, ctx.settings.page_size, key="dd_page")
-total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=limit, offset=offset)
+total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=limit, offset=offset,
+                                    escalated=escalated)
 rows = [queries.alert_row(a, now) for a in alerts]
 show_table(rows, key="dd_table")
 csv_button(rows, "本部门预警.csv", key="dd_csv")
@@ -29,6 +45,6 @@ st.caption("时限颜色：红＝已超期　橙＝4 小时内到期　黄＝24 
 
 if alerts:
     st.divider()
-    titles = {a.id: f"{a.id} · {a.title}" for a in alerts}
+    titles = {a.id: one_line(f"{a.id} · {a.title}") for a in alerts}
     chosen = st.selectbox("办理预警", list(titles), format_func=titles.get, key="dd_pick")
     alert_view.render(ctx, chosen)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard.common import csv_button, page_context, paginate, show_table
 from dashboard.services import queries
+from dashboard.textfmt import escape_label
 
 ctx = page_context(__file__)
 stats = queries.department_stats(ctx.app, ctx.user.department, ctx.now)
@@ -19,9 +20,13 @@ if row:
 st.subheader("办理记录")
 status = st.segmented_control("状态", ["已回应", "已办结", "全部"], default="全部", key="dh_status") or "全部"
 statuses = {"已回应": ["responded"], "已办结": ["closed"], "全部": None}[status]
-total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=1)
-limit, offset = paginate(total, ctx.settings.page_size, key="dh_page")
-total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=limit, offset=offset)
+try:
+    total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=1)
+    limit, offset = paginate(total, ctx.settings.page_size, key="dh_page")
+    total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=limit, offset=offset)
+except Exception as exc:  # AlertsUnavailable carries a Chinese message
+    st.error(escape_label(exc))
+    st.stop()
 rows = [queries.alert_row(a, ctx.now) for a in alerts]
 show_table(rows, key="dh_table")
 csv_button(rows, "本部门办理记录.csv", key="dh_csv")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.common import page_context
 from dashboard.report import KIND_LABELS, build_brief, narrative, report_bytes
+from dashboard.textfmt import escape_text
 
 ctx = page_context(__file__)
 c1, c2 = st.columns(2)
@@ -21,7 +22,7 @@ if st.button("生成简报", type="primary", key="r_build"):
 built = st.session_state.get("r_brief")
 if built:
     st.subheader(built["title"])
-    st.write(built["narrative"])
+    st.markdown(escape_text(built["narrative"]), unsafe_allow_html=True)  # quotes event titles: text, not Markdown
     if built["font_missing"]:
         from dashboard.fonts import NO_FONT_MESSAGE
 

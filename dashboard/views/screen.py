@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import board
 from dashboard.common import SCREEN_CSS, page_context
+from dashboard.textfmt import escape_text
 
 ctx = page_context(__file__)
 if not ctx.screen:
@@ -15,7 +16,7 @@ if not ctx.screen:
 @st.fragment(run_every=ctx.settings.screen_refresh_seconds)
 def live() -> None:
     now = ctx.now
-    st.markdown(f"<h1>{ctx.settings.title} · 舆情态势</h1>", unsafe_allow_html=True)
+    st.markdown(f"<h1>{escape_text(ctx.settings.title)} · 舆情态势</h1>", unsafe_allow_html=True)
     st.markdown(f"<p style='text-align:center;font-size:1.4rem'>{now:%Y年%m月%d日 %H:%M} 更新</p>",
                 unsafe_allow_html=True)
     board.metrics(ctx)

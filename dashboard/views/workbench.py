@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import alert_view
 from dashboard.common import csv_button, page_context, paginate, show_table
 from dashboard.services import queries
+from dashboard.textfmt import escape_label, one_line
 from yuqing.clock import TZ
 from yuqing.model import STATUS_LABELS, AlertStatus
 
@@ -35,11 +36,15 @@ if pending:
         st.caption("在下方「查看预警」中选中该预警，即可批准或驳回；须在原答复期限内决定。")
 
 page_size = ctx.settings.page_size
-total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses or None, level=level, department=department,
-                               since=since, until=until, limit=1, offset=0)
-limit, offset = paginate(total, page_size, key="wb_page")
-total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses or None, level=level, department=department,
-                                    since=since, until=until, limit=limit, offset=offset)
+try:
+    total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses or None, level=level, department=department,
+                                   since=since, until=until, limit=1, offset=0)
+    limit, offset = paginate(total, page_size, key="wb_page")
+    total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses or None, level=level,
+                                        department=department, since=since, until=until, limit=limit, offset=offset)
+except Exception as exc:  # AlertsUnavailable / PermissionDenied / WorkflowError carry Chinese messages
+    st.error(escape_label(exc))
+    st.stop()
 now = ctx.now
 rows = [queries.alert_row(a, now) for a in alerts]
 st.caption(f"共 {total} 条预警")
@@ -49,7 +54,7 @@ csv_button(rows, "预警列表.csv", key="wb_csv")
 if alerts or pending:
     st.divider()
     ids = [*[p["编号"] for p in pending], *[a.id for a in alerts if a.id not in {p["编号"] for p in pending}]]
-    titles = {a.id: f"{a.id} · {a.title}" for a in alerts} | {p["编号"]: f"{p['编号']} · 【待审批延期】{p['标题']}"
-                                                              for p in pending}
+    titles = {a.id: one_line(f"{a.id} · {a.title}") for a in alerts} | {
+        p["编号"]: one_line(f"{p['编号']} · 【待审批延期】{p['标题']}") for p in pending}
     chosen = st.selectbox("查看预警", ids, format_func=titles.get, key="wb_pick")
     alert_view.render(ctx, chosen)

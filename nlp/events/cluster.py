@@ -16,6 +16,15 @@ For each document, in order:
 4. **Merge**: when the document matches two events that are themselves close, they become one.
 5. **Split**: when an event doubles in size its posts are 2-means split; two halves far apart become two events.
 
+**Entities** (:func:`nlp.events.features.extract_entities`: a named estate, platform, school, road, village,
+bridge …) link posts across wording and weeks. Every event naming an entity is kept in an entity index while its
+last post is at most ``entity_window_days`` old, closed or not. The rule: a post naming a *distinctive* entity
+(one named by fewer than ``entity_max_events`` distinct events in the index — a document frequency counted over
+events, so 「人民医院」-like names that many unrelated issues mention link nothing) is a candidate for every event
+naming it; it joins one when, besides the entity, the wording overlaps at least ``entity_similarity`` (modest: the
+same issue told in other words) and no district conflicts. An idle event joined this way is reopened (logged
+``reopened`` with ``by_entity``). Posts naming no distinctive entity are placed exactly as before.
+
 The state of every event (centroid, members with their small vectors, places) lives in ``Event.state``, so
 a restarted process continues where the last one stopped.
 """
@@ -59,7 +68,7 @@ class Assignment:
 
 class _Ev:
     __slots__ = ("id", "seed", "centroid", "norm2", "members", "places", "districts", "first", "last",
-                 "terms", "next_split_check", "top_places", "n_unique")
+                 "terms", "next_split_check", "top_places", "n_unique", "entities")
 
     def __init__(self, eid: str, seed: str):
         self.id, self.seed = eid, seed
@@ -74,6 +83,7 @@ class _Ev:
         self.next_split_check = 8
         self.top_places: frozenset[str] = frozenset()
         self.n_unique = 0
+        self.entities: Counter[str] = Counter()  # entity → posts naming it (originals only)
 
     def refresh_places(self, changed: Iterable[str] | None = None) -> None:
         """The event's three most named places. With ``changed`` (places whose counts only went up), only they
@@ -173,6 +183,8 @@ class EventClusterer:
         # take the id of an event merged away or closed earlier, or documents would be linked to the wrong one.
         self.id_taken: Callable[[str], bool] | None = None
         self.touched: set[str] = set()  # events changed since the caller last collected them
+        # entity → events naming it (active or closed) whose last post is within entity_window_days, oldest first
+        self.entity_postings: dict[str, dict[str, None]] = {}
         self.candidates_scored = 0
 
     # -- restoring ---------------------------------------------------------------------------------------------
@@ -190,6 +202,7 @@ class EventClusterer:
             ev.places = Counter(st.get("places", {}))
             ev.refresh_places()
             ev.districts = Counter(st.get("districts", {}))
+            ev.entities = Counter(e for m in ev.members.values() if not m.get("dup") for e in m.get("e") or [])
             ev.next_split_check = int(st.get("next_split_check", 8))
             ev.unique_count()
             for mid, m in ev.members.items():
@@ -202,6 +215,7 @@ class EventClusterer:
             self.active[ev.id] = ev
             top = sorted(ev.centroid.items(), key=lambda kv: -kv[1])[: INDEX_TERMS * 3]
             self._index(ev, [t for t, _ in top] + ["@" + p for p in ev.places])
+            self._index_entities(ev, ev.entities)
             heapq.heappush(self._heap, (ev.last, ev.id))
             n += 1
         return n
@@ -220,6 +234,8 @@ class EventClusterer:
             "v": {t: round(w, 4) for t, w in list(feats.vector.items())[:MEMBER_TERMS]},
             "p": feats.places[:5], "d": feats.districts[:3],
         }
+        if feats.entities:
+            member["e"] = feats.entities[:5]
         if doc.region:
             member["r"] = doc.region
         if not doc.title and doc.text:
@@ -247,8 +263,14 @@ class EventClusterer:
 
         # 2–3. candidates and scores
         scored: list[tuple[float, float, str]] = []
+        linking = self._linking_entities(feats.entities, doc.at)
         if feats.vector:
             cands: set[str] = set()
+            for e in linking:
+                for i, eid in enumerate(reversed(self.entity_postings.get(e, {}))):
+                    if i >= POSTING_CAP:
+                        break
+                    cands.add(eid)
             probe = sorted(feats.vector.items(), key=lambda kv: -kv[1])[:PROBE_TERMS]
             for key in [t for t, _ in probe] + ["@" + p for p in feats.places]:
                 posting = self.postings.get(key)
@@ -259,10 +281,16 @@ class EventClusterer:
                         cands.add(eid)
             self.candidates_scored += len(cands)
             for eid in cands:
-                ev = self.active[eid]
-                if _conflict(feats.districts, ev.districts):
+                ev = self.active.get(eid) or self.closed.get(eid)
+                if ev is None or _conflict(feats.districts, ev.districts):
                     continue
                 sim = ev.similarity(feats.vector)
+                if linking and any(e in ev.entities for e in linking):
+                    if sim >= self.s.entity_similarity:  # the entity rule (see the module docstring)
+                        scored.append((sim + self.s.place_bonus, sim, eid))
+                    continue
+                if eid not in self.active:
+                    continue  # a closed event is found by its entities only
                 if sim < self.s.near_identical and _place_conflict(feats.places, ev):
                     continue
                 if feats.places and any(p in ev.top_places for p in feats.places) and sim >= self.s.place_similarity:
@@ -275,7 +303,8 @@ class EventClusterer:
             self._attach(ev, doc.id, member, feats, unique=True)
             return Assignment(ev.id, None, True)
         scored.sort(reverse=True)
-        target = self.active[scored[0][2]]
+        best = scored[0][2]
+        target = self.active.get(best) or self._reopen(self.closed[best], doc, None)
         self._attach(target, doc.id, member, feats, unique=True)
         # 4. merges: another strong match whose centroid is close to the target's
         for _score, sim, eid in scored[1:3]:
@@ -316,6 +345,9 @@ class EventClusterer:
             ev.districts.update(feats.districts)
             top = sorted(feats.vector.items(), key=lambda kv: -kv[1])[:INDEX_TERMS]
             self._index(ev, [t for t, _ in top] + ["@" + p for p in feats.places])
+            if member.get("e"):
+                ev.entities.update(member["e"])
+                self._index_entities(ev, member["e"])
 
     def _index(self, ev: _Ev, keys: list[str]) -> None:
         for key in keys:
@@ -326,6 +358,45 @@ class EventClusterer:
                 posting.pop(ev.id, None)  # move to the most-recent end
             posting[ev.id] = None
             ev.terms.add(key)
+
+    def _index_entities(self, ev: _Ev, entities: Iterable[str]) -> None:
+        for e in entities:
+            posting = self.entity_postings.setdefault(e, {})
+            posting.pop(ev.id, None)  # move to the most recent end
+            posting[ev.id] = None
+
+    def _unindex_entities(self, ev: _Ev) -> None:
+        for e in ev.entities:
+            posting = self.entity_postings.get(e)
+            if posting is not None:
+                posting.pop(ev.id, None)
+                if not posting:
+                    del self.entity_postings[e]
+
+    def _linking_entities(self, entities: list[str], at: float) -> list[str]:
+        """The post's entities that may link it: distinctive ones, named by fewer than ``entity_max_events`` events
+        within the entity window. Entries of events gone out of the window (or merged away) are dropped here."""
+        if not entities:
+            return []
+        cutoff = at - self.s.entity_window_days * 86400
+        out = []
+        for e in entities:
+            posting = self.entity_postings.get(e)
+            if posting:
+                for eid in [eid for eid in posting if (ev := self.get(eid)) is None or ev.last < cutoff]:
+                    del posting[eid]
+                if not posting:
+                    del self.entity_postings[e]
+                    posting = None
+            if not posting or len(posting) < self.s.entity_max_events:
+                out.append(e)
+        return out
+
+    def event_entities(self, ev: _Ev, limit: int = 5) -> list[str]:
+        """The event's distinctive entities, most named first: what the alerts service compares (stored as
+        ``Event.state["entities"]``)."""
+        return [e for e, _ in sorted(ev.entities.items(), key=lambda kv: (-kv[1], kv[0]))
+                if len(self.entity_postings.get(e, ())) < self.s.entity_max_events][:limit]
 
     def _unindex(self, ev: _Ev) -> None:
         for key in ev.terms:
@@ -365,14 +436,15 @@ class EventClusterer:
         if gone:
             self.simindex.remove(gone)
 
-    def _reopen(self, ev: _Ev, doc: ClusterDoc, root: str) -> _Ev:
-        """A late repost brings a closed event back: findable again by wording and places, heat revived."""
+    def _reopen(self, ev: _Ev, doc: ClusterDoc, root: str | None) -> _Ev:
+        """A late repost (``root``: the post it copies) or a post naming the event's entity (``root`` None) brings a
+        closed event back: findable again by wording and places, heat revived."""
         del self.closed[ev.id]
         self.active[ev.id] = ev
         top = sorted(ev.centroid.items(), key=lambda kv: -kv[1])[: INDEX_TERMS * 3]
         self._index(ev, [t for t, _ in top] + ["@" + p for p in ev.places])
         self.changes.append({"event_id": ev.id, "action": "reopened", "at": doc.at,
-                             "details": {"by": doc.id, "duplicate_of": root,
+                             "details": {"by": doc.id, "duplicate_of": root, "by_entity": root is None,
                                          "idle_days": round((doc.at - ev.last) / 86400, 1)}})
         return ev
 
@@ -387,6 +459,9 @@ class EventClusterer:
         a.refresh_places()
         a.n_unique += b.n_unique
         a.districts.update(b.districts)
+        self._unindex_entities(b)
+        a.entities.update(b.entities)
+        self._index_entities(a, b.entities)
         for mid, m in b.members.items():
             a.members[mid] = m
             self.doc_event[mid] = a.id
@@ -452,13 +527,17 @@ class EventClusterer:
             new.first, new.last = min(new.first, m["t"]), max(new.last, m["t"])
             self.doc_event[mid] = new.id
             self.moved[mid] = new.id
+        self._unindex_entities(ev)
         for target in (ev, new):
             target.centroid, target.places, target.districts = {}, Counter(), Counter()
+            target.entities = Counter()
             for m in target.members.values():
                 if not m.get("dup"):
                     target.add_vector(m.get("v") or {})
                     target.places.update(m.get("p") or [])
                     target.districts.update(m.get("d") or [])
+                    target.entities.update(m.get("e") or [])
+            self._index_entities(target, target.entities)
             target.recompute_norm()
             target.refresh_places()
             target.unique_count()
@@ -500,8 +579,9 @@ def _majority(values: Iterable[str | None]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def materialize(ev: _Ev, *, keywords: int = 8) -> Event:
-    """The ``Event`` record for an internal event (heat not yet computed)."""
+def materialize(ev: _Ev, *, keywords: int = 8, entities: list[str] | None = None) -> Event:
+    """The ``Event`` record for an internal event (heat not yet computed). ``entities``: its distinctive entities
+    (:meth:`EventClusterer.event_entities`), kept in ``state["entities"]`` for the alerts service."""
     members = ev.members
     originals = [(mid, m) for mid, m in members.items() if not m.get("dup")]
     if len(originals) <= 2:
@@ -520,6 +600,7 @@ def materialize(ev: _Ev, *, keywords: int = 8) -> Event:
         "members": members, "places": dict(ev.places), "districts": dict(ev.districts),
         "next_split_check": ev.next_split_check,
         "representative": rep_id,
+        "entities": list(entities) if entities is not None else [e for e, _ in ev.entities.most_common(5)],
     }
     return Event(
         id=ev.id, title=members[rep_id].get("ti") or "", keywords=top_terms, region=region,

@@ -25,6 +25,14 @@ class EventSettings:
     merge_similarity: float = 0.5  # two events whose centroids are this close become one
     split_similarity: float = 0.1  # an event whose two halves are this far apart is split
     split_min_docs: int = 3  # each half must hold at least this many posts
+    # Entities (a named estate, platform, school, road, village, bridge … see nlp.events.features.extract_entities):
+    # a post naming a distinctive entity is a candidate for any event naming it whose last post is at most
+    # ``entity_window_days`` old (even one gone idle: it reopens), and joins it when the wording overlaps at least
+    # ``entity_similarity``. An entity named by ``entity_max_events`` or more distinct events within the window is
+    # generic (document frequency, counted over events) and links nothing.
+    entity_window_days: float = 30.0
+    entity_similarity: float = 0.05
+    entity_max_events: int = 6
     # Heat
     half_life_hours: float = 24.0
     growth_window_hours: float = 24.0
@@ -57,6 +65,9 @@ class EventSettings:
             merge_similarity=c.get("merge_similarity", float, d.merge_similarity, minimum=0, maximum=1),
             split_similarity=c.get("split_similarity", float, d.split_similarity, minimum=0, maximum=1),
             split_min_docs=c.get("split_min_docs", int, d.split_min_docs, minimum=2),
+            entity_window_days=c.get("entity_window_days", float, d.entity_window_days, minimum=0, maximum=366),
+            entity_similarity=c.get("entity_similarity", float, d.entity_similarity, minimum=0, maximum=1),
+            entity_max_events=c.get("entity_max_events", int, d.entity_max_events, minimum=2, maximum=1000),
             half_life_hours=c.get("half_life_hours", float, d.half_life_hours, minimum=0.1),
             growth_window_hours=c.get("growth_window_hours", float, d.growth_window_hours, minimum=0.1),
             growth_baseline_windows=c.get("growth_baseline_windows", int, d.growth_baseline_windows, minimum=1,

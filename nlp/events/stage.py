@@ -43,6 +43,13 @@ def authority_map(sources: list[Any]) -> dict[str, float]:
     return out
 
 
+def known_places(config: Any) -> list[str]:
+    """The place names the config knows (departments' and sources' regions): areas, never linking entities."""
+    out = {r for d in getattr(config, "departments", []) or [] for r in (d.regions or [])}
+    out.update(s.region for s in getattr(config, "sources", []) or [] if getattr(s, "region", None))
+    return sorted(out)
+
+
 def doc_time(doc: Document) -> datetime:
     a = doc.analysis or {}
     return doc.published_at or doc.fetched_at or a.get("first_seen") or a.get("analyzed_at")
@@ -69,18 +76,20 @@ def with_heat(event: Event, settings: EventSettings, authority: dict[str, float]
 
 class EventStage:
     def __init__(self, store: Any, settings: EventSettings | None = None, authority: dict[str, float] | None = None,
-                 *, batch_size: int = 2000, max_batches: int = 50):
+                 *, batch_size: int = 2000, max_batches: int = 50, known_places: list[str] | None = None):
         self.store = store
+        self.known_places = list(known_places or [])  # districts/counties the config names: never entities
         self.settings = settings or EventSettings()
         self.authority = authority or {}
         self.batch_size = batch_size
         self.max_batches = max_batches
         self._extractor: FeatureExtractor | None = None
+        self._last_refresh: datetime | None = None
 
     @classmethod
     def from_config(cls, config: Any, store: Any) -> "EventStage":
         settings = EventSettings.from_section(config.section("events"))
-        return cls(store, settings, authority_map(config.sources))
+        return cls(store, settings, authority_map(config.sources), known_places=known_places(config))
 
     def _transaction(self):
         tx = getattr(self.store.documents, "transaction", None)
@@ -92,7 +101,7 @@ class EventStage:
         stats = {"documents": 0, "new_events": 0, "duplicates": 0, "merges": 0, "splits": 0, "reopened": 0,
                  "alerts_redirected": 0, "events_saved": 0, "heat_refreshed": 0, "skipped": 0, "recounted": 0}
         if self._extractor is None:
-            self._extractor = FeatureExtractor()
+            self._extractor = FeatureExtractor(known_places=self.known_places)
         clusterer: EventClusterer | None = None
         seen: set[str] = set()
         for _ in range(self.max_batches):
@@ -105,7 +114,7 @@ class EventStage:
                 clusterer = EventClusterer(s, self._extractor)
                 clusterer.id_taken = lambda eid: docs_store.get_event(eid) is not None
                 # Idle events within the repost look-back too: a late repost of one of their posts reopens them.
-                back = max(s.window_days, s.repost_lookback_days)
+                back = max(s.window_days, s.repost_lookback_days, s.entity_window_days)
                 clusterer.restore(docs_store.active_events(min(earliest, now) - timedelta(days=back)))
             links: dict[str, tuple[str | None, str | None]] = {}
             for doc in sorted(docs, key=lambda d: (doc_time(d) or now, d.id)):
@@ -131,7 +140,8 @@ class EventStage:
             for eid in touched:
                 ev = clusterer.get(eid)
                 if ev is not None:
-                    events.append(with_heat(materialize(ev), s, self.authority, now))
+                    events.append(with_heat(materialize(ev, entities=clusterer.event_entities(ev)), s,
+                                            self.authority, now))
                 elif eid in clusterer.merged_into:
                     events.append(self._tombstone(eid, clusterer._resolve(eid), merged.get(eid), now))
             with self._transaction():
@@ -201,14 +211,34 @@ class EventStage:
             return 1
         raise ConcurrentUpdateError(f"预警 {alert.id} 一直在被修改，未能随事件合并转到事件 {into}；下次运行会重试")
 
+    # With no new documents, heat is recomputed at most this often (of the job's clock): the scheduler runs
+    # ``process`` every few seconds, and five minutes move heat by under 0.25 % at the default 24 h half-life.
+    IDLE_REFRESH = timedelta(minutes=5)
+
+    def refresh_heat_if_due(self, now: datetime) -> int:
+        """``refresh_heat`` for a pass with nothing new, unless one ran less than ``IDLE_REFRESH`` away from ``now``
+        (either way: a replay may tick backwards). Returns how many events were written."""
+        last = self._last_refresh
+        if last is not None and abs(now - last) < self.IDLE_REFRESH:
+            return 0
+        return self.refresh_heat(now)
+
     def refresh_heat(self, now: datetime) -> int:
         """Recompute heat as of ``now`` for every event seen within the window plus ten half-lives (older ones
-        were refreshed when their heat had already decayed below 0.1 % of its peak)."""
+        were refreshed when their heat had already decayed below 0.1 % of its peak). Run by every events pass and,
+        when nothing new arrived, by every ``process``/``tick`` on its own, so heat decays and re-ranks with the
+        clock. Only events whose heat or parts changed are written. Returns how many were written."""
         s = self.settings
         horizon = now - timedelta(days=s.window_days, hours=10 * s.half_life_hours)
-        events = [e for e in self.store.documents.active_events(horizon) if e.state.get("members")]
-        for e in events:
+        changed = []
+        for e in self.store.documents.active_events(horizon):
+            if not e.state.get("members"):
+                continue
+            before = (e.heat, dict(e.heat_parts or {}), (e.state.get("heat_inputs") or {}).get("hours_since_last"))
             with_heat(e, s, self.authority, now)
-        if events:
-            self.store.documents.save_events(events, now)
-        return len(events)
+            if (e.heat, e.heat_parts, e.state["heat_inputs"].get("hours_since_last")) != before:
+                changed.append(e)
+        if changed:
+            self.store.documents.save_events(changed, now)
+        self._last_refresh = now
+        return len(changed)

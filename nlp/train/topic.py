@@ -63,8 +63,46 @@ def _dedupe_tokens(token_docs: list[list[str]], heldout_docs: list[list[str]]) -
     return keep
 
 
-def topic_datasets(data_dir: Path, progress: Progress = print):
-    """Training docs (content-word lists) and labels, plus the held-out raw docs and labels."""
+# --- officers' corrections (yuqing correct …) as extra labelled data ---------------------------------------------------
+def officer_corrections(progress: Progress = print, config_path: str | Path | None = None) -> list[tuple[str, str]]:
+    """(text, category) of the topic corrections officers stored (``yuqing correct --topic``), the latest per post,
+    from the store of the configuration ``yuqing`` uses ($YUQING_CONFIG, ./yuqing.toml …). Corrections to 「其他」
+    are left out (the model has the 7 categories; 「其他」 is the calibrated abstention). No configured store or an
+    SQLite file that does not exist yet: no corrections (training never creates a database)."""
+    from nlp.topic import CATEGORIES
+    from yuqing.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        progress(f"未读取人工更正：{exc}")
+        return []
+    if config.storage.workflow == "sqlite" and not config.storage.sqlite_path.is_file():
+        return []
+    from yuqing.storage import open_store
+
+    try:
+        store = open_store(config)
+    except Exception as exc:  # an unreachable PostgreSQL must not stop training from the shared data
+        progress(f"未读取人工更正（无法打开存储：{exc}）")
+        return []
+    try:
+        latest: dict[str, dict] = {}
+        for c in store.workflow.list_corrections("topic"):
+            latest[c["doc_id"]] = c
+    finally:
+        store.close()
+    used = [(c["text"], c["new_value"]) for c in latest.values() if c["new_value"] in CATEGORIES]
+    if latest:
+        progress(f"人工更正的主题 {len(latest)} 条帖子，其中 {len(used)} 条属于七个分类，加入训练")
+    return used
+
+
+def topic_datasets(data_dir: Path, progress: Progress = print, corrections: list[tuple[str, str]] | None = None):
+    """Training docs (content-word lists) and labels, plus the held-out raw docs and labels.
+
+    ``corrections``: extra (text, category) pairs — by default the officers' topic corrections in the configured
+    store (officer_corrections); any that duplicate a held-out message are dropped like the token rows."""
     seg = get_segmenter()
     train_raw, test_raw = topic_raw_split(data_dir)
     tok_rows = _read_csv(Path(data_dir) / "gov_messages" / "labeled_tokens.csv", ["tokens", "一级标签"])
@@ -75,6 +113,15 @@ def topic_datasets(data_dir: Path, progress: Progress = print):
     progress(f"分词语料 labeled_tokens 共 {len(tok_rows)} 条，其中 {keep.count(False)} 条与测试集留言重复，已剔除")
     docs = [d for d, k in zip(tok_docs, keep) if k] + train_docs
     labels = [r["一级标签"] for r, k in zip(tok_rows, keep) if k] + [r["一级标签"] for r in train_raw]
+    if corrections is None:
+        corrections = officer_corrections(progress)
+    if corrections:
+        fix_docs = [seg.content_words(seg.cut(text)) for text, _ in corrections]
+        fix_keep = _dedupe_tokens(fix_docs, test_docs)
+        if fix_keep.count(False):
+            progress(f"人工更正中 {fix_keep.count(False)} 条与测试集留言重复，已剔除")
+        docs += [d for d, k in zip(fix_docs, fix_keep) if k]
+        labels += [lab for (_, lab), k in zip(corrections, fix_keep) if k]
     return docs, labels, test_docs, [r["一级标签"] for r in test_raw]
 
 
@@ -213,6 +260,10 @@ def train_topic_round3(data_dir: Path, out: Path | None = None, progress: Progre
     for lab, f in metrics["f1_per_class"].items():
         progress(f"  {lab}: F1 = {f:.3f}")
     progress(f"模型已写入 {out}（{out.stat().st_size / 1e6:.1f} MB），用时 {time.time() - t0:.0f} 秒")
+    if out.is_file():  # new weights need their own calibration (nlp.train.calibrate; the file sits beside them)
+        from nlp.train.calibrate import fit_calibration
+
+        fit_calibration(data_dir, out, progress)
     return metrics
 
 

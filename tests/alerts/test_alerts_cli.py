@@ -29,12 +29,14 @@ def test_tick_list_show_and_act(make_app, capsys):
     tick = json.loads(capsys.readouterr().out)
     assert tick["evaluate"]["created"] == 1
     assert alerts_main(["list", "--json"], app) == 0
-    (row,) = json.loads(capsys.readouterr().out)
+    listing = json.loads(capsys.readouterr().out)
+    assert listing["total"] == 1 and listing["pages"] == 1
+    (row,) = listing["alerts"]
     assert row["level"] == 2 and row["status"] == "dispatched" and row["department"] == DEPT_A3
     assert row["event_id"] == "ev-lift" and row["deadlines"] == {"response": (T0 + timedelta(hours=48)).isoformat()}
     assert row["created_at"] == T0.isoformat()
     assert alerts_main(["list", "--status", "closed", "--json"], app) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    assert json.loads(capsys.readouterr().out)["alerts"] == []
 
     # Wrong department: refused, non-zero, Chinese message naming both departments.
     code = alerts_as(["act", row["id"], "accept", "--as", "edu", "--now", T0.isoformat()], app)

@@ -121,7 +121,7 @@ def test_only_disclosure_items_and_only_the_assigned_department(make_app):
     with pytest.raises(WorkflowError, match="只有依申请公开事项可以延长答复期限"):
         svc.act(u["a3zj"], opinion.id, "extend", text="需要更多时间", now=T0)
     assert "extend" not in svc.available_actions(u["a3zj"], opinion, T0)
-    assert "extend" not in svc.get_alert(u["a3zj"], opinion.id, now=T0)["actions"]
+    assert "extend" not in svc.get_alert(u["a3zj"], opinion.id, now=T0).actions
 
 
 def test_cli_registers_a_disclosure_item(make_app, capsys):

@@ -46,7 +46,7 @@ def test_burst_of_angry_posts_runs_the_whole_loop(make_app, smtp_sink):
     again = svc2.tick(T0 + timedelta(hours=60))["deadlines"]
     assert again["overdue"] == 0 and again["escalated"] == 0
     detail = svc2.get_alert(store.workflow.get_user("officer"), alert.id, now=T0 + timedelta(hours=60))
-    assert detail["flags"]["overdue"] and detail["flags"]["escalated"]
+    assert detail.flags["overdue"] and detail.flags["escalated"]
 
     # The department answers, the officer evaluates, it is closed.
     dept = store.workflow.get_user("a3zj")
@@ -56,7 +56,7 @@ def test_burst_of_angry_posts_runs_the_whole_loop(make_app, smtp_sink):
              link="https://a3.example.gov.cn/notice/1", now=T0 + timedelta(hours=62))
     closed = svc2.act(officer, alert.id, "evaluate", rating="基本满意", now=T0 + timedelta(hours=63))
     assert closed.status.value == "closed" and closed.rating == "基本满意"
-    assert not svc2.get_alert(officer, alert.id, now=T0 + timedelta(hours=64))["flags"]["overdue"]
+    assert not svc2.get_alert(officer, alert.id, now=T0 + timedelta(hours=64)).flags["overdue"]
 
     audit = store.workflow.audit_for(alert.id)
     assert [e.action for e in audit] == ["create", "dispatch", "warn", "overdue", "escalate", "accept", "respond",

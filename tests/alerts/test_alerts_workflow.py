@@ -176,3 +176,51 @@ def test_scheduler_down_across_warning_and_deadline_sends_no_stale_warning(loop)
     stored = app.store.workflow.get_alert(alert.id)
     assert stored.warned == ["response", "overdue:response"] and stored.escalated
     assert [e.action for e in app.store.workflow.audit_for(alert.id)][-2:] == ["overdue", "escalate"]
+
+
+def test_supervising_office_sees_what_was_escalated_to_it(make_app, capsys):
+    """督查室 accounts are department users of the ``supervisor = true`` department: they see every alert escalated
+    to the office (and its overdue figures per department), and nothing else of other departments."""
+    from alerts.cli import alerts_main
+    from alerts_testkit import SUPERVISOR, alerts_as, password_for
+    from yuqing.model import User
+    from yuqing.users import hash_password
+
+    app = make_app()
+    wf = app.store.workflow
+    wf.add_user(User(name="duban", role="department", password_hash=hash_password(password_for("duban")), department=SUPERVISOR,
+                     display_name="督查室", created_at=T0))
+    add_event(app.store, "ev-lift", now=T0, posts=burst(T0, 14), negative=13)
+    add_event(app.store, "ev-road", now=T0, posts=burst(T0, 14), negative=13, region="A1区", topic="交通运输",
+              title="A1区道路塌陷")
+    svc = AlertService.from_config(app.config, app.store)
+    created = {a.event_id: a for a in svc.evaluate(T0)}
+    lift, road = created["ev-lift"], created["ev-road"]
+    sup, a3 = wf.get_user("duban"), wf.get_user("a3zj")
+    assert svc.list_alerts(sup) == []  # nothing escalated yet
+    with pytest.raises(PermissionDenied):
+        svc.get_alert(sup, lift.id)
+
+    # The road department answers in time; the lift is not answered: 督办 on breach, to the office.
+    svc.act(wf.get_user("officer"), road.id, "close", note="经核实已处理", now=T0 + timedelta(hours=2))
+    assert svc.check_deadlines(T0 + timedelta(hours=49))["escalated"] == 1
+    seen = svc.list_alerts(sup)
+    assert [v.id for v in seen] == [lift.id] and seen[0].escalated and seen[0].escalated_to == SUPERVISOR
+    detail = svc.get_alert(sup, lift.id, now=T0 + timedelta(hours=49))
+    assert detail.flags["overdue"] and detail.actions == () and not detail.can_reveal
+    with pytest.raises(PermissionDenied):
+        svc.get_alert(sup, road.id)
+    assert [v.id for v in svc.list_alerts(sup, department=DEPT_A3)] == [lift.id]
+    assert svc.list_alerts(sup, department=created["ev-road"].department) == []
+    (row,) = svc.overdue_by_department(sup, T0 + timedelta(hours=49))
+    assert row == {"department": DEPT_A3, "open": 1, "overdue": 1, "escalated": 1}
+    # Ordinary departments still see only their own.
+    assert [v.id for v in svc.list_alerts(a3)] == [lift.id]
+    with pytest.raises(PermissionDenied):
+        svc.list_alerts(a3, department=SUPERVISOR)
+
+    assert alerts_as(["list", "--as", "duban"], app) == 0
+    out = capsys.readouterr().out
+    assert lift.id in out and "[已督办]" in out and road.id not in out
+    assert alerts_as(["show", lift.id, "--as", "duban", "--now", (T0 + timedelta(hours=49)).isoformat()], app) == 0
+    assert "【已超时】，已督办" in capsys.readouterr().out

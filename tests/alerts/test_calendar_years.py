@@ -20,6 +20,7 @@ from yuqing.cli import main
 from yuqing.clock import TZ
 from yuqing.config import DEFAULT_CONFIG, ConfigError, load_config
 from yuqing.model import User
+from yuqing.users import system_operator
 from yuqing.workdays import (
     COVERED_YEARS, DEFAULT_CALENDAR, Arrangement, WorkCalendar, is_provisional, provisional_note, statutory_days_off,
     statutory_holidays,
@@ -279,3 +280,30 @@ def test_a_configured_year_overrides_the_package():
     assert fixed.source(2026) == "config" and fixed.is_workday(date(2026, 10, 6))
     assert not fixed.is_workday(date(2026, 10, 2))  # statutory, though not listed
     assert DEFAULT_CALENDAR.is_official(2026) and not DEFAULT_CALENDAR.is_official(2027)
+
+
+def test_every_alert_output_marks_a_provisional_deadline(home, capsys):
+    """The alert views carry the mark, so `alerts list`/`show` (text and JSON) and the dashboard all show it."""
+    from alerts.cli import alerts_main
+    from dashboard.services.queries import alert_row
+
+    for extra, expected in (("", True), (ARRANGEMENT_2027, False)):
+        app = App.load(write_config(home, extra), home)
+        svc = app.alerts
+        alert = svc.raise_manual(system_operator(), f"小区电梯停运{len(extra)}", "市民求助", level=3,
+                                 department="A3区住房和城乡建设局", policy="help", now=START)
+        view = svc.alert_view(alert)
+        (dl,) = view.deadlines
+        assert dl.provisional is expected and (dl.provisional_years == (2027,)) is expected
+        assert ("暂定" in dl.text) is expected and ("暂定" in view.deadlines_text[dl.label]) is expected
+        assert (view.to_dict()["deadlines_provisional"] == {"response": [2027]}) is expected
+        assert ("暂定" in alert_row(view, START)["截止时间"]) is expected
+        capsys.readouterr()
+        assert alerts_main(["show", alert.id, "--json"], app) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert bool(shown["alert"]["deadlines_provisional"]) is expected
+        assert alerts_main(["show", alert.id], app) == 0
+        assert ("2027 年调休安排尚未公布" in capsys.readouterr().out) is expected
+        assert alerts_main(["list"], app) == 0
+        assert ("（暂定）" in capsys.readouterr().out) is expected
+        app.close()

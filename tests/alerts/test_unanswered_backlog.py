@@ -57,7 +57,7 @@ def test_history_on_the_first_crawl_is_one_digest_per_department_and_new_latenes
     assert by_department[OFFICE].details["count"] == 2
     assert svc.last_run["digested"] == 5
     detail = svc.get_alert(User(name="officer", role=Role.OFFICER, password_hash=""), a3.id, now=FIRST_CRAWL)
-    assert [d["id"] for d in detail["documents"]] == a3.details["doc_ids"]
+    assert [d.id for d in detail.documents] == a3.details["doc_ids"]
     audit = app.store.workflow.audit_for(a3.id)
     assert audit[0].action == "create" and "3 条留言" in audit[0].note
 

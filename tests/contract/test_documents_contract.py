@@ -57,6 +57,21 @@ def test_count_changes_update_without_reprocessing(documents):
     assert documents.pending_documents() == []  # counts alone never send a post back to NLP
 
 
+def test_a_post_stored_as_an_article_becomes_a_post_without_reprocessing(documents):
+    article = Document(url="http://board/post/3", source="board", title="路灯不亮", content="晚上路灯一直不亮",
+                       published_at=T0)
+    documents.upsert_documents([article], T0)
+    analyse(documents, article)
+    post = Document(url=article.url, source="board", title=article.title, content=article.content,
+                    kind=DocumentKind.POST, published_at=T0)
+    assert documents.upsert_documents([post], T0 + timedelta(minutes=5)).unchanged == 1  # same content: no NLP again
+    assert documents.get_document(post.id).kind is DocumentKind.POST and documents.pending_documents() == []
+    assert [d.id for d in documents.unanswered_posts(T0 + timedelta(hours=1))] == [post.id]
+    demoted = Document(url=article.url, source="board", title=article.title, content=article.content, published_at=T0)
+    documents.upsert_documents([demoted], T0 + timedelta(minutes=10))  # never demoted back by a record that lacks kind
+    assert documents.get_document(post.id).kind is DocumentKind.POST
+
+
 def test_same_id_twice_in_one_batch(documents):
     a = Document(url="http://n/1", source="news", title="旧标题", content="x", published_at=T0)
     b = Document(url="http://n/1", source="news", title="新标题", content="x", published_at=T0)

@@ -96,6 +96,26 @@ def test_link_farm_appended_to_repost():
     assert "彩票" not in r["content"] and "投注" not in r["content"]
 
 
+def test_official_document_keeps_number_addressee_and_signature():
+    # A 政务公开 notice: the 发文字号 and a short addressee head the text and the signing organ and
+    # 成文日期 end it; all short and unpunctuated like chrome, all the document's own.
+    doc = (
+        '<p style="text-align:center">国办发〔2016〕80号</p><p>各区人民政府：</p>'
+        + "".join(f"<p>{p}</p>" for p in PARAS)
+        + '<p style="text-align:right">某市生态环境局</p><p style="text-align:right">2019年9月7日</p>'
+    )
+    html = page().replace(f'<div class="content">{"".join(f"<p>{p}</p>" for p in PARAS)}</div>', f'<div class="content">{doc}</div>')
+    html = html.replace("</div></div>\n<div class=\"footer\">", "<p>扫描二维码关注我们</p><p>【打印本页】【关闭窗口】</p></div></div>\n<div class=\"footer\">")
+    r = extract_article(html)
+    assert r["content"].split("\n") == ["国办发〔2016〕80号", "各区人民政府："] + PARAS + ["某市生态环境局", "2019年9月7日"]
+    assert r["title"] == TITLE
+
+
+def test_byline_organ_without_date_is_still_trimmed():
+    html = page().replace("</div></div>\n<div class=\"footer\">", "<p>某市生态环境局</p></div></div>\n<div class=\"footer\">")
+    assert extract_article(html)["content"].split("\n") == PARAS
+
+
 def test_related_list_and_footer_date_not_taken():
     related = "".join(f'<li><a href="/a/{i}.html">相关报道第{i}篇关于空气质量的新闻标题</a><span>2018-01-0{i}</span></li>' for i in range(1, 8))
     html = page(f'<div class="related"><h3>相关新闻</h3><ul>{related}</ul></div>').replace(

@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def served(tmp_path_factory):
     pytest.importorskip("playwright.sync_api", reason="需要 Python 包 playwright（不下载浏览器，使用系统 chromium）")
     home = tmp_path_factory.mktemp("browser_home")
     build_store(home, documents=300)
@@ -55,10 +55,15 @@ def server(tmp_path_factory):
                 if time.time() > deadline or proc.poll() is not None:
                     raise RuntimeError("streamlit 未能启动")
                 time.sleep(0.5)
-        yield url
+        yield url, home
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    return served[0]
 
 
 @pytest.fixture(scope="module")
@@ -128,4 +133,52 @@ def test_department_never_sees_another_departments_alert(server, browser, shots)
         _settle(page)
         text = page.inner_text("body")
         assert OTHER_DEPT not in text and "预警工作台" not in text.split("本部门预警")[0]
+    page.close()
+
+
+def test_markdown_in_an_alert_title_is_neither_a_link_nor_a_fetched_image(served, browser, shots):
+    """A post titled like a phishing link with a tracking image: shown as text, nothing fetched, nothing clickable."""
+    from yuqing.app import App
+    from yuqing.clock import now
+
+    url, home = served
+    hostile = "[点此查看官方通知](http://x.invalid/phish) ![b](http://x.invalid/beacon.png) <img src=http://x.invalid/i.png>"
+    from yuqing.model import Document, DocumentKind, Event
+
+    app = App.load(CONFIG, home)
+    try:
+        t = now()
+        posts = [Document(url="http://board.invalid/hostile-1", source="a_city_board", title=hostile,
+                          content=f"原帖正文 {hostile} 联系 www.x.invalid 或 a@x.invalid", kind=DocumentKind.POST,
+                          published_at=t, region="A3区")]
+        app.store.documents.upsert_documents(posts, t)
+        app.store.documents.link_documents({d.id: ("ev-browser-hostile", None) for d in posts})
+        app.store.documents.save_events([Event(id="ev-browser-hostile", title=hostile, region="A3区", first_seen=t,
+                                               last_seen=t, doc_count=1, source_count=1, heat=10.0)], t)
+        app.alerts.raise_manual(app.store.workflow.get_user("officer1"), hostile, f"原帖：{hostile}", level=1,
+                                event_id="ev-browser-hostile", now=t)
+    finally:
+        app.close()
+    requested: list[str] = []
+    page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(url + "/")
+    page.get_by_label("用户名").fill("officer1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("text=退出登录", timeout=60_000)
+    _settle(page)
+    # The alert page's heading (the first alert: level 1, newest) shows the title as written.
+    page.locator("h3", has_text="[点此查看官方通知](http://x.invalid/phish) ![b]").first.wait_for(timeout=60_000)
+    # Open the post (its expander label quotes the title; its body the text with a www. address and an e-mail).
+    summaries = page.locator("[data-testid=stExpander] summary", has_text="点此查看官方通知")
+    assert summaries.count() >= 2  # the event and the post
+    for i in range(summaries.count()):
+        summaries.nth(i).click()
+    page.locator("p", has_text="原帖正文").first.wait_for(timeout=60_000)
+    _settle(page)
+    assert page.locator("a[href*='x.invalid']").count() == 0
+    assert page.locator("img[src*='x.invalid']").count() == 0
+    assert [r for r in requested if "x.invalid" in r] == []
+    page.screenshot(path=str(shots / "hostile_title.png"), full_page=True)
     page.close()

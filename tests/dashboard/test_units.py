@@ -12,9 +12,21 @@ from yuqing.clock import TZ
 
 
 def test_escape_neutralises_html_and_markdown():
-    out = escape_text("<img src=x onerror=alert(1)> **粗** [a](http://x) # 标题")
-    assert "<" not in out and "*" not in out and "[" not in out and "(" not in out and "#" not in out.replace("&#", "")
+    out = escape_text("<img src=x onerror=alert(1)> **粗** [a](http://x) # 标题 www.x.cn a@b.cn")
+    markup = out.replace("<span>", "").replace("</span>", "")  # ours: keeps URL-shaped text from being linked
+    assert "<" not in markup and "*" not in out and "[" not in out and "(" not in out
+    assert "#" not in out.replace("&#", "")
     assert "粗" in out and "标题" in out
+    # No text node holds a URL, www. or e-mail shape whole (GFM autolinks those after entities are decoded).
+    assert "http<span>&#58;</span>//" in out and "www<span>&#46;</span>x" in out and "a<span>&#64;</span>b" in out
+
+
+def test_escape_label_is_one_line_of_escaped_markdown():
+    from dashboard.textfmt import escape_label
+
+    out = escape_label("[点此](http://x/p)\n![b](http://x/b.png) :red[警] $x$ a@b.cn")
+    assert "\n" not in out and "\\[点此\\]\\(http\\:\u200b" in out and "\\!\\[b\\]" in out
+    assert "\\:\u200bred\\[" in out and "\\$x\\$" in out and "a\u200b\\@b" in out
 
 
 def test_highlight_marks_terms_after_escaping():

@@ -9,18 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 from yuqing.clock import TZ
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    path = tmp_path / "home"
-    path.mkdir()
-    monkeypatch.setenv("YUQING_HOME", str(path))
-    monkeypatch.delenv("YUQING_CONFIG", raising=False)
-    return path
 
 
 def run_cli(*args: str, home: Path, stdin: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess:

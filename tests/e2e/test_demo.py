@@ -47,7 +47,7 @@ def test_demo_shows_posts_events_and_a_dispatched_alert_then_stops_cleanly(home)
             if stats.returncode or alerts.returncode:
                 continue
             state = json.loads(stats.stdout)
-            dispatched = [a for a in json.loads(alerts.stdout)
+            dispatched = [a for a in json.loads(alerts.stdout)["alerts"]
                           if a["department"] and a["deadlines"] and a["status"] == "dispatched"]
             if state["documents"] and state["events"] and dispatched:
                 break

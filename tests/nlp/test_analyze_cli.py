@@ -40,7 +40,7 @@ def test_bad_lines_reported_with_line_numbers_and_good_lines_out():
     first = out[0]
     assert first["text"] == "反映A3区小区停水\n小区停水三天，电话13812345678。"
     assert first["department"] == "A3区人民政府"
-    assert first["department_reason"] == "地区“A3区” → A3区人民政府"
+    assert first["department_reason"] == "正文所述地点“A3区”属本部门辖区 → A3区人民政府（置信度 0.60）"
     assert len(first["simhash"]) == 16 and int(first["simhash"], 16) >= 0
     assert "停水" in first["keywords"]
     assert "reply_quality" not in first

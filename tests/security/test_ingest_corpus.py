@@ -130,15 +130,6 @@ def assert_all_good_stored(app: App, posts: list[dict]) -> None:
     assert app.store.stats()["documents"] == len(posts)
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    path = tmp_path / "home"
-    path.mkdir()
-    monkeypatch.setenv("YUQING_HOME", str(path))
-    monkeypatch.delenv("YUQING_CONFIG", raising=False)
-    return path
-
-
 def test_corpus_has_at_least_30_bad_kinds():
     assert len(BAD_KINDS) >= 30
 

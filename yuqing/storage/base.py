@@ -12,7 +12,7 @@ import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from yuqing.clock import local_day, to_utc_text
 from yuqing.model import (
@@ -93,6 +93,15 @@ def _loads(text: str | None, default: Any = None) -> Any:
 COUNT_FIELDS = ("likes", "dislikes", "replies", "views")
 
 
+def engagement_fields(fields: Sequence[str]) -> tuple[str, ...]:
+    """The counts whose sum is a document's engagement (``engagement_histogram``/``engaged_documents``), checked."""
+    out = tuple(dict.fromkeys(fields))
+    bad = [f for f in out if f not in COUNT_FIELDS]
+    if not out or bad:
+        raise StoreError(f"互动指标只能取 {', '.join(COUNT_FIELDS)} 中的一个或多个（实际为 {list(fields)!r}）")
+    return out
+
+
 def document_values(doc: Document, now: datetime) -> dict[str, Any]:
     """The stored fields a crawl sets on every upsert of ``doc``, as every document backend stores them (times as
     fixed-width UTC text). One mapping, so the backends cannot drift apart."""
@@ -132,7 +141,9 @@ def changed_document_values(doc: Document, old: Mapping[str, Any], now: datetime
     if "purged_at" in old.keys() and old["purged_at"]:
         return _purged_document_values(doc, old, values, fingerprint, now)
     content_changed = old["fingerprint"] != fingerprint
-    if not content_changed and all(old[k] == values[k] for k in COUNT_FIELDS):
+    # A board post once stored as an article (before board records were always posts) becomes a post when seen again.
+    promoted = "kind" in old.keys() and old["kind"] == DocumentKind.ARTICLE.value and values["kind"] == DocumentKind.POST.value
+    if not content_changed and not promoted and all(old[k] == values[k] for k in COUNT_FIELDS):
         return None, False
     now_text = to_utc_text(now)
     values.update({"updated_at": now_text, "fingerprint": fingerprint})
@@ -329,6 +340,19 @@ class DocumentStore(abc.ABC):
     def unanswered_posts(self, before: datetime, *, since: datetime | None = None, limit: int = 500) -> list[Document]:
         """Message-board posts published before ``before`` (and at/after ``since``) with no official reply yet."""
 
+    @abc.abstractmethod
+    def engagement_histogram(self, flt: DocumentFilter, fields: Sequence[str] = ("likes", "replies")
+                             ) -> dict[str, list[tuple[int, int]]]:
+        """Each source's engagement norm: source → [(engagement, documents)] in ascending engagement, where a
+        document's engagement is the sum of ``fields`` (counts in ``COUNT_FIELDS``), over the documents matching
+        ``flt`` that are not duplicates. Exact on every backend, so medians and percentiles agree."""
+
+    @abc.abstractmethod
+    def engaged_documents(self, flt: DocumentFilter, fields: Sequence[str], min_total: int, *, limit: int = 200
+                          ) -> list[Document]:
+        """Documents matching ``flt``, not duplicates, whose engagement (sum of ``fields``) is at least ``min_total``:
+        most engaged first, then newest, then by id."""
+
     # -- retention ----------------------------------------------------------------------------------------------
     @abc.abstractmethod
     def purge_raw(self, before: datetime, *, now: datetime | None = None) -> int:
@@ -470,6 +494,15 @@ class WorkflowStore(abc.ABC):
 
     @abc.abstractmethod
     def workflow_stats(self) -> dict[str, int]: ...
+
+    # -- officers' corrections (yuqing.corrections) ------------------------------------------------------------------
+    def add_correction(self, correction: dict[str, Any]) -> int:
+        """Store one correction {doc_id, alert_id?, field, old_value?, new_value, text, actor, created_at}; its id."""
+        raise NotImplementedError
+
+    def list_corrections(self, field: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """Corrections, oldest first (all fields, or one): a later correction of the same post supersedes."""
+        raise NotImplementedError
 
 
 class Store:

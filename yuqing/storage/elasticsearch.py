@@ -25,7 +25,7 @@ import json
 import re
 import time
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from yuqing.clock import from_utc_text, to_utc_text
 from yuqing.clock import now as clock_now
@@ -33,7 +33,7 @@ from yuqing.privacy import mask_pii
 from yuqing.model import Document, DocumentKind, Event
 from yuqing.storage.base import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json,
-    analysis_values, changed_document_values, new_document_values, purged_values, query_terms,
+    analysis_values, changed_document_values, engagement_fields, new_document_values, purged_values, query_terms,
 )
 from yuqing.storage.sqlite import SQLiteStore, default_query_tokenizer, make_snippet
 
@@ -349,7 +349,7 @@ class ElasticsearchDocumentStore(DocumentStore):
             return result
         now_text = to_utc_text(now)
         existing = {i: {**h["_source"], "_index": h["_index"]} for i, h in self._locate(
-            [d.id for d in docs], ["fingerprint", "reply_text", "purged_at", *COUNT_FIELDS]).items()}
+            [d.id for d in docs], ["fingerprint", "reply_text", "purged_at", "kind", *COUNT_FIELDS]).items()}
         # Prepare everything first: an error here writes nothing.
         actions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         raw_actions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
@@ -367,7 +367,7 @@ class ElasticsearchDocumentStore(DocumentStore):
                 created[doc.id] = doc
             else:
                 stored = {"fingerprint": old.get("fingerprint"), "reply_text": old.get("reply_text"),
-                          "purged_at": old.get("purged_at"), **{k: old.get(k) or 0 for k in COUNT_FIELDS}}
+                          "purged_at": old.get("purged_at"), "kind": old.get("kind"), **{k: old.get(k) or 0 for k in COUNT_FIELDS}}
                 values, content_changed = changed_document_values(doc, stored, now)
                 if values is None:
                     outcome.append([doc.id, "unchanged"])
@@ -626,6 +626,36 @@ class ElasticsearchDocumentStore(DocumentStore):
                                      {"range": {"at": rng}}],
                           "must_not": [{"exists": {"field": "duplicate_of"}}]}}
         return [self._to_document(h) for h in self._scan(self.alias, query, [{"at": "asc"}, {"id": "asc"}], limit)]
+
+    def engagement_histogram(self, flt: DocumentFilter, fields: Sequence[str] = ("likes", "replies")
+                             ) -> dict[str, list[tuple[int, int]]]:
+        # No scripts: a composite aggregation over (source, each count) gives every distinct combination with its
+        # document count, summed here. Counts are few distinct values per source, so this stays small and exact.
+        fields = engagement_fields(fields)
+        query = {"bool": {"filter": self._filter(flt), "must_not": [{"exists": {"field": "duplicate_of"}}]}}
+        sums: dict[str, dict[int, int]] = {}
+        sources = [{"s": {"terms": {"field": "source"}}},
+                   *({f: {"terms": {"field": f, "missing_bucket": True}}} for f in fields)]
+        for b in self._composite(query, sources):
+            value = sum(int(b["key"][f] or 0) for f in fields)
+            per = sums.setdefault(b["key"]["s"], {})
+            per[value] = per.get(value, 0) + b["doc_count"]
+        return {src: sorted(per.items()) for src, per in sorted(sums.items())}
+
+    def engaged_documents(self, flt: DocumentFilter, fields: Sequence[str], min_total: int, *, limit: int = 200
+                          ) -> list[Document]:
+        # A sum of k counts reaches min_total only if one of them reaches min_total / k: the cluster narrows to those
+        # (no scripts), the exact sum and order are applied here.
+        fields = engagement_fields(fields)
+        floor = max(0, -(-int(min_total) // len(fields)))
+        query = {"bool": {"filter": self._filter(flt), "must_not": [{"exists": {"field": "duplicate_of"}}],
+                          "should": [{"range": {f: {"gte": floor}}} for f in fields], "minimum_should_match": 1}}
+        total = lambda src: sum(int(src.get(f) or 0) for f in fields)  # noqa: E731
+        # ``at`` descending then id ascending, as the cluster sorts; a stable sort by engagement keeps that order.
+        hits = [h for h in self._scan(self.alias, query, [{"at": "desc"}, {"id": "asc"}])
+                if total(h["_source"]) >= min_total]
+        hits.sort(key=lambda h: total(h["_source"]), reverse=True)
+        return [self._to_document(h) for h in hits[:limit]]
 
     # -- retention ---------------------------------------------------------------------------------------------
     def purge_raw(self, before: datetime, *, now: datetime | None = None) -> int:

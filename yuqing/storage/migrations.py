@@ -361,6 +361,25 @@ AUDIT_CHAIN = [
 # Elasticsearch keeps the same field in _source (its mapping is not dynamic and the field is never queried).
 TRUNCATED_NOTE_SQLITE = ["ALTER TABLE documents ADD COLUMN truncated TEXT"]
 
+# Officers' corrections of what the NLP stage said about a post (topic, sentiment, department), kept for retraining
+# (`yuqing train topic` reads the topic ones). ``text`` is the post's title and body as corrected, with personal
+# details masked: retention may mask the post itself later, and a label is worth nothing without its text.
+CORRECTIONS = [
+    """CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL,
+        alert_id TEXT,
+        field TEXT NOT NULL,
+        old_value TEXT,
+        new_value TEXT NOT NULL,
+        text TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX corrections_field ON corrections (field, id)",
+    "CREATE INDEX corrections_doc ON corrections (doc_id, id)",
+]
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
@@ -375,4 +394,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (10, "login throttling per account and per address", "workflow", LOGIN_ATTEMPTS),
     (11, "retention marker on documents", "documents", RETENTION_MARKER),
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
+    (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
 ]

@@ -17,7 +17,7 @@ from dataclasses import replace
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from yuqing.clock import TZ, day_start, from_utc_text, to_utc_text
 from yuqing.clock import now as clock_now
@@ -26,7 +26,7 @@ from yuqing.paths import PRIVATE_DIR_MODE, create_private_file, make_private
 from yuqing.privacy import mask_pii
 from yuqing.storage.base import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json, _loads,
-    analysis_values, changed_document_values, new_document_values, purged_values, query_terms,
+    analysis_values, changed_document_values, engagement_fields, new_document_values, purged_values, query_terms,
 )
 from yuqing.storage.migrations import MIGRATIONS
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
@@ -181,7 +181,7 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
         db = self.db
         daily = Counter() if daily is None else daily
         row = db.execute(
-            f"SELECT fingerprint, reply_text, reply_first_seen, purged_at, {', '.join(COUNT_FIELDS)}, "
+            f"SELECT fingerprint, reply_text, reply_first_seen, purged_at, kind, {', '.join(COUNT_FIELDS)}, "
             f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc.id,)).fetchone()
         if row is None:
             values = new_document_values(doc, now)
@@ -564,6 +564,24 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
         rows = self.db.execute(
             f"SELECT * FROM documents WHERE kind = ? AND reply_text IS NULL AND at < ?{cond} "
             f"AND duplicate_of IS NULL ORDER BY at LIMIT ?", [*params, limit]).fetchall()
+        return [self._row_to_document(r) for r in rows]
+
+    def engagement_histogram(self, flt: DocumentFilter, fields: Sequence[str] = ("likes", "replies")
+                             ) -> dict[str, list[tuple[int, int]]]:
+        total = " + ".join(f"coalesce({f}, 0)" for f in engagement_fields(fields))
+        where, params = self._where(flt)
+        out: dict[str, list[tuple[int, int]]] = {}
+        for r in self.db.execute(f"SELECT source, {total} AS v, count(*) FROM documents WHERE {where} AND "
+                                 f"duplicate_of IS NULL GROUP BY source, v ORDER BY source, v", params):
+            out.setdefault(r[0], []).append((int(r[1]), int(r[2])))
+        return out
+
+    def engaged_documents(self, flt: DocumentFilter, fields: Sequence[str], min_total: int, *, limit: int = 200
+                          ) -> list[Document]:
+        total = " + ".join(f"coalesce({f}, 0)" for f in engagement_fields(fields))
+        where, params = self._where(flt)
+        rows = self.db.execute(f"SELECT * FROM documents WHERE {where} AND duplicate_of IS NULL AND {total} >= ? "
+                               f"ORDER BY {total} DESC, at DESC, id LIMIT ?", [*params, int(min_total), limit])
         return [self._row_to_document(r) for r in rows]
 
     # -- workflow half: the shared SQL in ``sqlworkflow``, this dialect's adapter ---------------------------------

@@ -546,6 +546,26 @@ class SQLWorkflowStore(WorkflowStore):
             self._execute("INSERT INTO kv_state VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
                           (scope, key, value))
 
+    # -- officers' corrections ----------------------------------------------------------------------------------
+    def add_correction(self, correction: dict[str, Any]) -> int:
+        with self.transaction():
+            return self._insert_id(
+                "INSERT INTO corrections (doc_id, alert_id, field, old_value, new_value, text, actor, created_at) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (correction["doc_id"], correction.get("alert_id"), correction["field"], correction.get("old_value"),
+                 correction["new_value"], correction["text"], correction["actor"],
+                 to_utc_text(correction["created_at"])))
+
+    def list_corrections(self, field: str | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM corrections" + (" WHERE field = ?" if field else "") + " ORDER BY id"
+        params: tuple = (field,) if field else ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            params += (int(limit),)
+        return [{"id": r["id"], "doc_id": r["doc_id"], "alert_id": r["alert_id"], "field": r["field"],
+                 "old_value": r["old_value"], "new_value": r["new_value"], "text": r["text"], "actor": r["actor"],
+                 "created_at": from_utc_text(r["created_at"])} for r in self._execute(sql, params)]
+
     # -- login throttling ---------------------------------------------------------------------------------------
     def login_locked_until(self, kind: str, key: str, now: datetime) -> datetime | None:
         """When the lock on this account name or address ends, if it is locked at ``now``; else None."""
