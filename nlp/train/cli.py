@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from nlp.train.sentiment import compare_snownlp, train_sentiment, validate_sentiment
+from nlp.train.sentiment import train_sentiment
+from nlp.train.sentiment_round3 import compare_snownlp, validate_sentiment
 from nlp.train.topic import train_topic
 
 

@@ -187,7 +187,7 @@ def test_hashing_is_stable_across_processes():
 
 
 def test_near_copies_of_evaluation_texts_are_caught():
-    from nlp.train.sentiment import NearCopies
+    from nlp.train.sentiment_data import NearCopies
 
     held = ["性价比非常好的酒店，房间设施超好，前台服度超好,商房配,床稍硬...",
             "住过这么多酒店，从来没有住过这么小旧脏老臭的“大床房”！一进门就被一股臭味熏了出来。"]
@@ -201,7 +201,7 @@ def test_near_copies_of_evaluation_texts_are_caught():
 
 
 def test_validation_part_is_cut_from_training_part_only(shared_data):
-    from nlp.train.sentiment import sentiment_heldout, validation_flags
+    from nlp.train.sentiment_data import sentiment_heldout, validation_flags
 
     for texts, labels, is_test in sentiment_heldout(shared_data).values():
         val = validation_flags(texts, labels, is_test)
