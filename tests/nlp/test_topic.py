@@ -123,7 +123,7 @@ def test_train_command_prints_the_table_on_a_tiny_slice(shared_data, tmp_path, c
 
 
 def test_reply_department_names_one_category_or_none():
-    from nlp.train.topic import reply_department
+    from nlp.train.topic_round3 import reply_department
 
     assert reply_department("经A5区教育局核实，该幼儿园已于……") == "教育文体"
     assert reply_department("已转交县人社局处理，社保补缴事宜……") == "劳动和社会保障"
@@ -136,7 +136,7 @@ def test_reply_messages_drop_heldout_messages(tmp_path):
     """Pseudo-labelled replies must never include a held-out message: same id or near-same text."""
     import csv
 
-    from nlp.train.topic import reply_messages
+    from nlp.train.topic_round3 import reply_messages
 
     seg = get_segmenter()
     held_rows = [{"留言编号": "7", "留言主题": "公交末班车时间延长", "留言详情": "请求将128路公交车末班车时间延长至晚上十点"}]
