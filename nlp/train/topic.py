@@ -293,6 +293,8 @@ def train_topic(data_dir: Path, out: Path | None = None, progress: Progress = pr
     if TOPIC_MODEL_PATH.is_file():
         try:
             prev_model = TopicModel(LinearModel.load(TOPIC_MODEL_PATH))
+            if prev_model.linear.meta.get("refit_on_all_labelled"):
+                raise ValueError("此前的文件在全部标注数据（含测试集）上拟合，在测试集上的成绩不可比")
             previous = _topic_scores([prev_model.predict_content(d, t)[0] for d, t in zip(test_docs, test_titles)],
                                      test_labels)
         except ValueError:

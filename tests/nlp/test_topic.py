@@ -71,22 +71,25 @@ def test_shared_taxonomy_contains_the_labels(shared_data):
 
 
 def test_heldout_figures_beat_the_baseline(shared_data, model):
-    """The shipped file is refit on every labelled message (issue 15), so its held-out figure is the one the
-    training-part model reached in the same `yuqing train topic` run, beside the baseline's."""
+    """The shipped file is the model fitted on the training part (issue 15): the held-out messages are unseen, and
+    the figure recorded in the file — printed beside the baseline's by `yuqing train topic` — is recomputed here."""
     from nlp.train import raw_message_text, topic_raw_split
 
     meta = model.linear.meta
-    assert meta["refit_on_all_labelled"] is True
+    assert "refit_on_all_labelled" not in meta
     assert meta["heldout"]["n"] > 300
     assert meta["heldout"]["macro_f1"] >= HELDOUT_MACRO_F1_FLOOR
     assert meta["heldout"]["macro_f1"] >= meta["comparison"]["baseline"]["macro_f1"]
-    # The refit has seen the held-out messages: it must at least classify them as well.
     seg = get_segmenter()
     _, test_rows = topic_raw_split(shared_data)
+    truth = [r["一级标签"] for r in test_rows]
     pred = [model.predict_content(seg.content_words(seg.cut(raw_message_text(r))),
                                   seg.content_words(seg.cut(r["留言主题"])))[0] for r in test_rows]
-    acc = sum(p == r["一级标签"] for p, r in zip(pred, test_rows)) / len(test_rows)
-    assert acc >= meta["heldout"]["accuracy"]
+    from nlp.train.common import macro_f1
+
+    recomputed = macro_f1(truth, pred, sorted(set(truth)))
+    assert recomputed == pytest.approx(meta["heldout"]["macro_f1"], abs=0.01)  # float16 weights: a message at most
+    assert recomputed >= meta["comparison"]["baseline"]["macro_f1"]
 
 
 def test_title_block_changes_features_and_falls_back_to_first_words():
@@ -117,9 +120,14 @@ def test_train_command_prints_the_table_on_a_tiny_slice(shared_data, tmp_path, c
     assert main(["topic", "--data", str(shared_data), "--limit", "400", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "基线 字符TF-IDF+线性SVM" in text and "新模型 SVM+NB-SVM" in text
+    assert "校准折" in text  # calibration on out-of-fold scores of the training part
     loaded = TopicModel.load(out)
     assert set(loaded.classes) == set(CATEGORIES)
     assert loaded.linear.meta["comparison"]["baseline"]["n"] > 300
+    from nlp.topic import file_sha256
+
+    assert loaded.calibration is not None and loaded.calibration.model_sha256 == file_sha256(out)
+    assert "交叉拟合" in loaded.calibration.provenance["data"]
 
 
 def test_reply_department_names_one_category_or_none():
