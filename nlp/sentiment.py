@@ -102,10 +102,18 @@ class SentimentModel:
             raise ValueError(f"未知的情感领域：{domain}（可选：{'、'.join(DOMAINS)}）")
         return domain if domain in self._heads else "general"
 
-    def proba(self, tokens: list[str], text: str = "", domain: str | None = None) -> dict[str, float]:
+    @property
+    def feature_spec(self) -> tuple:
+        """What ``features`` depends on: another model with the same spec can score the same feature array."""
+        return (self._char_range, self._courtesy, self.linear.bits)
+
+    def proba(self, tokens: list[str], text: str = "", domain: str | None = None,
+              features: tuple | None = None) -> dict[str, float]:
         """Class probabilities from the tokens of ``Segmenter.cut(text)`` (all tokens), by the head
-        of ``domain`` (public affairs by default). Features come from the tokens only."""
-        z = self.linear.decision(self.features(tokens))[self._heads[self._head(domain)]]
+        of ``domain`` (public affairs by default). Features come from the tokens only; ``features`` =
+        (ids, (unique ids, counts)) already computed by ``self.features`` (SentimentStage shares them)."""
+        ids, counted = features if features is not None else (self.features(tokens), None)
+        z = self.linear.decision(ids, counted)[self._heads[self._head(domain)]]
         e = np.exp(z - z.max())
         p = e / e.sum()
         return {c: float(v) for c, v in zip(LABELS, p)}
@@ -119,9 +127,10 @@ class SentimentModel:
             return "negative"
         return "positive" if p["positive"] > p["neutral"] else "neutral"
 
-    def predict(self, tokens: list[str], text: str = "", domain: str | None = None) -> tuple[str, float]:
+    def predict(self, tokens: list[str], text: str = "", domain: str | None = None,
+                features: tuple | None = None) -> tuple[str, float]:
         """(label, score): label in negative/neutral/positive, score = P(pos) + 0.5 P(neutral)."""
-        p = self.proba(tokens, text, domain)
+        p = self.proba(tokens, text, domain, features)
         label = self.label_of(p, self._thresholds.get(self._head(domain)))
         return label, min(1.0, max(0.0, p["positive"] + 0.5 * p["neutral"]))
 

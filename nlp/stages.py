@@ -118,12 +118,35 @@ class SentimentStage(Stage):
         return cls(SentimentModel.load(settings.get("NLP_SENTIMENT_MODEL")), emotion)  # None → shipped model
 
     def process(self, doc: dict) -> dict:
-        label, score = self.model.predict(doc["tokens"], doc.get("text", ""))
+        import numpy as np
+
+        features = None
+        spec = getattr(self.model, "feature_spec", None)
+        if spec is not None and self.emotion is not None and spec == self.emotion.feature_spec:
+            # One hashed feature array (and one np.unique) serves both models: emotion costs a table gather.
+            ids = self.model.features(doc["tokens"])
+            features = (ids, np.unique(ids, return_counts=True) if len(ids) else None)
+            label, score = self.model.predict(doc["tokens"], doc.get("text", ""), features=features)
+        else:
+            label, score = self.model.predict(doc["tokens"], doc.get("text", ""))
         doc["sentiment"] = {"label": label, "score": round(float(score), 4)}
+        thanks = self.thanks_title(doc["text"].split("\n", 1)[0]) if doc.get("title") and doc.get("text") else None
+        if thanks and label != "positive":
+            # A thank-you letter (GenreStage's rule on the title) is positive whatever the words of its body say:
+            # the public head learnt from few thank-you letters and called every one of them neutral or negative.
+            doc["sentiment"] = {"label": "positive", "score": round(max(float(score), 0.75), 4), "reason": thanks}
         if self.emotion is not None:
-            emo, p = self.emotion.predict(doc["tokens"])
+            emo, p = self.emotion.predict(doc["tokens"], features)
             doc["emotion"] = {"label": emo, "score": round(float(p), 4)}
         return doc
+
+
+    @staticmethod
+    def thanks_title(title: str) -> str | None:
+        """Why ``title`` (a clean title line) reads as a thank-you letter (GenreStage.classify's 感谢 rule: a thanks
+        word and no request, complaint or question), or None."""
+        genre = GenreStage.classify(title.strip())
+        return f"感谢信：{genre['reason']}" if genre["label"] == "thanks" else None
 
 
 class TopicStage(Stage):

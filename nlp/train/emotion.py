@@ -1,7 +1,8 @@
 """Emotion model: anger / fear / sadness / surprise / joy / neutral, from the SMP2020 epidemic Weibo set.
 
-Same split as the sentiment model's covid set (20 % per class by md5 of the id held out), same hashed
-features (nlp.linear.sentiment_features on the segmented, courtesy-stripped tokens); a six-class
+Same split as the sentiment model's covid set (20 % per class by md5 of the id held out), exactly the
+sentiment model's hashed features (nlp.linear.sentiment_features with SENTIMENT_CHAR_NGRAMS on the segmented,
+courtesy-stripped tokens), so SentimentStage hashes a document once for both models; a six-class
 logistic regression, class-balanced so the rare fear/surprise classes are not swallowed. The plain
 baseline (character 1-3-gram TF-IDF + logistic regression, same training posts) is scored beside it.
 """
@@ -19,7 +20,7 @@ from nlp.segment import DATA_DIR
 from nlp.train.common import (
     Progress, _export, _read_csv, count_matrix, fit_idf, macro_f1, save_scored, stratified_holdout, tfidf,
 )
-from nlp.train.sentiment import SENTIMENT_TEST_FRACTION, sentiment_tokens
+from nlp.train.sentiment_data import SENTIMENT_CHAR_NGRAMS, SENTIMENT_TEST_FRACTION, sentiment_tokens
 
 EMOTION_MODEL_PATH = DATA_DIR / "emotion.npz"
 # The shared file's labels (``neural`` is its spelling of neutral) → ours.
@@ -44,11 +45,11 @@ def emotion_split(data_dir: Path):
 def fit_emotion(token_lists, labels, meta=None):
     from sklearn.linear_model import LogisticRegression
 
-    counts = count_matrix([sentiment_features(t, 2, 3) for t in token_lists])
+    counts = count_matrix([sentiment_features(t, *SENTIMENT_CHAR_NGRAMS) for t in token_lists])
     idf = fit_idf(counts)
     clf = LogisticRegression(C=EMOTION_LR_C, max_iter=500, class_weight="balanced").fit(tfidf(counts, idf), labels)
     meta = dict(meta or {})
-    meta.update({"char_ngrams": [2, 3], "strip_courtesy": True, "hash_bits": HASH_BITS})
+    meta.update({"char_ngrams": list(SENTIMENT_CHAR_NGRAMS), "strip_courtesy": True, "hash_bits": HASH_BITS})
     return _export(clf, idf, meta, keep_rows=EMOTION_KEEP_ROWS)
 
 
@@ -95,7 +96,7 @@ def train_emotion(data_dir: Path, out: Path | None = None, progress: Progress = 
     progress("")
     progress("| 模型（疫情微博测试集，六类） | 条数 | macro-F1 | 准确率 |")
     progress("|---|---|---|---|")
-    progress(f"| 新模型（哈希词+字 2-3 元，LR 类别均衡） | {metrics['n']} | {metrics['macro_f1']:.4f} | {metrics['accuracy']:.4f} |")
+    progress(f"| 新模型（情感模型的哈希特征：词+字 1-3 元，LR 类别均衡） | {metrics['n']} | {metrics['macro_f1']:.4f} | {metrics['accuracy']:.4f} |")
     progress(f"| 基线 字符TF-IDF+LR | {baseline['n']} | {baseline['macro_f1']:.4f} | {baseline['accuracy']:.4f} |")
     for k in labs:
         progress(f"  {EMOTION_NAMES[k]}: 新 F1 = {metrics['f1_per_class'][k]:.3f}，基线 F1 = {baseline['f1_per_class'][k]:.3f}")

@@ -63,6 +63,30 @@ def test_analyzer_adds_emotion():
     assert doc["emotion"]["label"] in LABELS and 0 < doc["emotion"]["score"] <= 1
 
 
+def test_sentiment_stage_hashes_once_for_both_models():
+    """The shipped emotion model uses exactly the sentiment model's features, so SentimentStage computes them once;
+    the answers are those of each model on its own."""
+    from nlp.emotion import EmotionModel
+    from nlp.sentiment import SentimentModel
+    from nlp.stages import SentimentStage
+
+    sent, emo = SentimentModel.load(), EmotionModel.load()
+    assert sent.feature_spec == emo.feature_spec
+    tokens = get_segmenter().cut(ANGRY)
+    calls = []
+
+    class Counting(SentimentModel):
+        def features(self, toks):
+            calls.append(1)
+            return super().features(toks)
+
+    doc = SentimentStage(Counting(sent.linear), emo).process({"tokens": tokens, "text": ANGRY})
+    assert len(calls) == 1
+    assert doc["emotion"]["label"] == emo.predict(tokens)[0]
+    assert doc["emotion"]["score"] == pytest.approx(emo.predict(tokens)[1], abs=1e-4)
+    assert doc["sentiment"]["label"] == sent.predict(tokens, ANGRY)[0]
+
+
 def test_emotion_step_can_be_disabled():
     from nlp.pipeline import Analyzer
 
@@ -103,6 +127,13 @@ def test_event_carries_emotion_mix(tmp_path):
         assert sum(mix.values()) == pytest.approx(1.0, abs=0.01)
         expected = {a["emotion"]["label"] for a in analyses}
         assert set(mix) == expected
+        # what an officer sees (event view: dashboard event table, alert detail, CLI JSON): Chinese labels
+        from nlp.emotion import LABEL_NAMES
+        from yuqing.views import build_event_view
+
+        view = build_event_view(event)
+        assert view.emotions == {LABEL_NAMES[k]: v for k, v in mix.items()}
+        assert set(view.to_dict()["emotions"]) <= {"愤怒", "恐惧", "悲伤", "惊讶", "喜悦", "中性"}
     finally:
         db.close()
 
