@@ -278,9 +278,19 @@ class EventView:
     negative: int
     heat: float
     heat_parts: Mapping[str, float] = field(default_factory=dict)
+    emotions: Mapping[str, float] = field(default_factory=dict)  # 愤怒/恐惧/悲伤/惊讶/喜悦/中性 → share of members
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _plain(getattr(self, k)) for k in self.__dataclass_fields__}
+
+
+def _emotion_mix(state: Mapping[str, Any] | None) -> dict[str, float]:
+    from nlp.emotion import LABEL_NAMES
+
+    mix = (state or {}).get("emotions")
+    if not isinstance(mix, Mapping):
+        return {}
+    return {LABEL_NAMES[k]: float(v) for k, v in mix.items() if k in LABEL_NAMES and isinstance(v, (int, float))}
 
 
 def build_event_view(event: Event) -> EventView:
@@ -288,7 +298,7 @@ def build_event_view(event: Event) -> EventView:
                      region=event.region, topic=event.topic, department=event.department,
                      first_seen=event.first_seen, last_seen=event.last_seen, doc_count=event.doc_count,
                      source_count=event.source_count, negative=event.negative, heat=float(event.heat or 0.0),
-                     heat_parts=dict(event.heat_parts or {}))
+                     heat_parts=dict(event.heat_parts or {}), emotions=_emotion_mix(event.state))
 
 
 @dataclass(frozen=True)
