@@ -1,7 +1,7 @@
 """Topic classifier: one of the 7 first-level government categories of a citizen message.
 
 A linear model over hashed content words, word bigrams and char 1-3 grams, plus a separate title block
-(topic_doc_features), trained by nlp.train.train_topic: a linear SVM and an NB-SVM, margins averaged
+(topic_doc_features), trained by nlp.train.topic.train_topic: a linear SVM and an NB-SVM, margins averaged
 (one table, so inference is one lookup), fitted on the training part of the labelled messages (the
 held-out part stays unseen for evaluation and routing figures). Files trained before issue 15 (no
 ``topic_features`` in their meta) keep the previous feature function. Held-out figures: nlp/data/MODELS.md.

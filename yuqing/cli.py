@@ -24,7 +24,7 @@ DELEGATED: dict[str, tuple[str, str, str]] = {
     "extract": ("crawlers.extract.cli.extract_main", "从网页文件或网址抽取正文（--json）", "argv"),
     "analyze": ("nlp.cli.analyze_cli_main", "分析 JSON 行：清洗、情感、主题、部门、关键词、SimHash、答复质量", "stdio-argv"),
     "cluster": ("nlp.events.cli.cluster_main", "把 JSON 行聚合为事件并按热度排序（--top N --now 时间）", "stdio-argv"),
-    "train": ("nlp.train.main", "用共享数据重新训练 sentiment 或 topic 模型", "argv"),
+    "train": ("nlp.train.cli.main", "用共享数据重新训练 sentiment 或 topic 模型", "argv"),
     "alerts": ("alerts.cli.alerts_main", "预警：list / show / act（派发、签收、退单、回应、评价……）", "app"),
     "sla": ("alerts.cli.sla_main", "计算办理时限：sla deadline --policy NAME --start 时间", "argv"),
     "report": ("dashboard.report.report_main", "生成舆情简报：report daily|weekly --date D --out 文件.docx/.xlsx", "app"),

@@ -20,7 +20,6 @@ NOTICES_PATH = DATA_DIR / "neutral_notices.txt"
 # Our own thank-you letters: real ones are too rare on the board to learn the positive letter from.
 THANKS_PATH = DATA_DIR / "thanks_letters.txt"
 SENTIMENT_TEST_FRACTION = 0.2
-COVID_NEGATIVE = {"angry", "sad", "fear"}
 COVID_MAP = {"angry": "negative", "sad": "negative", "fear": "negative",
              "happy": "positive", "neural": "neutral", "surprise": "neutral"}
 

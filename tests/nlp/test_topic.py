@@ -73,7 +73,7 @@ def test_shared_taxonomy_contains_the_labels(shared_data):
 def test_heldout_figures_beat_the_baseline(shared_data, model):
     """The shipped file is the model fitted on the training part (issue 15): the held-out messages are unseen, and
     the figure recorded in the file — printed beside the baseline's by `yuqing train topic` — is recomputed here."""
-    from nlp.train import raw_message_text, topic_raw_split
+    from nlp.train.topic import raw_message_text, topic_raw_split
 
     meta = model.linear.meta
     assert "refit_on_all_labelled" not in meta
