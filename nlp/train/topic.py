@@ -129,7 +129,7 @@ TOPIC_SVM_C = 3.0
 # LinearSVC margins are roughly in [-1.5, 1.5]; this temperature turns them into a usable softmax.
 TOPIC_TEMPERATURE = 4.0
 
-# === issue 15: SVM + NB-SVM average, title block, refit on all labelled data, baseline in the same run ===
+# === issue 15: SVM + NB-SVM average, title block, fitted on the training part, baseline in the same run ===
 TOPIC_CHAR_NGRAMS = (1, 3)
 TOPIC_NB_C = 1.0
 # Weight rows kept (largest max-|weight| first). The unpruned table is 704k rows / 10.4 MB; the

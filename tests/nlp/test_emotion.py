@@ -43,7 +43,7 @@ def test_file_is_small_and_has_provenance(model):
     meta = model.linear.meta
     assert meta["kind"] == "emotion" and "smp2020" in meta["data"]
     # the held-out figure beside the baseline's, both recorded at training time
-    assert meta["heldout"]["macro_f1"] >= meta["comparison"]["baseline"]["macro_f1"] - 0.005
+    assert meta["heldout"]["macro_f1"] >= meta["comparison"]["baseline"]["macro_f1"]
 
 
 def test_heldout_figure_recomputes(shared_data, model):

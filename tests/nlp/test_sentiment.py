@@ -125,9 +125,9 @@ def test_heldout_sets_beat_the_baseline(shared_data, model):
         assert f1 == pytest.approx(meta["heldout"][name]["macro_f1"], abs=0.005), name
     for name in tests:
         gap = meta["heldout"][name]["macro_f1"] - meta["comparison"][name]["baseline"]["macro_f1"]
-        # Target "≥ baseline on every set" is met on epidemic Weibo and weibo_senti only; hotel, waimai and
-        # shopping are 0.1-0.7 points under it (nlp/data/MODELS.md). Guard what we have.
-        assert gap >= (0.0 if name in ("covid_weibo", "weibo_senti") else -0.01), (name, gap)
+        # Target "≥ baseline on every set" is met on epidemic Weibo, waimai and weibo_senti; hotel (−0.84) and
+        # shopping (−0.07) are within noise under it and no validation-chosen recipe closed that (nlp/data/MODELS.md).
+        assert gap >= (-0.01 if name in ("hotel", "online_shopping") else 0.0), (name, gap)
         assert meta["heldout"][name]["negative_recall"] >= 0.80, name
     assert meta["heldout"]["covid_weibo"]["n"] > 1500 and meta["heldout"]["hotel"]["n"] > 1200
 
