@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from yuqing.clock import TZ
 from yuqing.config import Checker, ConfigError
+from yuqing.vocab import deadline_label
 from yuqing.workdays import DEFAULT_CALENDAR, WorkCalendar, end_of_day, provisional_note
 
 
@@ -36,24 +37,22 @@ class Policy:
     deadlines: tuple[DeadlineSpec, ...] = field(default_factory=tuple)
 
 
-def _spec(name: str, label: str, **kw: Any) -> DeadlineSpec:
-    return DeadlineSpec(name=name, label=label, **kw)
+def _spec(policy: str, name: str, **kw: Any) -> DeadlineSpec:
+    return DeadlineSpec(name=name, label=deadline_label(policy, name), **kw)
 
 
 DEFAULT_POLICIES: dict[str, Policy] = {
     "level1": Policy("level1", "特别重大/重大舆情（国办发〔2016〕80号）", (
-        _spec("authoritative_info", "发布权威信息", hours=5),
-        _spec("press_conference", "举行新闻发布会", hours=24),
+        _spec("level1", "authoritative_info", hours=5),
+        _spec("level1", "press_conference", hours=24),
     )),
-    "level2": Policy("level2", "一般政务舆情（国办发〔2016〕61号）", (_spec("response", "回应关切", hours=48),)),
-    "consult": Policy("consult", "咨询类诉求", (_spec("response", "答复", working_days=2),)),
-    "help": Policy("help", "求助/建议类诉求", (_spec("response", "答复", working_days=10),)),
-    "complaint": Policy("complaint", "投诉/举报类诉求", (_spec("response", "答复", working_days=15),)),
+    "level2": Policy("level2", "一般政务舆情（国办发〔2016〕61号）", (_spec("level2", "response", hours=48),)),
+    "consult": Policy("consult", "咨询类诉求", (_spec("consult", "response", working_days=2),)),
+    "help": Policy("help", "求助/建议类诉求", (_spec("help", "response", working_days=10),)),
+    "complaint": Policy("complaint", "投诉/举报类诉求", (_spec("complaint", "response", working_days=15),)),
     "disclosure": Policy("disclosure", "依申请公开（政府信息公开条例 2019）", (
-        _spec("response", "答复", working_days=20, extension_working_days=20),)),
+        _spec("disclosure", "response", working_days=20, extension_working_days=20),)),
 }
-
-DEADLINE_LABELS = {s.name: s.label for p in DEFAULT_POLICIES.values() for s in p.deadlines}
 #: Keys ``yuqing sla deadline --json`` adds beside the deadline names, so no deadline may be called so.
 RESERVED_NAMES = frozenset({"provisional", "provisional_years"})
 
@@ -82,7 +81,7 @@ def parse_policies(section: Checker | dict[str, Any] | None) -> dict[str, Policy
             if (hours is None) == (wdays is None):
                 raise dc.fail("hours", "hours（小时，自然时间）与 working_days（工作日）必须且只能设置一个")
             specs.append(DeadlineSpec(
-                name=dname, label=dc.get("label", str, DEADLINE_LABELS.get(dname, dname)), hours=hours,
+                name=dname, label=dc.get("label", str, deadline_label(pname, dname)), hours=hours,
                 working_days=wdays, extension_working_days=dc.get("extension_working_days", int, 0, minimum=0)))
         if not specs:
             raise pc.fail("(时限)", "策略至少需要一个时限，例如 [deadlines.policies.%s.response] hours = 48" % pname)
@@ -189,11 +188,3 @@ def provisional_deadlines(alert: Any, calendar: WorkCalendar | None = None,
         if years:
             out[name] = years
     return out
-
-
-def deadline_label(name: str, policy: Policy | None = None) -> str:
-    if policy:
-        for spec in policy.deadlines:
-            if spec.name == name:
-                return spec.label
-    return DEADLINE_LABELS.get(name, name)

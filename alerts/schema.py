@@ -97,6 +97,7 @@ def parse_alerts(config: Config | None) -> AlertSettings:
         except PluginError as exc:
             raise rc.fail("type", str(exc)) from exc
         rule = cls.from_config(rc)
+        rule.bind_config(config)
         unknown = sorted(rule.policy_names() - set(known_policies))
         if unknown:
             raise rc.fail("name", f"规则「{rule.name}」引用了不存在的时限策略：{'、'.join(unknown)}"

@@ -17,10 +17,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.deadlines import DEADLINE_LABELS, compute_deadlines, provisional_deadlines
+from alerts.deadlines import compute_deadlines, provisional_deadlines
 from alerts.engine import RuleEngine
 from alerts.notify.base import Channel, DeliveryError
-from alerts.rules.base import LEVEL_LABELS, Finding
+from alerts.rules.base import Finding
 from alerts.rules.unanswered import ANSWERED_STATUS_WORDS, DIGEST_KIND
 from alerts.schema import parse_alerts, parse_deadlines, parse_notifications
 from alerts.titles import is_degenerate, readable_title, split_prefix
@@ -39,6 +39,7 @@ from yuqing.privacy import mask_pii
 from yuqing import views as V
 from yuqing.storage.base import ConcurrentUpdateError, DuplicateError
 from yuqing.users import is_system_operator
+from yuqing.vocab import LEVEL_LABELS, deadline_label
 
 log = logging.getLogger(__name__)
 S = AlertStatus
@@ -581,7 +582,7 @@ class AlertService:
             response = Response(alert_id=alert.id, department=alert.department or user.department or "",
                                 author=user.name, text=body, created_at=now, link=link)
             overdue = [n for n, due in alert.deadlines.items() if past_due(due, now)]
-            audit_note = f"回应：{body[:200]}" + (f"（超时：{'、'.join(self._label(n) for n in overdue)}）" if overdue else "（按时）")
+            audit_note = f"回应：{body[:200]}" + (f"（超时：{'、'.join(self._label(n, alert.policy) for n in overdue)}）" if overdue else "（按时）")
             queue.append(("responded", self._officer_targets(), audit_note))
         elif action == "evaluate":
             if rating not in RATINGS:
@@ -632,7 +633,7 @@ class AlertService:
                 "requested_at": now.isoformat(), "reason": reason, "working_days": self._extension_days(alert),
                 "original": {n: iso(d) for n, d in extendable.items()}, "proposed": {n: iso(d) for n, d in proposed.items()}}
             audit_note = (f"申请延期 {self._extension_days(alert)} 个工作日：{reason}；原答复期限 "
-                          f"{_due_text(self, extendable)}，批准后为 {_due_text(self, proposed)}")
+                          f"{_due_text(self, alert, extendable)}，批准后为 {_due_text(self, alert, proposed)}")
             queue.append(("extension_requested", self._officer_targets(), audit_note))
         elif action == "approve_extension":
             extendable = self.extendable_deadlines(alert)
@@ -645,8 +646,8 @@ class AlertService:
                        original={n: iso(d) for n, d in extendable.items()},
                        granted={n: iso(d) for n, d in extended.items()})
             alert.details["extension"] = ext
-            audit_note = (f"批准延期 {ext.get('working_days')} 个工作日：答复期限由 {_due_text(self, extendable)} "
-                          f"延长至 {_due_text(self, extended)}（按工作日计算，含调休）" + (f"；{note}" if note else "")
+            audit_note = (f"批准延期 {ext.get('working_days')} 个工作日：答复期限由 {_due_text(self, alert, extendable)} "
+                          f"延长至 {_due_text(self, alert, extended)}（按工作日计算，含调休）" + (f"；{note}" if note else "")
                           + "；请责任部门书面告知申请人")
             queue.append(("extension_granted", self._department_targets(alert.department), audit_note))
         elif action == "reject_extension":
@@ -657,7 +658,7 @@ class AlertService:
             ext.update(status="rejected", decided_by=user.name, decided_at=now.isoformat(), decision_note=reason)
             alert.details["extension"] = ext
             alert.details["extension_history"] = [*alert.details.get("extension_history", []), ext]
-            audit_note = f"驳回延期申请：{reason}；答复期限仍为 {_due_text(self, self.extendable_deadlines(alert))}"
+            audit_note = f"驳回延期申请：{reason}；答复期限仍为 {_due_text(self, alert, self.extendable_deadlines(alert))}"
             queue.append(("extension_rejected", self._department_targets(alert.department), audit_note))
         elif action == "silence":
             span = float(hours if hours is not None else 24)
@@ -785,18 +786,17 @@ class AlertService:
                 return sorted(out, key=lambda a: a.details["extension"].get("requested_at") or "")
             offset += 500
 
-    def _label(self, name: str) -> str:
-        policy = self.deadline_settings.policies
-        for p in policy.values():
-            for spec in p.deadlines:
-                if spec.name == name:
-                    return spec.label
-        return DEADLINE_LABELS.get(name, name)
+    def _label(self, name: str, policy: str | None) -> str:
+        """Deadline ``name`` of ``policy`` as users read it: the same name means different things in different
+        policies (``response`` is 回应关切 for level2 and 答复 for a 12345 诉求), so never by the name alone."""
+        spec = next((s for s in getattr(self.deadline_settings.policies.get(policy or ""), "deadlines", ())
+                     if s.name == name), None)
+        return spec.label if spec else deadline_label(policy, name)
 
     def _deadline_text(self, alert: Alert) -> str:
         if not alert.deadlines:
             return "无"
-        return "；".join(f"{self._label(n)} {d.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}"
+        return "；".join(f"{self._label(n, alert.policy)} {d.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}"
                         for n, d in sorted(alert.deadlines.items(), key=lambda kv: kv[1]))
 
     def flags(self, alert: Alert, now: datetime) -> dict[str, Any]:
@@ -1025,7 +1025,7 @@ class AlertService:
         queue: list[tuple[str, list[dict[str, str]], str, str]] = []
         breached = []
         for name, due in sorted(alert.deadlines.items(), key=lambda kv: kv[1]):
-            label = self._label(name)
+            label = self._label(name, alert.policy)
             if past_due(due, now):
                 if f"overdue:{name}" not in warned:
                     if name not in warned:
@@ -1056,7 +1056,7 @@ class AlertService:
             updated.escalated = True
             updated.details["escalated_to"] = sup.name if sup else None
             msg = (f"超时未回应，自动督办至 {sup.name if sup else '（未配置督办部门）'}："
-                   f"{'、'.join(self._label(n) for n in breached)}已过时限；责任部门 {alert.department}")
+                   f"{'、'.join(self._label(n, alert.policy) for n in breached)}已过时限；责任部门 {alert.department}")
             audits.append(("escalate", msg))
             queue.append(("escalation", self._supervisor_targets() + self._department_targets(alert.department),
                           msg, "escalation"))
@@ -1148,8 +1148,8 @@ class AlertService:
     def alert_view(self, alert: Alert) -> V.AlertView:
         """The alert as every output shows it (titles and reasons quote posts: personal information masked)."""
         provisional = provisional_deadlines(alert, getattr(self.config, "calendar", None), self.deadline_settings.raw)
-        return V.build_alert_view(alert, level_labels=LEVEL_LABELS, deadline_label=self._label,
-                                  provisional=provisional)
+        return V.build_alert_view(alert, level_labels=LEVEL_LABELS,
+                                  deadline_label=lambda n: self._label(n, alert.policy), provisional=provisional)
 
     def alert_summary(self, alert: Alert) -> dict[str, Any]:
         """JSON form of :meth:`alert_view` (``alerts raise/act --json``, notification payloads)."""
@@ -1424,8 +1424,8 @@ def _doc_view(d: Any) -> V.DocumentView:
     return V.build_document_view(d)
 
 
-def _due_text(svc: AlertService, deadlines: dict[str, datetime]) -> str:
-    return "；".join(f"{svc._label(n)} {d.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}" for n, d in deadlines.items()) or "无"
+def _due_text(svc: AlertService, alert: Alert, deadlines: dict[str, datetime]) -> str:
+    return "；".join(f"{svc._label(n, alert.policy)} {d.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}" for n, d in deadlines.items()) or "无"
 
 
 def _when(at: datetime | None) -> str:

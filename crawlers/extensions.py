@@ -174,7 +174,7 @@ class CrawlHealth(CrawlExtension):
         self.result = {**run, "finished_at": run["finished_at"].isoformat(), "source": spider.name,
                        "fetched_urls": self.fetched}
         try:
-            from crawlers.pipelines import crawler_store
+            from crawlers.context import crawler_store
 
             store = crawler_store(self.crawler.settings)
             pass_run = getattr(spider, "pass_run", None)

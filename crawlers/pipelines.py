@@ -7,37 +7,13 @@ whole batch fails to write, it is retried item by item so only the offending ite
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
+from crawlers.context import crawler_config, crawler_store
 from yuqing.clock import now as clock_now, parse_time
-from yuqing.config import Config, load_config
 from yuqing.model import Document, DocumentKind, Reply, document_kind
-from yuqing.storage import Store, open_store
 
 log = logging.getLogger(__name__)
-
-_STORES: dict[str, Store] = {}
-_CONFIGS: dict[tuple[str, str], Config] = {}
-
-
-def crawler_config(settings: Any) -> Config:
-    """The Yuqing configuration named in the Scrapy settings (``YUQING_CONFIG``/``YUQING_HOME``), loaded once."""
-    path = settings.get("YUQING_CONFIG") or ""
-    home = settings.get("YUQING_HOME") or ""
-    key = (path, home)
-    if key not in _CONFIGS:
-        _CONFIGS[key] = load_config(path or None, Path(home) if home else None)
-    return _CONFIGS[key]
-
-
-def crawler_store(settings: Any) -> Store:
-    """One store per database file per process, shared by every spider and component of the crawl."""
-    config = crawler_config(settings)
-    key = str(config.storage.sqlite_path)
-    if key not in _STORES:
-        _STORES[key] = open_store(config)
-    return _STORES[key]
 
 
 def _int(value: Any) -> int:

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from yuqing.clock import iso, now as clock_now
 from yuqing.config import Config, ConfigError, load_config
+from yuqing.health import failure_threshold, source_health
 from yuqing.paths import REPO_ROOT
 
 PROGRESS_PREFIX = "@@yuqing "
@@ -284,17 +285,13 @@ def crawl_main(argv: list[str] | None, app: Any) -> int:
 def source_report(config: Config, store: Any) -> list[dict[str, Any]]:
     """Each configured source's configuration and health, flagged when it needs an operator's attention."""
     health = {h["source"]: h for h in store.workflow.source_health()}
-    cycles = int(config.crawl.get("failure_cycles", 3))
+    cycles = failure_threshold(config)
     out = []
     for s in config.sources:
         h = health.get(s.name) or {}
-        blind = int(h.get("consecutive_empty") or 0)
-        failures = int(h.get("consecutive_failures") or 0)
-        reasons = []
-        if failures >= cycles:
-            reasons.append(f"连续 {failures} 轮抓取失败")
-        if blind >= cycles:
-            reasons.append(f"连续 {blind} 轮没有发现任何文章或留言（网站改版或列表页失效？）")
+        judged = source_health(s.name, h, cycles)
+        blind, failures = judged.consecutive_empty, judged.consecutive_failures
+        reasons = judged.problems
         last = h.get("last_run_stats") or {}
         out.append({
             "name": s.name, "title": s.title, "type": s.type, "interval_minutes": s.interval_minutes,

@@ -10,14 +10,13 @@ from typing import Any
 import streamlit as st
 
 from dashboard.common import PageContext
-from dashboard.services import actions, cached, queries
+from dashboard.services import actions, cached, documents, queries
 from dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
+from yuqing.vocab import audit_action_label, describe_event_change, heat_part_label
 from yuqing.workdays import provisional_note
 
 FLASH = "alert_flash"
 RATINGS = ("满意", "基本满意", "不满意")
-HEAT_PART_LABELS = {"volume": "传播量", "velocity": "增速", "sources": "来源数", "negative": "负面度",
-                    "authority": "来源权威", "engagement": "互动量", "sensitivity": "敏感度", "recency": "时效"}
 
 
 def flash() -> None:
@@ -129,7 +128,7 @@ def _heat(event: Any) -> None:
         if event.emotions:
             st.caption("情绪：" + "、".join(f"{k} {v:.0%}" for k, v in event.emotions.items()))
         if event.heat_parts:
-            st.bar_chart({HEAT_PART_LABELS.get(k, k): v for k, v in event.heat_parts.items()}, horizontal=True,
+            st.bar_chart({heat_part_label(k): v for k, v in event.heat_parts.items()}, horizontal=True,
                          height=200)
 
 
@@ -138,7 +137,7 @@ def _documents(docs: Any) -> None:
         st.caption("暂无关联帖文")
         return
     for doc in docs:
-        v = queries.document_view(doc)
+        v = documents.document_view(doc)
         label = f"{v['time']} · {v['source']} · {v['sentiment'] or '未分析'} · {v['title']}"
         with st.expander(escape_label(label)):
             st.markdown(f"作者：{escape_text(v['author'] or '匿名')} · 原文：{escape_text(v['url'])}",
@@ -172,14 +171,14 @@ def _timeline(detail: Any) -> None:
         except ValueError:
             return s or ""
 
-    rows = [{"时间": fmt_time(a.at), "操作人": a.actor, "操作": actions.ACTION_DONE.get(a.action, a.action),
+    rows = [{"时间": fmt_time(a.at), "操作人": a.actor, "操作": audit_action_label(a.action),
              "状态变化": f"{status(a.from_status)} → {status(a.to_status)}" if a.to_status else "", "说明": a.note}
             for a in detail.audit]
     rows += [{"时间": fmt_time(s.assigned_at), "操作人": s.assigned_by, "操作": "分派", "状态变化": "",
               "说明": f"分派至 {s.department}" + ("（当前）" if s.active else "") + (f"：{s.note}" if s.note else "")}
              for s in detail.assignments]
     for e in detail.event_log:
-        label, note = actions.describe_event_change(e.action, e.details)
+        label, note = describe_event_change(e.action, e.details)
         rows.append({"时间": fmt_time(e.at), "操作人": "系统", "操作": label, "状态变化": "", "说明": note})
     rows.sort(key=lambda r: r["时间"])
     st.dataframe(rows, hide_index=True, width="stretch") if rows else st.caption("暂无记录")

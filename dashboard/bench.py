@@ -1,6 +1,7 @@
 """``yuqing bench dashboard [--json] [--docs N]``: render time of every page against a large generated store.
 
-Loads N (default 200,000) synthetic analysed documents into a temp store through the store API, then renders
+Runs the real stages (ingest, analysis, events, alert rules, workflow actions) on a few thousand generated posts and
+copies the analysed posts up to N documents (default 200,000; ``dashboard.sample``), then renders
 each page with AppTest, as the role that uses it: cold (every st.cache_data entry cleared first, the keyword-cloud
 picture included — what the first viewer after the cache expires waits for) and warm (a rerun within the cache
 lifetime, what the live board's refreshes cost). Each figure is the median of ``--repeat`` renders (shared, noisy
@@ -26,27 +27,47 @@ WARM_SUFFIX = "（缓存命中）"
 ROLES = {"admin": "bench_admin", "officer": "bench_officer", "leader": "bench_leader", "department": "bench_dept"}
 
 
+SEED_POSTS = 3000  # run through the real stages; the rest of --docs are copies of these at other times
+
+
 def _load(home: Path, docs: int, progress: bool) -> None:
-    from dashboard.sample import TOPICS, populate
+    from datetime import timedelta
+
+    from dashboard.sample import TOPICS, populate, posts, replicate
     from yuqing.app import App
     from yuqing.clock import now
     from yuqing.users import create_user
 
     app = App.load(REPO_ROOT / "yuqing" / "default_config.toml", home)
+    for role, name in ROLES.items():
+        create_user(app.store.workflow, name, role, PASSWORD,
+                    department=next(iter(TOPICS.values()))[0] if role == "department" else None)
+    wf = app.store.workflow
+    dept_users = {}
+    for i, (department, _) in enumerate(list(TOPICS.values())[:3]):
+        name = f"bench_dept{i}"
+        if department != wf.get_user(ROLES["department"]).department:
+            create_user(wf, name, "department", PASSWORD, department=department)
+        else:
+            name = ROLES["department"]
+        dept_users[department] = wf.get_user(name)
     started = time.perf_counter()
+    at = now() - timedelta(hours=6)  # the workflow actions follow a minute apart, all before the pages' clock
+    seed = min(docs, SEED_POSTS)
+    if progress:
+        print(f"运行采集后各阶段（分析、事件、预警、办理）处理 {seed:,} 篇生成的留言…", file=sys.stderr)
+    populate(app, posts(seed, at), at, officer=wf.get_user(ROLES["officer"]), department_users=dept_users)
 
     def report(n: int) -> None:
         if progress:
             rate = n / max(time.perf_counter() - started, 1e-9)
-            print(f"\r已载入 {n:,}/{docs:,} 篇（{rate:,.0f} 篇/秒）", end="", file=sys.stderr, flush=True)
+            print(f"\r已载入 {seed + n:,}/{docs:,} 篇（{rate:,.0f} 篇/秒）", end="", file=sys.stderr, flush=True)
 
-    populate(app.store, now(), documents=docs, events=300, alerts=200, batch=10_000, progress=report)
+    started = time.perf_counter()
+    replicate(app.store, docs - seed, at, batch=10_000, progress=report)
     if progress:
         print(file=sys.stderr)
-    for role, name in ROLES.items():
-        create_user(app.store.workflow, name, role, PASSWORD,
-                    department=next(iter(TOPICS.values()))[0] if role == "department" else None)
-    app.store.close()
+    app.close()
 
 
 def _median_render(at, *, cold: bool, repeat: int) -> float:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dashboard.services import queries
+from dashboard.services import board, queries
 from yuqing.clock import TZ, day_start, now as clock_now
 
 KIND_LABELS = {"daily": "日报", "weekly": "周报"}
@@ -58,7 +58,7 @@ def period(kind: str, day: date) -> tuple[datetime, datetime]:
 def build_brief(app: Any, kind: str, day: date, now: datetime | None = None) -> Brief:
     start, end = period(kind, day)
     now = now or clock_now()
-    trend = queries.trend(app, end - timedelta(days=30), end)
+    trend = board.trend(app, end - timedelta(days=30), end)
     in_period = [r for r in trend if start.date().isoformat() <= r["day"] < end.date().isoformat()]
     total = sum(r["total"] for r in in_period)
     negative = sum(r["negative"] for r in in_period)
@@ -80,8 +80,8 @@ def build_brief(app: Any, kind: str, day: date, now: datetime | None = None) -> 
         "当前未办结": counts["open"], "当前超期": counts["overdue"], "热点事件": len(event_rows),
     }
     brief = Brief(kind=kind, start=start, end=end, generated_at=now, summary=summary, events=event_rows,
-                  alerts=alert_rows, responses=response_rows, departments=queries.league(app, start), trend=trend,
-                  topics=queries.distribution(app, "topic", start, end, 12))
+                  alerts=alert_rows, responses=response_rows, departments=board.league(app, start), trend=trend,
+                  topics=board.distribution(app, "topic", start, end, 12))
     brief.charts, brief.font_missing = render_charts(brief)
     return brief
 

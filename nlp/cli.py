@@ -45,21 +45,24 @@ def check_record(obj) -> str | None:
     return None
 
 
-def default_settings(stderr: TextIO) -> dict:
-    """Settings from the kernel configuration when there is one; otherwise built-in defaults."""
-    try:
-        from yuqing.config import load_config
+def default_settings() -> dict:
+    """The NLP settings of the configuration the kernel finds (``--config``, YUQING_CONFIG, ./yuqing.toml, then the
+    packaged default), built by the one builder the application uses too. A wrong configuration raises ConfigError."""
+    from yuqing.config import load_config
 
-        return settings_from_config(load_config())
-    except Exception as exc:  # no config file, or the kernel is not importable
-        stderr.write(f"提示：未读取到配置（{exc}），部门分派只用默认设置\n")
-        return {}
+    return settings_from_config(load_config())
 
 
 def analyze_main(stdin: TextIO, stdout: TextIO, stderr: TextIO, settings: dict | None = None) -> int:
     stdin, stdout = _utf8(stdin, "r"), _utf8(stdout, "w")
     if settings is None:
-        settings = default_settings(stderr)
+        from yuqing.config import ConfigError
+
+        try:
+            settings = default_settings()
+        except ConfigError as exc:
+            stderr.write(f"配置错误：{exc}\n")
+            return 2
     try:
         analyzer = Analyzer.from_settings(settings)
     except (StageError, ValueError, OSError, ImportError) as exc:

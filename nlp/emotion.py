@@ -17,8 +17,7 @@ from nlp.linear import LinearModel, load_cached, sentiment_features
 from nlp.segment import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "emotion.npz"
-LABELS = ("anger", "fear", "sadness", "surprise", "joy", "neutral")
-LABEL_NAMES = {"anger": "愤怒", "fear": "恐惧", "sadness": "悲伤", "surprise": "惊讶", "joy": "喜悦", "neutral": "中性"}
+LABELS = ("anger", "fear", "sadness", "surprise", "joy", "neutral")  # Chinese labels: yuqing.vocab.EMOTION_LABELS
 
 
 class EmotionModel:

@@ -70,6 +70,12 @@ class Analyzer:
                 raise StageError(f"阶段「{path}」无法建立：{exc}") from exc
         return cls(stages, keep_internal=bool(settings.get("NLP_KEEP_TOKENS", False)))
 
+    @classmethod
+    def from_config(cls, config: Any, *, keep_tokens: bool = False) -> "Analyzer":
+        """The analyzer of a loaded configuration (``settings_from_config``); ``keep_tokens`` keeps the scratch
+        tokens (the store indexes them and clustering reuses them)."""
+        return cls.from_settings({**settings_from_config(config), "NLP_KEEP_TOKENS": keep_tokens})
+
     def analyze(self, doc: dict) -> dict:
         """A new dict: the input plus every stage's keys (scratch keys removed)."""
         if not isinstance(doc, dict):
@@ -99,19 +105,48 @@ class Analyzer:
             yield result
 
 
+#: The keys ``[nlp]`` accepts (every other key is a configuration error naming it).
+NLP_KEYS = ("stages", "department_floor", "department_margin", "default_department")
+
+
 def settings_from_config(config: Any) -> dict:
-    """NLP settings from a kernel Config-like object (duck-typed: ``raw`` and ``departments``)."""
-    raw = getattr(config, "raw", {}) or {}
-    settings = dict(raw.get("nlp", {}) or {})
-    departments = []
-    for d in getattr(config, "departments", []) or []:
-        departments.append({
-            "name": d.name,
-            "topics": list(getattr(d, "topics", []) or []),
-            "regions": list(getattr(d, "regions", []) or []),
-            "aliases": list(getattr(d, "aliases", []) or []),
-            "keywords": list(getattr(d, "keywords", []) or []),
-            "supervisor": bool(getattr(d, "supervisor", False)),
-        })
-    settings["departments"] = departments
+    """The one NLP settings object, from ``[nlp]`` (validated like every other section) and the configured
+    departments (the 督办 office excluded: it receives escalations, not first assignments). Every caller builds
+    the analyzer from it: ``yuqing analyze``, ``process``/``tick``/``run``/``demo`` (via the application) and
+    ``yuqing cluster``. Bad values raise ConfigError naming ``nlp.KEY``."""
+    c = config.section("nlp")
+    c.reject_unknown(NLP_KEYS)
+    settings: dict[str, Any] = {}
+    for key in ("department_floor", "department_margin"):
+        if key in c.data:
+            settings[key] = c.get(key, float, minimum=0, maximum=1)
+    if "default_department" in c.data:
+        settings["default_department"] = c.get("default_department", str)
+    if "stages" in c.data:
+        settings["NLP_STAGES"] = _check_stages(c)
+    settings["departments"] = [
+        {"name": d.name, "topics": d.topics, "regions": d.regions, "aliases": d.aliases, "keywords": d.keywords}
+        for d in config.departments if not d.supervisor
+    ]
     return settings
+
+
+def _check_stages(c: Any) -> dict[str, Any]:
+    """``[nlp.stages]``: stage class path → order number; each path must load and be an NLP stage."""
+    from yuqing.config import ConfigError
+
+    path = c.file
+    stages = c.data["stages"]
+    if not isinstance(stages, dict):
+        raise ConfigError(path, "nlp.stages", f"应为表（table），形如 \"nlp.stages.SegmentStage\" = 200，实际为 {stages!r}")
+    for stage, order in stages.items():
+        key = f"nlp.stages.{stage}"
+        if isinstance(order, bool) or not isinstance(order, (int, float)):
+            raise ConfigError(path, key, f"顺序号应为数字，实际为 {order!r}")
+        try:
+            obj = plugins.load_object(stage)
+        except plugins.PluginError as exc:
+            raise ConfigError(path, key, f"类路径「{stage}」无法加载：{exc}") from exc
+        if not (hasattr(obj, "from_settings") and hasattr(obj, "process")):
+            raise ConfigError(path, key, f"「{stage}」不是 NLP 阶段（需要 from_settings 和 process）")
+    return stages

@@ -22,6 +22,18 @@ def shared_data():
     return path
 
 
+@pytest.fixture(autouse=True)
+def _restore_yuqing_config():
+    """`yuqing --config FILE` exports YUQING_CONFIG for its subprocesses (yuqing/cli.py); a test calling main() in
+    process must not hand its file to the tests after it."""
+    before = os.environ.get("YUQING_CONFIG")
+    yield
+    if before is None:
+        os.environ.pop("YUQING_CONFIG", None)
+    else:
+        os.environ["YUQING_CONFIG"] = before
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """A fresh YUQING_HOME with no YUQING_CONFIG, as on a new machine (areas with other needs define their own)."""

@@ -26,7 +26,7 @@ DEFAULT_COMPONENTS = {
     "crawl": "crawlers.run.crawl",  # read by the scheduler
 }
 # What each component's class path must lead to: the factory the application calls on it.
-_FACTORIES = {"analyzer": ("from_settings",), "events": ("from_config",), "alerts": ("from_config", "__call__"),
+_FACTORIES = {"analyzer": ("from_config",), "events": ("from_config",), "alerts": ("from_config", "__call__"),
               "tokenizer": ("__call__",), "crawl": ("__call__",)}
 
 
@@ -105,36 +105,7 @@ class App:
     @functools.cached_property
     def analyzer(self) -> Any:
         cls = self.component("analyzer")
-        return cls.from_settings(self.nlp_settings())
-
-    def nlp_settings(self) -> dict[str, Any]:
-        settings = dict(self.config.raw.get("nlp", {}))
-        settings["departments"] = [
-            {"name": d.name, "topics": d.topics, "regions": d.regions, "aliases": d.aliases, "keywords": d.keywords}
-            for d in self.config.departments if not d.supervisor
-        ]
-        settings["NLP_KEEP_TOKENS"] = True  # the store indexes the tokens and clustering reuses them
-        stages = settings.pop("stages", None)
-        if stages is not None:
-            settings["NLP_STAGES"] = self._check_nlp_stages(stages)
-        return settings
-
-    def _check_nlp_stages(self, stages: Any) -> dict[str, Any]:
-        """``[nlp.stages]``: stage class path → order number; each path must load and be an NLP stage."""
-        path = self.config.path
-        if not isinstance(stages, dict):
-            raise ConfigError(path, "nlp.stages", f"应为表（table），形如 \"nlp.stages.SegmentStage\" = 200，实际为 {stages!r}")
-        for stage, order in stages.items():
-            key = f"nlp.stages.{stage}"
-            if isinstance(order, bool) or not isinstance(order, (int, float)):
-                raise ConfigError(path, key, f"顺序号应为数字，实际为 {order!r}")
-            try:
-                obj = load_object(stage)
-            except PluginError as exc:
-                raise ConfigError(path, key, f"类路径「{stage}」无法加载：{exc}") from exc
-            if not (hasattr(obj, "from_settings") and hasattr(obj, "process")):
-                raise ConfigError(path, key, f"「{stage}」不是 NLP 阶段（需要 from_settings 和 process）")
-        return stages
+        return cls.from_config(self.config, keep_tokens=True)  # the store indexes the tokens, clustering reuses them
 
     @functools.cached_property
     def events(self) -> Any:

@@ -55,7 +55,7 @@ def cheap_analysis(record: dict[str, Any]) -> dict[str, Any]:
 
 def generate(n: int, seed: int = 42) -> tuple[list, list[tuple[str, dict[str, Any]]], dict[str, str], datetime]:
     """Documents, their analyses, doc → event (by the generator's issue key) and the time of the newest document."""
-    from crawlers.sample_sites.generator import iter_posts
+    from yuqing.samples.timeline import iter_posts
     from yuqing.jobs import document_from_record
 
     docs, analyses, events = [], [], {}

@@ -18,7 +18,7 @@ from yuqing.storage import StoreError
 # Sub-commands implemented by a stage: name → (entry point, help, how it is called).
 # "argv" entries take the remaining arguments; "app" entries also get the App; "stdio" entries get the streams.
 DELEGATED: dict[str, tuple[str, str, str]] = {
-    "sample-sites": ("crawlers.sample_sites.server.sample_sites_main", "在 127.0.0.1 上运行生成的样例站点（新闻站、留言板、RSS）", "argv"),
+    "sample-sites": ("crawlers.sample_sites.cli.sample_sites_main", "在 127.0.0.1 上运行生成的样例站点（新闻站、留言板、RSS）", "argv"),
     "crawl": ("crawlers.run.crawl_main", "采集全部或指定来源（--source NAME）", "app"),
     "sources": ("crawlers.run.sources_main", "列出来源及其健康状况（--json）", "app"),
     "extract": ("crawlers.extract.cli.extract_main", "从网页文件或网址抽取正文（--json）", "argv"),
@@ -35,12 +35,12 @@ BENCHES: dict[str, str] = {
     "nlp": "nlp.bench.bench_main",
     "cluster": "nlp.events.bench.bench_cluster_main",
     "crawl": "crawlers.bench.bench_crawl_main",
-    "crawl-distributed": "crawlers.distributed.bench_distributed_main",
+    "crawl-distributed": "crawlers.bench_distributed.bench_distributed_main",
     "extract": "crawlers.extract.evaluate.evaluate_main",
     "dashboard": "dashboard.bench.bench_dashboard_main",
     "store": "yuqing.bench.bench_store_main",
     "sample-sites": "crawlers.sample_sites.bench.bench_main",
-    "replay": "alerts.replay.bench_replay_main",
+    "replay": "alerts.replay.report.bench_replay_main",
     "routing": "nlp.routing_bench.bench_routing_main",
 }
 

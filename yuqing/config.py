@@ -1,7 +1,9 @@
 """One configuration file (``yuqing.toml``), validated at start-up.
 
 Every error names the file, the key and what is wrong, in Chinese, so an officer can fix it without reading code.
-The kernel validates its own sections (storage, crawl, sources, departments, scheduler, privacy); stage sections
+The kernel validates its own sections (storage, crawl, sources, departments, scheduler, privacy; ``[storage]`` in
+``yuqing.storage_config``, ``[calendar.YEAR]`` in ``yuqing.config_calendar``, ``[waiting]`` in
+``yuqing.config_waiting``); stage sections
 (nlp, events, alerts, deadlines, notifications, dashboard) are handed to the stage, which validates them with
 the same :class:`Checker` when it builds itself.
 """
@@ -14,14 +16,16 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from yuqing.health import DEFAULT_FAILURE_CYCLES
 from yuqing.model import Department, Source
-from yuqing.paths import REPO_ROOT, yuqing_home
-from yuqing.workdays import Arrangement, OfficeHours, WorkCalendar, add_working_time, statutory_holidays
+from yuqing.paths import yuqing_home
+from yuqing.storage_config import StorageConfig, _parse_storage
+from yuqing.workdays import OfficeHours, WorkCalendar, add_working_time
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
 SOURCE_TYPES = ("news", "board", "feed")
@@ -105,15 +109,6 @@ class Checker:
 
 
 @dataclass
-class StorageConfig:
-    documents: str = "sqlite"
-    workflow: str = "sqlite"
-    sqlite_path: Path = Path("yuqing.db")
-    elasticsearch: dict[str, Any] = field(default_factory=dict)
-    postgresql: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
 class Config:
     path: Path
     home: Path
@@ -161,18 +156,6 @@ def _redis_url(c: Checker) -> str:
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise c.fail("redis_url", f"「{url}」不是 Redis 地址（应以 redis://、rediss:// 或 unix:// 开头）")
     return url
-
-
-def _parse_storage(c: Checker, home: Path) -> StorageConfig:
-    c.reject_unknown({"documents", "workflow", "sqlite_path", "elasticsearch", "postgresql"})
-    path = Path(c.get("sqlite_path", str, "yuqing.db"))
-    return StorageConfig(
-        documents=c.get("documents", str, "sqlite", choices=("sqlite", "elasticsearch")),
-        workflow=c.get("workflow", str, "sqlite", choices=("sqlite", "postgresql")),
-        sqlite_path=path if path.is_absolute() else home / path,
-        elasticsearch=c.get("elasticsearch", dict, {}),
-        postgresql=c.get("postgresql", dict, {}),
-    )
 
 
 def _parse_source(c: Checker) -> Source:
@@ -243,61 +226,6 @@ def _routing_words(c: Checker, name: str) -> list[str]:
     return words
 
 
-_DAY = r"(\d{4})-(\d{1,2})-(\d{1,2})"
-_DAYS = re.compile(rf"^\s*{_DAY}\s*(?:\.\.\s*{_DAY}\s*)?$")
-
-
-def _calendar_days(c: Checker, name: str, year: int) -> set[date]:
-    """``["2027-10-01..2027-10-07", "2027-09-26", 2027-10-09]``: days and inclusive ranges, all inside ``year``."""
-    days: set[date] = set()
-    for i, item in enumerate(c.get(name, list, [])):
-        key = f"{c.key(name)}[{i}]"
-        if isinstance(item, date) and not hasattr(item, "hour"):  # a TOML date literal
-            first = last = item
-        else:
-            m = _DAYS.match(item) if isinstance(item, str) else None
-            if not m:
-                raise ConfigError(c.file, key, f"应为日期「{year}-10-01」或日期范围「{year}-10-01..{year}-10-07」，实际为 {item!r}")
-            try:
-                first = date(*map(int, m.group(1, 2, 3)))
-                last = date(*map(int, m.group(4, 5, 6))) if m.group(4) else first
-            except ValueError as exc:
-                raise ConfigError(c.file, key, f"「{item}」不是有效日期（{exc}）") from exc
-        if last < first:
-            raise ConfigError(c.file, key, f"范围「{item}」的结束日期早于开始日期")
-        if first.year != year or last.year != year:
-            raise ConfigError(c.file, key, f"「{item}」不在 {year} 年内；跨年的日期请写在对应年份的 [calendar.年份] 中")
-        d = first
-        while d <= last:
-            days.add(d)
-            d += timedelta(days=1)
-    return days
-
-
-def _parse_calendar(c: Checker) -> WorkCalendar:
-    """``[calendar.YEAR]`` tables: a year's official arrangement (国务院办公厅通知) once it is published."""
-    arrangements: dict[int, Arrangement] = {}
-    for name in c.data:
-        if not re.fullmatch(r"\d{4}", str(name)) or not 1901 <= int(name) <= 2099:
-            raise c.fail(name, "应为年份（1901–2099），例如 [calendar.2027] holidays = [\"2027-10-01..2027-10-07\"]")
-        year = int(name)
-        y = c.section(name)
-        y.reject_unknown({"holidays", "workdays"})
-        holidays, workdays = _calendar_days(y, "holidays", year), _calendar_days(y, "workdays", year)
-        if not holidays:
-            raise y.fail("holidays", "缺少放假日期：请按国务院办公厅通知列出该年全部放假日期（可写范围）")
-        for d in sorted(holidays & workdays):
-            raise y.fail("workdays", f"{d.isoformat()} 同时列在 holidays 中，不能既放假又上班")
-        for d in sorted(workdays):
-            if d in statutory_holidays(year):
-                raise y.fail("workdays", f"{d.isoformat()} 是法定节假日（{statutory_holidays(year)[d]}），不能调为上班日")
-            if d.weekday() < 5:
-                raise y.fail("workdays", f"{d.isoformat()} 是星期{'一二三四五'[d.weekday()]}，本来就上班；"
-                                         "workdays 只列调休上班的周六、周日")
-        arrangements[year] = Arrangement(year, frozenset(holidays), frozenset(workdays))
-    return WorkCalendar(arrangements)
-
-
 WAIT_UNITS = {"hours": "小时", "working_hours": "个工作小时", "working_days": "个工作日"}
 #: level → (remind after, escalate after, unit): levels 1–2 on the wall clock, 3–4 in office time.
 DEFAULT_WAIT_CLOCKS: dict[int, tuple[float, float | None, str]] = {
@@ -336,49 +264,17 @@ class WaitingConfig:
         return add_working_time(start, span, calendar, self.office_hours)
 
 
-_HOURS_SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]|24):([0-5]\d)$")
-
-
-def _parse_waiting(c: Checker) -> WaitingConfig:
-    c.reject_unknown({"enabled", "office_hours", "levels"})
-    text = c.get("office_hours", str, "09:00-17:30")
-    m = _HOURS_SPAN.match(text.strip())
-    if not m or (m.group(3) == "24" and m.group(4) != "00"):
-        raise c.fail("office_hours", f"「{text}」应为上班时间段 HH:MM-HH:MM，例如 09:00-17:30")
-    start = time(int(m.group(1)), int(m.group(2)))
-    end = time(23, 59, 59) if m.group(3) == "24" else time(int(m.group(3)), int(m.group(4)))
-    if end <= start:
-        raise c.fail("office_hours", f"「{text}」的下班时间应晚于上班时间")
-    levels = {level: WaitClock(level, *clock) for level, clock in DEFAULT_WAIT_CLOCKS.items()}
-    lc = c.section("levels")
-    for key in lc.data:
-        if str(key) not in {"1", "2", "3", "4"}:
-            raise lc.fail(key, "级别应为 \"1\"–\"4\"")
-        level = int(key)
-        one = lc.section(key)
-        one.reject_unknown({"remind", "escalate", "unit"})
-        default = levels[level]
-        unit = one.get("unit", str, default.unit, choices=tuple(WAIT_UNITS))
-        same_unit = unit == default.unit
-        if not same_unit and "remind" not in one.data:
-            raise one.fail("remind", f"unit 改为 {unit} 时须同时给出 remind（多久后提醒专员派发）")
-        remind = one.get("remind", float, default.remind, minimum=0, maximum=8784)
-        escalate = one.get("escalate", float, default.escalate if same_unit else None, minimum=0, maximum=8784)
-        if remind and escalate and escalate <= remind:
-            implied = "" if "escalate" in one.data else f"（未写 escalate，沿用默认值 {escalate:g}）"
-            raise one.fail("escalate", f"报督查部门的时长（{escalate:g}）应长于提醒时长（{remind:g}）{implied}")
-        if not remind and "escalate" in one.data and escalate:
-            raise one.fail("remind", "remind = 0 表示该级别不计时，此时不能设置 escalate")
-        levels[level] = WaitClock(level, float(remind), float(escalate) if escalate else None, unit)
-    return WaitingConfig(enabled=c.get("enabled", bool, True), office_hours=OfficeHours(start, end),
-                         levels={k: v for k, v in levels.items() if v.remind})
-
-
 def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> Config:
+    from yuqing.config_calendar import _parse_calendar  # these use Checker, ConfigError and the types from here
+    from yuqing.config_waiting import _parse_waiting
+
     home = home or yuqing_home()
     root = Checker(path, data)
+    if "search" in data:  # accepted by early versions and never read
+        raise root.fail("search", "[search] 节没有任何作用，已不再接受：检索所用的分词由 [components] tokenizer 设置，"
+                                  "Elasticsearch 的连接写在 [storage.elasticsearch]；请删除 [search]")
     root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
-                         "deadlines", "notifications", "dashboard", "search", "components", "calendar",
+                         "deadlines", "notifications", "dashboard", "components", "calendar",
                          "privacy", "waiting"})
     sources = [_parse_source(c) for c in root.items("sources")]
     _unique(path, "sources", [s.name for s in sources])
@@ -403,7 +299,7 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
             "queue": crawl.get("queue", str, "local", choices=("local", "redis")),
             "redis_url": _redis_url(crawl),
             "user_agent": crawl.get("user_agent", str, "YuqingBot/0.1 (+政务舆情监测)"),
-            "failure_cycles": crawl.get("failure_cycles", int, 3, minimum=1),
+            "failure_cycles": crawl.get("failure_cycles", int, DEFAULT_FAILURE_CYCLES, minimum=1),
         },
         scheduler={
             "process_every_seconds": scheduler.get("process_every_seconds", int, 20, minimum=1, maximum=86400),
@@ -469,5 +365,5 @@ def load_config(path: str | Path | None = None, home: Path | None = None) -> Con
     return parse_config(data, path, home)
 
 
-__all__ = ["Checker", "Config", "ConfigError", "StorageConfig", "WaitClock", "WaitingConfig", "load_config", "parse_config", "require_departments",
-           "REPO_ROOT"]
+__all__ = ["Checker", "Config", "ConfigError", "WaitClock", "WaitingConfig", "load_config", "parse_config",
+           "require_departments"]

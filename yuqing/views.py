@@ -6,8 +6,8 @@ reasons, posts, replies, notes, reasons typed by users) goes through :func:`yuqi
 through :func:`yuqing.privacy.mask_name`. Raw text leaves the store only through :class:`RawText`, which the alerts
 service hands out for an audited 「查看原文」.
 
-Kernel module: imports only the kernel (model, clock, privacy). The stages that build views (alerts, dashboard)
-pass in what only they know (level labels, deadline labels, which actions are available).
+Kernel module: imports only the kernel (model, clock, vocab; masking and sub-views: :mod:`yuqing.viewparts`). The
+stages that build views (alerts, dashboard) pass in what only they know (deadline labels, the available actions).
 """
 
 from __future__ import annotations
@@ -16,114 +16,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from yuqing.clock import TZ, iso
+from yuqing.clock import iso
 from yuqing.model import STATUS_LABELS, Alert, Assignment, AuditEntry, Document, Event, Response
-from yuqing.privacy import mask_name, mask_pii
-from yuqing.workdays import provisional_note
+from yuqing.viewparts import (
+    EXTENSION_STATUS, DeadlineView, ExtensionView, ReturnView, _mask_deep, _plain, _time, masked, masked_author,
+)
+from yuqing.vocab import LEVEL_LABELS, emotion_shares
 
 #: Roles that may open 「查看原文」 (raw, unmasked text), each time with a reason that is audited. Departments and
 #: leaders see masked text only: the office that handles citizens' requests (舆情专员, 管理员) decides who needs
 #: the contact details and passes them on.
 REVEAL_ROLES = frozenset({"officer", "admin"})
 
-DEFAULT_LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
-EXTENSION_STATUS = {"pending": "待审批", "granted": "已批准", "rejected": "已驳回"}
 TEXT_CAP = 3000  # characters of a post's text kept in a view (the page shows no more)
 
 
-def masked(text: Any) -> str:
-    """Free text as every output shows it: personal information masked; None → ""."""
-    return mask_pii(text if isinstance(text, str) else ("" if text is None else str(text)))
-
-
-def masked_author(name: Any) -> str:
-    return mask_name(name) if isinstance(name, str) and name.strip() else ""
-
-
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-def fmt_local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return dt.astimezone(TZ).strftime(fmt) if dt else ""
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: datetimes as ISO 8601, views and tuples recursively."""
-    if isinstance(value, datetime):
-        return iso(value)
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _mask_deep(value: Any) -> Any:
-    """Strings inside a structure (rule details, event-log details) masked; numbers and the rest kept."""
-    if isinstance(value, str):
-        return mask_pii(value)
-    if isinstance(value, Mapping):
-        return {k: _mask_deep(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_mask_deep(v) for v in value]
-    return value
-
-
 # -- alerts -------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DeadlineView:
-    name: str
-    label: str
-    due: datetime
-    # Years without an official 调休 arrangement that this working-day deadline was counted through: the date is
-    # provisional until [calendar.YEAR] gives the year (yuqing.workdays).
-    provisional_years: tuple[int, ...] = ()
-
-    @property
-    def provisional(self) -> bool:
-        return bool(self.provisional_years)
-
-    @property
-    def text(self) -> str:
-        return fmt_local(self.due) + provisional_note(self.provisional_years)
-
-
-@dataclass(frozen=True)
-class ExtensionView:
-    status: str
-    status_label: str
-    requested_by: str
-    requested_at: datetime | None
-    reason: str
-    working_days: int | None
-    original: datetime | None  # earliest extendable deadline before the extension
-    extended: datetime | None  # granted, or proposed while pending
-    decided_by: str
-    decided_at: datetime | None
-    decision_note: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: _plain(getattr(self, k)) for k in self.__dataclass_fields__}
-
-
-@dataclass(frozen=True)
-class ReturnView:
-    by: str
-    department: str
-    at: datetime | None
-    reason: str
-
-
 @dataclass(frozen=True)
 class AlertView:
     id: str
@@ -189,7 +97,7 @@ def build_alert_view(alert: Alert, *, level_labels: Mapping[int, str] | None = N
                      provisional: Mapping[str, tuple[int, ...]] | None = None) -> AlertView:
     """The one place an alert's text is masked for display (``provisional``: deadline name → years without an
     official arrangement, from ``alerts.deadlines.provisional_deadlines``)."""
-    labels = level_labels or DEFAULT_LEVEL_LABELS
+    labels = level_labels or LEVEL_LABELS
     label_of = deadline_label or (lambda n: n)
     d = alert.details or {}
     ext = d.get("extension") or None
@@ -278,19 +186,10 @@ class EventView:
     negative: int
     heat: float
     heat_parts: Mapping[str, float] = field(default_factory=dict)
-    emotions: Mapping[str, float] = field(default_factory=dict)  # 愤怒/恐惧/悲伤/惊讶/喜悦/中性 → share of members
+    emotions: Mapping[str, float] = field(default_factory=dict)  # Chinese emotion label → share of the event's posts
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _plain(getattr(self, k)) for k in self.__dataclass_fields__}
-
-
-def _emotion_mix(state: Mapping[str, Any] | None) -> dict[str, float]:
-    from nlp.emotion import LABEL_NAMES
-
-    mix = (state or {}).get("emotions")
-    if not isinstance(mix, Mapping):
-        return {}
-    return {LABEL_NAMES[k]: float(v) for k, v in mix.items() if k in LABEL_NAMES and isinstance(v, (int, float))}
 
 
 def build_event_view(event: Event) -> EventView:
@@ -298,7 +197,7 @@ def build_event_view(event: Event) -> EventView:
                      region=event.region, topic=event.topic, department=event.department,
                      first_seen=event.first_seen, last_seen=event.last_seen, doc_count=event.doc_count,
                      source_count=event.source_count, negative=event.negative, heat=float(event.heat or 0.0),
-                     heat_parts=dict(event.heat_parts or {}), emotions=_emotion_mix(event.state))
+                     heat_parts=dict(event.heat_parts or {}), emotions=emotion_shares(event.state))
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,6 @@ from typing import Any, ClassVar
 from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, Event
 
-LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
-
 
 @dataclass
 class Finding:
@@ -107,6 +105,10 @@ class Rule:
 
     def configure(self, c: Checker) -> None:
         """Read the rule type's own options (override)."""
+
+    def bind_config(self, config: Any) -> None:
+        """Read what the rule shares with the rest of the system from the loaded configuration (override; called
+        once after ``from_config``, e.g. the source-health rule's ``[crawl] failure_cycles``)."""
 
     def check_event(self, event: Event, ctx: RuleContext) -> Finding | None:
         return None

@@ -21,10 +21,12 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from alerts.rules.base import LEVEL_LABELS, Finding, Rule, RuleContext, keyword_words
+from alerts.rules.base import Finding, Rule, RuleContext, keyword_words
 from yuqing.config import Checker
 from yuqing.model import Document
-from yuqing.storage.base import COUNT_FIELDS, DocumentFilter
+from yuqing.storage.base import DocumentFilter
+from yuqing.storage.rows import COUNT_FIELDS
+from yuqing.vocab import LEVEL_LABELS
 
 FIELD_LABELS = {"likes": "点赞", "replies": "回复", "dislikes": "反对", "views": "浏览"}
 

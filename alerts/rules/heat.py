@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from alerts.rules.base import LEVEL_LABELS, Finding, Rule, RuleContext, parse_tiers
+from alerts.rules.base import Finding, Rule, RuleContext, parse_tiers
 from yuqing.config import Checker
 from yuqing.model import Event
-
-_PART_LABELS = {"volume": "声量", "interaction": "互动", "authority": "来源权威度", "recency": "新近度", "growth": "增速"}
+from yuqing.vocab import LEVEL_LABELS, heat_part_label
 
 
 class HeatRule(Rule):
@@ -21,7 +20,7 @@ class HeatRule(Rule):
     def check_event(self, event: Event, ctx: RuleContext) -> Finding | None:
         for level, min_heat, min_docs in self.tiers:
             if event.heat >= min_heat and event.doc_count >= min_docs:
-                parts = "，".join(f"{_PART_LABELS.get(k, k)} {float(v):.1f}" for k, v in sorted(event.heat_parts.items())
+                parts = "，".join(f"{heat_part_label(k)} {float(v):.1f}" for k, v in sorted(event.heat_parts.items())
                                  if isinstance(v, (int, float)))
                 reason = (f"热度 {event.heat:.1f} 达到{LEVEL_LABELS[level]}阈值 {min_heat:g}"
                           f"（{event.doc_count} 篇，{event.source_count} 个来源{'；' + parts if parts else ''}）")

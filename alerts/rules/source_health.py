@@ -7,7 +7,8 @@ so it needs nothing from the crawler's code. One alert per outage: a source that
 from __future__ import annotations
 
 from alerts.rules.base import Finding, Rule, RuleContext
-from yuqing.config import Checker
+from yuqing.config import Checker, Config
+from yuqing.health import DEFAULT_FAILURE_CYCLES, failure_threshold, source_health
 
 
 class SourceHealthRule(Rule):
@@ -19,20 +20,24 @@ class SourceHealthRule(Rule):
         return 4  # 提示: for the operators, never auto-dispatched to a department
 
     def configure(self, c: Checker) -> None:
-        self.cycles = c.get("cycles", int, 3, minimum=1)
+        if "cycles" in c.data:  # the threshold is one for crawler, rule and dashboard
+            raise c.fail("cycles", "来源异常的阈值统一由 [crawl] failure_cycles 设置（采集报告、本规则与看板共用），"
+                                   "请删除本项，改在 [crawl] 中设置 failure_cycles")
+        self.cycles = DEFAULT_FAILURE_CYCLES
+
+    def bind_config(self, config: Config | None) -> None:
+        if config is not None:
+            self.cycles = failure_threshold(config)
 
     def check_documents(self, ctx: RuleContext) -> list[Finding]:
         out = []
         for health in ctx.store.workflow.source_health():
-            failures = int(health.get("consecutive_failures") or 0)
-            empty = int(health.get("consecutive_empty") or 0)
-            if failures < self.cycles and empty < self.cycles:
-                continue
             name = health["source"]
-            if failures >= self.cycles:
-                problem = f"连续 {failures} 轮抓取失败"
-            else:
-                problem = f"连续 {empty} 轮没有发现任何文章或留言（网站改版或列表页失效？）"
+            judged = source_health(name, health, self.cycles)
+            if not judged.needs_attention:
+                continue
+            failures, empty = judged.consecutive_failures, judged.consecutive_empty
+            problem = judged.problems[0]
             last_ok = health.get("last_success")
             errors = health.get("errors") or {}
             reason = (f"来源「{name}」{problem}（阈值 {self.cycles} 轮）；上次成功："

@@ -53,13 +53,18 @@ def extract_main(argv: list[str] | None = None) -> int:
             print(f"无法读取文件 {target}：{exc}", file=sys.stderr)
             return 2
 
-    if declared:
-        from .charset import decode_html
+    try:
+        if declared:
+            from .charset import decode_html
 
-        html, _ = decode_html(body, declared)
-        result = extract_article(html, url)
-    else:
-        result = extract_article(body, url)
+            html, _ = decode_html(body, declared)
+            result = extract_article(html, url)
+        else:
+            result = extract_article(body, url)
+    except Exception as exc:  # noqa: BLE001 - a page the extractor cannot handle gets a message, not a traceback
+        print(f"抽取失败：抽取器无法处理这个页面（{type(exc).__name__}: {exc}）。请把这个网页文件附在问题报告里。",
+              file=sys.stderr)
+        return 1
 
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -6,6 +6,8 @@ import re
 
 from lxml import etree
 
+from yuqing.text import adopt_trailing_documents
+
 # Elements whose text a reader never sees.
 INVISIBLE = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "select", "textarea", "button", "input", "head")
 
@@ -36,18 +38,7 @@ def parse_html(text: str) -> etree._Element | None:
         return None
     if root is None:
         return None
-    body = root.find("body")
-    if body is None:
-        body = etree.SubElement(root, "body")
-    sibling = root.getnext()
-    while sibling is not None:
-        following = sibling.getnext()
-        if isinstance(sibling.tag, str):
-            holder = sibling.find("body") if sibling.find("body") is not None else sibling
-            for child in list(holder):
-                if child.tag != "head":
-                    body.append(child)
-        sibling = following
+    adopt_trailing_documents(root)
     return root
 
 

@@ -1,5 +1,5 @@
 import sys
 
-from .server import sample_sites_main
+from .cli import sample_sites_main
 
 sys.exit(sample_sites_main(sys.argv[1:]))

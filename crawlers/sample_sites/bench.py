@@ -14,9 +14,10 @@ import time
 from datetime import datetime
 
 from yuqing.clock import TZ
+from yuqing.samples.timeline import generate_posts
 
-from .generator import generate_posts
-from .server import ManualClock, serve
+from .clocks import ManualClock
+from .server import serve
 
 PATHS = ["/news/index.html", "/board/list?page=2", "/board/api/list?page=1&size=20", "/a3/news/index.html",
          "/board/atom.xml"]

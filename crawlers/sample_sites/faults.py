@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from .generator import make_article
+from yuqing.samples.articles import make_article
 
 if TYPE_CHECKING:  # pragma: no cover
     from .server import Handler

@@ -6,7 +6,8 @@ from datetime import datetime
 from html import escape
 from xml.sax.saxutils import escape as xml_escape
 
-from .generator import Article, Post, Repost
+from yuqing.samples.articles import Article, Repost
+from yuqing.samples.posts import Post
 
 PER_PAGE = 20
 
@@ -156,7 +157,7 @@ def repost_list(reposts: list[Repost], page: int) -> str:
 
 
 def _link_farm(salt: int, words: list[str] | None = None) -> str:
-    from .corpus import SPAM_LINKS
+    from yuqing.samples.corpus import SPAM_LINKS
     words = words or SPAM_LINKS
     links = " ".join(f'<a href="http://www.{(sum(map(ord, w)) * 7 + salt * 131) % 90000 + 10000}.spam.invalid/">{w}</a>'
                      for w in words)

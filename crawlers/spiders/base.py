@@ -14,8 +14,8 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 
 import crawlers.extract  # noqa: F401 - loaded with the spider, not on the first page inside the crawl
+from crawlers.context import crawler_store
 from crawlers.extensions import CrawlHealth, classify_failure
-from crawlers.pipelines import crawler_store
 from yuqing.model import Source, canonical_url, document_id
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from typing import Any
 
 from dashboard.services.queries import AlertsUnavailable, alert_service
 from yuqing.model import User
+from yuqing.vocab import AUDIT_ACTION_LABELS
 
 
 def _errors() -> tuple[type[BaseException], ...]:
@@ -17,30 +18,6 @@ def _errors() -> tuple[type[BaseException], ...]:
     return PermissionDenied, WorkflowError, StoreError, AlertsUnavailable, ValueError
 
 
-ACTION_DONE = {
-    "dispatch": "已派发", "reassign": "已改派", "accept": "已签收", "return": "已退单", "respond": "已提交回应",
-    "evaluate": "已评价", "reopen": "已重新打开", "close": "已办结", "escalate": "已督办", "silence": "已静默", "create": "创建",
-    "extend": "已提交延期申请", "approve_extension": "已批准延期", "reject_extension": "已驳回延期申请",
-    "digest_add": "汇总新增留言", "followup_joined": "后续帖子并入", "level_up": "级别上升", "event_merged": "事件合并，预警随之转移",
-    "reveal": "查看原文", "warn": "时限提醒", "overdue": "超时",
-    "waiting_remind": "待派发提醒", "waiting_escalate": "久未派发，报督查", "auto_close": "官方已答复，自动办结",
-    "digest_answered": "汇总留言已有答复",
-}
-# What the events stage logs about an event (nlp/events/cluster.py), as an officer reads it.
-EVENT_ACTIONS = {"merge": "事件合并（并入其他事件）", "merged_into": "事件并入其他事件", "split": "事件拆分",
-                 "split_from": "由事件拆分产生", "reopened": "事件因转载重新活跃"}
-EVENT_DETAIL_KEYS = {"merged": "被并入事件", "into": "并入事件", "moved_docs": "移动文档数", "kept_docs": "保留文档数",
-                     "from": "原事件", "to": "新事件", "similarity": "相似度", "title": "标题", "by": "触发文档",
-                     "duplicate_of": "原帖", "by_entity": "按名称关联", "idle_days": "沉寂天数", "first_seen": "首次出现", "last_seen": "最后出现"}
-
-
-def describe_event_change(action: str, details: dict[str, Any] | None) -> tuple[str, str]:
-    """(操作, 说明) for one event-log entry; unknown actions and keys are shown as they are rather than hidden."""
-    label = EVENT_ACTIONS.get(action, f"事件{action}")
-    note = "；".join(f"{EVENT_DETAIL_KEYS.get(k, k)}={v}" for k, v in list((details or {}).items())[:4])
-    return label, note
-
-
 def act(app: Any, user: User, alert_id: str, action: str, *, now: datetime, expected_version: int | None = None,
         **fields: Any) -> tuple[bool, str]:
     fields = {k: v for k, v in fields.items() if v not in (None, "")}
@@ -48,7 +25,7 @@ def act(app: Any, user: User, alert_id: str, action: str, *, now: datetime, expe
         alert_service(app).act(user, alert_id, action, now=now, expected_version=expected_version, **fields)
     except _errors() as exc:
         return False, str(exc)
-    return True, f"预警 {alert_id} {ACTION_DONE.get(action, '已处理')}"
+    return True, f"预警 {alert_id} {AUDIT_ACTION_LABELS.get(action, '已处理')}"
 
 
 def reveal(app: Any, user: User, alert_id: str, why: str, *, now: datetime) -> tuple[bool, Any]:

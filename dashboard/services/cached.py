@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.services import queries
+from dashboard.services import board, documents
 from dashboard.services.context import get_app
 from yuqing.storage.base import DocumentFilter
 
@@ -25,28 +25,28 @@ def _app(key: str) -> Any:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def overview(key: str, now: datetime) -> dict[str, Any]:
-    return queries.overview(_app(key), now)
+    return board.overview(_app(key), now)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def trend(key: str, since: datetime, until: datetime, topic: str | None = None, region: str | None = None
           ) -> list[dict[str, Any]]:
-    return queries.trend(_app(key), since, until, topic=topic, region=region)
+    return board.trend(_app(key), since, until, topic=topic, region=region)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def distribution(key: str, field: str, since: datetime, until: datetime, limit: int = 12) -> list[tuple[str, int]]:
-    return queries.distribution(_app(key), field, since, until, limit)
+    return board.distribution(_app(key), field, since, until, limit)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def top_events(key: str, now: datetime, days: int = 7, limit: int = 10) -> list[dict[str, Any]]:
-    return queries.top_events(_app(key), now, days=days, limit=limit)
+    return board.top_events(_app(key), now, days=days, limit=limit)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def keywords(key: str, since: datetime, until: datetime, limit: int = 80) -> list[tuple[str, int]]:
-    return queries.keywords(_app(key), since, until, limit)
+    return board.keywords(_app(key), since, until, limit)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -59,7 +59,7 @@ def wordcloud_png(pairs: tuple[tuple[str, int], ...], dark: bool) -> bytes | Non
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def league(key: str, since: datetime | None) -> list[dict[str, Any]]:
-    return queries.league(_app(key), since)
+    return board.league(_app(key), since)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -68,12 +68,12 @@ def search(key: str, query: str, source: str | None, topic: str | None, departme
            ) -> tuple[int, list[dict[str, Any]]]:
     flt = DocumentFilter(source=source, topic=topic, department=department, region=region, sentiment=sentiment,
                          since=since, until=until)
-    return queries.search(_app(key), query, flt, limit=limit, offset=offset)
+    return documents.search(_app(key), query, flt, limit=limit, offset=offset)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
 def filter_options(key: str) -> dict[str, list[str]]:
-    return queries.filter_options(_app(key))
+    return documents.filter_options(_app(key))
 
 
 def clear() -> None:

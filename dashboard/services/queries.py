@@ -1,4 +1,6 @@
-"""Read-side queries for pages and reports. Aggregation happens in the store; here we only shape the results.
+"""Read-side queries for pages and reports: accounts, alerts, admin tables. Aggregation happens in the store; here we
+only shape the results. The heat board's and the department desk's figures are in :mod:`dashboard.services.board`,
+documents and search in :mod:`dashboard.services.documents`.
 
 Every function takes the :class:`yuqing.app.App` explicitly and returns views (:mod:`yuqing.views`) or plain rows,
 so the same code feeds the pages (through :mod:`dashboard.services.cached`), the reports and the tests.
@@ -7,20 +9,18 @@ so the same code feeds the pages (through :mod:`dashboard.services.cached`), the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from yuqing.clock import TZ, day_start
-from yuqing.model import AlertStatus, Document, Role, User
+from yuqing.health import SourceState, failure_threshold, source_health
 from yuqing.users import SystemOperator
-from yuqing.views import AlertDetailView, AlertView, DocumentView, EventView, ResponseView, build_document_view
-from yuqing.views import masked as _masked
-from yuqing.views import masked_author as _masked_author
-from yuqing.storage.base import DocumentFilter
+from yuqing.viewparts import masked as _masked
+from yuqing.viewparts import masked_author as _masked_author
+from yuqing.model import AlertStatus, Role, User
+from yuqing.views import AlertDetailView, AlertView, EventView, ResponseView
+from yuqing.vocab import LEVEL_LABELS
 
-LEVEL_LABELS = {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"}
 SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
-FIELD_LABELS = {"topic": "主题", "region": "地区", "source": "来源", "department": "部门", "sentiment": "情感"}
 AWAITING = {"dispatched", "accepted", "returned", "reopened"}  # the department still owes an answer
 OPEN = [s.value for s in AlertStatus if s is not AlertStatus.CLOSED]
 
@@ -234,104 +234,6 @@ def alert_counts(app: Any, now: datetime, department: str | None = None) -> dict
     }
 
 
-# -- heat board ---------------------------------------------------------------------------------------------------
-def day_range(d: date, days: int = 1) -> tuple[datetime, datetime]:
-    start = day_start(d)
-    return start, start + timedelta(days=days)
-
-
-def overview(app: Any, now: datetime) -> dict[str, Any]:
-    docs = app.store.documents
-    today = now.astimezone(TZ).date()
-    t0, t1 = day_range(today)
-    y0, _ = day_range(today - timedelta(days=1))
-    rows = {r["day"]: r for r in docs.count_by_day(DocumentFilter(since=y0, until=t1))}
-    cur = rows.get(today.isoformat(), {"total": 0, "negative": 0})
-    prev = rows.get((today - timedelta(days=1)).isoformat(), {"total": 0, "negative": 0})
-    counts = alert_counts(app, now)
-    league = app.store.workflow.department_league(since=now - timedelta(days=30))
-    answered = sum(r["responded"] or 0 for r in league)
-    on_time = sum(r["on_time"] or 0 for r in league)
-    return {
-        "today": cur["total"] or 0,
-        "yesterday": prev["total"] or 0,
-        "negative_share": (cur["negative"] or 0) / cur["total"] if cur["total"] else 0.0,
-        "negative_share_yesterday": (prev["negative"] or 0) / prev["total"] if prev["total"] else 0.0,
-        "open_alerts": counts["open"],
-        "overdue_alerts": counts["overdue"],
-        "new_alerts": counts["new"],
-        "on_time_rate": on_time / answered if answered else None,
-        "answered_30d": answered,
-    }
-
-
-def trend(app: Any, since: datetime, until: datetime, *, topic: str | None = None, region: str | None = None
-          ) -> list[dict[str, Any]]:
-    """[{day, total, negative, neutral, positive}], every day in the range present (zeros filled)."""
-    rows = {r["day"]: r for r in app.store.documents.count_by_day(
-        DocumentFilter(since=since, until=until, topic=topic, region=region))}
-    out = []
-    d = since.astimezone(TZ).date()
-    last = (until - timedelta(microseconds=1)).astimezone(TZ).date()
-    while d <= last:
-        r = rows.get(d.isoformat(), {})
-        out.append({"day": d.isoformat(), **{k: int(r.get(k) or 0) for k in ("total", "negative", "neutral", "positive")}})
-        d += timedelta(days=1)
-    return out
-
-
-def distribution(app: Any, field: str, since: datetime, until: datetime, limit: int = 12) -> list[tuple[str, int]]:
-    rows = app.store.documents.count_by(field, DocumentFilter(since=since, until=until), limit=limit)
-    if field == "sentiment":
-        rows = [(SENTIMENT_LABELS.get(k, k), n) for k, n in rows]
-    return rows
-
-
-def top_events(app: Any, now: datetime, *, days: int = 7, limit: int = 10) -> list[dict[str, Any]]:
-    from yuqing.views import build_event_view
-
-    since = now - timedelta(days=days)
-    events = app.store.documents.list_events(limit=limit, since=since, order="heat")
-    start = day_start(since.astimezone(TZ).date())
-    series = app.store.documents.event_daily_counts([e.id for e in events], DocumentFilter(since=start))
-    out = []
-    for e in events:
-        counts = dict(series.get(e.id, []))
-        trend_list = [counts.get((start.date() + timedelta(days=i)).isoformat(), 0) for i in range(days + 1)]
-        out.append({
-            "id": e.id, "事件": masked(e.title), "热度": round(e.heat, 1), "文档数": e.doc_count, "来源数": e.source_count,
-            "负面": e.negative, "主题": e.topic or "", "地区": e.region or "", "责任部门": e.department or "",
-            "关键词": "、".join(masked(k) for k in e.keywords[:5]), "走势": trend_list,
-            "情绪": "、".join(f"{k} {v:.0%}" for k, v in list(build_event_view(e).emotions.items())[:3]),
-            "最近出现": e.last_seen.astimezone(TZ).strftime("%m-%d %H:%M") if e.last_seen else "",
-            "_heat_parts": dict(e.heat_parts),
-        })
-    return out
-
-
-def keywords(app: Any, since: datetime, until: datetime, limit: int = 80) -> list[tuple[str, int]]:
-    return app.store.documents.top_keywords(DocumentFilter(since=since, until=until), limit=limit)
-
-
-def league(app: Any, since: datetime | None) -> list[dict[str, Any]]:
-    """Department league: reply rate, on-time rate, average hours to respond, satisfaction."""
-    out = []
-    for r in app.store.workflow.department_league(since=since):
-        alerts, responded = r["alerts"] or 0, r["responded"] or 0
-        rated = (r["satisfied"] or 0) + (r["basically_satisfied"] or 0) + (r["dissatisfied"] or 0)
-        out.append({
-            "部门": r["department"], "预警数": alerts, "已回应": responded,
-            "回应率": round(responded / alerts, 3) if alerts else None,
-            "按时率": round((r["on_time"] or 0) / responded, 3) if responded else None,
-            "平均回应时长（小时）": round(r["avg_hours"], 1) if r["avg_hours"] is not None else None,
-            "满意度": round(((r["satisfied"] or 0) + 0.5 * (r["basically_satisfied"] or 0)) / rated, 3) if rated else None,
-            "满意": r["satisfied"] or 0, "基本满意": r["basically_satisfied"] or 0, "不满意": r["dissatisfied"] or 0,
-            "被督办": r["escalated"] or 0,
-        })
-    out.sort(key=lambda x: (-(x["按时率"] or 0), -(x["回应率"] or 0), x["部门"]))
-    return out
-
-
 # -- documents ----------------------------------------------------------------------------------------------------
 def masked(text: str | None) -> str:
     return _masked(text)
@@ -339,49 +241,6 @@ def masked(text: str | None) -> str:
 
 def masked_author(author: str | None) -> str:
     return _masked_author(author)
-
-
-def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset: int = 0
-           ) -> tuple[int, list[dict[str, Any]]]:
-    from dashboard.textfmt import fmt_time
-
-    total, hits = app.store.documents.search(query, flt, limit=limit, offset=offset)
-    return total, [{
-        "id": h.id, "title": masked(h.title), "snippet": masked(h.snippet), "source": h.source,
-        "time": fmt_time(h.published_at), "sentiment": SENTIMENT_LABELS.get(h.sentiment or "", h.sentiment or ""),
-        "topic": h.topic or "", "department": h.department or "", "region": h.region or "", "url": h.url,
-        "terms": h.terms,
-    } for h in hits]
-
-
-def document_view(doc: Document | DocumentView) -> dict[str, Any]:
-    """A document as shown to officers (PII masked by its view), with display labels."""
-    from dashboard.textfmt import fmt_time
-
-    v = doc if isinstance(doc, DocumentView) else build_document_view(doc)
-    return {
-        "id": v.id, "title": v.title, "text": v.text, "url": v.url, "source": v.source, "time": fmt_time(v.published_at),
-        "author": v.author, "sentiment": SENTIMENT_LABELS.get(v.sentiment or "", v.sentiment or ""), "topic": v.topic,
-        "reply": v.reply, "reply_department": v.reply_department, "reply_quality": v.reply_quality,
-    }
-
-
-def filter_options(app: Any) -> dict[str, list[str]]:
-    """Choices for search filters: configured sources, departments, and topics/regions seen in the store."""
-    docs = app.store.documents
-    return {
-        "source": [s.name for s in app.config.sources],
-        "department": department_names(app, include_supervisor=False),
-        "topic": [k for k, _ in docs.count_by("topic", DocumentFilter(), limit=50) if k != "未知"],
-        "region": [k for k, _ in docs.count_by("region", DocumentFilter(), limit=50) if k != "未知"],
-    }
-
-
-# -- department desk ----------------------------------------------------------------------------------------------
-def department_stats(app: Any, department: str, now: datetime) -> dict[str, Any]:
-    row = next((r for r in league(app, None) if r["部门"] == department), None)
-    counts = alert_counts(app, now, department=department)
-    return {"league": row, **counts}
 
 
 # -- admin --------------------------------------------------------------------------------------------------------
@@ -403,25 +262,30 @@ def departments_table(app: Any) -> list[dict[str, Any]]:
              "账号数": sum(1 for u in users if u.department == d.name)} for d in app.config.departments]
 
 
+_SOURCE_STATE_TEXT = {
+    SourceState.NEVER_RUN: "○ 尚未运行", SourceState.FAILING: "● 异常：连续失败 {fails} 轮",
+    SourceState.SILENT: "● 停滞：连续 {empty} 轮无新内容", SourceState.LAST_FAILED: "● 最近一轮失败",
+    SourceState.HEALTHY: "● 正常"}
+
+
+def sources_needing_attention(app: Any) -> list[str]:
+    """Titles of the sources that need an operator (the kernel's judgement, not the table's display text)."""
+    health = {h["source"]: h for h in app.store.workflow.source_health()}
+    threshold = failure_threshold(app.config)
+    return [s.title for s in app.config.sources if source_health(s.name, health.get(s.name), threshold).needs_attention]
+
+
 def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
     from dashboard.textfmt import fmt_time
 
     health = {h["source"]: h for h in app.store.workflow.source_health()}
-    failure_cycles = app.config.crawl.get("failure_cycles", 3)
+    threshold = failure_threshold(app.config)
     out = []
     for s in app.config.sources:
         h = health.get(s.name) or {}
-        fails, empty = h.get("consecutive_failures", 0), h.get("consecutive_empty", 0)
-        if not h:
-            state = "○ 尚未运行"
-        elif fails >= failure_cycles:
-            state = f"● 异常：连续失败 {fails} 轮"
-        elif empty >= failure_cycles:
-            state = f"● 停滞：连续 {empty} 轮无新内容"
-        elif fails:
-            state = "● 最近一轮失败"
-        else:
-            state = "● 正常"
+        judged = source_health(s.name, h, threshold)
+        state = _SOURCE_STATE_TEXT[judged.state].format(fails=judged.consecutive_failures,
+                                                         empty=judged.consecutive_empty)
         last_success = h.get("last_success")
         out.append({
             "来源": s.name, "名称": s.title, "类型": {"news": "新闻", "board": "留言板", "feed": "RSS"}.get(s.type, s.type),

@@ -3,11 +3,11 @@
 import streamlit as st
 
 from dashboard.common import csv_button, page_context, paginate, show_table
-from dashboard.services import queries
+from dashboard.services import board, queries
 from dashboard.textfmt import escape_label
 
 ctx = page_context(__file__)
-stats = queries.department_stats(ctx.app, ctx.user.department, ctx.now)
+stats = board.department_stats(ctx.app, ctx.user.department, ctx.now)
 row = stats["league"] or {}
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("累计预警", row.get("预警数", 0))

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import alert_view
 from dashboard.common import page_context, show_table
 from dashboard.services import actions, cached, queries
+from yuqing.vocab import LEVEL_LABELS
 
 ctx = page_context(__file__)
 alert_view.flash()
@@ -18,7 +19,7 @@ with left:
     with st.form("manual"):
         title = st.text_input("标题（必填）", key="m_title")
         reason = st.text_area("原因（必填）", placeholder="说明为何需要预警，例如：多个群众反映某小区连续三天停水", key="m_reason")
-        level = st.selectbox("级别", [1, 2, 3, 4], index=1, format_func=queries.LEVEL_LABELS.get, key="m_level")
+        level = st.selectbox("级别", [1, 2, 3, 4], index=1, format_func=LEVEL_LABELS.get, key="m_level")
         department = st.selectbox("责任部门（可稍后派发）", [None, *queries.department_names(ctx.app)],
                                   format_func=lambda v: "暂不指定" if v is None else v, key="m_department")
         policies = queries.policy_labels(ctx.app)

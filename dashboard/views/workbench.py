@@ -10,6 +10,7 @@ from dashboard.services import queries
 from dashboard.textfmt import escape_label, one_line
 from yuqing.clock import TZ
 from yuqing.model import STATUS_LABELS, AlertStatus
+from yuqing.vocab import LEVEL_LABELS
 
 ctx = page_context(__file__)
 alert_view.flash()
@@ -18,7 +19,7 @@ with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 3, 3])
     statuses = c1.multiselect("状态", [s.value for s in AlertStatus], default=queries.OPEN,
                               format_func=lambda s: STATUS_LABELS[AlertStatus(s)], key="wb_status")
-    level = c2.selectbox("级别", [None, 1, 2, 3, 4], format_func=lambda v: "全部" if v is None else queries.LEVEL_LABELS[v],
+    level = c2.selectbox("级别", [None, 1, 2, 3, 4], format_func=lambda v: "全部" if v is None else LEVEL_LABELS[v],
                          key="wb_level")
     department = c3.selectbox("责任部门", [None, *queries.department_names(ctx.app)],
                               format_func=lambda v: "全部" if v is None else v, key="wb_department")

@@ -35,7 +35,7 @@ def slope(xs: list[float], ys: list[float]) -> float:
 
 
 def prepare_docs(n: int, seed: int, err: TextIO):
-    from crawlers.sample_sites.generator import generate_posts
+    from yuqing.samples.timeline import generate_posts
 
     err.write(f"生成 {n} 篇样例帖子…\n")
     err.flush()

@@ -69,7 +69,7 @@ def cluster_records(records: Iterable[dict[str, Any]], settings: EventSettings |
 
 
 def generator_sample(n: int = 3000, seed: int = 7, days: float = 120.0) -> list[dict[str, Any]]:
-    from crawlers.sample_sites.generator import generate_posts
+    from yuqing.samples.timeline import generate_posts
 
     return generate_posts(seed, n, days=days)
 

@@ -24,6 +24,8 @@ import math
 from typing import Any, Iterable
 
 from nlp.events.settings import EventSettings
+from yuqing.vocab import HeatPart as P
+from yuqing.vocab import zero_heat_parts
 
 _INTERACTION_KEYS = ("likes", "dislikes", "replies", "reposts")
 
@@ -43,7 +45,7 @@ def compute_heat(members: Iterable[dict[str, Any]], settings: EventSettings, aut
     authority = authority or {}
     ms = [m for m in members if now is None or m["t"] <= now]
     if not ms:
-        return 0.0, {k: 0.0 for k in ("volume", "interaction", "authority", "recency", "growth")}, {"docs": 0}
+        return 0.0, zero_heat_parts(), {"docs": 0}
     unique = sum(1 for m in ms if not m.get("dup"))
     dups = len(ms) - unique
     totals = [0, 0, 0, 0]
@@ -69,15 +71,15 @@ def compute_heat(members: Iterable[dict[str, Any]], settings: EventSettings, aut
     baseline = baseline_total / k
     ratio = (recent + 1.0) / (baseline + 1.0)
     parts = {
-        "volume": _log_score(unique + s.duplicate_weight * dups, s.volume_reference),
-        "interaction": _log_score(interactions, s.interaction_reference),
-        "authority": _log_score(auth_sum, s.authority_reference),
-        "recency": 1.0 if now is None else 0.5 ** (hours_since / s.half_life_hours),
-        "growth": min(1.0, max(0.0, math.log(ratio) / math.log(s.growth_reference))),
+        P.VOLUME.value: _log_score(unique + s.duplicate_weight * dups, s.volume_reference),
+        P.INTERACTION.value: _log_score(interactions, s.interaction_reference),
+        P.AUTHORITY.value: _log_score(auth_sum, s.authority_reference),
+        P.RECENCY.value: 1.0 if now is None else 0.5 ** (hours_since / s.half_life_hours),
+        P.GROWTH.value: min(1.0, max(0.0, math.log(ratio) / math.log(s.growth_reference))),
     }
     wsum = sum(s.weights.values())
     combined = sum(s.weights[k] * parts[k] for k in s.weights) / wsum
-    heat = round(100.0 * parts["recency"] * combined, 2)
+    heat = round(100.0 * parts[P.RECENCY.value] * combined, 2)
     parts = {k: round(v, 4) for k, v in parts.items()}
     inputs = {
         "docs": len(ms), "unique": unique, "duplicates": dups,
@@ -100,6 +102,6 @@ def explain(heat: float, parts: dict[str, float], inputs: dict[str, Any], settin
         f"最近 {settings.growth_window_hours:g} 小时 {inputs['recent']:g} 篇，此前每 {settings.growth_window_hours:g} "
         f"小时平均 {inputs['baseline']:g} 篇",
     ]
-    if parts.get("recency", 1.0) < 1.0:
-        bits.append(f"距最后一篇 {inputs['hours_since_last']:g} 小时（衰减系数 {parts['recency']:.2f}）")
+    if parts.get(P.RECENCY.value, 1.0) < 1.0:
+        bits.append(f"距最后一篇 {inputs['hours_since_last']:g} 小时（衰减系数 {parts[P.RECENCY.value]:.2f}）")
     return "；".join(bits)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from yuqing.config import Checker
-
-HEAT_PARTS = ("volume", "interaction", "authority", "recency", "growth")
+from yuqing.vocab import WEIGHTED_HEAT_PARTS
 
 
 @dataclass
@@ -80,7 +79,7 @@ class EventSettings:
             default_authority=c.get("default_authority", float, d.default_authority, minimum=0),
         )
         weights = c.section("weights", {})
-        weights.reject_unknown({"volume", "interaction", "authority", "growth"})
+        weights.reject_unknown(set(WEIGHTED_HEAT_PARTS))
         s.weights = {k: weights.get(k, float, v, minimum=0) for k, v in d.weights.items()}
         if sum(s.weights.values()) <= 0:
             raise weights.fail("volume", "热度各部分权重之和必须大于 0")

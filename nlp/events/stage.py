@@ -29,6 +29,7 @@ from nlp.events.heat import compute_heat
 from nlp.events.settings import EventSettings
 from yuqing.model import AuditEntry, Document, Event
 from yuqing.storage.base import ConcurrentUpdateError
+from yuqing.vocab import zero_heat_parts
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ class EventStage:
                      region=old.region if old else None, topic=old.topic if old else None,
                      department=old.department if old else None,
                      first_seen=old.first_seen if old else None, last_seen=None, doc_count=0, heat=0.0,
-                     heat_parts={k: 0.0 for k in ("volume", "interaction", "authority", "recency", "growth")},
+                     heat_parts=zero_heat_parts(),
                      state={"v": 1, "merged_into": into, "merged_at": at.isoformat(), "before_merge": before})
 
     def _redirect_alert(self, eid: str, into: str, now: datetime) -> int:

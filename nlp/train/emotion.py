@@ -17,6 +17,7 @@ from pathlib import Path
 
 from nlp.linear import HASH_BITS, LinearModel, sentiment_features
 from nlp.segment import DATA_DIR
+from yuqing.vocab import EMOTION_LABELS
 from nlp.train.common import (
     Progress, _export, _read_csv, count_matrix, fit_idf, macro_f1, save_scored, stratified_holdout, tfidf,
 )
@@ -28,7 +29,6 @@ EMOTION_MAP = {"angry": "anger", "fear": "fear", "sad": "sadness", "surprise": "
                "neural": "neutral"}
 EMOTION_LR_C = 2.0
 EMOTION_KEEP_ROWS = 150_000
-EMOTION_NAMES = {"anger": "愤怒", "fear": "恐惧", "sadness": "悲伤", "surprise": "惊讶", "joy": "喜悦", "neutral": "中性"}
 
 
 def emotion_split(data_dir: Path):
@@ -69,7 +69,7 @@ def train_emotion(data_dir: Path, out: Path | None = None, progress: Progress = 
         texts, labels = texts[:limit], labels[:limit]
         test_texts, test_labels = test_texts[: limit // 4], test_labels[: limit // 4]
     progress(f"训练 {len(texts)} 条，测试 {len(test_texts)} 条：" + "，".join(
-        f"{EMOTION_NAMES[k]} {v}" for k, v in sorted(Counter(labels).items())))
+        f"{EMOTION_LABELS[k]} {v}" for k, v in sorted(Counter(labels).items())))
     meta = {"kind": "emotion", "trained": _dt.date.today().isoformat(), "features": "sentiment_features (hashed)",
             "data": "sentiment/smp2020_covid_weibo_emotion.csv（neural 即中性）", "test_fraction": SENTIMENT_TEST_FRACTION,
             "split": "md5(id) 分层，与情感模型的疫情微博测试集相同", "lr_c": EMOTION_LR_C, "class_weight": "balanced",
@@ -99,7 +99,7 @@ def train_emotion(data_dir: Path, out: Path | None = None, progress: Progress = 
     progress(f"| 新模型（情感模型的哈希特征：词+字 1-3 元，LR 类别均衡） | {metrics['n']} | {metrics['macro_f1']:.4f} | {metrics['accuracy']:.4f} |")
     progress(f"| 基线 字符TF-IDF+LR | {baseline['n']} | {baseline['macro_f1']:.4f} | {baseline['accuracy']:.4f} |")
     for k in labs:
-        progress(f"  {EMOTION_NAMES[k]}: 新 F1 = {metrics['f1_per_class'][k]:.3f}，基线 F1 = {baseline['f1_per_class'][k]:.3f}")
+        progress(f"  {EMOTION_LABELS[k]}: 新 F1 = {metrics['f1_per_class'][k]:.3f}，基线 F1 = {baseline['f1_per_class'][k]:.3f}")
     shipped = LinearModel.load(out)
     shipped.meta["comparison"] = {"baseline": baseline}
     shipped.save(out)

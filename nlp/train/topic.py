@@ -264,7 +264,7 @@ def train_topic(data_dir: Path, out: Path | None = None, progress: Progress = pr
     previous shipped file and the baseline on the held-out raw messages, write it, and fit its calibration
     (temperature + floor) on out-of-fold scores of the training part's raw messages (nlp.train.calibrate)."""
     from nlp.topic import TopicModel
-    from nlp.train.calibrate import save_calibration
+    from nlp.train.calibration_fit import save_calibration
 
     t0 = time.time()
     data_dir = Path(data_dir)

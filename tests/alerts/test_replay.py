@@ -11,8 +11,10 @@ from datetime import date
 
 import pytest
 
-from alerts.replay import (_segmenter, bench_replay_main, derive_issues, format_report, keyword_context,
-                           load_messages, run_replay, title_entities)
+from alerts.replay.data import derive_issues, load_messages, title_entities
+from alerts.replay.judge import _segmenter, keyword_context
+from alerts.replay.report import bench_replay_main, format_report
+from alerts.replay.run import run_replay
 
 START, DAYS = date(2018, 11, 15), 10
 

@@ -50,3 +50,30 @@ def test_source_listing_nothing_alerts_but_a_quiet_site_does_not(make_app):
     service.evaluate(T0)
     [alert] = health_alerts(app.store)
     assert alert.details["source"] == "broken" and "没有发现任何文章" in alert.reason
+
+
+def test_the_rule_uses_the_crawl_threshold_the_crawler_report_and_dashboard_use(make_app):
+    from crawlers.run import source_report
+
+    app = make_app()
+    app.config.crawl["failure_cycles"] = 2
+    service = AlertService(app.store, app.config)
+    name = app.config.sources[0].name
+    for k in range(2):
+        record(app.store, name, T0 - timedelta(hours=3 - k), failed=True)
+    service.evaluate(T0)
+    [alert] = health_alerts(app.store)
+    assert "连续 2 轮抓取失败" in alert.reason and "阈值 2 轮" in alert.reason
+    report = {r["name"]: r for r in source_report(app.config, app.store)}[name]
+    assert report["needs_attention"] and "连续 2 轮抓取失败" in report["attention_reason"]
+
+
+def test_a_rule_of_its_own_threshold_is_refused_with_the_key_to_use(make_app):
+    import pytest
+
+    from yuqing.config import ConfigError
+
+    app = make_app(alerts={"rules": [{"name": "来源异常", "type": "source_health", "cycles": 5}]})
+    with pytest.raises(ConfigError) as info:
+        AlertService(app.store, app.config)
+    assert info.value.key == "alerts.rules[0].cycles" and "failure_cycles" in info.value.problem

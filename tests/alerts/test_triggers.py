@@ -223,7 +223,7 @@ def test_a_single_keyword_post_is_never_level_one_even_on_a_level_one_list(make_
 
 
 def test_the_demo_heating_complaint_is_not_level_one(make_app):
-    from crawlers.sample_sites.generator import Timeline
+    from yuqing.samples.timeline import Timeline
 
     start = T0 - timedelta(hours=2)
     timeline = Timeline(seed=42, start=start, history=10, city_articles=0, a3_articles=0)

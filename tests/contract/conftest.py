@@ -4,6 +4,10 @@ SQLite always. PostgreSQL at ``YUQING_TEST_POSTGRES_DSN`` (tests/backends.py; ``
 packages). Elasticsearch: a real cluster when ``ES_URL`` is set, otherwise ``osmem-server`` (an
 in-memory OpenSearch-compatible test server) with a test-only node class. Outside CI a missing server skips with the
 reason; in CI (``CI=true``) it fails, so a broken service set-up can never pass as green.
+
+Every backend the suite runs on is one entry in ``DOCUMENT_BACKENDS`` / ``WORKFLOW_BACKENDS`` (backend name → the
+fixture that opens it). ``toy`` is tests/contract/toy_backend.py, named by class path in a configuration file and
+opened by ``open_store`` the way the application opens any backend.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ import jieba
 import pytest
 
 from tests.backends import postgres_workflow, unavailable
+from tests.contract.toy_backend import ToyStore
+from yuqing.config import load_config
+from yuqing.storage import open_store
 from yuqing.storage.sqlite import SQLiteStore
 
 ES_URL = os.environ.get("ES_URL", "")
@@ -83,13 +90,40 @@ def sqlite_store(tmp_path):
     store.close()
 
 
-@pytest.fixture(params=["sqlite", "elasticsearch"])
+TOY_CONFIG = """\
+[storage]
+documents = "tests.contract.toy_backend.ToyStore"
+workflow = "tests.contract.toy_backend.ToyStore"
+
+[storage.toy]
+file = "toy.db"
+"""
+
+
+@pytest.fixture
+def toy_store(tmp_path):
+    """The toy backend, opened from configuration by class path like any backend."""
+    path = tmp_path / "yuqing.toml"
+    path.write_text(TOY_CONFIG, encoding="utf-8")
+    store = open_store(load_config(path, home=tmp_path), query_tokenizer=jieba.lcut)
+    assert type(store.documents) is ToyStore and store.workflow is store.documents
+    assert (tmp_path / "toy.db").exists()
+    yield store.documents
+    store.close()
+
+
+#: backend name → fixture; the documents and workflow contract tests run once per entry.
+DOCUMENT_BACKENDS = {"sqlite": "sqlite_store", "elasticsearch": "es_store", "toy": "toy_store"}
+WORKFLOW_BACKENDS = {"sqlite": "sqlite_store", "postgresql": "pg_store", "toy": "toy_store"}
+
+
+@pytest.fixture(params=list(DOCUMENT_BACKENDS))
 def documents(request):
     """A DocumentStore of every kind."""
-    return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "es_store")
+    return request.getfixturevalue(DOCUMENT_BACKENDS[request.param])
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=list(WORKFLOW_BACKENDS))
 def workflow(request):
     """A WorkflowStore of every kind."""
-    return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "pg_store")
+    return request.getfixturevalue(WORKFLOW_BACKENDS[request.param])

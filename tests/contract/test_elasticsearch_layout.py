@@ -9,7 +9,8 @@ import pytest
 from yuqing.clock import TZ
 from yuqing.config import ConfigError
 from yuqing.model import Document
-from yuqing.storage.elasticsearch import BulkWriteError, ElasticsearchDocumentStore
+from yuqing.storage.elasticsearch import ElasticsearchDocumentStore
+from yuqing.storage.elasticsearch_layout import BulkWriteError
 
 T0 = datetime(2024, 10, 31, 20, 0, tzinfo=TZ)
 
@@ -66,17 +67,17 @@ def test_bulk_retries_rejected_items(es_store, monkeypatch):
 
 def test_config_errors_name_the_key(tmp_path):
     with pytest.raises(ConfigError) as info:
-        ElasticsearchDocumentStore.from_config({"hosts": ["http://x:9200"], "shardz": 2}, tmp_path / "y.toml")
+        ElasticsearchDocumentStore.from_options({"hosts": ["http://x:9200"], "shardz": 2}, tmp_path / "y.toml")
     assert "storage.elasticsearch.shardz" in str(info.value)
     with pytest.raises(ConfigError) as info:
-        ElasticsearchDocumentStore.from_config({"refresh": "sometimes"}, tmp_path / "y.toml")
+        ElasticsearchDocumentStore.from_options({"refresh": "sometimes"}, tmp_path / "y.toml")
     assert "storage.elasticsearch.refresh" in str(info.value)
 
 
 def test_setup_adds_new_fields_to_indices_made_under_an_older_mapping(es_store):
     """A deployment upgraded in place: its monthly index predates a field (here analysis_failed); setup() must
     add the field, or counts over it stay 0 for every document already there."""
-    from yuqing.storage.elasticsearch import ANALYSIS_SETTINGS, DOCUMENT_MAPPING
+    from yuqing.storage.elasticsearch_layout import ANALYSIS_SETTINGS, DOCUMENT_MAPPING
 
     index = f"{es_store.alias}-2019.01"
     old = {k: v for k, v in DOCUMENT_MAPPING["properties"].items() if k != "analysis_failed"}

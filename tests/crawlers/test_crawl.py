@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from crawlers.run import crawl, source_report
-from crawlers.sample_sites.server import ManualClock, serve
+from crawlers.sample_sites.clocks import ManualClock
+from crawlers.sample_sites.server import serve
 from yuqing.config import load_config
 from yuqing.model import document_id
 from yuqing.storage import open_store

@@ -204,3 +204,22 @@ def test_cli_file_json(tmp_path, capsys):
 def test_cli_missing_file_is_a_clear_error(tmp_path, capsys):
     assert extract_main([str(tmp_path / "nope.html"), "--json"]) == 2
     assert "找不到文件" in capsys.readouterr().err
+
+
+def test_cli_page_the_extractor_fails_on_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    # Thousands of unclosed <font> tags: libxml2 nests them all and the extractor's recursive walk gives up.
+    f = tmp_path / "deep.html"
+    f.write_text(page(body_extra="<font>" * 3000 + "<p>埋在几千层标签下面的一段文字。</p>"), encoding="utf-8")
+    assert extract_main([str(f)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("抽取失败：抽取器无法处理这个页面（RecursionError:")
+    assert "Traceback" not in captured.err
+
+
+def test_article_after_a_premature_html_end_is_extracted():
+    # A CMS template that includes a complete header document ends the page early; the article follows it.
+    head = "<html><head><title>通知</title></head><body><div class='top'><a href='/'>首页</a></div></body></html>"
+    article = "".join(f"<p>{p}</p>" for p in PARAS)
+    r = extract_article(f"{head}<div class='article'><h1>{TITLE}</h1><div class='content'>{article}</div></div>")
+    assert r["content"].split("\n") == PARAS

@@ -15,8 +15,9 @@ from scrapy.utils.misc import is_generator_with_return_value
 
 from crawlers.extract import (article_links, decode_html, extract_article, extract_article_page, list_page_links,
                               next_page_links)
-from crawlers.extract import article as A
+from crawlers.extract.cleaning import _clean
 from crawlers.extract.dom import BLOCK_TAGS, INVISIBLE, parse_html, strip_invisible, visible_lines
+from crawlers.extract.textmodel import _Tokens
 from crawlers.spiders.board import BoardSpider
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.loader import spider_class
@@ -96,8 +97,8 @@ def _stripped_body(html: str):
 
 def check_token_stream(html: str) -> None:
     root, body = _stripped_body(html)
-    A._clean(root)
-    tokens = A._Tokens(body)
+    _clean(root)
+    tokens = _Tokens(body)
     for el in body.iter():
         # scoring asks for the lines of nodes outside links (a walk from inside a link would forget the link)
         if isinstance(el.tag, str) and el.tag not in INVISIBLE and next(el.iterancestors("a"), None) is None:
@@ -107,8 +108,8 @@ def check_token_stream(html: str) -> None:
 def check_clean(html: str) -> None:
     fast_root, fast_body = _stripped_body(html)
     slow_root, _ = _stripped_body(html)
-    A._clean(fast_root, A._Tokens(fast_body))
-    A._clean(slow_root)
+    _clean(fast_root, _Tokens(fast_body))
+    _clean(slow_root)
     assert etree.tostring(fast_root, encoding="unicode") == etree.tostring(slow_root, encoding="unicode")
 
 

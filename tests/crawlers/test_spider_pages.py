@@ -48,6 +48,47 @@ def test_a_page_the_extractor_cannot_handle_is_reported_not_fatal(monkeypatch, k
     assert spider.reported == [("parse_error", url, "ValueError: 版面无法识别")]
 
 
+# Unclosed <font> tags, thousands deep (a broken CMS template repeated per paragraph): libxml2 nests them all and the
+# extractor's recursive walk of the tree gives up. A real page the extractor fails on, not a "no article" outcome.
+DEEP_PAGE = ('<html><head><meta charset="utf-8"><title>层层嵌套的页面</title></head><body><h1>层层嵌套的页面</h1>'
+             + "<font>" * 3000 + "<p>这一段正文被埋在几千层没有闭合的标签里面，抽取器需要一层一层地走下去。</p>" * 3
+             + "</body></html>")
+
+
+@pytest.mark.parametrize("kind", ["news", "board"])
+def test_an_extractor_failure_reaches_parse_error_and_the_next_page_is_still_read(kind):
+    spider = make_spider(kind)
+    spider.open_posts, spider._open_changes = {}, {}
+    bad, good = "http://s.invalid/detail/1101.html", "http://s.invalid/detail/1102.html"
+    assert list(spider.parse_article(page(bad, DEEP_PAGE))) == []
+    ((reported_kind, reported_url, detail),) = spider.reported
+    assert (reported_kind, reported_url) == ("parse_error", bad)
+    assert detail.startswith("RecursionError:"), detail  # the extractor's own error, not 未能提取标题或正文
+    (item,) = spider.parse_article(page(good, POST_PAGE))
+    assert item["url"] == good and item["title"] == "小区路灯不亮"
+    assert len(spider.reported) == 1
+
+
+def test_a_failure_in_the_deferred_article_scoring_is_reported_with_its_reason(monkeypatch):
+    """The article is scored on first use (after the page was parsed): a failure there is reported too."""
+    import crawlers.extract.article as article_module
+
+    real = article_module._pick_date
+
+    def pick_date(root, meta, lines, title, first, last, html, url, *rest):
+        if url.endswith("/1201.html"):
+            raise ValueError("发布时间无法识别")
+        return real(root, meta, lines, title, first, last, html, url, *rest)
+
+    monkeypatch.setattr(article_module, "_pick_date", pick_date)
+    spider = make_spider("news")
+    bad, good = "http://s.invalid/detail/1201.html", "http://s.invalid/detail/1202.html"
+    assert list(spider.parse_article(page(bad, POST_PAGE))) == []
+    assert spider.reported == [("parse_error", bad, "ValueError: 发布时间无法识别")]
+    (item,) = spider.parse_article(page(good, POST_PAGE))
+    assert item["url"] == good and item["content"].startswith("我们小区的路灯已经坏了")
+
+
 @pytest.mark.parametrize("kind", ["news", "board"])
 def test_a_page_that_is_not_html_is_reported_before_extraction(kind):
     spider = make_spider(kind)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,33 +19,40 @@ ACCOUNTS = {"admin1": ("admin", None), "officer1": ("officer", None), "leader1":
             "dept1": ("department", DEPT), "dept2": ("department", OTHER_DEPT)}
 
 
+# A hostile post: markup and Markdown in crawled text must show as text, its phone number masked.
+HOSTILE = {"url": "http://sample.invalid/hostile", "source": "a_city_board", "kind": "post",
+           "title": "<script>alert(1)</script>珍珠泉**加粗**[链接](http://evil.invalid)",
+           "content": "珍珠泉 <b>停水</b> 小区停水三天无人处理 联系电话13912345678", "region": "A市"}
+
+
+def sample_records(now, n: int = 400) -> list[dict]:
+    """Generated demo posts (our own generator, as ``make demo`` serves them) over the last 20 days, plus HOSTILE."""
+    from crawlers.sample_sites.generator import generate_posts
+
+    posts = generate_posts(seed=7, n=n, start=now - timedelta(days=20), days=20, labels=False, now=now)
+    return [*posts, {**HOSTILE, "published_at": (now - timedelta(hours=1)).isoformat()}]
+
+
 def build_store(home: Path, documents: int = 400) -> None:
+    """Real stages all the way: ingest, one tick (NLP, events, alert rules), then real workflow actions."""
     from dashboard.sample import populate
     from yuqing.app import App
     from yuqing.clock import now
-    from yuqing.model import Document
     from yuqing.users import create_user
 
     app = App.load(CONFIG, home)
     store = app.store
-    populate(store, now(), documents=documents, events=20, alerts=14)
     for name, (role, dept) in ACCOUNTS.items():
         create_user(store.workflow, name, role, PASSWORD, department=dept, display_name=name)
+    at = now() - timedelta(hours=3)  # the loop's actions follow at one-minute steps, all before the pages' clock
+    populate(app, sample_records(at, documents), at, officer=store.workflow.get_user("officer1"),
+             department_users={DEPT: store.workflow.get_user("dept1"), OTHER_DEPT: store.workflow.get_user("dept2")})
     # Alerts raised through the alerts service, so each department has work waiting.
     officer = store.workflow.get_user("officer1")
     for i, dept in enumerate((DEPT, DEPT, OTHER_DEPT)):
         app.alerts.raise_manual(officer, f"人工预警{i}：{dept}辖区群众集中反映问题", "多名群众来电反映", level=2,
                                 department=dept, now=now())
-    # A hostile post: markup and Markdown in crawled text must show as text.
-    doc = Document(url="http://sample.invalid/hostile", source="a_city_board",
-                   title="<script>alert(1)</script>珍珠泉**加粗**[链接](http://evil.invalid)",
-                   content="珍珠泉 <b>停水</b> 联系电话13912345678", published_at=now(), region="A市")
-    store.documents.upsert_documents([doc], now())
-    store.documents.save_analyses([(doc.id, {
-        "text": doc.content, "title_tokens": ["珍珠泉", "加粗", "链接"], "content_words": ["珍珠泉", "停水"],
-        "sentiment": {"label": "negative", "score": 0.1}, "topic": {"label": "城乡建设", "score": 0.9},
-        "department": DEPT, "keywords": ["珍珠泉"]})], now())
-    store.close()
+    app.close()
 
 
 @pytest.fixture(scope="session")

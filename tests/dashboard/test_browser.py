@@ -6,6 +6,8 @@ department user never sees another department's alert, not even by typing anothe
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import socket
 import subprocess
@@ -143,20 +145,22 @@ def test_markdown_in_an_alert_title_is_neither_a_link_nor_a_fetched_image(served
 
     url, home = served
     hostile = "[点此查看官方通知](http://x.invalid/phish) ![b](http://x.invalid/beacon.png) <img src=http://x.invalid/i.png>"
-    from yuqing.model import Document, DocumentKind, Event
+    from yuqing import jobs
+    from yuqing.model import document_id
 
     app = App.load(CONFIG, home)
     try:
         t = now()
-        posts = [Document(url="http://board.invalid/hostile-1", source="a_city_board", title=hostile,
-                          content=f"原帖正文 {hostile} 联系 www.x.invalid 或 a@x.invalid", kind=DocumentKind.POST,
-                          published_at=t, region="A3区")]
-        app.store.documents.upsert_documents(posts, t)
-        app.store.documents.link_documents({d.id: ("ev-browser-hostile", None) for d in posts})
-        app.store.documents.save_events([Event(id="ev-browser-hostile", title=hostile, region="A3区", first_seen=t,
-                                               last_seen=t, doc_count=1, source_count=1, heat=10.0)], t)
+        post = {"url": "http://board.invalid/hostile-1", "source": "a_city_board", "kind": "post", "title": hostile,
+                "content": f"原帖正文 {hostile} 联系 www.x.invalid 或 a@x.invalid", "published_at": t.isoformat(),
+                "region": "A3区"}
+        # The post goes through the real stages (analysis, events); the officer raises the alert on its event.
+        jobs.ingest(app, io.StringIO(json.dumps(post, ensure_ascii=False) + "\n"), t)
+        jobs.process(app, t)
+        (doc,) = app.store.documents.get_documents([document_id(post["url"])])
+        assert doc.event_id
         app.alerts.raise_manual(app.store.workflow.get_user("officer1"), hostile, f"原帖：{hostile}", level=1,
-                                event_id="ev-browser-hostile", now=t)
+                                event_id=doc.event_id, now=t)
     finally:
         app.close()
     requested: list[str] = []

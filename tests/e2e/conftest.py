@@ -19,7 +19,7 @@ def run_cli(*args: str, home: Path, stdin: str | None = None, timeout: float = 6
 
 
 def generated_posts(n: int, seed: int = 7, start: datetime | None = None, days: float = 10) -> list[dict]:
-    from crawlers.sample_sites.generator import generate_posts
+    from yuqing.samples.timeline import generate_posts
 
     start = start or datetime(2026, 9, 1, 9, 0, tzinfo=TZ)
     return list(generate_posts(seed=seed, n=n, start=start, days=days, labels=False))

@@ -16,9 +16,10 @@ from nlp.events.evaluate import FIXTURE, cluster_scores, evaluate_generator, eva
 from nlp.events.features import extract_places
 from nlp.events.heat import compute_heat
 from nlp.events.prepare import doc_from_record, quick_analysis
-from nlp.events.settings import HEAT_PARTS, EventSettings
+from nlp.events.settings import EventSettings
 from yuqing.clock import TZ
 from yuqing.config import Checker, ConfigError
+from yuqing.vocab import HEAT_PARTS
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=TZ)
 

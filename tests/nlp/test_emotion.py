@@ -128,11 +128,11 @@ def test_event_carries_emotion_mix(tmp_path):
         expected = {a["emotion"]["label"] for a in analyses}
         assert set(mix) == expected
         # what an officer sees (event view: dashboard event table, alert detail, CLI JSON): Chinese labels
-        from nlp.emotion import LABEL_NAMES
         from yuqing.views import build_event_view
+        from yuqing.vocab import EMOTION_LABELS
 
         view = build_event_view(event)
-        assert view.emotions == {LABEL_NAMES[k]: v for k, v in mix.items()}
+        assert view.emotions == {EMOTION_LABELS[k]: v for k, v in mix.items()}
         assert set(view.to_dict()["emotions"]) <= {"愤怒", "恐惧", "悲伤", "惊讶", "喜悦", "中性"}
     finally:
         db.close()

@@ -1,12 +1,5 @@
-from nlp.normalize import (
-    drop_link_farms,
-    html_to_text,
-    link_likeness,
-    normalize,
-    strip_pinyin,
-    to_halfwidth,
-    to_simplified,
-)
+from nlp.chars import strip_pinyin, to_halfwidth, to_simplified
+from nlp.normalize import drop_link_farms, html_to_text, link_likeness, normalize
 
 
 def test_traditional_with_pinyin_becomes_clean_simplified():
@@ -111,7 +104,8 @@ def test_html_to_text_accepts_gbk_bytes():
 def test_real_messages_lose_no_prose(shared_data):
     import csv
 
-    from nlp.normalize import strip_artifacts, strip_boilerplate
+    from nlp.chars import strip_artifacts
+    from nlp.normalize import strip_boilerplate
 
     dropped = []
     with open(shared_data / "gov_messages" / "messages_with_replies.csv", encoding="utf-8") as fh:

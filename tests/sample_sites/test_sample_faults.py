@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from lxml import html as lhtml
 
-from crawlers.sample_sites import serve
+from crawlers.sample_sites.server import serve
 from crawlers.sample_sites.faults import FAULTS
 
 

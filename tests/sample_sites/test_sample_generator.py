@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 import opencc
 import pytest
 
-from crawlers.sample_sites import corpus as C
-from crawlers.sample_sites.generator import (
-    STATUS_OPEN, STATUS_REPLIED, Timeline, generate, generate_posts, make_issue,
-)
 from yuqing.clock import TZ
+from yuqing.samples.corpus import CATEGORIES
+from yuqing.samples.posts import STATUS_OPEN, STATUS_REPLIED, make_issue
+from yuqing.samples.problems import PROBLEMS
+from yuqing.samples.timeline import Timeline, generate, generate_posts
 
 START = datetime(2024, 11, 21, 10, 0, tzinfo=TZ)
 PINYIN_RE = re.compile(r"[\u4e00-\u9fff]\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
@@ -72,7 +72,7 @@ def test_burst_of_similar_angry_posts_about_one_issue():
 
 def test_issue_keys_separate_problems_at_the_same_place():
     import random
-    problems = {p["key"]: p for p in C.PROBLEMS}
+    problems = {p["key"]: p for p in PROBLEMS}
     heating = make_issue(random.Random(1), problems["heating"], "A3区", estate="翠湖花园")
     parking = make_issue(random.Random(1), problems["parking"], "A3区", estate="翠湖花园")
     again = make_issue(random.Random(2), problems["heating"], "A3区", estate="翠湖花园")
@@ -123,7 +123,7 @@ def test_generate_posts_bulk_format_and_labels():
     records = generate_posts(9, n, START)
     assert len(records) == n
     assert len({r["url"] for r in records}) == n
-    assert Counter(r["category"] for r in records).keys() == set(C.CATEGORIES)
+    assert Counter(r["category"] for r in records).keys() == set(CATEGORIES)
     assert {"negative", "neutral", "positive"} == {r["sentiment"] for r in records}
     times = [datetime.fromisoformat(r["published_at"]) for r in records]
     assert times == sorted(times) and times[0] > START

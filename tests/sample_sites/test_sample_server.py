@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lhtml
 
-from crawlers.sample_sites import ManualClock, serve
-from crawlers.sample_sites.server import sample_sites_main
+from crawlers.sample_sites.cli import sample_sites_main
+from crawlers.sample_sites.clocks import ManualClock
+from crawlers.sample_sites.server import serve
 from yuqing.clock import TZ
 
 START = datetime(2024, 11, 21, 10, 0, tzinfo=TZ)

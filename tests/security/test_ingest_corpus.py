@@ -27,7 +27,7 @@ BAD_LINE = GOOD_BEFORE + 1
 
 
 def good_posts() -> list[dict]:
-    from crawlers.sample_sites.generator import generate_posts
+    from yuqing.samples.timeline import generate_posts
 
     return list(generate_posts(seed=23, n=GOOD_BEFORE + GOOD_AFTER, start=datetime(2026, 9, 1, 9, 0, tzinfo=TZ),
                                days=10, labels=False))

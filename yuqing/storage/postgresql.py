@@ -15,6 +15,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from yuqing.config import Checker, Config
 from yuqing.storage.base import StoreError
 from yuqing.storage.migrations import MIGRATIONS
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
@@ -56,6 +57,8 @@ def postgresql_migrations() -> list[tuple[int, str, list[str]]]:
 
 
 class PostgresWorkflowStore(SQLWorkflowStore):
+    config_section = "postgresql"
+
     def __init__(self, dsn: str, *, schema: str = "public", connect_timeout: int = 10):
         try:
             import psycopg  # noqa: F401
@@ -68,6 +71,14 @@ class PostgresWorkflowStore(SQLWorkflowStore):
         self._all: list[Any] = []
         self._lock = threading.Lock()
         self.migrate()
+
+    @classmethod
+    def from_config(cls, config: Config, *, query_tokenizer: Any = None) -> "PostgresWorkflowStore":
+        """Build from ``[storage.postgresql]`` (dsn, schema, connect_timeout); every bad value is named by key."""
+        c = Checker(config.path, config.storage.options.get(cls.config_section, {}), "storage.postgresql")
+        c.reject_unknown({"dsn", "schema", "connect_timeout"})
+        return cls(c.get("dsn", str), schema=c.get("schema", str, "public"),
+                   connect_timeout=c.get("connect_timeout", int, 10, minimum=1))
 
     # -- connection and transactions ---------------------------------------------------------------------------
     @property

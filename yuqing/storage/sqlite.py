@@ -2,39 +2,43 @@
 
 One connection per thread (Streamlit and the scheduler are threaded); writes take the lock up front
 (``BEGIN IMMEDIATE``) so two writers never deadlock on a lock upgrade; every public write is one transaction.
+Search and listing are in ``sqlite_search``; events, aggregates and the alerts stage's queries in ``sqlite_events``;
+the workflow half is ``sqlworkflow``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
 import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import replace
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from yuqing.clock import TZ, day_start, from_utc_text, to_utc_text
+from yuqing.clock import from_utc_text, to_utc_text
 from yuqing.clock import now as clock_now
-from yuqing.model import Document, DocumentKind, Event, Reply
+from yuqing.model import Document, DocumentKind, Reply
 from yuqing.paths import PRIVATE_DIR_MODE, create_private_file, make_private
 from yuqing.privacy import mask_pii
-from yuqing.storage.base import (
-    COUNT_FIELDS, PURGED_TEXT_FIELDS, DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult, _json, _loads,
-    analysis_values, changed_document_values, engagement_fields, new_document_values, purged_values, query_terms,
+from yuqing.storage.base import DocumentStore, StoreError, UpsertResult
+from yuqing.storage.rows import (
+    COUNT_FIELDS, PURGED_TEXT_FIELDS, _json, _loads, analysis_values, changed_document_values, new_document_values,
+    purged_values,
 )
 from yuqing.storage.migrations import MIGRATIONS
+from yuqing.storage.sqlite_events import (
+    _DAILY_DIMS, SQLiteEventsAndAggregates, _chunks, _daily_key, _keyword_keys, _text_key,
+)
+from yuqing.storage.sqlite_search import SQLiteSearch
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
 
-Tokenizer = Callable[[str], list[str]]
+if TYPE_CHECKING:
+    from yuqing.config import Config
 
-_GROUPABLE = {"source": "source", "topic": "topic_label", "department": "department", "region": "region",
-              "sentiment": "sentiment_label", "kind": "kind"}
+Tokenizer = Callable[[str], list[str]]
 
 
 def default_query_tokenizer(text: str) -> list[str]:
@@ -68,12 +72,7 @@ def _ensure_wal(conn: sqlite3.Connection, path: Path, wait_seconds: float = 60.0
         delay = min(delay * 2, 0.5)
 
 
-def _fts_phrase(term: str) -> str:
-    # Every user term becomes a quoted phrase, so "AND", "NEAR", brackets or quotes are plain text to FTS5.
-    return '"' + term.replace('"', '""') + '"'
-
-
-class SQLiteStore(DocumentStore, SQLWorkflowStore):
+class SQLiteStore(SQLiteSearch, SQLiteEventsAndAggregates, DocumentStore, SQLWorkflowStore):
     def __init__(self, path: str | Path, *, query_tokenizer: Tokenizer | None = None):
         self.path = Path(path)
         # Private to the service user: the folder 0700 and the file 0600 before SQLite first opens it (its -wal
@@ -87,6 +86,11 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
         self._all_connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self.migrate()
+
+    @classmethod
+    def from_config(cls, config: Config, *, query_tokenizer: Tokenizer | None = None) -> "SQLiteStore":
+        """One file (``[storage] sqlite_path``) holds both halves."""
+        return cls(config.storage.sqlite_path, query_tokenizer=query_tokenizer)
 
     # -- connection and transactions ---------------------------------------------------------------------------
     @property
@@ -334,256 +338,6 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
             self.db.executemany("UPDATE documents SET event_id = ?, duplicate_of = ? WHERE id = ?",
                                 [(ev, dup, doc_id) for doc_id, (ev, dup) in links.items()])
 
-    def _where(self, flt: DocumentFilter | None, alias: str = "") -> tuple[str, list[Any]]:
-        p = f"{alias}." if alias else ""
-        clauses, params = [], []
-        if flt:
-            for attr, col in (("source", "source"), ("topic", "topic_label"), ("department", "department"),
-                              ("region", "region"), ("sentiment", "sentiment_label"), ("kind", "kind")):
-                value = getattr(flt, attr)
-                if value:
-                    clauses.append(f"{p}{col} = ?")
-                    params.append(value)
-            if flt.since:
-                clauses.append(f"{p}at >= ?")
-                params.append(to_utc_text(flt.since))
-            if flt.until:
-                clauses.append(f"{p}at < ?")
-                params.append(to_utc_text(flt.until))
-        return (" AND ".join(clauses) or "1=1"), params
-
-    def search(self, query: str, flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0
-               ) -> tuple[int, list[SearchHit]]:
-        terms = query_terms(self.query_tokenizer, query)
-        if not terms:
-            return 0, []
-        match = " ".join(_fts_phrase(t) for t in terms)
-        where, params = self._where(flt, "d")
-        base = (f"FROM documents_fts f JOIN documents d ON d.rowid = f.rowid "
-                f"WHERE documents_fts MATCH ? AND {where}")
-        try:
-            total = self.db.execute(f"SELECT count(*) {base}", [match, *params]).fetchone()[0]
-            rows = self.db.execute(
-                f"SELECT d.* {base} ORDER BY bm25(documents_fts, 3.0, 1.0), d.at DESC LIMIT ? OFFSET ?",
-                [match, *params, limit, offset]).fetchall()
-        except sqlite3.OperationalError as exc:  # should not happen with quoted phrases; never crash a page
-            raise StoreError(f"搜索语句无法执行：{exc}") from exc
-        hits = []
-        for r in rows:
-            text = r["text"] or r["content"] or ""
-            hits.append(SearchHit(
-                id=r["id"], title=r["title"], snippet=make_snippet(text, terms), source=r["source"],
-                published_at=from_utc_text(r["at"]), sentiment=r["sentiment_label"], topic=r["topic_label"],
-                department=r["department"], region=r["region"], url=r["url"], terms=terms))
-        return total, hits
-
-    def list_documents(self, flt: DocumentFilter | None = None, *, limit: int = 50, offset: int = 0,
-                       event_id: str | None = None) -> tuple[int, list[Document]]:
-        where, params = self._where(flt)
-        if event_id:
-            where += " AND event_id = ?"
-            params.append(event_id)
-        total = self.db.execute(f"SELECT count(*) FROM documents WHERE {where}", params).fetchone()[0]
-        rows = self.db.execute(f"SELECT * FROM documents WHERE {where} ORDER BY at DESC LIMIT ? OFFSET ?",
-                               [*params, limit, offset]).fetchall()
-        return total, [self._row_to_document(r) for r in rows]
-
-    # -- events ------------------------------------------------------------------------------------------------
-    def save_events(self, events: list[Event], now: datetime) -> None:
-        with self.transaction():
-            for e in events:
-                self.db.execute(
-                    "INSERT INTO events (id, title, keywords, region, topic, department, first_seen, last_seen, "
-                    "doc_count, source_count, negative, neutral, positive, heat, heat_parts, state, updated_at) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET "
-                    "title=excluded.title, keywords=excluded.keywords, region=excluded.region, topic=excluded.topic, "
-                    "department=excluded.department, first_seen=excluded.first_seen, last_seen=excluded.last_seen, "
-                    "doc_count=excluded.doc_count, source_count=excluded.source_count, negative=excluded.negative, "
-                    "neutral=excluded.neutral, positive=excluded.positive, heat=excluded.heat, "
-                    "heat_parts=excluded.heat_parts, state=excluded.state, updated_at=excluded.updated_at",
-                    (e.id, e.title, _json(e.keywords), e.region, e.topic, e.department, to_utc_text(e.first_seen),
-                     to_utc_text(e.last_seen), e.doc_count, e.source_count, e.negative, e.neutral, e.positive,
-                     e.heat, _json(e.heat_parts), _json(e.state), to_utc_text(now)))
-
-    @staticmethod
-    def _row_to_event(r: sqlite3.Row) -> Event:
-        return Event(
-            id=r["id"], title=r["title"], keywords=_loads(r["keywords"], []), region=r["region"], topic=r["topic"],
-            department=r["department"], first_seen=from_utc_text(r["first_seen"]),
-            last_seen=from_utc_text(r["last_seen"]), doc_count=r["doc_count"], source_count=r["source_count"],
-            negative=r["negative"], neutral=r["neutral"], positive=r["positive"], heat=r["heat"],
-            heat_parts=_loads(r["heat_parts"], {}), state=_loads(r["state"], {}),
-            updated_at=from_utc_text(r["updated_at"]))
-
-    def get_event(self, event_id: str) -> Event | None:
-        row = self.db.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
-        return self._row_to_event(row) if row else None
-
-    def list_events(self, *, limit: int = 20, since: datetime | None = None, order: str = "heat",
-                    department: str | None = None) -> list[Event]:
-        order_sql = {"heat": "heat DESC", "recent": "last_seen DESC", "size": "doc_count DESC"}.get(order)
-        if order_sql is None:
-            raise StoreError(f"不支持的排序方式：{order}（可选 heat、recent、size）")
-        clauses, params = ["doc_count > 0"], []  # an event with no documents (merged away) is not listed
-        if since:
-            clauses.append("last_seen >= ?")
-            params.append(to_utc_text(since))
-        if department:
-            clauses.append("department = ?")
-            params.append(department)
-        rows = self.db.execute(f"SELECT * FROM events WHERE {' AND '.join(clauses)} ORDER BY {order_sql} LIMIT ?",
-                               [*params, limit]).fetchall()
-        return [self._row_to_event(r) for r in rows]
-
-    def recount_events(self, event_ids: Iterable[str], now: datetime) -> dict[str, int]:
-        ids = list(dict.fromkeys(event_ids))
-        fixed: dict[str, int] = {}
-        with self.transaction():
-            for chunk in _chunks(ids, 500):
-                marks = ",".join("?" * len(chunk))
-                rows = self.db.execute(
-                    f"SELECT e.id, e.doc_count, (SELECT count(*) FROM documents d WHERE d.event_id = e.id) AS n "
-                    f"FROM events e WHERE e.id IN ({marks})", chunk).fetchall()
-                wrong = [(r["n"], to_utc_text(now), r["id"]) for r in rows if r["doc_count"] != r["n"]]
-                self.db.executemany("UPDATE events SET doc_count = ?, updated_at = ? WHERE id = ?", wrong)
-                fixed.update({eid: n for n, _, eid in wrong})
-        return fixed
-
-    def active_events(self, since: datetime) -> list[Event]:
-        rows = self.db.execute("SELECT * FROM events WHERE last_seen >= ?", (to_utc_text(since),)).fetchall()
-        return [self._row_to_event(r) for r in rows]
-
-    def log_event_change(self, event_id: str, action: str, details: dict[str, Any], at: datetime) -> None:
-        with self.transaction():
-            self.db.execute("INSERT INTO event_log (event_id, at, action, details) VALUES (?, ?, ?, ?)",
-                            (event_id, to_utc_text(at), action, _json(details)))
-
-    def event_log(self, event_id: str) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT * FROM event_log WHERE event_id = ? ORDER BY id", (event_id,))
-        return [{"at": from_utc_text(r["at"]), "action": r["action"], "details": _loads(r["details"], {})}
-                for r in rows]
-
-    # -- aggregation -------------------------------------------------------------------------------------------
-    def _daily_parts(self, flt: DocumentFilter | None, columns: str) -> tuple[str, list[Any]]:
-        """Rows to aggregate for ``flt``, as a UNION ALL: whole days from doc_daily (weight ``n``), partial days at
-        the ends of the window from the documents (weight 1). ``columns`` uses ``{n}`` for the weight."""
-        flt = flt or DocumentFilter()
-        span = _whole_days(flt)
-        if span is None:  # no whole day in the window: the documents only
-            where, params = self._where(flt)
-            return f"SELECT {columns.format(n=1)} FROM documents WHERE {where}", params
-        (first, last), edges = span
-        where, params = self._where(replace(flt, since=None, until=None))
-        parts = [f"SELECT {columns.format(n='n')} FROM doc_daily WHERE {where} AND day >= ? AND day <= ?"]
-        all_params = [*params, first, last]
-        for since, until in edges:
-            where, params = self._where(replace(flt, since=since, until=until))
-            parts.append(f"SELECT {columns.format(n=1)} FROM documents WHERE {where}")
-            all_params += params
-        return " UNION ALL ".join(parts), all_params
-
-    def count_by_day(self, flt: DocumentFilter) -> list[dict[str, Any]]:
-        rows_sql, params = self._daily_parts(
-            flt, "day, {n} AS total, CASE WHEN sentiment_label = 'negative' THEN {n} ELSE 0 END AS negative, "
-                 "CASE WHEN sentiment_label = 'neutral' THEN {n} ELSE 0 END AS neutral, "
-                 "CASE WHEN sentiment_label = 'positive' THEN {n} ELSE 0 END AS positive")
-        rows = self.db.execute(
-            f"SELECT day, sum(total) AS total, sum(negative) AS negative, sum(neutral) AS neutral, "
-            f"sum(positive) AS positive FROM ({rows_sql}) GROUP BY day ORDER BY day", params)
-        return [dict(r) for r in rows]
-
-    def count_by(self, field: str, flt: DocumentFilter, limit: int = 20) -> list[tuple[str, int]]:
-        col = _GROUPABLE.get(field)
-        if col is None:
-            raise StoreError(f"不能按「{field}」分组（可选：{', '.join(_GROUPABLE)}）")
-        rows_sql, params = self._daily_parts(flt, f"{col} AS c, {{n}} AS n")
-        rows = self.db.execute(
-            f"SELECT coalesce(c, '未知') AS k, sum(n) FROM ({rows_sql}) GROUP BY k ORDER BY 2 DESC, 1 LIMIT ?",
-            [*params, limit])
-        return [(r[0], r[1]) for r in rows]
-
-    def event_daily_counts(self, event_ids: list[str], flt: DocumentFilter) -> dict[str, list[tuple[str, int]]]:
-        out: dict[str, list[tuple[str, int]]] = {e: [] for e in event_ids}
-        if not event_ids:
-            return out
-        where, params = self._where(flt)
-        rows = self.db.execute(
-            f"SELECT event_id, day, count(*) FROM documents WHERE {where} AND event_id IN "
-            f"({','.join('?' * len(event_ids))}) GROUP BY event_id, day ORDER BY day", [*params, *event_ids])
-        for r in rows:
-            out[r[0]].append((r[1], r[2]))
-        return out
-
-    def top_keywords(self, flt: DocumentFilter, limit: int = 80) -> list[tuple[str, int]]:
-        scan = ("SELECT j.value AS k, 1 AS n FROM documents d, json_each(d.keywords) j "
-                "WHERE d.keywords IS NOT NULL AND j.value IS NOT NULL AND {}")
-        time_only = not any(getattr(flt, f.name) for f in dataclasses.fields(flt) if f.name not in ("since", "until"))
-        span = _whole_days(flt) if time_only else None
-        if span is None:  # other filters than time, or no whole day in the window: count from the documents
-            where, params = self._where(flt, "d")
-            parts, all_params = [scan.format(where)], params
-        else:  # whole days from the daily rollup, the partial days at either end from the documents
-            (first, last), edges = span
-            parts, all_params = ["SELECT keyword AS k, n FROM keyword_daily WHERE day >= ? AND day <= ?"], [first, last]
-            for since, until in edges:
-                where, params = self._where(DocumentFilter(since=since, until=until), "d")
-                parts.append(scan.format(where))
-                all_params += params
-        rows = self.db.execute(f"SELECT k, sum(n) FROM ({' UNION ALL '.join(parts)}) GROUP BY k "
-                               f"ORDER BY 2 DESC, 1 LIMIT ?", [*all_params, limit])
-        return [(r[0], r[1]) for r in rows]
-
-    def document_stats(self) -> dict[str, int]:
-        db = self.db
-        return {
-            "documents": db.execute("SELECT count(*) FROM documents").fetchone()[0],
-            "pending": db.execute("SELECT count(*) FROM documents WHERE needs_processing = 1").fetchone()[0],
-            "analysis_failed": db.execute(
-                "SELECT count(*) FROM documents WHERE json_extract(analysis, '$.analysis_error') IS NOT NULL").fetchone()[0],
-            "events": db.execute("SELECT count(*) FROM events WHERE doc_count > 0").fetchone()[0],
-        }
-
-    # -- queries for the alerts stage ---------------------------------------------------------------------------
-    def event_hourly_counts(self, event_ids: list[str], since: datetime) -> dict[str, list[tuple[datetime, int]]]:
-        out: dict[str, list[tuple[datetime, int]]] = {e: [] for e in event_ids}
-        for chunk in _chunks(list(event_ids), 500):
-            # ``at`` is fixed-width UTC text: its first 13 characters are the UTC hour (Shanghai is a whole-hour offset).
-            rows = self.db.execute(
-                f"SELECT event_id, substr(at, 1, 13) AS hour, count(*) FROM documents WHERE at >= ? AND event_id IN "
-                f"({','.join('?' * len(chunk))}) GROUP BY event_id, hour ORDER BY hour", [to_utc_text(since), *chunk])
-            for r in rows:
-                out[r[0]].append((from_utc_text(r[1] + ":00:00.000000Z"), r[2]))
-        return out
-
-    def unanswered_posts(self, before: datetime, *, since: datetime | None = None, limit: int = 500) -> list[Document]:
-        params: list[Any] = [DocumentKind.POST.value, to_utc_text(before)]
-        cond = ""
-        if since:
-            cond = " AND at >= ?"
-            params.append(to_utc_text(since))
-        rows = self.db.execute(
-            f"SELECT * FROM documents WHERE kind = ? AND reply_text IS NULL AND at < ?{cond} "
-            f"AND duplicate_of IS NULL ORDER BY at LIMIT ?", [*params, limit]).fetchall()
-        return [self._row_to_document(r) for r in rows]
-
-    def engagement_histogram(self, flt: DocumentFilter, fields: Sequence[str] = ("likes", "replies")
-                             ) -> dict[str, list[tuple[int, int]]]:
-        total = " + ".join(f"coalesce({f}, 0)" for f in engagement_fields(fields))
-        where, params = self._where(flt)
-        out: dict[str, list[tuple[int, int]]] = {}
-        for r in self.db.execute(f"SELECT source, {total} AS v, count(*) FROM documents WHERE {where} AND "
-                                 f"duplicate_of IS NULL GROUP BY source, v ORDER BY source, v", params):
-            out.setdefault(r[0], []).append((int(r[1]), int(r[2])))
-        return out
-
-    def engaged_documents(self, flt: DocumentFilter, fields: Sequence[str], min_total: int, *, limit: int = 200
-                          ) -> list[Document]:
-        total = " + ".join(f"coalesce({f}, 0)" for f in engagement_fields(fields))
-        where, params = self._where(flt)
-        rows = self.db.execute(f"SELECT * FROM documents WHERE {where} AND duplicate_of IS NULL AND {total} >= ? "
-                               f"ORDER BY {total} DESC, at DESC, id LIMIT ?", [*params, int(min_total), limit])
-        return [self._row_to_document(r) for r in rows]
-
     # -- workflow half: the shared SQL in ``sqlworkflow``, this dialect's adapter ---------------------------------
     LEAGUE_LAST_RATING = ("SELECT alert_id, rating FROM responses r1 WHERE rating IS NOT NULL AND id = ("
                           "SELECT max(id) FROM responses r2 WHERE r2.alert_id = r1.alert_id AND r2.rating IS NOT NULL)")
@@ -638,63 +392,3 @@ class SQLiteStore(DocumentStore, SQLWorkflowStore):
                 continue
             guarded.update(re.findall(r"\bBEFORE (UPDATE|DELETE) ON\b", sql))
         return guarded
-
-
-def make_snippet(text: str, terms: list[str], width: int = 80) -> str:
-    """A window of the text around the first query term (plain text; highlighting is the display's job)."""
-    text = re.sub(r"\s+", " ", text or "").strip()
-    lowered = text.lower()
-    positions = [p for p in (lowered.find(t) for t in terms) if p >= 0]
-    if not positions:
-        return text[:width] + ("…" if len(text) > width else "")
-    start = max(0, min(positions) - width // 3)
-    end = min(len(text), start + width)
-    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
-
-
-_DAILY_DIMS = ("day", "source", "kind", "topic_label", "department", "region", "sentiment_label")
-
-
-def _daily_key(row: Any) -> tuple[Any, ...]:
-    """A document's doc_daily row, as the text the documents table stores (TEXT affinity turns numbers to text)."""
-    return _text_key(*(row[k] for k in _DAILY_DIMS))
-
-
-def _text_key(*values: Any) -> tuple[Any, ...]:
-    return tuple(v if v is None or type(v) is str else str(v) for v in values)
-
-
-def _keyword_keys(text: str | None) -> list[Any]:
-    """The values json_each yields for a stored keywords array (what the daily rollup counts)."""
-    values = _loads(text, []) or []
-    if not isinstance(values, list):
-        values = [values]
-    return [int(v) if isinstance(v, bool) else v if isinstance(v, (str, int, float)) else
-            json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in values if v is not None]
-
-
-def _whole_days(flt: DocumentFilter | None) -> tuple[tuple[str, str], list[tuple[datetime, datetime]]] | None:
-    """(first, last) whole local days inside [since, until) (open ends become far dates) and the partial-day ranges
-    left at the ends; None when the window holds no whole day."""
-    flt = flt or DocumentFilter()
-    edges: list[tuple[datetime, datetime]] = []
-    first, last = "0000-00-00", "9999-99-99"
-    if flt.since is not None:
-        d = flt.since.astimezone(TZ).date()
-        if day_start(d) != flt.since:
-            d += timedelta(days=1)
-            edges.append((flt.since, day_start(d)))
-        first = d.isoformat()
-    if flt.until is not None:
-        d = flt.until.astimezone(TZ).date()
-        if day_start(d) != flt.until:
-            edges.append((day_start(d), flt.until))
-        last = (d - timedelta(days=1)).isoformat()
-    if first > last:
-        return None
-    return (first, last), edges
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

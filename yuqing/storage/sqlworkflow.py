@@ -15,7 +15,8 @@ written here with ``?`` placeholders in SQL both databases accept; a backend sup
 * ``_audit_guards()``: which of ``AUDIT_GUARDED`` the append-only triggers still refuse (each database keeps its
   triggers in its own catalogue).
 
-Shared statements contain no literal ``?`` or ``%`` (PostgreSQL's placeholder translation relies on it).
+Shared statements contain no literal ``?`` or ``%`` (PostgreSQL's placeholder translation relies on it). The audit
+log (``sqlaudit``) and the silences and notification queue (``sqldeliveries``) are mixins in modules of their own.
 """
 
 from __future__ import annotations
@@ -26,16 +27,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from yuqing.clock import from_utc_text, to_utc_text
-from yuqing.model import Alert, Assignment, AuditEntry, Department, Response, Role, User
-from yuqing.storage.base import (
-    ConcurrentUpdateError, DuplicateError, StoreError, WorkflowStore, _json, _loads, delivery_message_key,
-)
-from yuqing.storage.migrations import AUDIT_FIELDS, AUDIT_GENESIS, audit_hash
-
-_DELIVERY_CHANGES = {"status", "attempts", "last_error", "next_attempt_at", "delivered_at"}
+from yuqing.model import Alert, Assignment, Department, Response, Role, User
+from yuqing.storage.base import ConcurrentUpdateError, DuplicateError, StoreError, WorkflowStore
+from yuqing.storage.rows import _json, _loads
+from yuqing.storage.sqlaudit import SQLAudit
+from yuqing.storage.sqldeliveries import SQLDeliveries
 
 
-class SQLWorkflowStore(WorkflowStore):
+class SQLWorkflowStore(SQLAudit, SQLDeliveries, WorkflowStore):
     # Row lock for a read-modify-write inside a transaction (empty where the transaction already holds the lock).
     FOR_UPDATE = ""
     # department_league: the last rated response of each alert (alert_id, rating) …
@@ -204,111 +203,6 @@ class SQLWorkflowStore(WorkflowStore):
                     f"预警 {alert.id} 已被他人修改（当前版本 {current.version}，你读取的是版本 {expected_version}）；请刷新后重试")
         return replace(alert, version=expected_version + 1)
 
-    def append_audit(self, entry: AuditEntry) -> None:
-        values = {"alert_id": entry.alert_id, "actor": entry.actor, "action": entry.action, "at": to_utc_text(entry.at),
-                  "from_status": entry.from_status, "to_status": entry.to_status, "note": entry.note or ""}
-        with self.transaction():
-            # The chain head is locked (PostgreSQL: row lock; SQLite: the write lock BEGIN IMMEDIATE holds), so two
-            # writers append one after the other and the ids follow the chain.
-            head = self._execute(f"SELECT last_hash, row_count FROM audit_chain WHERE singleton = 1{self.FOR_UPDATE}"
-                                 ).fetchone()
-            if head is None:
-                raise StoreError("审计日志哈希链的链头（audit_chain）缺失，审计日志可能已被篡改；请运行 yuqing audit verify")
-            digest = audit_hash(head["last_hash"], values)
-            new_id = self._insert_id(
-                f"INSERT INTO audit_log ({', '.join(AUDIT_FIELDS)}, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-                [*values.values(), head["last_hash"], digest])
-            self._execute("UPDATE audit_chain SET last_id = ?, last_hash = ?, row_count = ? WHERE singleton = 1",
-                          (new_id, digest, int(head["row_count"]) + 1))
-
-    def verify_audit(self, *, incremental: bool = False, page: int = 2000) -> dict[str, Any]:
-        """Walk the audit hash chain (all of it, or from the last checkpoint) and check the append-only triggers.
-
-        Returns ``ok``, ``checked`` (rows hashed), ``from_id``, ``last_id``/``last_hash`` (where the walk ended),
-        ``rows`` (rows in the table) and ``problems``: the first broken row (kind ``inserted``, ``deleted`` or
-        ``edited``), a row-count or head mismatch, and missing guards (kind ``trigger``), each with a Chinese message.
-        """
-        # Holding the chain head (as appending does) keeps the head, the row count and the rows walked consistent
-        # while the system writes: a row appended mid-walk would otherwise look forged.
-        try:
-            with self.transaction():
-                return self._verify_audit(incremental, page)
-        except self._database_error() as exc:  # the audit table or its chain head is gone or unreadable
-            return {"ok": False, "checked": 0, "from_id": 0, "last_id": None, "last_hash": None, "rows": 0,
-                    "problems": [{"kind": "deleted", "id": None, "message": (
-                        f"无法读取审计日志或其哈希链头（表可能已被删除或改动）：{str(exc).strip()}")}]}
-
-    def _verify_audit(self, incremental: bool, page: int) -> dict[str, Any]:
-        problems: list[dict[str, Any]] = []
-        head = self._execute(f"SELECT * FROM audit_chain WHERE singleton = 1{self.FOR_UPDATE}").fetchone()
-        rows = int(self._execute("SELECT count(*) AS n FROM audit_log").fetchone()["n"])
-        missing = sorted(self.AUDIT_GUARDED - self._audit_guards())
-        if missing:
-            problems.append({"kind": "trigger", "id": None, "message": (
-                f"审计日志的只追加保护触发器已被删除或停用：{'、'.join(missing)} 不再被拒绝")})
-        if head is None:
-            problems.append({"kind": "deleted", "id": None, "message": "审计日志哈希链的链头（audit_chain）缺失"})
-            return {"ok": False, "checked": 0, "from_id": 0, "last_id": None, "last_hash": None, "rows": rows,
-                    "problems": problems}
-        start_id, prev, before = 0, AUDIT_GENESIS, 0
-        if incremental and head["verified_id"] is not None:
-            start_id, prev, before = int(head["verified_id"]), head["verified_hash"], int(head["verified_count"] or 0)
-            mark = self._execute("SELECT * FROM audit_log WHERE id = ?", (start_id,)).fetchone()
-            if mark is None or mark["hash"] != prev or audit_hash(mark["prev_hash"], mark) != prev:
-                problems.append({"kind": "edited" if mark is not None else "deleted", "id": start_id, "message": (
-                    f"审计记录 #{start_id}（上次核验通过的位置）已被{'修改' if mark is not None else '删除'}")})
-                return {"ok": False, "checked": 0, "from_id": start_id, "last_id": start_id, "last_hash": prev,
-                        "rows": rows, "problems": problems}
-        last_id, checked, broken = (start_id or None), 0, None
-        while broken is None:
-            batch = self._execute("SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?",
-                                  (last_id or 0, page)).fetchall()
-            for r in batch:
-                if r["hash"] is None:
-                    broken = {"kind": "inserted", "id": r["id"], "message": (
-                        f"审计记录 #{r['id']} 没有哈希：它不是由系统写入的（疑似伪造插入）")}
-                elif r["prev_hash"] != prev:
-                    broken = {"kind": "deleted", "id": r["id"], "message": (
-                        f"审计记录 #{r['id']} 与前一条记录{f' #{last_id}' if last_id else ''}接不上：其间的记录被删除，"
-                        f"或该记录是伪造插入的")}
-                elif audit_hash(prev, r) != r["hash"]:
-                    broken = {"kind": "edited", "id": r["id"], "message": (
-                        f"审计记录 #{r['id']} 的内容与其哈希不符：该记录被修改过")}
-                if broken:
-                    break
-                prev, last_id, checked = r["hash"], r["id"], checked + 1
-            if len(batch) < page:
-                break
-        if broken:
-            problems.append(broken)
-        elif (last_id, prev) != (head["last_id"], head["last_hash"]):
-            if head["last_id"] is not None and (last_id is None or last_id < head["last_id"]):
-                problems.append({"kind": "deleted", "id": head["last_id"], "message": (
-                    f"审计日志末尾的记录被删除：链头记录为 #{head['last_id']}，现存最后一条为 #{last_id or '（无）'}")})
-            else:
-                problems.append({"kind": "inserted", "id": last_id, "message": (
-                    f"审计记录 #{last_id} 不在系统记录的链头之内（链头为 #{head['last_id'] or '（空）'}）：疑似伪造插入")})
-        elif rows != int(head["row_count"]):
-            problems.append({"kind": "deleted" if rows < int(head["row_count"]) else "inserted", "id": None, "message": (
-                f"审计日志现有 {rows} 条，系统写入了 {head['row_count']} 条：有记录被删除或伪造插入")})
-        elif incremental and rows != before + checked:
-            problems.append({"kind": "deleted" if rows < before + checked else "inserted", "id": None, "message": (
-                f"已核验部分的审计记录数发生变化（{before} 条 + 新增 {checked} 条 ≠ 现有 {rows} 条）")})
-        return {"ok": not problems, "checked": checked, "from_id": start_id, "last_id": last_id, "last_hash": prev,
-                "rows": rows, "problems": problems}
-
-    def mark_audit_verified(self, last_id: int | None, last_hash: str, count: int) -> None:
-        """Remember how far the chain was verified, so the next incremental check starts there."""
-        with self.transaction():
-            self._execute("UPDATE audit_chain SET verified_id = ?, verified_hash = ?, verified_count = ? "
-                          "WHERE singleton = 1", (last_id, last_hash, count))
-
-    def audit_for(self, alert_id: str) -> list[AuditEntry]:
-        rows = self._execute("SELECT * FROM audit_log WHERE alert_id = ? ORDER BY id", (alert_id,))
-        return [AuditEntry(id=r["id"], alert_id=r["alert_id"], actor=r["actor"], action=r["action"],
-                           at=from_utc_text(r["at"]), from_status=r["from_status"], to_status=r["to_status"],
-                           note=r["note"]) for r in rows]
-
     def add_assignment(self, assignment: Assignment) -> None:
         with self.transaction():
             self._execute("UPDATE assignments SET active = 0 WHERE alert_id = ?", (assignment.alert_id,))
@@ -371,128 +265,6 @@ class SQLWorkflowStore(WorkflowStore):
         # Counts as plain ints whatever numeric type the driver hands back.
         return [{k: (int(v) if k not in ("department", "avg_hours") and v is not None else v) for k, v in dict(r).items()}
                 for r in rows]
-
-    # -- silences and notifications ----------------------------------------------------------------------------
-    def add_silence(self, silence: dict[str, Any]) -> int:
-        with self.transaction():
-            return self._insert_id(
-                "INSERT INTO silences (rule, source, keyword, event_id, starts_at, ends_at, created_by, reason) "
-                "VALUES (?,?,?,?,?,?,?,?)",
-                (silence.get("rule"), silence.get("source"), silence.get("keyword"), silence.get("event_id"),
-                 to_utc_text(silence["starts_at"]), to_utc_text(silence["ends_at"]), silence["created_by"],
-                 silence.get("reason", "")))
-
-    def active_silences(self, now: datetime) -> list[dict[str, Any]]:
-        t = to_utc_text(now)
-        rows = self._execute("SELECT * FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY id", (t, t))
-        return [{**dict(r), "starts_at": from_utc_text(r["starts_at"]), "ends_at": from_utc_text(r["ends_at"])}
-                for r in rows]
-
-    def add_delivery(self, delivery: dict[str, Any]) -> int:
-        """Queue a notification; a repeated ``dedupe_key`` is ignored (returns the existing id), even across processes."""
-        key = delivery.get("dedupe_key")
-        with self.transaction():
-            new_id = self._insert_id(
-                "INSERT INTO deliveries (alert_id, channel, target, kind, payload, status, attempts, next_attempt_at, "
-                "created_at, dedupe_key) VALUES (?,?,?,?,?,'pending',0,?,?,?) ON CONFLICT (dedupe_key) DO NOTHING",
-                (delivery.get("alert_id"), delivery["channel"], delivery["target"], delivery.get("kind", "alert"),
-                 _json(delivery.get("payload", {})), to_utc_text(delivery["next_attempt_at"]),
-                 to_utc_text(delivery["created_at"]), key))
-            if new_id is None:  # the same dedupe_key was queued before
-                new_id = int(self._execute("SELECT id FROM deliveries WHERE dedupe_key = ?", (key,)).fetchone()["id"])
-            return new_id
-
-    # A delivery may be claimed when it is pending and due, or when its sender's lease ran out (the sender died).
-    _CLAIMABLE = "((status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until <= ?))"
-
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-        t = to_utc_text(now)
-        rows = self._execute(f"SELECT * FROM deliveries WHERE {self._CLAIMABLE} ORDER BY next_attempt_at, id LIMIT ?",
-                             (t, t, limit))
-        return [self._row_to_delivery(r) for r in rows]
-
-    def claim_deliveries(self, ids: list[int], worker: str, now: datetime, lease_until: datetime
-                         ) -> list[dict[str, Any]]:
-        """Compare-and-set each delivery to 'sending' for ``worker`` until ``lease_until``; returns those it won.
-
-        Each claim counts as an attempt (so a sender killed mid-send is counted) and opens a row in the attempt log;
-        an earlier attempt left open by a sender whose lease ran out is closed as abandoned. The claimed deliveries
-        get the key of the message that carries them (``delivery_message_key`` of their ids).
-        """
-        t, lease = to_utc_text(now), to_utc_text(lease_until)
-        won: list[int] = []
-        with self.transaction():
-            for delivery_id in sorted(ids):  # one lock order for every worker (PostgreSQL row locks)
-                cur = self._execute(
-                    "UPDATE deliveries SET status = 'sending', claimed_by = ?, lease_until = ?, attempts = attempts + 1 "
-                    f"WHERE id = ? AND {self._CLAIMABLE}", (worker, lease, delivery_id, t, t))
-                if cur.rowcount == 1:
-                    won.append(delivery_id)
-            if not won:
-                return []
-            marks = ", ".join("?" * len(won))
-            self._execute(f"UPDATE delivery_attempts SET finished_at = ?, outcome = 'abandoned', "
-                          f"error = '租约到期仍未完成（发送进程可能已中止）' "
-                          f"WHERE delivery_id IN ({marks}) AND finished_at IS NULL", [t, *won])
-            key = delivery_message_key(won)
-            self._execute(f"UPDATE deliveries SET message_key = ? WHERE id IN ({marks})", [key, *won])
-            rows = self._execute(f"SELECT * FROM deliveries WHERE id IN ({marks}) ORDER BY id", won).fetchall()
-            for r in rows:
-                self._execute("INSERT INTO delivery_attempts (delivery_id, attempt, worker, message_key, started_at) "
-                              "VALUES (?, ?, ?, ?, ?)", (r["id"], r["attempts"], worker, key, t))
-        return [self._row_to_delivery(r) for r in rows]
-
-    def finish_delivery(self, delivery_id: int, worker: str, now: datetime, *, status: str,
-                        error: str | None = None, next_attempt_at: datetime | None = None) -> bool:
-        """Record the outcome of ``worker``'s claim: 'sent', 'pending' (retry at ``next_attempt_at``) or 'failed'.
-
-        Compare-and-set on the claim: False (and nothing changed but the attempt log) when the lease was lost to
-        another worker meanwhile.
-        """
-        if status not in ("sent", "pending", "failed"):
-            raise StoreError(f"投递结果「{status}」无效（可选 sent、pending、failed）")
-        t = to_utc_text(now)
-        values: dict[str, Any] = {"status": status, "lease_until": None, "last_error": error}
-        if status == "sent":
-            values["delivered_at"] = t
-        if status == "pending":
-            values["next_attempt_at"] = to_utc_text(next_attempt_at or now)
-        outcome = {"sent": "sent", "pending": "error", "failed": "error"}[status]
-        with self.transaction():
-            cur = self._execute(f"UPDATE deliveries SET {', '.join(f'{k} = ?' for k in values)} "
-                                "WHERE id = ? AND status = 'sending' AND claimed_by = ?",
-                                [*values.values(), delivery_id, worker])
-            kept = cur.rowcount == 1
-            if kept:
-                self._execute("UPDATE delivery_attempts SET finished_at = ?, outcome = ?, error = ? "
-                              "WHERE delivery_id = ? AND worker = ? AND finished_at IS NULL",
-                              (t, outcome, error, delivery_id, worker))
-            else:  # another worker took over after the lease ran out: say what this late sender saw
-                self._execute("UPDATE delivery_attempts SET error = coalesce(error, '') || ? "
-                              "WHERE delivery_id = ? AND worker = ?",
-                              (f"；租约过期后发送者报告：{outcome}{('：' + error) if error else ''}", delivery_id, worker))
-        return kept
-
-    def delivery_attempts(self, delivery_id: int) -> list[dict[str, Any]]:
-        rows = self._execute("SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id", (delivery_id,))
-        return [{**dict(r), "started_at": from_utc_text(r["started_at"]), "finished_at": from_utc_text(r["finished_at"])}
-                for r in rows]
-
-    def update_delivery(self, delivery_id: int, **changes: Any) -> None:
-        bad = set(changes) - _DELIVERY_CHANGES
-        if bad:
-            raise StoreError(f"投递记录没有字段：{', '.join(sorted(bad))}")
-        values = {k: (to_utc_text(v) if isinstance(v, datetime) else v) for k, v in changes.items()}
-        with self.transaction():
-            self._execute(f"UPDATE deliveries SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
-                          [*values.values(), delivery_id])
-
-    def list_deliveries(self, alert_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        if alert_id:
-            rows = self._execute("SELECT * FROM deliveries WHERE alert_id = ? ORDER BY id DESC LIMIT ?", (alert_id, limit))
-        else:
-            rows = self._execute("SELECT * FROM deliveries ORDER BY id DESC LIMIT ?", (limit,))
-        return [self._row_to_delivery(r) for r in rows]
 
     # -- crawl state and health --------------------------------------------------------------------------------
     def record_crawl(self, source: str, run: dict[str, Any]) -> dict[str, Any]:
