@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.linear import LinearModel, load_cached, sentiment_features
-from nlp.segment import DATA_DIR
+from nlp.wordlists import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "sentiment.npz"
 LABELS = ("negative", "neutral", "positive")

@@ -7,7 +7,8 @@ held-out part stays unseen for evaluation and routing figures). Files trained be
 ``topic_features`` in their meta) keep the previous feature function. Held-out figures: nlp/data/MODELS.md.
 
 Calibration and abstention (issue 15): the raw scores are turned into probabilities by temperature scaling
-fitted on held-out labelled messages and stored beside the weights (``topic.calibration.json`` next to
+fitted on out-of-fold scores of the training part's labelled messages (never on the held-out part) and stored
+beside the weights (``topic.calibration.json`` next to
 ``topic.npz``; ``nlp.train.calibrate`` refits it), so retraining the weights never silently changes the
 calibration format and refitting the calibration never touches the weights. ``TopicModel.classify`` answers
 「其他」 when the calibrated top probability is below the floor stored with the calibration, or when the text is
@@ -28,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from nlp.linear import _PLACE_RE, LinearModel, hashed_ngrams, load_cached, topic_features
-from nlp.segment import DATA_DIR, get_segmenter
+from nlp.segment import get_segmenter
+from nlp.wordlists import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "topic.npz"
 CATEGORIES = ("城乡建设", "劳动和社会保障", "教育文体", "商贸旅游", "环境保护", "卫生计生", "交通运输")

@@ -14,7 +14,8 @@ from typing import Any, Callable
 from yuqing.config import Config, ConfigError, load_config, os_error_text, require_departments
 from yuqing.paths import private_umask, secure_home
 from yuqing.plugins import PluginError, load_object
-from yuqing.storage import Store, StoreError, open_store
+from yuqing.storage import open_store
+from yuqing.storage.base import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +90,17 @@ class App:
                 raise StoreError(f"无法创建或设置数据目录 {self.config.home}：{exc.strerror or exc}；"
                                  "请检查 YUQING_HOME 是否指向本用户可写的目录") from exc
             try:
-                self._store = open_store(self.config, query_tokenizer=self.query_tokenizer)
+                # The segmenter (jieba's dictionary, ~0.5 s) loads on the first search, not when a command opens the
+                # store: `alerts list` and most other commands never search.
+                self._store = open_store(self.config, query_tokenizer=self._cut_query)
             except OSError as exc:  # e.g. the database's folder cannot be created
                 raise StoreError(f"无法打开数据库（{exc.filename or self.config.storage.sqlite_path}）："
                                  f"{os_error_text(exc)}；请检查 YUQING_HOME 或 storage.sqlite_path") from exc
             self._store.workflow.sync_departments(self.config.departments)
         return self._store
+
+    def _cut_query(self, text: str) -> list[str]:
+        return self.query_tokenizer(text)
 
     @functools.cached_property
     def query_tokenizer(self) -> Callable[[str], list[str]]:

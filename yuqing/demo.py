@@ -101,7 +101,7 @@ def run_demo(port: int = 8600, dashboard_port: int = 8501, seed: int = 42) -> in
     scheduler = None
     try:
         print("[4/5] 首轮采集与分析 …", flush=True)
-        crawl = load_object("crawlers.run.crawl")
+        crawl = app.component("crawl")
         crawl(app.config)
         report = jobs.tick(app, clock_now())
         stats = app.store.stats()

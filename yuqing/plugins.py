@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Mapping
+from typing import Any
 
 
 class PluginError(ValueError):
@@ -23,14 +23,6 @@ def load_object(path: str) -> Any:
         return getattr(module, attr)
     except AttributeError as exc:
         raise PluginError(f"模块 {module_name} 中没有 {attr}") from exc
-
-
-def ordered_components(mapping: Mapping[str, int | None]) -> list[str]:
-    """Class paths sorted by their order number; ``None`` disables a component (as in Scrapy)."""
-    for path, order in mapping.items():
-        if order is not None and (not isinstance(order, (int, float)) or isinstance(order, bool)):
-            raise PluginError(f"组件「{path}」的顺序号应为数字或 None，实际为 {order!r}")
-    return [path for path, order in sorted(mapping.items(), key=lambda kv: (kv[1] or 0)) if order is not None]
 
 
 def build_component(path: str, *args: Any, **kwargs: Any) -> Any:

@@ -16,7 +16,6 @@ from typing import Any
 from yuqing.app import App
 from yuqing.clock import now as clock_now
 from yuqing.paths import yuqing_home
-from yuqing.plugins import load_object
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ def _get_app() -> App:
 # Job functions are module-level so the persistent job store can reference them by name.
 def job_crawl(source_name: str) -> None:
     app = _get_app()
-    crawl = load_object(app.config.raw.get("components", {}).get("crawl", "crawlers.run.crawl"))
+    crawl = app.component("crawl")  # [components] crawl, default in yuqing/app.py
     try:
         stats = crawl(app.config, [source_name])
         log.info("采集 %s 完成：%s", source_name, stats)

@@ -18,7 +18,8 @@ import sys
 import time
 from typing import TextIO
 
-from nlp.events.cluster import EventClusterer, materialize
+from nlp.events.cluster import EventClusterer
+from nlp.events.materialize import materialize
 from nlp.events.features import FeatureExtractor
 from nlp.events.heat import compute_heat
 from nlp.events.prepare import doc_from_record, quick_analysis

@@ -23,7 +23,8 @@ import json
 import sys
 from typing import Any, TextIO
 
-from nlp.events.cluster import EventClusterer, event_summary, materialize
+from nlp.events.cluster import EventClusterer
+from nlp.events.materialize import event_summary, materialize
 from nlp.events.heat import explain
 from nlp.events.prepare import doc_from_record, record_time
 from nlp.events.settings import EventSettings

@@ -31,138 +31,22 @@ a restarted process continues where the last one stopped.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-import math
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from nlp.events.dedup import SimHashIndex
+from nlp.events.eventstate import (
+    INDEX_TERMS, MEMBER_TERMS, POSTING_CAP, PROBE_TERMS, STATE_VERSION, Assignment, _conflict, _cos, _Ev,
+    _place_conflict, event_id_for,
+)
 from nlp.events.features import ClusterDoc, FeatureExtractor
+from nlp.events.reshape import EventReshaping
 from nlp.events.settings import EventSettings
 from nlp.simhash import to_hex
-from yuqing.clock import TZ
 from yuqing.model import Event
 
-STATE_VERSION = 1
-PROBE_TERMS = 6  # a document's rarest terms used to find candidate events
-INDEX_TERMS = 10  # an event is findable by this many of each member's terms
-POSTING_CAP = 24  # most recent events read per posting list: bounds the work per document
-MEMBER_TERMS = 12  # terms kept per member (representative choice, splits)
-CENTROID_TERMS_SAVED = 200
-
-
-def event_id_for(doc_id: str) -> str:
-    """Deterministic event id from the event's first document."""
-    return "ev-" + hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:16]
-
-
-@dataclass
-class Assignment:
-    event_id: str
-    duplicate_of: str | None
-    new_event: bool
-
-
-class _Ev:
-    __slots__ = ("id", "seed", "centroid", "norm2", "members", "places", "districts", "first", "last",
-                 "terms", "next_split_check", "top_places", "n_unique", "entities")
-
-    def __init__(self, eid: str, seed: str):
-        self.id, self.seed = eid, seed
-        self.centroid: dict[str, float] = {}
-        self.norm2 = 0.0
-        self.members: dict[str, dict[str, Any]] = {}
-        self.places: Counter[str] = Counter()
-        self.districts: Counter[str] = Counter()
-        self.first = math.inf
-        self.last = -math.inf
-        self.terms: set[str] = set()  # keys under which the event is indexed (terms and places)
-        self.next_split_check = 8
-        self.top_places: frozenset[str] = frozenset()
-        self.n_unique = 0
-        self.entities: Counter[str] = Counter()  # entity → posts naming it (originals only)
-
-    def refresh_places(self, changed: Iterable[str] | None = None) -> None:
-        """The event's three most named places. With ``changed`` (places whose counts only went up), only they
-        can enter the top three, so the update costs O(1) instead of a pass over every place ever named."""
-        if changed is None:
-            self.top_places = frozenset(p for p, _ in self.places.most_common(3))
-            return
-        pool = set(self.top_places) | set(changed)
-        counts = self.places
-        self.top_places = frozenset(sorted(pool, key=lambda p: (-counts[p], p))[:3])
-
-    def add_vector(self, vec: dict[str, float], sign: float = 1.0) -> None:
-        c = self.centroid
-        n2 = self.norm2
-        for t, w in vec.items():
-            old = c.get(t, 0.0)
-            new = old + sign * w
-            n2 += new * new - old * old
-            if abs(new) < 1e-9:
-                c.pop(t, None)
-            else:
-                c[t] = new
-        self.norm2 = max(n2, 0.0)
-
-    def recompute_norm(self) -> None:
-        self.norm2 = sum(w * w for w in self.centroid.values())
-
-    def similarity(self, vec: dict[str, float]) -> float:
-        if self.norm2 <= 0:
-            return 0.0
-        c = self.centroid
-        return sum(w * c.get(t, 0.0) for t, w in vec.items()) / math.sqrt(self.norm2)
-
-    def unique_count(self) -> int:
-        self.n_unique = sum(1 for m in self.members.values() if not m.get("dup"))
-        return self.n_unique
-
-
-def _cos(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(w * b.get(t, 0.0) for t, w in a.items())
-    na = math.sqrt(sum(w * w for w in a.values()))
-    nb = math.sqrt(sum(w * w for w in b.values()))
-    return dot / (na * nb) if na and nb else 0.0
-
-
-def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
-
-
-def _unit(v: dict[str, float]) -> dict[str, float]:
-    n = math.sqrt(sum(w * w for w in v.values()))
-    return {t: w / n for t, w in v.items()} if n else {}
-
-
-def _sum_vectors(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for v in vectors:
-        for t, w in v.items():
-            out[t] = out.get(t, 0.0) + w
-    return out
-
-
-def _place_conflict(places: list[str], ev: _Ev) -> bool:
-    """The post names places, the event has its own, and none is among the event's main places:
-    the same problem at two estates (or two companies) is two events."""
-    return bool(places) and bool(ev.top_places) and not any(p in ev.top_places for p in places)
-
-
-def _conflict(districts: Iterable[str], others: Counter[str]) -> bool:
-    """Both sides name districts and none is shared: the same problem in two districts is two events."""
-    ds = list(districts)
-    return bool(ds) and bool(others) and not any(d in others for d in ds)
-
-
-class EventClusterer:
+class EventClusterer(EventReshaping):
     """Single-pass clusterer. Feed documents in time order with :meth:`add`; read events with :meth:`events`."""
 
     def __init__(self, settings: EventSettings | None = None, extractor: FeatureExtractor | None = None):
@@ -436,126 +320,6 @@ class EventClusterer:
         if gone:
             self.simindex.remove(gone)
 
-    def _reopen(self, ev: _Ev, doc: ClusterDoc, root: str | None) -> _Ev:
-        """A late repost (``root``: the post it copies) or a post naming the event's entity (``root`` None) brings a
-        closed event back: findable again by wording and places, heat revived."""
-        del self.closed[ev.id]
-        self.active[ev.id] = ev
-        top = sorted(ev.centroid.items(), key=lambda kv: -kv[1])[: INDEX_TERMS * 3]
-        self._index(ev, [t for t, _ in top] + ["@" + p for p in ev.places])
-        self.changes.append({"event_id": ev.id, "action": "reopened", "at": doc.at,
-                             "details": {"by": doc.id, "duplicate_of": root, "by_entity": root is None,
-                                         "idle_days": round((doc.at - ev.last) / 86400, 1)}})
-        return ev
-
-    def _merge(self, a: _Ev, b: _Ev, at: float) -> _Ev:
-        """Fold the smaller event into the larger (ties: the older keeps its id)."""
-        if (len(b.members), -b.first) > (len(a.members), -a.first):
-            a, b = b, a
-        for t, w in b.centroid.items():
-            a.centroid[t] = a.centroid.get(t, 0.0) + w
-        a.recompute_norm()
-        a.places.update(b.places)
-        a.refresh_places()
-        a.n_unique += b.n_unique
-        a.districts.update(b.districts)
-        self._unindex_entities(b)
-        a.entities.update(b.entities)
-        self._index_entities(a, b.entities)
-        for mid, m in b.members.items():
-            a.members[mid] = m
-            self.doc_event[mid] = a.id
-            self.moved[mid] = a.id
-        a.first, a.last = min(a.first, b.first), max(a.last, b.last)
-        heapq.heappush(self._heap, (a.last, a.id))
-        self._index(a, list(b.terms))
-        self._unindex(b)
-        del self.active[b.id]
-        self.merged_into[b.id] = a.id
-        self.touched.update((a.id, b.id))
-        self.changes.append({"event_id": a.id, "action": "merge", "at": at,
-                             "details": {"merged": b.id, "moved_docs": len(b.members), "into": a.id}})
-        # What the merged-away event was, so its record and log still say so after it is emptied.
-        seed = b.members.get(b.seed) or min(b.members.values(), key=lambda m: m["t"])
-        self.changes.append({"event_id": b.id, "action": "merged_into", "at": at,
-                             "details": {"into": a.id, "moved_docs": len(b.members), "title": seed.get("ti") or "",
-                                         "first_seen": _ts(b.first).isoformat(), "last_seen": _ts(b.last).isoformat()}})
-        return a
-
-    def _free_id(self, seed: str, parent: str) -> str:
-        """The id for an event split off under its first post: ``event_id_for(seed)`` unless an event has (or had)
-        that id — the post may have seeded an event that was merged away, the id of which still resolves to the
-        survivor — then ``event_id_for("seed#n")`` for the first free n. Deterministic for the same history."""
-        candidate, n = event_id_for(seed), 0
-        while (candidate == parent or candidate in self.active or candidate in self.closed
-               or candidate in self.merged_into or (self.id_taken is not None and self.id_taken(candidate))):
-            n += 1
-            candidate = event_id_for(f"{seed}#{n}")
-        return candidate
-
-    def _maybe_split(self, ev: _Ev, at: float) -> _Ev | None:
-        originals = [(mid, m) for mid, m in ev.members.items() if not m.get("dup") and m.get("v")]
-        if len(originals) < 2 * self.s.split_min_docs:
-            return None
-        unit = {mid: _unit(m["v"]) for mid, m in originals}
-        c_unit = _unit(ev.centroid)
-        a_id = min(unit, key=lambda mid: _dot(unit[mid], c_unit))
-        b_id = min(unit, key=lambda mid: _dot(unit[mid], unit[a_id]))
-        ca, cb = unit[a_id], unit[b_id]
-        groups: tuple[list, list] = ([], [])
-        for _ in range(4):
-            groups = ([], [])
-            for mid, v in unit.items():
-                groups[0 if _dot(v, ca) >= _dot(v, cb) else 1].append(mid)
-            if not groups[0] or not groups[1]:
-                return None
-            ca = _unit(_sum_vectors(unit[mid] for mid in groups[0]))
-            cb = _unit(_sum_vectors(unit[mid] for mid in groups[1]))
-        if min(len(g) for g in groups) < self.s.split_min_docs or _dot(ca, cb) >= self.s.split_similarity:
-            return None
-        # The half holding the seed keeps the id; the other becomes an event named after its first post.
-        keep, move = groups if ev.seed in groups[0] else (groups[1], groups[0])
-        move_set = set(move)
-        for mid, m in ev.members.items():
-            if m.get("dup") and m["dup"] in move_set:
-                move_set.add(mid)
-        first_moved = min(move_set, key=lambda mid: (ev.members[mid]["t"], mid))
-        new = _Ev(self._free_id(first_moved, ev.id), first_moved)
-        for mid in sorted(move_set, key=lambda mid: ev.members[mid]["t"]):
-            m = ev.members.pop(mid)
-            new.members[mid] = m
-            new.first, new.last = min(new.first, m["t"]), max(new.last, m["t"])
-            self.doc_event[mid] = new.id
-            self.moved[mid] = new.id
-        self._unindex_entities(ev)
-        for target in (ev, new):
-            target.centroid, target.places, target.districts = {}, Counter(), Counter()
-            target.entities = Counter()
-            for m in target.members.values():
-                if not m.get("dup"):
-                    target.add_vector(m.get("v") or {})
-                    target.places.update(m.get("p") or [])
-                    target.districts.update(m.get("d") or [])
-                    target.entities.update(m.get("e") or [])
-            self._index_entities(target, target.entities)
-            target.recompute_norm()
-            target.refresh_places()
-            target.unique_count()
-            target.first = min(m["t"] for m in target.members.values())
-            target.last = max(m["t"] for m in target.members.values())
-            self._unindex(target)
-            keys = [t for t, _ in sorted(target.centroid.items(), key=lambda kv: -kv[1])[: INDEX_TERMS * 3]]
-            self._index(target, keys + ["@" + p for p in target.places])
-            heapq.heappush(self._heap, (target.last, target.id))
-        new.next_split_check = max(8, 2 * new.unique_count())
-        self.active[new.id] = new
-        self.touched.update((ev.id, new.id))
-        detail = {"from": ev.id, "to": new.id, "moved_docs": len(move_set), "kept_docs": len(ev.members),
-                  "similarity": round(_dot(ca, cb), 3)}
-        self.changes.append({"event_id": ev.id, "action": "split", "at": at, "details": detail})
-        self.changes.append({"event_id": new.id, "action": "split_from", "at": at, "details": detail})
-        return new
-
     # -- reading events ----------------------------------------------------------------------------------------
     def all_events(self) -> list[_Ev]:
         return list(self.active.values()) + list(self.closed.values())
@@ -568,62 +332,3 @@ class EventClusterer:
         out = (self.changes, self.moved, self.touched)
         self.changes, self.moved, self.touched = [], {}, set()
         return out
-
-
-def _ts(t: float) -> datetime:
-    return datetime.fromtimestamp(t, tz=timezone.utc).astimezone(TZ)
-
-
-def _majority(values: Iterable[str | None]) -> str | None:
-    counts = Counter(v for v in values if v)
-    return counts.most_common(1)[0][0] if counts else None
-
-
-def materialize(ev: _Ev, *, keywords: int = 8, entities: list[str] | None = None) -> Event:
-    """The ``Event`` record for an internal event (heat not yet computed). ``entities``: its distinctive entities
-    (:meth:`EventClusterer.event_entities`), kept in ``state["entities"]`` for the alerts service."""
-    members = ev.members
-    originals = [(mid, m) for mid, m in members.items() if not m.get("dup")]
-    if len(originals) <= 2:
-        rep_id = min(originals or members.items(), key=lambda x: (x[1]["t"], x[0]))[0]
-    else:
-        # The post closest to the centroid states the event best; ties go to the earliest.
-        rep_id = max(originals, key=lambda x: (round(ev.similarity(x[1].get("v") or {}), 6), -x[1]["t"]))[0]
-    sentiments = Counter(m.get("se") for m in members.values())
-    districts = ev.districts or Counter(m.get("r") for m in members.values() if m.get("r"))
-    region = districts.most_common(1)[0][0] if districts else _majority(m.get("r") for m in members.values())
-    top_terms = [t for t, _ in sorted(ev.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:keywords]]
-    state = {
-        "v": STATE_VERSION, "seed": ev.seed,
-        "centroid": {t: round(w, 4) for t, w in
-                     sorted(ev.centroid.items(), key=lambda kv: -kv[1])[:CENTROID_TERMS_SAVED]},
-        "members": members, "places": dict(ev.places), "districts": dict(ev.districts),
-        "next_split_check": ev.next_split_check,
-        "representative": rep_id,
-        "entities": list(entities) if entities is not None else [e for e, _ in ev.entities.most_common(5)],
-    }
-    return Event(
-        id=ev.id, title=members[rep_id].get("ti") or "", keywords=top_terms, region=region,
-        topic=_majority(m.get("to") for m in members.values()),
-        department=_majority(m.get("de") for m in members.values()),
-        first_seen=_ts(ev.first), last_seen=_ts(ev.last), doc_count=len(members),
-        source_count=len({m.get("s") for m in members.values()}),
-        negative=sentiments.get("negative", 0), neutral=sentiments.get("neutral", 0),
-        positive=sentiments.get("positive", 0), state=state,
-    )
-
-
-def event_summary(event: Event) -> dict[str, Any]:
-    """Figures beyond the Event fields: places, duplicates and 相似文章数 with their sources."""
-    members = event.state.get("members", {})
-    dups = [m for m in members.values() if m.get("dup")]
-    by_root: dict[str, list[str]] = {}
-    for mid, m in members.items():
-        if m.get("dup"):
-            by_root.setdefault(m["dup"], []).append(m.get("s") or "")
-    places = Counter(event.state.get("places", {}))
-    return {
-        "places": [p for p, _ in places.most_common(3)],
-        "duplicates": len(dups),
-        "similar_articles": {root: {"count": len(srcs), "sources": sorted(set(srcs))} for root, srcs in by_root.items()},
-    }

@@ -23,7 +23,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from nlp.events.cluster import EventClusterer, materialize
+from nlp.events.cluster import EventClusterer
+from nlp.events.materialize import materialize
 from nlp.events.features import ClusterDoc, FeatureExtractor
 from nlp.events.heat import compute_heat
 from nlp.events.settings import EventSettings

@@ -9,6 +9,6 @@ Each prints, in the same run and on the same held-out splits, the new model besi
 sentiment, stock SnowNLP.
 
 common.py: splits, metrics, hashed TF-IDF, export; topic.py, sentiment.py (+ sentiment_data.py), emotion.py:
-the shipped recipes; calibrate.py: the topic calibration; topic_round3.py, sentiment_round3.py: the previous
-rounds' recipes; cli.py: the command. Import names from the module that defines them.
+the shipped recipes; calibrate.py: the topic calibration; sentiment_round3.py: the previous round's sentiment
+recipe (validate-sentiment, compare-snownlp); cli.py: the command. Import names from the module that defines them.
 """

@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 from nlp.linear import HASH_BITS, LinearModel, sentiment_features
-from nlp.segment import DATA_DIR
+from nlp.wordlists import DATA_DIR
 from yuqing.vocab import EMOTION_LABELS
 from nlp.train.common import (
     Progress, _export, _read_csv, count_matrix, fit_idf, macro_f1, save_scored, stratified_holdout, tfidf,

@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from nlp.linear import HASH_BITS, LinearModel, sentiment_features
-from nlp.segment import get_segmenter, load_wordlist
+from nlp.segment import get_segmenter
+from nlp.wordlists import load_wordlist
 from nlp.train.common import (
     Progress,
     _export,

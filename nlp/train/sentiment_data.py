@@ -12,7 +12,8 @@ from typing import Callable
 import numpy as np
 
 from nlp.linear import clean_text
-from nlp.segment import DATA_DIR, get_segmenter, load_wordlist
+from nlp.segment import get_segmenter
+from nlp.wordlists import DATA_DIR, load_wordlist
 from nlp.train.common import Progress, _read_csv, macro_f1, recall, stable_key, stratified_holdout
 
 SENTIMENT_MODEL_PATH = DATA_DIR / "sentiment.npz"

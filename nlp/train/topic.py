@@ -11,7 +11,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from nlp.linear import HASH_BITS, LinearModel
-from nlp.segment import DATA_DIR, get_segmenter
+from nlp.segment import get_segmenter
+from nlp.wordlists import DATA_DIR
 from nlp.train.common import (
     Progress,
     stable_key,
@@ -97,34 +98,7 @@ def officer_corrections(progress: Progress = print, config_path: str | Path | No
     return used
 
 
-def topic_datasets(data_dir: Path, progress: Progress = print, corrections: list[tuple[str, str]] | None = None):
-    """Training docs (content-word lists) and labels, plus the held-out raw docs and labels.
-
-    ``corrections``: extra (text, category) pairs — by default the officers' topic corrections in the configured
-    store (officer_corrections); any that duplicate a held-out message are dropped like the token rows."""
-    seg = get_segmenter()
-    train_raw, test_raw = topic_raw_split(data_dir)
-    tok_rows = _read_csv(Path(data_dir) / "gov_messages" / "labeled_tokens.csv", ["tokens", "一级标签"])
-    test_docs = [seg.content_words(seg.cut(raw_message_text(r))) for r in test_raw]
-    train_docs = [seg.content_words(seg.cut(raw_message_text(r))) for r in train_raw]
-    tok_docs = [seg.content_words(r["tokens"].split()) for r in tok_rows]
-    keep = _dedupe_tokens(tok_docs, test_docs)
-    progress(f"分词语料 labeled_tokens 共 {len(tok_rows)} 条，其中 {keep.count(False)} 条与测试集留言重复，已剔除")
-    docs = [d for d, k in zip(tok_docs, keep) if k] + train_docs
-    labels = [r["一级标签"] for r, k in zip(tok_rows, keep) if k] + [r["一级标签"] for r in train_raw]
-    if corrections is None:
-        corrections = officer_corrections(progress)
-    if corrections:
-        fix_docs = [seg.content_words(seg.cut(text)) for text, _ in corrections]
-        fix_keep = _dedupe_tokens(fix_docs, test_docs)
-        if fix_keep.count(False):
-            progress(f"人工更正中 {fix_keep.count(False)} 条与测试集留言重复，已剔除")
-        docs += [d for d, k in zip(fix_docs, fix_keep) if k]
-        labels += [lab for (_, lab), k in zip(corrections, fix_keep) if k]
-    return docs, labels, test_docs, [r["一级标签"] for r in test_raw]
-
-
-# --- topic (both recipes) ---------------------------------------------------------------------
+# --- topic ---------------------------------------------------------------------
 TOPIC_SVM_C = 3.0
 # LinearSVC margins are roughly in [-1.5, 1.5]; this temperature turns them into a usable softmax.
 TOPIC_TEMPERATURE = 4.0
@@ -141,8 +115,8 @@ def topic_items(data_dir: Path, progress: Progress = print, corrections: list[tu
     """Training docs/titles/labels (held-out duplicates dropped) and the held-out docs/titles/labels. A doc is
     content words; the title is 留言主题's content words for raw messages and None (first eight content words) for
     token-only rows and officers' corrections. ``raw`` = the slice of the training lists that are raw messages
-    (the out-of-fold calibration scores those); ``corrections``: as in topic_datasets (None = the configured
-    store's)."""
+    (the out-of-fold calibration scores those); ``corrections``: extra (text, category) pairs, those duplicating a
+    held-out message dropped (None = the configured store's, officer_corrections)."""
     seg = get_segmenter()
     train_raw, test_raw = topic_raw_split(data_dir)
     tok_rows = _read_csv(Path(data_dir) / "gov_messages" / "labeled_tokens.csv", ["tokens", "一级标签"])

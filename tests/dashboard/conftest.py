@@ -27,7 +27,7 @@ HOSTILE = {"url": "http://sample.invalid/hostile", "source": "a_city_board", "ki
 
 def sample_records(now, n: int = 400) -> list[dict]:
     """Generated demo posts (our own generator, as ``make demo`` serves them) over the last 20 days, plus HOSTILE."""
-    from crawlers.sample_sites.generator import generate_posts
+    from yuqing.samples.timeline import generate_posts
 
     posts = generate_posts(seed=7, n=n, start=now - timedelta(days=20), days=20, labels=False, now=now)
     return [*posts, {**HOSTILE, "published_at": (now - timedelta(hours=1)).isoformat()}]

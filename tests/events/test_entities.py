@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from alerts.replay.data import load_messages
-from nlp.events.cluster import EventClusterer, materialize
+from nlp.events.cluster import EventClusterer
+from nlp.events.materialize import materialize
 from nlp.events.features import extract_entities, is_generic_entity
 from nlp.events.prepare import doc_from_record, quick_analysis
 from nlp.events.settings import EventSettings

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp.events.cluster import EventClusterer, event_id_for, materialize
+from nlp.events.cluster import EventClusterer
+from nlp.events.eventstate import event_id_for
+from nlp.events.materialize import materialize
 from nlp.events.dedup import SimHashIndex
 from nlp.events.evaluate import FIXTURE, cluster_scores, evaluate_generator, evaluate_gov_messages
 from nlp.events.features import extract_places
@@ -96,7 +98,7 @@ def test_reposts_collapse():
     assert out["2"].duplicate_of == "1" and out["3"].duplicate_of == "1"
     assert len({a.event_id for a in out.values()}) == 1
     ev = materialize(cl.get(out["1"].event_id))
-    from nlp.events.cluster import event_summary
+    from nlp.events.materialize import event_summary
 
     similar = event_summary(ev)["similar_articles"]["1"]
     assert similar["count"] == 2 and similar["sources"] == ["other_board", "repost_site"]
@@ -218,7 +220,7 @@ def test_merge_and_split_are_recorded():
         d.content_words = d.content_words + [f"独有词{i}"] * 2  # make every text distinct (no duplicates)
         d.simhash = None
         ev_docs.append(d)
-    from nlp.events.cluster import _Ev
+    from nlp.events.eventstate import _Ev
 
     ev = _Ev("ev-test", ev_docs[0].id)
     cl.active[ev.id] = ev
@@ -348,7 +350,7 @@ def merge_store(request, tmp_path):
 def seed_two_heating_events(db):
     """Two stored events about one problem (as if clustered apart), and a third post that matches both
     closely enough to merge them."""
-    from nlp.events.cluster import _Ev
+    from nlp.events.eventstate import _Ev
     from nlp.events.stage import to_cluster_doc
 
     title, content = HEATING_A

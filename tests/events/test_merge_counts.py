@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.events.cluster import EventClusterer, _Ev, event_id_for
+from nlp.events.cluster import EventClusterer
+from nlp.events.eventstate import _Ev, event_id_for
 from nlp.events.evaluate import gov_records, load_gov_messages
 from nlp.events.prepare import quick_analysis
 from nlp.events.settings import EventSettings

@@ -106,7 +106,7 @@ def test_symlink_and_foreign_files_left_alone(tmp_path, loose_umask):
 
 
 def test_unusable_home_is_a_clear_error(tmp_path, loose_umask):
-    from yuqing.storage import StoreError
+    from yuqing.storage.base import StoreError
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")

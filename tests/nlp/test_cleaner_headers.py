@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.normalize import document_header_lines, drop_link_farms, html_to_text, normalize
+from nlp.linkfarm import document_header_lines, drop_link_farms
+from nlp.normalize import html_to_text, normalize
 
 # A 政务公开 page as html_to_text renders it: breadcrumb with a URL, the metadata table cell by
 # cell, the title, the 文号, the addressee, the body, the 落款, then residue.

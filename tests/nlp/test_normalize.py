@@ -1,5 +1,6 @@
 from nlp.chars import strip_pinyin, to_halfwidth, to_simplified
-from nlp.normalize import drop_link_farms, html_to_text, link_likeness, normalize
+from nlp.linkfarm import drop_link_farms, link_likeness
+from nlp.normalize import html_to_text, normalize
 
 
 def test_traditional_with_pinyin_becomes_clean_simplified():

@@ -1,6 +1,6 @@
 import pytest
 
-from nlp.pii import id_check_digit, is_valid_id18, luhn_ok, mask_name, mask_pii
+from yuqing.privacy import id_check_digit, is_valid_id18, luhn_ok, mask_name, mask_pii
 
 
 def _valid_id(prefix17="43010519900307123"):

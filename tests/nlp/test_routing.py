@@ -187,14 +187,14 @@ def test_training_data_takes_officers_corrections_but_never_a_held_out_message()
     if data is None or not (data / "gov_messages" / "labeled_raw.csv").is_file():
         pytest.skip("需要 ../shared/data/gov_messages（共享数据不在本机）")
     from nlp.segment import get_segmenter
-    from nlp.train.topic import raw_message_text, topic_datasets, topic_raw_split
+    from nlp.train.topic import raw_message_text, topic_items, topic_raw_split
 
     _, held = topic_raw_split(data)
-    base_docs, base_labels, _, _ = topic_datasets(data, progress=lambda _m: None, corrections=[])
+    base_docs, _, _ = topic_items(data, progress=lambda _m: None, corrections=[])["train"]
     fixes = [("村口那块空地被人圈起来建厂房，晚上机器轰鸣，粉尘到处飞，河里的水也变了颜色。", "环境保护"),
              (raw_message_text(held[0]), "城乡建设")]  # the same as a held-out message: dropped
-    docs, labels, _, _ = topic_datasets(data, progress=lambda _m: None, corrections=fixes)
-    assert len(docs) == len(base_docs) + 1 and labels[-1] == "环境保护"
+    docs, titles, labels = topic_items(data, progress=lambda _m: None, corrections=fixes)["train"]
+    assert len(docs) == len(base_docs) + 1 and labels[-1] == "环境保护" and titles[-1] is None
     seg = get_segmenter()
     assert docs[-1] == seg.content_words(seg.cut(fixes[0][0]))
 

@@ -2,7 +2,9 @@ import threading
 
 import pytest
 
-from nlp.segment import STOPWORDS_PATH, USERDICT_PATH, Segmenter, get_segmenter, load_wordlist
+from nlp.segment import get_segmenter
+from nlp.wordlists import STOPWORDS_PATH, USERDICT_PATH, load_wordlist
+from nlp.segmenter import Segmenter
 
 
 def test_singleton_is_shared_across_threads():
@@ -89,7 +91,7 @@ def test_hmm_cut_equals_jieba_finalseg():
 
     from jieba import finalseg
 
-    from nlp.segment import hmm_cut
+    from nlp.segmenter import hmm_cut
 
     rng = random.Random(5)
     chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)] + list("ab1.5%xy ，")

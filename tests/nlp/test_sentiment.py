@@ -1,6 +1,7 @@
 import pytest
 
-from nlp.segment import get_segmenter, load_wordlist
+from nlp.segment import get_segmenter
+from nlp.wordlists import load_wordlist
 from nlp.sentiment import SentimentModel, strip_courtesy
 from nlp.train.sentiment_data import NOTICES_PATH, THANKS_PATH
 

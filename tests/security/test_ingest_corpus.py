@@ -258,7 +258,7 @@ def test_a_batch_the_store_refuses_is_retried_one_by_one(home, tmp_path, capsys,
     """The store itself refuses one record (as Elasticsearch would a value its mapping cannot hold): the batch write
     fails, each record is written alone, and only that one is lost and reported."""
     from yuqing import jobs
-    from yuqing.storage import StoreError
+    from yuqing.storage.base import StoreError
 
     poisoned = post(url="http://poison.example.gov.cn/1", title="存储会拒绝的记录")
     path = tmp_path / "poison.jsonl"

@@ -12,10 +12,7 @@ from typing import Callable
 
 from yuqing.config import Config
 from yuqing.plugins import load_object
-from yuqing.storage.base import (
-    ConcurrentUpdateError, DocumentFilter, DocumentStore, DuplicateError, SearchHit, Store, StoreError, UpsertResult,
-    WorkflowStore,
-)
+from yuqing.storage.base import DocumentStore, Store, WorkflowStore
 
 
 def open_store(config: Config, *, query_tokenizer: Callable[[str], list[str]] | None = None) -> Store:
@@ -35,7 +32,3 @@ def open_store(config: Config, *, query_tokenizer: Callable[[str], list[str]] | 
                 close()
             raise
     return Store(documents, workflow)
-
-
-__all__ = ["ConcurrentUpdateError", "DocumentFilter", "DuplicateError", "SearchHit", "Store", "StoreError",
-           "UpsertResult", "open_store"]

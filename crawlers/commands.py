@@ -1,0 +1,20 @@
+"""The crawlers' ``yuqing`` commands and benches (registered through pyproject.toml's ``yuqing.commands``)."""
+
+from yuqing.commands import StageCommand
+
+ORDER = 100  # where these commands stand in `yuqing --help` (the pipeline's order)
+
+COMMANDS = [
+    StageCommand("sample-sites", "crawlers.sample_sites.cli.sample_sites_main",
+                 "在 127.0.0.1 上运行生成的样例站点（新闻站、留言板、RSS）"),
+    StageCommand("crawl", "crawlers.run.crawl_main", "采集全部或指定来源（--source NAME）", "app"),
+    StageCommand("sources", "crawlers.run.sources_main", "列出来源及其健康状况（--json）", "app"),
+    StageCommand("extract", "crawlers.extract.cli.extract_main", "从网页文件或网址抽取正文（--json）"),
+]
+
+BENCHES = {
+    "crawl": "crawlers.bench.bench_crawl_main",
+    "crawl-distributed": "crawlers.bench_distributed.bench_distributed_main",
+    "extract": "crawlers.extract.evaluate.evaluate_main",
+    "sample-sites": "crawlers.sample_sites.bench.bench_main",
+}

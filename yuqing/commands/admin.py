@@ -1,0 +1,78 @@
+"""``yuqing audit | stats | users``: the store's health, counts and accounts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from yuqing.clock import now as clock_now
+from yuqing.commands.common import load_app as _app, print_json as _print_json
+from yuqing.storage.base import StoreError
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``audit verify``: walk the whole audit hash chain and check the append-only guards; non-zero when broken."""
+    workflow = _app(args).store.workflow
+    report = workflow.verify_audit()
+    if report["ok"]:
+        workflow.mark_audit_verified(report["last_id"], report["last_hash"], report["rows"])
+    if args.json:
+        _print_json(report)
+    elif report["ok"]:
+        print(f"审计日志完好：共 {report['rows']} 条记录，哈希链连续，只追加保护触发器有效")
+    else:
+        print(f"审计日志异常（共 {report['rows']} 条记录，已核验 {report['checked']} 条）：", file=sys.stderr)
+        for problem in report["problems"]:
+            print(f"  - {problem['message']}", file=sys.stderr)
+        broken = next((p["id"] for p in report["problems"] if p["kind"] != "trigger" and p["id"] is not None), None)
+        if broken is not None:
+            print(f"第一处断裂：审计记录 #{broken}", file=sys.stderr)
+    return 0 if report["ok"] else 1
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    app = _app(args)
+    stats = {"sources": len(app.config.sources), **app.store.stats()}
+    # From November on, remind the officer to add next year's 调休 arrangement (and this year's, if still missing).
+    warnings = app.config.calendar.warnings(clock_now(args.now))
+    if args.json:
+        _print_json({**stats, "warnings": warnings})
+    else:
+        labels = {"sources": "来源", "documents": "文档", "pending": "待分析", "analysis_failed": "分析失败",
+                  "events": "事件", "alerts": "预警",
+                  "open_alerts": "未办结预警", "users": "用户", "departments": "部门"}
+        for key, value in stats.items():
+            print(f"{labels.get(key, key)}：{value}")
+        for warning in warnings:
+            print(f"提醒：{warning}")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from yuqing.users import UserError, create_user
+
+    app = _app(args)
+    if args.action == "list":
+        users = app.store.workflow.list_users()
+        if args.json:
+            _print_json([{"name": u.name, "role": u.role.value, "department": u.department, "active": u.active}
+                         for u in users])
+        else:
+            for u in users:
+                print(f"{u.name}\t{u.role.value}\t{u.department or ''}")
+        return 0
+    if not args.name or not args.role:
+        print("用法：yuqing users add NAME --role officer|leader|department|admin [--department D] --password-stdin",
+              file=sys.stderr)
+        return 2
+    if not args.password_stdin:
+        print("为避免密码出现在命令历史中，请用 --password-stdin 从标准输入提供密码", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        create_user(app.store.workflow, args.name, args.role, password, department=args.department, now=clock_now())
+    except (UserError, StoreError) as exc:
+        print(f"无法创建用户：{exc}", file=sys.stderr)
+        return 1
+    print(f"已创建用户 {args.name}（{args.role}）")
+    return 0
