@@ -1,4 +1,4 @@
-"""Validation of the ``[alerts]``, ``[deadlines]`` and ``[notifications]`` sections.
+"""Validation of the ``[alerts]`` and ``[deadlines]`` sections (``[notifications]``: alerts/notify/registry.py).
 
 Every error is a :class:`yuqing.config.ConfigError` naming the file and key. Defaults reproduce the official rules
 in DEVELOPERS.md; see docs/alerts.md for every option.
@@ -6,9 +6,7 @@ in DEVELOPERS.md; see docs/alerts.md for every option.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import time
 from typing import Any
 
 from alerts.deadlines import Policy, parse_policies
@@ -28,7 +26,6 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {"name": "单帖高互动", "type": "engagement"},
 ]
 DEFAULT_LEVEL_POLICIES = {"1": "level1", "2": "level2", "3": "level2"}
-CHANNEL_TYPES = {"email": "alerts.notify.email.EmailChannel", "webhook": "alerts.notify.webhook.WebhookChannel"}
 
 
 @dataclass
@@ -51,23 +48,6 @@ class DeadlineSettings:
     warn_share: float
     policies: dict[str, Policy]
     raw: Checker | None = None
-
-
-@dataclass
-class NotificationSettings:
-    enabled: bool = True
-    channel_types: dict[str, str] = field(default_factory=lambda: dict(CHANNEL_TYPES))
-    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # type → options (smtp host …)
-    officers: list[dict[str, str]] = field(default_factory=list)  # extra recipients of every new alert
-    quiet_start: time | None = None
-    quiet_end: time | None = None
-    quiet_bypass_level: int = 1
-    digest_minutes: int = 10
-    digest_min_level: int = 3
-    max_attempts: int = 5
-    backoff_seconds: int = 60
-    batch: int = 100
-    dashboard_url: str = ""
 
 
 def _section(config: Config | None, name: str) -> Checker:
@@ -148,55 +128,3 @@ def parse_deadlines(config: Config | None) -> DeadlineSettings:
     c.reject_unknown({"warn_share", "policies"})
     return DeadlineSettings(warn_share=c.get("warn_share", float, 0.6, minimum=0.05, maximum=0.99),
                             policies=parse_policies(c), raw=c)
-
-
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-def _hhmm(c: Checker, name: str) -> time | None:
-    value = c.get(name, str, None)
-    if value is None:
-        return None
-    m = _HHMM.match(value)
-    if not m:
-        raise c.fail(name, f"时间「{value}」应为 HH:MM（例如 22:00）")
-    return time(int(m.group(1)), int(m.group(2)))
-
-
-def parse_notifications(config: Config | None) -> NotificationSettings:
-    c = _section(config, "notifications")
-    c.reject_unknown({"enabled", "channel_types", "email", "webhook", "officers", "quiet_hours", "digest_minutes",
-                      "digest_min_level", "max_attempts", "backoff_seconds", "batch", "dashboard_url"})
-    types = dict(CHANNEL_TYPES)
-    types.update({k: v for k, v in c.get("channel_types", dict, {}).items()})
-    channels = {"email": c.get("email", dict, {}), "webhook": c.get("webhook", dict, {})}
-    email = c.section("email")
-    email.reject_unknown({"host", "port", "sender", "username", "password", "starttls", "ssl", "timeout"})
-    channels["email"] = {
-        "host": email.get("host", str, "127.0.0.1"), "port": email.get("port", int, 25, minimum=1, maximum=65535),
-        "sender": email.get("sender", str, "yuqing@localhost"), "username": email.get("username", str, ""),
-        "password": email.get("password", str, ""), "starttls": email.get("starttls", bool, False),
-        "ssl": email.get("ssl", bool, False), "timeout": email.get("timeout", float, 10.0, minimum=0.5)}
-    hook = c.section("webhook")
-    hook.reject_unknown({"timeout", "headers"})
-    channels["webhook"] = {"timeout": hook.get("timeout", float, 10.0, minimum=0.5), "headers": hook.get("headers", dict, {})}
-    officers = []
-    for oc in c.items("officers"):
-        oc.reject_unknown({"channel", "target", "format"})
-        officers.append({"channel": oc.get("channel", str, choices=sorted(types)), "target": oc.get("target", str),
-                         "format": oc.get("format", str, "generic", choices=("generic", "wecom", "dingtalk"))})
-    quiet = c.section("quiet_hours")
-    quiet.reject_unknown({"start", "end", "bypass_level"})
-    start, end = _hhmm(quiet, "start"), _hhmm(quiet, "end")
-    if (start is None) != (end is None):
-        raise quiet.fail("end" if start else "start", "免打扰时段需要同时设置 start 和 end")
-    return NotificationSettings(
-        enabled=c.get("enabled", bool, True), channel_types=types, channels=channels, officers=officers,
-        quiet_start=start, quiet_end=end, quiet_bypass_level=quiet.get("bypass_level", int, 1, minimum=0, maximum=4),
-        digest_minutes=c.get("digest_minutes", int, 10, minimum=0),
-        digest_min_level=c.get("digest_min_level", int, 3, minimum=1, maximum=5),
-        max_attempts=c.get("max_attempts", int, 5, minimum=1, maximum=20),
-        backoff_seconds=c.get("backoff_seconds", int, 60, minimum=1),
-        batch=c.get("batch", int, 100, minimum=1),
-        dashboard_url=c.get("dashboard_url", str, ""),
-    )

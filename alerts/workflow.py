@@ -11,6 +11,7 @@ from datetime import datetime
 
 from yuqing.clock import TZ
 from yuqing.model import ROLE_LABELS, STATUS_LABELS, Alert, AlertStatus, Role, User
+from yuqing.vocab import ACTION_LABELS, WorkflowAction as A
 
 S = AlertStatus
 
@@ -26,11 +27,15 @@ class WorkflowError(ValueError):
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
-    label: str
     roles: frozenset[Role]
     sources: frozenset[AlertStatus]
     target: AlertStatus | None  # None: status unchanged (escalate, silence) or decided by input (evaluate)
     own_department: bool = False  # department users may only act on alerts assigned to their department
+
+    @property
+    def label(self) -> str:
+        """The action as a verb, from the shared vocabulary (the same word on buttons, in errors and in the log)."""
+        return ACTION_LABELS[self.name]
 
 
 _OFFICE = frozenset({Role.ADMIN, Role.OFFICER})
@@ -41,21 +46,21 @@ _OPEN = frozenset(s for s in S if s is not S.CLOSED)
 AWAITING_ANSWER = frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED})
 
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
-    ActionSpec("dispatch", "派发", _OFFICE, frozenset({S.NEW, S.RETURNED}), S.DISPATCHED),
-    ActionSpec("reassign", "改派", _OFFICE, frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED}), S.DISPATCHED),
-    ActionSpec("accept", "签收", _DEPT, frozenset({S.DISPATCHED, S.REOPENED}), S.ACCEPTED, own_department=True),
-    ActionSpec("return", "退单", _DEPT, _ACTIVE, S.RETURNED, own_department=True),
-    ActionSpec("respond", "回应", _DEPT, _ACTIVE, S.RESPONDED, own_department=True),
-    ActionSpec("evaluate", "评价", _OFFICE, frozenset({S.RESPONDED}), None),
-    ActionSpec("reopen", "重新打开", _OFFICE, frozenset({S.RESPONDED, S.CLOSED}), S.REOPENED),
-    ActionSpec("close", "办结", _OFFICE, _OPEN, S.CLOSED),
-    ActionSpec("escalate", "督办", _OFFICE | {Role.LEADER}, frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED}),
+    ActionSpec(A.DISPATCH.value, _OFFICE, frozenset({S.NEW, S.RETURNED}), S.DISPATCHED),
+    ActionSpec(A.REASSIGN.value, _OFFICE, frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED}), S.DISPATCHED),
+    ActionSpec(A.ACCEPT.value, _DEPT, frozenset({S.DISPATCHED, S.REOPENED}), S.ACCEPTED, own_department=True),
+    ActionSpec(A.RETURN.value, _DEPT, _ACTIVE, S.RETURNED, own_department=True),
+    ActionSpec(A.RESPOND.value, _DEPT, _ACTIVE, S.RESPONDED, own_department=True),
+    ActionSpec(A.EVALUATE.value, _OFFICE, frozenset({S.RESPONDED}), None),
+    ActionSpec(A.REOPEN.value, _OFFICE, frozenset({S.RESPONDED, S.CLOSED}), S.REOPENED),
+    ActionSpec(A.CLOSE.value, _OFFICE, _OPEN, S.CLOSED),
+    ActionSpec(A.ESCALATE.value, _OFFICE | {Role.LEADER}, frozenset({S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REOPENED}),
                None),
-    ActionSpec("silence", "静默", _OFFICE, _OPEN, None),
+    ActionSpec(A.SILENCE.value, _OFFICE, _OPEN, None),
     # 依申请公开 extension (政府信息公开条例 2019 第三十三条): the department asks, the office's head decides.
-    ActionSpec("extend", "申请延期", _DEPT, _ACTIVE, None, own_department=True),
-    ActionSpec("approve_extension", "批准延期", _OFFICE, AWAITING_ANSWER, None),
-    ActionSpec("reject_extension", "驳回延期", _OFFICE, AWAITING_ANSWER, None),
+    ActionSpec(A.EXTEND.value, _DEPT, _ACTIVE, None, own_department=True),
+    ActionSpec(A.APPROVE_EXTENSION.value, _OFFICE, AWAITING_ANSWER, None),
+    ActionSpec(A.REJECT_EXTENSION.value, _OFFICE, AWAITING_ANSWER, None),
 )}
 EXTENSION_ACTIONS = frozenset({"extend", "approve_extension", "reject_extension"})
 
@@ -87,7 +92,7 @@ def check_action(user: User, alert: Alert, action: str) -> ActionSpec:
     if user.role not in spec.roles:
         allowed = "、".join(ROLE_LABELS[r] for r in sorted(spec.roles, key=lambda r: r.value))
         raise PermissionDenied(f"{role_label(user)}「{user.name}」无权执行「{spec.label}」操作（需要：{allowed}）")
-    if user.role is Role.DEPARTMENT and alert.department != user.department:
+    if spec.own_department and user.role is Role.DEPARTMENT and alert.department != user.department:
         raise PermissionDenied(f"{user.department}的用户无权处理分派给{alert.department or '（未分派）'}的预警")
     if alert.status not in spec.sources:
         allowed = "、".join(STATUS_LABELS[s] for s in sorted(spec.sources, key=lambda s: s.value))

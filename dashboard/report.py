@@ -319,7 +319,7 @@ def report_main(argv: list[str], app: Any) -> int:
     try:
         path = write_report(brief, out)
     except OSError as exc:
-        from yuqing.config import os_error_text
+        from yuqing.checker import os_error_text
 
         print(f"无法写入「{out}」：{os_error_text(exc)}；请换一个可写的 --out 路径", file=sys.stderr)
         return 1

@@ -22,6 +22,15 @@ def shared_data():
     return path
 
 
+@pytest.fixture(scope="session")
+def news_pages(shared_data):
+    """The 51 real saved news pages of ../shared/data/news_pages."""
+    path = shared_data / "news_pages"
+    if not path.is_dir():
+        pytest.skip("共享数据中没有 news_pages/ 目录")
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _restore_yuqing_config():
     """`yuqing --config FILE` exports YUQING_CONFIG for its subprocesses (yuqing/cli.py); a test calling main() in

@@ -11,7 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from yuqing.config import Config, ConfigError, load_config, os_error_text, require_departments
+from yuqing.checker import os_error_text
+from yuqing.config import Config, ConfigError, load_config, require_departments
 from yuqing.paths import private_umask, secure_home
 from yuqing.plugins import PluginError, load_object
 from yuqing.storage import open_store
@@ -26,6 +27,8 @@ DEFAULT_COMPONENTS = {
     "tokenizer": "nlp.segment.get_segmenter",
     "crawl": "crawlers.run.crawl",  # read by the scheduler
 }
+# The configuration check of a default component (see App.check_stage_config).
+DEFAULT_CONFIG_CHECKS = {"alerts": "alerts.notify.registry.check_config"}
 # What each component's class path must lead to: the factory the application calls on it.
 _FACTORIES = {"analyzer": ("from_config",), "events": ("from_config",), "alerts": ("from_config", "__call__"),
               "tokenizer": ("__call__",), "crawl": ("__call__",)}
@@ -71,7 +74,22 @@ class App:
     def load(cls, config_path: str | Path | None = None, home: Path | None = None) -> "App":
         config = require_departments(load_config(config_path, home))
         check_components(config)
-        return cls(config)
+        app = cls(config)
+        app.check_stage_config()
+        return app
+
+    def check_stage_config(self) -> None:
+        """Stages check what they add to the kernel's configuration before anything runs (the alerts stage: its
+        channels' options and the departments' contact keys; docs/design.md "Adding a notification channel"). A
+        default component's check is named by path, so a command that does not use the stage does not import it; a
+        component configured in ``[components]`` brings its own as a ``check_config`` attribute."""
+        for name, path in DEFAULT_CONFIG_CHECKS.items():
+            if self.component_path(name) == DEFAULT_COMPONENTS[name]:
+                check = load_object(path)
+            else:
+                check = getattr(self.component(name), "check_config", None)
+            if check is not None:
+                check(self.config)
 
     def component_path(self, name: str) -> str:
         components = self.config.raw.get("components", {}) if isinstance(self.config.raw.get("components"), dict) else {}

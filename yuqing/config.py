@@ -10,102 +10,24 @@ the same :class:`Checker` when it builds itself.
 
 from __future__ import annotations
 
-import copy
-import errno
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
+from yuqing.checker import Checker, ConfigError, os_error_text
+from yuqing.config_calendar import _parse_calendar
+from yuqing.config_waiting import WaitingConfig, _parse_waiting
 from yuqing.health import DEFAULT_FAILURE_CYCLES
 from yuqing.model import Department, Source
 from yuqing.paths import yuqing_home
 from yuqing.storage_config import StorageConfig, _parse_storage
-from yuqing.workdays import OfficeHours, WorkCalendar, add_working_time
+from yuqing.workdays import WorkCalendar
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
 SOURCE_TYPES = ("news", "board", "feed")
-
-
-_OS_ERRORS = {errno.ENOENT: "路径不存在", errno.EACCES: "没有访问权限", errno.EPERM: "没有操作权限",
-              errno.EROFS: "文件系统只读", errno.EISDIR: "这是一个文件夹", errno.ENOTDIR: "路径中有一段不是文件夹",
-              errno.ENOSPC: "磁盘空间不足", errno.ENAMETOOLONG: "文件名过长"}
-
-
-def os_error_text(exc: OSError) -> str:
-    """An operating-system error in Chinese (the C library's text is in the locale's language, usually English)."""
-    return _OS_ERRORS.get(exc.errno, f"系统错误 {exc.errno}：{exc.strerror or exc}")
-
-
-class ConfigError(ValueError):
-    """A configuration problem: ``file``, ``key`` and ``problem`` say where and what."""
-
-    def __init__(self, file: str | Path, key: str, problem: str):
-        self.file, self.key, self.problem = str(file), key, problem
-        super().__init__(f"配置文件 {file} 中的 {key}：{problem}")
-
-
-_TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", bool: "布尔值（true/false）", list: "列表", dict: "表（table）"}
-
-
-class Checker:
-    """Reads typed values out of a config section; every failure raises :class:`ConfigError` with the full key path."""
-
-    def __init__(self, file: str | Path, data: dict[str, Any], prefix: str = ""):
-        if not isinstance(data, dict):
-            raise ConfigError(file, prefix or "(根)", f"应为{_TYPE_NAMES[dict]}，实际为 {data!r}")
-        self.file, self.data, self.prefix = file, data, prefix
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}.{name}" if self.prefix else name
-
-    def fail(self, name: str, problem: str) -> ConfigError:
-        return ConfigError(self.file, self.key(name), problem)
-
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., *, choices: Iterable | None = None,
-            minimum: float | None = None, maximum: float | None = None) -> Any:
-        if name not in self.data:
-            if default is ...:
-                raise self.fail(name, "缺少必填项")
-            return copy.deepcopy(default)
-        value = self.data[name]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-            names = "或".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
-            raise self.fail(name, f"应为{names}，实际为 {value!r}")
-        if choices is not None and value not in choices:
-            raise self.fail(name, f"取值 {value!r} 无效，可选：{', '.join(map(str, choices))}")
-        if minimum is not None and value < minimum:
-            raise self.fail(name, f"应不小于 {minimum}，实际为 {value}")
-        if maximum is not None and value > maximum:
-            raise self.fail(name, f"应不大于 {maximum}，实际为 {value}")
-        return value
-
-    def strings(self, name: str, default: Any = ...) -> list[str]:
-        values = self.get(name, list, default)
-        for i, v in enumerate(values):
-            if not isinstance(v, str) or not v.strip():
-                raise ConfigError(self.file, f"{self.key(name)}[{i}]", f"应为非空字符串，实际为 {v!r}")
-        return values
-
-    def section(self, name: str, default: Any = ...) -> "Checker":
-        return Checker(self.file, self.get(name, dict, {} if default is ... else default), self.key(name))
-
-    def items(self, name: str) -> list["Checker"]:
-        values = self.get(name, list, [])
-        return [Checker(self.file, v, f"{self.key(name)}[{i}]") for i, v in enumerate(values)]
-
-    def reject_unknown(self, allowed: Iterable[str]) -> None:
-        allowed = set(allowed)
-        for name in self.data:
-            if name not in allowed:
-                raise self.fail(name, f"未知配置项（可用：{', '.join(sorted(allowed))}）")
 
 
 @dataclass
@@ -138,7 +60,7 @@ class Config:
         return next((d for d in self.departments if d.supervisor), None)
 
 
-def _check_url(c: Checker, key: str, url: str) -> None:
+def check_url(c: Checker, key: str, url: str) -> None:
     """An http(s) URL with a host and no spaces, else a ConfigError naming ``key``."""
     try:
         parts = urlsplit(url)
@@ -168,7 +90,7 @@ def _parse_source(c: Checker) -> Source:
     if not urls:
         raise c.fail("start_urls", "至少需要一个起始网址")
     for i, url in enumerate(urls):
-        _check_url(c, f"{c.key('start_urls')}[{i}]", url)
+        check_url(c, f"{c.key('start_urls')}[{i}]", url)
     politeness = c.section("politeness")
     politeness.reject_unknown({"delay", "concurrency", "obey_robots", "timeout", "retries"})
     settings = {
@@ -195,14 +117,14 @@ def _parse_source(c: Checker) -> Source:
     )
 
 
+#: The keys of a ``[[departments]]`` entry the kernel reads; every other key is a contact key of a notification
+#: channel (``email``, ``webhook`` …), kept as text in ``Department.contact``. The alerts stage, which owns the
+#: channels, checks them against its channels' declarations when the application starts (see docs/design.md).
+DEPARTMENT_KEYS = frozenset({"name", "topics", "regions", "aliases", "keywords", "supervisor"})
+
+
 def _parse_department(c: Checker) -> Department:
-    c.reject_unknown({"name", "topics", "regions", "aliases", "keywords", "email", "webhook", "webhook_format",
-                      "supervisor"})
-    contact = {k: c.get(k, str) for k in ("email", "webhook", "webhook_format") if k in c.data}
-    if "webhook" in contact:
-        _check_url(c, c.key("webhook"), contact["webhook"])
-    if "email" in contact and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact["email"]):
-        raise c.fail("email", f"「{contact['email']}」不是有效的电子邮件地址")
+    contact = {k: c.get(k, str) for k in c.data if k not in DEPARTMENT_KEYS}
     name = c.get("name", str)
     if not name.strip():
         raise c.fail("name", "部门名称不能为空")
@@ -226,48 +148,7 @@ def _routing_words(c: Checker, name: str) -> list[str]:
     return words
 
 
-WAIT_UNITS = {"hours": "小时", "working_hours": "个工作小时", "working_days": "个工作日"}
-#: level → (remind after, escalate after, unit): levels 1–2 on the wall clock, 3–4 in office time.
-DEFAULT_WAIT_CLOCKS: dict[int, tuple[float, float | None, str]] = {
-    1: (1, 2, "hours"), 2: (2, 4, "hours"), 3: (4, 8, "working_hours"), 4: (2, 4, "working_days")}
-
-
-@dataclass(frozen=True)
-class WaitClock:
-    """How long an alert of one level may wait for an officer to dispatch it: a reminder to the officers after
-    ``remind`` units, escalation to the supervising office after ``escalate`` units (None: no escalation)."""
-
-    level: int
-    remind: float
-    escalate: float | None
-    unit: str  # hours | working_hours | working_days
-
-    def text(self, amount: float) -> str:
-        return f"{amount:g} {WAIT_UNITS[self.unit]}"
-
-
-@dataclass
-class WaitingConfig:
-    """``[waiting]``: clocks of alerts not yet dispatched (status 待派发), in wall hours or office time."""
-
-    enabled: bool = True
-    office_hours: OfficeHours = field(default_factory=OfficeHours)
-    levels: dict[int, WaitClock] = field(default_factory=lambda: {
-        level: WaitClock(level, *clock) for level, clock in DEFAULT_WAIT_CLOCKS.items()})
-
-    def due(self, clock: WaitClock, amount: float, start: datetime, calendar: WorkCalendar | None = None) -> datetime:
-        """When ``amount`` units of ``clock`` started at ``start`` run out (office time skips nights, weekends and
-        holidays, 调休 included)."""
-        if clock.unit == "hours":
-            return start + timedelta(hours=amount)
-        span = timedelta(hours=amount) if clock.unit == "working_hours" else self.office_hours.length * amount
-        return add_working_time(start, span, calendar, self.office_hours)
-
-
 def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> Config:
-    from yuqing.config_calendar import _parse_calendar  # these use Checker, ConfigError and the types from here
-    from yuqing.config_waiting import _parse_waiting
-
     home = home or yuqing_home()
     root = Checker(path, data)
     if "search" in data:  # accepted by early versions and never read
@@ -365,5 +246,4 @@ def load_config(path: str | Path | None = None, home: Path | None = None) -> Con
     return parse_config(data, path, home)
 
 
-__all__ = ["Checker", "Config", "ConfigError", "WaitClock", "WaitingConfig", "load_config", "parse_config",
-           "require_departments"]
+__all__ = ["Checker", "Config", "ConfigError", "load_config", "parse_config", "require_departments"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from yuqing.config import Checker, ConfigError
+from yuqing.checker import Checker, ConfigError
 from yuqing.workdays import Arrangement, WorkCalendar, statutory_holidays
 
 

@@ -1,16 +1,54 @@
 """``[waiting]``: the clocks of alerts waiting for an officer to dispatch them (wall hours or office time).
 
 Part of the configuration (``yuqing.config.parse_config`` calls :func:`_parse_waiting`; the types it builds,
-:class:`yuqing.config.WaitingConfig` and :class:`yuqing.config.WaitClock`, live with the configuration).
+:class:`WaitingConfig` and :class:`WaitClock`, are defined here).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import time
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 
-from yuqing.config import DEFAULT_WAIT_CLOCKS, WAIT_UNITS, Checker, WaitClock, WaitingConfig
-from yuqing.workdays import OfficeHours
+from yuqing.checker import Checker
+from yuqing.workdays import OfficeHours, WorkCalendar, add_working_time
+
+WAIT_UNITS = {"hours": "小时", "working_hours": "个工作小时", "working_days": "个工作日"}
+#: level → (remind after, escalate after, unit): levels 1–2 on the wall clock, 3–4 in office time.
+DEFAULT_WAIT_CLOCKS: dict[int, tuple[float, float | None, str]] = {
+    1: (1, 2, "hours"), 2: (2, 4, "hours"), 3: (4, 8, "working_hours"), 4: (2, 4, "working_days")}
+
+
+@dataclass(frozen=True)
+class WaitClock:
+    """How long an alert of one level may wait for an officer to dispatch it: a reminder to the officers after
+    ``remind`` units, escalation to the supervising office after ``escalate`` units (None: no escalation)."""
+
+    level: int
+    remind: float
+    escalate: float | None
+    unit: str  # hours | working_hours | working_days
+
+    def text(self, amount: float) -> str:
+        return f"{amount:g} {WAIT_UNITS[self.unit]}"
+
+
+@dataclass
+class WaitingConfig:
+    """``[waiting]``: clocks of alerts not yet dispatched (status 待派发), in wall hours or office time."""
+
+    enabled: bool = True
+    office_hours: OfficeHours = field(default_factory=OfficeHours)
+    levels: dict[int, WaitClock] = field(default_factory=lambda: {
+        level: WaitClock(level, *clock) for level, clock in DEFAULT_WAIT_CLOCKS.items()})
+
+    def due(self, clock: WaitClock, amount: float, start: datetime, calendar: WorkCalendar | None = None) -> datetime:
+        """When ``amount`` units of ``clock`` started at ``start`` run out (office time skips nights, weekends and
+        holidays, 调休 included)."""
+        if clock.unit == "hours":
+            return start + timedelta(hours=amount)
+        span = timedelta(hours=amount) if clock.unit == "working_hours" else self.office_hours.length * amount
+        return add_working_time(start, span, calendar, self.office_hours)
 
 
 _HOURS_SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]|24):([0-5]\d)$")

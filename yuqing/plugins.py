@@ -23,12 +23,3 @@ def load_object(path: str) -> Any:
         return getattr(module, attr)
     except AttributeError as exc:
         raise PluginError(f"模块 {module_name} 中没有 {attr}") from exc
-
-
-def build_component(path: str, *args: Any, **kwargs: Any) -> Any:
-    """Instantiate via ``from_settings``/``from_config`` when the class has one, else call it."""
-    cls = load_object(path)
-    for factory in ("from_config", "from_settings"):
-        if hasattr(cls, factory):
-            return getattr(cls, factory)(*args, **kwargs)
-    return cls(*args, **kwargs)

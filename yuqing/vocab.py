@@ -47,17 +47,6 @@ def heat_part_label(name: str) -> str:
 
 
 # -- alert levels --------------------------------------------------------------------------------------------------
-class AlertLevel(enum.IntEnum):
-    MAJOR = 1  # 特别重大/重大
-    SERIOUS = 2  # 较大
-    GENERAL = 3  # 一般
-    NOTICE = 4  # 提示
-
-    @property
-    def label(self) -> str:
-        return LEVEL_LABELS[int(self)]
-
-
 LEVEL_LABELS: Mapping[int, str] = MappingProxyType(
     {1: "一级（特别重大/重大）", 2: "二级（较大）", 3: "三级（一般）", 4: "四级（提示）"})
 
@@ -139,12 +128,6 @@ def describe_event_change(action: str, details: Mapping[str, Any] | None) -> tup
 
 
 # -- deadlines ------------------------------------------------------------------------------------------------------
-class DeadlineKind(str, enum.Enum):
-    AUTHORITATIVE_INFO = "authoritative_info"
-    PRESS_CONFERENCE = "press_conference"
-    RESPONSE = "response"
-
-
 #: A deadline's label depends on its policy: the same ``response`` is 回应关切 for 政务舆情 (61号文) and 答复 for a
 #: 12345 诉求 or 依申请公开, so labels are keyed by (policy, deadline name), never by the name alone.
 DEADLINE_LABELS: Mapping[tuple[str, str], str] = MappingProxyType({

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from yuqing.views import NotificationView
+from yuqing.config import Checker
+
+if TYPE_CHECKING:  # imported where a message is rendered: checking a configuration needs no views
+    from yuqing.views import NotificationView
 
 KIND_LABELS = {
     "new": "新预警", "dispatch": "预警派发", "level_up": "预警升级", "warning": "办理时限提醒", "overdue": "办理超时",
@@ -20,7 +23,9 @@ class DeliveryError(RuntimeError):
     """Sending failed; the message says why (kept in the delivery log, retried with backoff)."""
 
 
-def _view(item: Any) -> NotificationView:
+def _view(item: Any) -> "NotificationView":
+    from yuqing.views import NotificationView
+
     return item if isinstance(item, NotificationView) else NotificationView.from_payload(item)
 
 
@@ -69,7 +74,17 @@ def digest_text(items: list[dict[str, Any]], quote: Callable[[str], str] = _same
 
 
 class Channel:
+    """One way of delivering notifications. A channel is one module: it names itself (``type_name``: the
+    ``channel`` of recipients and deliveries, and its options section ``[notifications.<type_name>]``), declares
+    the keys it reads from a ``[[departments]]`` entry (``contact_keys``, its contact key first) and the message
+    formats it can render, and parses both itself. It is switched on by class path with an order number in
+    ``[notifications.channels]``; the order is the order of a department's recipients."""
+
     type_name: ClassVar[str] = "base"
+    #: Keys of a ``[[departments]]`` entry this channel reads; the first is the address it delivers to.
+    contact_keys: ClassVar[tuple[str, ...]] = ()
+    #: Message formats a recipient may ask for (``format`` of an officer, or of a department's contact).
+    formats: ClassVar[tuple[str, ...]] = ("generic",)
 
     def __init__(self, options: dict[str, Any]):
         self.options = options
@@ -77,6 +92,23 @@ class Channel:
     @classmethod
     def from_config(cls, options: dict[str, Any]) -> "Channel":
         return cls(options)
+
+    @classmethod
+    def parse_options(cls, c: Checker) -> dict[str, Any]:
+        """The channel's options from ``[notifications.<type_name>]``, validated (unknown keys are errors)."""
+        c.reject_unknown(())
+        return {}
+
+    @classmethod
+    def parse_contact(cls, c: Checker) -> dict[str, str]:
+        """The channel's keys of one ``[[departments]]`` entry (``c`` holds only those), validated."""
+        return {k: c.get(k, str) for k in cls.contact_keys if k in c.data}
+
+    @classmethod
+    def targets(cls, contact: dict[str, str]) -> list[dict[str, str]]:
+        """A department's recipients on this channel: ``{"channel", "target", "format"}`` each."""
+        address = contact.get(cls.contact_keys[0]) if cls.contact_keys else None
+        return [{"channel": cls.type_name, "target": address, "format": "generic"}] if address else []
 
     def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
         """Deliver ``items`` (one message; several make a digest) to ``target``; return a short receipt.

@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
-import smtplib
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
+from yuqing.config import Checker
+
+if TYPE_CHECKING:  # smtplib and the email package load when a message is built, not when a configuration is checked
+    from email.message import EmailMessage
 
 
 class EmailChannel(Channel):
     type_name = "email"
+    contact_keys = ("email",)
+
+    @classmethod
+    def parse_options(cls, c: Checker) -> dict[str, Any]:
+        c.reject_unknown({"host", "port", "sender", "username", "password", "starttls", "ssl", "timeout"})
+        return {
+            "host": c.get("host", str, "127.0.0.1"), "port": c.get("port", int, 25, minimum=1, maximum=65535),
+            "sender": c.get("sender", str, "yuqing@localhost"), "username": c.get("username", str, ""),
+            "password": c.get("password", str, ""), "starttls": c.get("starttls", bool, False),
+            "ssl": c.get("ssl", bool, False), "timeout": c.get("timeout", float, 10.0, minimum=0.5)}
+
+    @classmethod
+    def parse_contact(cls, c: Checker) -> dict[str, str]:
+        contact = super().parse_contact(c)
+        if "email" in contact and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact["email"]):
+            raise c.fail("email", f"「{contact['email']}」不是有效的电子邮件地址")
+        return contact
 
     def build_message(self, target: str, items: list[dict[str, Any]], *, key: str | None = None) -> EmailMessage:
         """The message as sent: subject and plain-text body rendered from the notifications' (masked) views."""
+        from email.message import EmailMessage
+        from email.utils import formatdate, make_msgid
+
         o = self.options
         msg = EmailMessage()
         msg["From"] = o.get("sender", "yuqing@localhost")
@@ -28,6 +50,8 @@ class EmailChannel(Channel):
         return msg
 
     def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
+        import smtplib
+
         o = self.options
         msg = self.build_message(target, items, key=key)
         host, port, timeout = o.get("host", "127.0.0.1"), int(o.get("port", 25)), float(o.get("timeout", 10))

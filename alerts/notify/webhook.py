@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
-from yuqing.views import NotificationView
+from yuqing.config import Checker, check_url
 
 FORMATS = ("generic", "wecom", "dingtalk")
 
@@ -36,6 +34,8 @@ def build_body(items: list[dict[str, Any]], fmt: str) -> dict[str, Any]:
             "text": f"### {subject_for(items, neutral_markdown)}\n\n"
                     + digest_text(items, neutral_markdown).replace("\n", "\n\n")}}
     if fmt == "generic":
+        from yuqing.views import NotificationView
+
         return {"subject": subject_for(items), "count": len(items),
                 "items": [NotificationView.from_payload(i).to_payload() for i in items]}
     raise DeliveryError(f"不支持的 webhook 格式「{fmt}」（可选：{', '.join(FORMATS)}）")
@@ -43,8 +43,32 @@ def build_body(items: list[dict[str, Any]], fmt: str) -> dict[str, Any]:
 
 class WebhookChannel(Channel):
     type_name = "webhook"
+    contact_keys = ("webhook", "webhook_format")
+    formats = FORMATS
+
+    @classmethod
+    def parse_options(cls, c: Checker) -> dict[str, Any]:
+        c.reject_unknown({"timeout", "headers"})
+        return {"timeout": c.get("timeout", float, 10.0, minimum=0.5), "headers": c.get("headers", dict, {})}
+
+    @classmethod
+    def parse_contact(cls, c: Checker) -> dict[str, str]:
+        contact = super().parse_contact(c)
+        if "webhook" in contact:
+            check_url(c, c.key("webhook"), contact["webhook"])
+        return contact
+
+    @classmethod
+    def targets(cls, contact: dict[str, str]) -> list[dict[str, str]]:
+        if not contact.get("webhook"):
+            return []
+        return [{"channel": cls.type_name, "target": contact["webhook"],
+                 "format": contact.get("webhook_format", "generic")}]
 
     def send(self, target: str, items: list[dict[str, Any]], fmt: str = "generic", *, key: str | None = None) -> str:
+        import urllib.error  # loaded when something is sent, not when a configuration is checked
+        import urllib.request
+
         body = json.dumps(build_body(items, fmt), ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8", **self.options.get("headers", {})}
         if key:  # the same for every resend of this message, so the receiver can drop a repeat

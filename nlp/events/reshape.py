@@ -10,6 +10,7 @@ from collections import Counter
 
 from nlp.events.eventstate import INDEX_TERMS, _dot, _Ev, _sum_vectors, _ts, _unit, event_id_for
 from nlp.events.features import ClusterDoc
+from yuqing.vocab import EventChange
 
 
 class EventReshaping:
@@ -22,7 +23,7 @@ class EventReshaping:
         self.active[ev.id] = ev
         top = sorted(ev.centroid.items(), key=lambda kv: -kv[1])[: INDEX_TERMS * 3]
         self._index(ev, [t for t, _ in top] + ["@" + p for p in ev.places])
-        self.changes.append({"event_id": ev.id, "action": "reopened", "at": doc.at,
+        self.changes.append({"event_id": ev.id, "action": EventChange.REOPENED.value, "at": doc.at,
                              "details": {"by": doc.id, "duplicate_of": root, "by_entity": root is None,
                                          "idle_days": round((doc.at - ev.last) / 86400, 1)}})
         return ev
@@ -52,11 +53,11 @@ class EventReshaping:
         del self.active[b.id]
         self.merged_into[b.id] = a.id
         self.touched.update((a.id, b.id))
-        self.changes.append({"event_id": a.id, "action": "merge", "at": at,
+        self.changes.append({"event_id": a.id, "action": EventChange.MERGE.value, "at": at,
                              "details": {"merged": b.id, "moved_docs": len(b.members), "into": a.id}})
         # What the merged-away event was, so its record and log still say so after it is emptied.
         seed = b.members.get(b.seed) or min(b.members.values(), key=lambda m: m["t"])
-        self.changes.append({"event_id": b.id, "action": "merged_into", "at": at,
+        self.changes.append({"event_id": b.id, "action": EventChange.MERGED_INTO.value, "at": at,
                              "details": {"into": a.id, "moved_docs": len(b.members), "title": seed.get("ti") or "",
                                          "first_seen": _ts(b.first).isoformat(), "last_seen": _ts(b.last).isoformat()}})
         return a
@@ -131,6 +132,6 @@ class EventReshaping:
         self.touched.update((ev.id, new.id))
         detail = {"from": ev.id, "to": new.id, "moved_docs": len(move_set), "kept_docs": len(ev.members),
                   "similarity": round(_dot(ca, cb), 3)}
-        self.changes.append({"event_id": ev.id, "action": "split", "at": at, "details": detail})
-        self.changes.append({"event_id": new.id, "action": "split_from", "at": at, "details": detail})
+        self.changes.append({"event_id": ev.id, "action": EventChange.SPLIT.value, "at": at, "details": detail})
+        self.changes.append({"event_id": new.id, "action": EventChange.SPLIT_FROM.value, "at": at, "details": detail})
         return new

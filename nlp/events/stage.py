@@ -9,9 +9,9 @@ Ordering makes a crash harmless: events are saved before documents are linked, a
 event already holds is a no-op, so a re-run after a crash links the same documents to the same events.
 
 An event merged into another keeps its record, marked ``state["merged_into"]`` with what it was before the
-merge; having no documents, it is no longer listed or counted by the store. An open alert on it is moved to
-the surviving event (same transaction when both store halves are one SQLite file), so the officer keeps working
-one alert on the whole issue and the rules do not raise a second one for the survivor.
+merge, and the event log says so; having no documents, it is no longer listed or counted by the store. This stage
+only records the merge: the alerts stage moves an open alert on the merged-away event to the survivor at its next
+tick (alerts/merges.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,8 +27,7 @@ from nlp.events.materialize import materialize
 from nlp.events.features import ClusterDoc, FeatureExtractor
 from nlp.events.heat import compute_heat
 from nlp.events.settings import EventSettings
-from yuqing.model import AuditEntry, Document, Event
-from yuqing.storage.base import ConcurrentUpdateError
+from yuqing.model import Document, Event
 from yuqing.vocab import zero_heat_parts
 
 log = logging.getLogger(__name__)
@@ -50,6 +48,13 @@ def known_places(config: Any) -> list[str]:
     out = {r for d in getattr(config, "departments", []) or [] for r in (d.regions or [])}
     out.update(s.region for s in getattr(config, "sources", []) or [] if getattr(s, "region", None))
     return sorted(out)
+
+
+def survivor(merged_into: dict[str, str], event_id: str) -> str:
+    """The event ``event_id`` ended up in, following the clusterer's (public) merge map through merges of merges."""
+    while event_id in merged_into:
+        event_id = merged_into[event_id]
+    return event_id
 
 
 def doc_time(doc: Document) -> datetime:
@@ -101,7 +106,7 @@ class EventStage:
         docs_store = self.store.documents
         s = self.settings
         stats = {"documents": 0, "new_events": 0, "duplicates": 0, "merges": 0, "splits": 0, "reopened": 0,
-                 "alerts_redirected": 0, "events_saved": 0, "heat_refreshed": 0, "skipped": 0, "recounted": 0}
+                 "events_saved": 0, "heat_refreshed": 0, "skipped": 0, "recounted": 0}
         if self._extractor is None:
             self._extractor = FeatureExtractor(known_places=self.known_places)
         clusterer: EventClusterer | None = None
@@ -136,7 +141,7 @@ class EventStage:
             for doc_id, eid in moved.items():
                 root = clusterer.root_of.get(doc_id, doc_id)
                 links[doc_id] = (eid, None if root == doc_id else root)
-            links = {d: (clusterer._resolve(e) if e else e, dup) for d, (e, dup) in links.items()}
+            links = {d: (survivor(clusterer.merged_into, e) if e else e, dup) for d, (e, dup) in links.items()}
             merged = {ch["event_id"]: ch for ch in changes if ch["action"] == "merged_into"}
             events = []
             for eid in touched:
@@ -145,7 +150,7 @@ class EventStage:
                     events.append(with_heat(materialize(ev, entities=clusterer.event_entities(ev)), s,
                                             self.authority, now))
                 elif eid in clusterer.merged_into:
-                    events.append(self._tombstone(eid, clusterer._resolve(eid), merged.get(eid), now))
+                    events.append(self._tombstone(eid, survivor(clusterer.merged_into, eid), merged.get(eid), now))
             with self._transaction():
                 docs_store.save_events(events, now)
                 for ch in changes:
@@ -158,8 +163,6 @@ class EventStage:
                 for eid, n in docs_store.recount_events(sorted(recount), now).items():
                     log.warning("事件 %s 的文档数与其文档不一致，已按文档重新计数为 %d", eid, n)
                     stats["recounted"] += 1
-                for eid in merged:
-                    stats["alerts_redirected"] += self._redirect_alert(eid, clusterer._resolve(eid), now)
             stats["events_saved"] += len(events)
             stats["merges"] += sum(c["action"] == "merge" for c in changes)
             stats["splits"] += sum(c["action"] == "split" for c in changes)
@@ -185,33 +188,6 @@ class EventStage:
                      first_seen=old.first_seen if old else None, last_seen=None, doc_count=0, heat=0.0,
                      heat_parts=zero_heat_parts(),
                      state={"v": 1, "merged_into": into, "merged_at": at.isoformat(), "before_merge": before})
-
-    def _redirect_alert(self, eid: str, into: str, now: datetime) -> int:
-        """Move the open alert of a merged-away event to the survivor (one open alert per event, so when the
-        survivor has its own, the old alert stays and its log says where the issue went). Returns 1 if moved."""
-        wf = getattr(self.store, "workflow", None)
-        if wf is None or into == eid:
-            return 0
-        for _attempt in range(3):  # an officer may be saving the same alert right now
-            alert = wf.open_alert_for_event(eid)
-            if alert is None:
-                return 0
-            other = wf.open_alert_for_event(into)
-            if other is not None:
-                wf.append_audit(AuditEntry(
-                    alert_id=alert.id, actor="system", action="event_merged", at=now,
-                    note=f"事件 {eid} 已并入事件 {into}；该事件已有未办结预警 {other.id}，请一并处理"))
-                return 0
-            moved = replace(alert, event_id=into,
-                            details={**alert.details, "merged_events": [*alert.details.get("merged_events", []), eid]})
-            try:
-                wf.update_alert(moved, alert.version)
-            except ConcurrentUpdateError:
-                continue
-            wf.append_audit(AuditEntry(alert_id=alert.id, actor="system", action="event_merged", at=now,
-                                       note=f"事件 {eid} 已并入事件 {into}，预警随之转到事件 {into}"))
-            return 1
-        raise ConcurrentUpdateError(f"预警 {alert.id} 一直在被修改，未能随事件合并转到事件 {into}；下次运行会重试")
 
     # With no new documents, heat is recomputed at most this often (of the job's clock): the scheduler runs
     # ``process`` every few seconds, and five minutes move heat by under 0.25 % at the default 24 h half-life.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from alerts.service import AlertService, _after_quiet
+from alerts.outbox import after_quiet
+from alerts.service import AlertService
 from alerts_testkit import DEPT_A3, T0, add_event, burst, free_port
 from yuqing.clock import TZ
 
@@ -96,8 +97,8 @@ def test_quiet_hours_hold_minor_notices_until_morning(make_app, http_receiver):
 
 def test_after_quiet_window_arithmetic():
     q = (time(22, 0), time(7, 0))
-    assert _after_quiet(datetime(2024, 5, 13, 21, 59, tzinfo=TZ), *q) == datetime(2024, 5, 13, 21, 59, tzinfo=TZ)
-    assert _after_quiet(datetime(2024, 5, 13, 22, 0, tzinfo=TZ), *q) == datetime(2024, 5, 14, 7, 0, tzinfo=TZ)
-    assert _after_quiet(datetime(2024, 5, 14, 3, 0, tzinfo=TZ), *q) == datetime(2024, 5, 14, 7, 0, tzinfo=TZ)
+    assert after_quiet(datetime(2024, 5, 13, 21, 59, tzinfo=TZ), *q) == datetime(2024, 5, 13, 21, 59, tzinfo=TZ)
+    assert after_quiet(datetime(2024, 5, 13, 22, 0, tzinfo=TZ), *q) == datetime(2024, 5, 14, 7, 0, tzinfo=TZ)
+    assert after_quiet(datetime(2024, 5, 14, 3, 0, tzinfo=TZ), *q) == datetime(2024, 5, 14, 7, 0, tzinfo=TZ)
     day = (time(12, 0), time(14, 0))
-    assert _after_quiet(datetime(2024, 5, 14, 13, 0, tzinfo=TZ), *day) == datetime(2024, 5, 14, 14, 0, tzinfo=TZ)
+    assert after_quiet(datetime(2024, 5, 14, 13, 0, tzinfo=TZ), *day) == datetime(2024, 5, 14, 14, 0, tzinfo=TZ)

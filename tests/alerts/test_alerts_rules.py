@@ -115,7 +115,8 @@ def test_config_errors_name_the_key(tmp_path, alerts, key, words):
 
 
 def test_notification_and_deadline_config_errors(tmp_path):
-    from alerts.schema import parse_deadlines, parse_notifications
+    from alerts.notify.registry import parse_notifications
+    from alerts.schema import parse_deadlines
 
     with pytest.raises(ConfigError, match="notifications.quiet_hours.start"):
         parse_notifications(make_config(tmp_path, notifications={"quiet_hours": {"start": "25:00", "end": "07:00"}}))

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from alerts.cli import alerts_main
+from alerts.creation import create
+from alerts.monitor import check_waiting_one
 from alerts.rules.base import Finding
 from alerts.service import AlertService, ConcurrentUpdateError
 from alerts.titles import first_clause, is_degenerate
@@ -129,7 +131,7 @@ def test_a_level3_alert_left_unassigned_is_reminded_once_then_escalated_once(mak
     assert other.check_deadlines(later + timedelta(minutes=31))["waiting"]["reminded"] == 0
     # A scheduler that read the alert before the reminder was recorded loses the version check: nothing sent.
     with pytest.raises(ConcurrentUpdateError):
-        other._check_waiting_one(stale, app.config.waiting.levels[3], later, {"reminded": 0, "escalated": 0})
+        check_waiting_one(other, stale, app.config.waiting.levels[3], later, {"reminded": 0, "escalated": 0})
     (reminder,) = deliveries(app, alert.id, "waiting_reminder")
     assert reminder["target"] == "yuqing-duty@a.gov.cn"
     assert "已等待派发 4 个工作小时" in reminder["payload"]["message"]
@@ -296,7 +298,7 @@ def test_an_alert_title_never_comes_from_a_degenerate_post_title(make_app, messa
     now = datetime(2024, 5, 13, 9, 0, tzinfo=TZ)
     add_event(app.store, "ev-q", now=now, posts=burst(now, 14), title="？？")
     finding = Finding(rule="热度分级", rule_type="heat", level=2, reason="热度 30", event_id="ev-q", title="？？")
-    made = svc._create("E-test", finding, now)
+    made = create(svc, "E-test", finding, now)
     assert made.title.startswith("A3区幸福小区电梯又停运了")
 
 
@@ -331,7 +333,7 @@ def test_an_operational_alert_is_reminded_but_never_escalated(make_app):
     created = datetime(2024, 5, 13, 9, 0, tzinfo=TZ)
     finding = Finding(rule="来源异常", rule_type="source_health", level=4, reason="来源 a_city_board 连续 3 轮抓取失败",
                       doc_id="source-health:a_city_board:1", title="采集来源异常：a_city_board", source=BOARD)
-    alert = svc._create("S-test", finding, created, route=(None, "运维告警"))
+    alert = create(svc, "S-test", finding, created, route=(None, "运维告警"))
     counts = svc.check_deadlines(datetime(2024, 5, 27, 9, 0, tzinfo=TZ))["waiting"]
     assert (counts["reminded"], counts["escalated"]) == (1, 0)
     assert deliveries(app, alert.id, "waiting_escalation") == []

@@ -3,12 +3,10 @@ extractor's own reason (in the pass figures and in the source's health), and the
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from crawlers.run import crawl
+from tests.crawlers.sitekit import HTML, LocalSite
 from yuqing.config import load_config
 from yuqing.storage import open_store
 from yuqing.storage.base import DocumentFilter
@@ -32,48 +30,19 @@ def article_path(i: int) -> str:
     return f"/news/2024/11/t20241120_{1000 + i}.html"
 
 
-class Site:
+def site_pages() -> dict[str, str]:
     """A news list linking to the articles above."""
-
-    def __init__(self):
-        links = "".join(f'<li><a href="{article_path(i)}">{t}</a><span>2024-11-20</span></li>'
-                        for i, t in enumerate(TITLES))
-        pages = {"/news/index.html": f"<html><head><meta charset='utf-8'><title>通知公告</title></head>"
-                                     f"<body><ul>{links}</ul></body></html>"}
-        pages.update({article_path(i): article_page(i) for i in range(len(TITLES))})
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                if self.path == "/robots.txt":
-                    status, body, ctype = 200, b"User-agent: *\nAllow: /\n", "text/plain"
-                elif self.path in pages:
-                    status, body, ctype = 200, pages[self.path].encode(), "text/html; charset=utf-8"
-                else:
-                    status, body, ctype = 404, b"not found", "text/plain"
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    links = "".join(f'<li><a href="{article_path(i)}">{t}</a><span>2024-11-20</span></li>' for i, t in enumerate(TITLES))
+    pages = {"/news/index.html": f"<html><head><meta charset='utf-8'><title>通知公告</title></head>"
+                                 f"<body><ul>{links}</ul></body></html>"}
+    pages.update({article_path(i): article_page(i) for i in range(len(TITLES))})
+    return pages
 
 
 @pytest.fixture()
 def site():
-    s = Site()
+    pages = site_pages()
+    s = LocalSite(lambda path: (200, pages[path].encode(), HTML) if path in pages else None)
     yield s
     s.close()
 

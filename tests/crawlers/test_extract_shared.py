@@ -9,14 +9,6 @@ from crawlers.extract.evaluate import evaluate, load_references
 
 
 @pytest.fixture(scope="module")
-def news_pages(shared_data):
-    path = shared_data / "news_pages"
-    if not path.is_dir():
-        pytest.skip("共享数据中没有 news_pages/ 目录")
-    return path
-
-
-@pytest.fixture(scope="module")
 def result(news_pages):
     return evaluate(news_pages)
 

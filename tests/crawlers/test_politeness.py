@@ -4,67 +4,43 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from crawlers.run import crawl
+from tests.crawlers.sitekit import HTML, LocalSite
 from yuqing.config import load_config
 
 ARTICLES = 16
 
 
-class CountingSite:
+class CountingSite(LocalSite):
     """A news list linking to slow article pages; records the most requests in flight at once."""
 
     def __init__(self, latency: float = 0.3):
         self.in_flight = self.max_in_flight = 0
-        lock = threading.Lock()
-        site = self
+        self.latency, self.lock = latency, threading.Lock()
+        super().__init__(self.page)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                with lock:
-                    site.in_flight += 1
-                    site.max_in_flight = max(site.max_in_flight, site.in_flight)
-                try:
-                    if self.path == "/robots.txt":
-                        body = b"User-agent: *\nAllow: /\n"
-                        ctype = "text/plain"
-                    elif self.path == "/news/index.html":
-                        links = "".join(f'<li><a href="/news/2024/11/t20241120_{i:06d}.html">A市发布第{i}号关于冬季供暖保障工作的通知</a>'
-                                        f'<span>2024-11-20</span></li>' for i in range(ARTICLES))
-                        body = f"<html><head><meta charset='utf-8'><title>通知公告</title></head><body><ul>{links}</ul></body></html>".encode()
-                        ctype = "text/html; charset=utf-8"
-                    else:
-                        time.sleep(latency)
-                        para = "为切实做好今冬明春供暖保障工作，确保群众温暖过冬，现就有关事项通知如下。" * 6
-                        body = (f"<html><head><meta charset='utf-8'><title>关于供暖保障的通知</title></head><body>"
-                                f"<h1>关于做好冬季供暖保障工作的通知</h1><p>发布时间：2024-11-20 10:00 来源：A市住建局</p>"
-                                f"<div class='content'><p>{para}</p><p>{para}</p></div></body></html>").encode()
-                        ctype = "text/html; charset=utf-8"
-                    self.send_response(200)
-                    self.send_header("Content-Type", ctype)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                finally:
-                    with lock:
-                        site.in_flight -= 1
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def page(self, path: str) -> tuple[int, bytes, str] | None:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if path == "/robots.txt":
+                return None
+            if path == "/news/index.html":
+                links = "".join(f'<li><a href="/news/2024/11/t20241120_{i:06d}.html">A市发布第{i}号关于冬季供暖保障工作的通知</a>'
+                                f'<span>2024-11-20</span></li>' for i in range(ARTICLES))
+                return 200, f"<html><head><meta charset='utf-8'><title>通知公告</title></head><body><ul>{links}</ul></body></html>".encode(), HTML
+            time.sleep(self.latency)
+            para = "为切实做好今冬明春供暖保障工作，确保群众温暖过冬，现就有关事项通知如下。" * 6
+            return 200, (f"<html><head><meta charset='utf-8'><title>关于供暖保障的通知</title></head><body>"
+                         f"<h1>关于做好冬季供暖保障工作的通知</h1><p>发布时间：2024-11-20 10:00 来源：A市住建局</p>"
+                         f"<div class='content'><p>{para}</p><p>{para}</p></div></body></html>").encode(), HTML
+        finally:
+            with self.lock:
+                self.in_flight -= 1
 
 
 @pytest.fixture()

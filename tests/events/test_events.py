@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,44 +17,11 @@ from nlp.events.dedup import SimHashIndex
 from nlp.events.evaluate import FIXTURE, cluster_scores, evaluate_generator, evaluate_gov_messages
 from nlp.events.features import extract_places
 from nlp.events.heat import compute_heat
-from nlp.events.prepare import doc_from_record, quick_analysis
+from nlp.events.prepare import quick_analysis
 from nlp.events.settings import EventSettings
-from yuqing.clock import TZ
 from yuqing.config import Checker, ConfigError
 from yuqing.vocab import HEAT_PARTS
-
-T0 = datetime(2024, 3, 1, 9, 0, tzinfo=TZ)
-
-HEATING_A = ("锦绣花园供暖温度严重不达标", "我家住在A3区锦绣花园，今年供暖开始以后家里暖气一直是温的，室内温度只有12度左右。"
-             "暖气费一分没少交，暖气片摸上去是凉的。请供热主管部门督促供热公司尽快整改。")
-HEATING_B = ("锦绣花园暖气不热，谁来管？", "A3区锦绣花园好多住户家里冻得待不住，老人孩子都感冒了。打供热公司电话说在排查，"
-             "排查了三个星期暖气还是不热，室内温度太低。要求到小区实地测温，退还供暖费。")
-PARKING_A = ("锦绣花园停车位只售不租", "A3区锦绣花园地下车库的车位开发商只卖不租，一个车位要价十五万元。不买车位就不让车进小区，"
-             "只能停在外面马路上，经常被贴罚单。请相关部门核查车位销售是否合规。")
-HEATING_OTHER_DISTRICT = ("翠湖小区供暖温度不达标", "我家住在A5区翠湖小区，今年供暖开始以后家里暖气一直是温的，室内温度只有12度左右。"
-                          "暖气费一分没少交，暖气片摸上去是凉的。请供热主管部门督促供热公司尽快整改。")
-# As a spam 转载站 appends it (the sample sites' format): a "related" line of anchor texts and URLs.
-LINK_FARM = "相關推薦：\n" + "\n".join(f"{w} http://www.{10001 + i}.spam.invalid/"
-                                       for i, w in enumerate(["代開發票", "高仿手錶", "特價機票", "刷單返利"]))
-
-
-def rec(i, title, content, hours=0.0, **kw):
-    r = {"id": str(i), "title": title, "content": content, "published_at": (T0 + timedelta(hours=hours)).isoformat(),
-         "source": kw.pop("source", "board")}
-    r.update(kw)
-    return r
-
-
-def docs_of(records):
-    return [doc_from_record(r, quick_analysis(r)) for r in records]
-
-
-def run(records, settings=None):
-    cl = EventClusterer(settings or EventSettings())
-    out = {}
-    for d in sorted(docs_of(records), key=lambda d: d.at):
-        out[d.id] = cl.add(d)
-    return cl, out
+from events_kit import HEATING_A, HEATING_B, HEATING_OTHER_DISTRICT, LINK_FARM, PARKING_A, T0, docs_of, put_records, rec, run
 
 
 # -- near-duplicates ----------------------------------------------------------------------------------------------
@@ -283,149 +250,8 @@ def test_events_settings_are_validated():
 
 
 # -- stage --------------------------------------------------------------------------------------------------------
-def put_records(db, rs):
-    """Store records as analysed documents (the analysis as the NLP stage would save it)."""
-    from yuqing.model import Document
-
-    docs = [Document(url=f"http://x/{r['id']}", source=r["source"], title=r["title"], content=r["content"],
-                     published_at=datetime.fromisoformat(r["published_at"]), likes=5) for r in rs]
-    db.upsert_documents(docs, T0)
-    results = []
-    for d, r in zip(docs, rs):
-        a = quick_analysis(r)
-        a.update(sentiment={"label": "negative", "score": 0.9}, topic={"label": "城乡建设", "score": 0.9},
-                 department="A3区住房和城乡建设局", keywords=["供暖"])
-        results.append((d.id, a))
-    db.save_analyses(results, T0)
-    return docs
 
 
-def test_stage_links_documents_persists_and_continues(tmp_path):
-    from nlp.events.stage import EventStage
-    from yuqing.storage.base import Store
-    from yuqing.storage.sqlite import SQLiteStore
-
-    db = SQLiteStore(tmp_path / "y.db")
-    store = Store(db, db)
-    records = [rec(1, *HEATING_A), rec(2, *PARKING_A, 1), rec(3, *HEATING_A, 2)]
-
-    def put(rs):
-        return put_records(db, rs)
-
-    docs = put(records)
-    now = T0 + timedelta(hours=3)
-    stats = EventStage(store).run(now)
-    assert stats["documents"] == 3 and stats["duplicates"] == 1
-    got = {d.id: d for d in db.get_documents([d.id for d in docs])}
-    assert got[docs[0].id].event_id == got[docs[2].id].event_id != got[docs[1].id].event_id
-    ev = db.get_event(got[docs[0].id].event_id)
-    assert ev.doc_count == 2 and ev.topic == "城乡建设" and set(ev.heat_parts) == set(HEAT_PARTS) and ev.heat > 0
-    assert db.unclustered_documents() == []
-    # A new process (fresh stage) continues the same event.
-    more = put([rec(4, *HEATING_B, 4)])
-    EventStage(store).run(now + timedelta(hours=2))
-    assert db.get_document(more[0].id).event_id == ev.id
-    assert db.get_event(ev.id).doc_count == 3
-    db.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def merge_store(request, tmp_path):
-    """(document store, Store) with the workflow half in the same SQLite file, or in PostgreSQL
-    (tests/backends.py: skipped without one, failed in CI)."""
-    from tests.backends import postgres_workflow
-    from yuqing.storage.base import Store
-    from yuqing.storage.sqlite import SQLiteStore
-
-    wf = postgres_workflow("yqevents") if request.param == "postgresql" else None
-    db = SQLiteStore(tmp_path / "y.db")
-    wf = wf or db
-    yield db, Store(db, wf)
-    if wf is not db:
-        wf.drop_schema()
-        wf.close()
-    db.close()
-
-
-def seed_two_heating_events(db):
-    """Two stored events about one problem (as if clustered apart), and a third post that matches both
-    closely enough to merge them."""
-    from nlp.events.eventstate import _Ev
-    from nlp.events.stage import to_cluster_doc
-
-    title, content = HEATING_A
-    docs = put_records(db, [rec(1, title, content), rec(2, title, content + "物业说再等等，已经等了一个月。", 1)])
-    cl = EventClusterer(EventSettings())
-    for stored in db.get_documents([d.id for d in docs]):
-        d = to_cluster_doc(stored)
-        ev = _Ev(event_id_for(d.id), d.id)
-        f = cl.extractor.extract(d)
-        cl._attach(ev, d.id, {"t": d.at, "s": d.source, "ti": d.title, "v": f.vector, "p": f.places,
-                              "d": f.districts, "i": [5, 0, 0, 0]}, f, unique=True)
-        record = materialize(ev)
-        record.heat = 30.0
-        db.save_events([record], T0)
-        db.link_documents({d.id: (record.id, None)})
-    # Reworded (SimHash differs by more than 3 bits): joins on wording, close to both events.
-    third = put_records(db, [rec(3, title, "紧急反映：" + content[:70] + "孩子写作业手都冻僵了，物业和供热公司互相推诿。", 2)])
-    return docs, third
-
-
-def test_merged_away_event_is_marked_hidden_and_its_alert_follows(merge_store):
-    from nlp.events.stage import EventStage
-    from yuqing.model import Alert
-
-    db, store = merge_store
-    docs, third = seed_two_heating_events(db)
-    ids = [db.get_document(d.id).event_id for d in docs]
-    old = db.get_event(ids[1])  # the event the merge folds away (equal sizes: the third post joins the other)
-    store.workflow.insert_alert(Alert(id="E1", rule="hot", level=2, title="供暖投诉", reason="热度 30",
-                                      event_id=ids[1], created_at=T0))
-    stats = EventStage(store).run(T0 + timedelta(hours=3))
-    assert stats["merges"] == 1 and stats["alerts_redirected"] == 1
-    survivor = db.get_document(third[0].id).event_id
-    gone = ({*ids} - {survivor}).pop()
-    assert {db.get_document(d.id).event_id for d in docs} == {survivor}
-    # Marked, not lost: the record says where it went and what it was.
-    tomb = db.get_event(gone)
-    assert tomb.state["merged_into"] == survivor and tomb.doc_count == 0
-    assert tomb.state["before_merge"]["doc_count"] == 1 and tomb.state["before_merge"]["title"] == HEATING_A[0]
-    assert gone == ids[1] and tomb.state["before_merge"]["heat"] == old.heat
-    # Hidden from lists, counts, the heat board and the alert rules' view.
-    assert [e.id for e in db.list_events(limit=10)] == [survivor]
-    assert [e.id for e in db.list_events(limit=10, since=T0 - timedelta(days=1))] == [survivor]
-    assert db.document_stats()["events"] == 1
-    assert [e.id for e in db.active_events(T0 - timedelta(days=1))] == [survivor]
-    # The open alert follows the issue, with a note in its log; no second alert can open on the survivor.
-    alert = store.workflow.get_alert("E1")
-    assert alert.event_id == survivor and alert.details["merged_events"] == [gone] and alert.version == 2
-    assert store.workflow.open_alert_for_event(survivor).id == "E1"
-    assert store.workflow.open_alert_for_event(gone) is None
-    notes = [a for a in store.workflow.audit_for("E1") if a.action == "event_merged"]
-    assert len(notes) == 1 and gone in notes[0].note and survivor in notes[0].note
-    assert [e["action"] for e in db.event_log(gone)] == ["merged_into"]
-
-
-def test_merge_keeps_both_alerts_when_the_survivor_has_its_own(merge_store):
-    from nlp.events.stage import EventStage
-    from yuqing.model import Alert
-
-    db, store = merge_store
-    docs, third = seed_two_heating_events(db)
-    ids = [db.get_document(d.id).event_id for d in docs]
-    for i, eid in enumerate(ids):
-        store.workflow.insert_alert(Alert(id=f"E{i}", rule="hot", level=2, title="供暖投诉", reason="热度 30",
-                                          event_id=eid, created_at=T0))
-    stats = EventStage(store).run(T0 + timedelta(hours=3))
-    survivor = db.get_document(third[0].id).event_id
-    gone = ({*ids} - {survivor}).pop()
-    assert stats["merges"] == 1 and stats["alerts_redirected"] == 0
-    old_alert = next(a for a in (store.workflow.get_alert("E0"), store.workflow.get_alert("E1")) if a.event_id == gone)
-    notes = [a.note for a in store.workflow.audit_for(old_alert.id) if a.action == "event_merged"]
-    assert len(notes) == 1 and survivor in notes[0] and store.workflow.open_alert_for_event(survivor).id in notes[0]
-
-
-# -- command ------------------------------------------------------------------------------------------------------
 def analysed_lines(records):
     lines = []
     for r in records:

@@ -6,7 +6,7 @@ import jieba
 import pytest
 
 from yuqing.clock import now as clock_now
-from yuqing.model import Alert, AuditEntry, Document, canonical_url, document_id
+from yuqing.model import Alert, AuditEntry, canonical_url, document_id
 from yuqing.storage.base import ConcurrentUpdateError, DuplicateError
 from yuqing.storage.sqlite import SQLiteStore
 
@@ -23,19 +23,6 @@ def test_ids_are_sha256_of_canonical_url():
     assert canonical_url(a) == "http://example.gov.cn/news/1.html?a=1&b=2"
     assert document_id(a) == document_id("http://example.gov.cn/news/1.html?b=2&a=1")
     assert len(document_id(a)) == 64
-
-
-def test_failed_batch_writes_nothing(store):
-    good = Document(url="http://a/ok", source="news", title="好", content="正常")
-
-    class Broken(Document):
-        def content_fingerprint(self):
-            raise RuntimeError("boom")
-
-    bad = Broken(url="http://a/bad", source="news", title="坏", content="x")
-    with pytest.raises(RuntimeError):
-        store.upsert_documents([good, bad], clock_now())
-    assert store.document_stats()["documents"] == 0
 
 
 def test_alert_version_check_and_one_open_alert_per_event(store):

@@ -238,14 +238,6 @@ def test_html_page_with_form_wrapped_article_and_premature_html_end():
 GOV_PAGES = ("tests/other/1.html", "tests/sxmu/1.html", "tests/gzggw/1.html", "tests/shanxi/1.html", "tests/zsnews/1.html", "tests/cmse/1.html")
 
 
-@pytest.fixture(scope="module")
-def news_pages(shared_data):
-    path = shared_data / "news_pages"
-    if not path.is_dir():
-        pytest.skip("共享数据中没有 news_pages/ 目录")
-    return path
-
-
 def _html_path_text(path) -> list[str]:
     from crawlers.extract.charset import decode_html
 

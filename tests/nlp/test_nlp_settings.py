@@ -86,3 +86,12 @@ def test_unknown_section_names_the_section(tmp_path):
     with pytest.raises(ConfigError) as info:
         parse_config(data, tmp_path / "yuqing.toml", home=tmp_path)
     assert info.value.key == "nlpp" and "未知配置项" in info.value.problem
+
+
+def test_a_stage_from_outside_the_project_is_one_class_path_in_nlp_stages(monkeypatch, tmp_path):
+    """Adding an NLP stage is one module plus configuration: tests/nlp/toy_stage.py runs after segmentation (300)."""
+    code, [doc], err = analyze(monkeypatch, tmp_path, 'stages = { "tests.nlp.toy_stage.ToyTokenCount" = 350 }\n')
+    assert code == 0, err
+    assert doc["toy_token_count"] >= 5  # the post has a dozen words; 0 would mean it ran before segmentation
+    code, out, err = analyze(monkeypatch, tmp_path, 'stages = { "tests.nlp.toy_stage.NoSuchStage" = 350 }\n')
+    assert code != 0 and not out and "NoSuchStage" in err and "Traceback" not in err

@@ -124,6 +124,14 @@ def stored(home: Path) -> App:
     return app
 
 
+def assert_all_good_stored_in(home, posts) -> None:
+    app = stored(home)
+    try:
+        assert_all_good_stored(app, posts)
+    finally:
+        app.close()
+
+
 def assert_all_good_stored(app: App, posts: list[dict]) -> None:
     ids = [document_id(p["url"]) for p in posts]
     assert app.store.documents.known_document_ids(ids) == set(ids)
@@ -147,11 +155,7 @@ def test_bad_line_costs_only_itself(kind, home, tmp_path, capsys):
     assert len(reported) == 1 and reported[0].startswith(f"第 {BAD_LINE} 行有误"), err
     assert fragment in reported[0], reported[0]
     assert f"新增 {len(posts)}" in out and "错误 1" in out, out
-    with_store = stored(home)
-    try:
-        assert_all_good_stored(with_store, posts)
-    finally:
-        with_store.close()
+    assert_all_good_stored_in(home, posts)
 
 
 def test_overlong_line_is_refused_without_being_parsed(home, tmp_path, capsys):
@@ -163,11 +167,7 @@ def test_overlong_line_is_refused_without_being_parsed(home, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == 1
     assert f"第 {BAD_LINE} 行有误" in err and "过长" in err and "Traceback" not in err
-    app = stored(home)
-    try:
-        assert_all_good_stored(app, posts)
-    finally:
-        app.close()
+    assert_all_good_stored_in(home, posts)
 
 
 def test_long_content_is_stored_capped_and_noted_and_analysed(home, tmp_path, capsys):
@@ -216,11 +216,7 @@ def test_bom_and_crlf_are_accepted(variant, home, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert f"新增 {len(posts)}" in out and "错误 0" in out
-    app = stored(home)
-    try:
-        assert_all_good_stored(app, posts)
-    finally:
-        app.close()
+    assert_all_good_stored_in(home, posts)
 
 
 def test_whole_number_floats_are_counts(home, tmp_path, capsys):
@@ -295,11 +291,7 @@ def test_through_a_real_process(kind, home, tmp_path):
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert f"第 {BAD_LINE} 行有误" in result.stderr and fragment in result.stderr
-    app = stored(home)
-    try:
-        assert_all_good_stored(app, posts)
-    finally:
-        app.close()
+    assert_all_good_stored_in(home, posts)
 
 
 def test_ingest_from_stdin_reads_bytes(home, tmp_path):
@@ -311,8 +303,4 @@ def test_ingest_from_stdin_reads_bytes(home, tmp_path):
                             input=path.read_bytes(), capture_output=True, env=env, cwd=home, timeout=600)
     err = result.stderr.decode("utf-8")
     assert result.returncode == 1 and f"第 {BAD_LINE} 行有误" in err and "UTF-8" in err, err
-    app = stored(home)
-    try:
-        assert_all_good_stored(app, posts)
-    finally:
-        app.close()
+    assert_all_good_stored_in(home, posts)

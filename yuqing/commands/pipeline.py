@@ -8,7 +8,7 @@ from pathlib import Path
 
 from yuqing.clock import now as clock_now
 from yuqing.commands.common import load_app as _app, print_json as _print_json
-from yuqing.config import os_error_text
+from yuqing.checker import os_error_text
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
