@@ -192,6 +192,8 @@ def _show_detail(detail: Any) -> None:
         print(f"退单：{r.department} {r.by}（{r.at.astimezone(TZ).strftime('%Y-%m-%d %H:%M') if r.at else ''}）：{r.reason}")
     if detail.flags.get("overdue"):
         print("【已超时】" + ("，已督办" if detail.flags.get("escalated") else ""))
+    if detail.event and detail.event.emotions:
+        print("事件情绪：" + "、".join(f"{k} {v:.0%}" for k, v in detail.event.emotions.items()))
     for r in detail.responses:
         print(f"回应：{r.department} {r.author}（{iso(r.created_at)[:16]}）{'评价：' + r.rating if r.rating else ''}")
         print(f"  {r.text}")

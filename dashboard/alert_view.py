@@ -125,6 +125,8 @@ def _heat(event: Any) -> None:
     with st.expander(f"事件：{escape_label(event.title)} · 热度 {event.heat:.1f}", expanded=False):
         st.caption(f"文档 {event.doc_count} 篇 · 来源 {event.source_count} 个 · 负面 {event.negative} · "
                    f"首次 {fmt_time(event.first_seen)} · 最近 {fmt_time(event.last_seen)}")
+        if event.emotions:
+            st.caption("情绪：" + "、".join(f"{k} {v:.0%}" for k, v in event.emotions.items()))
         if event.heat_parts:
             st.bar_chart({heat_part_label(k): v for k, v in event.heat_parts.items()}, horizontal=True,
                          height=200)

@@ -9,7 +9,7 @@ COMMANDS = [
                  "stdio-argv"),
     StageCommand("cluster", "nlp.events.cli.cluster_main", "把 JSON 行聚合为事件并按热度排序（--top N --now 时间）",
                  "stdio-argv"),
-    StageCommand("train", "nlp.train.cli.main", "用共享数据重新训练 sentiment 或 topic 模型"),
+    StageCommand("train", "nlp.train.cli.main", "用共享数据重新训练 sentiment、topic 或 emotion 模型，并与基线对比"),
     StageCommand("correct", "nlp.correct.correct_main", "更正帖子或预警的分析结果（主题、情感、责任部门），供重新训练使用",
                  "app"),
 ]

@@ -118,9 +118,11 @@ def sentiment_features(tokens: list[str], char_lo: int = 2, char_hi: int = 3, bi
     return hashed_ngrams(tokens, char_lo, char_hi, bits)
 
 
-def tfidf_rows(ids: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(bucket ids, L2-normalised sublinear TF-IDF values) of one document's feature buckets."""
-    ids, tf = np.unique(ids, return_counts=True)
+def tfidf_rows(ids: np.ndarray, idf: np.ndarray, counted: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket ids, L2-normalised sublinear TF-IDF values) of one document's feature buckets. ``counted``: the
+    (unique ids, counts) of ``ids`` when a caller already has them (two models over the same features)."""
+    ids, tf = counted if counted is not None else np.unique(ids, return_counts=True)
     x = (1.0 + np.log(tf)).astype(np.float32) * idf[ids]
     norm = float(np.sqrt(x @ x))
     if norm > 0:
@@ -183,15 +185,16 @@ class LinearModel:
             raise ValueError(f"模型文件 {path} 无法读取：{exc}") from exc
 
     # --- inference ---------------------------------------------------------------------------
-    def decision(self, feature_ids: np.ndarray) -> np.ndarray:
-        """Raw linear scores, one per class, from the hashed feature buckets of one document."""
+    def decision(self, feature_ids: np.ndarray, counted: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Raw linear scores, one per class, from the hashed feature buckets of one document (``counted``: their
+        np.unique(..., return_counts=True), when already computed)."""
         if len(feature_ids) == 0:
             return self.bias.copy()
-        ids, x = tfidf_rows(feature_ids, self.idf)
+        ids, x = tfidf_rows(feature_ids, self.idf, counted)
         return x @ self.weights[ids] + self.bias
 
-    def proba(self, feature_ids: np.ndarray) -> np.ndarray:
-        z = self.decision(feature_ids)
+    def proba(self, feature_ids: np.ndarray, counted: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        z = self.decision(feature_ids, counted)
         if self.output == "sigmoid":
             p = 1.0 / (1.0 + np.exp(-z))
             return p / p.sum()

@@ -8,9 +8,11 @@ strict figure counts only the category's main bureau (``PRIMARY``; the specialis
 (coverage) and the share of those that went to an acceptable department (precision). "Before" is the previous
 routing: the topic model's top category → its department, always routed.
 
-The calibration's temperature and the topic floor were fitted on this same held-out part (nlp.train.calibrate), so
-the figures at the shipped floors are slightly optimistic for those two numbers; the department rules and evidence
-weights were written by hand, not fitted here.
+The topic weights are fitted on the training part only, and the calibration's temperature and topic floor on
+out-of-fold scores of the training part's raw messages (5 folds, nlp.train.topic.topic_oof_scores via
+``yuqing train topic`` or ``python -m nlp.train.calibrate``): the held-out part reported here was seen by neither,
+so these figures are honest for them (a calibration refitted with ``--heldout`` would make them in-sample). The
+department rules and evidence weights were written by hand, not fitted here.
 """
 
 from __future__ import annotations

@@ -62,13 +62,27 @@ def strip_courtesy(tokens: list[str]) -> list[str]:
 
 
 
+DOMAINS = ("public", "general")
+DEFAULT_DOMAIN = "public"  # what this system reads: boards, government pages, Weibo about public affairs
+
+
 class SentimentModel:
+    """Two heads in one table (files from issue 15 on): ``public`` (public affairs: epidemic Weibo,
+    citizen letters, notices) and ``general`` (product, food and hotel reviews), each a softmax over
+    negative/neutral/positive, with a P(negative) cut-off per domain chosen on validation (None =
+    most probable class). Older single-head files load as one general head used for every domain."""
+
     def __init__(self, linear: LinearModel):
         missing = [c for c in LABELS if c not in linear.classes]
         if missing:
             raise ValueError(f"情感模型缺少类别：{'、'.join(missing)}")
         self.linear = linear
-        self._idx = [linear.classes.index(c) for c in LABELS]
+        heads = linear.meta.get("heads") or {"general": list(LABELS)}
+        try:
+            self._heads = {d: np.array([linear.classes.index(c) for c in cols]) for d, cols in heads.items()}
+        except ValueError as exc:
+            raise ValueError(f"情感模型的输出头与类别不一致：{exc}") from exc
+        self._thresholds = dict(linear.meta.get("thresholds") or {})
         self._char_range = tuple(linear.meta.get("char_ngrams", (2, 3)))
         self._courtesy = bool(linear.meta.get("strip_courtesy", False))
 
@@ -82,19 +96,43 @@ class SentimentModel:
             tokens = strip_courtesy(tokens)
         return sentiment_features(tokens, *self._char_range, bits=self.linear.bits)
 
-    def proba(self, tokens: list[str], text: str = "") -> dict[str, float]:
-        """Class probabilities from the tokens of ``Segmenter.cut(text)`` (all tokens).
+    def _head(self, domain: str | None) -> str:
+        domain = domain or DEFAULT_DOMAIN
+        if domain not in DOMAINS:
+            raise ValueError(f"未知的情感领域：{domain}（可选：{'、'.join(DOMAINS)}）")
+        return domain if domain in self._heads else "general"
 
-        ``text`` is accepted for the common model interface; features come from the tokens only.
-        """
-        p = self.linear.proba(self.features(tokens))
-        return {c: float(p[i]) for c, i in zip(LABELS, self._idx)}
+    @property
+    def feature_spec(self) -> tuple:
+        """What ``features`` depends on: another model with the same spec can score the same feature array."""
+        return (self._char_range, self._courtesy, self.linear.bits)
 
-    def predict(self, tokens: list[str], text: str = "") -> tuple[str, float]:
+    def proba(self, tokens: list[str], text: str = "", domain: str | None = None,
+              features: tuple | None = None) -> dict[str, float]:
+        """Class probabilities from the tokens of ``Segmenter.cut(text)`` (all tokens), by the head
+        of ``domain`` (public affairs by default). Features come from the tokens only; ``features`` =
+        (ids, (unique ids, counts)) already computed by ``self.features`` (SentimentStage shares them)."""
+        ids, counted = features if features is not None else (self.features(tokens), None)
+        z = self.linear.decision(ids, counted)[self._heads[self._head(domain)]]
+        e = np.exp(z - z.max())
+        p = e / e.sum()
+        return {c: float(v) for c, v in zip(LABELS, p)}
+
+    def label_of(self, p: dict[str, float], cut: float | None) -> str:
+        """negative when P(negative) reaches ``cut``; otherwise the more probable of the others
+        (``cut`` None: the most probable class)."""
+        if cut is None:
+            return max(LABELS, key=p.__getitem__)
+        if p["negative"] >= cut:
+            return "negative"
+        return "positive" if p["positive"] > p["neutral"] else "neutral"
+
+    def predict(self, tokens: list[str], text: str = "", domain: str | None = None,
+                features: tuple | None = None) -> tuple[str, float]:
         """(label, score): label in negative/neutral/positive, score = P(pos) + 0.5 P(neutral)."""
-        p = self.proba(tokens, text)
-        label = max(LABELS, key=p.__getitem__)
+        p = self.proba(tokens, text, domain, features)
+        label = self.label_of(p, self._thresholds.get(self._head(domain)))
         return label, min(1.0, max(0.0, p["positive"] + 0.5 * p["neutral"]))
 
-    def predict_proba_negative(self, tokens: list[str], text: str = "") -> float:
-        return self.proba(tokens, text)["negative"]
+    def predict_proba_negative(self, tokens: list[str], text: str = "", domain: str | None = None) -> float:
+        return self.proba(tokens, text, domain)["negative"]

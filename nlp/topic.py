@@ -1,13 +1,14 @@
 """Topic classifier: one of the 7 first-level government categories of a citizen message.
 
-A linear model over hashed content words, word bigrams and char 2-3 grams (see nlp.linear.topic_features),
-trained by nlp.train.topic.train_topic: linear SVM margins mixed with the logits of a fastText-style model on
-the same features (which collapses to the same kind of table, so inference is one lookup); the score
-is a softmax over the temperature-scaled mix, so treat it as a confidence, not a calibrated
-probability. Held-out figures: nlp/data/MODELS.md.
+A linear model over hashed content words, word bigrams and char 1-3 grams, plus a separate title block
+(topic_doc_features), trained by nlp.train.topic.train_topic: a linear SVM and an NB-SVM, margins averaged
+(one table, so inference is one lookup), fitted on the training part of the labelled messages (the
+held-out part stays unseen for evaluation and routing figures). Files trained before issue 15 (no
+``topic_features`` in their meta) keep the previous feature function. Held-out figures: nlp/data/MODELS.md.
 
 Calibration and abstention (issue 15): the raw scores are turned into probabilities by temperature scaling
-fitted on held-out labelled messages and stored beside the weights (``topic.calibration.json`` next to
+fitted on out-of-fold scores of the training part's labelled messages (never on the held-out part) and stored
+beside the weights (``topic.calibration.json`` next to
 ``topic.npz``; ``nlp.train.calibrate`` refits it), so retraining the weights never silently changes the
 calibration format and refitting the calibration never touches the weights. ``TopicModel.classify`` answers
 「其他」 when the calibrated top probability is below the floor stored with the calibration, or when the text is
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.linear import LinearModel, load_cached, topic_features
+from nlp.linear import _PLACE_RE, LinearModel, hashed_ngrams, load_cached, topic_features
 from nlp.segment import get_segmenter
 from nlp.wordlists import DATA_DIR
 
@@ -177,11 +178,60 @@ def load_taxonomy(path: str | Path) -> list[str]:
     return names
 
 
+# --- features (issue 15) -----------------------------------------------------------------------------
+# Content words and word bigrams, char 1-3 grams of the joined content words, plus a separate TITLE
+# block: the same n-grams of the title's content words, moved to other buckets by a fixed bijection of
+# the bucket ids (multiply by an odd number, add a constant, modulo the bucket count), so 「停水」 in
+# the title and 「停水」 in the body are different features. Where no title is known (token-only rows,
+# documents without a title) the first TITLE_FALLBACK_WORDS content words stand in for it.
+TITLE_FALLBACK_WORDS = 8
+_TITLE_MUL = 0x9E3779B1  # odd
+_TITLE_ADD = 0x7F4A7C15
+
+
+def _content(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if _PLACE_RE.match(t) is None]
+
+
+def topic_doc_features(content_tokens: list[str], title_tokens: list[str] | None = None, bits: int = 20,
+                       char_lo: int = 1, char_hi: int = 3) -> np.ndarray:
+    """Bucket ids of a document for the issue-15 topic model: body block + title block."""
+    body = _content(content_tokens)
+    title = _content(title_tokens) if title_tokens is not None else body[:TITLE_FALLBACK_WORDS]
+    ids = hashed_ngrams(body, char_lo, char_hi, bits)
+    if not title:
+        return ids
+    mask = (1 << bits) - 1
+    t = hashed_ngrams(title, char_lo, char_hi, bits)
+    t = (t * _TITLE_MUL + _TITLE_ADD) & mask
+    return np.concatenate([ids, t])
+
+
+def title_content_words(tokens: list[str], text: str) -> list[str]:
+    """Content words of the first line of ``text`` (NormalizeStage writes title + "\n" + body), found
+    in ``tokens`` (= Segmenter.cut(text), whitespace dropped) by counting characters: no second cut."""
+    first = "".join(text.split("\n", 1)[0].split())
+    n, k = 0, 0
+    while k < len(tokens) and n < len(first):
+        n += len(tokens[k])
+        k += 1
+    return get_segmenter().content_words(tokens[:k])
+
+
 class TopicModel:
     def __init__(self, linear: LinearModel, calibration: Calibration | None = None):
         self.linear = linear
         self.classes = linear.classes
         self.calibration = calibration
+        feats = linear.meta.get("topic_features") or {}
+        self._title_block = bool(feats.get("title_block", False))
+        self._chars = tuple(feats.get("char_ngrams", (2, 3)))
+
+    def features(self, content_tokens: list[str], title_tokens: list[str] | None = None) -> np.ndarray:
+        """Feature buckets; files without ``topic_features`` in meta use the previous function."""
+        if not self._title_block:
+            return topic_features(content_tokens, self.linear.bits)
+        return topic_doc_features(content_tokens, title_tokens, self.linear.bits, *self._chars)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "TopicModel":
@@ -202,11 +252,12 @@ class TopicModel:
                 model.calibration = cal
         return model
 
-    def classify(self, content_tokens: list[str], text: str = "") -> dict:
+    def classify(self, content_tokens: list[str], text: str = "", title_tokens: list[str] | None = None) -> dict:
         """Calibrated topic with abstention: {"label" (a category or 「其他」), "score" (calibrated probability of the
         model's top category), "model_label" (the top category), "candidates" [(category, probability)] top 3,
-        "abstain" (why 「其他」, or None)}. Without a calibration file the raw softmax is used with no floor."""
-        z = self.linear.decision(topic_features(content_tokens, self.linear.bits))
+        "abstain" (why 「其他」, or None)}. Without a calibration file the raw softmax is used with no floor.
+        ``title_tokens``: the title's content words (see predict_content)."""
+        z = self.linear.decision(self.features(content_tokens, title_tokens))
         cal = self.calibration or Calibration()
         p = softmax(z / cal.temperature)
         order = np.argsort(-p)
@@ -221,9 +272,10 @@ class TopicModel:
         return {"label": OTHER if abstain else label, "score": score, "model_label": label,
                 "candidates": [(self.classes[int(i)], float(p[int(i)])) for i in order[:3]], "abstain": abstain}
 
-    def predict_content(self, content_tokens: list[str]) -> tuple[str, float]:
-        """Prediction from content words (stopwords already removed)."""
-        p = self.linear.proba(topic_features(content_tokens, self.linear.bits))
+    def predict_content(self, content_tokens: list[str], title_tokens: list[str] | None = None) -> tuple[str, float]:
+        """Prediction from content words (stopwords already removed); ``title_tokens`` = the title's
+        content words when the document has a title (else its first eight content words stand in)."""
+        p = self.linear.proba(self.features(content_tokens, title_tokens))
         i = int(p.argmax())
         return self.classes[i], float(p[i])
 
@@ -234,6 +286,6 @@ class TopicModel:
         """
         return self.predict_content(get_segmenter().content_words(tokens))
 
-    def proba(self, tokens: list[str]) -> dict[str, float]:
-        p = self.linear.proba(topic_features(get_segmenter().content_words(tokens), self.linear.bits))
+    def proba(self, tokens: list[str], title_tokens: list[str] | None = None) -> dict[str, float]:
+        p = self.linear.proba(self.features(get_segmenter().content_words(tokens), title_tokens))
         return {c: float(v) for c, v in zip(self.classes, p)}

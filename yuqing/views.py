@@ -21,7 +21,7 @@ from yuqing.model import STATUS_LABELS, Alert, Assignment, AuditEntry, Document,
 from yuqing.viewparts import (
     EXTENSION_STATUS, DeadlineView, ExtensionView, ReturnView, _mask_deep, _plain, _time, masked, masked_author,
 )
-from yuqing.vocab import LEVEL_LABELS
+from yuqing.vocab import LEVEL_LABELS, emotion_shares
 
 #: Roles that may open 「查看原文」 (raw, unmasked text), each time with a reason that is audited. Departments and
 #: leaders see masked text only: the office that handles citizens' requests (舆情专员, 管理员) decides who needs
@@ -186,6 +186,7 @@ class EventView:
     negative: int
     heat: float
     heat_parts: Mapping[str, float] = field(default_factory=dict)
+    emotions: Mapping[str, float] = field(default_factory=dict)  # Chinese emotion label → share of the event's posts
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _plain(getattr(self, k)) for k in self.__dataclass_fields__}
@@ -196,7 +197,7 @@ def build_event_view(event: Event) -> EventView:
                      region=event.region, topic=event.topic, department=event.department,
                      first_seen=event.first_seen, last_seen=event.last_seen, doc_count=event.doc_count,
                      source_count=event.source_count, negative=event.negative, heat=float(event.heat or 0.0),
-                     heat_parts=dict(event.heat_parts or {}))
+                     heat_parts=dict(event.heat_parts or {}), emotions=emotion_shares(event.state))
 
 
 @dataclass(frozen=True)

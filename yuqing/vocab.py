@@ -139,3 +139,17 @@ def deadline_label(policy: str | None, name: str) -> str:
     if policy is not None and (policy, name) in DEADLINE_LABELS:
         return DEADLINE_LABELS[(policy, name)]
     return DEADLINE_KIND_LABELS.get(name, name)
+
+
+# -- emotions (written per post by the sentiment stage, mixed per event in ``Event.state["emotions"]``) ------------
+EMOTION_LABELS: Mapping[str, str] = MappingProxyType({
+    "anger": "愤怒", "fear": "恐惧", "sadness": "悲伤", "surprise": "惊讶", "joy": "喜悦", "neutral": "中性"})
+
+
+def emotion_shares(state: Mapping[str, Any] | None) -> dict[str, float]:
+    """An event's emotion mix for display: Chinese label → share of its posts (unknown names and values skipped)."""
+    mix = (state or {}).get("emotions")
+    if not isinstance(mix, Mapping):
+        return {}
+    return {EMOTION_LABELS[k]: float(v) for k, v in mix.items()
+            if k in EMOTION_LABELS and isinstance(v, (int, float)) and not isinstance(v, bool)}

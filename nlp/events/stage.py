@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,6 +73,11 @@ def with_heat(event: Event, settings: EventSettings, authority: dict[str, float]
                                        now.timestamp() if now else None)
     event.heat, event.heat_parts = heat, parts
     event.state["heat_inputs"] = inputs
+    # Emotion mix of the event: share of each emotion among the members that have one (nlp.emotion).
+    emotions = Counter(m["em"] for m in event.state.get("members", {}).values() if m.get("em"))
+    if emotions:
+        n = sum(emotions.values())
+        event.state["emotions"] = {k: round(v / n, 3) for k, v in emotions.most_common()}
     return event
 
 
@@ -123,6 +129,10 @@ class EventStage:
                     stats["skipped"] += 1
                     continue
                 a = clusterer.add(to_cluster_doc(doc))
+                emotion = doc.analysis.get("emotion")  # kept on the member for the event's emotion mix
+                placed = clusterer.get(clusterer._resolve(a.event_id)) if a.event_id else None
+                if isinstance(emotion, dict) and emotion.get("label") and placed and doc.id in placed.members:
+                    placed.members[doc.id]["em"] = str(emotion["label"])
                 links[doc.id] = (a.event_id, a.duplicate_of)
                 stats["documents"] += 1
                 stats["new_events"] += a.new_event

@@ -1,33 +1,30 @@
-"""Calibration of the topic model's scores and its abstention floor, fitted on held-out labelled messages.
+"""Calibration of the topic model's scores and its abstention floor.
 
-``python -m nlp.train.calibrate [--data DIR] [--model FILE]`` writes ``<model>.calibration.json`` beside the
-weights (``yuqing train topic`` refits it after writing new weights). The fit uses the held-out part of
-``gov_messages/labeled_raw.csv`` (30 % per class by md5 of 留言编号, nlp.train.topic.topic_raw_split), which the
-weights never saw: one temperature (NLL-optimal) and the lowest floor at which the messages kept (calibrated top
-probability ≥ floor) are right at least ``TARGET_PRECISION`` of the time. Officers' corrections are not used here
-(they may be on the training side). The same split serves ``yuqing bench routing``, so its figures at the fitted
-floor are in-sample for these two numbers; the bench also prints a two-fold cross-fit to show the optimism.
+One temperature (NLL-optimal) and the lowest floor at which the messages kept (calibrated top probability ≥ floor)
+are right at least ``TARGET_PRECISION`` of the time, written to ``<model>.calibration.json`` beside the weights.
+
+Shipped (issue 15): ``yuqing train topic`` fits them on **out-of-fold** scores of the training part's raw messages
+(5 folds by md5 of 留言编号, nlp.train.topic.topic_oof_scores), so the held-out part of
+``gov_messages/labeled_raw.csv`` (30 % per class, nlp.train.topic.topic_raw_split) is seen neither by the weights
+nor by the calibration, and ``yuqing bench routing``'s figures on it are honest.
+``python -m nlp.train.calibrate [--data DIR] [--model FILE]`` refits the same way (``--heldout``: on the held-out
+part instead, quicker — then the routing figures at that floor are in-sample for these two numbers).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from nlp.train.calibration_fit import save_calibration
 from nlp.train.common import Progress
 
-TARGET_PRECISION = 0.95
-FLOOR_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
-
-
 def heldout_scores(data_dir: Path, model) -> tuple[np.ndarray, np.ndarray, list[dict], list[list[str]]]:
-    """Raw decision scores (n × classes) and label indices of the held-out raw messages, with the rows and their
-    content words."""
-    from nlp.linear import topic_features
+    """Raw decision scores (n × classes) and label indices of the held-out raw messages (title block included, as
+    TopicStage does), with the rows and their content words."""
     from nlp.segment import get_segmenter
     from nlp.train.topic import raw_message_text, topic_raw_split
 
@@ -35,64 +32,52 @@ def heldout_scores(data_dir: Path, model) -> tuple[np.ndarray, np.ndarray, list[
     _, rows = topic_raw_split(Path(data_dir))
     rows = [r for r in rows if r["一级标签"] in model.classes]
     docs = [seg.content_words(seg.cut(raw_message_text(r))) for r in rows]
-    scores = np.array([model.linear.decision(topic_features(d, model.linear.bits)) for d in docs], dtype=np.float64)
+    titles = [seg.content_words(seg.cut(r.get("留言主题") or "")) for r in rows]
+    scores = np.array([model.linear.decision(model.features(d, t)) for d, t in zip(docs, titles)], dtype=np.float64)
     labels = np.array([model.classes.index(r["一级标签"]) for r in rows])
     return scores, labels, rows, docs
 
 
-def choose_floor(p: np.ndarray, labels: np.ndarray, target: float = TARGET_PRECISION) -> float:
-    """Lowest floor of FLOOR_GRID whose kept messages are right ≥ target of the time (the highest if none is)."""
-    top, pred = p.max(axis=1), p.argmax(axis=1)
-    for floor in FLOOR_GRID:
-        kept = top >= floor
-        if kept.any() and float((pred[kept] == labels[kept]).mean()) >= target:
-            return float(floor)
-    return float(FLOOR_GRID[-1])
-
-
-def fit_calibration(data_dir: Path, model_path: Path | None = None, progress: Progress = print) -> Path:
-    from nlp.topic import DEFAULT_PATH, Calibration, TopicModel, calibration_path, file_sha256, fit_temperature, softmax
+def fit_calibration(data_dir: Path, model_path: Path | None = None, progress: Progress = print,
+                    heldout: bool = False) -> Path:
+    """Refit the calibration of the weights at ``model_path`` (default: the shipped file): on out-of-fold scores of
+    the training part (the recipe of nlp.train.topic refitted per fold), or with ``heldout`` on the held-out part."""
     from nlp.linear import LinearModel
+    from nlp.topic import DEFAULT_PATH, TopicModel
 
     weights = Path(model_path) if model_path else DEFAULT_PATH
     model = TopicModel(LinearModel.load(weights))  # uncached, without any old calibration
-    scores, labels, _, _ = heldout_scores(data_dir, model)
-    if len(labels) < 50:
-        raise ValueError(f"留出集只有 {len(labels)} 条带标签留言，不足以校准主题模型")
-    t = fit_temperature(scores, labels)
-    p = softmax(scores / t)
-    floor = choose_floor(p, labels)
-    top, pred = p.max(axis=1), p.argmax(axis=1)
-    kept = top >= floor
-    cal = Calibration(temperature=round(t, 4), floor=floor, classes=list(model.classes),
-                      model_sha256=file_sha256(weights), provenance={
-                          "fitted": _dt.date.today().isoformat(),
-                          "data": "gov_messages/labeled_raw.csv 留出集（30%，按 md5(留言编号) 分层，模型训练未见）",
-                          "n": int(len(labels)), "method": "温度缩放（负对数似然最小）；下限 = 保留部分准确率 ≥ "
-                                                           f"{TARGET_PRECISION} 的最低阈值",
-                          "coverage_at_floor": round(float(kept.mean()), 4),
-                          "precision_at_floor": round(float((pred[kept] == labels[kept]).mean()), 4),
-                      })
-    out = calibration_path(weights)
-    cal.save(out)
-    progress(f"主题模型校准：温度 T = {t:.3f}，弃权下限 {floor:.2f}（留出集 {len(labels)} 条：覆盖 {kept.mean():.1%}，"
-             f"覆盖部分准确率 {(pred[kept] == labels[kept]).mean():.1%}）→ {out}")
-    return out
+    if heldout:
+        scores, labels, _, _ = heldout_scores(data_dir, model)
+        return save_calibration(scores, labels, list(model.classes), weights, progress,
+                                data="gov_messages/labeled_raw.csv 留出集（30%，按 md5(留言编号) 分层，模型训练未见）")
+    from nlp.train.topic import TOPIC_CALIBRATION_FOLDS, topic_items, topic_oof_scores
+
+    items = topic_items(Path(data_dir), progress, corrections=[])
+    docs, titles, labels = items["train"]
+    raw_idx = list(range(len(docs)))[items["raw"]]
+    scores = topic_oof_scores(docs, titles, labels, raw_idx, items["ids"], list(model.classes),
+                              TOPIC_CALIBRATION_FOLDS, progress)
+    y = np.array([model.classes.index(labels[i]) for i in raw_idx])
+    return save_calibration(scores, y, list(model.classes), weights, progress,
+                            data=f"gov_messages/labeled_raw.csv 训练部分（70%）原始留言的 {TOPIC_CALIBRATION_FOLDS} "
+                                 "折交叉拟合分值（留出集未参与）")
 
 
 def main(argv: list[str] | None = None) -> int:
     from yuqing.paths import shared_data_dir
 
-    parser = argparse.ArgumentParser(prog="python -m nlp.train.calibrate", description="在留出的带标签留言上校准主题模型并选定弃权下限")
+    parser = argparse.ArgumentParser(prog="python -m nlp.train.calibrate", description="用训练部分的交叉拟合分值（或 --heldout：留出集）校准主题模型并选定弃权下限")
     parser.add_argument("--data", type=Path, default=None, help="shared/data 目录（默认 ../shared/data）")
     parser.add_argument("--model", type=Path, default=None, help="主题模型文件（默认 nlp/data/topic.npz）")
+    parser.add_argument("--heldout", action="store_true", help="在留出集上拟合（较快；路由评测在该下限处偏乐观）")
     args = parser.parse_args(argv)
     data = args.data or shared_data_dir()
     if data is None or not Path(data).is_dir():
         print("错误：找不到共享数据目录，请用 --data 指定 shared/data 的路径。", file=sys.stderr)
         return 2
     try:
-        fit_calibration(Path(data), args.model)
+        fit_calibration(Path(data), args.model, heldout=args.heldout)
     except (FileNotFoundError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

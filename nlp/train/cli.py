@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from nlp.train.sentiment import compare_snownlp, train_sentiment, validate_sentiment
+from nlp.train.sentiment import train_sentiment
+from nlp.train.sentiment_round3 import compare_snownlp, validate_sentiment
 from nlp.train.topic import train_topic
 
 
@@ -14,26 +15,39 @@ from nlp.train.topic import train_topic
 def main(argv: list[str] | None = None) -> int:
     from yuqing.paths import shared_data_dir
 
-    parser = argparse.ArgumentParser(prog="yuqing train", description="用共享标注数据重新训练情感或主题模型")
-    parser.add_argument("what", choices=["sentiment", "topic", "validate-sentiment", "compare-snownlp"],
-                        help="sentiment（情感）、topic（主题）、validate-sentiment（只在从训练部分切出的验证集上评测"
+    parser = argparse.ArgumentParser(prog="yuqing train", description="用共享标注数据重新训练情感、主题或情绪模型，并在同一测试集上与基线对比")
+    parser.add_argument("what", choices=["sentiment", "topic", "emotion", "validate-sentiment", "compare-snownlp"],
+                        help="sentiment（情感）、topic（主题）、emotion（情绪：愤怒/恐惧/悲伤/惊讶/喜悦/中性）、validate-sentiment（只在从训练部分切出的验证集上评测"
                              "情感配方，用于选模型，不碰测试集），或 compare-snownlp（在同一测试集上评测 SnowNLP）")
     parser.add_argument("--data", type=Path, default=None, help="shared/data 目录（默认 ../shared/data）")
     parser.add_argument("--out", type=Path, default=None, help="模型输出文件（默认覆盖 nlp/data/ 中的模型）")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="只用前 N 条训练样本、每个测试集前若干条（快速检查用，不写默认模型时请配合 --out）")
+    parser.add_argument("--snownlp-sample", type=int, default=500, help="每个测试集用多少条评测原版 SnowNLP（0 = 不评）")
     args = parser.parse_args(argv)
+    if args.limit is not None and args.limit < 50:
+        print("错误：--limit 至少为 50。", file=sys.stderr)
+        return 2
+    if args.limit is not None and args.out is None:
+        print("错误：使用 --limit 时请用 --out 指定输出文件，以免覆盖随软件发布的模型。", file=sys.stderr)
+        return 2
     data = args.data or shared_data_dir()
     if data is None or not Path(data).is_dir():
         print("错误：找不到共享数据目录，请用 --data 指定 shared/data 的路径。", file=sys.stderr)
         return 2
     try:
         if args.what == "sentiment":
-            train_sentiment(Path(data), args.out)
+            train_sentiment(Path(data), args.out, snownlp_sample=args.snownlp_sample, limit=args.limit)
+        elif args.what == "emotion":
+            from nlp.train.emotion import train_emotion
+
+            train_emotion(Path(data), args.out, limit=args.limit)
         elif args.what == "validate-sentiment":
             validate_sentiment(Path(data))
         elif args.what == "compare-snownlp":
             compare_snownlp(Path(data))
         else:
-            train_topic(Path(data), args.out)
+            train_topic(Path(data), args.out, limit=args.limit)
     except (FileNotFoundError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
