@@ -7,15 +7,15 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from alerts.context import sha
-from alerts.creation import create
-from alerts.rules.base import Finding
+from yuqing.alerts.context import sha
+from yuqing.alerts.creation import create
+from yuqing.alerts.rules.base import Finding
 from yuqing.clock import TZ
 from yuqing.model import AlertStatus
 from yuqing.storage.base import DuplicateError
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 log = logging.getLogger(__name__)
 S = AlertStatus

@@ -10,8 +10,8 @@ import json
 import sys
 from typing import Any, TextIO
 
-from alerts.deadlines import deadline_details, get_policy
-from alerts.service import AlertService
+from yuqing.alerts.deadlines import deadline_details, get_policy
+from yuqing.alerts.service import AlertService
 from yuqing.clock import NOW_EARLIEST, NOW_LATEST, TZ, TimeFormatError, iso, now as clock_now, parse_time
 from yuqing.config import ConfigError, load_config
 from yuqing.identity import CLOCK_OVERRIDE_ENV, action_time, acting_user

@@ -3,7 +3,7 @@ write one alert (load, save under the version check, audit, start a deadline rou
 
 Everything that changes an alert happens in one store transaction together with its audit entry, under an
 optimistic version check. The router, the handlers, the deadline monitor, the outbox and the sender each take an
-:class:`AlertContext` (the :class:`alerts.service.AlertService` facade is one).
+:class:`AlertContext` (the :class:`yuqing.alerts.service.AlertService` facade is one).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.deadlines import compute_deadlines, provisional_deadlines
-from alerts.engine import RuleEngine
-from alerts.outbox import Outbox
-from alerts.router import Router
-from alerts.notify.registry import parse_notifications
-from alerts.schema import parse_alerts, parse_deadlines
+from yuqing.alerts.deadlines import compute_deadlines, provisional_deadlines
+from yuqing.alerts.engine import RuleEngine
+from yuqing.alerts.outbox import Outbox
+from yuqing.alerts.router import Router
+from yuqing.alerts.notify.registry import parse_notifications
+from yuqing.alerts.schema import parse_alerts, parse_deadlines
 from yuqing.clock import TZ
 from yuqing.config import Config
 from yuqing.model import Alert, AlertStatus, AuditEntry, Department, User

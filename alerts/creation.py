@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from alerts.handlers.dispatch import dispatch_to
-from alerts.rules.base import Finding
-from alerts.titles import is_degenerate, readable_title, split_prefix
+from yuqing.alerts.handlers.dispatch import dispatch_to
+from yuqing.alerts.rules.base import Finding
+from yuqing.alerts.titles import is_degenerate, readable_title, split_prefix
 from yuqing.model import Alert, AlertStatus
 from yuqing.vocab import LEVEL_LABELS
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 S = AlertStatus
 

@@ -8,16 +8,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from alerts.context import UNANSWERED_TYPE, sha, when
-from alerts.creation import create
-from alerts.rules.base import Finding
-from alerts.rules.unanswered import ANSWERED_STATUS_WORDS, DIGEST_KIND
+from yuqing.alerts.context import UNANSWERED_TYPE, sha, when
+from yuqing.alerts.creation import create
+from yuqing.alerts.rules.base import Finding
+from yuqing.alerts.rules.unanswered import ANSWERED_STATUS_WORDS, DIGEST_KIND
 from yuqing.clock import TZ, iso
 from yuqing.model import OPEN_STATUSES, Alert, AlertStatus
 from yuqing.storage.base import ConcurrentUpdateError
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 log = logging.getLogger(__name__)
 S = AlertStatus

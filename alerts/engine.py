@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from alerts.rules.base import Finding, Rule, RuleContext
+from yuqing.alerts.rules.base import Finding, Rule, RuleContext
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,19 @@
 """依申请公开 extensions (政府信息公开条例 2019 第三十三条): which deadlines of an alert may be extended, by how much,
 and which requests wait for a decision, and why an extension action is not possible now. The three actions are in
-:mod:`alerts.handlers.extension`."""
+:mod:`yuqing.alerts.handlers.extension`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from alerts.deadlines import compute_deadlines
+from yuqing.alerts.deadlines import compute_deadlines
 from yuqing.clock import TZ
 from yuqing.model import Alert, Role, User
 from yuqing.workflow import AWAITING_ANSWER, PermissionDenied
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 
 def extendable_deadlines(ctx: "AlertContext", alert: Alert) -> dict[str, datetime]:

@@ -1,6 +1,6 @@
 """Rules → alerts: run the rules, create an alert per new finding (routed, auto-dispatched by level), raise the
 level of an open one, or join a follow-up to the open alert on the same issue. Backlog findings go to
-:mod:`alerts.digests`."""
+:mod:`yuqing.alerts.digests`."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from alerts.context import sha
-from alerts.creation import create
-from alerts.digests import apply_digests, close_answered
-from alerts.handlers.dispatch import dispatch_to
-from alerts.merges import follow_merges
-from alerts.rules.base import Finding
+from yuqing.alerts.context import sha
+from yuqing.alerts.creation import create
+from yuqing.alerts.digests import apply_digests, close_answered
+from yuqing.alerts.handlers.dispatch import dispatch_to
+from yuqing.alerts.merges import follow_merges
+from yuqing.alerts.rules.base import Finding
 from yuqing.clock import TZ, iso
 from yuqing.model import OPEN_STATUSES, Alert, AlertStatus
 from yuqing.storage.base import ConcurrentUpdateError
 from yuqing.workflow import AWAITING_ANSWER
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 log = logging.getLogger(__name__)
 S = AlertStatus

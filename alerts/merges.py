@@ -14,7 +14,7 @@ from yuqing.model import OPEN_STATUSES, Alert
 from yuqing.storage.base import ConcurrentUpdateError
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 #: Workflow state kind remembering that an alert's log already names the event its merged-away event went into.
 NOTED = "alerts.merge_noted"

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from alerts.context import OPERATIONAL_TYPES, duration, past_due
+from yuqing.alerts.context import OPERATIONAL_TYPES, duration, past_due
 from yuqing.clock import TZ, iso
 from yuqing.config_waiting import WaitClock, WaitingConfig
 from yuqing.model import Alert, AlertStatus
@@ -22,7 +22,7 @@ from yuqing.storage.base import ConcurrentUpdateError
 from yuqing.workflow import AWAITING_ANSWER
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 log = logging.getLogger(__name__)
 S = AlertStatus

@@ -2,7 +2,7 @@
 (digest delay, quiet hours), queued in the same transaction as the change it reports.
 
 Each queued delivery has a dedupe key, so re-queueing after a crash or a repeated tick is a no-op; the sender
-(:mod:`alerts.sender`) claims and sends them exactly once.
+(:mod:`yuqing.alerts.sender`) claims and sends them exactly once.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from alerts.notify.registry import department_targets
+from yuqing.alerts.notify.registry import department_targets
 from yuqing.clock import TZ
 from yuqing.model import Alert
 from yuqing import views as V
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 
 class Outbox:

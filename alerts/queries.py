@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from alerts.extensions import extendable_deadlines, extension_problem
-from alerts.monitor import flags
+from yuqing.alerts.extensions import extendable_deadlines, extension_problem
+from yuqing.alerts.monitor import flags
 from yuqing.clock import now as clock_now
 from yuqing.model import OPEN_STATUSES, Alert, AlertStatus, Role, User
 from yuqing.privacy import mask_pii
@@ -16,7 +16,7 @@ from yuqing.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, Workfl
     check_view
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 S = AlertStatus
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from alerts.deadlines import Policy, parse_policies
-from alerts.rules import RULE_TYPES
-from alerts.rules.base import Rule
+from yuqing.alerts.deadlines import Policy, parse_policies
+from yuqing.alerts.rules import RULE_TYPES
+from yuqing.alerts.rules.base import Rule
 from yuqing.config import Checker, Config, ConfigError
 from yuqing.plugins import PluginError, load_object
 

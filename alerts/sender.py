@@ -15,10 +15,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from alerts.notify.base import Channel, DeliveryError
+from yuqing.alerts.notify.base import Channel, DeliveryError
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
 """AlertService: the one entry point the CLI, scheduler and dashboard use for alerts and the response loop.
 
-A thin facade over the stage's parts, each its own module: :mod:`alerts.router` (which department),
-:mod:`alerts.intake` and :mod:`alerts.digests` (rules → alerts), :mod:`alerts.handlers` (one handler per workflow
-action, driven by the transition table in :mod:`yuqing.workflow`), :mod:`alerts.monitor` (deadlines, 督办 and the
-waiting clock at every tick), :mod:`alerts.merges` (alerts follow event merges), :mod:`alerts.outbox` and
-:mod:`alerts.sender` (notifications, exactly once), :mod:`alerts.silences`, :mod:`alerts.extensions`, and
-:mod:`alerts.queries` (the read side). Everything time-dependent takes ``now``.
+A thin facade over the stage's parts, each its own module: :mod:`yuqing.alerts.router` (which department),
+:mod:`yuqing.alerts.intake` and :mod:`yuqing.alerts.digests` (rules → alerts), :mod:`yuqing.alerts.handlers` (one handler per workflow
+action, driven by the transition table in :mod:`yuqing.workflow`), :mod:`yuqing.alerts.monitor` (deadlines, 督办 and the
+waiting clock at every tick), :mod:`yuqing.alerts.merges` (alerts follow event merges), :mod:`yuqing.alerts.outbox` and
+:mod:`yuqing.alerts.sender` (notifications, exactly once), :mod:`yuqing.alerts.silences`, :mod:`yuqing.alerts.extensions`, and
+:mod:`yuqing.alerts.queries` (the read side). Everything time-dependent takes ``now``.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from alerts import auditchain, digests, intake, monitor, queries
-from alerts.context import AlertContext, sha
-from alerts.creation import create
-from alerts.deadlines import compute_deadlines
-from alerts.extensions import extendable_deadlines, pending_extensions
-from alerts.handlers import ActionInput, perform
-from alerts.handlers.dispatch import dispatch_to
-from alerts.notify.base import Channel
-from alerts.notify.registry import check_config
-from alerts.rules.base import Finding
-from alerts.sender import Sender
-from alerts.silences import silence_record
+from yuqing.alerts import auditchain, digests, intake, monitor, queries
+from yuqing.alerts.context import AlertContext, sha
+from yuqing.alerts.creation import create
+from yuqing.alerts.deadlines import compute_deadlines
+from yuqing.alerts.extensions import extendable_deadlines, pending_extensions
+from yuqing.alerts.handlers import ActionInput, perform
+from yuqing.alerts.handlers.dispatch import dispatch_to
+from yuqing.alerts.notify.base import Channel
+from yuqing.alerts.notify.registry import check_config
+from yuqing.alerts.rules.base import Finding
+from yuqing.alerts.sender import Sender
+from yuqing.alerts.silences import silence_record
 from yuqing.clock import TZ
 from yuqing.config import Config
 from yuqing.model import Alert, AlertStatus, Role, User

@@ -1,5 +1,5 @@
 """Silences: a time-boxed stop on alerts from a rule, source, keyword or event (silenced findings create no alert
-and no notification; see :func:`alerts.engine.silence_matches`)."""
+and no notification; see :func:`yuqing.alerts.engine.silence_matches`)."""
 
 from __future__ import annotations
 

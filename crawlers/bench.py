@@ -82,7 +82,7 @@ def _run_bare(urls: list[str], start_urls: list[str], workdir: Path) -> dict:
     path = workdir / "bare-urls.json"
     path.write_text(json.dumps({"urls": urls, "start_urls": start_urls}), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    out = subprocess.run([sys.executable, "-m", "crawlers.bench", "--bare-child", "--urls", str(path),
+    out = subprocess.run([sys.executable, "-m", "yuqing.crawlers.bench", "--bare-child", "--urls", str(path),
                           "--concurrency", str(CONCURRENCY)], capture_output=True, text=True, cwd=str(REPO_ROOT),
                          env=env, timeout=600)
     for line in out.stdout.splitlines():
@@ -94,7 +94,7 @@ def _run_bare(urls: list[str], start_urls: list[str], workdir: Path) -> dict:
 # ----------------------------------------------------------------------------------------------- our spiders
 
 def _run_ours(sites, name: str, workdir: Path) -> dict:
-    from crawlers.run import crawl
+    from yuqing.crawlers.run import crawl
     from yuqing.config import load_config
 
     home = Path(tempfile.mkdtemp(prefix=f"ours-{name}-", dir=workdir))
@@ -107,7 +107,7 @@ def _run_ours(sites, name: str, workdir: Path) -> dict:
 
 
 def bench_crawl(rounds: int = 3, progress=None) -> dict:
-    from crawlers.sample_sites.server import serve
+    from yuqing.crawlers.sample_sites.server import serve
 
     say = progress or (lambda msg: None)
     ours_rates, bare_rates, per_round = [], [], []

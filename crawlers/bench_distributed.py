@@ -1,4 +1,4 @@
-"""Distributed crawling benchmark (``yuqing bench crawl-distributed``, ``python -m crawlers.bench_distributed``):
+"""Distributed crawling benchmark (``yuqing bench crawl-distributed``, ``python -m yuqing.crawlers.bench_distributed``):
 one crawl worker against several sharing the Redis queue, over the same sample board, in the same run."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from crawlers.distributed import clear_pass, new_pass_id, ping
+from yuqing.crawlers.distributed import clear_pass, new_pass_id, ping
 
 
 def add_latency(sites, seconds: float):
@@ -54,8 +54,8 @@ def bench_distributed(redis_url: str, *, workers: int = 2, latency: float = 0.25
     import tempfile
     from pathlib import Path
 
-    from crawlers.run import crawl
-    from crawlers.sample_sites.server import serve
+    from yuqing.crawlers.run import crawl
+    from yuqing.crawlers.sample_sites.server import serve
 
     say = progress or (lambda msg: None)
     ping(redis_url)
@@ -102,7 +102,7 @@ def bench_distributed_main(argv: list[str] | None = None) -> int:
     import os
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m crawlers.bench_distributed",
+    parser = argparse.ArgumentParser(prog="python -m yuqing.crawlers.bench_distributed",
                                      description="比较 1 个与多个采集进程（共享 Redis 队列）抓取同一留言板的耗时")
     parser.add_argument("--redis-url", default=os.environ.get("YUQING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
     parser.add_argument("--workers", type=int, default=2)

@@ -5,22 +5,22 @@ from yuqing.commands import StageCommand
 ORDER = 100  # where these commands stand in `yuqing --help` (the pipeline's order)
 
 COMMANDS = [
-    StageCommand("sample-sites", "crawlers.sample_sites.cli.sample_sites_main",
+    StageCommand("sample-sites", "yuqing.crawlers.sample_sites.cli.sample_sites_main",
                  "在 127.0.0.1 上运行生成的样例站点（新闻站、留言板、RSS）"),
-    StageCommand("crawl", "crawlers.run.crawl_main", "采集全部或指定来源（--source NAME）", "app"),
-    StageCommand("sources", "crawlers.run.sources_main", "列出来源及其健康状况（--json）", "app"),
-    StageCommand("extract", "crawlers.extract.cli.extract_main", "从网页文件或网址抽取正文（--json）"),
+    StageCommand("crawl", "yuqing.crawlers.run.crawl_main", "采集全部或指定来源（--source NAME）", "app"),
+    StageCommand("sources", "yuqing.crawlers.run.sources_main", "列出来源及其健康状况（--json）", "app"),
+    StageCommand("extract", "yuqing.crawlers.extract.cli.extract_main", "从网页文件或网址抽取正文（--json）"),
 ]
 
 BENCHES = {
-    "crawl": "crawlers.bench.bench_crawl_main",
-    "crawl-distributed": "crawlers.bench_distributed.bench_distributed_main",
-    "extract": "crawlers.extract.evaluate.evaluate_main",
-    "sample-sites": "crawlers.sample_sites.bench.bench_main",
+    "crawl": "yuqing.crawlers.bench.bench_crawl_main",
+    "crawl-distributed": "yuqing.crawlers.bench_distributed.bench_distributed_main",
+    "extract": "yuqing.crawlers.extract.evaluate.evaluate_main",
+    "sample-sites": "yuqing.crawlers.sample_sites.bench.bench_main",
 }
 
 # What other commands start (yuqing.commands.stage_service): `yuqing demo` runs the sample sites, serve(host=, port=, seed=,
 # live=) → an object with start() and stop().
 SERVICES = {
-    "sample-sites": "crawlers.sample_sites.server.serve",
+    "sample-sites": "yuqing.crawlers.sample_sites.server.serve",
 }

@@ -29,8 +29,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.dupefilter import RFPDupeFilter
 from twisted.internet.task import LoopingCall
 
-from crawlers.crawl_extension import CrawlExtension
-from crawlers.extensions import MAX_ERROR_URLS
+from yuqing.crawlers.crawl_extension import CrawlExtension
+from yuqing.crawlers.extensions import MAX_ERROR_URLS
 from yuqing.clock import now as clock_now
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def redis_settings(redis_url: str, pass_id: str, idle_seconds: float = IDLE_SECO
     check_pass_id(pass_id)
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-        "DUPEFILTER_CLASS": "crawlers.distributed.PassDupeFilter",
+        "DUPEFILTER_CLASS": "yuqing.crawlers.distributed.PassDupeFilter",
         "SCHEDULER_PERSIST": True,  # the first worker to finish must not flush the queue under the others
         "SCHEDULER_QUEUE_KEY": key("%(spider)s", pass_id, "requests"),
         "SCHEDULER_DUPEFILTER_KEY": key("%(spider)s", pass_id, "dupefilter"),
@@ -68,7 +68,7 @@ def redis_settings(redis_url: str, pass_id: str, idle_seconds: float = IDLE_SECO
         "YUQING_QUEUE": "redis",
         "YUQING_PASS_ID": pass_id,
         "YUQING_REDIS_IDLE_SECONDS": idle_seconds,
-        "EXTENSIONS": {"crawlers.extensions.CrawlHealth": 500, "crawlers.distributed.SharedQueueIdle": 510,
+        "EXTENSIONS": {"yuqing.crawlers.extensions.CrawlHealth": 500, "yuqing.crawlers.distributed.SharedQueueIdle": 510,
                        "scrapy.extensions.telnet.TelnetConsole": None},
     }
 

@@ -1,7 +1,7 @@
 """Source health for one crawl pass: pages fetched, items stored, errors by kind with the failing URLs.
 
 At the end of the pass the figures go to ``store.workflow.record_crawl`` (the kernel keeps the running totals and the
-consecutive failure/empty counters) and are printed as one machine-readable line for :mod:`crawlers.run`.
+consecutive failure/empty counters) and are printed as one machine-readable line for :mod:`yuqing.crawlers.run`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from twisted.internet import defer, error as tx_error
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from crawlers.crawl_extension import CrawlExtension
+from yuqing.crawlers.crawl_extension import CrawlExtension
 from yuqing.clock import now as clock_now
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class CrawlHealth(CrawlExtension):
         self.listed = 0  # article/post links seen on list pages (known or new)
         self.start_failures = 0
         self.start_total = 0
-        self.helper = False  # distributed mode: a worker that did not seed the pass (crawlers.distributed)
+        self.helper = False  # distributed mode: a worker that did not seed the pass (yuqing.crawlers.distributed)
         self.result: dict[str, Any] | None = None
         self.progress = crawler.settings.getbool("YUQING_PROGRESS", False)
         self._loop: LoopingCall | None = None
@@ -174,7 +174,7 @@ class CrawlHealth(CrawlExtension):
         self.result = {**run, "finished_at": run["finished_at"].isoformat(), "source": spider.name,
                        "fetched_urls": self.fetched}
         try:
-            from crawlers.context import crawler_store
+            from yuqing.crawlers.context import crawler_store
 
             store = crawler_store(self.crawler.settings)
             pass_run = getattr(spider, "pass_run", None)

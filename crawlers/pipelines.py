@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from crawlers.context import crawler_config, crawler_store
+from yuqing.crawlers.context import crawler_config, crawler_store
 from yuqing.clock import now as clock_now, parse_time
 from yuqing.model import Document, DocumentKind, Reply, document_kind
 
@@ -76,7 +76,7 @@ class StorePipeline:
         return cls(crawler)
 
     def _health(self):
-        from crawlers.extensions import CrawlHealth
+        from yuqing.crawlers.extensions import CrawlHealth
 
         return CrawlHealth.of(self.crawler)
 

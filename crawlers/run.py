@@ -1,6 +1,6 @@
 """Running crawls: ``crawl()`` for the scheduler and ``yuqing crawl``, ``sources_main`` for ``yuqing sources``.
 
-Each crawl runs in a child process (``python -m crawlers.run``): Twisted's reactor cannot be restarted inside one
+Each crawl runs in a child process (``python -m yuqing.crawlers.run``): Twisted's reactor cannot be restarted inside one
 process, and the scheduler crawls again and again. The child prints one ``@@yuqing {json}`` line per progress tick
 and per finished source; its logs go to ``YUQING_HOME/logs/``.
 """
@@ -29,7 +29,7 @@ PROGRESS_PREFIX = "@@yuqing "
 
 def crawler_settings(config: Config, home: Path, *, progress: bool = True, log_level: str = "INFO",
                      pass_id: str | None = None):
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "yuqing.crawlers.settings")
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
@@ -42,7 +42,7 @@ def crawler_settings(config: Config, home: Path, *, progress: bool = True, log_l
     settings.set("LOG_FILE", str(logs / f"crawl-{clock_now():%Y%m%d}.log"), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     if config.crawl["queue"] == "redis":
-        from crawlers.distributed import redis_settings
+        from yuqing.crawlers.distributed import redis_settings
 
         if not pass_id:
             raise ConfigError(config.path, "crawl.queue", "为 redis 时每个采集进程都需要轮次标识（--pass-id）")
@@ -52,7 +52,7 @@ def crawler_settings(config: Config, home: Path, *, progress: bool = True, log_l
 
 
 def child_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawlers.run")
+    parser = argparse.ArgumentParser(prog="python -m yuqing.crawlers.run")
     parser.add_argument("--config", required=True)
     parser.add_argument("--home", required=True)
     parser.add_argument("--source", action="append", required=True)
@@ -102,11 +102,11 @@ def crawl(config: Config, source_names: list[str] | None = None, *, home: Path |
     if workers > 1 and not distributed:
         raise ConfigError(config.path, "crawl.queue", "多个采集进程（--workers）需要设置为 \"redis\"（共享队列与去重）")
     if distributed:
-        from crawlers.distributed import check_pass_id, new_pass_id
+        from yuqing.crawlers.distributed import check_pass_id, new_pass_id
 
         pass_id = check_pass_id(pass_id) if pass_id else new_pass_id()
     home = Path(home or config.home).resolve()
-    cmd = [sys.executable, "-m", "crawlers.run", "--config", str(Path(config.path).resolve()), "--home", str(home),
+    cmd = [sys.executable, "-m", "yuqing.crawlers.run", "--config", str(Path(config.path).resolve()), "--home", str(home),
            "--log-level", log_level]
     if distributed:
         cmd += ["--pass-id", pass_id]
@@ -179,7 +179,7 @@ def _run_child(cmd: list[str], env: dict[str, str], progress: Callable[[dict[str
 
 def _merge_workers(per_worker: list[dict[str, dict[str, Any]]], names: list[str]) -> dict[str, dict[str, Any]]:
     """A source's figures over this machine's workers of one distributed pass (each worker's kept in ``workers``)."""
-    from crawlers.distributed import merge_runs
+    from yuqing.crawlers.distributed import merge_runs
 
     out: dict[str, dict[str, Any]] = {}
     for name in names:
@@ -210,7 +210,7 @@ def _record_dead(config: Config, names: list[str], detail: str, results: dict[st
 
 
 def _summary(stats: dict[str, Any]) -> str:
-    from crawlers.extensions import error_label
+    from yuqing.crawlers.extensions import error_label
 
     errors = stats.get("errors") or {}
     err = "，".join(f"{error_label(k)} {v}" for k, v in sorted(errors.items())) or "无"
@@ -237,7 +237,7 @@ def crawl_main(argv: list[str] | None, app: Any) -> int:
         print("错误：--workers 大于 1 或 --pass-id 需要在配置文件中设置 crawl.queue = \"redis\"", file=sys.stderr)
         return 2
     if config.crawl["queue"] == "redis":
-        from crawlers.distributed import check_pass_id, ping
+        from yuqing.crawlers.distributed import check_pass_id, ping
 
         try:
             if args.pass_id:
@@ -313,7 +313,7 @@ def source_report(config: Config, store: Any) -> list[dict[str, Any]]:
 
 def sources_main(argv: list[str] | None, app: Any) -> int:
     """``yuqing sources [--json]``: configured sources with their crawl health."""
-    from crawlers.extensions import error_label
+    from yuqing.crawlers.extensions import error_label
 
     parser = argparse.ArgumentParser(prog="yuqing sources", description="查看来源配置与抓取健康状况")
     parser.add_argument("--json", action="store_true")

@@ -7,9 +7,9 @@ Per-source politeness (delay, concurrency, robots.txt, timeout, retries) is appl
 BOT_NAME = "yuqing"
 
 # Spiders are generated from the configured sources, not discovered in modules.
-SPIDER_LOADER_CLASS = "crawlers.spiders.loader.SourceSpiderLoader"
-SPIDER_MODULES = ["crawlers.spiders"]
-NEWSPIDER_MODULE = "crawlers.spiders"
+SPIDER_LOADER_CLASS = "yuqing.crawlers.spiders.loader.SourceSpiderLoader"
+SPIDER_MODULES = ["yuqing.crawlers.spiders"]
+NEWSPIDER_MODULE = "yuqing.crawlers.spiders"
 
 USER_AGENT = "YuqingBot/0.1 (+政务舆情监测)"
 ROBOTSTXT_OBEY = True
@@ -29,9 +29,9 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
 
 ITEM_PIPELINES = {
-    "crawlers.pipelines.StorePipeline": 300,
+    "yuqing.crawlers.pipelines.StorePipeline": 300,
 }
-# Bookkeeping nobody reads: source health keeps its own counters (crawlers.extensions.CrawlHealth) and no source
+# Bookkeeping nobody reads: source health keeps its own counters (yuqing.crawlers.extensions.CrawlHealth) and no source
 # sets DEPTH_LIMIT. Each wraps every request, response or item of a crawl.
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
@@ -41,7 +41,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
-    "crawlers.extensions.CrawlHealth": 500,
+    "yuqing.crawlers.extensions.CrawlHealth": 500,
 }
 
 # Scrapy re-reads and parses a generator callback's source to warn about `return value` in it (a developer lint,

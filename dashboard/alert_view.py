@@ -1,6 +1,6 @@
 """One alert on screen (workbench and department desk): facts, deadlines, timeline, posts, responses, actions.
 
-Layout only: the detail comes from the alerts service and each button calls :mod:`dashboard.services.actions`.
+Layout only: the detail comes from the alerts service and each button calls :mod:`yuqing.dashboard.services.actions`.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.common import PageContext
-from dashboard.services import actions, cached, documents, queries
-from dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
+from yuqing.dashboard.common import PageContext
+from yuqing.dashboard.services import actions, cached, documents, queries
+from yuqing.dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
 from yuqing.vocab import audit_action_label, describe_event_change, heat_part_label
 from yuqing.workdays import provisional_note
 from yuqing.workflow import ACTIONS, RATINGS

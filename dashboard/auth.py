@@ -8,9 +8,9 @@ import time
 
 import streamlit as st
 
-from dashboard.services import queries
-from dashboard.services.context import get_app
-from dashboard.settings import DashboardSettings
+from yuqing.dashboard.services import queries
+from yuqing.dashboard.services.context import get_app
+from yuqing.dashboard.settings import DashboardSettings
 
 USER_KEY = "auth_user"
 ACTIVE_KEY = "auth_last_active"
@@ -66,7 +66,7 @@ def client_address() -> str:
 
 
 def login_page() -> None:
-    from dashboard.settings import parse_dashboard
+    from yuqing.dashboard.settings import parse_dashboard
     from yuqing.users import LoginThrottled
 
     settings = parse_dashboard(get_app().config)

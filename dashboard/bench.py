@@ -1,7 +1,7 @@
 """``yuqing bench dashboard [--json] [--docs N]``: render time of every page against a large generated store.
 
 Runs the real stages (ingest, analysis, events, alert rules, workflow actions) on a few thousand generated posts and
-copies the analysed posts up to N documents (default 200,000; ``dashboard.sample``), then renders
+copies the analysed posts up to N documents (default 200,000; ``yuqing.dashboard.sample``), then renders
 each page with AppTest, as the role that uses it: cold (every st.cache_data entry cleared first, the keyword-cloud
 picture included — what the first viewer after the cache expires waits for) and warm (a rerun within the cache
 lifetime, what the live board's refreshes cost). Each figure is the median of ``--repeat`` renders (shared, noisy
@@ -33,7 +33,7 @@ SEED_POSTS = 3000  # run through the real stages; the rest of --docs are copies 
 def _load(home: Path, docs: int, progress: bool) -> None:
     from datetime import timedelta
 
-    from dashboard.sample import TOPICS, populate, posts, replicate
+    from yuqing.dashboard.sample import TOPICS, populate, posts, replicate
     from yuqing.app import App
     from yuqing.clock import now
     from yuqing.users import create_user
@@ -87,7 +87,7 @@ def _render_times(home: Path, repeat: int = 3) -> tuple[dict[str, float], dict[s
     """(cold, warm) seconds per page."""
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import nav
+    from yuqing.dashboard import nav
 
     os.environ["YUQING_HOME"] = str(home)
     os.environ["YUQING_CONFIG"] = str(REPO_ROOT / "yuqing" / "default_config.toml")

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import charts
-from dashboard.common import PageContext, csv_button, show_table
-from dashboard.services import cached
+from yuqing.dashboard import charts
+from yuqing.dashboard.common import PageContext, csv_button, show_table
+from yuqing.dashboard.services import cached
 
 
 def _pct(x: float | None) -> str:
@@ -41,7 +41,7 @@ def top_events(ctx: PageContext, *, limit: int = 10, compact: bool = False) -> l
 
 
 def _escape(text: str) -> str:
-    from dashboard.textfmt import escape_text
+    from yuqing.dashboard.textfmt import escape_text
 
     return escape_text(text)
 
@@ -64,7 +64,7 @@ def trend_and_distribution(ctx: PageContext, days: int, *, dark: bool = False) -
 
 
 def keyword_cloud(ctx: PageContext, days: int, *, dark: bool = False) -> None:
-    from dashboard.fonts import NO_FONT_MESSAGE
+    from yuqing.dashboard.fonts import NO_FONT_MESSAGE
 
     # Whole calendar days (today and the days before), like the trend: the store answers those from its daily rollup.
     until = ctx.minute().replace(hour=0, minute=0) + timedelta(days=1)

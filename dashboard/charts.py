@@ -8,7 +8,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from dashboard.fonts import find_cjk_font
+from yuqing.dashboard.fonts import find_cjk_font
 
 SENTIMENT_COLOURS = {"负面": "#d62728", "中性": "#9e9e9e", "正面": "#2ca02c"}
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import auth, nav
-from dashboard.settings import DashboardSettings, parse_dashboard
+from yuqing.dashboard import auth, nav
+from yuqing.dashboard.settings import DashboardSettings, parse_dashboard
 
 HERE = Path(__file__).resolve().parent
 CTX_KEY = "_page_ctx"
@@ -43,7 +43,7 @@ class PageContext:
 
     @property
     def now(self) -> datetime:
-        from dashboard.services.context import env_now_override
+        from yuqing.dashboard.services.context import env_now_override
         from yuqing.clock import now
 
         return now(env_now_override())
@@ -58,7 +58,7 @@ def screen_mode() -> bool:
 
 
 def run_app() -> None:
-    from dashboard.services.context import app_key, get_app
+    from yuqing.dashboard.services.context import app_key, get_app
     from yuqing.config import ConfigError
     from yuqing.storage.base import StoreError
 
@@ -93,7 +93,7 @@ def run_app() -> None:
 
 
 def _sidebar(user: Any) -> None:
-    from dashboard.textfmt import escape_label, escape_text
+    from yuqing.dashboard.textfmt import escape_label, escape_text
     from yuqing.model import ROLE_LABELS
 
     with st.sidebar:
@@ -134,7 +134,7 @@ def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
     import csv
     import io
 
-    from dashboard.textfmt import safe_cell
+    from yuqing.dashboard.textfmt import safe_cell
 
     if not rows:
         return b""

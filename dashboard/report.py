@@ -1,7 +1,7 @@
 """Daily and weekly 舆情简报: top events, alerts and responses, the department table, trend and topic charts.
 
 Written as Word (python-docx) or Excel (openpyxl); the charts are matplotlib PNGs drawn with a CJK font found on
-the machine (``dashboard.fonts``). ``yuqing report daily|weekly --date D --out FILE`` calls :func:`report_main`.
+the machine (``yuqing.dashboard.fonts``). ``yuqing report daily|weekly --date D --out FILE`` calls :func:`report_main`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dashboard.services import board, queries
+from yuqing.dashboard.services import board, queries
 from yuqing.clock import TZ, day_start, now as clock_now
 
 KIND_LABELS = {"daily": "日报", "weekly": "周报"}
@@ -105,7 +105,7 @@ def render_charts(brief: Brief) -> tuple[dict[str, bytes], bool]:
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
-    from dashboard.fonts import find_cjk_font
+    from yuqing.dashboard.fonts import find_cjk_font
 
     font = find_cjk_font()
     prop = None
@@ -181,7 +181,7 @@ def write_docx(brief: Brief, path: Path) -> None:
         cells = table.add_row().cells
         cells[0].text, cells[1].text = k, _cell(v)
     if brief.font_missing:
-        from dashboard.fonts import NO_FONT_MESSAGE
+        from yuqing.dashboard.fonts import NO_FONT_MESSAGE
 
         doc.add_paragraph(NO_FONT_MESSAGE)
     for key, heading in SECTIONS:
@@ -206,7 +206,7 @@ def write_docx(brief: Brief, path: Path) -> None:
 
 def _append(sheet: Any, values: list[Any]) -> None:
     """One row; every string cell typed as a string (a title starting with = is text, never a formula)."""
-    from dashboard.textfmt import xlsx_value
+    from yuqing.dashboard.textfmt import xlsx_value
 
     row = sheet.max_row + 1 if sheet.max_row > 1 or sheet.cell(1, 1).value is not None else 1
     for col, value in enumerate(values, 1):
@@ -313,7 +313,7 @@ def report_main(argv: list[str], app: Any) -> int:
         return 2
     brief = build_brief(app, args.kind, day, now)
     if brief.font_missing:
-        from dashboard.fonts import NO_FONT_MESSAGE
+        from yuqing.dashboard.fonts import NO_FONT_MESSAGE
 
         print(f"警告：{NO_FONT_MESSAGE}", file=sys.stderr)
     try:

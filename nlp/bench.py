@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from nlp.pipeline import Analyzer, StageError, load_object
+from yuqing.nlp.pipeline import Analyzer, StageError, load_object
 
 SNOWNLP_SAMPLE = 100
 
@@ -69,7 +69,7 @@ def build_analyzer(settings: dict | None, out: Callable[[str], None]) -> tuple[A
     except StageError as exc:
         out(f"提示：{exc}")
     stages = dict(settings.get("NLP_STAGES") or {})
-    for path in ("nlp.stages.SentimentStage", "nlp.stages.TopicStage"):
+    for path in ("yuqing.nlp.stages.SentimentStage", "yuqing.nlp.stages.TopicStage"):
         try:
             load_object(path).from_settings(settings)
         except Exception:  # module or model file missing

@@ -1,5 +1,5 @@
 """Character-level cleaning rules: Excel artefacts and odd spaces, full-width letters, Traditional characters,
-pinyin annotations. :func:`nlp.normalize.normalize` applies them before the line-level rules."""
+pinyin annotations. :func:`yuqing.nlp.normalize.normalize` applies them before the line-level rules."""
 
 from __future__ import annotations
 

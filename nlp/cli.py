@@ -15,7 +15,7 @@ import json
 import sys
 from typing import TextIO
 
-from nlp.pipeline import Analyzer, StageError, settings_from_config
+from yuqing.nlp.pipeline import Analyzer, StageError, settings_from_config
 from yuqing.jsonlines import read_json_lines
 
 
@@ -117,7 +117,7 @@ def analyze_cli_main(argv: list[str] | None, stdin: TextIO, stdout: TextIO, stde
     return analyze_main(stdin, stdout, stderr)
 
 
-def main(argv: list[str] | None = None) -> int:  # python -m nlp.cli < in.jsonl > out.jsonl
+def main(argv: list[str] | None = None) -> int:  # python -m yuqing.nlp.cli < in.jsonl > out.jsonl
     return analyze_cli_main(sys.argv[1:] if argv is None else argv, sys.stdin, sys.stdout, sys.stderr)
 
 

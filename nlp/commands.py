@@ -5,17 +5,17 @@ from yuqing.commands import StageCommand
 ORDER = 200  # where these commands stand in `yuqing --help` (the pipeline's order)
 
 COMMANDS = [
-    StageCommand("analyze", "nlp.cli.analyze_cli_main", "分析 JSON 行：清洗、情感、主题、部门、关键词、SimHash、答复质量",
+    StageCommand("analyze", "yuqing.nlp.cli.analyze_cli_main", "分析 JSON 行：清洗、情感、主题、部门、关键词、SimHash、答复质量",
                  "stdio-argv"),
-    StageCommand("cluster", "nlp.events.cli.cluster_main", "把 JSON 行聚合为事件并按热度排序（--top N --now 时间）",
+    StageCommand("cluster", "yuqing.nlp.events.cli.cluster_main", "把 JSON 行聚合为事件并按热度排序（--top N --now 时间）",
                  "stdio-argv"),
-    StageCommand("train", "nlp.train.cli.main", "用共享数据重新训练 sentiment、topic 或 emotion 模型，并与基线对比"),
-    StageCommand("correct", "nlp.correct.correct_main", "更正帖子或预警的分析结果（主题、情感、责任部门），供重新训练使用",
+    StageCommand("train", "yuqing.nlp.train.cli.main", "用共享数据重新训练 sentiment、topic 或 emotion 模型，并与基线对比"),
+    StageCommand("correct", "yuqing.nlp.correct.correct_main", "更正帖子或预警的分析结果（主题、情感、责任部门），供重新训练使用",
                  "app"),
 ]
 
 BENCHES = {
-    "nlp": "nlp.bench.bench_main",
-    "cluster": "nlp.events.bench.bench_cluster_main",
-    "routing": "nlp.routing_bench.bench_routing_main",
+    "nlp": "yuqing.nlp.bench.bench_main",
+    "cluster": "yuqing.nlp.events.bench.bench_cluster_main",
+    "routing": "yuqing.nlp.routing_bench.bench_routing_main",
 }

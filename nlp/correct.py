@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from nlp.topic import CATEGORIES, OTHER
+from yuqing.nlp.topic import CATEGORIES, OTHER
 from yuqing.corrections import FIELD_LABELS, CorrectionError, record_corrections
 from yuqing.identity import action_time, acting_user  # the same identity and clock rules as `alerts act`
 from yuqing.workflow import PermissionDenied

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.linear import LinearModel, load_cached, sentiment_features
-from nlp.wordlists import DATA_DIR
+from yuqing.nlp.linear import LinearModel, load_cached, sentiment_features
+from yuqing.nlp.wordlists import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "emotion.npz"
 LABELS = ("anger", "fear", "sadness", "surprise", "joy", "neutral")  # Chinese labels: yuqing.vocab.EMOTION_LABELS
@@ -44,7 +44,7 @@ class EmotionModel:
         (unique ids, counts)) of a model with the same ``feature_spec`` (then ``tokens`` is not read)."""
         if features is None:
             if self._courtesy:
-                from nlp.sentiment import strip_courtesy
+                from yuqing.nlp.sentiment import strip_courtesy
 
                 tokens = strip_courtesy(tokens)
             features = (sentiment_features(tokens, *self._char_range, bits=self.linear.bits), None)

@@ -1,5 +1,5 @@
 """The genre of a post from its title's form: 政府发布/通知, 感谢 or a citizen's own post, and for the latter its kind
-(投诉/求助/建议/咨询). nlp.stages.GenreStage adds the verdict to each document."""
+(投诉/求助/建议/咨询). yuqing.nlp.stages.GenreStage adds the verdict to each document."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Small linear text classifiers that run on numpy alone.
 
-Training (nlp.train) fits scikit-learn models on sublinear TF-IDF over hashed n-gram features; we
+Training (yuqing.nlp.train) fits scikit-learn models on sublinear TF-IDF over hashed n-gram features; we
 export idf and weights per hash bucket into a compressed .npz, so inference needs no sklearn and no
 vocabulary: the features of a document are hashed in bulk with numpy (no Python string per n-gram)
 and scored with a few array ops. The same feature functions are used at training and at inference,

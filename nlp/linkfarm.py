@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.rulefiles import read_rule_sections
+from yuqing.nlp.rulefiles import read_rule_sections
 
 DOC_HEADERS_PATH = Path(__file__).resolve().parent / "data" / "doc_headers.txt"
 

@@ -11,10 +11,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.chars import _SPACES_RE, strip_artifacts, strip_pinyin, to_halfwidth, to_simplified
+from yuqing.nlp.chars import _SPACES_RE, strip_artifacts, strip_pinyin, to_halfwidth, to_simplified
 from yuqing.text import adopt_trailing_documents
-from nlp.linkfarm import drop_link_farms
-from nlp.rulefiles import read_rule_sections
+from yuqing.nlp.linkfarm import drop_link_farms
+from yuqing.nlp.rulefiles import read_rule_sections
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BOILERPLATE_PATH = DATA_DIR / "boilerplate.txt"

@@ -14,16 +14,16 @@ from typing import Any, Callable, Iterable, Iterator
 from yuqing import plugins
 
 DEFAULT_STAGES: dict[str, int | None] = {
-    "nlp.stages.NormalizeStage": 100,
-    "nlp.stages.PiiMaskStage": None,  # stored text stays unmasked; see nlp.stages
-    "nlp.stages.SegmentStage": 200,
-    "nlp.stages.SentimentStage": 300,
-    "nlp.stages.GenreStage": 350,
-    "nlp.stages.TopicStage": 400,
-    "nlp.stages.DepartmentStage": 500,
-    "nlp.stages.KeywordsStage": 600,
-    "nlp.stages.SimHashStage": 700,
-    "nlp.stages.ReplyQualityStage": 800,
+    "yuqing.nlp.stages.NormalizeStage": 100,
+    "yuqing.nlp.stages.PiiMaskStage": None,  # stored text stays unmasked; see nlp.stages
+    "yuqing.nlp.stages.SegmentStage": 200,
+    "yuqing.nlp.stages.SentimentStage": 300,
+    "yuqing.nlp.stages.GenreStage": 350,
+    "yuqing.nlp.stages.TopicStage": 400,
+    "yuqing.nlp.stages.DepartmentStage": 500,
+    "yuqing.nlp.stages.KeywordsStage": 600,
+    "yuqing.nlp.stages.SimHashStage": 700,
+    "yuqing.nlp.stages.ReplyQualityStage": 800,
 }
 
 # Scratch keys passed between stages; analyze() drops them from the result unless asked.
@@ -138,7 +138,7 @@ def _check_stages(c: Any) -> dict[str, Any]:
     path = c.file
     stages = c.data["stages"]
     if not isinstance(stages, dict):
-        raise ConfigError(path, "nlp.stages", f"应为表（table），形如 \"nlp.stages.SegmentStage\" = 200，实际为 {stages!r}")
+        raise ConfigError(path, "nlp.stages", f"应为表（table），形如 \"yuqing.nlp.stages.SegmentStage\" = 200，实际为 {stages!r}")
     for stage, order in stages.items():
         key = f"nlp.stages.{stage}"
         if isinstance(order, bool) or not isinstance(order, (int, float)):

@@ -1,7 +1,7 @@
 """Judge a department's reply to a citizen's post: relevant, complete, on time, or a template?
 
 Calibrated on 2,748 real post/reply pairs (../shared/data/gov_messages/messages_with_replies.csv);
-see ``calibrate()`` and ``python -m nlp.reply_quality``. Everything an officer reads (``reasons``)
+see ``calibrate()`` and ``python -m yuqing.nlp.reply_quality``. Everything an officer reads (``reasons``)
 is Simplified Chinese.
 """
 
@@ -12,8 +12,8 @@ import re
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from nlp.keywords import is_keyword_candidate, load_idf
-from nlp.normalize import normalize
+from yuqing.nlp.keywords import is_keyword_candidate, load_idf
+from yuqing.nlp.normalize import normalize
 
 DEFAULT_LIMIT_DAYS = 15  # 12345-type 投诉举报 limit; callers pass the local rule's limit
 
@@ -142,7 +142,7 @@ def working_days_between(start: datetime, end: datetime) -> tuple[int, str]:
 
 
 def _segment(text: str) -> list[str]:
-    from nlp.segment import get_segmenter
+    from yuqing.nlp.segment import get_segmenter
 
     seg = get_segmenter()
     return seg.content_words(seg.cut(text))
@@ -372,7 +372,7 @@ def calibrate(csv_path, *, sample: int = 20, seed: int = 7, out=print) -> dict:
     return summary
 
 
-if __name__ == "__main__":  # python -m nlp.reply_quality [csv]
+if __name__ == "__main__":  # python -m yuqing.nlp.reply_quality [csv]
     import sys
 
     from yuqing.paths import shared_data_dir

@@ -9,8 +9,8 @@ strict figure counts only the category's main bureau (``PRIMARY``; the specialis
 routing: the topic model's top category → its department, always routed.
 
 The topic weights are fitted on the training part only, and the calibration's temperature and topic floor on
-out-of-fold scores of the training part's raw messages (5 folds, nlp.train.topic.topic_oof_scores via
-``yuqing train topic`` or ``python -m nlp.train.calibrate``): the held-out part reported here was seen by neither,
+out-of-fold scores of the training part's raw messages (5 folds, yuqing.nlp.train.topic.topic_oof_scores via
+``yuqing train topic`` or ``python -m yuqing.nlp.train.calibrate``): the held-out part reported here was seen by neither,
 so these figures are honest for them (a calibration refitted with ``--heldout`` would make them in-sample). The
 department rules and evidence weights were written by hand, not fitted here.
 """
@@ -41,9 +41,9 @@ def _ok(department: str | None, category: str, table: dict) -> bool:
 
 
 def routing_figures(data_dir: Path, config_path: Path | None = None, floors=FLOORS, split: str = "heldout") -> dict:
-    from nlp.pipeline import Analyzer, settings_from_config
-    from nlp.stages import DepartmentStage
-    from nlp.train.topic import topic_raw_split
+    from yuqing.nlp.pipeline import Analyzer, settings_from_config
+    from yuqing.nlp.stages import DepartmentStage
+    from yuqing.nlp.train.topic import topic_raw_split
     from yuqing.config import load_config
     from yuqing.paths import REPO_ROOT
 

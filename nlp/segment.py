@@ -11,7 +11,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nlp.segmenter import Segmenter
+    from yuqing.nlp.segmenter import Segmenter
 
 _SEGMENTER: Segmenter | None = None
 _LOCK = threading.Lock()
@@ -24,7 +24,7 @@ def get_segmenter() -> Segmenter:
     if seg is None:
         with _LOCK:
             if _SEGMENTER is None:
-                from nlp.segmenter import Segmenter  # jieba loads here, not when a command merely names the component
+                from yuqing.nlp.segmenter import Segmenter  # jieba loads here, not when a command merely names the component
 
                 _SEGMENTER = Segmenter()
             seg = _SEGMENTER

@@ -13,7 +13,7 @@ from pathlib import Path
 import jieba
 from jieba import finalseg
 
-from nlp.wordlists import STOPWORDS_PATH, USERDICT_PATH, load_wordlist
+from yuqing.nlp.wordlists import STOPWORDS_PATH, USERDICT_PATH, load_wordlist
 
 # jieba's own block patterns (Tokenizer.cut, accurate mode): runs of Han/alnum, and whitespace.
 _RE_HAN = jieba.re_han_default

@@ -1,7 +1,7 @@
 """Sentiment of a post: negative / neutral / positive, one model for every source.
 
 A three-class logistic regression over hashed words, word bigrams and char 2-3 grams (see
-nlp.linear.sentiment_features), trained by nlp.train.sentiment.train_sentiment on the shared review and Weibo
+nlp.linear.sentiment_features), trained by yuqing.nlp.train.sentiment.train_sentiment on the shared review and Weibo
 sets, our own neutral notice sentences and weakly labelled citizen letters (gov_messages, title cues).
 Letter-writing courtesy (此致敬礼, 万分感谢！, 盼复, 尊敬的领导, 您好 …) is removed before features:
 a complaint that ends 「万分感谢！」 is still a complaint. It replaces stock SnowNLP, which was trained on shopping
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.linear import LinearModel, load_cached, sentiment_features
-from nlp.wordlists import DATA_DIR
+from yuqing.nlp.linear import LinearModel, load_cached, sentiment_features
+from yuqing.nlp.wordlists import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "sentiment.npz"
 LABELS = ("negative", "neutral", "positive")

@@ -1,7 +1,7 @@
 """The NLP stages, pluggable Scrapy-style.
 
 A stage is a class with ``from_settings(cls, settings: dict)`` and ``process(doc: dict) -> dict``;
-``doc`` is a plain dict and each stage adds keys. nlp.pipeline.Analyzer builds the stages listed
+``doc`` is a plain dict and each stage adds keys. yuqing.nlp.pipeline.Analyzer builds the stages listed
 in ``settings["NLP_STAGES"]`` (class path → order number, ``None`` disables) and runs them in order.
 
 Keys added, by stage (default order):
@@ -11,7 +11,7 @@ Keys added, by stage (default order):
                        (yuqing.privacy.mask_pii). Enable it for a pipeline whose output leaves the office.
   200 SegmentStage     tokens, content_words — segmentation happens ONCE; later stages reuse them
   300 SentimentStage   sentiment {"label", "score"}; emotion {"label", "score"} (anger/fear/sadness/
-                       surprise/joy/neutral, nlp.emotion) when the emotion model file is present
+                       surprise/joy/neutral, yuqing.nlp.emotion) when the emotion model file is present
   350 GenreStage       genre {"label": notice|thanks|other, "name", "reason"} — 政府发布/通知 and 感谢 are not
                        negative opinion; the alert rules skip them (a minimal mark from the title's form)
   400 TopicStage       topic {"label" (or 「其他」), "score" (calibrated)},
@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import re
 
-from nlp.genre import GenreRules
-from nlp.normalize import html_to_text, normalize
-from nlp.routing import DEFAULT_FLOOR, DEFAULT_MARGIN, DepartmentEvidence
+from yuqing.nlp.genre import GenreRules
+from yuqing.nlp.normalize import html_to_text, normalize
+from yuqing.nlp.routing import DEFAULT_FLOOR, DEFAULT_MARGIN, DepartmentEvidence
 
 
 class Stage:
@@ -92,7 +92,7 @@ class PiiMaskStage(Stage):
 
 class SegmentStage(Stage):
     def __init__(self):
-        from nlp.segment import get_segmenter
+        from yuqing.nlp.segment import get_segmenter
 
         self.seg = get_segmenter()
 
@@ -110,8 +110,8 @@ class SentimentStage(Stage):
 
     @classmethod
     def from_settings(cls, settings: dict):
-        from nlp.emotion import EmotionModel
-        from nlp.sentiment import SentimentModel
+        from yuqing.nlp.emotion import EmotionModel
+        from yuqing.nlp.sentiment import SentimentModel
 
         emotion = None
         if settings.get("NLP_EMOTION_MODEL", "") is not None:  # None disables the emotion step
@@ -151,7 +151,7 @@ class SentimentStage(Stage):
 
 
 class TopicStage(Stage):
-    """Calibrated topic with abstention (nlp.topic.TopicModel.classify): ``topic`` = {"label" (a category or 「其他」),
+    """Calibrated topic with abstention (yuqing.nlp.topic.TopicModel.classify): ``topic`` = {"label" (a category or 「其他」),
     "score" (calibrated probability of the model's top category)} — the two the store keeps in columns — and
     ``topic_detail`` = {"model_label", "candidates" [[category, p]] top 3, "abstain" (why 「其他」, or absent)}, kept
     with the rest of the analysis."""
@@ -161,18 +161,18 @@ class TopicStage(Stage):
 
     @classmethod
     def from_settings(cls, settings: dict):
-        from nlp.topic import TopicModel
+        from yuqing.nlp.topic import TopicModel
 
         return cls(TopicModel.load(settings.get("NLP_TOPIC_MODEL")))  # None → shipped model
 
     def process(self, doc: dict) -> dict:
-        from nlp.topic import OTHER
+        from yuqing.nlp.topic import OTHER
 
         # Content words come from SegmentStage; recomputing them here cost ~5 % of a jieba cut.
         if "content_words" in doc:
             words = doc["content_words"]
         else:
-            from nlp.segment import get_segmenter
+            from yuqing.nlp.segment import get_segmenter
 
             words = get_segmenter().content_words(doc["tokens"])
         classify = getattr(self.model, "classify", None)
@@ -181,7 +181,7 @@ class TopicStage(Stage):
                 self.model.predict(doc["tokens"], doc.get("text", ""))
             doc["topic"] = {"label": label, "score": round(float(prob), 4)}
             return doc
-        from nlp.topic import TopicModel, title_content_words
+        from yuqing.nlp.topic import TopicModel, title_content_words
 
         if isinstance(self.model, TopicModel):
             # Title block (issue 15): the title's content words, found in the tokens by length (no second cut).
@@ -305,7 +305,7 @@ class KeywordsStage(Stage):
         return cls(int(settings.get("NLP_KEYWORDS", 8)))
 
     def process(self, doc: dict) -> dict:
-        from nlp.keywords import keywords
+        from yuqing.nlp.keywords import keywords
 
         doc["keywords"] = keywords(doc["content_words"], k=self.k)
         return doc
@@ -315,7 +315,7 @@ class SimHashStage(Stage):
     """Fingerprint of the content words (function words and punctuation would only add noise)."""
 
     def process(self, doc: dict) -> dict:
-        from nlp.simhash import simhash, to_hex
+        from yuqing.nlp.simhash import simhash, to_hex
 
         doc["simhash"] = to_hex(simhash(doc["content_words"]))
         return doc
@@ -323,19 +323,19 @@ class SimHashStage(Stage):
 
 class ReplyQualityStage(Stage):
     def __init__(self, limit_days: int):
-        from nlp.segment import get_segmenter
+        from yuqing.nlp.segment import get_segmenter
 
         self.limit_days = limit_days
         self.seg = get_segmenter()
 
     @classmethod
     def from_settings(cls, settings: dict):
-        from nlp.reply_quality import DEFAULT_LIMIT_DAYS
+        from yuqing.nlp.reply_quality import DEFAULT_LIMIT_DAYS
 
         return cls(int(settings.get("REPLY_LIMIT_DAYS", DEFAULT_LIMIT_DAYS)))
 
     def process(self, doc: dict) -> dict:
-        from nlp.reply_quality import assess_reply
+        from yuqing.nlp.reply_quality import assess_reply
 
         reply = reply_of(doc)
         if reply is None:

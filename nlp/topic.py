@@ -1,7 +1,7 @@
 """Topic classifier: one of the 7 first-level government categories of a citizen message.
 
 A linear model over hashed content words, word bigrams and char 1-3 grams, plus a separate title block
-(topic_doc_features), trained by nlp.train.topic.train_topic: a linear SVM and an NB-SVM, margins averaged
+(topic_doc_features), trained by yuqing.nlp.train.topic.train_topic: a linear SVM and an NB-SVM, margins averaged
 (one table, so inference is one lookup), fitted on the training part of the labelled messages (the
 held-out part stays unseen for evaluation and routing figures). Files trained before issue 15 (no
 ``topic_features`` in their meta) keep the previous feature function. Held-out figures: nlp/data/MODELS.md.
@@ -9,7 +9,7 @@ held-out part stays unseen for evaluation and routing figures). Files trained be
 Calibration and abstention (issue 15): the raw scores are turned into probabilities by temperature scaling
 fitted on out-of-fold scores of the training part's labelled messages (never on the held-out part) and stored
 beside the weights (``topic.calibration.json`` next to
-``topic.npz``; ``nlp.train.calibrate`` refits it), so retraining the weights never silently changes the
+``topic.npz``; ``yuqing.nlp.train.calibrate`` refits it), so retraining the weights never silently changes the
 calibration format and refitting the calibration never touches the weights. ``TopicModel.classify`` answers
 「其他」 when the calibrated top probability is below the floor stored with the calibration, or when the text is
 an official document (a notice, a work report) rather than a citizen's matter: the 7 labels are categories of
@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.linear import _PLACE_RE, LinearModel, hashed_ngrams, load_cached, topic_features
-from nlp.segment import get_segmenter
-from nlp.wordlists import DATA_DIR
+from yuqing.nlp.linear import _PLACE_RE, LinearModel, hashed_ngrams, load_cached, topic_features
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.wordlists import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "topic.npz"
 CATEGORIES = ("城乡建设", "劳动和社会保障", "教育文体", "商贸旅游", "环境保护", "卫生计生", "交通运输")
@@ -59,7 +59,7 @@ class Calibration:
 
     p = softmax(decision / temperature). ``floor``: below this calibrated top probability the outcome is 「其他」.
     ``model_sha256`` names the weights it was fitted for; a mismatch (weights retrained, calibration not refitted)
-    is logged and the calibration still used — refit with ``python -m nlp.train.calibrate``.
+    is logged and the calibration still used — refit with ``python -m yuqing.nlp.train.calibrate``.
     """
 
     temperature: float = 1.0
@@ -244,10 +244,10 @@ class TopicModel:
                 cal = Calibration.load(cal_path)
                 if cal.classes and cal.classes != list(model.classes):
                     raise ValueError(f"主题模型校准文件 {cal_path} 的类别与模型不一致：请重新校准"
-                                     "（python -m nlp.train.calibrate）")
+                                     "（python -m yuqing.nlp.train.calibrate）")
                 weights = Path(path) if path else DEFAULT_PATH
                 if cal.model_sha256 and cal.model_sha256 != file_sha256(weights):
-                    log.warning("主题模型 %s 已更新而校准文件 %s 未重新拟合；请运行 python -m nlp.train.calibrate",
+                    log.warning("主题模型 %s 已更新而校准文件 %s 未重新拟合；请运行 python -m yuqing.nlp.train.calibrate",
                                 weights, cal_path)
                 model.calibration = cal
         return model

@@ -44,7 +44,7 @@ def postgres_workflow(prefix: str = "yqtest"):
 
 def redis_url() -> str:
     """``YUQING_TEST_REDIS_URL`` once it answers."""
-    from crawlers.distributed import ping
+    from yuqing.crawlers.distributed import ping
 
     try:
         ping(REDIS_URL)

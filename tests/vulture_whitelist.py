@@ -9,7 +9,7 @@ Anything else vulture reports is dead code: delete it rather than adding it here
 _ = object()
 
 # --- Class paths in configuration and settings (Scrapy-style plug points) --------------------------------------
-# NLP stages: [nlp] stages / nlp.pipeline.DEFAULT_STAGES name them by class path.
+# NLP stages: [nlp] stages / yuqing.nlp.pipeline.DEFAULT_STAGES name them by class path.
 NormalizeStage, PiiMaskStage, SegmentStage, SentimentStage, TopicStage, KeywordsStage, SimHashStage
 ReplyQualityStage, GenreStage
 # Alert rules and channels: rule `type` and CHANNEL_TYPES name them by class path (alerts/schema.py).

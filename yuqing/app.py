@@ -21,14 +21,14 @@ from yuqing.storage.base import Store, StoreError
 log = logging.getLogger(__name__)
 
 DEFAULT_COMPONENTS = {
-    "analyzer": "nlp.pipeline.Analyzer",
-    "events": "nlp.events.stage.EventStage",
-    "alerts": "alerts.service.AlertService",
-    "tokenizer": "nlp.segment.get_segmenter",
-    "crawl": "crawlers.run.crawl",  # read by the scheduler
+    "analyzer": "yuqing.nlp.pipeline.Analyzer",
+    "events": "yuqing.nlp.events.stage.EventStage",
+    "alerts": "yuqing.alerts.service.AlertService",
+    "tokenizer": "yuqing.nlp.segment.get_segmenter",
+    "crawl": "yuqing.crawlers.run.crawl",  # read by the scheduler
 }
 # The configuration check of a default component (see App.check_stage_config).
-DEFAULT_CONFIG_CHECKS = {"alerts": "alerts.notify.registry.check_config"}
+DEFAULT_CONFIG_CHECKS = {"alerts": "yuqing.alerts.notify.registry.check_config"}
 # What each component's class path must lead to: the factory the application calls on it.
 _FACTORIES = {"analyzer": ("from_config",), "events": ("from_config",), "alerts": ("from_config", "__call__"),
               "tokenizer": ("__call__",), "crawl": ("__call__",)}

@@ -1,7 +1,7 @@
 """Officers' corrections of what the NLP stage said about a post: topic, sentiment, responsible department.
 
 A correction is stored with the post's text (personal details masked) so that ``yuqing train topic`` can use it as
-a labelled example (nlp.train.topic.officer_corrections) whatever later happens to the post. Correcting an alert
+a labelled example (yuqing.nlp.train.topic.officer_corrections) whatever later happens to the post. Correcting an alert
 corrects its post — or, for an event's alert, every post of the event — and is written to the alert's audit log.
 The stored analysis is not rewritten: it stays what the model said, the correction says what it should have said.
 Only officers and administrators correct (the local system operator is an administrator).

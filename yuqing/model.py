@@ -185,7 +185,7 @@ class Department:
     regions: list[str] = field(default_factory=list)
     contact: dict[str, Any] = field(default_factory=dict)  # email, webhook ...
     # Routing evidence beyond the topic: names of the body itself as citizens write them (住建局, 派出所) and the
-    # subject words of its cases (寻衅滋事, 欠薪). See nlp.stages.DepartmentStage.
+    # subject words of its cases (寻衅滋事, 欠薪). See yuqing.nlp.stages.DepartmentStage.
     aliases: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     supervisor: bool = False  # the supervising office (督办) receives escalations

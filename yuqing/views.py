@@ -96,7 +96,7 @@ def build_alert_view(alert: Alert, *, level_labels: Mapping[int, str] | None = N
                      deadline_label: Callable[[str], str] | None = None,
                      provisional: Mapping[str, tuple[int, ...]] | None = None) -> AlertView:
     """The one place an alert's text is masked for display (``provisional``: deadline name → years without an
-    official arrangement, from ``alerts.deadlines.provisional_deadlines``)."""
+    official arrangement, from ``yuqing.alerts.deadlines.provisional_deadlines``)."""
     labels = level_labels or LEVEL_LABELS
     label_of = deadline_label or (lambda n: n)
     d = alert.details or {}

@@ -135,7 +135,7 @@ DEADLINE_KIND_LABELS: Mapping[str, str] = MappingProxyType({
 
 def deadline_label(policy: str | None, name: str) -> str:
     """The built-in label of deadline ``name`` in ``policy``; a configured policy's own labels take precedence
-    (``alerts.deadlines.Policy``)."""
+    (``yuqing.alerts.deadlines.Policy``)."""
     if policy is not None and (policy, name) in DEADLINE_LABELS:
         return DEADLINE_LABELS[(policy, name)]
     return DEADLINE_KIND_LABELS.get(name, name)

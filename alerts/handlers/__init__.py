@@ -7,17 +7,17 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from alerts.handlers.base import ActionInput, Handler
-from alerts.handlers.department import Accept, Respond, Return
-from alerts.handlers.dispatch import Dispatch, Reassign
-from alerts.handlers.extension import ApproveExtension, Extend, RejectExtension
-from alerts.handlers.office import Close, Escalate, Evaluate, Reopen, Silence
+from yuqing.alerts.handlers.base import ActionInput, Handler
+from yuqing.alerts.handlers.department import Accept, Respond, Return
+from yuqing.alerts.handlers.dispatch import Dispatch, Reassign
+from yuqing.alerts.handlers.extension import ApproveExtension, Extend, RejectExtension
+from yuqing.alerts.handlers.office import Close, Escalate, Evaluate, Reopen, Silence
 from yuqing.model import Alert, User
 from yuqing.storage.base import ConcurrentUpdateError
 from yuqing.workflow import ACTIONS, WorkflowError, check_action, check_action_time
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 HANDLERS: dict[str, type[Handler]] = {h.action: h for h in (
     Dispatch, Reassign, Accept, Return, Respond, Evaluate, Reopen, Close, Escalate, Silence,

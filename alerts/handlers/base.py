@@ -14,7 +14,7 @@ from yuqing.storage.base import DuplicateError
 from yuqing.workflow import ActionSpec, WorkflowError
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 S = AlertStatus
 

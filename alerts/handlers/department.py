@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerts.context import past_due
-from alerts.handlers.base import ActionInput, Handler, Outcome
+from yuqing.alerts.context import past_due
+from yuqing.alerts.handlers.base import ActionInput, Handler, Outcome
 from yuqing.model import Alert, AlertStatus, Response, User
 from yuqing.workflow import WorkflowError
 

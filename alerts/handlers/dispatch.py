@@ -7,12 +7,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from alerts.handlers.base import ActionInput, Handler
+from yuqing.alerts.handlers.base import ActionInput, Handler
 from yuqing.model import Alert, Assignment, User
 from yuqing.workflow import ACTIONS, WorkflowError
 
 if TYPE_CHECKING:
-    from alerts.context import AlertContext
+    from yuqing.alerts.context import AlertContext
 
 
 def dispatch_to(ctx: "AlertContext", alert: Alert, actor: str, department: str, now: datetime, *, note: str,

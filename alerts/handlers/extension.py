@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerts.extensions import extendable_deadlines, extended_deadlines, extension_days, extension_problem
-from alerts.handlers.base import ActionInput, Handler, Outcome
+from yuqing.alerts.extensions import extendable_deadlines, extended_deadlines, extension_days, extension_problem
+from yuqing.alerts.handlers.base import ActionInput, Handler, Outcome
 from yuqing.clock import iso
 from yuqing.model import Alert, AlertStatus, User
 from yuqing.workflow import WorkflowError, check_not_own

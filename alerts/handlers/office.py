@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from alerts.handlers.base import ActionInput, Handler, Outcome
-from alerts.silences import silence_record
+from yuqing.alerts.handlers.base import ActionInput, Handler, Outcome
+from yuqing.alerts.silences import silence_record
 from yuqing.model import Alert, AlertStatus, User
 from yuqing.workflow import RATINGS, WorkflowError, check_not_own
 

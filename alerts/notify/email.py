@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
+from yuqing.alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
 from yuqing.config import Checker
 
 if TYPE_CHECKING:  # smtplib and the email package load when a message is built, not when a configuration is checked

@@ -1,6 +1,6 @@
 """Which notification channels are on: class paths with order numbers in ``[notifications.channels]``.
 
-A new channel is one module (a :class:`alerts.notify.base.Channel` subclass declaring its ``type_name``, option
+A new channel is one module (a :class:`yuqing.alerts.notify.base.Channel` subclass declaring its ``type_name``, option
 schema, contact keys and formats) plus one line of configuration::
 
     [notifications.channels]
@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
-from alerts.notify.base import Channel
+from yuqing.alerts.notify.base import Channel
 from yuqing.config import DEPARTMENT_KEYS, Checker, Config, ConfigError
 from yuqing.model import Department
 from yuqing.plugins import PluginError, load_object
 
-DEFAULT_CHANNELS = {"alerts.notify.email.EmailChannel": 100, "alerts.notify.webhook.WebhookChannel": 200}
+DEFAULT_CHANNELS = {"yuqing.alerts.notify.email.EmailChannel": 100, "yuqing.alerts.notify.webhook.WebhookChannel": 200}
 
 
 def load_channels(c: Checker) -> dict[str, type[Channel]]:
@@ -49,7 +49,7 @@ def load_channels(c: Checker) -> dict[str, type[Channel]]:
         except Exception as exc:  # the named module is the deployment's own code and failed while importing
             raise c.fail(key, f"类路径「{path}」导入时出错：{type(exc).__name__}: {exc}") from exc
         if not (isinstance(cls, type) and issubclass(cls, Channel)) or cls.type_name == Channel.type_name:
-            raise c.fail(key, f"「{path}」不是通知渠道（需要继承 alerts.notify.base.Channel 并设置 type_name）")
+            raise c.fail(key, f"「{path}」不是通知渠道（需要继承 yuqing.alerts.notify.base.Channel 并设置 type_name）")
         if cls.type_name in names:
             raise c.fail(key, f"渠道名「{cls.type_name}」与「{names[cls.type_name]}」重复")
         names[cls.type_name] = path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
+from yuqing.alerts.notify.base import Channel, DeliveryError, digest_text, subject_for
 from yuqing.config import Checker, check_url
 
 FORMATS = ("generic", "wecom", "dingtalk")

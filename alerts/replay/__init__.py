@@ -11,7 +11,7 @@ what an officer would have lived through:
 - alerts per simulated day (median, max, total), by rule and level;
 - the share of alerts that rest on one post (the posts of the alert's event, or its board post, when it fired);
 - the share of keyword alerts whose every matched word sits in a negated, hypothetical or past-tense clause
-  (「所幸无人员伤亡」, 「万一爆炸怎么办」, 「如果…」, 「没有…」, 「曾经…」) — judged by the cue lists of :mod:`alerts.replay.judge`,
+  (「所幸无人员伤亡」, 「万一爆炸怎么办」, 「如果…」, 「没有…」, 「曾经…」) — judged by the cue lists of :mod:`yuqing.alerts.replay.judge`,
   independent of the rules under test;
 - known issues split across alerts and events. Known issues are derived from the data, reproducibly: posts whose
   titles name the same place or organisation (a name ending in 小区/公司/医院/路/村/桥/平台 … , found by

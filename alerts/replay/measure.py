@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from yuqing.clock import TZ
-from alerts.replay.data import (BURST_BASELINE_DAYS, BURST_FACTOR, BURST_MIN_POSTS, BURST_WINDOW_DAYS, ISSUE_GAP_DAYS,
+from yuqing.alerts.replay.data import (BURST_BASELINE_DAYS, BURST_FACTOR, BURST_MIN_POSTS, BURST_WINDOW_DAYS, ISSUE_GAP_DAYS,
                                 ISSUE_MIN_POSTS, Message, derive_issues, find_bursts)
-from alerts.replay.judge import CONTEXTS, _segmenter, keyword_context
+from yuqing.alerts.replay.judge import CONTEXTS, _segmenter, keyword_context
 
 
 @dataclass

@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from alerts.replay.data import FILES
-from alerts.replay.run import run_replay
+from yuqing.alerts.replay.data import FILES
+from yuqing.alerts.replay.run import run_replay
 
 
 def _pct(x: float | None) -> str:

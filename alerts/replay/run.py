@@ -1,5 +1,5 @@
 """Runs the replay: feeds the posts day by day through ``yuqing.jobs.ingest`` and ``yuqing.jobs.tick`` into a
-throw-away home, then reads the alerts back as :class:`~alerts.replay.measure.AlertTrace` s and measures them."""
+throw-away home, then reads the alerts back as :class:`~yuqing.alerts.replay.measure.AlertTrace` s and measures them."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from yuqing.clock import TZ
-from alerts.replay.data import TICK_AT, Message, load_messages
-from alerts.replay.measure import AlertTrace, measure
+from yuqing.alerts.replay.data import TICK_AT, Message, load_messages
+from yuqing.alerts.replay.measure import AlertTrace, measure
 
 
 def replay_config(home: Path, config_path: Path | None = None) -> Any:

@@ -21,7 +21,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from alerts.rules.base import Finding, Rule, RuleContext, keyword_words
+from yuqing.alerts.rules.base import Finding, Rule, RuleContext, keyword_words
 from yuqing.config import Checker
 from yuqing.model import Document
 from yuqing.storage.base import DocumentFilter

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alerts.rules.base import Finding, Rule, RuleContext, parse_tiers
+from yuqing.alerts.rules.base import Finding, Rule, RuleContext, parse_tiers
 from yuqing.config import Checker
 from yuqing.model import Event
 from yuqing.vocab import LEVEL_LABELS, heat_part_label

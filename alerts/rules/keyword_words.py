@@ -1,5 +1,5 @@
 """Keyword list entries (a word with its exclusions) and the cue lists and tokens a keyword is read in: negation,
-hypothetical and past cues cut by the project's tokenizer. Used by :class:`alerts.rules.keywords.KeywordRule`."""
+hypothetical and past cues cut by the project's tokenizer. Used by :class:`yuqing.alerts.rules.keywords.KeywordRule`."""
 
 from __future__ import annotations
 

@@ -22,18 +22,18 @@ the kernel's ``tokenizer`` component by class path (the same one the store's sea
 clauses that contain a listed word as a substring, so the cost is a substring scan per document plus a jieba cut of
 a few clauses, cached across ticks.
 
-The level comes from :func:`alerts.rules.base.compose_level` (volume, sources, engagement, growth; the list's
+The level comes from :func:`yuqing.alerts.rules.base.compose_level` (volume, sources, engagement, growth; the list's
 ``level`` is its sensitivity, the most severe level it may give), so one post is never level 1.
 """
 
 from __future__ import annotations
 
-from alerts.rules.keyword_words import (
+from yuqing.alerts.rules.keyword_words import (
     AFTER_WINDOW, CONDITIONAL_CUES, Entry, HYPOTHETICAL_AFTER, HYPOTHETICAL_BREAKS, HYPOTHETICAL_CUES, Match,
     NEGATION_BREAKS, NEGATION_CUES, NEGATION_WINDOW, PAST_CUES, POLARITY_LABELS, _CLAUSE_END, _SENTENCE_END,
     _Tokens, _find_run, parse_entry,
 )
-from alerts.rules.base import (
+from yuqing.alerts.rules.base import (
     Finding, LevelParts, LevelSettings, Rule, RuleContext, compose_level, growth_ratio,
 )
 from yuqing.config import Checker, ConfigError

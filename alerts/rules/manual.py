@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alerts.rules.base import Rule
+from yuqing.alerts.rules.base import Rule
 
 
 class ManualRule(Rule):

@@ -7,7 +7,7 @@ of both the negative count and the total (``skip_genres``).
 
 from __future__ import annotations
 
-from alerts.rules.base import Finding, Rule, RuleContext, parse_tiers
+from yuqing.alerts.rules.base import Finding, Rule, RuleContext, parse_tiers
 from yuqing.config import Checker
 from yuqing.model import Event
 from yuqing.vocab import LEVEL_LABELS

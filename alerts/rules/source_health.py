@@ -6,7 +6,7 @@ so it needs nothing from the crawler's code. One alert per outage: a source that
 
 from __future__ import annotations
 
-from alerts.rules.base import Finding, Rule, RuleContext
+from yuqing.alerts.rules.base import Finding, Rule, RuleContext
 from yuqing.config import Checker, Config
 from yuqing.health import DEFAULT_FAILURE_CYCLES, failure_threshold, source_health
 

@@ -22,7 +22,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from alerts.rules.base import Finding, Rule, RuleContext
+from yuqing.alerts.rules.base import Finding, Rule, RuleContext
 from yuqing.config import Checker
 from yuqing.model import Event
 from yuqing.storage.base import DocumentFilter

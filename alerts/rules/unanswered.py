@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.rules.base import Finding, Rule, RuleContext, keyword_words
-from alerts.titles import readable_title
+from yuqing.alerts.rules.base import Finding, Rule, RuleContext, keyword_words
+from yuqing.alerts.titles import readable_title
 from yuqing.clock import TZ
 from yuqing.config import Checker
 from yuqing.model import Document

@@ -35,7 +35,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> dict:
 class ArticlePage:
     """One parse of a page for callers that need more than the article (board posts).
 
-    ``lines``: the page's visible lines (as :func:`crawlers.extract.dom.visible_lines` renders them);
+    ``lines``: the page's visible lines (as :func:`yuqing.crawlers.extract.dom.visible_lines` renders them);
     ``h1``: the text of its <h1> elements joined by spaces (as ``Selector.css("h1 ::text")`` gives it);
     ``article``: what :func:`extract_article` returns, computed on first access from the same parse, so a caller
     that finds everything it needs in ``lines`` never pays for main-text scoring. Like :func:`extract_article`, a

@@ -184,7 +184,7 @@ def evaluate_main(argv: list[str] | None = None) -> int:
         print(f"页面目录不存在：{pages}", file=sys.stderr)
         return 2
     ours = evaluate(pages)
-    _print_report("本项目抽取器 crawlers.extract", ours, not args.quiet)
+    _print_report("本项目抽取器 yuqing.crawlers.extract", ours, not args.quiet)
     if not args.no_trafilatura:
         traf = _trafilatura_extractor()
         if traf is None:

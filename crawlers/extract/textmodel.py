@@ -68,7 +68,7 @@ class _Tokens:
         self._prose: list[int] | None = None
 
     def visible_lines(self) -> list[str]:
-        """The whole stream as :func:`crawlers.extract.dom.iter_lines` renders the root (newlines in text split)."""
+        """The whole stream as :func:`yuqing.crawlers.extract.dom.iter_lines` renders the root (newlines in text split)."""
         text = "".join("\n" if tok is _BREAK else tok[0] for tok in self.toks)
         lines = (" ".join(line.split()) for line in text.split("\n"))
         return [line for line in lines if line]

@@ -1,4 +1,4 @@
-"""``yuqing sample-sites`` (and ``python -m crawlers.sample_sites``): serve the sample web on this machine."""
+"""``yuqing sample-sites`` (and ``python -m yuqing.crawlers.sample_sites``): serve the sample web on this machine."""
 
 from __future__ import annotations
 

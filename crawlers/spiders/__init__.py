@@ -1,1 +1,1 @@
-"""Spiders generated from the configured sources (see :mod:`crawlers.spiders.loader`)."""
+"""Spiders generated from the configured sources (see :mod:`yuqing.crawlers.spiders.loader`)."""

@@ -13,9 +13,9 @@ import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 
-import crawlers.extract  # noqa: F401 - loaded with the spider, not on the first page inside the crawl
-from crawlers.context import crawler_store
-from crawlers.extensions import CrawlHealth, classify_failure
+import yuqing.crawlers.extract  # noqa: F401 - loaded with the spider, not on the first page inside the crawl
+from yuqing.crawlers.context import crawler_store
+from yuqing.crawlers.extensions import CrawlHealth, classify_failure
 from yuqing.model import Source, canonical_url, document_id
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class SourceSpider(scrapy.Spider):
     """Base class; the loader makes one subclass per configured source with ``name`` and ``source`` set."""
 
     source: Source
-    pass_run = None  # crawlers.distributed.PassRun when crawl.queue = "redis"
+    pass_run = None  # yuqing.crawlers.distributed.PassRun when crawl.queue = "redis"
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -84,7 +84,7 @@ class SourceSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.store = crawler_store(crawler.settings)
         if crawler.settings.get("YUQING_QUEUE") == "redis":
-            from crawlers.distributed import PassRun
+            from yuqing.crawlers.distributed import PassRun
 
             spider.pass_run = PassRun(crawler.settings, spider.name)
         _filter_scrapy_debug(crawler.settings)
@@ -129,7 +129,7 @@ class SourceSpider(scrapy.Spider):
         Local mode: ``dont_filter`` because our own per-pass set de-duplicates: Scrapy's filter would silently
         swallow the second hop of a redirect loop, which must be reported instead. Distributed mode: the shared
         per-pass filter in Redis must see every request (other workers fetch too); it reports redirect loops
-        itself (crawlers.distributed.PassDupeFilter).
+        itself (yuqing.crawlers.distributed.PassDupeFilter).
         """
         key = canonical_url(url)
         if key in self._seen:
@@ -193,7 +193,7 @@ class SourceSpider(scrapy.Spider):
 
     def decode(self, response: Response) -> str | None:
         """The page as text, charset sniffed from the bytes; reports not_html/decode_error and returns None."""
-        from crawlers.extract import decode_html
+        from yuqing.crawlers.extract import decode_html
 
         url = response.meta.get("doc_url", response.url)
         start = response.meta.get("start", False)
@@ -224,7 +224,7 @@ class SourceSpider(scrapy.Spider):
 
     def check_charset(self, url: str, header: str | None, body: bytes, used: str) -> None:
         """A page whose declared charset lies is kept (decoded by its bytes) and reported, so the site can be told."""
-        from crawlers.extract.charset import normalise_charset, sniff_declared
+        from yuqing.crawlers.extract.charset import normalise_charset, sniff_declared
 
         declared = header or sniff_declared(body)
         codec = normalise_charset(declared)

@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
 
-from crawlers.items import DocumentItem
-from crawlers.spiders.base import CLOSED_STATUSES
-from crawlers.spiders.news import NewsSpider
+from yuqing.crawlers.items import DocumentItem
+from yuqing.crawlers.spiders.base import CLOSED_STATUSES
+from yuqing.crawlers.spiders.news import NewsSpider
 
 ALIASES = {
     "title": ("title", "subject", "name"),
@@ -202,7 +202,7 @@ def body_after_title(lines: list[str], title: str) -> str:
 
 def extract_post_page(html: str, url: str, record: dict | None):
     """(page, board fields) of an HTML post page; ``record`` is the post's list-API record, if it came from one."""
-    from crawlers.extract import extract_article_page
+    from yuqing.crawlers.extract import extract_article_page
 
     # One parse gives the page's visible lines and <h1>; the generic article extraction runs on the same parse
     # only when the board's own labels leave a field missing (page.article is computed lazily).

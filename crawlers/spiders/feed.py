@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawlers.spiders.news import NewsSpider
+from yuqing.crawlers.spiders.news import NewsSpider
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawlers.spiders.base import SourceSpider, source_settings
-from crawlers.spiders.board import BoardSpider
-from crawlers.spiders.feed import FeedSpider
-from crawlers.spiders.news import NewsSpider
+from yuqing.crawlers.spiders.base import SourceSpider, source_settings
+from yuqing.crawlers.spiders.board import BoardSpider
+from yuqing.crawlers.spiders.feed import FeedSpider
+from yuqing.crawlers.spiders.news import NewsSpider
 from yuqing.config import Config, load_config
 from yuqing.model import Source
 from yuqing.plugins import load_object
@@ -24,7 +24,7 @@ SPIDER_TYPES = {"news": NewsSpider, "board": BoardSpider, "feed": FeedSpider}
 def spider_class(source: Source) -> type[SourceSpider]:
     base = load_object(source.settings["spider"]) if source.settings.get("spider") else SPIDER_TYPES[source.type]
     if not (isinstance(base, type) and issubclass(base, SourceSpider)):
-        raise TypeError(f"来源「{source.name}」的 spider 类 {source.settings['spider']} 必须继承 crawlers.spiders.base.SourceSpider")
+        raise TypeError(f"来源「{source.name}」的 spider 类 {source.settings['spider']} 必须继承 yuqing.crawlers.spiders.base.SourceSpider")
     hosts = sorted({urlsplit(u).hostname or "" for u in source.start_urls} - {""})
     return type(f"{source.name.title().replace('_', '').replace('-', '')}Spider", (base,), {
         "__module__": base.__module__,

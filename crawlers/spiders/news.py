@@ -8,8 +8,8 @@ from typing import Any, Iterable
 import scrapy
 from parsel import Selector
 
-from crawlers.items import DocumentItem
-from crawlers.spiders.base import SourceSpider
+from yuqing.crawlers.items import DocumentItem
+from yuqing.crawlers.spiders.base import SourceSpider
 
 SELECTOR_KEYS = ("links", "next", "title", "content", "published_at", "author", "source")
 
@@ -36,7 +36,7 @@ class NewsSpider(SourceSpider):
 
     # -- list pages --------------------------------------------------------------------------------------------
     def list_links(self, html: str, url: str) -> tuple[list[str], list[str]]:
-        from crawlers.extract import list_page_links, next_page_links
+        from yuqing.crawlers.extract import list_page_links, next_page_links
 
         selectors = self.source.settings.get("selectors") or {}
         if selectors.get("links"):
@@ -56,7 +56,7 @@ class NewsSpider(SourceSpider):
         url = response.url
         links, nxt = self.list_links(html, url)
         if not links and response.meta.get("start"):
-            from crawlers.extract import is_list_page
+            from yuqing.crawlers.extract import is_list_page
 
             if not is_list_page(html, url):  # a start URL that is itself an article
                 yield from self.parse_article(response, html=html)
@@ -79,7 +79,7 @@ class NewsSpider(SourceSpider):
 
     # -- article pages -----------------------------------------------------------------------------------------
     def extract(self, html: str, url: str) -> dict[str, Any]:
-        from crawlers.extract import extract_article
+        from yuqing.crawlers.extract import extract_article
 
         data = extract_article(html, url)
         selectors = self.source.settings.get("selectors") or {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dashboard.services.queries import AlertsUnavailable, alert_service
+from yuqing.dashboard.services.queries import AlertsUnavailable, alert_service
 from yuqing.model import User
 from yuqing.vocab import AUDIT_ACTION_LABELS
 from yuqing.workflow import PermissionDenied, WorkflowError

@@ -1,13 +1,13 @@
 """Read-side queries of the heat board and the department desk: daily counts, distributions, the hottest events,
 keywords and the department league. Aggregation happens in the store; here we only shape the results (see
-:mod:`dashboard.services.queries`)."""
+:mod:`yuqing.dashboard.services.queries`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from dashboard.services.queries import SENTIMENT_LABELS, alert_counts, masked
+from yuqing.dashboard.services.queries import SENTIMENT_LABELS, alert_counts, masked
 from yuqing.clock import TZ, day_start
 from yuqing.storage.base import DocumentFilter
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.services import board, documents
-from dashboard.services.context import get_app
+from yuqing.dashboard.services import board, documents
+from yuqing.dashboard.services.context import get_app
 from yuqing.storage.base import DocumentFilter
 
 TTL = 30  # seconds; long enough to absorb reruns, short enough for a live board
@@ -52,7 +52,7 @@ def keywords(key: str, since: datetime, until: datetime, limit: int = 80) -> lis
 @st.cache_data(ttl=300, show_spinner=False)
 def wordcloud_png(pairs: tuple[tuple[str, int], ...], dark: bool) -> bytes | None:
     """Drawing the cloud costs about a second of CPU: keep it as long as the keywords do not change."""
-    from dashboard.charts import wordcloud_png as draw
+    from yuqing.dashboard.charts import wordcloud_png as draw
 
     return draw(list(pairs), dark=dark)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.services.queries import SENTIMENT_LABELS, department_names, masked
+from yuqing.dashboard.services.queries import SENTIMENT_LABELS, department_names, masked
 from yuqing.model import Document
 from yuqing.storage.base import DocumentFilter
 from yuqing.views import DocumentView, build_document_view
@@ -13,7 +13,7 @@ from yuqing.views import DocumentView, build_document_view
 
 def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset: int = 0
            ) -> tuple[int, list[dict[str, Any]]]:
-    from dashboard.textfmt import fmt_time
+    from yuqing.dashboard.textfmt import fmt_time
 
     total, hits = app.store.documents.search(query, flt, limit=limit, offset=offset)
     return total, [{
@@ -26,7 +26,7 @@ def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset
 
 def document_view(doc: Document | DocumentView) -> dict[str, Any]:
     """A document as shown to officers (PII masked by its view), with display labels."""
-    from dashboard.textfmt import fmt_time
+    from yuqing.dashboard.textfmt import fmt_time
 
     v = doc if isinstance(doc, DocumentView) else build_document_view(doc)
     return {

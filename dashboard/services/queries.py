@@ -1,9 +1,9 @@
 """Read-side queries for pages and reports: accounts, alerts, admin tables. Aggregation happens in the store; here we
-only shape the results. The heat board's and the department desk's figures are in :mod:`dashboard.services.board`,
-documents and search in :mod:`dashboard.services.documents`.
+only shape the results. The heat board's and the department desk's figures are in :mod:`yuqing.dashboard.services.board`,
+documents and search in :mod:`yuqing.dashboard.services.documents`.
 
 Every function takes the :class:`yuqing.app.App` explicitly and returns views (:mod:`yuqing.views`) or plain rows,
-so the same code feeds the pages (through :mod:`dashboard.services.cached`), the reports and the tests.
+so the same code feeds the pages (through :mod:`yuqing.dashboard.services.cached`), the reports and the tests.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def is_overdue(alert: Any, now: datetime) -> bool:
 
 
 def alert_row(alert: AlertView, now: datetime) -> dict[str, Any]:
-    from dashboard.textfmt import COLOUR_BADGES, countdown, fmt_time
+    from yuqing.dashboard.textfmt import COLOUR_BADGES, countdown, fmt_time
 
     due = alert.due_at
     colour, left = countdown(due, now, done=alert.status not in AWAITING and alert.status != "new")
@@ -195,7 +195,7 @@ def policy_labels(app: Any) -> dict[str, str]:
 
 def extension_view(alert: AlertView) -> dict[str, Any] | None:
     """The alert's 依申请公开 extension request, for display (None if there never was one)."""
-    from dashboard.textfmt import fmt_time
+    from yuqing.dashboard.textfmt import fmt_time
 
     ext = alert.extension
     if ext is None:
@@ -246,7 +246,7 @@ def masked_author(author: str | None) -> str:
 def users_table(app: Any) -> list[dict[str, Any]]:
     from yuqing.model import ROLE_LABELS
 
-    from dashboard.textfmt import fmt_time
+    from yuqing.dashboard.textfmt import fmt_time
 
     return [{"用户名": u.name, "姓名": u.display_name or "", "角色": ROLE_LABELS.get(u.role, u.role.value),
              "部门": u.department or "", "状态": "启用" if u.active else "停用", "创建时间": fmt_time(u.created_at)}
@@ -275,7 +275,7 @@ def sources_needing_attention(app: Any) -> list[str]:
 
 
 def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
-    from dashboard.textfmt import fmt_time
+    from yuqing.dashboard.textfmt import fmt_time
 
     health = {h["source"]: h for h in app.store.workflow.source_health()}
     threshold = failure_threshold(app.config)
@@ -314,7 +314,7 @@ def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
 
 
 def silences_table(app: Any, now: datetime) -> list[dict[str, Any]]:
-    from dashboard.textfmt import fmt_time
+    from yuqing.dashboard.textfmt import fmt_time
 
     return [{"编号": s["id"], "规则": s.get("rule") or "", "来源": s.get("source") or "", "关键词": masked(s.get("keyword")),
              "事件": s.get("event_id") or "", "开始": fmt_time(s["starts_at"]), "结束": fmt_time(s["ends_at"]),

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from dashboard.common import csv_button, page_context, show_table
-from dashboard.services import board, queries
+from yuqing.dashboard.common import csv_button, page_context, show_table
+from yuqing.dashboard.services import board, queries
 
 ctx = page_context(__file__)
 st.caption(f"部门在配置文件 {ctx.app.config.path} 的 [[departments]] 中维护；修改后重启看板生效。")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from dashboard.common import csv_button, page_context, show_table
-from dashboard.services import queries
+from yuqing.dashboard.common import csv_button, page_context, show_table
+from yuqing.dashboard.services import queries
 
 ctx = page_context(__file__)
 rows = queries.sources_table(ctx.app, ctx.now)

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from dashboard import alert_view
-from dashboard.common import csv_button, page_context, show_table
-from dashboard.services import actions, queries
+from yuqing.dashboard import alert_view
+from yuqing.dashboard.common import csv_button, page_context, show_table
+from yuqing.dashboard.services import actions, queries
 from yuqing.model import ROLE_LABELS, Role
 
 ctx = page_context(__file__)

@@ -5,10 +5,10 @@ escalated (督办) to it, and the open and overdue alerts per responsible depart
 
 import streamlit as st
 
-from dashboard import alert_view
-from dashboard.common import csv_button, page_context, paginate, show_table
-from dashboard.services import queries
-from dashboard.textfmt import escape_label, one_line
+from yuqing.dashboard import alert_view
+from yuqing.dashboard.common import csv_button, page_context, paginate, show_table
+from yuqing.dashboard.services import queries
+from yuqing.dashboard.textfmt import escape_label, one_line
 
 ctx = page_context(__file__)
 alert_view.flash()

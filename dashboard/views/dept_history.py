@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from dashboard.common import csv_button, page_context, paginate, show_table
-from dashboard.services import board, queries
-from dashboard.textfmt import escape_label
+from yuqing.dashboard.common import csv_button, page_context, paginate, show_table
+from yuqing.dashboard.services import board, queries
+from yuqing.dashboard.textfmt import escape_label
 
 ctx = page_context(__file__)
 stats = board.department_stats(ctx.app, ctx.user.department, ctx.now)

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from dashboard import auth, board
-from dashboard.common import page_context
+from yuqing.dashboard import auth, board
+from yuqing.dashboard.common import page_context
 
 ctx = page_context(__file__)
 days = st.segmented_control("时间范围", [7, 30, 90], default=30, format_func=lambda d: f"近{d}天", key="board_days") or 30

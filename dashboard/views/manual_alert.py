@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from dashboard import alert_view
-from dashboard.common import page_context, show_table
-from dashboard.services import actions, cached, queries
+from yuqing.dashboard import alert_view
+from yuqing.dashboard.common import page_context, show_table
+from yuqing.dashboard.services import actions, cached, queries
 from yuqing.vocab import LEVEL_LABELS
 
 ctx = page_context(__file__)

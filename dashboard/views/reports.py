@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard.common import page_context
-from dashboard.report import KIND_LABELS, build_brief, narrative, report_bytes
-from dashboard.textfmt import escape_text
+from yuqing.dashboard.common import page_context
+from yuqing.dashboard.report import KIND_LABELS, build_brief, narrative, report_bytes
+from yuqing.dashboard.textfmt import escape_text
 
 ctx = page_context(__file__)
 c1, c2 = st.columns(2)
@@ -24,7 +24,7 @@ if built:
     st.subheader(built["title"])
     st.markdown(escape_text(built["narrative"]), unsafe_allow_html=True)  # quotes event titles: text, not Markdown
     if built["font_missing"]:
-        from dashboard.fonts import NO_FONT_MESSAGE
+        from yuqing.dashboard.fonts import NO_FONT_MESSAGE
 
         st.warning(NO_FONT_MESSAGE)
     for png in built["charts"].values():

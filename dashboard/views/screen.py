@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from dashboard import board
-from dashboard.common import SCREEN_CSS, page_context
-from dashboard.textfmt import escape_text
+from yuqing.dashboard import board
+from yuqing.dashboard.common import SCREEN_CSS, page_context
+from yuqing.dashboard.textfmt import escape_text
 
 ctx = page_context(__file__)
 if not ctx.screen:

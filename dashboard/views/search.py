@@ -4,9 +4,9 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from dashboard.common import csv_button, page_context, paginate
-from dashboard.services import cached, queries
-from dashboard.textfmt import escape_text, highlight
+from yuqing.dashboard.common import csv_button, page_context, paginate
+from yuqing.dashboard.services import cached, queries
+from yuqing.dashboard.textfmt import escape_text, highlight
 from yuqing.clock import TZ
 
 ctx = page_context(__file__)

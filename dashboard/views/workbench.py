@@ -4,10 +4,10 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from dashboard import alert_view
-from dashboard.common import csv_button, page_context, paginate, show_table
-from dashboard.services import queries
-from dashboard.textfmt import escape_label, one_line
+from yuqing.dashboard import alert_view
+from yuqing.dashboard.common import csv_button, page_context, paginate, show_table
+from yuqing.dashboard.services import queries
+from yuqing.dashboard.textfmt import escape_label, one_line
 from yuqing.clock import TZ
 from yuqing.model import STATUS_LABELS, AlertStatus
 from yuqing.vocab import LEVEL_LABELS

@@ -2,7 +2,7 @@
 
 Documents come from the sample-site generator (one stream at a steady rate, ~600 posts a day, so larger
 sizes mean a longer period at the same density, as in production). Their analysis is prepared first and
-NOT timed (see :mod:`nlp.events.prepare`). What is timed, per size, is the whole events job after NLP:
+NOT timed (see :mod:`yuqing.nlp.events.prepare`). What is timed, per size, is the whole events job after NLP:
 near-duplicate lookup, clustering, merges/splits, building every event record and computing its heat.
 Times are this process's CPU seconds (the machine is shared; wall time is reported too, in ``details``).
 The growth exponent is the least-squares slope of log(time) against log(size); linear cost gives 1.0.
@@ -18,12 +18,12 @@ import sys
 import time
 from typing import TextIO
 
-from nlp.events.cluster import EventClusterer
-from nlp.events.materialize import materialize
-from nlp.events.features import FeatureExtractor
-from nlp.events.heat import compute_heat
-from nlp.events.prepare import doc_from_record, quick_analysis
-from nlp.events.settings import EventSettings
+from yuqing.nlp.events.cluster import EventClusterer
+from yuqing.nlp.events.materialize import materialize
+from yuqing.nlp.events.features import FeatureExtractor
+from yuqing.nlp.events.heat import compute_heat
+from yuqing.nlp.events.prepare import doc_from_record, quick_analysis
+from yuqing.nlp.events.settings import EventSettings
 
 SIZES = (5_000, 20_000, 80_000)
 POSTS_PER_DAY = 600

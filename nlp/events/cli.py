@@ -23,12 +23,12 @@ import json
 import sys
 from typing import Any, TextIO
 
-from nlp.events.cluster import EventClusterer
-from nlp.events.materialize import event_summary, materialize
-from nlp.events.heat import explain
-from nlp.events.prepare import doc_from_record, record_time
-from nlp.events.settings import EventSettings
-from nlp.events.stage import authority_map, with_heat
+from yuqing.nlp.events.cluster import EventClusterer
+from yuqing.nlp.events.materialize import event_summary, materialize
+from yuqing.nlp.events.heat import explain
+from yuqing.nlp.events.prepare import doc_from_record, record_time
+from yuqing.nlp.events.settings import EventSettings
+from yuqing.nlp.events.stage import authority_map, with_heat
 from yuqing.jsonlines import read_json_lines
 
 
@@ -59,14 +59,14 @@ def _load_settings(config_path: str | None, stderr: TextIO) -> tuple[EventSettin
             raise
         stderr.write(f"提示：未读取到配置（{exc}），使用默认聚类参数与来源权威度\n")
         return EventSettings(), {}, {}
-    from nlp.pipeline import settings_from_config
+    from yuqing.nlp.pipeline import settings_from_config
 
     return (EventSettings.from_section(config.section("events")), authority_map(config.sources),
             settings_from_config(config))
 
 
 def cluster_main(argv: list[str] | None, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from nlp.cli import _utf8, check_record
+    from yuqing.nlp.cli import _utf8, check_record
     from yuqing.clock import TimeFormatError, now as parse_now
     from yuqing.config import ConfigError
 
@@ -100,7 +100,7 @@ def cluster_main(argv: list[str] | None, stdin: TextIO, stdout: TextIO, stderr: 
                 analysis = obj
             else:
                 if analyzer is None:
-                    from nlp.pipeline import Analyzer
+                    from yuqing.nlp.pipeline import Analyzer
 
                     try:
                         analyzer = Analyzer.from_settings({**nlp_settings, "NLP_KEEP_TOKENS": True})
@@ -159,7 +159,7 @@ def _row(event, original_ids: dict[str, Any], settings: EventSettings) -> dict[s
     }
 
 
-def main(argv: list[str] | None = None) -> int:  # python -m nlp.events.cli < docs.jsonl
+def main(argv: list[str] | None = None) -> int:  # python -m yuqing.nlp.events.cli < docs.jsonl
     return cluster_main(sys.argv[1:] if argv is None else argv, sys.stdin, sys.stdout, sys.stderr)
 
 

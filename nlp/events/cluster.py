@@ -1,7 +1,7 @@
 """Online event clustering: one pass over documents in time order, linear in their number.
 
 For each document, in order:
-1. **Near-duplicate?** SimHash banded lookup (:mod:`nlp.events.dedup`). A repost joins its original's event
+1. **Near-duplicate?** SimHash banded lookup (:mod:`yuqing.nlp.events.dedup`). A repost joins its original's event
    as a duplicate (counted as a voice, not as new wording), even when that event has gone idle: a repost of a
    post at most ``repost_lookback_days`` old reopens the event (spam sites and aggregators repost weeks later;
    the repost revives the old issue's heat rather than looking like a new one). Fingerprints are kept while
@@ -16,7 +16,7 @@ For each document, in order:
 4. **Merge**: when the document matches two events that are themselves close, they become one.
 5. **Split**: when an event doubles in size its posts are 2-means split; two halves far apart become two events.
 
-**Entities** (:func:`nlp.events.features.extract_entities`: a named estate, platform, school, road, village,
+**Entities** (:func:`yuqing.nlp.events.features.extract_entities`: a named estate, platform, school, road, village,
 bridge …) link posts across wording and weeks. Every event naming an entity is kept in an entity index while its
 last post is at most ``entity_window_days`` old, closed or not. The rule: a post naming a *distinctive* entity
 (one named by fewer than ``entity_max_events`` distinct events in the index — a document frequency counted over
@@ -35,15 +35,15 @@ import heapq
 from collections import Counter
 from typing import Any, Callable, Iterable
 
-from nlp.events.dedup import SimHashIndex
-from nlp.events.eventstate import (
+from yuqing.nlp.events.dedup import SimHashIndex
+from yuqing.nlp.events.eventstate import (
     INDEX_TERMS, MEMBER_TERMS, POSTING_CAP, PROBE_TERMS, STATE_VERSION, Assignment, _conflict, _cos, _Ev,
     _place_conflict, event_id_for,
 )
-from nlp.events.features import ClusterDoc, FeatureExtractor
-from nlp.events.reshape import EventReshaping
-from nlp.events.settings import EventSettings
-from nlp.simhash import to_hex
+from yuqing.nlp.events.features import ClusterDoc, FeatureExtractor
+from yuqing.nlp.events.reshape import EventReshaping
+from yuqing.nlp.events.settings import EventSettings
+from yuqing.nlp.simhash import to_hex
 from yuqing.model import Event
 
 class EventClusterer(EventReshaping):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Iterable
 
-from nlp.simhash import hamming
+from yuqing.nlp.simhash import hamming
 
 BANDS = 4
 BAND_BITS = 16

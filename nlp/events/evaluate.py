@@ -7,7 +7,7 @@
   Traditional-Chinese reposts carry their original's issue) and a hand-checked subset of the real
   messages (``tests/events/fixtures/gov_messages_labels.json``: message ids and labels only, no text).
 
-``python -m nlp.events.evaluate [--n 3000] [--seed 7]`` prints the figures.
+``python -m yuqing.nlp.events.evaluate [--n 3000] [--seed 7]`` prints the figures.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from nlp.events.cluster import EventClusterer
-from nlp.events.prepare import doc_from_record, quick_analysis
-from nlp.events.settings import EventSettings
+from yuqing.nlp.events.cluster import EventClusterer
+from yuqing.nlp.events.prepare import doc_from_record, quick_analysis
+from yuqing.nlp.events.settings import EventSettings
 
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "events" / "fixtures" / "gov_messages_labels.json"
 
@@ -80,7 +80,7 @@ def episode_truth(records: list[dict[str, Any]], window_days: float,
     idle events cannot (and should not) join posts across such a silence, so this is the fair label.
     A labelled repost of a post at most ``repost_lookback_days`` old belongs to its original's episode (and,
     when that is the issue's latest episode, continues it), as the clusterer's rule says it should."""
-    from nlp.events.prepare import record_time
+    from yuqing.nlp.events.prepare import record_time
 
     out: dict[str, str] = {}
     last: dict[str, tuple[float, int]] = {}
@@ -148,7 +148,7 @@ def evaluate_gov_messages(shared: Path, fixture: Path = FIXTURE, settings: Event
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m nlp.events.evaluate", description="事件聚类质量评估")
+    p = argparse.ArgumentParser(prog="python -m yuqing.nlp.events.evaluate", description="事件聚类质量评估")
     p.add_argument("--n", type=int, default=3000, help="生成的样例帖子数")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--shared", type=Path, default=None, help="共享数据目录（默认 ../shared/data）")

@@ -1,6 +1,6 @@
 """The clusterer's in-memory event (``_Ev``: centroid, members, places, entities) and the vector arithmetic on it.
 
-nlp.events.cluster places documents into these; nlp.events.materialize turns one into the stored ``Event``.
+nlp.events.cluster places documents into these; yuqing.nlp.events.materialize turns one into the stored ``Event``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from nlp.keywords import is_keyword_candidate, load_idf
+from yuqing.nlp.keywords import is_keyword_candidate, load_idf
 
 # An anonymised or real district/county code: A3区, B市, C4县.
 DISTRICT_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]\d{1,2}(?:区|县))")
@@ -218,7 +218,7 @@ class ClusterDoc:
     def from_analysis(cls, doc_id: str, analysis: dict[str, Any], at: datetime, *, title: str = "", source: str = "",
                       region: str | None = None, likes: int = 0, dislikes: int = 0, replies: int = 0,
                       reposts: int = 0) -> "ClusterDoc":
-        from nlp.simhash import from_hex
+        from yuqing.nlp.simhash import from_hex
 
         sh = analysis.get("simhash")
         sentiment = analysis.get("sentiment") or {}

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
-from nlp.events.settings import EventSettings
+from yuqing.nlp.events.settings import EventSettings
 from yuqing.vocab import HeatPart as P
 from yuqing.vocab import zero_heat_parts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable
 
-from nlp.events.eventstate import CENTROID_TERMS_SAVED, STATE_VERSION, _Ev, _ts
+from yuqing.nlp.events.eventstate import CENTROID_TERMS_SAVED, STATE_VERSION, _Ev, _ts
 from yuqing.model import Event
 
 

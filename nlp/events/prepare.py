@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from nlp.events.features import ClusterDoc
+from yuqing.nlp.events.features import ClusterDoc
 from yuqing.clock import parse_time
 
 _SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?\n]*")
@@ -22,7 +22,7 @@ _SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?\n]*")
 
 @lru_cache(maxsize=200_000)
 def _cut_sentence(sentence: str) -> tuple[str, ...]:
-    from nlp.segment import get_segmenter
+    from yuqing.nlp.segment import get_segmenter
 
     return tuple(get_segmenter().cut(sentence))
 
@@ -32,9 +32,9 @@ def quick_analysis(record: dict[str, Any], *, clean: bool = True) -> dict[str, A
 
     ``clean=False`` skips normalisation (about two thirds of the cost) for text known to be clean Simplified.
     """
-    from nlp.normalize import normalize
-    from nlp.segment import get_segmenter
-    from nlp.simhash import simhash, to_hex
+    from yuqing.nlp.normalize import normalize
+    from yuqing.nlp.segment import get_segmenter
+    from yuqing.nlp.simhash import simhash, to_hex
 
     norm = normalize if clean else (lambda s: s.strip())
     title = norm(record.get("title") or "")

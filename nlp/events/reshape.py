@@ -1,6 +1,6 @@
 """How the clusterer reshapes events: reopen an idle one, merge two, split one that has grown two halves.
 
-A mixin of :class:`nlp.events.cluster.EventClusterer`; it works on the clusterer's indexes, heap and change log.
+A mixin of :class:`yuqing.nlp.events.cluster.EventClusterer`; it works on the clusterer's indexes, heap and change log.
 """
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 
-from nlp.events.eventstate import INDEX_TERMS, _dot, _Ev, _sum_vectors, _ts, _unit, event_id_for
-from nlp.events.features import ClusterDoc
+from yuqing.nlp.events.eventstate import INDEX_TERMS, _dot, _Ev, _sum_vectors, _ts, _unit, event_id_for
+from yuqing.nlp.events.features import ClusterDoc
 from yuqing.vocab import EventChange
 
 
 class EventReshaping:
-    """Reopen, merge and split (see the module docstring of nlp.events.cluster, steps 1, 4 and 5)."""
+    """Reopen, merge and split (see the module docstring of yuqing.nlp.events.cluster, steps 1, 4 and 5)."""
 
     def _reopen(self, ev: _Ev, doc: ClusterDoc, root: str | None) -> _Ev:
         """A late repost (``root``: the post it copies) or a post naming the event's entity (``root`` None) brings a

@@ -24,7 +24,7 @@ class EventSettings:
     merge_similarity: float = 0.5  # two events whose centroids are this close become one
     split_similarity: float = 0.1  # an event whose two halves are this far apart is split
     split_min_docs: int = 3  # each half must hold at least this many posts
-    # Entities (a named estate, platform, school, road, village, bridge … see nlp.events.features.extract_entities):
+    # Entities (a named estate, platform, school, road, village, bridge … see yuqing.nlp.events.features.extract_entities):
     # a post naming a distinctive entity is a candidate for any event naming it whose last post is at most
     # ``entity_window_days`` old (even one gone idle: it reopens), and joins it when the wording overlaps at least
     # ``entity_similarity``. An entity named by ``entity_max_events`` or more distinct events within the window is

@@ -22,11 +22,11 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from nlp.events.cluster import EventClusterer
-from nlp.events.materialize import materialize
-from nlp.events.features import ClusterDoc, FeatureExtractor
-from nlp.events.heat import compute_heat
-from nlp.events.settings import EventSettings
+from yuqing.nlp.events.cluster import EventClusterer
+from yuqing.nlp.events.materialize import materialize
+from yuqing.nlp.events.features import ClusterDoc, FeatureExtractor
+from yuqing.nlp.events.heat import compute_heat
+from yuqing.nlp.events.settings import EventSettings
 from yuqing.model import Document, Event
 from yuqing.vocab import zero_heat_parts
 
@@ -73,7 +73,7 @@ def with_heat(event: Event, settings: EventSettings, authority: dict[str, float]
                                        now.timestamp() if now else None)
     event.heat, event.heat_parts = heat, parts
     event.state["heat_inputs"] = inputs
-    # Emotion mix of the event: share of each emotion among the members that have one (nlp.emotion).
+    # Emotion mix of the event: share of each emotion among the members that have one (yuqing.nlp.emotion).
     emotions = Counter(m["em"] for m in event.state.get("members", {}).values() if m.get("em"))
     if emotions:
         n = sum(emotions.values())

@@ -1,5 +1,5 @@
 import sys
 
-from nlp.train.cli import main
+from yuqing.nlp.train.cli import main
 
 sys.exit(main())

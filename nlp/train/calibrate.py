@@ -4,10 +4,10 @@ One temperature (NLL-optimal) and the lowest floor at which the messages kept (c
 are right at least ``TARGET_PRECISION`` of the time, written to ``<model>.calibration.json`` beside the weights.
 
 Shipped (issue 15): ``yuqing train topic`` fits them on **out-of-fold** scores of the training part's raw messages
-(5 folds by md5 of 留言编号, nlp.train.topic.topic_oof_scores), so the held-out part of
-``gov_messages/labeled_raw.csv`` (30 % per class, nlp.train.topic.topic_raw_split) is seen neither by the weights
+(5 folds by md5 of 留言编号, yuqing.nlp.train.topic.topic_oof_scores), so the held-out part of
+``gov_messages/labeled_raw.csv`` (30 % per class, yuqing.nlp.train.topic.topic_raw_split) is seen neither by the weights
 nor by the calibration, and ``yuqing bench routing``'s figures on it are honest.
-``python -m nlp.train.calibrate [--data DIR] [--model FILE]`` refits the same way (``--heldout``: on the held-out
+``python -m yuqing.nlp.train.calibrate [--data DIR] [--model FILE]`` refits the same way (``--heldout``: on the held-out
 part instead, quicker — then the routing figures at that floor are in-sample for these two numbers).
 """
 
@@ -19,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.train.calibration_fit import save_calibration
-from nlp.train.common import Progress
+from yuqing.nlp.train.calibration_fit import save_calibration
+from yuqing.nlp.train.common import Progress
 
 def heldout_scores(data_dir: Path, model) -> tuple[np.ndarray, np.ndarray, list[dict], list[list[str]]]:
     """Raw decision scores (n × classes) and label indices of the held-out raw messages (title block included, as
     TopicStage does), with the rows and their content words."""
-    from nlp.segment import get_segmenter
-    from nlp.train.topic import raw_message_text, topic_raw_split
+    from yuqing.nlp.segment import get_segmenter
+    from yuqing.nlp.train.topic import raw_message_text, topic_raw_split
 
     seg = get_segmenter()
     _, rows = topic_raw_split(Path(data_dir))
@@ -41,9 +41,9 @@ def heldout_scores(data_dir: Path, model) -> tuple[np.ndarray, np.ndarray, list[
 def fit_calibration(data_dir: Path, model_path: Path | None = None, progress: Progress = print,
                     heldout: bool = False) -> Path:
     """Refit the calibration of the weights at ``model_path`` (default: the shipped file): on out-of-fold scores of
-    the training part (the recipe of nlp.train.topic refitted per fold), or with ``heldout`` on the held-out part."""
-    from nlp.linear import LinearModel
-    from nlp.topic import DEFAULT_PATH, TopicModel
+    the training part (the recipe of yuqing.nlp.train.topic refitted per fold), or with ``heldout`` on the held-out part."""
+    from yuqing.nlp.linear import LinearModel
+    from yuqing.nlp.topic import DEFAULT_PATH, TopicModel
 
     weights = Path(model_path) if model_path else DEFAULT_PATH
     model = TopicModel(LinearModel.load(weights))  # uncached, without any old calibration
@@ -51,7 +51,7 @@ def fit_calibration(data_dir: Path, model_path: Path | None = None, progress: Pr
         scores, labels, _, _ = heldout_scores(data_dir, model)
         return save_calibration(scores, labels, list(model.classes), weights, progress,
                                 data="gov_messages/labeled_raw.csv 留出集（30%，按 md5(留言编号) 分层，模型训练未见）")
-    from nlp.train.topic import TOPIC_CALIBRATION_FOLDS, topic_items, topic_oof_scores
+    from yuqing.nlp.train.topic import TOPIC_CALIBRATION_FOLDS, topic_items, topic_oof_scores
 
     items = topic_items(Path(data_dir), progress, corrections=[])
     docs, titles, labels = items["train"]
@@ -67,7 +67,7 @@ def fit_calibration(data_dir: Path, model_path: Path | None = None, progress: Pr
 def main(argv: list[str] | None = None) -> int:
     from yuqing.paths import shared_data_dir
 
-    parser = argparse.ArgumentParser(prog="python -m nlp.train.calibrate", description="用训练部分的交叉拟合分值（或 --heldout：留出集）校准主题模型并选定弃权下限")
+    parser = argparse.ArgumentParser(prog="python -m yuqing.nlp.train.calibrate", description="用训练部分的交叉拟合分值（或 --heldout：留出集）校准主题模型并选定弃权下限")
     parser.add_argument("--data", type=Path, default=None, help="shared/data 目录（默认 ../shared/data）")
     parser.add_argument("--model", type=Path, default=None, help="主题模型文件（默认 nlp/data/topic.npz）")
     parser.add_argument("--heldout", action="store_true", help="在留出集上拟合（较快；路由评测在该下限处偏乐观）")

@@ -1,6 +1,6 @@
 """Fitting a topic calibration from scores: one temperature (NLL-optimal) and the abstention floor, written beside
-the weights. Imported by the trainer (nlp.train.topic, out-of-fold scores) and by the command that refits a
-calibration (nlp.train.calibrate); it imports neither."""
+the weights. Imported by the trainer (yuqing.nlp.train.topic, out-of-fold scores) and by the command that refits a
+calibration (yuqing.nlp.train.calibrate); it imports neither."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.train.common import Progress
+from yuqing.nlp.train.common import Progress
 
 TARGET_PRECISION = 0.95
 FLOOR_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
@@ -28,7 +28,7 @@ def choose_floor(p: np.ndarray, labels: np.ndarray, target: float = TARGET_PRECI
 def save_calibration(scores: np.ndarray, labels: np.ndarray, classes: list[str], weights: Path,
                      progress: Progress = print, data: str = "") -> Path:
     """Fit temperature and floor on (scores, label indices) and write them beside ``weights``."""
-    from nlp.topic import Calibration, calibration_path, file_sha256, fit_temperature, softmax
+    from yuqing.nlp.topic import Calibration, calibration_path, file_sha256, fit_temperature, softmax
 
     if len(labels) < 50:
         raise ValueError(f"校准集只有 {len(labels)} 条带标签留言，不足以校准主题模型")

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from nlp.train.sentiment import train_sentiment
-from nlp.train.sentiment_round3 import compare_snownlp, validate_sentiment
-from nlp.train.topic import train_topic
+from yuqing.nlp.train.sentiment import train_sentiment
+from yuqing.nlp.train.sentiment_round3 import compare_snownlp, validate_sentiment
+from yuqing.nlp.train.topic import train_topic
 
 
 # --- command line ------------------------------------------------------------------------------------
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "sentiment":
             train_sentiment(Path(data), args.out, snownlp_sample=args.snownlp_sample, limit=args.limit)
         elif args.what == "emotion":
-            from nlp.train.emotion import train_emotion
+            from yuqing.nlp.train.emotion import train_emotion
 
             train_emotion(Path(data), args.out, limit=args.limit)
         elif args.what == "validate-sentiment":

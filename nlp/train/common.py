@@ -1,6 +1,6 @@
 """What both trainers share: deterministic held-out splits, metrics, hashed TF-IDF and model export.
 
-scikit-learn is used in training only; the exported models run on numpy (nlp.linear.LinearModel).
+scikit-learn is used in training only; the exported models run on numpy (yuqing.nlp.linear.LinearModel).
 Held-out splits are deterministic: an item is in the test part when it sorts among the first
 fraction of its class by md5 of its id (gov messages, covid weibo) or of its text (hotel reviews),
 so the tests can recompute the same scores without storing the split.
@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from nlp.linear import HASH_BITS, LinearModel
+from yuqing.nlp.linear import HASH_BITS, LinearModel
 
 Progress = Callable[[str], None]
 
@@ -66,7 +66,7 @@ def recall(y_true: list[str], y_pred: list[str], label: str) -> float:
     return sum(1 for p in pos if p == label) / len(pos) if pos else 0.0
 
 
-# --- hashed TF-IDF (same arithmetic as nlp.linear.LinearModel.decision) -------------------------
+# --- hashed TF-IDF (same arithmetic as yuqing.nlp.linear.LinearModel.decision) -------------------------
 def count_matrix(id_arrays: list[np.ndarray], bits: int = HASH_BITS):
     """CSR matrix of bucket counts, one row per document."""
     from scipy.sparse import csr_matrix

@@ -1,7 +1,7 @@
 """Emotion model: anger / fear / sadness / surprise / joy / neutral, from the SMP2020 epidemic Weibo set.
 
 Same split as the sentiment model's covid set (20 % per class by md5 of the id held out), exactly the
-sentiment model's hashed features (nlp.linear.sentiment_features with SENTIMENT_CHAR_NGRAMS on the segmented,
+sentiment model's hashed features (yuqing.nlp.linear.sentiment_features with SENTIMENT_CHAR_NGRAMS on the segmented,
 courtesy-stripped tokens), so SentimentStage hashes a document once for both models; a six-class
 logistic regression, class-balanced so the rare fear/surprise classes are not swallowed. The plain
 baseline (character 1-3-gram TF-IDF + logistic regression, same training posts) is scored beside it.
@@ -15,13 +15,13 @@ from collections import Counter
 from pathlib import Path
 
 
-from nlp.linear import HASH_BITS, LinearModel, sentiment_features
-from nlp.wordlists import DATA_DIR
+from yuqing.nlp.linear import HASH_BITS, LinearModel, sentiment_features
+from yuqing.nlp.wordlists import DATA_DIR
 from yuqing.vocab import EMOTION_LABELS
-from nlp.train.common import (
+from yuqing.nlp.train.common import (
     Progress, _export, _read_csv, count_matrix, fit_idf, macro_f1, save_scored, stratified_holdout, tfidf,
 )
-from nlp.train.sentiment_data import SENTIMENT_CHAR_NGRAMS, SENTIMENT_TEST_FRACTION, sentiment_tokens
+from yuqing.nlp.train.sentiment_data import SENTIMENT_CHAR_NGRAMS, SENTIMENT_TEST_FRACTION, sentiment_tokens
 
 EMOTION_MODEL_PATH = DATA_DIR / "emotion.npz"
 # The shared file's labels (``neural`` is its spelling of neutral) → ours.
@@ -58,8 +58,8 @@ def train_emotion(data_dir: Path, out: Path | None = None, progress: Progress = 
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from nlp.emotion import LABELS, EmotionModel
-    from nlp.segment import get_segmenter
+    from yuqing.nlp.emotion import LABELS, EmotionModel
+    from yuqing.nlp.segment import get_segmenter
 
     t0 = time.time()
     out = Path(out) if out else EMOTION_MODEL_PATH

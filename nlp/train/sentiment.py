@@ -11,10 +11,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from nlp.linear import HASH_BITS, LinearModel, sentiment_features
-from nlp.segment import get_segmenter
-from nlp.wordlists import load_wordlist
-from nlp.train.common import (
+from yuqing.nlp.linear import HASH_BITS, LinearModel, sentiment_features
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.wordlists import load_wordlist
+from yuqing.nlp.train.common import (
     Progress,
     _export,
     _read_csv,
@@ -27,7 +27,7 @@ from nlp.train.common import (
     stratified_holdout,
     tfidf,
 )
-from nlp.train.sentiment_data import (
+from yuqing.nlp.train.sentiment_data import (
     GOV_WEAK_WEIGHT,
     NOTICES_PATH,
     OTHER_SET_CAP,
@@ -297,7 +297,7 @@ def sentiment_table(results: dict, progress: Progress = print) -> None:
 def letter_label(model, seg, text: str) -> str:
     """A letter's label as SentimentStage gives it: the public head, and positive when the title (first line) reads
     as a thank-you letter (GenreStage's 感谢 rule, nlp.stages.SentimentStage.thanks_title)."""
-    from nlp.stages import SentimentStage
+    from yuqing.nlp.stages import SentimentStage
 
     if SentimentStage.thanks_title(text.split("\n", 1)[0]):
         return "positive"
@@ -309,7 +309,7 @@ def train_sentiment(data_dir: Path, out: Path | None = None, progress: Progress 
     """Validation fit (thresholds per domain), final fit, baseline and stock SnowNLP on every held-out set.
 
     ``limit``: at most that many rows of each shared set (quick runs and tests only)."""
-    from nlp.sentiment import SentimentModel
+    from yuqing.nlp.sentiment import SentimentModel
 
     t0 = time.time()
     data_dir = Path(data_dir)

@@ -11,10 +11,10 @@ from typing import Callable
 
 import numpy as np
 
-from nlp.linear import clean_text
-from nlp.segment import get_segmenter
-from nlp.wordlists import DATA_DIR, load_wordlist
-from nlp.train.common import Progress, _read_csv, macro_f1, recall, stable_key, stratified_holdout
+from yuqing.nlp.linear import clean_text
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.wordlists import DATA_DIR, load_wordlist
+from yuqing.nlp.train.common import Progress, _read_csv, macro_f1, recall, stable_key, stratified_holdout
 
 SENTIMENT_MODEL_PATH = DATA_DIR / "sentiment.npz"
 NOTICES_PATH = DATA_DIR / "neutral_notices.txt"
@@ -49,7 +49,7 @@ COPY_MIN_GRAMS = 10
 
 def sentiment_tokens(text: str) -> list[str]:
     """Tokens the sentiment model sees at training time: segmented, courtesy formulas removed."""
-    from nlp.sentiment import strip_courtesy
+    from yuqing.nlp.sentiment import strip_courtesy
 
     return strip_courtesy(get_segmenter().cut(text))
 
@@ -237,8 +237,8 @@ WEAK_POSITIVE_RE = re.compile(r"感谢|表扬|点赞|致谢|赞扬|锦旗")
 
 
 def gov_letter_text(title: str, body: str) -> str:
-    """Title and body cleaned the way nlp.stages.NormalizeStage does it."""
-    from nlp.normalize import normalize
+    """Title and body cleaned the way yuqing.nlp.stages.NormalizeStage does it."""
+    from yuqing.nlp.normalize import normalize
 
     return "\n".join(p for p in (normalize(title or ""), normalize(body or "")) if p)
 

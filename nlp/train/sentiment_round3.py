@@ -1,5 +1,5 @@
 """Round-3 sentiment recipe (one three-class head), kept for ``yuqing train validate-sentiment|compare-snownlp`` and
-the figures of nlp/data/MODELS.md's earlier sections. ``yuqing train sentiment`` runs nlp.train.sentiment."""
+the figures of nlp/data/MODELS.md's earlier sections. ``yuqing train sentiment`` runs yuqing.nlp.train.sentiment."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.linear import HASH_BITS, LinearModel, sentiment_features
-from nlp.segment import get_segmenter
-from nlp.train.common import Progress, _export, count_matrix, fit_idf, macro_f1, recall, stable_key, tfidf
-from nlp.train.sentiment_data import (
+from yuqing.nlp.linear import HASH_BITS, LinearModel, sentiment_features
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.train.common import Progress, _export, count_matrix, fit_idf, macro_f1, recall, stable_key, tfidf
+from yuqing.nlp.train.sentiment_data import (
     SENTIMENT_CHAR_NGRAMS,
     SENTIMENT_LR_C,
     _recipe_meta,
@@ -50,7 +50,7 @@ def fit_sentiment(token_lists: list[list[str]], labels: list[str], weights: np.n
 def validate_sentiment(data_dir: Path, progress: Progress = print) -> dict:
     """Fit the shipped recipe without the validation parts and score those (model selection only;
     the held-out parts are neither trained on nor scored)."""
-    from nlp.sentiment import SentimentModel
+    from yuqing.nlp.sentiment import SentimentModel
 
     t0 = time.time()
     progress("【情感模型·验证集】读取情感语料（验证集从训练部分切出）……")

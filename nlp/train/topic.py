@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from nlp.linear import HASH_BITS, LinearModel
-from nlp.segment import get_segmenter
-from nlp.wordlists import DATA_DIR
-from nlp.train.common import (
+from yuqing.nlp.linear import HASH_BITS, LinearModel
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.wordlists import DATA_DIR
+from yuqing.nlp.train.common import (
     Progress,
     stable_key,
     _export,
@@ -69,7 +69,7 @@ def officer_corrections(progress: Progress = print, config_path: str | Path | No
     from the store of the configuration ``yuqing`` uses ($YUQING_CONFIG, ./yuqing.toml …). Corrections to 「其他」
     are left out (the model has the 7 categories; 「其他」 is the calibrated abstention). No configured store or an
     SQLite file that does not exist yet: no corrections (training never creates a database)."""
-    from nlp.topic import CATEGORIES
+    from yuqing.nlp.topic import CATEGORIES
     from yuqing.config import ConfigError, load_config
 
     try:
@@ -152,7 +152,7 @@ def fit_topic_nbsvm(docs: list[list[str]], titles: list, labels: list[str], meta
     """LinearSVC (C=3) and NB-SVM (one-vs-rest LinearSVC, C=1, on features scaled by each class's
     log-count ratio, binarised counts, alpha 1), margins each divided by their std on the training
     texts and averaged; both are linear in the same features, so the average is one table."""
-    from nlp.topic import topic_doc_features
+    from yuqing.nlp.topic import topic_doc_features
     from sklearn.svm import LinearSVC
 
     counts = count_matrix([topic_doc_features(d, t, HASH_BITS, *TOPIC_CHAR_NGRAMS) for d, t in zip(docs, titles)])
@@ -180,7 +180,7 @@ def fit_topic_nbsvm(docs: list[list[str]], titles: list, labels: list[str], meta
     bias = 0.5 * (svm.intercept_ / s_svm + nb_bias / s_nb) * s_svm
     meta = dict(meta or {})
     meta["topic_features"] = {"char_ngrams": list(TOPIC_CHAR_NGRAMS), "title_block": True,
-                              "title_fallback_words": 8, "function": "nlp.topic.topic_doc_features"}
+                              "title_fallback_words": 8, "function": "yuqing.nlp.topic.topic_doc_features"}
     mixed = SimpleNamespace(coef_=coef, intercept_=bias, classes_=svm.classes_)
     return _export(mixed, idf, meta, weight_scale=TOPIC_TEMPERATURE, keep_rows=TOPIC_KEEP_ROWS)
 
@@ -211,7 +211,7 @@ def topic_oof_scores(docs: list, titles: list, labels: list[str], raw_idx: list[
     the rest of the training part, token rows and corrections that duplicate one of the fold's messages dropped
     (the containment rule). The held-out part is never touched, so calibration fitted on these scores leaves the
     held-out routing figures honest."""
-    from nlp.topic import TopicModel
+    from yuqing.nlp.topic import TopicModel
 
     raw_set = set(raw_idx)
     fold_of = {i: stable_key(key) % folds for i, key in zip(raw_idx, keys)}
@@ -236,9 +236,9 @@ def train_topic(data_dir: Path, out: Path | None = None, progress: Progress = pr
                 corrections: list[tuple[str, str]] | None = None) -> dict:
     """Fit on the training part (token rows + 70 % of the raw messages + officers' corrections), score it, the
     previous shipped file and the baseline on the held-out raw messages, write it, and fit its calibration
-    (temperature + floor) on out-of-fold scores of the training part's raw messages (nlp.train.calibrate)."""
-    from nlp.topic import TopicModel
-    from nlp.train.calibration_fit import save_calibration
+    (temperature + floor) on out-of-fold scores of the training part's raw messages (yuqing.nlp.train.calibrate)."""
+    from yuqing.nlp.topic import TopicModel
+    from yuqing.nlp.train.calibration_fit import save_calibration
 
     t0 = time.time()
     data_dir = Path(data_dir)

@@ -42,7 +42,7 @@ def _password_hash(name: str) -> str:
 
 def alerts_as(argv: list[str], app: Any) -> int:
     """``yuqing alerts …`` as a person runs it: with ``--as NAME`` the password goes in on stdin."""
-    from alerts.cli import alerts_main
+    from yuqing.alerts.cli import alerts_main
 
     if "--as" not in argv:
         return alerts_main(argv, app)
@@ -210,7 +210,7 @@ def burst(now: datetime, n: int, minutes: int = 90) -> list[datetime]:
 def lift_alert(make_app):
     """The suite's standard case: 14 posts about a broken lift in A3区 in the last 90 minutes, 13 negative, evaluated
     once at T0 by a fresh service (a level-2 alert dispatched to A3区住建局). Returns (app, service, alert)."""
-    from alerts.service import AlertService
+    from yuqing.alerts.service import AlertService
 
     app = make_app()
     add_event(app.store, "ev-lift", now=T0, posts=burst(T0, 14), negative=13)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from alerts.cli import alerts_main, sla_main, tick_main
+from yuqing.alerts.cli import alerts_main, sla_main, tick_main
 from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, alerts_as, burst
 
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.cli import alerts_main, sla_main
-from alerts.service import AlertService, PermissionDenied, WorkflowError
+from yuqing.alerts.cli import alerts_main, sla_main
+from yuqing.alerts.service import AlertService, PermissionDenied, WorkflowError
 from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, alerts_as, burst
 from yuqing.clock import TZ
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from alerts.outbox import after_quiet
-from alerts.service import AlertService
+from yuqing.alerts.outbox import after_quiet
+from yuqing.alerts.service import AlertService
 from alerts_testkit import DEPT_A3, T0, add_event, burst, free_port
 from yuqing.clock import TZ
 

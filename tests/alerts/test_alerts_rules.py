@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.rules.base import RuleContext
-from alerts.schema import parse_alerts
-from alerts.service import AlertService
+from yuqing.alerts.rules.base import RuleContext
+from yuqing.alerts.schema import parse_alerts
+from yuqing.alerts.service import AlertService
 from alerts_testkit import DEPT_A3, T0, add_event, burst, make_config
 from yuqing.clock import TZ
 from yuqing.config import ConfigError
@@ -87,7 +87,7 @@ def test_unanswered_board_posts_count_working_days_across_national_day(make_app)
 def test_routing_prefers_topic_and_region_then_city_department_then_district(make_app):
     app = make_app()
     svc = AlertService.from_config(app.config, app.store)
-    from alerts.rules.base import Finding
+    from yuqing.alerts.rules.base import Finding
 
     def route(topic, region, dept=None):
         return svc.route(Finding(rule="r", rule_type="t", level=2, reason="", topic=topic, region=region,
@@ -115,8 +115,8 @@ def test_config_errors_name_the_key(tmp_path, alerts, key, words):
 
 
 def test_notification_and_deadline_config_errors(tmp_path):
-    from alerts.notify.registry import parse_notifications
-    from alerts.schema import parse_deadlines
+    from yuqing.alerts.notify.registry import parse_notifications
+    from yuqing.alerts.schema import parse_deadlines
 
     with pytest.raises(ConfigError, match="notifications.quiet_hours.start"):
         parse_notifications(make_config(tmp_path, notifications={"quiet_hours": {"start": "25:00", "end": "07:00"}}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts.service import AlertService
+from yuqing.alerts.service import AlertService
 from alerts_testkit import DEPT_A3, SUPERVISOR, T0, add_event, burst
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 import pytest
 
-from alerts.deadlines import compute_deadlines
+from yuqing.alerts.deadlines import compute_deadlines
 from yuqing.clock import TZ
 from yuqing.workdays import (
     COVERED_YEARS, DEFAULT_CALENDAR, add_working_days, is_provisional, is_workday, statutory_days_off,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.service import AlertService, PermissionDenied, WorkflowError
+from yuqing.alerts.service import AlertService, PermissionDenied, WorkflowError
 from alerts_testkit import DEPT_A3, DEPT_EDU, T0, add_event, burst, lift_alert
 from yuqing.storage.base import ConcurrentUpdateError
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from alerts.deadlines import deadline_details, provisional_deadlines
-from alerts.service import AlertService
+from yuqing.alerts.deadlines import deadline_details, provisional_deadlines
+from yuqing.alerts.service import AlertService
 from yuqing.app import App
 from yuqing.cli import main
 from yuqing.clock import TZ
@@ -284,8 +284,8 @@ def test_a_configured_year_overrides_the_package():
 
 def test_every_alert_output_marks_a_provisional_deadline(home, capsys):
     """The alert views carry the mark, so `alerts list`/`show` (text and JSON) and the dashboard all show it."""
-    from alerts.cli import alerts_main
-    from dashboard.services.queries import alert_row
+    from yuqing.alerts.cli import alerts_main
+    from yuqing.dashboard.services.queries import alert_row
 
     for extra, expected in (("", True), (ARRANGEMENT_2027, False)):
         app = App.load(write_config(home, extra), home)

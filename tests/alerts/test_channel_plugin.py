@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.service import AlertService
-from alerts.notify.registry import parse_notifications
+from yuqing.alerts.service import AlertService
+from yuqing.alerts.notify.registry import parse_notifications
 from alerts_testkit import DEPT_A3, T0, add_event, burst, make_config
 from yuqing.app import App
 from yuqing.config import ConfigError

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from nlp.stages import GenreStage
+from yuqing.nlp.stages import GenreStage
 from yuqing import jobs
 from yuqing.app import App
 from yuqing.clock import TZ

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from alerts.service import AlertService
+from yuqing.alerts.service import AlertService
 from alerts_testkit import DEPT_A3, T0
-from dashboard.services import queries
+from yuqing.dashboard.services import queries
 from yuqing.vocab import DEADLINE_LABELS
 
 

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.rules.engagement import EngagementRule, norm_stats, quantile, share_below
-from alerts.service import AlertService
+from yuqing.alerts.rules.engagement import EngagementRule, norm_stats, quantile, share_below
+from yuqing.alerts.service import AlertService
 from alerts_testkit import board_rows
 from yuqing.clock import TZ
 from yuqing.config import Checker, ConfigError

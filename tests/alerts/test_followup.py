@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from alerts.service import AlertService
+from yuqing.alerts.service import AlertService
 from alerts_testkit import DEPT_A3, T0, add_event, burst
-from nlp.events.features import extract_entities
+from yuqing.nlp.events.features import extract_entities
 
 WATER_A = ["A3区新康苑小区从周一开始停水，已经三天没有自来水，住户只能下楼提水，老人孩子生活非常困难，物业说是管网问题",
            "新康苑小区停水三天了，供水公司电话一直打不通，请相关部门尽快恢复供水"]

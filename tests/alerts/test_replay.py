@@ -11,10 +11,10 @@ from datetime import date
 
 import pytest
 
-from alerts.replay.data import derive_issues, load_messages, title_entities
-from alerts.replay.judge import _segmenter, keyword_context
-from alerts.replay.report import bench_replay_main, format_report
-from alerts.replay.run import run_replay
+from yuqing.alerts.replay.data import derive_issues, load_messages, title_entities
+from yuqing.alerts.replay.judge import _segmenter, keyword_context
+from yuqing.alerts.replay.report import bench_replay_main, format_report
+from yuqing.alerts.replay.run import run_replay
 
 START, DAYS = date(2018, 11, 15), 10
 

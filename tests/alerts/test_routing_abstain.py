@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.service import AlertService
+from yuqing.alerts.service import AlertService
 from alerts_testkit import DEPT_A3, T0, alerts_as
-from nlp.pipeline import Analyzer, settings_from_config
+from yuqing.nlp.pipeline import Analyzer, settings_from_config
 from yuqing.jobs import analyzer_input
 from yuqing.model import AlertStatus, Document, DocumentKind
 
@@ -99,7 +99,7 @@ def _config_file(tmp_path, app) -> str:
 
 
 def test_corrections_are_stored_audited_and_read_as_training_data(make_app, tmp_path, capsys):
-    from nlp.train.topic import officer_corrections
+    from yuqing.nlp.train.topic import officer_corrections
     from yuqing.cli import main
     from yuqing.corrections import CorrectionError, record_corrections
     from yuqing.users import system_operator

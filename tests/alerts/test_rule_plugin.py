@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.service import AlertService
+from yuqing.alerts.service import AlertService
 from alerts_testkit import T0, add_event, burst
 from yuqing.config import ConfigError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts.service import AlertService
+from yuqing.alerts.service import AlertService
 from alerts_testkit import T0
 
 
@@ -53,7 +53,7 @@ def test_source_listing_nothing_alerts_but_a_quiet_site_does_not(make_app):
 
 
 def test_the_rule_uses_the_crawl_threshold_the_crawler_report_and_dashboard_use(make_app):
-    from crawlers.run import source_report
+    from yuqing.crawlers.run import source_report
 
     app = make_app()
     app.config.crawl["failure_cycles"] = 2

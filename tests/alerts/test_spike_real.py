@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.engine import RuleEngine
-from alerts.rules.base import RuleContext
-from alerts.rules.spike import SpikeRule, poisson_tail
+from yuqing.alerts.engine import RuleEngine
+from yuqing.alerts.rules.base import RuleContext
+from yuqing.alerts.rules.spike import SpikeRule, poisson_tail
 from alerts_testkit import board_rows
 from yuqing.clock import TZ
 from yuqing.config import Checker, ConfigError

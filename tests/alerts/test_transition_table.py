@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from alerts.service import PermissionDenied
+from yuqing.alerts.service import PermissionDenied
 from alerts_testkit import DEPT_A3, DEPT_EDU, T0, lift_alert
 from yuqing.model import AlertStatus
 from yuqing.workflow import ACTIONS

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.rules.base import LevelParts, LevelSettings, RuleContext, compose_level
-from alerts.rules.keywords import KeywordRule
-from alerts.rules.negative import NegativeShareRule
-from alerts.schema import parse_alerts
+from yuqing.alerts.rules.base import LevelParts, LevelSettings, RuleContext, compose_level
+from yuqing.alerts.rules.keywords import KeywordRule
+from yuqing.alerts.rules.negative import NegativeShareRule
+from yuqing.alerts.schema import parse_alerts
 from alerts_testkit import T0
 from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, DocumentKind, Event
@@ -248,7 +248,7 @@ def test_the_demo_heating_complaint_is_not_level_one(make_app):
 
 # -- genre: official notices and thank-you letters -------------------------------------------------------------
 def test_genre_mark_on_real_titles():
-    from nlp.stages import GenreStage
+    from yuqing.nlp.stages import GenreStage
 
     for msg_id, (title, label) in GENRE.items():
         assert GenreStage.classify(title)["label"] == label, (msg_id, title)
@@ -258,7 +258,7 @@ def test_genre_mark_on_real_titles():
 
 
 def test_genre_stage_runs_in_the_default_pipeline():
-    from nlp.pipeline import Analyzer
+    from yuqing.nlp.pipeline import Analyzer
 
     out = Analyzer.from_settings({}).analyze({"id": "n1", "title": "A市开展根治欠薪冬季专项行动",
                                               "content": "为切实保障农民工工资支付，A市人社局部署开展专项行动，严厉打击恶意欠薪。"})
@@ -292,8 +292,8 @@ def test_notices_and_thanks_do_not_raise_keyword_or_negative_alerts(make_app):
 
 def test_through_the_store_analysed_posts_alert_only_on_what_they_assert(make_app):
     """The NLP stage's output (genre included) stored as `process` stores it; the service's evaluate decides."""
-    from alerts.service import AlertService
-    from nlp.pipeline import Analyzer
+    from yuqing.alerts.service import AlertService
+    from yuqing.nlp.pipeline import Analyzer
     from yuqing.jobs import analyzer_input
 
     app = make_app(alerts={"rules": [
@@ -338,7 +338,7 @@ def test_through_the_store_analysed_posts_alert_only_on_what_they_assert(make_ap
 
 
 def test_growth_is_recent_volume_against_the_windows_before_with_floors():
-    from alerts.rules.base import growth_ratio
+    from yuqing.alerts.rules.base import growth_ratio
 
     hour = lambda h: (T0 - timedelta(hours=h)).replace(minute=0)  # noqa: E731
     # 6 posts in the last day, 4 in the two days before (2 a day): ×3.

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.schema import parse_alerts
-from alerts.service import AlertService
+from yuqing.alerts.schema import parse_alerts
+from yuqing.alerts.service import AlertService
 from alerts_testkit import DEPT_A3
 from yuqing.clock import TZ
 from yuqing.config import ConfigError

@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.cli import alerts_main
-from alerts.creation import create
-from alerts.monitor import check_waiting_one
-from alerts.rules.base import Finding
-from alerts.service import AlertService, ConcurrentUpdateError
-from alerts.titles import first_clause, is_degenerate
+from yuqing.alerts.cli import alerts_main
+from yuqing.alerts.creation import create
+from yuqing.alerts.monitor import check_waiting_one
+from yuqing.alerts.rules.base import Finding
+from yuqing.alerts.service import AlertService, ConcurrentUpdateError
+from yuqing.alerts.titles import first_clause, is_degenerate
 from alerts_testkit import DEPT_A3, SUPERVISOR, add_event, burst, make_config
 from yuqing import jobs
 from yuqing.clock import TZ
@@ -243,7 +243,7 @@ def test_a_board_record_without_reply_or_status_is_a_post_and_the_unanswered_rul
 
 
 def test_a_crawled_item_from_a_board_source_is_a_post():
-    from crawlers.pipelines import item_to_document
+    from yuqing.crawlers.pipelines import item_to_document
 
     item = {"url": "http://board.example/p/1", "source": BOARD, "title": "路灯不亮", "content": "晚上路灯一直不亮"}
     assert item_to_document(item, board_sources={BOARD}).kind is DocumentKind.POST

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from alerts.notify.base import Channel, DeliveryError, subject_for
+from yuqing.alerts.notify.base import Channel, DeliveryError, subject_for
 from yuqing.config import Checker
 
 

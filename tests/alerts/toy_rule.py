@@ -3,7 +3,7 @@ an event whose post titles all name one word, with its own option and its own re
 
 from __future__ import annotations
 
-from alerts.rules.base import Finding, Rule, RuleContext
+from yuqing.alerts.rules.base import Finding, Rule, RuleContext
 from yuqing.config import Checker
 from yuqing.model import Event
 

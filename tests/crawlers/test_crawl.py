@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.run import crawl, source_report
-from crawlers.sample_sites.clocks import ManualClock
-from crawlers.sample_sites.server import serve
+from yuqing.crawlers.run import crawl, source_report
+from yuqing.crawlers.sample_sites.clocks import ManualClock
+from yuqing.crawlers.sample_sites.server import serve
 from yuqing.config import load_config
 from yuqing.model import document_id
 from yuqing.storage import open_store

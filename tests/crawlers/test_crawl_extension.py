@@ -9,9 +9,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from crawlers.crawl_extension import CrawlExtension
-from crawlers.distributed import SharedQueueIdle
-from crawlers.extensions import CrawlHealth
+from yuqing.crawlers.crawl_extension import CrawlExtension
+from yuqing.crawlers.distributed import SharedQueueIdle
+from yuqing.crawlers.extensions import CrawlHealth
 
 
 def test_extensions_are_skipped_when_their_setting_is_off():

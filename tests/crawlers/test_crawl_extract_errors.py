@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.run import crawl
+from yuqing.crawlers.run import crawl
 from tests.crawlers.sitekit import HTML, LocalSite
 from yuqing.config import load_config
 from yuqing.storage import open_store

@@ -12,12 +12,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from crawlers.extensions import classify_failure
-from crawlers.pipelines import StorePipeline, item_to_document
-from crawlers.run import sources_main
-from crawlers.spiders.board import find_records, html_post_fields, is_open, post_fields, with_page
-from crawlers.spiders.feed import parse_feed
-from crawlers.spiders.loader import SourceSpiderLoader
+from yuqing.crawlers.extensions import classify_failure
+from yuqing.crawlers.pipelines import StorePipeline, item_to_document
+from yuqing.crawlers.run import sources_main
+from yuqing.crawlers.spiders.board import find_records, html_post_fields, is_open, post_fields, with_page
+from yuqing.crawlers.spiders.feed import parse_feed
+from yuqing.crawlers.spiders.loader import SourceSpiderLoader
 from yuqing.config import load_config
 from yuqing.storage import open_store
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.bench_distributed import add_latency
-from crawlers.distributed import check_pass_id, clear_pass, merge_runs, new_pass_id
-from crawlers.extensions import MAX_ERROR_URLS
-from crawlers.run import crawl
-from crawlers.sample_sites.clocks import ManualClock
-from crawlers.sample_sites.server import serve
+from yuqing.crawlers.bench_distributed import add_latency
+from yuqing.crawlers.distributed import check_pass_id, clear_pass, merge_runs, new_pass_id
+from yuqing.crawlers.extensions import MAX_ERROR_URLS
+from yuqing.crawlers.run import crawl
+from yuqing.crawlers.sample_sites.clocks import ManualClock
+from yuqing.crawlers.sample_sites.server import serve
 from tests.backends import REDIS_URL
 from tests.backends import redis_url as reachable_redis_url
 from yuqing.config import ConfigError, load_config

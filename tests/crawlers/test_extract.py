@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from crawlers.extract import article_links, decode_html, extract_article, is_list_page, next_page_links
-from crawlers.extract.cli import extract_main
-from crawlers.extract.evaluate import char_f1, garbled
+from yuqing.crawlers.extract import article_links, decode_html, extract_article, is_list_page, next_page_links
+from yuqing.crawlers.extract.cli import extract_main
+from yuqing.crawlers.extract.evaluate import char_f1, garbled
 
 PARAS = [
     "市生态环境局今天通报了今年前三季度全市空气质量情况，优良天数比例达到百分之八十五，同比上升三个百分点。",

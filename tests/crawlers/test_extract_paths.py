@@ -13,15 +13,15 @@ from lxml import etree
 from parsel import Selector
 from scrapy.utils.misc import is_generator_with_return_value
 
-from crawlers.extract import (article_links, decode_html, extract_article, extract_article_page, list_page_links,
+from yuqing.crawlers.extract import (article_links, decode_html, extract_article, extract_article_page, list_page_links,
                               next_page_links)
-from crawlers.extract.cleaning import _clean
-from crawlers.extract.dom import BLOCK_TAGS, INVISIBLE, parse_html, strip_invisible, visible_lines
-from crawlers.extract.textmodel import _Tokens
-from crawlers.spiders.board import BoardSpider
-from crawlers.spiders.feed import FeedSpider
-from crawlers.spiders.loader import spider_class
-from crawlers.spiders.news import NewsSpider
+from yuqing.crawlers.extract.cleaning import _clean
+from yuqing.crawlers.extract.dom import BLOCK_TAGS, INVISIBLE, parse_html, strip_invisible, visible_lines
+from yuqing.crawlers.extract.textmodel import _Tokens
+from yuqing.crawlers.spiders.board import BoardSpider
+from yuqing.crawlers.spiders.feed import FeedSpider
+from yuqing.crawlers.spiders.loader import spider_class
+from yuqing.crawlers.spiders.news import NewsSpider
 from yuqing.model import Source
 
 PARAS = [

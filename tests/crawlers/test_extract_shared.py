@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.extract import is_list_page
-from crawlers.extract.evaluate import evaluate, load_references
+from yuqing.crawlers.extract import is_list_page
+from yuqing.crawlers.extract.evaluate import evaluate, load_references
 
 
 @pytest.fixture(scope="module")

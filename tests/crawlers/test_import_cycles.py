@@ -23,8 +23,13 @@ KNOWN_CYCLES: list[frozenset[str]] = [
 ]
 
 
+STAGE_FOLDERS = ("crawlers", "nlp", "alerts", "dashboard")  # installed as yuqing.<folder> (pyproject.toml)
+
+
 def module_name(path: Path, root: Path) -> str:
     parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[0] in STAGE_FOLDERS:
+        parts = ["yuqing", *parts]
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 

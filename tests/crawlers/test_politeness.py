@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from crawlers.run import crawl
+from yuqing.crawlers.run import crawl
 from tests.crawlers.sitekit import HTML, LocalSite
 from yuqing.config import load_config
 

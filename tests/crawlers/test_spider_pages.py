@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-import crawlers.extract
-from crawlers.spiders.loader import spider_class
+import yuqing.crawlers.extract
+from yuqing.crawlers.spiders.loader import spider_class
 from yuqing.model import Source
 
 POST_PAGE = """<html><head><meta charset="utf-8"><title>小区路灯不亮</title></head><body>
@@ -41,7 +41,7 @@ def test_a_page_the_extractor_cannot_handle_is_reported_not_fatal(monkeypatch, k
     def broken(*args, **kwargs):
         raise ValueError("版面无法识别")
 
-    monkeypatch.setattr(crawlers.extract, extractor, broken)
+    monkeypatch.setattr(yuqing.crawlers.extract, extractor, broken)
     spider = make_spider(kind)
     url = "http://s.invalid/detail/1001.html"
     assert list(spider.parse_article(page(url, POST_PAGE))) == []
@@ -71,7 +71,7 @@ def test_an_extractor_failure_reaches_parse_error_and_the_next_page_is_still_rea
 
 def test_a_failure_in_the_deferred_article_scoring_is_reported_with_its_reason(monkeypatch):
     """The article is scored on first use (after the page was parsed): a failure there is reported too."""
-    import crawlers.extract.article as article_module
+    import yuqing.crawlers.extract.article as article_module
 
     real = article_module._pick_date
 

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from crawlers.spiders.loader import spider_class
+from yuqing.crawlers.spiders.loader import spider_class
 from tests.crawlers.toy_spider import KeepOnlyNewsSpider
 from yuqing.config import DEFAULT_CONFIG, parse_config
 

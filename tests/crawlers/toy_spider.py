@@ -3,7 +3,7 @@ a news spider that keeps only articles whose URL has ``/keep/``."""
 
 from __future__ import annotations
 
-from crawlers.spiders.news import NewsSpider
+from yuqing.crawlers.spiders.news import NewsSpider
 
 
 class KeepOnlyNewsSpider(NewsSpider):

@@ -35,7 +35,7 @@ def sample_records(now, n: int = 400) -> list[dict]:
 
 def build_store(home: Path, documents: int = 400) -> None:
     """Real stages all the way: ingest, one tick (NLP, events, alert rules), then real workflow actions."""
-    from dashboard.sample import populate
+    from yuqing.dashboard.sample import populate
     from yuqing.app import App
     from yuqing.clock import now
     from yuqing.users import create_user

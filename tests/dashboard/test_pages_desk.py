@@ -188,7 +188,7 @@ def test_department_requests_an_extension_and_the_officer_approves_it(as_user, s
 def test_pending_extension_past_its_deadline_is_flagged_for_rejection(dash_home):
     from datetime import timedelta
 
-    from dashboard.services import queries
+    from yuqing.dashboard.services import queries
     from tests.dashboard.conftest import CONFIG
     from yuqing.app import App
     from yuqing.clock import now

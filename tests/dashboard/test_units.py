@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.textfmt import countdown, escape_text, highlight
+from yuqing.dashboard.textfmt import countdown, escape_text, highlight
 from yuqing.clock import TZ
 
 
@@ -22,7 +22,7 @@ def test_escape_neutralises_html_and_markdown():
 
 
 def test_escape_label_is_one_line_of_escaped_markdown():
-    from dashboard.textfmt import escape_label
+    from yuqing.dashboard.textfmt import escape_label
 
     out = escape_label("[点此](http://x/p)\n![b](http://x/b.png) :red[警] $x$ a@b.cn")
     assert "\n" not in out and "\\[点此\\]\\(http\\:\u200b" in out and "\\!\\[b\\]" in out
@@ -47,7 +47,7 @@ def test_countdown_colours():
 
 
 def test_font_finder_returns_a_real_file_or_none(monkeypatch, tmp_path):
-    from dashboard import fonts
+    from yuqing.dashboard import fonts
 
     fonts.find_cjk_font.cache_clear()
     found = fonts.find_cjk_font()
@@ -64,7 +64,7 @@ def test_report_cli_writes_docx_and_xlsx(store, dash_home, tmp_path, capsys):
     from docx import Document as Docx
     from openpyxl import load_workbook
 
-    from dashboard.report import report_main
+    from yuqing.dashboard.report import report_main
     from yuqing.app import App
     from yuqing.clock import now
     from tests.dashboard.conftest import CONFIG
@@ -90,7 +90,7 @@ def test_report_cli_writes_docx_and_xlsx(store, dash_home, tmp_path, capsys):
 
 
 def test_report_cli_rejects_bad_input(store, dash_home, tmp_path, capsys):
-    from dashboard.report import report_main
+    from yuqing.dashboard.report import report_main
     from yuqing.app import App
     from tests.dashboard.conftest import CONFIG
 
@@ -104,7 +104,7 @@ def test_report_cli_rejects_bad_input(store, dash_home, tmp_path, capsys):
 
 
 def test_dashboard_cli_rejects_bad_port(capsys):
-    from dashboard.cli import dashboard_main, streamlit_command
+    from yuqing.dashboard.cli import dashboard_main, streamlit_command
 
     assert dashboard_main(["--port", "70000"]) == 2
     assert "端口" in capsys.readouterr().err
@@ -117,7 +117,7 @@ def test_rules_table_reads_the_rules_the_alerts_service_parsed(tmp_path):
     """The admin's rule table comes from the alerts service (the dashboard imports no stage); a bad [alerts] section
     shows the configuration error naming its key, not a traceback."""
     from tests.dashboard.conftest import CONFIG
-    from dashboard.services.queries import rules_table
+    from yuqing.dashboard.services.queries import rules_table
     from yuqing.app import App
     from yuqing.config import load_config
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from nlp.events.cluster import EventClusterer
-from nlp.events.prepare import doc_from_record, quick_analysis
-from nlp.events.settings import EventSettings
+from yuqing.nlp.events.cluster import EventClusterer
+from yuqing.nlp.events.prepare import doc_from_record, quick_analysis
+from yuqing.nlp.events.settings import EventSettings
 from yuqing.clock import TZ
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=TZ)
@@ -77,8 +77,8 @@ def cluster_real_messages(shared_data, path, messages: int, settings: EventSetti
     as the scheduler would run it; returns (the SQLite store, the stage's summed stats, the number of messages)."""
     from pathlib import Path
 
-    from nlp.events.evaluate import gov_records, load_gov_messages
-    from nlp.events.stage import EventStage
+    from yuqing.nlp.events.evaluate import gov_records, load_gov_messages
+    from yuqing.nlp.events.stage import EventStage
     from yuqing.storage.base import Store
     from yuqing.storage.sqlite import SQLiteStore
 

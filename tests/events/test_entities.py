@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.replay.data import load_messages
-from nlp.events.cluster import EventClusterer
-from nlp.events.materialize import materialize
-from nlp.events.features import extract_entities, is_generic_entity
-from nlp.events.prepare import doc_from_record, quick_analysis
-from nlp.events.settings import EventSettings
+from yuqing.alerts.replay.data import load_messages
+from yuqing.nlp.events.cluster import EventClusterer
+from yuqing.nlp.events.materialize import materialize
+from yuqing.nlp.events.features import extract_entities, is_generic_entity
+from yuqing.nlp.events.prepare import doc_from_record, quick_analysis
+from yuqing.nlp.events.settings import EventSettings
 from yuqing.clock import TZ
 from yuqing.config import Checker, ConfigError
 
@@ -136,7 +136,7 @@ def test_entity_settings_are_validated():
 def test_the_stage_stores_the_entities_on_the_event(tmp_path, board):
     from datetime import date
 
-    from nlp.events.stage import EventStage
+    from yuqing.nlp.events.stage import EventStage
     from yuqing.model import Document
     from yuqing.storage.base import Store
     from yuqing.storage.sqlite import SQLiteStore

@@ -7,16 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from nlp.events.cluster import EventClusterer
-from nlp.events.eventstate import event_id_for
-from nlp.events.materialize import materialize
-from nlp.events.settings import EventSettings
+from yuqing.nlp.events.cluster import EventClusterer
+from yuqing.nlp.events.eventstate import event_id_for
+from yuqing.nlp.events.materialize import materialize
+from yuqing.nlp.events.settings import EventSettings
 from yuqing.vocab import HEAT_PARTS
 from events_kit import HEATING_A, HEATING_B, PARKING_A, T0, put_records, rec
 
 
 def test_stage_links_documents_persists_and_continues(tmp_path):
-    from nlp.events.stage import EventStage
+    from yuqing.nlp.events.stage import EventStage
     from yuqing.storage.base import Store
     from yuqing.storage.sqlite import SQLiteStore
 
@@ -65,8 +65,8 @@ def merge_store(request, tmp_path):
 def seed_two_heating_events(db):
     """Two stored events about one problem (as if clustered apart), and a third post that matches both
     closely enough to merge them."""
-    from nlp.events.eventstate import _Ev
-    from nlp.events.stage import to_cluster_doc
+    from yuqing.nlp.events.eventstate import _Ev
+    from yuqing.nlp.events.stage import to_cluster_doc
 
     title, content = HEATING_A
     docs = put_records(db, [rec(1, title, content), rec(2, title, content + "物业说再等等，已经等了一个月。", 1)])
@@ -87,9 +87,9 @@ def seed_two_heating_events(db):
 
 
 def test_merged_away_event_is_marked_hidden_and_its_alert_follows(merge_store):
-    from alerts.merges import follow_merges
-    from alerts.service import AlertService
-    from nlp.events.stage import EventStage
+    from yuqing.alerts.merges import follow_merges
+    from yuqing.alerts.service import AlertService
+    from yuqing.nlp.events.stage import EventStage
     from yuqing.model import Alert
 
     db, store = merge_store
@@ -133,8 +133,8 @@ def test_merged_away_event_is_marked_hidden_and_its_alert_follows(merge_store):
 
 
 def test_the_alerts_tick_moves_the_alert_before_its_rules_run(merge_store):
-    from alerts.service import AlertService
-    from nlp.events.stage import EventStage
+    from yuqing.alerts.service import AlertService
+    from yuqing.nlp.events.stage import EventStage
     from yuqing.model import Alert
 
     db, store = merge_store
@@ -152,9 +152,9 @@ def test_the_alerts_tick_moves_the_alert_before_its_rules_run(merge_store):
 
 
 def test_merge_keeps_both_alerts_when_the_survivor_has_its_own(merge_store):
-    from alerts.merges import follow_merges
-    from alerts.service import AlertService
-    from nlp.events.stage import EventStage
+    from yuqing.alerts.merges import follow_merges
+    from yuqing.alerts.service import AlertService
+    from yuqing.nlp.events.stage import EventStage
     from yuqing.model import Alert
 
     db, store = merge_store

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from nlp.events.cluster import EventClusterer
-from nlp.events.eventstate import event_id_for
-from nlp.events.materialize import materialize
-from nlp.events.dedup import SimHashIndex
-from nlp.events.evaluate import FIXTURE, cluster_scores, evaluate_generator, evaluate_gov_messages
-from nlp.events.features import extract_places
-from nlp.events.heat import compute_heat
-from nlp.events.prepare import quick_analysis
-from nlp.events.settings import EventSettings
+from yuqing.nlp.events.cluster import EventClusterer
+from yuqing.nlp.events.eventstate import event_id_for
+from yuqing.nlp.events.materialize import materialize
+from yuqing.nlp.events.dedup import SimHashIndex
+from yuqing.nlp.events.evaluate import FIXTURE, cluster_scores, evaluate_generator, evaluate_gov_messages
+from yuqing.nlp.events.features import extract_places
+from yuqing.nlp.events.heat import compute_heat
+from yuqing.nlp.events.prepare import quick_analysis
+from yuqing.nlp.events.settings import EventSettings
 from yuqing.config import Checker, ConfigError
 from yuqing.vocab import HEAT_PARTS
 from events_kit import HEATING_A, HEATING_B, HEATING_OTHER_DISTRICT, LINK_FARM, PARKING_A, T0, docs_of, put_records, rec, run
@@ -65,7 +65,7 @@ def test_reposts_collapse():
     assert out["2"].duplicate_of == "1" and out["3"].duplicate_of == "1"
     assert len({a.event_id for a in out.values()}) == 1
     ev = materialize(cl.get(out["1"].event_id))
-    from nlp.events.materialize import event_summary
+    from yuqing.nlp.events.materialize import event_summary
 
     similar = event_summary(ev)["similar_articles"]["1"]
     assert similar["count"] == 2 and similar["sources"] == ["other_board", "repost_site"]
@@ -138,7 +138,7 @@ def test_reposts_beyond_the_look_back_start_a_new_event_and_old_fingerprints_are
 
 
 def test_stage_reopens_an_idle_event_for_a_late_repost(tmp_path):
-    from nlp.events.stage import EventStage
+    from yuqing.nlp.events.stage import EventStage
     from yuqing.storage.base import Store
     from yuqing.storage.sqlite import SQLiteStore
 
@@ -187,7 +187,7 @@ def test_merge_and_split_are_recorded():
         d.content_words = d.content_words + [f"独有词{i}"] * 2  # make every text distinct (no duplicates)
         d.simhash = None
         ev_docs.append(d)
-    from nlp.events.eventstate import _Ev
+    from yuqing.nlp.events.eventstate import _Ev
 
     ev = _Ev("ev-test", ev_docs[0].id)
     cl.active[ev.id] = ev
@@ -262,7 +262,7 @@ def analysed_lines(records):
 
 
 def test_cluster_command_ranks_events_and_reports_bad_lines(tmp_path, monkeypatch):
-    from nlp.events.cli import cluster_main
+    from yuqing.nlp.events.cli import cluster_main
 
     monkeypatch.chdir(tmp_path)  # no yuqing.toml here: defaults
     records = [rec(1, *HEATING_A, likes=50), rec(2, *HEATING_B, 1, likes=80), rec(3, *HEATING_A, 2),

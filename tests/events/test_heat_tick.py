@@ -10,9 +10,9 @@ import io
 import json
 from datetime import datetime, timedelta
 
-from nlp.events.heat import compute_heat
-from nlp.events.stage import authority_map
-from nlp.events.settings import EventSettings
+from yuqing.nlp.events.heat import compute_heat
+from yuqing.nlp.events.stage import authority_map
+from yuqing.nlp.events.settings import EventSettings
 from yuqing import jobs
 from yuqing.app import App
 from yuqing.clock import TZ

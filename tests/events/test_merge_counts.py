@@ -14,10 +14,10 @@ from datetime import datetime
 import pytest
 
 from events_kit import cluster_real_messages, store_messages
-from nlp.events.cluster import EventClusterer
-from nlp.events.eventstate import _Ev, event_id_for
-from nlp.events.settings import EventSettings
-from nlp.events.stage import EventStage
+from yuqing.nlp.events.cluster import EventClusterer
+from yuqing.nlp.events.eventstate import _Ev, event_id_for
+from yuqing.nlp.events.settings import EventSettings
+from yuqing.nlp.events.stage import EventStage
 from yuqing.clock import TZ
 from yuqing.storage.base import DocumentStore, Store
 from yuqing.storage.sqlite import SQLiteStore

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from events_kit import cluster_real_messages
-from nlp.events.settings import EventSettings
+from yuqing.nlp.events.settings import EventSettings
 from yuqing.vocab import (
     EVENT_CHANGE_LABELS, EVENT_DETAIL_LABELS, HEAT_PART_LABELS, HEAT_PARTS, EventChange, HeatPart,
     describe_event_change, heat_part_label,

@@ -93,3 +93,19 @@ def test_installed_versions_match_the_constraints():
             wrong.append(f"{name}：已安装 {installed}，constraints.txt 为 {version}")
     assert not missing, f"未安装：{missing}（请运行 make install）"
     assert not wrong, "已安装的版本与 constraints.txt 不一致：\n" + "\n".join(wrong)
+
+
+def test_every_package_folder_installs_under_the_yuqing_namespace():
+    """pyproject.toml lists the packages by hand (package-dir maps the stage folders to yuqing.<stage>): a new
+    subpackage missing from the list would be left out of a wheel, and a generic top-level name must not appear."""
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    folders = {"yuqing": "yuqing", **{f"yuqing.{stage}": stage for stage in ("crawlers", "nlp", "alerts", "dashboard")}}
+    assert tool["package-dir"] == folders
+    on_disk = set()
+    for name, folder in folders.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder).parts
+            on_disk.add(".".join((name, *rel)))
+    listed = set(tool["packages"])
+    assert on_disk <= listed, f"pyproject.toml 的 packages 缺少：{sorted(on_disk - listed)}"
+    assert all(p == "yuqing" or p.startswith("yuqing.") for p in listed), listed

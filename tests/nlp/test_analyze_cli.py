@@ -2,9 +2,9 @@ import io
 import json
 
 
-from nlp.cli import analyze_main
+from yuqing.nlp.cli import analyze_main
 
-NO_MODELS = {"nlp.stages.SentimentStage": None, "nlp.stages.TopicStage": None}
+NO_MODELS = {"yuqing.nlp.stages.SentimentStage": None, "yuqing.nlp.stages.TopicStage": None}
 DEPARTMENTS = [{"name": "A3区人民政府", "regions": ["A3区"]}, {"name": "A市人民政府办公室", "topics": []}]
 
 LINES = [

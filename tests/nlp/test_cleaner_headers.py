@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.linkfarm import document_header_lines, drop_link_farms
-from nlp.normalize import html_to_text, normalize
+from yuqing.nlp.linkfarm import document_header_lines, drop_link_farms
+from yuqing.nlp.normalize import html_to_text, normalize
 
 # A 政务公开 page as html_to_text renders it: breadcrumb with a URL, the metadata table cell by
 # cell, the title, the 文号, the addressee, the body, the 落款, then residue.
@@ -239,7 +239,7 @@ GOV_PAGES = ("tests/other/1.html", "tests/sxmu/1.html", "tests/gzggw/1.html", "t
 
 
 def _html_path_text(path) -> list[str]:
-    from crawlers.extract.charset import decode_html
+    from yuqing.crawlers.extract.charset import decode_html
 
     html, _ = decode_html(path.read_bytes(), None)
     return normalize(html_to_text(html)).split("\n")
@@ -266,7 +266,7 @@ def test_shared_law_page_keeps_its_body(news_pages):
 
 
 def test_shared_government_pages_keep_titles_and_bodies_and_lose_residue(news_pages):
-    from crawlers.extract import extract_article
+    from yuqing.crawlers.extract import extract_article
 
     for page in GOV_PAGES:
         path = news_pages / page

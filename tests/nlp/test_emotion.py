@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from nlp.emotion import LABELS, EmotionModel
-from nlp.segment import get_segmenter
+from yuqing.nlp.emotion import LABELS, EmotionModel
+from yuqing.nlp.segment import get_segmenter
 
 # Written for this test in the style of the epidemic Weibo posts (not copied from the shared set).
 JOYFUL = "今天小区解封了，终于可以出门晒太阳了，太开心了！感谢所有医护人员的付出，加油！"
@@ -37,7 +37,7 @@ def test_real_shaped_posts(model, text, expected):
 
 
 def test_file_is_small_and_has_provenance(model):
-    from nlp.emotion import DEFAULT_PATH
+    from yuqing.nlp.emotion import DEFAULT_PATH
 
     assert DEFAULT_PATH.stat().st_size < 4_000_000
     meta = model.linear.meta
@@ -47,8 +47,8 @@ def test_file_is_small_and_has_provenance(model):
 
 
 def test_heldout_figure_recomputes(shared_data, model):
-    from nlp.train.emotion import emotion_split
-    from nlp.train.common import macro_f1
+    from yuqing.nlp.train.emotion import emotion_split
+    from yuqing.nlp.train.common import macro_f1
 
     _, _, texts, labels = emotion_split(shared_data)
     seg = get_segmenter()
@@ -57,7 +57,7 @@ def test_heldout_figure_recomputes(shared_data, model):
 
 
 def test_analyzer_adds_emotion():
-    from nlp.pipeline import Analyzer
+    from yuqing.nlp.pipeline import Analyzer
 
     doc = Analyzer.from_settings({}).analyze({"id": "1", "title": "小区解封了", "content": JOYFUL})
     assert doc["emotion"]["label"] in LABELS and 0 < doc["emotion"]["score"] <= 1
@@ -66,9 +66,9 @@ def test_analyzer_adds_emotion():
 def test_sentiment_stage_hashes_once_for_both_models():
     """The shipped emotion model uses exactly the sentiment model's features, so SentimentStage computes them once;
     the answers are those of each model on its own."""
-    from nlp.emotion import EmotionModel
-    from nlp.sentiment import SentimentModel
-    from nlp.stages import SentimentStage
+    from yuqing.nlp.emotion import EmotionModel
+    from yuqing.nlp.sentiment import SentimentModel
+    from yuqing.nlp.stages import SentimentStage
 
     sent, emo = SentimentModel.load(), EmotionModel.load()
     assert sent.feature_spec == emo.feature_spec
@@ -88,16 +88,16 @@ def test_sentiment_stage_hashes_once_for_both_models():
 
 
 def test_emotion_step_can_be_disabled():
-    from nlp.pipeline import Analyzer
+    from yuqing.nlp.pipeline import Analyzer
 
     doc = Analyzer.from_settings({"NLP_EMOTION_MODEL": None}).analyze({"id": "1", "title": "t", "content": ANGRY})
     assert "emotion" not in doc and "sentiment" in doc
 
 
 def test_event_carries_emotion_mix(tmp_path):
-    from nlp.events.settings import EventSettings
-    from nlp.events.stage import EventStage
-    from nlp.pipeline import Analyzer
+    from yuqing.nlp.events.settings import EventSettings
+    from yuqing.nlp.events.stage import EventStage
+    from yuqing.nlp.pipeline import Analyzer
     from yuqing.clock import TZ
     from yuqing.model import Document
     from yuqing.storage.base import Store
@@ -139,7 +139,7 @@ def test_event_carries_emotion_mix(tmp_path):
 
 
 def test_train_command_prints_the_table_on_a_tiny_slice(shared_data, tmp_path, capsys):
-    from nlp.train.cli import main
+    from yuqing.nlp.train.cli import main
 
     out = tmp_path / "emotion.npz"
     assert main(["emotion", "--data", str(shared_data), "--limit", "300", "--out", str(out)]) == 0

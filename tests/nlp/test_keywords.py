@@ -1,5 +1,5 @@
-from nlp.keywords import is_keyword_candidate, keywords
-from nlp.segment import get_segmenter
+from yuqing.nlp.keywords import is_keyword_candidate, keywords
+from yuqing.nlp.segment import get_segmenter
 
 
 def _words(text):

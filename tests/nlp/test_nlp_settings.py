@@ -8,8 +8,8 @@ import tomllib
 
 import pytest
 
-from nlp.cli import analyze_cli_main
-from nlp.pipeline import settings_from_config
+from yuqing.nlp.cli import analyze_cli_main
+from yuqing.nlp.pipeline import settings_from_config
 from yuqing.app import App
 from yuqing.config import DEFAULT_CONFIG, ConfigError, load_config, parse_config
 
@@ -35,7 +35,7 @@ def test_yuqing_analyze_honours_nlp_stages(monkeypatch, tmp_path):
     # PiiMaskStage is off by default; [nlp] stages turns it on.
     code, [plain], _ = analyze(monkeypatch, tmp_path, "department_floor = 0.6\n")
     assert code == 0 and "text_masked" not in plain
-    code, [masked], err = analyze(monkeypatch, tmp_path, 'stages = { "nlp.stages.PiiMaskStage" = 150 }\n')
+    code, [masked], err = analyze(monkeypatch, tmp_path, 'stages = { "yuqing.nlp.stages.PiiMaskStage" = 150 }\n')
     assert code == 0, err
     assert "13812345678" in masked["text"] and "13812345678" not in masked["text_masked"]
     assert "138" in masked["text_masked"]

@@ -1,6 +1,6 @@
-from nlp.chars import strip_pinyin, to_halfwidth, to_simplified
-from nlp.linkfarm import drop_link_farms, link_likeness
-from nlp.normalize import html_to_text, normalize
+from yuqing.nlp.chars import strip_pinyin, to_halfwidth, to_simplified
+from yuqing.nlp.linkfarm import drop_link_farms, link_likeness
+from yuqing.nlp.normalize import html_to_text, normalize
 
 
 def test_traditional_with_pinyin_becomes_clean_simplified():
@@ -105,8 +105,8 @@ def test_html_to_text_accepts_gbk_bytes():
 def test_real_messages_lose_no_prose(shared_data):
     import csv
 
-    from nlp.chars import strip_artifacts
-    from nlp.normalize import strip_boilerplate
+    from yuqing.nlp.chars import strip_artifacts
+    from yuqing.nlp.normalize import strip_boilerplate
 
     dropped = []
     with open(shared_data / "gov_messages" / "messages_with_replies.csv", encoding="utf-8") as fh:

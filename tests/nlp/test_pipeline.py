@@ -1,11 +1,11 @@
 import pytest
 
-from nlp.pipeline import DEFAULT_STAGES, Analyzer, StageError, load_object, stage_paths
-from nlp.stages import DepartmentStage
+from yuqing.nlp.pipeline import DEFAULT_STAGES, Analyzer, StageError, load_object, stage_paths
+from yuqing.nlp.stages import DepartmentStage
 
 # Sentiment and topic models come from another module; these tests exercise the pipeline
 # machinery and our own stages without them.
-NO_MODELS = {"nlp.stages.SentimentStage": None, "nlp.stages.TopicStage": None}
+NO_MODELS = {"yuqing.nlp.stages.SentimentStage": None, "yuqing.nlp.stages.TopicStage": None}
 
 DEPARTMENTS = [
     {"name": "A市住房和城乡建设局", "topics": ["城乡建设"]},
@@ -47,11 +47,11 @@ def _analyzer(**extra):
 
 
 def test_stage_order_and_disable():
-    paths = stage_paths({"NLP_STAGES": {"nlp.stages.SimHashStage": None, f"{__name__}.Recorder": 250}})
-    assert "nlp.stages.SimHashStage" not in paths
-    assert "nlp.stages.PiiMaskStage" not in paths  # off by default
-    assert paths.index("nlp.stages.SegmentStage") < paths.index(f"{__name__}.Recorder") < paths.index(
-        "nlp.stages.SentimentStage"
+    paths = stage_paths({"NLP_STAGES": {"yuqing.nlp.stages.SimHashStage": None, f"{__name__}.Recorder": 250}})
+    assert "yuqing.nlp.stages.SimHashStage" not in paths
+    assert "yuqing.nlp.stages.PiiMaskStage" not in paths  # off by default
+    assert paths.index("yuqing.nlp.stages.SegmentStage") < paths.index(f"{__name__}.Recorder") < paths.index(
+        "yuqing.nlp.stages.SentimentStage"
     )
     assert len(stage_paths({})) == sum(1 for v in DEFAULT_STAGES.values() if v is not None)
 
@@ -68,7 +68,7 @@ def test_bad_class_path_and_order_rejected_in_chinese():
     with pytest.raises(StageError, match="无法导入模块"):
         Analyzer.from_settings({"NLP_STAGES": {"nlp.nosuch.Stage": 10, **NO_MODELS}})
     with pytest.raises(StageError, match="顺序号"):
-        stage_paths({"NLP_STAGES": {"nlp.stages.SimHashStage": "late"}})
+        stage_paths({"NLP_STAGES": {"yuqing.nlp.stages.SimHashStage": "late"}})
     with pytest.raises(StageError, match="类路径"):
         load_object("nothing")
 
@@ -87,14 +87,14 @@ def test_analyze_adds_keys_and_keeps_input():
 
 
 def test_pii_mask_stage_optional():
-    a = _analyzer(stages={"nlp.stages.PiiMaskStage": 150})
+    a = _analyzer(stages={"yuqing.nlp.stages.PiiMaskStage": 150})
     out = a.analyze({"id": "1", "content": "电话13812345678"})
     assert out["text_masked"] == "电话138****5678"
     assert out["text"] == "电话13812345678"
 
 
 def test_segment_once(monkeypatch):
-    from nlp.segment import get_segmenter
+    from yuqing.nlp.segment import get_segmenter
 
     seg = get_segmenter()
     calls = []

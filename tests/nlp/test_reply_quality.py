@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pytest
 
-from nlp.reply_quality import assess_reply, calibrate, is_template, parse_time
+from yuqing.nlp.reply_quality import assess_reply, calibrate, is_template, parse_time
 
 POST = (
     "反映A2区广厦新村夜宵摊油烟扰民\n广厦新村内夜宵摊就摆在花坛旁，油烟到处飘，烧烤摊每晚经营到凌晨，"

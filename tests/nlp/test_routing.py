@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.normalize import html_to_text, normalize
-from nlp.pipeline import Analyzer, settings_from_config
-from nlp.stages import DepartmentStage
-from nlp.topic import OTHER, Calibration, TopicModel, calibration_path, fit_temperature, official_notice_signals, softmax
+from yuqing.nlp.normalize import html_to_text, normalize
+from yuqing.nlp.pipeline import Analyzer, settings_from_config
+from yuqing.nlp.stages import DepartmentStage
+from yuqing.nlp.topic import OTHER, Calibration, TopicModel, calibration_path, fit_temperature, official_notice_signals, softmax
 from yuqing.config import ConfigError, DEFAULT_CONFIG, load_config, parse_config
 from yuqing.paths import REPO_ROOT, shared_data_dir
 
@@ -186,8 +186,8 @@ def test_training_data_takes_officers_corrections_but_never_a_held_out_message()
     data = shared_data_dir()
     if data is None or not (data / "gov_messages" / "labeled_raw.csv").is_file():
         pytest.skip("需要 ../shared/data/gov_messages（共享数据不在本机）")
-    from nlp.segment import get_segmenter
-    from nlp.train.topic import raw_message_text, topic_items, topic_raw_split
+    from yuqing.nlp.segment import get_segmenter
+    from yuqing.nlp.train.topic import raw_message_text, topic_items, topic_raw_split
 
     _, held = topic_raw_split(data)
     base_docs, _, _ = topic_items(data, progress=lambda _m: None, corrections=[])["train"]
@@ -214,12 +214,12 @@ def test_shipped_calibration_belongs_to_the_shipped_weights_and_never_saw_the_he
         pytest.skip("需要 ../shared/data/gov_messages（共享数据不在本机）")
     import shutil
 
-    from nlp.topic import DEFAULT_PATH, file_sha256
-    from nlp.train.calibrate import fit_calibration
+    from yuqing.nlp.topic import DEFAULT_PATH, file_sha256
+    from yuqing.nlp.train.calibrate import fit_calibration
 
     shipped = Calibration.load(calibration_path(None))
     assert shipped.model_sha256 == file_sha256(DEFAULT_PATH), \
-        "topic.npz 已重新训练而校准文件未重新拟合：请运行 python -m nlp.train.calibrate"
+        "topic.npz 已重新训练而校准文件未重新拟合：请运行 python -m yuqing.nlp.train.calibrate"
     assert "交叉拟合" in shipped.provenance["data"] and "留出集未参与" in shipped.provenance["data"]
     assert shipped.provenance["precision_at_floor"] >= 0.95 and shipped.provenance["n"] > 700
     weights = tmp_path / "topic.npz"

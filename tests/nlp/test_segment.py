@@ -2,9 +2,9 @@ import threading
 
 import pytest
 
-from nlp.segment import get_segmenter
-from nlp.wordlists import STOPWORDS_PATH, USERDICT_PATH, load_wordlist
-from nlp.segmenter import Segmenter
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.wordlists import STOPWORDS_PATH, USERDICT_PATH, load_wordlist
+from yuqing.nlp.segmenter import Segmenter
 
 
 def test_singleton_is_shared_across_threads():
@@ -65,7 +65,7 @@ def test_fast_cut_equals_jieba_on_real_messages(shared_data):
     # The models were trained on jieba's tokens: our faster cut must give exactly the same ones.
     import csv
 
-    from nlp.normalize import normalize
+    from yuqing.nlp.normalize import normalize
 
     seg = get_segmenter()
     texts = []
@@ -91,7 +91,7 @@ def test_hmm_cut_equals_jieba_finalseg():
 
     from jieba import finalseg
 
-    from nlp.segmenter import hmm_cut
+    from yuqing.nlp.segmenter import hmm_cut
 
     rng = random.Random(5)
     chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)] + list("ab1.5%xy ，")

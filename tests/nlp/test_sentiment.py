@@ -1,9 +1,9 @@
 import pytest
 
-from nlp.segment import get_segmenter
-from nlp.wordlists import load_wordlist
-from nlp.sentiment import SentimentModel, strip_courtesy
-from nlp.train.sentiment_data import NOTICES_PATH, THANKS_PATH
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.wordlists import load_wordlist
+from yuqing.nlp.sentiment import SentimentModel, strip_courtesy
+from yuqing.nlp.train.sentiment_data import NOTICES_PATH, THANKS_PATH
 
 THANKS = ["感谢区政府及时解决了我们小区的供暖问题", "街道办的工作人员很负责，第二天就把路灯修好了，给你们点赞！"]
 COMPLAINTS = [
@@ -111,7 +111,7 @@ def test_load_is_cached_and_bad_path_is_named(tmp_path):
 def test_heldout_sets_beat_the_baseline(shared_data, model):
     """Every shared set's held-out part, scored by its domain's head, as `yuqing train sentiment` scored it,
     and not below the plain baseline (char 1-3 TF-IDF + LR) it printed beside it in the same run."""
-    from nlp.train.sentiment import SET_DOMAIN, _neg_f1, sentiment_corpus
+    from yuqing.nlp.train.sentiment import SET_DOMAIN, _neg_f1, sentiment_corpus
 
     meta = model.linear.meta
     assert set(meta["heads"]) == {"general", "public"}
@@ -145,7 +145,7 @@ def test_domain_heads_differ_and_unknown_domain_is_named(model):
 
 
 def test_train_command_prints_the_table_on_a_tiny_slice(shared_data, tmp_path, capsys):
-    from nlp.train.cli import main
+    from yuqing.nlp.train.cli import main
 
     out = tmp_path / "s.npz"
     assert main(["sentiment", "--data", str(shared_data), "--limit", "300", "--snownlp-sample", "10",
@@ -159,13 +159,13 @@ def test_train_command_prints_the_table_on_a_tiny_slice(shared_data, tmp_path, c
 
 def test_gov_letter_targets(shared_data, model):
     """Hand-labelled real letters (ids in nlp/data/gov_sentiment_eval.csv), never trained on."""
-    from nlp.train.sentiment_data import evaluate_gov_sentiment, gov_sentiment_eval, gov_weak_labelled
+    from yuqing.nlp.train.sentiment_data import evaluate_gov_sentiment, gov_sentiment_eval, gov_weak_labelled
 
     texts, labels, keys = gov_sentiment_eval(shared_data)
     assert len(texts) >= 150 and set(labels) == {"negative", "neutral", "positive"}
     train_texts, _ = gov_weak_labelled(shared_data)
     assert not {t[:80] for t in train_texts} & {t[:80] for t in texts}
-    from nlp.train.sentiment import letter_label
+    from yuqing.nlp.train.sentiment import letter_label
 
     seg = get_segmenter()
     meta = model.linear.meta["heldout"]
@@ -182,7 +182,7 @@ def test_gov_letter_targets(shared_data, model):
 def test_thank_you_letter_is_positive_through_the_pipeline():
     """A real-shaped thank-you letter (title in GenreStage's 感谢 form) is positive; a title that thanks and still asks
     (「感谢…，希望…」) keeps the model's label."""
-    from nlp.pipeline import Analyzer
+    from yuqing.nlp.pipeline import Analyzer
 
     analyzer = Analyzer.from_settings({"NLP_EMOTION_MODEL": None})
     body = "今年冬天小区供暖一直不热，反映后区住建局第二天就派人上门检修，现在家里暖和了，特此致谢。"
@@ -199,7 +199,7 @@ def test_hashing_is_stable_across_processes():
     import subprocess
     import sys
 
-    code = ("from nlp.linear import sentiment_features;"
+    code = ("from yuqing.nlp.linear import sentiment_features;"
             "print(sentiment_features(['投诉', '物业', '不作为', 'ABC'], 2, 3)[:12].tolist())")
     outs = set()
     for seed in ("1", "2"):
@@ -210,7 +210,7 @@ def test_hashing_is_stable_across_processes():
 
 
 def test_near_copies_of_evaluation_texts_are_caught():
-    from nlp.train.sentiment_data import NearCopies
+    from yuqing.nlp.train.sentiment_data import NearCopies
 
     held = ["性价比非常好的酒店，房间设施超好，前台服度超好,商房配,床稍硬...",
             "住过这么多酒店，从来没有住过这么小旧脏老臭的“大床房”！一进门就被一股臭味熏了出来。"]
@@ -224,7 +224,7 @@ def test_near_copies_of_evaluation_texts_are_caught():
 
 
 def test_validation_part_is_cut_from_training_part_only(shared_data):
-    from nlp.train.sentiment_data import sentiment_heldout, validation_flags
+    from yuqing.nlp.train.sentiment_data import sentiment_heldout, validation_flags
 
     for texts, labels, is_test in sentiment_heldout(shared_data).values():
         val = validation_flags(texts, labels, is_test)

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from nlp.segment import get_segmenter
-from nlp.simhash import from_hex, hamming, simhash, to_hex
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.simhash import from_hex, hamming, simhash, to_hex
 
 POST = "反映A5区东澜湾社区幼儿园一直没开工，小孩上学难，社区医疗卫生服务中心没有动静，希望尽快解决幼儿园和看病问题"
 REPOST = "反映A5区东澜湾社区幼儿园一直没有开工，小孩上学难，社区医疗卫生服务中心没动静，希望尽快解决幼儿园问题"
@@ -26,7 +26,7 @@ def test_near_duplicate_closer_than_unrelated():
 
 def test_stable_across_processes_with_different_hash_seeds():
     tokens = ["幼儿园", "社区", "开工", "幼儿园"]
-    code = "from nlp.simhash import simhash, to_hex; print(to_hex(simhash(%r)))" % (tokens,)
+    code = "from yuqing.nlp.simhash import simhash, to_hex; print(to_hex(simhash(%r)))" % (tokens,)
     outs = set()
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed)

@@ -1,7 +1,7 @@
 import pytest
 
-from nlp.segment import get_segmenter
-from nlp.topic import CATEGORIES, TopicModel, load_taxonomy
+from yuqing.nlp.segment import get_segmenter
+from yuqing.nlp.topic import CATEGORIES, TopicModel, load_taxonomy
 
 # Floor for the held-out score on raw messages; the measured figure is in nlp/data/MODELS.md.
 HELDOUT_MACRO_F1_FLOOR = 0.90
@@ -73,7 +73,7 @@ def test_shared_taxonomy_contains_the_labels(shared_data):
 def test_heldout_figures_beat_the_baseline(shared_data, model):
     """The shipped file is the model fitted on the training part (issue 15): the held-out messages are unseen, and
     the figure recorded in the file — printed beside the baseline's by `yuqing train topic` — is recomputed here."""
-    from nlp.train.topic import raw_message_text, topic_raw_split
+    from yuqing.nlp.train.topic import raw_message_text, topic_raw_split
 
     meta = model.linear.meta
     assert "refit_on_all_labelled" not in meta
@@ -85,7 +85,7 @@ def test_heldout_figures_beat_the_baseline(shared_data, model):
     truth = [r["一级标签"] for r in test_rows]
     pred = [model.predict_content(seg.content_words(seg.cut(raw_message_text(r))),
                                   seg.content_words(seg.cut(r["留言主题"])))[0] for r in test_rows]
-    from nlp.train.common import macro_f1
+    from yuqing.nlp.train.common import macro_f1
 
     recomputed = macro_f1(truth, pred, sorted(set(truth)))
     assert recomputed == pytest.approx(meta["heldout"]["macro_f1"], abs=0.01)  # float16 weights: a message at most
@@ -93,7 +93,7 @@ def test_heldout_figures_beat_the_baseline(shared_data, model):
 
 
 def test_title_block_changes_features_and_falls_back_to_first_words():
-    from nlp.topic import topic_doc_features
+    from yuqing.nlp.topic import topic_doc_features
 
     body = ["小区", "停水", "三天", "物业", "不管", "自来水", "公司", "推诿", "居民", "无奈"]
     with_title = topic_doc_features(body, ["停水"])
@@ -107,14 +107,14 @@ def test_title_block_changes_features_and_falls_back_to_first_words():
 
 
 def test_stage_uses_the_title(model):
-    from nlp.pipeline import Analyzer
+    from yuqing.nlp.pipeline import Analyzer
 
     doc = Analyzer.from_settings({}).analyze({"id": "1", "title": "学校食堂收费过高", "content": "孩子所在学校食堂每月收费五百元，饭菜质量差，家长意见很大。"})
     assert doc["topic"]["label"] == "教育文体"
 
 
 def test_train_command_prints_the_table_on_a_tiny_slice(shared_data, tmp_path, capsys):
-    from nlp.train.cli import main
+    from yuqing.nlp.train.cli import main
 
     out = tmp_path / "topic.npz"
     assert main(["topic", "--data", str(shared_data), "--limit", "400", "--out", str(out)]) == 0
@@ -124,7 +124,7 @@ def test_train_command_prints_the_table_on_a_tiny_slice(shared_data, tmp_path, c
     loaded = TopicModel.load(out)
     assert set(loaded.classes) == set(CATEGORIES)
     assert loaded.linear.meta["comparison"]["baseline"]["n"] > 300
-    from nlp.topic import file_sha256
+    from yuqing.nlp.topic import file_sha256
 
     assert loaded.calibration is not None and loaded.calibration.model_sha256 == file_sha256(out)
     assert "交叉拟合" in loaded.calibration.provenance["data"]

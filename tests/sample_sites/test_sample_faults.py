@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 from lxml import html as lhtml
 
-from crawlers.sample_sites.server import serve
-from crawlers.sample_sites.faults import FAULTS
+from yuqing.crawlers.sample_sites.server import serve
+from yuqing.crawlers.sample_sites.faults import FAULTS
 
 
 @pytest.fixture()

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lhtml
 
-from crawlers.sample_sites.cli import sample_sites_main
-from crawlers.sample_sites.clocks import ManualClock
-from crawlers.sample_sites.server import serve
+from yuqing.crawlers.sample_sites.cli import sample_sites_main
+from yuqing.crawlers.sample_sites.clocks import ManualClock
+from yuqing.crawlers.sample_sites.server import serve
 from yuqing.clock import TZ
 
 START = datetime(2024, 11, 21, 10, 0, tzinfo=TZ)
@@ -262,7 +262,7 @@ def test_main_reports_port_in_use(capsys):
 
 def test_command_runs_and_stops_on_ctrl_c():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "crawlers.sample_sites", "--port", "0", "--faults",
+    proc = subprocess.Popen([sys.executable, "-m", "yuqing.crawlers.sample_sites", "--port", "0", "--faults",
                              "--start", "2024-11-21T10:00:00+08:00"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

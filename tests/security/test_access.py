@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from alerts.cli import alerts_main
-from alerts.service import AlertService
+from yuqing.alerts.cli import alerts_main
+from yuqing.alerts.service import AlertService
 from tests.alerts.alerts_testkit import DEPT_A3, T0, make_app, password_for  # noqa: F401  (make_app: a fixture)
 from tests.backends import postgres_workflow
 from yuqing import users
@@ -274,10 +274,10 @@ def test_dashboard_login_is_throttled_with_a_chinese_retry_time(tmp_path, monkey
 
     CONFIG = REPO_ROOT / "yuqing" / "default_config.toml"
     APP = str(REPO_ROOT / "dashboard" / "app.py")
-    import dashboard.auth
+    import yuqing.dashboard.auth
 
-    if Path(dashboard.auth.__file__).resolve() != REPO_ROOT / "dashboard" / "auth.py":
-        pytest.skip(f"看板代码来自另一份安装（{dashboard.auth.__file__}），不是本仓库：请在本仓库执行 pip install -e .")
+    if Path(yuqing.dashboard.auth.__file__).resolve() != REPO_ROOT / "dashboard" / "auth.py":
+        pytest.skip(f"看板代码来自另一份安装（{yuqing.dashboard.auth.__file__}），不是本仓库：请在本仓库执行 pip install -e .")
 
     monkeypatch.setenv("YUQING_HOME", str(tmp_path))
     monkeypatch.setenv("YUQING_CONFIG", str(CONFIG))

@@ -125,8 +125,8 @@ def test_dashboard_shows_markup_as_text(hostile):
 
 
 def test_csv_export_writes_formulas_as_text(hostile):
-    from dashboard.common import csv_bytes
-    from dashboard.services import queries
+    from yuqing.dashboard.common import csv_bytes
+    from yuqing.dashboard.services import queries
 
     app, ids, _ = hostile
     officer = app.store.workflow.get_user("officer1")
@@ -147,7 +147,7 @@ def test_csv_export_writes_formulas_as_text(hostile):
 def test_safe_cell_and_typed_xlsx_cells(tmp_path, value, quoted):
     from openpyxl import Workbook, load_workbook
 
-    from dashboard.textfmt import safe_cell, xlsx_value
+    from yuqing.dashboard.textfmt import safe_cell, xlsx_value
 
     assert safe_cell(value) == ("'" + value if quoted else value)
     wb = Workbook()
@@ -162,7 +162,7 @@ def test_safe_cell_and_typed_xlsx_cells(tmp_path, value, quoted):
 def test_reports_keep_formulas_and_markup_as_text(hostile):
     from openpyxl import load_workbook
 
-    from dashboard.report import build_brief, write_report
+    from yuqing.dashboard.report import build_brief, write_report
 
     app, ids, tmp = hostile
     brief = build_brief(app, "daily", NOW.date(), NOW)
@@ -188,8 +188,8 @@ def test_reports_keep_formulas_and_markup_as_text(hostile):
 
 
 def test_robot_messages_quote_markup_without_making_it_live(hostile):
-    from alerts.notify.email import EmailChannel
-    from alerts.notify.webhook import build_body
+    from yuqing.alerts.notify.email import EmailChannel
+    from yuqing.alerts.notify.webhook import build_body
 
     app, ids, _ = hostile
     payloads = [d["payload"] for d in app.store.workflow.list_deliveries(ids["markup"])]

@@ -169,12 +169,12 @@ def read_xlsx(path: Path) -> str:
 
 
 def build_world(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    from alerts.cli import alerts_main
-    from alerts.notify.email import EmailChannel
-    from alerts.notify.webhook import build_body
-    from dashboard.common import csv_bytes
-    from dashboard.report import build_brief, write_report
-    from dashboard.services import queries
+    from yuqing.alerts.cli import alerts_main
+    from yuqing.alerts.notify.email import EmailChannel
+    from yuqing.alerts.notify.webhook import build_body
+    from yuqing.dashboard.common import csv_bytes
+    from yuqing.dashboard.report import build_brief, write_report
+    from yuqing.dashboard.services import queries
     from yuqing.app import App
     from yuqing.users import create_user
 
@@ -332,7 +332,7 @@ def test_raw_text_only_through_audited_reveal(world):
 
 def run_as(argv: list[str], app: Any) -> int:
     """``yuqing alerts …`` as a person runs it: ``--as NAME`` comes with the password on stdin."""
-    from alerts.cli import alerts_main
+    from yuqing.alerts.cli import alerts_main
 
     if "--as" not in argv:
         return alerts_main(argv, app)

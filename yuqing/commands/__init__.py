@@ -5,7 +5,7 @@ A stage registers its commands without the kernel naming it: its package has a s
 name → entry point) and ``SERVICES`` (name → entry point of something another command starts, e.g. the sample sites
 and the dashboard that ``yuqing demo`` runs: :func:`stage_service`), and pyproject.toml lists that module under
 ``[project.entry-points."yuqing.commands"]``.
-The entry point itself (``nlp.cli.analyze_cli_main``) is imported only when its command runs, so ``yuqing --help``
+The entry point itself (``yuqing.nlp.cli.analyze_cli_main``) is imported only when its command runs, so ``yuqing --help``
 and every other command start without Scrapy, Streamlit, jieba or numpy.
 """
 
