@@ -14,15 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.layout import STAGES, stage_of
+
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("scrapy", "streamlit", "jieba", "numpy", "pandas", "twisted", "snownlp", "sklearn")
-STAGES = ("crawlers", "nlp", "alerts", "dashboard")
-
-
-def stage_of(module: str) -> str | None:
-    """The stage a module belongs to (the stages install as yuqing.crawlers, yuqing.nlp, …), or None."""
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 and parts[0] == "yuqing" and parts[1] in STAGES else None
 
 
 def _python(code: str, *, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: str = "") -> dict:

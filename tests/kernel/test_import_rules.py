@@ -15,9 +15,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.layout import KERNEL, STAGES, stage_of
+
 ROOT = Path(__file__).resolve().parents[2]
-KERNEL = "yuqing"
-STAGES = ("crawlers", "nlp", "alerts", "dashboard")
 
 # Known violations tolerated while someone removes them: (file, imported module prefix) → why. Empty: keep it so.
 # An entry that no longer occurs fails test_allow_list_has_no_stale_entries, so none can linger.
@@ -55,14 +55,6 @@ def imports_of(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
                 found.append((node.lineno, node.args[0].value))
     return found
 
-
-def stage_of(module: str) -> str | None:
-    """The stage a module belongs to: ``yuqing.nlp.topic`` → nlp (the stages install under the ``yuqing``
-    namespace); a bare ``nlp.topic`` (a relative import resolved by folder) → nlp; the kernel → None."""
-    parts = module.split(".")
-    if parts[0] == KERNEL:
-        return parts[1] if len(parts) > 1 and parts[1] in STAGES else None
-    return parts[0] if parts[0] in STAGES else None
 
 
 def violations(root: Path = ROOT) -> list[tuple[str, int, str, str]]:
