@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from yuqing.nlp.train.calibration_fit import save_calibration
-from yuqing.nlp.train.common import Progress
+from yuqing.nlp.train.common import Progress, training_data_dir
 
 def heldout_scores(data_dir: Path, model) -> tuple[np.ndarray, np.ndarray, list[dict], list[list[str]]]:
     """Raw decision scores (n × classes) and label indices of the held-out raw messages (title block included, as
@@ -65,19 +65,16 @@ def fit_calibration(data_dir: Path, model_path: Path | None = None, progress: Pr
 
 
 def main(argv: list[str] | None = None) -> int:
-    from yuqing.paths import shared_data_dir
-
     parser = argparse.ArgumentParser(prog="python -m yuqing.nlp.train.calibrate", description="用训练部分的交叉拟合分值（或 --heldout：留出集）校准主题模型并选定弃权下限")
     parser.add_argument("--data", type=Path, default=None, help="shared/data 目录（默认 ../shared/data）")
     parser.add_argument("--model", type=Path, default=None, help="主题模型文件（默认 nlp/data/topic.npz）")
     parser.add_argument("--heldout", action="store_true", help="在留出集上拟合（较快；路由评测在该下限处偏乐观）")
     args = parser.parse_args(argv)
-    data = args.data or shared_data_dir()
-    if data is None or not Path(data).is_dir():
-        print("错误：找不到共享数据目录，请用 --data 指定 shared/data 的路径。", file=sys.stderr)
+    data = training_data_dir(args.data)
+    if data is None:
         return 2
     try:
-        fit_calibration(Path(data), args.model, heldout=args.heldout)
+        fit_calibration(data, args.model, heldout=args.heldout)
     except (FileNotFoundError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

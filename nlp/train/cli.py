@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from yuqing.nlp.train.common import training_data_dir
 from yuqing.nlp.train.sentiment import train_sentiment
 from yuqing.nlp.train.sentiment_round3 import compare_snownlp, validate_sentiment
 from yuqing.nlp.train.topic import train_topic
@@ -13,8 +14,6 @@ from yuqing.nlp.train.topic import train_topic
 
 # --- command line ------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    from yuqing.paths import shared_data_dir
-
     parser = argparse.ArgumentParser(prog="yuqing train", description="用共享标注数据重新训练情感、主题或情绪模型，并在同一测试集上与基线对比")
     parser.add_argument("what", choices=["sentiment", "topic", "emotion", "validate-sentiment", "compare-snownlp"],
                         help="sentiment（情感）、topic（主题）、emotion（情绪：愤怒/恐惧/悲伤/惊讶/喜悦/中性）、validate-sentiment（只在从训练部分切出的验证集上评测"
@@ -31,23 +30,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit is not None and args.out is None:
         print("错误：使用 --limit 时请用 --out 指定输出文件，以免覆盖随软件发布的模型。", file=sys.stderr)
         return 2
-    data = args.data or shared_data_dir()
-    if data is None or not Path(data).is_dir():
-        print("错误：找不到共享数据目录，请用 --data 指定 shared/data 的路径。", file=sys.stderr)
+    data = training_data_dir(args.data)
+    if data is None:
         return 2
     try:
         if args.what == "sentiment":
-            train_sentiment(Path(data), args.out, snownlp_sample=args.snownlp_sample, limit=args.limit)
+            train_sentiment(data, args.out, snownlp_sample=args.snownlp_sample, limit=args.limit)
         elif args.what == "emotion":
             from yuqing.nlp.train.emotion import train_emotion
 
-            train_emotion(Path(data), args.out, limit=args.limit)
+            train_emotion(data, args.out, limit=args.limit)
         elif args.what == "validate-sentiment":
-            validate_sentiment(Path(data))
+            validate_sentiment(data)
         elif args.what == "compare-snownlp":
-            compare_snownlp(Path(data))
+            compare_snownlp(data)
         else:
-            train_topic(Path(data), args.out, limit=args.limit)
+            train_topic(data, args.out, limit=args.limit)
     except (FileNotFoundError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

@@ -22,6 +22,19 @@ Progress = Callable[[str], None]
 
 
 # --- deterministic splits ------------------------------------------------------------------------
+def training_data_dir(given: Path | None) -> Path | None:
+    """``--data``, else ../shared/data; None, after saying so in Chinese on stderr, when that is not a folder."""
+    import sys
+
+    from yuqing.paths import shared_data_dir
+
+    data = given or shared_data_dir()
+    if data is None or not Path(data).is_dir():
+        print("错误：找不到共享数据目录，请用 --data 指定 shared/data 的路径。", file=sys.stderr)
+        return None
+    return Path(data)
+
+
 def stable_key(s: str) -> int:
     return int(hashlib.md5(s.encode("utf-8")).hexdigest()[:15], 16)
 
