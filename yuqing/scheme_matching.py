@@ -64,8 +64,11 @@ class SchemeMatcher:
         out: dict[str, list[str]] = {}
         if not schemes:
             return out
+        from yuqing.query import FoldedDocument
+
         for doc in docs:
-            names = [s.name for s, q in schemes if s.admits(doc) and q.matches(doc, source_titles=self.source_titles)]
+            folded = FoldedDocument(doc, self.source_titles)  # folded once (lazily) for all the schemes
+            names = [s.name for s, q in schemes if s.admits(doc) and q.matches(folded)]
             if names:
                 out[doc.id] = names
         return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import datetime
 from typing import Any
 
@@ -67,17 +68,24 @@ def _time(value: str | None, label: str) -> datetime | None:
     return parse_time(value, field=label)
 
 
-def _progress(report: Any) -> None:
-    state = "完成" if report.done else "进行中"
-    print(f"回溯方案「{report.scheme}」：已检查 {report.examined} 篇，匹配 {report.matched} 篇（{state}）",
-          file=sys.stderr)
+def _progress() -> Any:
+    """Progress on stderr (stdout stays the result, e.g. JSON): about once a second, and at the end."""
+    last = [0.0]
+
+    def show(report: Any) -> None:
+        if report.done or time.monotonic() - last[0] >= 1.0:
+            last[0] = time.monotonic()
+            state = "完成" if report.done else "进行中"
+            print(f"回溯方案「{report.scheme}」：已检查 {report.examined} 篇，匹配 {report.matched} 篇（{state}）",
+                  file=sys.stderr)
+    return show
 
 
-def _run_backfill(app: Any, name: str, quiet: bool) -> dict[str, Any]:
+def _run_backfill(app: Any, name: str) -> dict[str, Any]:
     from yuqing.scheme_matching import backfill
 
     titles = {s.name: s.title for s in app.config.sources if s.title}
-    r = backfill(app.store.documents, name, source_titles=titles, progress=None if quiet else _progress)
+    r = backfill(app.store.documents, name, source_titles=titles, progress=_progress())
     return {"examined": r.examined, "matched": r.matched, "done": r.done, "superseded": r.superseded}
 
 
@@ -152,7 +160,7 @@ def _change(app: Any, args: argparse.Namespace, actor: str) -> int:
         verb = "已修改"
     result: dict[str, Any] = {"name": saved.name, "version": saved.version, "backfill_done": saved.backfill_done}
     if not saved.backfill_done and not args.no_backfill:
-        result["backfill"] = _run_backfill(app, saved.name, args.json)
+        result["backfill"] = _run_backfill(app, saved.name)
     if args.json:
         print_json(result)
     else:
@@ -181,7 +189,7 @@ def _read(app: Any, args: argparse.Namespace) -> int:
     if args.action == "backfill":
         if docs.get_scheme(args.name) is None:
             return _fail(f"方案「{args.name}」不存在", 1)
-        result = _run_backfill(app, args.name, args.json)
+        result = _run_backfill(app, args.name)
         if args.json:
             print_json(result)
         else:
