@@ -90,7 +90,7 @@ def test_matches_are_masked_views(home, capsys, monkeypatch):
     app.close()
     assert run(capsys, "add", "路灯", "--expr", "路灯")[0] == 0
     code, out, _ = run(capsys, "matches", "路灯", "--json")
-    assert code == 0 and "13812345678" not in out and "路灯不亮请处理" in out
+    assert code == 0 and "13812345678" not in out and "张三" not in out and "路灯不亮请处理" in out
 
 
 @pytest.mark.parametrize("argv, code, message", [
