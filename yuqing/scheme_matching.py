@@ -136,11 +136,12 @@ def backfill(store: "DocumentStore", name: str, *, source_titles: Mapping[str, s
     report.searched = candidates is not None
     while True:
         if candidates is None:
-            ids = store.document_ids(flt, after=cursor, limit=batch)
+            docs = store.matching_documents(flt, after=cursor, limit=batch)
+            ids = [d.id for d in docs]
         else:  # the search's candidates after the resume point, in the same id order as the walk
             start = bisect.bisect_right(candidates, cursor) if cursor else 0
             ids = candidates[start:start + batch]
-        docs = store.get_documents(ids) if ids else []
+            docs = store.get_documents(ids) if ids else []
         matched = [d.id for d in docs if scheme.admits(d) and query.matches(d, source_titles=source_titles)]
         done = len(ids) < batch
         cursor = ids[-1] if ids else (cursor or "")

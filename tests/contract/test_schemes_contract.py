@@ -200,3 +200,21 @@ def test_backfill_and_live_matching_on_every_backend(documents):
     new = [*pairs[4:], (extra, "negative")]
     _analyse(documents, new, matches=SchemeMatcher(documents).source_for([d for d, _ in new]))
     assert {d.id for d in documents.list_documents(DocumentFilter(scheme="供暖"))[1]} == expected | {extra.id}
+
+
+def test_matching_documents_walk_in_id_order_with_what_matching_reads(filled):
+    store, docs = filled
+    by_id = {d.id: d for d in docs}
+    walked, after = [], None
+    while True:
+        page = store.matching_documents(DocumentFilter(source="board"), after=after, limit=2)
+        if not page:
+            break
+        walked += page
+        after = page[-1].id
+    assert [d.id for d in walked] == sorted(d.id for d in docs if d.source == "board")
+    for d in walked:
+        original = by_id[d.id]
+        assert (d.title, d.content, d.source, d.region, d.url, d.kind) == (
+            original.title, original.content, original.source, original.region, original.url, original.kind)
+        assert d.published_at == original.published_at
