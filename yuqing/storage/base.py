@@ -8,15 +8,17 @@ backends share are in ``yuqing.storage.rows``.
 from __future__ import annotations
 
 import abc
+import itertools
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
 from yuqing.model import Alert, Assignment, AuditEntry, Department, Document, Event, Response, User
 
 if TYPE_CHECKING:
     from yuqing.config import Config
+    from yuqing.query import Query
 
 
 class StoreError(RuntimeError):
@@ -53,6 +55,7 @@ class SearchHit:
     region: str | None
     url: str
     terms: list[str] = field(default_factory=list)  # the query terms, for highlighting
+    simhash: str | None = None  # the NLP stage's SimHash (hex), for folding near-duplicate hits
 
 
 @dataclass
@@ -120,6 +123,26 @@ class DocumentStore(abc.ABC):
     @abc.abstractmethod
     def list_documents(self, flt: DocumentFilter | None = None, *, limit: int = 50, offset: int = 0,
                        event_id: str | None = None) -> tuple[int, list[Document]]: ...
+
+    def search_query(self, query: "Query", flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0,
+                     source_titles: Mapping[str, str] | None = None) -> tuple[int, list[SearchHit]]:
+        """Analysed documents matching a parsed expression (``yuqing.query``): (total, the page ``offset`` …
+        ``offset + limit``), best first. ``Query.matches`` decides every hit; an index only proposes candidates, and
+        nothing the user typed reaches the index's own query syntax. ``source_titles`` (name → title) lets
+        ``来源:`` name a source by its title.
+
+        This reference scans every analysed document in the filter, newest first; backends override it with their
+        index, and the contract suite checks they find the same set."""
+        from yuqing.storage.query_rows import collect_hits
+
+        def analysed() -> Iterator[Document]:
+            for start in itertools.count(0, 500):
+                docs = self.list_documents(flt, limit=500, offset=start)[1]
+                yield from (d for d in docs if d.analysis is not None)
+                if len(docs) < 500:
+                    return
+
+        return collect_hits(query, analysed(), limit=limit, offset=offset, source_titles=source_titles)
 
     # -- events -----------------------------------------------------------------------------------------------
     @abc.abstractmethod
