@@ -8,7 +8,7 @@ default 200,000; ``yuqing.dashboard.sample``) — kept in ``--home`` when given,
 * **matching**: microseconds per document to match a batch of analysed documents against 1 and ``--schemes`` active
   schemes (what the process step adds per document), median of ``--repeat`` runs;
 * **process step**: the real analysis of freshly ingested posts (NLP, events) with 0 and ``--schemes`` schemes, and
-  the median of their ratios over ``--repeat`` interleaved pairs (same run, same machine).
+  the median of their ratios over ``--repeat`` pairs, run in alternating order (same run, same machine).
 
 It lives in the dashboard stage because it reuses that stage's generated store (the kernel imports no stage).
 """
@@ -158,9 +158,9 @@ def bench_schemes_main(argv: list[str]) -> int:
         finally:
             app.close()
         plain, with_schemes = [], []
-        for r in range(args.repeat):  # interleaved, so a machine getting busier or quieter weighs on both alike
-            plain.append(_process_seconds(0, r, Path(tmp)))
-            with_schemes.append(_process_seconds(args.schemes, r, Path(tmp)))
+        for r in range(args.repeat):  # interleaved, first one then the other first, so drift weighs on both alike
+            for k in ((0, args.schemes) if r % 2 == 0 else (args.schemes, 0)):
+                (with_schemes if k else plain).append(_process_seconds(k, r, Path(tmp)))
     result = {
         "documents": examined, "backfill_seconds": round(_median(backfill_times), 2),
         "backfill_docs_per_second": round(examined / max(_median(backfill_times), 1e-9)), "backfill_matched": matched,
