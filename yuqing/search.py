@@ -3,7 +3,8 @@ folded. The command line (``yuqing search``) and the dashboard's search page ren
 
 Folding: hits come ranked from the store (``DocumentStore.search_query``); a hit whose SimHash (computed by the NLP
 stage) is within ``[events] dedup_hamming`` bits (the events stage's near-duplicate distance, default 3) of a
-higher-ranked hit's is folded under the first such hit, which then shows 「另有 N 篇相似」 and their ids. Folding
+higher-ranked hit's is folded under the first such hit, which then shows 「另有 N 篇相似」 and their ids; so is a hit
+the events stage recorded as a repost (``duplicate_of``) of a post already listed or folded. Folding
 looks at the first ``FOLD_WINDOW`` matches; results beyond them (rare for a query an officer reads) are listed
 unfolded after them.
 """
@@ -46,17 +47,23 @@ def _bits(simhash: str | None) -> int | None:
 
 
 def fold_near_duplicates(hits: list[SearchHit], hamming: int) -> list[tuple[SearchHit, list[str]]]:
-    """(leader, ids folded under it) in rank order; a hit joins the first higher-ranked leader within ``hamming``."""
+    """(leader, ids folded under it) in rank order. A hit joins the first higher-ranked leader whose SimHash is within
+    ``hamming`` bits of its own, or the group of the post the events stage recorded it as a repost of."""
     groups: list[tuple[SearchHit, list[str]]] = []
     leaders: list[tuple[int, int]] = []  # (simhash, group index)
+    group_of: dict[str, int] = {}  # every listed or folded id → its group
     for hit in hits:
         bits = _bits(hit.simhash)
-        if bits is not None:
+        home = group_of.get(hit.duplicate_of) if hit.duplicate_of else None
+        if home is None and bits is not None:
             home = next((g for h, g in leaders if (h ^ bits).bit_count() <= hamming), None)
-            if home is not None:
-                groups[home][1].append(hit.id)
-                continue
+        if home is not None:
+            groups[home][1].append(hit.id)
+            group_of[hit.id] = home
+            continue
+        if bits is not None:
             leaders.append((bits, len(groups)))
+        group_of[hit.id] = len(groups)
         groups.append((hit, []))
     return groups
 

@@ -57,6 +57,7 @@ class SearchHit:
     url: str
     terms: list[str] = field(default_factory=list)  # the query terms, for highlighting
     simhash: str | None = None  # the NLP stage's SimHash (hex), for folding near-duplicate hits
+    duplicate_of: str | None = None  # the events stage's judgement: a repost of this document
 
 
 @dataclass
@@ -132,8 +133,7 @@ class DocumentStore(SchemeStorage, abc.ABC):
                      source_titles: Mapping[str, str] | None = None) -> tuple[int, list[SearchHit]]:
         """Analysed documents matching a parsed expression (``yuqing.query``): (total, the page ``offset`` …
         ``offset + limit``), best first. ``Query.matches`` decides every hit; an index only proposes candidates, and
-        nothing the user typed reaches the index's own query syntax. ``source_titles`` (name → title) lets
-        ``来源:`` name a source by its title.
+        nothing the user typed reaches the index's own query syntax. ``source_titles``: name → title, for 来源:.
 
         This reference scans every analysed document in the filter, newest first; backends override it with their
         index, and the contract suite checks they find the same set."""

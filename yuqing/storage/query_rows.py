@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # The document columns a verification reads (title, content, source) plus what a hit shows.
 HIT_COLUMNS = ("id", "title", "content", "source", "text", "at", "sentiment_label", "topic_label", "department",
-               "region", "url", "simhash")
+               "region", "url", "simhash", "duplicate_of")
 
 
 class RowFields:
@@ -41,7 +41,7 @@ def hit_from_row(row: Mapping[str, Any], terms: list[str]) -> SearchHit:
         source=row["source"], sentiment=row["sentiment_label"],
         published_at=row["published_at"] if "published_at" in row.keys() else from_utc_text(row["at"]),
         topic=row["topic_label"], department=row["department"], region=row["region"], url=row["url"], terms=terms,
-        simhash=row["simhash"])
+        simhash=row["simhash"], duplicate_of=row["duplicate_of"])
 
 
 def _document_row(doc: Document) -> dict[str, Any]:
@@ -50,7 +50,8 @@ def _document_row(doc: Document) -> dict[str, Any]:
     return {"id": doc.id, "title": doc.title, "content": doc.content, "source": doc.source, "text": a.get("text"),
             "published_at": at, "sentiment_label": (a.get("sentiment") or {}).get("label"),
             "topic_label": (a.get("topic") or {}).get("label"), "department": a.get("department"),
-            "region": doc.region, "url": doc.url, "simhash": a.get("simhash")}
+            "region": doc.region, "url": doc.url, "simhash": a.get("simhash"),
+            "duplicate_of": a.get("duplicate_of")}
 
 
 def collect_hits(query: "Query", candidates: Iterable[Any], *, limit: int, offset: int,
