@@ -155,12 +155,6 @@ def is_supervisor_user(app: Any, user: User) -> bool:
     return has_alert_service(app) and alert_service(app).is_supervisor_user(user)
 
 
-def overdue_by_department(app: Any, user: User, now: datetime) -> list[dict[str, Any]]:
-    """督查室 desk: open, overdue and escalated alerts per responsible department among those it may see."""
-    return [{"责任部门": r["department"], "未办结": r["open"], "已超期": r["overdue"], "已督办": r["escalated"]}
-            for r in alert_service(app).overdue_by_department(user, now)]
-
-
 def user_alert_counts(app: Any, user: User, now: datetime) -> dict[str, int]:
     """Open / overdue / escalated among the alerts this user may see (the department desk's figures)."""
     total, views = alert_service(app).page_alerts(user, status="open", limit=100_000)
