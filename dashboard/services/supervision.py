@@ -75,3 +75,16 @@ def note_rows(views: list[AlertView]) -> list[dict[str, Any]]:
                         "预警": v.id, "标题": v.title, "责任部门": n.get("department") or v.department or "（未分派）",
                         "督办意见": str(n.get("text") or ""), "提出人": str(n.get("by") or ""), "_at": at or ""})
     return sorted(out, key=lambda r: r["_at"], reverse=True)
+
+
+
+#: The chart's parts, in stacking order, with their colours.
+CHART_PARTS = (("已超期", "#d62728"), ("督办中（未超期）", "#ff9f40"), ("已办结", "#2ca02c"))
+
+
+def overdue_chart_data(table: list[dict[str, Any]]) -> Any:
+    """Per responsible department (rows): its escalated alerts overdue, still open in time, and closed."""
+    import pandas as pd
+
+    return pd.DataFrame([{"责任部门": r["责任部门"], "已超期": r["已超期"], "督办中（未超期）": r["督办中"] - r["已超期"],
+                          "已办结": r["已办结"]} for r in table])

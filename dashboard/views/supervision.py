@@ -33,8 +33,9 @@ c4.metric("督办意见", sum(r["督办意见"] for r in overdue))
 st.subheader("各责任部门超期情况")
 show_table(overdue, key="sv_overdue")
 if overdue:
-    st.bar_chart({r["责任部门"]: r["已超期"] for r in overdue}, horizontal=True, height=60 + 28 * len(overdue),
-                 x_label="已超期预警数", y_label="")
+    st.bar_chart(supervision.overdue_chart_data(overdue), x="责任部门", y=[p for p, _ in supervision.CHART_PARTS],
+                 color=[c for _, c in supervision.CHART_PARTS], horizontal=True, x_label="", y_label="预警数",
+                 height=110 + 36 * len(overdue))
 
 st.subheader("督办事项")
 f1, f2 = st.columns(2)
