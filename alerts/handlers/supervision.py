@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from yuqing.alerts.handlers.base import ActionInput, Handler, Outcome
-from yuqing.alerts.queries import is_supervisor_user
+from yuqing.alerts.queries import can_view, is_supervisor_user
 from yuqing.model import Alert, AlertStatus, Role, User
 from yuqing.workflow import PermissionDenied, WorkflowError
 
@@ -24,6 +24,9 @@ class Supervise(Handler):
     def check(self, user: User, alert: Alert, inp: ActionInput, now: datetime) -> None:
         if user.role is Role.DEPARTMENT and not is_supervisor_user(self.ctx, user):
             raise PermissionDenied(f"只有督办部门可以提出督办意见（「{user.name}」属于{user.department or '（无部门）'}）")
+        if user.role is Role.DEPARTMENT and not can_view(self.ctx, user, alert):
+            # Permission before state: the office learns nothing about an alert that was never escalated to it.
+            raise PermissionDenied(f"「{user.name}」无权查看预警 {alert.id}")
         if not alert.escalated:
             raise WorkflowError(f"预警 {alert.id} 尚未督办，不能提出督办意见")
         text = (inp.text or inp.note or "").strip()

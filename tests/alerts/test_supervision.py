@@ -31,8 +31,10 @@ def test_supervise_records_audits_and_notifies_the_department_once(escalated, ht
     app, svc, alert = escalated
     wf = app.store.workflow
     duban = wf.get_user("duban")
-    with pytest.raises(WorkflowError, match="尚未督办"):
+    with pytest.raises(PermissionDenied, match="无权查看"):  # not escalated: not the office's to see
         svc.act(duban, alert.id, "supervise", text="请加快", now=T0 + timedelta(hours=1))
+    with pytest.raises(WorkflowError, match="尚未督办"):
+        svc.act(wf.get_user("officer"), alert.id, "supervise", text="请加快", now=T0 + timedelta(hours=1))
     svc.deliver(T0 + timedelta(hours=1))  # the dispatch notice is out of the way
     assert svc.check_deadlines(T0 + timedelta(hours=49))["escalated"] == 1
     at = T0 + timedelta(hours=50)
