@@ -102,3 +102,32 @@ def hot_events(store: Store, *, limit: int, since: datetime | None = None) -> li
             return out[:limit]
         fetch *= 2
 
+
+
+def standing_labels(store: Store) -> dict[str, dict[str, str]]:
+    """Post id → the latest corrected topic/sentiment/department: what a re-analysis of the post must keep."""
+    out: dict[str, dict[str, str]] = {}
+    for c in store.workflow.list_corrections():
+        if c["field"] in _MEMBER_KEYS:
+            out.setdefault(c["doc_id"], {})[c["field"]] = c["new_value"]
+    return out
+
+
+def keep_corrections(results: list[tuple[str, dict[str, Any]]], labels: dict[str, dict[str, str]]) -> int:
+    """Re-analysed posts keep an officer's correction over the model's new output (the model's value is kept in
+    ``analysis["model_labels"]``). Returns how many results were overridden."""
+    kept = 0
+    for doc_id, analysis in results:
+        fix = labels.get(doc_id)
+        if not fix or "analysis_error" in analysis:
+            continue
+        model = {"topic": (analysis.get("topic") or {}).get("label"),
+                 "sentiment": (analysis.get("sentiment") or {}).get("label"), "department": analysis.get("department")}
+        for name, value in fix.items():
+            if name == "department":
+                analysis["department"] = value
+            else:
+                analysis[name] = {**(analysis.get(name) or {}), "label": value}
+        analysis["model_labels"] = {k: v for k, v in model.items() if k in fix}
+        kept += 1
+    return kept

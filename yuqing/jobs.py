@@ -266,6 +266,7 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
     # fails loudly and every document stays pending, instead of each being marked as failed one by one.
     analyzer = app.analyzer
     analysed = failed = 0
+    standing: dict[str, dict[str, str]] | None = None  # officers' corrections, read once if anything is pending
     started = time.monotonic()
     while limit is None or analysed + failed < limit:
         docs = store.pending_documents(PROCESS_BATCH if limit is None else min(PROCESS_BATCH, limit - analysed - failed))
@@ -284,6 +285,14 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
                 failed += 1
                 log.exception("分析文档 %s 失败", doc.id)
                 results.append((doc.id, {"text": doc.content, "analysis_error": f"{type(exc).__name__}: {exc}"}))
+        if standing is None:
+            from yuqing.correction_effects import standing_labels
+
+            standing = standing_labels(app.store)
+        if standing:  # a post analysed again (its text changed) keeps what an officer corrected
+            from yuqing.correction_effects import keep_corrections
+
+            keep_corrections(results, standing)
         store.save_analyses(results, now)
         analysed += len(results) - sum(1 for _, r in results if "analysis_error" in r)
         if progress:

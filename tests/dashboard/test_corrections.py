@@ -190,3 +190,25 @@ def test_export_feeds_the_trainer(app, tmp_path, capsys):
     bad.write_text('{"field": "topic"}\n', encoding="utf-8")
     assert main(["train", "topic", "--corrections", str(bad), "--data", str(SHARED)]) == 1
     assert "第 1 行" in capsys.readouterr().err
+
+
+def test_a_post_analysed_again_keeps_the_officers_correction(app):
+    from dataclasses import replace
+
+    from yuqing import jobs
+    from yuqing.corrections import correct
+
+    alert, event = _event_alert(app, "dispatched")
+    doc = app.store.documents.get_documents(list(event.state["members"]))[0]
+    now = alert.updated_at + timedelta(minutes=1)
+    model_topic = doc.analysis["topic"]["label"]
+    new_topic = _other(model_topic, [t for t in _topics() if t != "其他"])
+    correct(app, _officer(app), now=now, topics=_topics(), doc_id=doc.id, topic=new_topic)
+    # The citizen edits the post: it is stored changed and analysed again.
+    edited = replace(app.store.documents.get_document(doc.id), content=doc.content + "（补充：问题仍未解决）",
+                     analysis=None)
+    assert app.store.documents.upsert_documents([edited], now).updated == 1
+    assert jobs.process(app, now + timedelta(minutes=1))["analysed"] >= 1
+    again = app.store.documents.get_document(doc.id).analysis
+    assert again["topic"]["label"] == new_topic and "补充" in again["text"]
+    assert again["model_labels"]["topic"] in _topics()
