@@ -74,8 +74,8 @@ def corrections_main(argv: list[str], app: Any) -> int:
     try:
         with open(args.out, "w", encoding="utf-8") as f:
             f.write(lines)
-    except OSError as exc:
-        print(f"无法写入 {args.out}：{exc.strerror}", file=sys.stderr)
+    except OSError:
+        print(f"无法写入 {args.out}：目录不存在或没有写入权限", file=sys.stderr)
         return 1
     counts = {k: sum(r["field"] == k for r in rows) for k in FIELD_LABELS}
     print(f"已导出 {len(rows)} 条更正到 {args.out}（" + "，".join(f"{FIELD_LABELS[k]} {n}" for k, n in counts.items())

@@ -183,15 +183,22 @@ def training_examples(rows: Iterable[dict[str, Any]], field_name: str) -> list[t
 def read_export(path: str | Path) -> list[dict[str, Any]]:
     """Rows of a ``yuqing corrections export`` file; a bad line is an error naming the line."""
     rows = []
-    with Path(path).open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorrectionError(f"{path} 第 {n} 行不是有效的 JSON：{exc.msg}") from exc
-            if not isinstance(row, dict) or not {"field", "label", "text"} <= set(row):
-                raise CorrectionError(f"{path} 第 {n} 行缺少 field、label 或 text")
-            rows.append(row)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorrectionError(f"人工更正文件 {path} 不存在（先用 yuqing corrections export --out {path} 导出）") from None
+    except UnicodeDecodeError:
+        raise CorrectionError(f"人工更正文件 {path} 不是 UTF-8 文本") from None
+    except OSError:
+        raise CorrectionError(f"无法读取人工更正文件 {path}（不是文件或没有读取权限）") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorrectionError(f"{path} 第 {n} 行不是有效的 JSON（第 {exc.colno} 列）") from None
+        if not isinstance(row, dict) or not {"field", "label", "text"} <= set(row):
+            raise CorrectionError(f"{path} 第 {n} 行缺少 field、label 或 text")
+        rows.append(row)
     return rows

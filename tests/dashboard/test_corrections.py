@@ -190,6 +190,9 @@ def test_export_feeds_the_trainer(app, tmp_path, capsys):
     bad.write_text('{"field": "topic"}\n', encoding="utf-8")
     assert main(["train", "topic", "--corrections", str(bad), "--data", str(SHARED)]) == 1
     assert "第 1 行" in capsys.readouterr().err
+    assert main(["train", "topic", "--corrections", str(tmp_path / "missing.jsonl"), "--data", str(SHARED)]) == 1
+    err = capsys.readouterr().err
+    assert "不存在" in err and "corrections export" in err and "Errno" not in err
 
 
 def test_a_post_analysed_again_keeps_the_officers_correction(app):
