@@ -22,7 +22,8 @@ from typing import Any, Iterable
 
 from yuqing.model import OPEN_STATUSES, Alert, AuditEntry, Role, User
 from yuqing.privacy import mask_pii
-from yuqing.storage.base import Store
+from yuqing.storage.base import Store, StoreError
+from yuqing.workflow import PermissionDenied, WorkflowError
 
 FIELD_LABELS = {"topic": "主题", "sentiment": "情感", "department": "责任部门", "not_issue": "不是问题"}
 SENTIMENTS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
@@ -156,7 +157,7 @@ def correct(app: Any, user: User, *, now: datetime, topics: Iterable[str], **tar
         try:
             app.alerts.act(user, alert.id, "close", note=f"不是问题：{reason.strip()}", now=now)
             out.notes.append(f"预警 {alert.id} 已办结（不是问题）")
-        except Exception as exc:  # PermissionDenied / WorkflowError carry Chinese messages; the correction stands
+        except (PermissionDenied, WorkflowError, StoreError) as exc:  # Chinese messages; the correction stands
             out.notes.append(f"预警 {alert.id} 未能办结：{exc}")
     return out
 
