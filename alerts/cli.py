@@ -62,6 +62,8 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
     ls.add_argument("--status", help="状态：open 或 new/dispatched/accepted/returned/responded/reopened/closed")
     ls.add_argument("--department")
     ls.add_argument("--level", type=int)
+    ls.add_argument("--escalated", action="store_true",
+                    help="只列已督办的预警（督办部门的账号：督办至本部门的全部预警，即督查室的督办视图）")
     _add_identity(ls, "查看（部门用户只能看到本部门预警）")
     ls.add_argument("--page", type=_positive("--page", 10**9), default=1, metavar="N", help="第几页（从 1 起），默认 1")
     ls.add_argument("--page-size", "--limit", dest="page_size", type=_positive("--page-size", 1000), default=100,
@@ -117,7 +119,8 @@ def alerts_main(argv: list[str], app: Any, stdin: TextIO | None = None) -> int:
         if args.cmd == "list":
             user = acting_user(app, args.user, args.password_stdin, stdin)
             total, views = svc.page_alerts(user, status=args.status, department=args.department, level=args.level,
-                                           limit=args.page_size, offset=(args.page - 1) * args.page_size)
+                                           limit=args.page_size, offset=(args.page - 1) * args.page_size,
+                                           escalated=True if args.escalated else None, supervision=args.escalated)
             pages = max(1, -(-total // args.page_size))
             if args.json:
                 _print_json({"total": total, "page": args.page, "pages": pages, "page_size": args.page_size,

@@ -16,6 +16,7 @@ from yuqing.alerts.handlers.dispatch import dispatch_to
 from yuqing.alerts.merges import follow_merges
 from yuqing.alerts.rules.base import Finding
 from yuqing.clock import TZ, iso
+from yuqing.correction_effects import not_issue
 from yuqing.model import OPEN_STATUSES, Alert, AlertStatus
 from yuqing.storage.base import ConcurrentUpdateError
 from yuqing.workflow import AWAITING_ANSWER
@@ -36,6 +37,11 @@ def evaluate(ctx: "AlertContext", now: datetime) -> list[Alert]:
     changed: list[Alert] = []
     ctx.last_run = {"findings": len(result.findings), "silenced": len(result.silenced), "errors": result.errors,
                     "created": 0, "raised": 0, "unchanged": 0, "suppressed": 0, "digested": 0, "merges": merges}
+    # An officer said 「不是问题」 about the event or post: no alert for it, now or later.
+    dismissed = [f for f in result.findings if not_issue(ctx.store, event_id=f.event_id, doc_id=f.doc_id)]
+    if dismissed:
+        result.findings = [f for f in result.findings if f not in dismissed]
+    ctx.last_run["not_issue"] = len(dismissed)
     digestable = [f for f in result.findings if f.digest]
     for finding in result.findings:
         if finding.digest:

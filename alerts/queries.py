@@ -29,7 +29,12 @@ def available_actions(ctx: "AlertContext", user: User, alert: Alert, now: dateti
     own = {"evaluate": author, "approve_extension": requested_by, "reject_extension": requested_by}
     return [a for a in ACTIONS if _allowed(user, alert, a)
             and (a not in EXTENSION_ACTIONS or not extension_problem(alert, a, now, extendable_deadlines(ctx, alert)))
-            and _not_own(user, a, own.get(a))]
+            and _not_own(user, a, own.get(a)) and (a != "supervise" or may_supervise(ctx, user, alert))]
+
+
+def may_supervise(ctx: "AlertContext", user: User, alert: Alert) -> bool:
+    """督办意见: on an escalated alert, by the supervising office's accounts, officers and administrators."""
+    return alert.escalated and (user.role is not Role.DEPARTMENT or is_supervisor_user(ctx, user))
 
 
 def is_supervisor_user(ctx: "AlertContext", user: User) -> bool:
@@ -58,14 +63,16 @@ def check_view_of(ctx: "AlertContext", user: User, alert: Alert) -> None:
         raise PermissionDenied(f"「{user.name}」无权查看预警 {alert.id}")
 
 
-def scope(ctx: "AlertContext", user: User, status: str | list[str] | None, department: str | None
-           ) -> tuple[list[str] | str | None, str | None, bool]:
-    """(status filter, department filter, supervisor scope) after the user's rights are applied."""
+def scope(ctx: "AlertContext", user: User, status: str | list[str] | None, department: str | None,
+          supervision: bool = False) -> tuple[list[str] | str | None, str | None, bool]:
+    """(status filter, department filter, supervisor scope) after the user's rights are applied. The supervising
+    office sees other departments' alerts (those escalated to it) only when it asks for its supervision view
+    (``supervision``); otherwise it is a department like any other."""
     if not user.active:
         raise PermissionDenied(f"账号「{user.name}」已停用")
     supervised = False
     if user.role is Role.DEPARTMENT:
-        if is_supervisor_user(ctx, user):
+        if supervision and is_supervisor_user(ctx, user):
             if department and department != user.department:
                 supervised = True  # another department's alerts: only those escalated to the office
             else:
@@ -97,19 +104,21 @@ def filtered(ctx: "AlertContext", keep: Any, status: Any, department: str | None
 
 def list_alerts(ctx: "AlertContext", user: User, status: str | list[str] | None = None, department: str | None = None,
                 level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                limit: int = 100, offset: int = 0, escalated: bool | None = None) -> list[V.AlertView]:
+                limit: int = 100, offset: int = 0, escalated: bool | None = None, supervision: bool = False
+                ) -> list[V.AlertView]:
     return page_alerts(ctx, user, status=status, department=department, level=level, since=since, until=until,
-                            limit=limit, offset=offset, escalated=escalated)[1]
+                       limit=limit, offset=offset, escalated=escalated, supervision=supervision)[1]
 
 
 def page_alerts(ctx: "AlertContext", user: User, status: str | list[str] | None = None, department: str | None = None,
                 level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                limit: int = 100, offset: int = 0, escalated: bool | None = None
+                limit: int = 100, offset: int = 0, escalated: bool | None = None, supervision: bool = False
                 ) -> tuple[int, list[V.AlertView]]:
     """(total, one page of views) of the alerts ``user`` may see under these filters (``escalated``: only
-    alerts that were, or were not, escalated to the supervising office)."""
+    alerts that were, or were not, escalated to the supervising office; ``supervision``: the supervising office's
+    view, its own alerts and everything escalated to it)."""
     user = ctx.current_user(user)
-    status, department, supervised = scope(ctx, user, status, department)
+    status, department, supervised = scope(ctx, user, status, department, supervision)
     if supervised or escalated is not None:
         def keep(a: Alert) -> bool:
             visible = not supervised or a.escalated or a.department == user.department
@@ -125,7 +134,7 @@ def page_alerts(ctx: "AlertContext", user: User, status: str | list[str] | None 
 def overdue_by_department(ctx: "AlertContext", user: User, now: datetime) -> list[dict[str, Any]]:
     """Open and overdue alerts per responsible department, among the alerts ``user`` may see (督查室: its own
     and everything escalated to it; officers: all)."""
-    _, views = page_alerts(ctx, user, status="open", limit=100_000)
+    _, views = page_alerts(ctx, user, status="open", limit=100_000, supervision=True)
     rows: dict[str, dict[str, Any]] = {}
     for v in views:
         r = rows.setdefault(v.department or "（未分派）", {"department": v.department or "（未分派）", "open": 0,

@@ -163,18 +163,22 @@ class AlertService(AlertContext):
 
     def list_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
                     level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                    limit: int = 100, offset: int = 0, escalated: bool | None = None) -> list[V.AlertView]:
+                    limit: int = 100, offset: int = 0, escalated: bool | None = None, supervision: bool = False
+                    ) -> list[V.AlertView]:
         return queries.list_alerts(self, user, status=status, department=department, level=level, since=since,
-                                   until=until, limit=limit, offset=offset, escalated=escalated)
+                                   until=until, limit=limit, offset=offset, escalated=escalated,
+                                   supervision=supervision)
 
     def page_alerts(self, user: User, status: str | list[str] | None = None, department: str | None = None,
                     level: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                    limit: int = 100, offset: int = 0, escalated: bool | None = None
+                    limit: int = 100, offset: int = 0, escalated: bool | None = None, supervision: bool = False
                     ) -> tuple[int, list[V.AlertView]]:
         """(total, one page of views) of the alerts ``user`` may see under these filters (``escalated``: only
-        alerts that were, or were not, escalated to the supervising office)."""
+        alerts that were, or were not, escalated to the supervising office; ``supervision``: the supervising
+        office's own view of what it supervises)."""
         return queries.page_alerts(self, user, status=status, department=department, level=level, since=since,
-                                   until=until, limit=limit, offset=offset, escalated=escalated)
+                                   until=until, limit=limit, offset=offset, escalated=escalated,
+                                   supervision=supervision)
 
     def overdue_by_department(self, user: User, now: datetime) -> list[dict[str, Any]]:
         return queries.overdue_by_department(self, user, now)

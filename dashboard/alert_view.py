@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from yuqing.dashboard import corrections_view
 from yuqing.dashboard.common import PageContext
 from yuqing.dashboard.services import actions, cached, documents, queries
 from yuqing.dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
@@ -68,6 +69,7 @@ def render(ctx: PageContext, alert_id: str) -> None:
         st.dataframe(rows, hide_index=True) if rows else st.caption("暂无通知记录")
     if detail.can_reveal:
         _reveal(ctx, alert.id)
+    corrections_view.render_for_alert(ctx, detail)  # 更正 (officers and admins): applies at once, audited
     _actions(ctx, detail)
 
 
@@ -242,6 +244,8 @@ def _actions(ctx: PageContext, detail: Any) -> None:
         elif choice == "silence":
             fields["hours"] = float(st.number_input("静默时长（小时）", min_value=0.5, max_value=720.0, value=24.0, step=0.5))
             fields["note"] = st.text_input("静默原因（必填）")
+        elif choice == "supervise":  # the supervising office's 督办意见, sent to the responsible department
+            fields["text"] = st.text_area("督办意见（必填）", placeholder="例如：请于明日 12 时前报送处置进展")
         elif choice in ("reopen", "close"):
             fields["note"] = st.text_input("理由" + ("（必填）" if choice == "reopen" or alert.status != "responded" else "（可选）"))
         else:

@@ -77,7 +77,7 @@ def run_app() -> None:
         st.navigation([st.Page(auth.login_page, title="登录", icon=":material/login:", url_path="login")], position="hidden").run()
         return
     role = user.role.value
-    specs = nav.pages_for(role)
+    specs = nav.pages_for(role, supervisor=role == nav.DEPARTMENT and _is_supervisor(app, user))
     st.session_state[CTX_KEY] = PageContext(app=app, user=user, settings=settings, key=app_key(), screen=screen)
     if screen and any(s.path == "views/screen.py" for s in specs):
         st.markdown(SCREEN_CSS, unsafe_allow_html=True)
@@ -90,6 +90,12 @@ def run_app() -> None:
     page = st.navigation(groups)
     _sidebar(user)
     page.run()
+
+
+def _is_supervisor(app: Any, user: Any) -> bool:
+    from yuqing.dashboard.services.queries import is_supervisor_user
+
+    return is_supervisor_user(app, user)
 
 
 def _sidebar(user: Any) -> None:

@@ -33,14 +33,20 @@ PAGES: tuple[PageSpec, ...] = (
     _p("views/admin_departments.py", "部门", ":material/account_balance:", "系统管理", ADMIN),
     _p("views/admin_sources.py", "来源与采集健康", ":material/satellite_alt:", "系统管理", ADMIN),
     _p("views/admin_rules.py", "预警规则与静默", ":material/tune:", "系统管理", ADMIN),
+    _p("views/supervision.py", "督办事项", ":material/gavel:", "督办", DEPARTMENT, OFFICER, ADMIN),
+    _p("views/corrections.py", "分析更正", ":material/rule:", "处置", OFFICER, ADMIN),
 )
+#: Pages a department account sees only when its department is the supervising office (督查室).
+SUPERVISOR_PAGES = frozenset({"views/supervision.py"})
 
 DEFAULT_PAGE = {LEADER: "views/heat_board.py", OFFICER: "views/workbench.py", ADMIN: "views/admin_users.py",
                 DEPARTMENT: "views/dept_desk.py"}
 
 
-def pages_for(role: str) -> list[PageSpec]:
-    return [p for p in PAGES if role in p.roles]
+def pages_for(role: str, supervisor: bool = False) -> list[PageSpec]:
+    """The pages of ``role``; ``supervisor``: the account belongs to the supervising office."""
+    return [p for p in PAGES if role in p.roles
+            and (role != DEPARTMENT or supervisor or p.path not in SUPERVISOR_PAGES)]
 
 
 def spec_for(path: str) -> PageSpec | None:

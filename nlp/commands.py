@@ -10,7 +10,9 @@ COMMANDS = [
     StageCommand("cluster", "yuqing.nlp.events.cli.cluster_main", "把 JSON 行聚合为事件并按热度排序（--top N --now 时间）",
                  "stdio-argv"),
     StageCommand("train", "yuqing.nlp.train.cli.main", "用共享数据重新训练 sentiment、topic 或 emotion 模型，并与基线对比"),
-    StageCommand("correct", "yuqing.nlp.correct.correct_main", "更正帖子或预警的分析结果（主题、情感、责任部门），供重新训练使用",
+    StageCommand("correct", "yuqing.nlp.correct.correct_main",
+                 "更正帖子、事件或预警的分析结果（主题、情感、责任部门、不是问题），立即生效并供重新训练使用", "app"),
+    StageCommand("corrections", "yuqing.nlp.correct.corrections_main", "导出人工更正为训练数据（export --out F.jsonl）",
                  "app"),
 ]
 

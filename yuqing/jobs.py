@@ -269,6 +269,7 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
     titles = {s.name: s.title for s in app.config.sources if s.title}
     schemes = scheme_matcher(store, titles)  # 监测方案: matched in the write that stores each batch's analyses
     analysed = failed = 0
+    standing: dict[str, dict[str, str]] | None = None  # officers' corrections, read once if anything is pending
     started = time.monotonic()
     while limit is None or analysed + failed < limit:
         docs = store.pending_documents(PROCESS_BATCH if limit is None else min(PROCESS_BATCH, limit - analysed - failed))
@@ -287,6 +288,14 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
                 failed += 1
                 log.exception("分析文档 %s 失败", doc.id)
                 results.append((doc.id, {"text": doc.content, "analysis_error": f"{type(exc).__name__}: {exc}"}))
+        if standing is None:
+            from yuqing.correction_effects import standing_labels
+
+            standing = standing_labels(app.store)
+        if standing:  # a post analysed again (its text changed) keeps what an officer corrected
+            from yuqing.correction_effects import keep_corrections
+
+            keep_corrections(results, standing)
         store.save_analyses(results, now, scheme_matches=schemes.source_for(docs))
         analysed += len(results) - sum(1 for _, r in results if "analysis_error" in r)
         if progress:

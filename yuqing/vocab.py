@@ -65,13 +65,14 @@ class WorkflowAction(str, enum.Enum):
     EXTEND = "extend"
     APPROVE_EXTENSION = "approve_extension"
     REJECT_EXTENSION = "reject_extension"
+    SUPERVISE = "supervise"  # the supervising office's 督办意见 on an alert escalated to it
 
 
 #: The action as a verb (a button, 「不能执行「派发」」).
 ACTION_LABELS: Mapping[str, str] = MappingProxyType({
     "dispatch": "派发", "reassign": "改派", "accept": "签收", "return": "退单", "respond": "回应", "evaluate": "评价",
     "reopen": "重新打开", "close": "办结", "escalate": "督办", "silence": "静默", "extend": "申请延期",
-    "approve_extension": "批准延期", "reject_extension": "驳回延期"})
+    "approve_extension": "批准延期", "reject_extension": "驳回延期", "supervise": "督办意见"})
 
 #: Every action the audit log records (the workflow actions and what the system does on its own), as done.
 AUDIT_ACTION_LABELS: Mapping[str, str] = MappingProxyType({
@@ -82,6 +83,7 @@ AUDIT_ACTION_LABELS: Mapping[str, str] = MappingProxyType({
     "reveal": "查看原文", "warn": "时限提醒", "overdue": "超时",
     "waiting_remind": "待派发提醒", "waiting_escalate": "久未派发，报督查", "auto_close": "官方已答复，自动办结",
     "digest_answered": "汇总留言已有答复", "correct": "更正分析结果",
+    "supervise": "已提出督办意见",
 })
 
 

@@ -66,6 +66,9 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
     ActionSpec(A.EXTEND.value, _DEPT, _ACTIVE, None, own_department=True),
     ActionSpec(A.APPROVE_EXTENSION.value, _OFFICE, AWAITING_ANSWER, None),
     ActionSpec(A.REJECT_EXTENSION.value, _OFFICE, AWAITING_ANSWER, None),
+    # 督办意见: the supervising office (a department account of the ``supervisor = true`` department, checked by the
+    # handler) or an officer comments on an alert escalated to the office; the status does not change.
+    ActionSpec(A.SUPERVISE.value, _OFFICE | {Role.DEPARTMENT}, _OPEN, None),
 )}
 EXTENSION_ACTIONS = frozenset({"extend", "approve_extension", "reject_extension"})
 

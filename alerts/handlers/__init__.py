@@ -12,6 +12,7 @@ from yuqing.alerts.handlers.department import Accept, Respond, Return
 from yuqing.alerts.handlers.dispatch import Dispatch, Reassign
 from yuqing.alerts.handlers.extension import ApproveExtension, Extend, RejectExtension
 from yuqing.alerts.handlers.office import Close, Escalate, Evaluate, Reopen, Silence
+from yuqing.alerts.handlers.supervision import Supervise
 from yuqing.model import Alert, User
 from yuqing.storage.base import ConcurrentUpdateError
 from yuqing.workflow import ACTIONS, WorkflowError, check_action, check_action_time
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 HANDLERS: dict[str, type[Handler]] = {h.action: h for h in (
     Dispatch, Reassign, Accept, Return, Respond, Evaluate, Reopen, Close, Escalate, Silence,
-    Extend, ApproveExtension, RejectExtension)}
+    Extend, ApproveExtension, RejectExtension, Supervise)}
 if set(HANDLERS) != set(ACTIONS):  # the table and the handlers name the same actions, or nothing starts
     raise RuntimeError(f"workflow actions without a handler or handlers without an action: "
                        f"{sorted(set(HANDLERS) ^ set(ACTIONS))}")

@@ -15,7 +15,7 @@ KIND_LABELS = {
     "digest_add": "超期留言汇总新增", "extension_requested": "延期申请待审批", "extension_granted": "延期已批准",
     "extension_rejected": "延期申请被驳回",
     "waiting_reminder": "预警待派发提醒", "waiting_escalation": "预警久未派发督办", "auto_closed": "官方已答复，预警自动办结",
-    "digest_answered": "超期留言汇总有新答复",
+    "digest_answered": "超期留言汇总有新答复", "supervision": "督办意见",
 }
 
 

@@ -66,10 +66,11 @@ def distribution(app: Any, field: str, since: datetime, until: datetime, limit: 
 
 
 def top_events(app: Any, now: datetime, *, days: int = 7, limit: int = 10) -> list[dict[str, Any]]:
+    from yuqing.correction_effects import hot_events
     from yuqing.views import build_event_view
 
     since = now - timedelta(days=days)
-    events = app.store.documents.list_events(limit=limit, since=since, order="heat")
+    events = hot_events(app.store, limit=limit, since=since)  # 「不是问题」 events left out
     start = day_start(since.astimezone(TZ).date())
     series = app.store.documents.event_daily_counts([e.id for e in events], DocumentFilter(since=start))
     out = []

@@ -145,19 +145,14 @@ def report_alerts(app: Any, since: datetime, until: datetime, limit: int = 500
 
 
 def report_events(app: Any, since: datetime, limit: int = 10) -> list[EventView]:
+    from yuqing.correction_effects import hot_events
     from yuqing.views import build_event_view
 
-    return [build_event_view(e) for e in app.store.documents.list_events(limit=limit, since=since, order="heat")]
+    return [build_event_view(e) for e in hot_events(app.store, limit=limit, since=since)]  # 「不是问题」 left out
 
 
 def is_supervisor_user(app: Any, user: User) -> bool:
     return has_alert_service(app) and alert_service(app).is_supervisor_user(user)
-
-
-def overdue_by_department(app: Any, user: User, now: datetime) -> list[dict[str, Any]]:
-    """督查室 desk: open, overdue and escalated alerts per responsible department among those it may see."""
-    return [{"责任部门": r["department"], "未办结": r["open"], "已超期": r["overdue"], "已督办": r["escalated"]}
-            for r in alert_service(app).overdue_by_department(user, now)]
 
 
 def user_alert_counts(app: Any, user: User, now: datetime) -> dict[str, int]:

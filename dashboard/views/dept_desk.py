@@ -1,7 +1,7 @@
 """Department desk: my department's alerts with countdown colours; accept, return with a reason, respond.
 
-The supervising office (督查室, the department configured with ``supervisor = true``) also sees every alert
-escalated (督办) to it, and the open and overdue alerts per responsible department among them."""
+The supervising office (督查室, the department configured with ``supervisor = true``) sees here only its own
+alerts, like any department; what is escalated (督办) to it is on its own page, 督办事项 (views/supervision.py)."""
 
 import streamlit as st
 
@@ -13,7 +13,7 @@ from yuqing.dashboard.textfmt import escape_label, one_line
 ctx = page_context(__file__)
 alert_view.flash()
 supervisor = queries.is_supervisor_user(ctx.app, ctx.user)
-st.caption(f"本部门：{escape_label(ctx.user.department)}" + ("（督办部门：可查看督办至本部门的全部预警）" if supervisor else ""))
+st.caption(f"本部门：{escape_label(ctx.user.department)}" + ("（督办部门：督办至本部门的预警见「督办事项」页面）" if supervisor else ""))
 
 now = ctx.now
 try:
@@ -24,16 +24,12 @@ except Exception as exc:  # AlertsUnavailable / PermissionDenied carry Chinese m
 c1, c2, c3 = st.columns(3)
 c1.metric("未办结", counts["open"])
 c2.metric("已超期", counts["overdue"])
-c3.metric("被督办" if not supervisor else "督办中", counts["escalated"])
+c3.metric("被督办", counts["escalated"])
 
-if supervisor:
-    st.subheader("各责任部门超期情况")
-    show_table(queries.overdue_by_department(ctx.app, ctx.user, now), key="dd_overdue")
-
-views = ["待办", "全部"] + (["督办事项"] if supervisor else [])
+views = ["待办", "全部"]
 view = st.segmented_control("范围", views, default="待办", key="dd_view") or "待办"
-statuses = sorted(queries.AWAITING) if view in ("待办", "督办事项") else None
-escalated = True if view == "督办事项" else None
+statuses = sorted(queries.AWAITING) if view == "待办" else None
+escalated = None
 total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=1, escalated=escalated)
 limit, offset = paginate(total, ctx.settings.page_size, key="dd_page")
 total, alerts = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=limit, offset=offset,

@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None,
                         help="只用前 N 条训练样本、每个测试集前若干条（快速检查用，不写默认模型时请配合 --out）")
     parser.add_argument("--snownlp-sample", type=int, default=500, help="每个测试集用多少条评测原版 SnowNLP（0 = 不评）")
+    parser.add_argument("--corrections", type=Path, default=None,
+                        help="人工更正文件（yuqing corrections export 导出的 .jsonl）；默认读取当前配置存储中的更正")
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 50:
         print("错误：--limit 至少为 50。", file=sys.stderr)
@@ -34,8 +36,19 @@ def main(argv: list[str] | None = None) -> int:
     if data is None:
         return 2
     try:
+        fixes = None
+        if args.corrections is not None:
+            from yuqing.corrections import CorrectionError, read_export
+            from yuqing.nlp.train.topic import usable_corrections
+
+            try:
+                rows = read_export(args.corrections)
+            except CorrectionError as exc:
+                print(f"错误：{exc}", file=sys.stderr)
+                return 1
+            fixes = usable_corrections(rows, "sentiment" if args.what == "sentiment" else "topic")
         if args.what == "sentiment":
-            train_sentiment(data, args.out, snownlp_sample=args.snownlp_sample, limit=args.limit)
+            train_sentiment(data, args.out, snownlp_sample=args.snownlp_sample, limit=args.limit, corrections=fixes)
         elif args.what == "emotion":
             from yuqing.nlp.train.emotion import train_emotion
 
@@ -45,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.what == "compare-snownlp":
             compare_snownlp(data)
         else:
-            train_topic(data, args.out, limit=args.limit)
+            train_topic(data, args.out, limit=args.limit, corrections=fixes)
     except (FileNotFoundError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

@@ -106,8 +106,10 @@ def all_sentiment_sets(data_dir: Path, limit: int | None = None) -> dict[str, tu
     return sets
 
 
-def sentiment_corpus(data_dir: Path, progress: Progress = print, limit: int | None = None) -> dict:
-    """Training items with their domain and validation flags, and the held-out and validation sets.
+def sentiment_corpus(data_dir: Path, progress: Progress = print, limit: int | None = None,
+                     corrections: list[tuple[str, str]] | None = None) -> dict:
+    """Training items with their domain and validation flags, and the held-out and validation sets; officers'
+    sentiment corrections (``corrections``, None = the configured store's) join as public-domain items.
 
     Returns {"texts", "labels", "weights", "domains", "is_val" (training item is a validation item
     or a near-copy of one: left out of the validation fit), "tests", "vals"}.
@@ -185,7 +187,15 @@ def sentiment_corpus(data_dir: Path, progress: Progress = print, limit: int | No
     texts += g_texts
     labels += g_labels
     weights += [GOV_WEAK_WEIGHT] * len(g_texts)
-    extra = len(notices) + len(thanks) + len(g_texts)
+    if corrections is None:
+        from yuqing.nlp.train.topic import officer_corrections
+
+        corrections = officer_corrections(progress, field="sentiment")
+    fixes = [(t, y) for t, y in corrections if not is_held_copy(t)]
+    texts += [t for t, _ in fixes]
+    labels += [y for _, y in fixes]
+    weights += [SENTIMENT_CLASS_WEIGHT[y] for _, y in fixes]
+    extra = len(notices) + len(thanks) + len(g_texts) + len(fixes)
     domains += ["public"] * extra
     is_val += [False] * extra
     progress(f"训练语料 {len(texts)} 条（剔除与测试集近似重复 {n_held} 条；验证拟合另剔除与验证集近似重复 {n_val} 条），"
@@ -305,7 +315,8 @@ def letter_label(model, seg, text: str) -> str:
 
 
 def train_sentiment(data_dir: Path, out: Path | None = None, progress: Progress = print,
-                    snownlp_sample: int = 500, validate: bool = True, limit: int | None = None) -> dict:
+                    snownlp_sample: int = 500, validate: bool = True, limit: int | None = None,
+                    corrections: list[tuple[str, str]] | None = None) -> dict:
     """Validation fit (thresholds per domain), final fit, baseline and stock SnowNLP on every held-out set.
 
     ``limit``: at most that many rows of each shared set (quick runs and tests only)."""
@@ -315,7 +326,7 @@ def train_sentiment(data_dir: Path, out: Path | None = None, progress: Progress 
     data_dir = Path(data_dir)
     out = Path(out) if out else SENTIMENT_MODEL_PATH
     progress("【情感模型】读取情感语料……")
-    corpus = sentiment_corpus(data_dir, progress, limit)
+    corpus = sentiment_corpus(data_dir, progress, limit, corrections)
     texts, labels, weights, domains, is_val = (corpus[k] for k in ("texts", "labels", "weights", "domains", "is_val"))
     tests, vals = corpus["tests"], corpus["vals"]
     progress(f"训练样本 {len(texts)} 条：" + "，".join(f"{k} {v}" for k, v in sorted(Counter(labels).items())))

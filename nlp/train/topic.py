@@ -64,13 +64,15 @@ def _dedupe_tokens(token_docs: list[list[str]], heldout_docs: list[list[str]]) -
 
 
 # --- officers' corrections (yuqing correct …) as extra labelled data ---------------------------------------------------
-def officer_corrections(progress: Progress = print, config_path: str | Path | None = None) -> list[tuple[str, str]]:
-    """(text, category) of the topic corrections officers stored (``yuqing correct --topic``), the latest per post,
-    from the store of the configuration ``yuqing`` uses ($YUQING_CONFIG, ./yuqing.toml …). Corrections to 「其他」
-    are left out (the model has the 7 categories; 「其他」 is the calibrated abstention). No configured store or an
-    SQLite file that does not exist yet: no corrections (training never creates a database)."""
-    from yuqing.nlp.topic import CATEGORIES
+def officer_corrections(progress: Progress = print, config_path: str | Path | None = None, field: str = "topic"
+                        ) -> list[tuple[str, str]]:
+    """(text, label) of the ``field`` corrections officers stored (``yuqing correct``, the dashboard's 更正), the
+    latest per post, from the store of the configuration ``yuqing`` uses ($YUQING_CONFIG, ./yuqing.toml …). Topic
+    corrections to 「其他」 are left out (the model has the 7 categories; 「其他」 is the calibrated abstention). No
+    configured store or an SQLite file that does not exist yet: no corrections (training never creates a
+    database)."""
     from yuqing.config import ConfigError, load_config
+    from yuqing.corrections import export_rows
 
     try:
         config = load_config(config_path)
@@ -87,14 +89,23 @@ def officer_corrections(progress: Progress = print, config_path: str | Path | No
         progress(f"未读取人工更正（无法打开存储：{exc}）")
         return []
     try:
-        latest: dict[str, dict] = {}
-        for c in store.workflow.list_corrections("topic"):
-            latest[c["doc_id"]] = c
+        rows = export_rows(store)
     finally:
         store.close()
-    used = [(c["text"], c["new_value"]) for c in latest.values() if c["new_value"] in CATEGORIES]
-    if latest:
-        progress(f"人工更正的主题 {len(latest)} 条帖子，其中 {len(used)} 条属于七个分类，加入训练")
+    return usable_corrections(rows, field, progress)
+
+
+def usable_corrections(rows: list[dict], field: str, progress: Progress = print) -> list[tuple[str, str]]:
+    """(text, label) pairs of ``field`` that the model can learn from: topic labels among its 7 categories,
+    sentiment labels among negative/neutral/positive (rows from the store or a ``yuqing corrections export`` file)."""
+    from yuqing.corrections import SENTIMENTS, training_examples
+    from yuqing.nlp.topic import CATEGORIES
+
+    pairs = training_examples(rows, field)
+    allowed = set(CATEGORIES) if field == "topic" else set(SENTIMENTS)
+    used = [(t, y) for t, y in pairs if y in allowed]
+    if pairs:
+        progress(f"人工更正的{'主题' if field == 'topic' else '情感'} {len(pairs)} 条帖子，其中 {len(used)} 条可用，加入训练")
     return used
 
 

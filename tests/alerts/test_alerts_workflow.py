@@ -200,14 +200,18 @@ def test_supervising_office_sees_what_was_escalated_to_it(make_app, capsys):
     # The road department answers in time; the lift is not answered: 督办 on breach, to the office.
     svc.act(wf.get_user("officer"), road.id, "close", note="经核实已处理", now=T0 + timedelta(hours=2))
     assert svc.check_deadlines(T0 + timedelta(hours=49))["escalated"] == 1
-    seen = svc.list_alerts(sup)
+    # Other departments' alerts only through the supervision view; as a department it sees only its own.
+    assert svc.list_alerts(sup) == []
+    with pytest.raises(PermissionDenied):
+        svc.list_alerts(sup, department=DEPT_A3)
+    seen = svc.list_alerts(sup, supervision=True)
     assert [v.id for v in seen] == [lift.id] and seen[0].escalated and seen[0].escalated_to == SUPERVISOR
     detail = svc.get_alert(sup, lift.id, now=T0 + timedelta(hours=49))
-    assert detail.flags["overdue"] and detail.actions == () and not detail.can_reveal
+    assert detail.flags["overdue"] and detail.actions == ("supervise",) and not detail.can_reveal
     with pytest.raises(PermissionDenied):
         svc.get_alert(sup, road.id)
-    assert [v.id for v in svc.list_alerts(sup, department=DEPT_A3)] == [lift.id]
-    assert svc.list_alerts(sup, department=created["ev-road"].department) == []
+    assert [v.id for v in svc.list_alerts(sup, department=DEPT_A3, supervision=True)] == [lift.id]
+    assert svc.list_alerts(sup, department=created["ev-road"].department, supervision=True) == []
     (row,) = svc.overdue_by_department(sup, T0 + timedelta(hours=49))
     assert row == {"department": DEPT_A3, "open": 1, "overdue": 1, "escalated": 1}
     # Ordinary departments still see only their own.
@@ -216,6 +220,8 @@ def test_supervising_office_sees_what_was_escalated_to_it(make_app, capsys):
         svc.list_alerts(a3, department=SUPERVISOR)
 
     assert alerts_as(["list", "--as", "duban"], app) == 0
+    assert lift.id not in capsys.readouterr().out
+    assert alerts_as(["list", "--escalated", "--as", "duban"], app) == 0
     out = capsys.readouterr().out
     assert lift.id in out and "[已督办]" in out and road.id not in out
     assert alerts_as(["show", lift.id, "--as", "duban", "--now", (T0 + timedelta(hours=49)).isoformat()], app) == 0

@@ -229,43 +229,6 @@ def test_department_and_leader_pages_offer_no_raw_text(as_user, store):
     assert not [b for b in at.button if b.label == "查看原文"]
 
 
-def test_supervising_office_desk_shows_escalated_alerts_and_overdue_by_department(as_user, store):
-    from yuqing.users import create_user
-
-    sup = "A市人民政府督查室"
-    create_user(store.workflow, "duban1", "department", PASSWORD, department=sup, display_name="督查室")
-    target = next(a for a in store.workflow.list_alerts(department=OTHER_DEPT, status="dispatched", limit=50)[1]
-                  if not a.escalated)
-
-    def expected() -> set[str]:
-        awaiting = ["dispatched", "accepted", "returned", "reopened"]
-        return {a.id for a in store.workflow.list_alerts(status=awaiting, limit=500)[1]
-                if a.escalated or a.department == sup}
-
-    at = as_user("duban1")
-    no_exception(at)
-    assert set(table(at, 1)["编号"]) == expected() and target.id not in expected()
-    at = _pick(as_user("officer1"), "wb_pick", target.id)
-    _act(at, target.id, "escalate", 说明="请加快办理")
-    at = as_user("duban1")
-    no_exception(at)
-    assert "各责任部门超期情况" in [s.value for s in at.subheader]
-    overdue = table(at, 0)
-    assert OTHER_DEPT in overdue["责任部门"].tolist()
-    assert set(table(at, 1)["编号"]) == expected() and target.id in expected()
-    at.selectbox(key="dd_pick").set_value(target.id).run()
-    no_exception(at)
-    assert not [b for b in at.button if b.label.startswith("确认")]  # it sees, the responsible department acts
-    escalated_open = [a for a in store.workflow.list_alerts(status=[s for s in ("new", "dispatched", "accepted",
-                      "returned", "responded", "reopened")], limit=500)[1] if a.escalated]
-    assert {m.label: m.value for m in at.metric}["督办中"] == str(len(escalated_open))
-    at.button_group(key="dd_view").set_value("督办事项").run()
-    no_exception(at)
-    only_escalated = {a.id for a in store.workflow.list_alerts(
-        status=["dispatched", "accepted", "returned", "reopened"], limit=500)[1] if a.escalated}
-    assert set(table(at, 1)["编号"]) == only_escalated and target.id in only_escalated
-
-
 def test_manual_alert_and_silence_forms(as_user, store):
     at = as_user("officer1")
     at.switch_page("views/manual_alert.py").run()

@@ -113,6 +113,12 @@ class DocumentStore(SchemeStorage, abc.ABC):
         with them each document's 监测方案 matches when ``scheme_matches`` is given (see ``schemes_api``)."""
 
     @abc.abstractmethod
+    def relabel_documents(self, labels: dict[str, dict[str, str]], now: datetime) -> int:
+        """An officer's correction applied at once: ``labels`` maps a document id to new values of ``topic``,
+        ``sentiment`` and/or ``department`` (the effective analysis every view and aggregate reads; the model's
+        values stay in the correction record). Unknown ids are skipped; returns how many documents changed."""
+
+    @abc.abstractmethod
     def unclustered_documents(self, limit: int = 2000) -> list[Document]:
         """Analysed documents that are in no event yet, oldest first."""
 

@@ -39,7 +39,7 @@ from yuqing.storage.elasticsearch_schemes import ESSchemes
 from yuqing.storage.elasticsearch_query import ESQuerySearch
 from yuqing.storage.rows import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, analysis_values, changed_document_values, new_document_values, purged_values,
-    query_terms,
+    query_terms, relabel_values,
 )
 from yuqing.storage.sqlite import default_query_tokenizer
 from yuqing.storage.sqlite_search import make_snippet
@@ -221,6 +221,13 @@ class ElasticsearchDocumentStore(ESSchemes, ESQuerySearch, ESEventsAndAggregates
                 values["schemes"] = [n for n in matches.get(doc_id, ()) if n in known]
             actions.append(({"update": {"_index": where[doc_id]["_index"], "_id": doc_id}}, {"doc": values}))
         self._bulk("分析结果保存", actions)
+
+    def relabel_documents(self, labels: dict[str, dict[str, str]], now: datetime) -> int:
+        where = self._locate(list(labels), ["analyzed_at"])
+        actions = [({"update": {"_index": where[i]["_index"], "_id": i}}, {"doc": relabel_values(changes)})
+                   for i, changes in labels.items() if i in where and where[i]["_source"].get("analyzed_at")]
+        self._bulk("分析结果更正", actions)
+        return len(actions)
 
     def unclustered_documents(self, limit: int = 2000) -> list[Document]:
         query = {"bool": {"filter": [{"term": {"needs_processing": 0}}, {"exists": {"field": "analyzed_at"}}],

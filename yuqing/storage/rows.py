@@ -174,3 +174,15 @@ def analysis_values(a: dict[str, Any], now: datetime) -> dict[str, Any]:
         "analysis": _json({k: v for k, v in a.items() if k not in _ANALYSIS_FIELDS}),
         "analyzed_at": to_utc_text(now), "needs_processing": 0,
     }
+
+
+#: ``relabel_documents``: an officer's correction → the stored column it overrides.
+RELABEL_COLUMNS = {"topic": "topic_label", "sentiment": "sentiment_label", "department": "department"}
+
+
+def relabel_values(changes: Mapping[str, str]) -> dict[str, str]:
+    """The stored columns of a correction (``relabel_documents``), checked."""
+    bad = [f for f in changes if f not in RELABEL_COLUMNS]
+    if bad or not changes:
+        raise StoreError(f"只能更正 {', '.join(RELABEL_COLUMNS)}（实际为 {list(changes)!r}）")
+    return {RELABEL_COLUMNS[f]: v for f, v in changes.items()}

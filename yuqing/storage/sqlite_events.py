@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from yuqing.clock import TZ, day_start, from_utc_text, to_utc_text
 from yuqing.model import Document, DocumentKind, Event
 from yuqing.storage.base import DocumentFilter, StoreError
-from yuqing.storage.rows import _json, _loads, engagement_fields
+from yuqing.storage.rows import _json, _loads, engagement_fields, relabel_values
 
 _GROUPABLE = {"source": "source", "topic": "topic_label", "department": "department", "region": "region",
               "sentiment": "sentiment_label", "kind": "kind"}
@@ -21,6 +21,30 @@ _GROUPABLE = {"source": "source", "topic": "topic_label", "department": "departm
 
 class SQLiteEventsAndAggregates:
     """DocumentStore's events, aggregates and alerts-stage queries on SQLite."""
+
+    # -- officers' corrections ---------------------------------------------------------------------------------
+    def relabel_documents(self, labels: dict[str, dict[str, str]], now: datetime) -> int:
+        from collections import Counter
+
+        daily: Counter = Counter()
+        changed = 0
+        with self.transaction():
+            for doc_id, changes in labels.items():
+                values = relabel_values(changes)
+                old = self.db.execute(f"SELECT {', '.join(_DAILY_DIMS)} FROM documents WHERE id = ? "
+                                      "AND analyzed_at IS NOT NULL", (doc_id,)).fetchone()
+                if old is None:
+                    continue
+                self.db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                                [*values.values(), doc_id])
+                new = self.db.execute(f"SELECT {', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?",
+                                      (doc_id,)).fetchone()
+                if _daily_key(new) != _daily_key(old):  # the heat board's daily counts follow the correction
+                    daily[_daily_key(old)] -= 1
+                    daily[_daily_key(new)] += 1
+                changed += 1
+            self._apply_doc_daily(daily)
+        return changed
 
     # -- events ------------------------------------------------------------------------------------------------
     def save_events(self, events: list[Event], now: datetime) -> None:
