@@ -30,6 +30,9 @@ class BriefSentence:
     doc_id: str  # the post it was taken from
     kind: str  # key (关键句) / demand (诉求)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "doc_id": self.doc_id, "kind": self.kind}
+
 
 @dataclass(frozen=True)
 class EventBriefView:
@@ -110,6 +113,9 @@ class SpreadPost:
     at: datetime | None
     repost_of: str | None
 
+    def to_dict(self) -> dict[str, Any]:
+        return {k: _plain(getattr(self, k)) for k in self.__dataclass_fields__}
+
 
 @dataclass(frozen=True)
 class SpreadView:
@@ -171,7 +177,7 @@ def build_brief_view(event: Event, *, alert: AlertView | None = None, now: datet
     times = sorted(datetime.fromtimestamp(m["t"], tz=TZ) for m in members.values() if m.get("t"))
     days = Counter(t.strftime("%Y-%m-%d") for t in times)
     recent = sorted(days.items())[-14:]
-    now = now or (times[-1] if times else event.last_seen) or datetime.now(TZ)
+    now = now or datetime.now(TZ)
     sources = Counter(m.get("s") or "" for m in members.values())
     first = ((state.get("spread") or {}).get("first") or {}).get("doc_id")
     return EventBriefView(

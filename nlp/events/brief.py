@@ -38,9 +38,23 @@ def split_sentences(text: str) -> list[str]:
     out = []
     for piece in _SPLIT_RE.findall(text or ""):
         s = piece.strip(" \t\u3000，,、")
-        if _MIN_LEN <= len(s) <= _MAX_LEN:
+        if len(s) > _MAX_LEN:
+            out += _chunks(s)
+        elif len(s) >= _MIN_LEN:
             out.append(s)
     return out
+
+
+def _chunks(sentence: str) -> list[str]:
+    """A run-on sentence cut at commas into pieces of at most ``_MAX_LEN`` (each a substring of the sentence)."""
+    out, buf = [], ""
+    for clause in re.findall(r"[^，,]+[，,]?", sentence):
+        if buf and len(buf) + len(clause) > _MAX_LEN:
+            out.append(buf)
+            buf = ""
+        buf += clause
+    out.append(buf)
+    return [c.strip(" \t\u3000，,、") for c in out if _MIN_LEN <= len(c.strip(" \t\u3000，,、")) <= _MAX_LEN]
 
 
 def _post_text(doc: Document) -> str:
@@ -80,6 +94,10 @@ def textrank(token_sets: list[set[str]], *, damping: float = 0.85, iterations: i
             break
         score = new
     return score
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def pick_posts(event: Event) -> list[str]:
@@ -136,10 +154,18 @@ def build_brief(event: Event, docs: Iterable[Document], *, tokenize: Any = None)
     firsts = [v[0] for v in by_post.values()]
     chosen_demands = (firsts + [d for d in demands if d not in firsts])[:DEMANDS]
     pool = sentences[:MAX_SENTENCES]
-    scores = textrank([set(tokenize(s)) for s, _, _ in pool])
+    words = [set(tokenize(s)) for s, _, _ in pool]
+    scores = textrank(words)
     ranked = sorted(range(len(pool)), key=lambda i: (-scores[i], pool[i][2]))
     demand_texts = {d["text"] for d in chosen_demands}
-    key = [pool[i] for i in ranked if pool[i][0] not in demand_texts][:KEY_SENTENCES]
+    picked: list[int] = []
+    for i in ranked:
+        if len(picked) == KEY_SENTENCES:
+            break
+        # A sentence told again in other words (a repost edited by hand) is said once.
+        if pool[i][0] not in demand_texts and not any(_overlap(words[i], words[j]) >= 0.6 for j in picked):
+            picked.append(i)
+    key = [pool[i] for i in picked]
     key.sort(key=lambda x: x[2])  # in the order the posts told it
     places, orgs = _entities(event)
     return {
