@@ -22,6 +22,7 @@ def _p(path: str, title: str, icon: str, group: str, *roles: str) -> PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     _p("views/heat_board.py", "舆情热度看板", ":material/local_fire_department:", "态势", LEADER, OFFICER, ADMIN),
+    _p("views/event.py", "事件详情", ":material/article:", "态势", LEADER, OFFICER, ADMIN),
     _p("views/screen.py", "大屏模式", ":material/tv:", "态势", LEADER, OFFICER, ADMIN),
     _p("views/workbench.py", "预警工作台", ":material/notifications_active:", "处置", OFFICER, ADMIN, LEADER),
     _p("views/manual_alert.py", "人工预警与静默", ":material/edit_note:", "处置", OFFICER, ADMIN),

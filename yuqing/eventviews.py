@@ -141,12 +141,13 @@ class EventDetailView:
     spread: SpreadView | None
     posts: tuple[DocumentView, ...] = ()
     alert: AlertView | None = None
-    log: tuple[Any, ...] = field(default_factory=tuple)
+    post_urls: Mapping[str, str] = field(default_factory=dict)  # doc id → URL, for every post a sentence quotes
 
     def to_dict(self) -> dict[str, Any]:
         return {"event": self.event.to_dict(), "brief": self.brief.to_dict() if self.brief else None,
                 "spread": self.spread.to_dict() if self.spread else None,
-                "posts": [p.to_dict() for p in self.posts], "alert": self.alert.to_dict() if self.alert else None}
+                "posts": [p.to_dict() for p in self.posts], "alert": self.alert.to_dict() if self.alert else None,
+                "post_urls": dict(self.post_urls)}
 
 
 def _trend(times: list[datetime], now: datetime) -> str:
@@ -232,6 +233,10 @@ def event_detail(store: Any, event_id: str, *, posts: int = 20, now: datetime | 
         else:
             view = alert_view(alert)
     _, docs = store.documents.list_documents(limit=posts, event_id=event.id)
-    return EventDetailView(event=build_event_view(event), brief=build_brief_view(event, alert=view, now=now),
-                           spread=build_spread_view(event), posts=tuple(build_document_view(d) for d in docs),
-                           alert=view)
+    brief, spread = build_brief_view(event, alert=view, now=now), build_spread_view(event)
+    quoted = [s.doc_id for s in (brief.sentences if brief else ())]
+    if spread is not None and spread.first is not None:
+        quoted.append(spread.first.doc_id)
+    urls = {d.id: d.url for d in store.documents.get_documents(list(dict.fromkeys(quoted)))} if quoted else {}
+    return EventDetailView(event=build_event_view(event), brief=brief, spread=spread,
+                           posts=tuple(build_document_view(d) for d in docs), alert=view, post_urls=urls)

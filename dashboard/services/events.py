@@ -1,0 +1,18 @@
+"""The event page's reads: the events to pick from and one event's detail view (brief, spread, posts, alert)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yuqing.eventviews import EventDetailView, event_detail
+from yuqing.views import EventView, build_event_view
+
+
+def event_choices(app: Any, limit: int = 50) -> list[EventView]:
+    """The hottest events, for the page's picker."""
+    return [build_event_view(e) for e in app.store.documents.list_events(limit=limit)]
+
+
+def event_page(app: Any, event_id: str, *, posts: int = 30) -> EventDetailView | None:
+    """One event as the page shows it; the open alert's view is the alerts service's (its deadline labels)."""
+    return event_detail(app.store, event_id, posts=posts, alert_view=app.alerts.alert_view)
