@@ -38,7 +38,7 @@ def spread_chart(spread: SpreadView, *, height: int = 240) -> alt.VConcatChart:
     if links:
         layers.insert(0, alt.Chart(pd.DataFrame(links)).mark_line(color="#ff7f0e", opacity=0.5).encode(
             x="时间:T", y="来源:N", detail="链:N"))
-    plane = alt.layer(*layers).properties(height=height, title="帖子按来源的时间线（连线：转载/相似帖 → 原帖）")
+    plane = alt.layer(*layers).properties(width="container", height=height, title="帖子按来源的时间线（连线：转载/相似帖 → 原帖）")
     series = pd.DataFrame([{"时间": at.isoformat() if at else None, "帖子数": n} for at, n in spread.series]
                           or [{"时间": None, "帖子数": 0}])
     unit = "每小时" if spread.unit == "hour" else "每日"
@@ -49,7 +49,7 @@ def spread_chart(spread: SpreadView, *, height: int = 240) -> alt.VConcatChart:
     if not jumps.empty:
         lower = volume + alt.Chart(jumps).mark_point(color="#d62728", shape="triangle-up", size=120, filled=True
                                                       ).encode(x="时间:T", y="帖子数:Q", tooltip=["时间:T", "帖子数:Q"])
-    return alt.vconcat(plane, lower.properties(height=140, title="热度跃升（▲）"))
+    return alt.vconcat(plane, lower.properties(width="container", height=140, title="热度跃升（▲）"))
 
 
 def spread_png(spread: SpreadView) -> bytes | None:

@@ -168,7 +168,7 @@ def _sentences(items: Any, kind: str) -> tuple[BriefSentence, ...]:
 
 
 def build_brief_view(event: Event, *, alert: AlertView | None = None, now: datetime | None = None,
-                     rewritten: str | None = None) -> EventBriefView | None:
+                     rewritten: str | None = None, titles: Mapping[str, str] | None = None) -> EventBriefView | None:
     """The brief of ``event`` as every output shows it (None when the events stage has not written one yet)."""
     state = event.state or {}
     brief = state.get("brief")
@@ -179,7 +179,8 @@ def build_brief_view(event: Event, *, alert: AlertView | None = None, now: datet
     days = Counter(t.strftime("%Y-%m-%d") for t in times)
     recent = sorted(days.items())[-14:]
     now = now or datetime.now(TZ)
-    sources = Counter(m.get("s") or "" for m in members.values())
+    names = titles or {}
+    sources = Counter(names.get(m.get("s") or "", m.get("s") or "") for m in members.values())
     first = ((state.get("spread") or {}).get("first") or {}).get("doc_id")
     return EventBriefView(
         event_id=event.id, title=masked(event.title), since=event.first_seen, first_doc_id=first,
@@ -193,20 +194,30 @@ def build_brief_view(event: Event, *, alert: AlertView | None = None, now: datet
         emotions=emotion_shares(state), alert=alert, rewritten=masked(rewritten) if rewritten else None)
 
 
-def _post(p: Mapping[str, Any]) -> SpreadPost:
-    return SpreadPost(doc_id=str(p.get("doc_id") or ""), source=str(p.get("source") or ""), at=_time(p.get("at")),
+def _post(p: Mapping[str, Any], titles: Mapping[str, str]) -> SpreadPost:
+    source = str(p.get("source") or "")
+    return SpreadPost(doc_id=str(p.get("doc_id") or ""), source=titles.get(source, source), at=_time(p.get("at")),
                       repost_of=p.get("repost_of") or None)
 
 
-def build_spread_view(event: Event) -> SpreadView | None:
+def source_titles(config: Any) -> dict[str, str]:
+    """Source name → the title users know it by (``[[sources]] title``)."""
+    return {s.name: s.title for s in getattr(config, "sources", []) or [] if getattr(s, "title", None)}
+
+
+def build_spread_view(event: Event, *, titles: Mapping[str, str] | None = None) -> SpreadView | None:
+    """The spread of ``event``; ``titles``: source name → title to show (:func:`source_titles`)."""
     spread = (event.state or {}).get("spread")
     if not isinstance(spread, Mapping):
         return None
+    names = titles or {}
     first = spread.get("first") or None
     return SpreadView(
-        event_id=event.id, first=_post(first) if first else None, first_title=masked((first or {}).get("title")),
-        timeline=tuple(_post(p) for p in spread.get("timeline") or ()),
-        sources=tuple((str(s["name"]), int(s["posts"]), float(s["share"])) for s in spread.get("sources") or ()),
+        event_id=event.id, first=_post(first, names) if first else None,
+        first_title=masked((first or {}).get("title")),
+        timeline=tuple(_post(p, names) for p in spread.get("timeline") or ()),
+        sources=tuple((names.get(str(s["name"]), str(s["name"])), int(s["posts"]), float(s["share"]))
+                      for s in spread.get("sources") or ()),
         source_types=tuple((source_type_label(str(s["type"])), int(s["posts"]), float(s["share"]))
                            for s in spread.get("source_types") or ()),
         unit=str(spread.get("unit") or "day"),
@@ -216,7 +227,8 @@ def build_spread_view(event: Event) -> SpreadView | None:
 
 
 def event_detail(store: Any, event_id: str, *, posts: int = 20, now: datetime | None = None,
-                 alert_view: Callable[[Any], AlertView] | None = None) -> EventDetailView | None:
+                 alert_view: Callable[[Any], AlertView] | None = None,
+                 titles: Mapping[str, str] | None = None) -> EventDetailView | None:
     """Everything the event page, ``yuqing events show`` and the 专报 show about one event; None if unknown.
     ``alert_view``: how the caller builds an alert's view (the alerts service's labels); default the kernel's."""
     event = store.documents.get_event(event_id)
@@ -233,7 +245,8 @@ def event_detail(store: Any, event_id: str, *, posts: int = 20, now: datetime | 
         else:
             view = alert_view(alert)
     _, docs = store.documents.list_documents(limit=posts, event_id=event.id)
-    brief, spread = build_brief_view(event, alert=view, now=now), build_spread_view(event)
+    brief = build_brief_view(event, alert=view, now=now, titles=titles)
+    spread = build_spread_view(event, titles=titles)
     quoted = [s.doc_id for s in (brief.sentences if brief else ())]
     if spread is not None and spread.first is not None:
         quoted.append(spread.first.doc_id)

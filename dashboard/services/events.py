@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yuqing.eventviews import EventDetailView, event_detail
+from yuqing.eventviews import EventDetailView, event_detail, source_titles
 from yuqing.views import EventView, build_event_view
 
 
@@ -15,4 +15,5 @@ def event_choices(app: Any, limit: int = 50) -> list[EventView]:
 
 def event_page(app: Any, event_id: str, *, posts: int = 30) -> EventDetailView | None:
     """One event as the page shows it; the open alert's view is the alerts service's (its deadline labels)."""
-    return event_detail(app.store, event_id, posts=posts, alert_view=app.alerts.alert_view)
+    return event_detail(app.store, event_id, posts=posts, alert_view=app.alerts.alert_view,
+                        titles=source_titles(app.config))

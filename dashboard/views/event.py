@@ -7,9 +7,10 @@ import streamlit as st
 
 from yuqing.dashboard.common import page_context, show_table
 from yuqing.dashboard.services.events import event_choices, event_page
-from yuqing.dashboard.textfmt import escape_text
+from yuqing.dashboard.textfmt import escape_label, escape_text
 from yuqing.viewparts import fmt_local
 
+SENTIMENT = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 ctx = page_context(__file__)
 choices = event_choices(ctx.app)
 wanted = str(st.query_params.get("event", "") or "")
@@ -30,7 +31,7 @@ if detail is None:
     st.stop()
 
 event = detail.event
-st.subheader(event.title)
+st.markdown(f"### {escape_text(event.title)}", unsafe_allow_html=True)
 cols = st.columns(4)
 cols[0].metric("热度", f"{event.heat:.1f}")
 cols[1].metric("帖子数", event.doc_count)
@@ -84,8 +85,8 @@ if detail.alert is not None:
     st.markdown(escape_text(f"{a.title} · {a.level_label} · {a.status_label} · {a.department or '未派发'}"),
                 unsafe_allow_html=True)
     for d in a.deadlines:
-        st.caption(escape_text(f"{d.label}：{d.text}"))
+        st.caption(escape_label(f"{d.label}：{d.text}"))
 
 st.markdown("#### 帖子")
-show_table([{"时间": fmt_local(p.published_at), "来源": p.source, "标题": p.title, "情感": p.sentiment or "",
+show_table([{"时间": fmt_local(p.published_at), "来源": p.source, "标题": p.title, "情感": SENTIMENT.get(p.sentiment or "", ""),
              "编号": p.id[:12]} for p in detail.posts], key="event_posts")

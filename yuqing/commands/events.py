@@ -67,10 +67,10 @@ def _list(app, args: argparse.Namespace, since) -> int:
 
 
 def _show(app, args: argparse.Namespace) -> int:
-    from yuqing.eventviews import event_detail
+    from yuqing.eventviews import event_detail, source_titles
     from yuqing.viewparts import fmt_local
 
-    detail = event_detail(app.store, args.event_id)
+    detail = event_detail(app.store, args.event_id, titles=source_titles(app.config))
     if detail is None:
         print(f"未找到事件 {args.event_id}（用 yuqing events list 查看事件编号）", file=sys.stderr)
         return 2
