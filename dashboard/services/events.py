@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yuqing.eventviews import EventDetailView, event_detail, source_titles
+from yuqing.eventviews import EventBriefView, EventDetailView, event_detail, source_titles
 from yuqing.views import EventView, build_event_view
 
 
@@ -17,3 +17,10 @@ def event_page(app: Any, event_id: str, *, posts: int = 30) -> EventDetailView |
     """One event as the page shows it; the open alert's view is the alerts service's (its deadline labels)."""
     return event_detail(app.store, event_id, posts=posts, alert_view=app.alerts.alert_view,
                         titles=source_titles(app.config))
+
+
+def event_brief(app: Any, event_id: str) -> EventBriefView | None:
+    """The brief of one event (with its open alert) as the alert page shows it; None if it has none yet."""
+    detail = event_detail(app.store, event_id, posts=0, alert_view=app.alerts.alert_view,
+                          titles=source_titles(app.config))
+    return detail.brief if detail else None

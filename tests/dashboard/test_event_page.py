@@ -58,3 +58,30 @@ def test_without_a_deep_link_the_hottest_event_is_shown(as_user, store, name):
     hottest = store.documents.list_events(limit=1)[0]
     assert at.selectbox(key="event_pick").value == hottest.id
     assert at.query_params["event"] == [hottest.id] or at.query_params["event"] == hottest.id
+
+
+def test_alert_page_shows_the_events_brief_and_links_to_the_event_page(as_user, store):
+    from tests.dashboard.pagekit import _pick
+
+    at = as_user("officer1")
+    listed = [o.split(" · ", 1)[0] for o in at.selectbox(key="wb_pick").options]  # the workbench's queue
+    alert = next(a for a in map(store.workflow.get_alert, listed)
+                 if a.event_id and (store.documents.get_event(a.event_id).state or {}).get("brief"))
+    brief = store.documents.get_event(alert.event_id).state["brief"]
+    at = _pick(at, "wb_pick", alert.id)
+    no_exception(at)
+    assert any(e.label == "事件简报" for e in at.expander)
+    text = "\n".join(m.value for m in at.markdown)
+    for s in brief["key_sentences"] + brief["demands"]:
+        assert f"〔帖子 {s['doc_id'][:8]}〕" in text
+    links = [el for el in at.get("page_link") if "事件详情" in el.proto.label]
+    assert links and links[0].proto.page.endswith("event")
+
+
+def test_heat_board_links_its_events_to_the_event_page(as_user, store):
+    at = as_user("leader1")
+    no_exception(at)
+    picker = at.selectbox(key="board_event_link")
+    assert picker.options
+    links = [el for el in at.get("page_link") if el.proto.label == "打开事件详情"]
+    assert len(links) == 1
