@@ -30,6 +30,7 @@ PAGES: tuple[PageSpec, ...] = (
     _p("views/dept_desk.py", "本部门预警", ":material/inbox:", "部门", DEPARTMENT),
     _p("views/dept_history.py", "办理记录与统计", ":material/bar_chart:", "部门", DEPARTMENT),
     _p("views/reports.py", "舆情简报", ":material/description:", "报告", LEADER, OFFICER, ADMIN),
+    _p("views/special_report.py", "舆情专报", ":material/summarize:", "报告", OFFICER, ADMIN, LEADER),
     _p("views/admin_users.py", "用户管理", ":material/group:", "系统管理", ADMIN),
     _p("views/admin_departments.py", "部门", ":material/account_balance:", "系统管理", ADMIN),
     _p("views/admin_sources.py", "来源与采集健康", ":material/satellite_alt:", "系统管理", ADMIN),

@@ -17,6 +17,7 @@ from typing import Any
 
 from yuqing.dashboard.services import board, queries
 from yuqing.dashboard.services.events import period_briefs
+from yuqing.dashboard.special import special_main
 from yuqing.clock import TZ, day_start, now as clock_now
 
 KIND_LABELS = {"daily": "日报", "weekly": "周报"}
@@ -286,6 +287,8 @@ def report_bytes(brief: Brief, suffix: str) -> bytes:
 
 
 def report_main(argv: list[str], app: Any) -> int:
+    if argv[:1] == ["special"]:  # 专报: selected events (dashboard/special.py)
+        return special_main(argv[1:], app)
     parser = argparse.ArgumentParser(prog="yuqing report", description="生成舆情简报（Word 或 Excel）")
     parser.add_argument("kind", choices=sorted(KIND_LABELS), help="daily（日报）或 weekly（周报，截至 --date 的 7 天）")
     parser.add_argument("--date", help="简报日期 YYYY-MM-DD（默认今天）")

@@ -85,3 +85,25 @@ def test_heat_board_links_its_events_to_the_event_page(as_user, store):
     assert picker.options
     links = [el for el in at.get("page_link") if el.proto.label == "打开事件详情"]
     assert len(links) == 1
+
+
+def test_special_report_page_builds_a_docx_with_the_instruction(as_user, store):
+    import io
+
+    from docx import Document
+
+    events = [e for e in store.documents.list_events(limit=5) if e.state.get("brief")][:2]
+    at = as_user("officer1")
+    at.switch_page("views/special_report.py").run()
+    no_exception(at)
+    at.multiselect(key="sp_events").set_value([e.id for e in events]).run()
+    at.text_input(key="sp_leader").input("王副市长")
+    at.text_area(key="sp_instruction").input("请住建局牵头，三日内答复群众")
+    at.button(key="sp_build").click().run()
+    no_exception(at)
+    assert at.get("download_button")
+    doc = Document(io.BytesIO(at.session_state["sp_built"]["docx"]))
+    text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+    assert "王副市长" in text and "请住建局牵头，三日内答复群众" in text
+    for e in events:
+        assert e.state["brief"]["key_sentences"][0]["text"][:15] in text or not e.state["brief"]["key_sentences"]
