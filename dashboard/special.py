@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -93,10 +94,12 @@ def build_special(app: Any, event_ids: list[str], *, title: str = "", author: st
                          sections=tuple(sections))
 
 
-def _text(value: Any) -> str:
-    from yuqing.dashboard.report import _cell
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-    return _cell(value)
+
+def _text(value: Any) -> str:
+    """A docx run's plain text: characters XML cannot hold (control characters from a crawled page) dropped."""
+    return _XML_ILLEGAL.sub("", str(value))
 
 
 def write_special_docx(report: SpecialReport, path: Path) -> Path:

@@ -19,6 +19,7 @@ PassDupeFilter
 
 # --- Command-line entry points named by string (yuqing/cli.py handlers, the stages' commands.py, benches) -------
 cmd_audit, cmd_stats, cmd_users, cmd_bench, cmd_ingest, cmd_process, cmd_tick, cmd_demo, cmd_run
+cmd_events
 bench_startup_main, correct_main, crawl_main, bench_dashboard_main
 
 # --- Framework callbacks and attributes --------------------------------------------------------------------------

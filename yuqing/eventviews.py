@@ -63,7 +63,11 @@ class EventBriefView:
         """The brief's lines other than quoted sentences: since when, where, who, trend, sources, sentiment, alert."""
         out = []
         if self.since:
-            out.append(f"起始：{fmt_local(self.since)} 首帖，至今共 {self.doc_count} 条，走势{self.trend}，热度 {self.heat:.1f}")
+            first = f"（帖子 {self.first_doc_id[:8]}）" if self.first_doc_id else ""
+            out.append(f"起始：{fmt_local(self.since)} 首帖{first}，至今共 {self.doc_count} 条，走势{self.trend}，"
+                       f"热度 {self.heat:.1f}")
+        if len(self.posts_per_day) > 1:
+            out.append("每日帖子：" + "，".join(f"{d[5:]} {n}" for d, n in self.posts_per_day[-7:]))
         if self.places or self.organisations:
             out.append("涉及：" + "、".join((*self.places, *self.organisations)))
         if self.affected:
