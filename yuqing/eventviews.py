@@ -88,6 +88,8 @@ class EventBriefView:
     def lines(self) -> list[str]:
         """The whole brief as plain-text lines (reports, 专报, the command line)."""
         out = [f"事件：{self.title}", *self.facts()]
+        if self.rewritten:
+            out.append(f"综述（模型改写，以下摘录为准）：{self.rewritten}")
         out += [f"要点：{s.text}" for s in self.key_sentences]
         out += [f"诉求：{s.text}" for s in self.demands]
         return out
@@ -172,7 +174,7 @@ def _sentences(items: Any, kind: str) -> tuple[BriefSentence, ...]:
 
 
 def build_brief_view(event: Event, *, alert: AlertView | None = None, now: datetime | None = None,
-                     rewritten: str | None = None, titles: Mapping[str, str] | None = None) -> EventBriefView | None:
+                     titles: Mapping[str, str] | None = None) -> EventBriefView | None:
     """The brief of ``event`` as every output shows it (None when the events stage has not written one yet)."""
     state = event.state or {}
     brief = state.get("brief")
@@ -195,7 +197,8 @@ def build_brief_view(event: Event, *, alert: AlertView | None = None, now: datet
         posts_per_day=tuple(recent), trend=_trend(times, now), heat=float(event.heat or 0.0),
         sources=tuple(sources.most_common()),
         sentiment={label: int(getattr(event, name) or 0) for name, label in SENTIMENT_NAMES},
-        emotions=emotion_shares(state), alert=alert, rewritten=masked(rewritten) if rewritten else None)
+        emotions=emotion_shares(state), alert=alert,
+        rewritten=masked(brief["rewritten"]) if isinstance(brief.get("rewritten"), str) and brief["rewritten"] else None)
 
 
 def _post(p: Mapping[str, Any], titles: Mapping[str, str]) -> SpreadPost:

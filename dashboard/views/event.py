@@ -53,6 +53,8 @@ if brief is None:
     st.info("该事件的简报尚未生成：下一轮分析后生成")
 else:
     with st.container(border=True, key="event_brief"):
+        if brief.rewritten:
+            st.markdown("**综述**（模型改写，以下摘录为准）：" + escape_text(brief.rewritten), unsafe_allow_html=True)
         for line in brief.facts():
             st.markdown(escape_text(line), unsafe_allow_html=True)
         for s in brief.sentences:

@@ -25,16 +25,21 @@ def brief_is_current(event: Event) -> bool:
     return basis.get("doc_count") == event.doc_count and basis.get("last_seen") == last and "spread" in event.state
 
 
-def brief_event(store: Any, event: Event, source_types: Mapping[str, str] | None = None) -> Event:
-    """``event`` with its brief and spread rebuilt from its posts in ``store`` (the documents half)."""
+def brief_event(store: Any, event: Event, source_types: Mapping[str, str] | None = None, writer: Any = None) -> Event:
+    """``event`` with its brief and spread rebuilt from its posts in ``store`` (the documents half); ``writer``: the
+    optional LLM writer (:class:`yuqing.nlp.events.llm.LLMWriter`), whose rewrite is kept beside the brief."""
     docs = store.get_documents(pick_posts(event))
-    event.state["brief"] = build_brief(event, docs)
+    brief = build_brief(event, docs)
+    rewritten = writer.rewrite(event.title, brief) if writer is not None else None
+    if rewritten:
+        brief["rewritten"] = rewritten
+    event.state["brief"] = brief
     event.state["spread"] = build_spread(event, source_types)
     return event
 
 
 def refresh_briefs(store: Any, event_ids: Iterable[str], now: datetime,
-                   source_types: Mapping[str, str] | None = None) -> int:
+                   source_types: Mapping[str, str] | None = None, writer: Any = None) -> int:
     """Rebuild the brief and spread of each listed event that changed since its brief; returns how many."""
     changed = []
     for eid in dict.fromkeys(event_ids):
@@ -44,7 +49,7 @@ def refresh_briefs(store: Any, event_ids: Iterable[str], now: datetime,
         if brief_is_current(event):
             continue
         try:
-            changed.append(brief_event(store, event, source_types))
+            changed.append(brief_event(store, event, source_types, writer))
         except Exception:  # one event's brief must not stop the pass; the next change retries it
             log.exception("事件 %s 的简报生成失败，保留原简报", eid)
     if changed:

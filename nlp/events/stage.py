@@ -86,8 +86,9 @@ def with_heat(event: Event, settings: EventSettings, authority: dict[str, float]
 class EventStage:
     def __init__(self, store: Any, settings: EventSettings | None = None, authority: dict[str, float] | None = None,
                  *, batch_size: int = 2000, max_batches: int = 50, known_places: list[str] | None = None,
-                 source_types: dict[str, str] | None = None):
+                 source_types: dict[str, str] | None = None, brief_writer: Any = None):
         self.store = store
+        self.brief_writer = brief_writer  # optional LLM rewrite of the briefs ([brief] llm_url)
         self.source_types = dict(source_types or {})  # source → news/board/feed, for the 传播路径's type share
         self.known_places = list(known_places or [])  # districts/counties the config names: never entities
         self.settings = settings or EventSettings()
@@ -100,8 +101,10 @@ class EventStage:
     @classmethod
     def from_config(cls, config: Any, store: Any) -> "EventStage":
         settings = EventSettings.from_section(config.section("events"))
+        from yuqing.nlp.events.llm import LLMWriter
+
         return cls(store, settings, authority_map(config.sources), known_places=known_places(config),
-                   source_types=source_types(config))
+                   source_types=source_types(config), brief_writer=LLMWriter.from_config(config))
 
     def _transaction(self):
         tx = getattr(self.store.documents, "transaction", None)
@@ -175,7 +178,7 @@ class EventStage:
             stats["splits"] += sum(c["action"] == "split" for c in changes)
             stats["reopened"] += sum(c["action"] == "reopened" for c in changes)
         # Briefs after the batches: an event touched by several batches is read once, with all its posts linked.
-        stats["briefs"] = refresh_briefs(docs_store, briefed, now, self.source_types)
+        stats["briefs"] = refresh_briefs(docs_store, briefed, now, self.source_types, self.brief_writer)
         stats["heat_refreshed"] = self.refresh_heat(now)
         return stats
 
