@@ -11,6 +11,7 @@ gone before any sentence is cut out of it; the view (:mod:`yuqing.eventviews`) m
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -55,6 +56,15 @@ def _chunks(sentence: str) -> list[str]:
         buf += clause
     out.append(buf)
     return [c.strip(" \t\u3000，,、") for c in out if _MIN_LEN <= len(c.strip(" \t\u3000，,、")) <= _MAX_LEN]
+
+
+@functools.lru_cache(maxsize=20_000)
+def sentence_words(sentence: str) -> tuple[str, ...]:
+    """A sentence's jieba content words, for posts stored without theirs (cached: briefs are rebuilt as posts join)."""
+    from yuqing.nlp.segment import get_segmenter
+
+    seg = get_segmenter()
+    return tuple(seg.content_words(seg.cut(sentence)))
 
 
 def _post_text(doc: Document) -> str:
@@ -124,19 +134,25 @@ def _entities(event: Event) -> tuple[list[str], list[str]]:
     return places[:6], orgs[:4]
 
 
-def build_brief(event: Event, docs: Iterable[Document], *, tokenize: Any = None) -> dict[str, Any]:
-    """The extractive brief of ``event`` from ``docs`` (its posts): JSON-ready, every sentence with its post id."""
-    if tokenize is None:
-        from yuqing.nlp.segment import get_segmenter
+def _words_in(sentence: str, vocabulary: frozenset[str] | None) -> set[str]:
+    """The sentence's words: the post's jieba content words (stored by the NLP stage) that occur in it, or, for a
+    post stored without them, the sentence segmented now."""
+    if vocabulary:
+        return {w for w in vocabulary if w in sentence}
+    return set(sentence_words(sentence))
 
-        seg = get_segmenter()
-        tokenize = lambda s: seg.content_words(seg.cut(s))  # noqa: E731
+
+def build_brief(event: Event, docs: Iterable[Document]) -> dict[str, Any]:
+    """The extractive brief of ``event`` from ``docs`` (its posts): JSON-ready, every sentence with its post id."""
     docs = sorted(docs, key=lambda d: (d.published_at or d.fetched_at or event.first_seen, d.id))
     sentences: list[tuple[str, str, int]] = []  # (text, doc id, order)
+    vocabularies: dict[str, frozenset[str]] = {}
     seen: set[str] = set()
     affected: Counter[str] = Counter()
     for doc in docs:
         text = _post_text(doc)
+        vocabularies[doc.id] = frozenset(w for w in (doc.analysis or {}).get("content_words") or ()
+                                         if isinstance(w, str) and len(w) > 1)
         for word in _AFFECTED:
             if word in text:
                 affected[word] += 1
@@ -154,7 +170,7 @@ def build_brief(event: Event, docs: Iterable[Document], *, tokenize: Any = None)
     firsts = [v[0] for v in by_post.values()]
     chosen_demands = (firsts + [d for d in demands if d not in firsts])[:DEMANDS]
     pool = sentences[:MAX_SENTENCES]
-    words = [set(tokenize(s)) for s, _, _ in pool]
+    words = [_words_in(s, vocabularies.get(d)) for s, d, _ in pool]
     scores = textrank(words)
     ranked = sorted(range(len(pool)), key=lambda i: (-scores[i], pool[i][2]))
     demand_texts = {d["text"] for d in chosen_demands}

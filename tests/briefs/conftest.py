@@ -78,3 +78,22 @@ def brief_app(brief_home, monkeypatch):
     app = App.load(CONFIG, home)
     yield app
     app.close()
+
+
+@pytest.fixture
+def brief_app_copy(brief_home, tmp_path, monkeypatch):
+    """A copy of the store, for tests that change it (the session's store stays as the stages left it)."""
+    import shutil
+
+    from yuqing.app import App
+
+    home = tmp_path / "home"
+    home.mkdir()
+    for f in brief_home[0].iterdir():
+        if f.is_file():
+            shutil.copy(f, home / f.name)
+    monkeypatch.setenv("YUQING_HOME", str(home))
+    monkeypatch.setenv("YUQING_CONFIG", str(CONFIG))
+    app = App.load(CONFIG, home)
+    yield app
+    app.close()

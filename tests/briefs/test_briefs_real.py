@@ -112,21 +112,21 @@ def test_spread_first_post_repost_links_and_shares(brief_app, brief_home):
     assert sum(c for _, c in spread.series) == n
 
 
-def test_brief_is_rebuilt_when_the_event_changes(brief_app):
+def test_brief_is_rebuilt_when_the_event_changes(brief_app_copy):
     from datetime import timedelta
 
     from yuqing.model import Document
     from yuqing import jobs
 
-    event = _events(brief_app)[0]
-    posts = _posts(brief_app, event)
+    event = _events(brief_app_copy)[0]
+    posts = _posts(brief_app_copy, event)
     first = min(posts.values(), key=lambda d: d.published_at)
     at = event.last_seen + timedelta(hours=1)
     copy = Document(url="https://news.example.cn/late-repost", source="a3_district_news", title=first.title,
                     content=first.content + "希望尽快落实整改措施并公开结果。", published_at=at)
-    brief_app.store.documents.upsert_documents([copy], at)
-    jobs.process(brief_app, at + timedelta(minutes=5))
-    after = brief_app.store.documents.get_event(event.id)
+    brief_app_copy.store.documents.upsert_documents([copy], at)
+    jobs.process(brief_app_copy, at + timedelta(minutes=5))
+    after = brief_app_copy.store.documents.get_event(event.id)
     assert after.doc_count == event.doc_count + 1
     assert after.state["brief"]["basis"]["doc_count"] == after.doc_count
     assert any(p["source"] == "a3_district_news" for p in after.state["spread"]["timeline"])

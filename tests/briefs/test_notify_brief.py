@@ -7,7 +7,8 @@ from datetime import timedelta
 from tests.briefs.conftest import PLANTED_ID, PLANTED_NAME, PLANTED_PHONE
 
 
-def test_dispatch_notification_quotes_the_short_brief(brief_app):
+def test_dispatch_notification_quotes_the_short_brief(brief_app_copy):
+    brief_app = brief_app_copy
     from yuqing.alerts.notify.base import item_text
     from yuqing.eventviews import build_brief_view
     from yuqing.users import create_user
