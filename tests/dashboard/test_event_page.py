@@ -107,3 +107,13 @@ def test_special_report_page_builds_a_docx_with_the_instruction(as_user, store):
     assert "王副市长" in text and "请住建局牵头，三日内答复群众" in text
     for e in events:
         assert e.state["brief"]["key_sentences"][0]["text"][:15] in text or not e.state["brief"]["key_sentences"]
+
+
+@pytest.mark.parametrize("name", ["admin1", "leader1"])
+def test_special_report_page_renders_for_each_role_that_has_it(as_user, name):
+    at = as_user(name)
+    at.switch_page("views/special_report.py").run()
+    no_exception(at)
+    assert titles(at) == ["舆情专报"]
+    assert at.multiselect(key="sp_events").options
+    assert at.button(key="sp_build").disabled  # nothing selected yet
