@@ -25,8 +25,9 @@ MAX_SENTENCES = 120  # TextRank nodes per event (quadratic)
 KEY_SENTENCES = 3
 DEMANDS = 3
 _SPLIT_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+# An asking verb followed by what is asked (「的要求，」 names a demand someone else made: not one).
 _DEMAND_RE = re.compile(r"(希望|请求|要求|建议|恳请|恳求|呼吁|强烈要求|盼望|请(?:相关|有关|政府|领导|上级|市|区|县|尽快|督促|核查|"
-                        r"彻查|调查|处理|解决|帮助|协调|落实|给予|回复|答复))")
+                        r"彻查|调查|处理|解决|帮助|协调|落实|给予|回复|答复))(?![，,。；;！!？?）)]|$)")
 _ORG_SUFFIXES = ("公司", "集团", "平台", "医院", "卫生院", "学校", "小学", "中学", "幼儿园", "大学", "学院", "银行",
                  "厂", "中心", "物业")
 _AFFECTED = ("业主", "居民", "住户", "村民", "家长", "学生", "老人", "儿童", "孩子", "患者", "职工", "员工", "工人",
@@ -124,8 +125,9 @@ def _entities(event: Event) -> tuple[list[str], list[str]]:
     state = event.state or {}
     names: list[str] = []
     names += [d for d, _ in Counter(state.get("districts") or {}).most_common(3)]
-    names += [p for p, _ in Counter(state.get("places") or {}).most_common(6)]
-    names += list(state.get("entities") or [])
+    names += list(state.get("entities") or [])  # distinctive names, generic ones already left out
+    # Other places only when two or more posts name them: one post's pattern match may be a clause, not a name.
+    names += [p for p, n in Counter(state.get("places") or {}).most_common(6) if n >= 2]
     names = list(dict.fromkeys(n for n in names if isinstance(n, str) and n))
     orgs = [n for n in names if n.endswith(_ORG_SUFFIXES)]
     places = [n for n in names if n not in orgs]
