@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from yuqing.alerts.briefs import brief_line
 from yuqing.alerts.notify.registry import department_targets
 from yuqing.clock import TZ
 from yuqing.model import Alert
@@ -53,8 +54,11 @@ class Outbox:
         # The dedupe key makes re-queueing after a crash or a repeated tick a no-op.
         stamp = key or (now.isoformat() if kind in ("dispatch", "returned", "responded", "reopened", "level_up") else "")
         queued = 0
+        brief = brief_line(self.ctx.store, alert, kind)  # the event's short brief, masked by its view
         for t in targets:
             payload_t = V.build_notification_view(view, kind, message, now, link, t.get("format", "generic")).to_payload()
+            if brief:
+                payload_t["alert"]["brief"] = brief
             self.ctx.wf.add_delivery({
                 "alert_id": alert.id, "channel": t["channel"], "target": t["target"], "kind": kind,
                 "payload": payload_t, "next_attempt_at": self.send_time(alert, kind, now), "created_at": now,

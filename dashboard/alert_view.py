@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from yuqing.dashboard import corrections_view
+from yuqing.dashboard import brief_panel
 from yuqing.dashboard.common import PageContext
 from yuqing.dashboard.services import actions, cached, documents, queries
 from yuqing.dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
@@ -56,6 +57,7 @@ def render(ctx: PageContext, alert_id: str) -> None:
                     f"{escape_text(r.reason)}", unsafe_allow_html=True)
     if detail.event is not None:
         _heat(detail.event)
+        brief_panel.show_brief(ctx, detail.event.id)
     tabs = st.tabs(["代表性帖文", "办理过程", "回应与评价", "通知投递"])
     with tabs[0]:
         _documents(detail.documents)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from yuqing.dashboard import charts
+from yuqing.dashboard import brief_panel, charts
 from yuqing.dashboard.common import PageContext, csv_button, show_table
 from yuqing.dashboard.services import cached
 
@@ -37,6 +37,7 @@ def top_events(ctx: PageContext, *, limit: int = 10, compact: bool = False) -> l
             st.write("暂无热点事件")
         return rows
     show_table(rows, key="top_events", column_config={"走势": charts.sparkline_column("近7天走势")})
+    brief_panel.event_links(ctx, rows)
     return rows
 
 

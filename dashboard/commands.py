@@ -6,7 +6,7 @@ ORDER = 400  # where these commands stand in `yuqing --help` (the pipeline's ord
 
 COMMANDS = [
     StageCommand("report", "yuqing.dashboard.report.report_main",
-                 "生成舆情简报：report daily|weekly --date D --out 文件.docx/.xlsx", "app"),
+                 "生成舆情简报：report daily|weekly --date D --out 文件.docx/.xlsx；专报：report special --event 编号… --out 文件.docx", "app"),
     StageCommand("dashboard", "yuqing.dashboard.cli.dashboard_main", "启动 Streamlit 看板（默认 http://127.0.0.1:8501）"),
 ]
 

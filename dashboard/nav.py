@@ -22,6 +22,7 @@ def _p(path: str, title: str, icon: str, group: str, *roles: str) -> PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     _p("views/heat_board.py", "舆情热度看板", ":material/local_fire_department:", "态势", LEADER, OFFICER, ADMIN),
+    _p("views/event.py", "事件详情", ":material/article:", "态势", LEADER, OFFICER, ADMIN),
     _p("views/screen.py", "大屏模式", ":material/tv:", "态势", LEADER, OFFICER, ADMIN),
     _p("views/workbench.py", "预警工作台", ":material/notifications_active:", "处置", OFFICER, ADMIN, LEADER),
     _p("views/manual_alert.py", "人工预警与静默", ":material/edit_note:", "处置", OFFICER, ADMIN),
@@ -29,6 +30,7 @@ PAGES: tuple[PageSpec, ...] = (
     _p("views/dept_desk.py", "本部门预警", ":material/inbox:", "部门", DEPARTMENT),
     _p("views/dept_history.py", "办理记录与统计", ":material/bar_chart:", "部门", DEPARTMENT),
     _p("views/reports.py", "舆情简报", ":material/description:", "报告", LEADER, OFFICER, ADMIN),
+    _p("views/special_report.py", "舆情专报", ":material/summarize:", "报告", OFFICER, ADMIN, LEADER),
     _p("views/admin_users.py", "用户管理", ":material/group:", "系统管理", ADMIN),
     _p("views/admin_departments.py", "部门", ":material/account_balance:", "系统管理", ADMIN),
     _p("views/admin_sources.py", "来源与采集健康", ":material/satellite_alt:", "系统管理", ADMIN),

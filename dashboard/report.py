@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from yuqing.dashboard.services import board, queries
+from yuqing.dashboard.services.events import period_briefs
+from yuqing.dashboard.special import special_main
 from yuqing.clock import TZ, day_start, now as clock_now
 
 KIND_LABELS = {"daily": "日报", "weekly": "周报"}
@@ -38,6 +40,7 @@ class Brief:
     departments: list[dict[str, Any]]
     trend: list[dict[str, Any]]
     topics: list[tuple[str, int]]
+    event_briefs: list[str] = field(default_factory=list)  # the top events' briefs (services/events.period_briefs)
     font_missing: bool = False
     charts: dict[str, bytes] = field(default_factory=dict)
 
@@ -81,7 +84,7 @@ def build_brief(app: Any, kind: str, day: date, now: datetime | None = None) -> 
     }
     brief = Brief(kind=kind, start=start, end=end, generated_at=now, summary=summary, events=event_rows,
                   alerts=alert_rows, responses=response_rows, departments=board.league(app, start), trend=trend,
-                  topics=board.distribution(app, "topic", start, end, 12))
+                  topics=board.distribution(app, "topic", start, end, 12), event_briefs=period_briefs(app, start))
     brief.charts, brief.font_missing = render_charts(brief)
     return brief
 
@@ -91,8 +94,7 @@ def narrative(brief: Brief) -> str:
     text = (f"本期共监测到相关舆情 {s['舆情总量']} 条，其中负面 {s['负面数量']} 条（占比 {s['负面占比']}）；"
             f"新增预警 {s['新增预警']} 条（一级 {s['其中一级预警']} 条），已回应 {s['已回应']} 条；"
             f"截至生成时，未办结预警 {s['当前未办结']} 条，其中超期 {s['当前超期']} 条。")
-    if brief.events:
-        text += f"热度最高的事件为「{brief.events[0]['事件']}」（热度 {brief.events[0]['热度']}）。"
+    text += "".join(brief.event_briefs)
     return text
 
 
@@ -285,6 +287,8 @@ def report_bytes(brief: Brief, suffix: str) -> bytes:
 
 
 def report_main(argv: list[str], app: Any) -> int:
+    if argv[:1] == ["special"]:  # 专报: selected events (dashboard/special.py)
+        return special_main(argv[1:], app)
     parser = argparse.ArgumentParser(prog="yuqing report", description="生成舆情简报（Word 或 Excel）")
     parser.add_argument("kind", choices=sorted(KIND_LABELS), help="daily（日报）或 weekly（周报，截至 --date 的 7 天）")
     parser.add_argument("--date", help="简报日期 YYYY-MM-DD（默认今天）")

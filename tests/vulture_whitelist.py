@@ -21,6 +21,7 @@ PassDupeFilter
 cmd_audit, cmd_stats, cmd_users, cmd_bench, cmd_ingest, cmd_process, cmd_tick, cmd_demo, cmd_run
 cmd_schemes, cmd_search  # yuqing schemes (helper sch17), yuqing search (helper q17)
 bench_startup_main, correct_main, crawl_main, bench_dashboard_main, bench_schemes_main
+cmd_events
 bench_startup_main, correct_main, crawl_main, bench_dashboard_main
 corrections_main  # yuqing corrections export (nlp/commands.py)
 

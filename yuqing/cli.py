@@ -17,7 +17,7 @@ from yuqing.commands import NOT_INSTALLED_HINT, Plugins, StageCommand, plugins a
 from yuqing.plugins import load_object
 
 KERNEL_COMMANDS = ("demo", "run", "tick", "process", "ingest", "audit", "stats", "users", "bench", "search",
-                   "schemes")
+                   "schemes", "events")
 
 
 # argparse's own messages (usage lines, "unrecognized arguments", "invalid choice" …), in Chinese. argparse looks
@@ -138,6 +138,9 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     from yuqing.commands.schemes import add_parser as add_schemes_parser
 
     add_schemes_parser(sub)
+    from yuqing.commands.events import add_parser as add_events_parser
+
+    add_events_parser(sub)
 
     from yuqing.commands.bench import KERNEL_BENCHES
 

@@ -155,3 +155,12 @@ def emotion_shares(state: Mapping[str, Any] | None) -> dict[str, float]:
         return {}
     return {EMOTION_LABELS[k]: float(v) for k, v in mix.items()
             if k in EMOTION_LABELS and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+# -- source types (``[[sources]] type``, counted per event by the events stage in ``state["spread"]``) --------------
+SOURCE_TYPE_LABELS: Mapping[str, str] = MappingProxyType({
+    "news": "新闻网站", "board": "留言板", "feed": "订阅源", "other": "其他来源"})
+
+
+def source_type_label(name: str) -> str:
+    return SOURCE_TYPE_LABELS.get(name, name)

@@ -48,6 +48,8 @@ def item_text(item: dict[str, Any] | NotificationView, quote: Callable[[str], st
         lines.append(f"时限：{name} {due}")
     if a.get("reason"):
         lines.append(f"触发原因：{quote(str(a['reason']))}")
+    if a.get("brief"):
+        lines.append(f"事件简报：{quote(str(a['brief']))}")
     if n.link:
         lines.append(f"查看：{n.link}")
     return "\n".join(lines)

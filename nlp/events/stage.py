@@ -22,11 +22,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from yuqing.nlp.events.briefing import refresh_briefs
 from yuqing.nlp.events.cluster import EventClusterer
 from yuqing.nlp.events.materialize import materialize
 from yuqing.nlp.events.features import ClusterDoc, FeatureExtractor
 from yuqing.nlp.events.heat import compute_heat
 from yuqing.nlp.events.settings import EventSettings
+from yuqing.nlp.events.spread import source_types
 from yuqing.model import Document, Event
 from yuqing.vocab import zero_heat_parts
 
@@ -83,8 +85,11 @@ def with_heat(event: Event, settings: EventSettings, authority: dict[str, float]
 
 class EventStage:
     def __init__(self, store: Any, settings: EventSettings | None = None, authority: dict[str, float] | None = None,
-                 *, batch_size: int = 2000, max_batches: int = 50, known_places: list[str] | None = None):
+                 *, batch_size: int = 2000, max_batches: int = 50, known_places: list[str] | None = None,
+                 source_types: dict[str, str] | None = None, brief_writer: Any = None):
         self.store = store
+        self.brief_writer = brief_writer  # optional LLM rewrite of the briefs ([brief] llm_url)
+        self.source_types = dict(source_types or {})  # source → news/board/feed, for the 传播路径's type share
         self.known_places = list(known_places or [])  # districts/counties the config names: never entities
         self.settings = settings or EventSettings()
         self.authority = authority or {}
@@ -96,7 +101,10 @@ class EventStage:
     @classmethod
     def from_config(cls, config: Any, store: Any) -> "EventStage":
         settings = EventSettings.from_section(config.section("events"))
-        return cls(store, settings, authority_map(config.sources), known_places=known_places(config))
+        from yuqing.nlp.events.llm import LLMWriter
+
+        return cls(store, settings, authority_map(config.sources), known_places=known_places(config),
+                   source_types=source_types(config), brief_writer=LLMWriter.from_config(config))
 
     def _transaction(self):
         tx = getattr(self.store.documents, "transaction", None)
@@ -106,7 +114,8 @@ class EventStage:
         docs_store = self.store.documents
         s = self.settings
         stats = {"documents": 0, "new_events": 0, "duplicates": 0, "merges": 0, "splits": 0, "reopened": 0,
-                 "events_saved": 0, "heat_refreshed": 0, "skipped": 0, "recounted": 0}
+                 "events_saved": 0, "heat_refreshed": 0, "skipped": 0, "recounted": 0, "briefs": 0}
+        briefed: list[str] = []
         if self._extractor is None:
             self._extractor = FeatureExtractor(known_places=self.known_places)
         clusterer: EventClusterer | None = None
@@ -164,9 +173,12 @@ class EventStage:
                     log.warning("事件 %s 的文档数与其文档不一致，已按文档重新计数为 %d", eid, n)
                     stats["recounted"] += 1
             stats["events_saved"] += len(events)
+            briefed += [e.id for e in events]
             stats["merges"] += sum(c["action"] == "merge" for c in changes)
             stats["splits"] += sum(c["action"] == "split" for c in changes)
             stats["reopened"] += sum(c["action"] == "reopened" for c in changes)
+        # Briefs after the batches: an event touched by several batches is read once, with all its posts linked.
+        stats["briefs"] = refresh_briefs(docs_store, briefed, now, self.source_types, self.brief_writer)
         stats["heat_refreshed"] = self.refresh_heat(now)
         return stats
 
