@@ -81,7 +81,7 @@ class SQLiteQuerySearch:
         known = self._known_tokens(candidate)
         return self._fts(candidate, known)
 
-    def _fts(self, node: "Candidate", known: set[str]) -> str | None:
+    def _fts(self, node: "Candidate", known: dict[str, tuple[int, int]]) -> str | None:
         if node.kind == "term":
             forms = []
             for form in node.forms:
@@ -89,9 +89,10 @@ class SQLiteQuerySearch:
                           for token, group in lookup_groups(self.query_tokenizer, form)
                           if token not in known or _usable(known[token], node.field)]  # 为什么: a stopword whole
                 groups = [g for g in groups if g]
-                if not groups:
-                    return None  # this spelling could be in a document without any indexed token: scan
-                forms.append(" AND ".join("(" + " OR ".join(map(_quoted, g)) + ")" for g in groups))
+                if groups:  # a spelling the index holds no token of (公積金 beside 公积金) proposes nothing itself
+                    forms.append(" AND ".join("(" + " OR ".join(map(_quoted, g)) + ")" for g in groups))
+            if not forms:
+                return None  # the word could be in a document without any usable token: scan
             expr = " OR ".join(f"({f})" for f in dict.fromkeys(forms))
             return f"{_COLUMNS[node.field]} : ({expr})" if node.field else f"({expr})"
         parts = [self._fts(child, known) for child in node.children]
