@@ -24,6 +24,7 @@ bench_startup_main, correct_main, crawl_main, bench_dashboard_main, bench_scheme
 cmd_events
 bench_startup_main, correct_main, crawl_main, bench_dashboard_main
 corrections_main  # yuqing corrections export (nlp/commands.py)
+cmd_search, bench_search_main  # yuqing search, yuqing bench search
 
 # --- Framework callbacks and attributes --------------------------------------------------------------------------
 # argparse reads its messages through these module attributes (yuqing/cli.py install_argparse_messages).

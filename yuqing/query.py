@@ -29,7 +29,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from yuqing.query_ast import And, Near, Node, Not, Or, Term, canonical, fold, positive_terms
 from yuqing.query_parse import MAX_TERMS, QueryError, parse_expression
@@ -116,12 +116,10 @@ class FoldedDocument:
             out = self.cache[name] = fold(str(raw))
         return out
 
-    def fields(self, scope: str | None) -> list[str]:
-        if scope == "source":
-            return [self.text("source"), self.text("source_title")]
-        if scope is None:
-            return [self.text("title"), self.text("content")]
-        return [self.text(scope)]
+    def fields(self, scope: str | None) -> Iterator[str]:
+        """The folded texts a scope covers, folded only when reached (a title hit never folds the body)."""
+        names = {"source": ("source", "source_title"), None: ("title", "content")}.get(scope, (scope,))
+        return (self.text(name) for name in names)
 
 
 class _Matcher:

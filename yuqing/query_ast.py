@@ -48,7 +48,7 @@ def fold(text: str) -> str:
     space, and none at all beside a Chinese character (「供暖\\n不热」 is 「供暖不热」). Distances for NEAR are counted in characters of this folded text."""
     if not text:
         return ""
-    out = unicodedata.normalize("NFKC", text).casefold()
+    out = (text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)).casefold()
     if not out.isascii():
         out = _t2s().convert(out)
     return _CJK_SPACE_RE.sub("", _SPACE_RE.sub(" ", out)).strip()

@@ -8,11 +8,10 @@ backends share are in ``yuqing.storage.rows``.
 from __future__ import annotations
 
 import abc
-import itertools
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 from yuqing.model import Alert, Assignment, AuditEntry, Department, Document, Event, Response, User
 from yuqing.storage.schemes_api import SchemeMatchSource, SchemeStorage
@@ -135,24 +134,13 @@ class DocumentStore(SchemeStorage, abc.ABC):
     def list_documents(self, flt: DocumentFilter | None = None, *, limit: int = 50, offset: int = 0,
                        event_id: str | None = None) -> tuple[int, list[Document]]: ...
 
+    @abc.abstractmethod
     def search_query(self, query: "Query", flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0,
                      source_titles: Mapping[str, str] | None = None) -> tuple[int, list[SearchHit]]:
         """Analysed documents matching a parsed expression (``yuqing.query``): (total, the page ``offset`` …
         ``offset + limit``), best first. ``Query.matches`` decides every hit; an index only proposes candidates, and
         nothing the user typed reaches the index's own query syntax. ``source_titles``: name → title, for 来源:.
-
-        This reference scans every analysed document in the filter, newest first; backends override it with their
-        index, and the contract suite checks they find the same set."""
-        from yuqing.storage.query_rows import collect_hits
-
-        def analysed() -> Iterator[Document]:
-            for start in itertools.count(0, 500):
-                docs = self.list_documents(flt, limit=500, offset=start)[1]
-                yield from (d for d in docs if d.analysis is not None)
-                if len(docs) < 500:
-                    return
-
-        return collect_hits(query, analysed(), limit=limit, offset=offset, source_titles=source_titles)
+        ``yuqing.storage.query_rows.ReferenceQuerySearch`` is the reference (a scan); the contract suite compares."""
 
     # -- events -----------------------------------------------------------------------------------------------
     @abc.abstractmethod

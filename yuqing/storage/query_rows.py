@@ -8,11 +8,12 @@ NLP stage indexes normalised, Simplified text, so a Traditional query finds Simp
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+import itertools
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from yuqing.clock import from_utc_text
 from yuqing.model import Document
-from yuqing.storage.base import SearchHit
+from yuqing.storage.base import DocumentFilter, SearchHit
 
 if TYPE_CHECKING:
     from yuqing.query import Query
@@ -71,3 +72,20 @@ def collect_hits(query: "Query", candidates: Iterable[Any], *, limit: int, offse
             page.append(hit_from_row(row, terms))
         total += 1
     return total, page
+
+
+class ReferenceQuerySearch:
+    """``DocumentStore.search_query`` by scanning every analysed document in the filter, newest first (mixed into a
+    store that has ``list_documents``): the reference the contract suite compares the indexed backends with, and
+    the toy backend's implementation."""
+
+    def search_query(self, query: "Query", flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0,
+                     source_titles: Mapping[str, str] | None = None) -> tuple[int, list[SearchHit]]:
+        def analysed() -> Iterator[Document]:
+            for start in itertools.count(0, 500):
+                docs = self.list_documents(flt, limit=500, offset=start)[1]  # type: ignore[attr-defined]
+                yield from (d for d in docs if d.analysis is not None)
+                if len(docs) < 500:
+                    return
+
+        return collect_hits(query, analysed(), limit=limit, offset=offset, source_titles=source_titles)

@@ -4,9 +4,9 @@
 Translation of ``Query.candidates()`` to FTS5: a term becomes, for each of its forms (as typed, folded), the AND of
 its segmented tokens (a long Chinese word as any of its 2-character pieces), each a quoted string (so nothing typed is FTS syntax), OR'd over the forms; a 标题:/正文:
 scope becomes a column filter; AND/OR stay; NOT is left to verification (an FTS NOT on tokens could drop a real
-match). Tokens the index has never seen (stopwords the NLP stage drops, such as 被 or 的) are left out of the
-lookup, since no document could supply them; a term left with no token, or a query on 来源: alone, is answered by
-scanning the analysed documents in the filter.
+match). Tokens the index has never seen, or sees in titles but hardly in bodies (stopwords the NLP stage drops from
+bodies, such as 希望 or 问题: see ``_usable``), are left out of the lookup; a term left with no token, or a query on
+来源: alone, is answered by scanning the analysed documents in the filter.
 """
 
 from __future__ import annotations
@@ -28,13 +28,18 @@ def lookup_tokens(tokenizer, form: str) -> list[tuple[str, ...]]:
     """The index tokens to look a spelling up by, as groups of alternatives (a document needs one of each group): the
     segmented query, a Chinese token of 3+ characters as any of its 2-character pieces (the index holds the pieces of
     every long token, so 公积金 is found inside 住房公积金, and 社保卡 where a document was cut 社保|卡)."""
-    out: list[tuple[str, ...]] = []
+    return [alternatives for _, alternatives in lookup_groups(tokenizer, form)]
+
+
+def lookup_groups(tokenizer, form: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(query token, its alternatives) for ``lookup_tokens``."""
+    out: dict[str, tuple[str, ...]] = {}
     for token in query_terms(tokenizer, form):
         if len(token) >= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in token):
-            out.append(tuple(dict.fromkeys(token[i:i + 2] for i in range(len(token) - 1))))
+            out[token] = tuple(dict.fromkeys(token[i:i + 2] for i in range(len(token) - 1)))
         elif not _single_han(token):
-            out.append((token,))
-    return list(dict.fromkeys(out))
+            out[token] = (token,)
+    return list(out.items())
 
 
 def _single_han(token: str) -> bool:
@@ -76,15 +81,18 @@ class SQLiteQuerySearch:
         known = self._known_tokens(candidate)
         return self._fts(candidate, known)
 
-    def _fts(self, node: "Candidate", known: set[str]) -> str | None:
+    def _fts(self, node: "Candidate", known: dict[str, tuple[int, int]]) -> str | None:
         if node.kind == "term":
             forms = []
             for form in node.forms:
-                groups = [[t for t in group if t in known] for group in lookup_tokens(self.query_tokenizer, form)]
+                groups = [[t for t in group if _usable(known.get(t), node.field)]
+                          for token, group in lookup_groups(self.query_tokenizer, form)
+                          if token not in known or _usable(known[token], node.field)]  # 为什么: a stopword whole
                 groups = [g for g in groups if g]
-                if not groups:
-                    return None  # this spelling could be in a document without any indexed token: scan
-                forms.append(" AND ".join("(" + " OR ".join(map(_quoted, g)) + ")" for g in groups))
+                if groups:  # a spelling the index holds no token of (公積金 beside 公积金) proposes nothing itself
+                    forms.append(" AND ".join("(" + " OR ".join(map(_quoted, g)) + ")" for g in groups))
+            if not forms:
+                return None  # the word could be in a document without any usable token: scan
             expr = " OR ".join(f"({f})" for f in dict.fromkeys(forms))
             return f"{_COLUMNS[node.field]} : ({expr})" if node.field else f"({expr})"
         parts = [self._fts(child, known) for child in node.children]
@@ -95,18 +103,36 @@ class SQLiteQuerySearch:
             return None
         return "(" + " OR ".join(parts) + ")"  # type: ignore[arg-type]
 
-    def _known_tokens(self, node: "Candidate") -> set[str]:
+    def _known_tokens(self, node: "Candidate") -> dict[str, tuple[int, int]]:
+        """token → (documents holding it in the title column, in the content column), for the query's tokens."""
         tokens: set[str] = set()
         stack = [node]
         while stack:
             n = stack.pop()
             if n.kind == "term":
                 for form in n.forms:
-                    tokens.update(t for group in lookup_tokens(self.query_tokenizer, form) for t in group)
+                    for token, group in lookup_groups(self.query_tokenizer, form):
+                        tokens.update((token, *group))
             stack.extend(n.children)
         if not tokens:
-            return set()
-        self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.yq_fts_vocab USING fts5vocab(main, documents_fts, row)")
+            return {}
+        self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.yq_fts_vocab_col "
+                        "USING fts5vocab(main, documents_fts, col)")
         marks = ",".join("?" * len(tokens))
-        rows = self.db.execute(f"SELECT term FROM temp.yq_fts_vocab WHERE term IN ({marks})", sorted(tokens))
-        return {r[0] for r in rows}
+        counts: dict[str, list[int]] = {}
+        for term, col, docs in self.db.execute(
+                f"SELECT term, col, doc FROM temp.yq_fts_vocab_col WHERE term IN ({marks})", sorted(tokens)):
+            counts.setdefault(term, [0, 0])[0 if col == "title_tokens" else 1] = docs
+        return {t: (c[0], c[1]) for t, c in counts.items()}
+
+
+def _usable(counts: tuple[int, int] | None, field: str | None) -> bool:
+    """Whether requiring a token loses no match. Titles are indexed word for word; bodies by their content words,
+    which leave out stopwords (希望, 问题, 请求 …). A token far rarer in bodies than in titles (which are much shorter)
+    is such a stopword: a body saying it was indexed without it, so it cannot be required."""
+    if counts is None:
+        return False  # never indexed: no document could supply it
+    title, content = counts
+    if field == "title":
+        return title > 0
+    return content > 0 and content >= title
