@@ -35,6 +35,7 @@ from yuqing.model import Document
 from yuqing.storage.base import DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult
 from yuqing.storage.elasticsearch_access import ESAccess
 from yuqing.storage.elasticsearch_events import ESEventsAndAggregates
+from yuqing.storage.elasticsearch_similar import ESSimilar
 from yuqing.storage.rows import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, analysis_values, changed_document_values, new_document_values, purged_values,
     query_terms,
@@ -45,7 +46,7 @@ from yuqing.storage.sqlite_search import make_snippet
 Tokenizer = Callable[[str], list[str]]
 
 
-class ElasticsearchDocumentStore(ESEventsAndAggregates, ESAccess, DocumentStore):
+class ElasticsearchDocumentStore(ESSimilar, ESEventsAndAggregates, ESAccess, DocumentStore):
     config_section = "elasticsearch"
 
     def __init__(self, client: Any = None, *, hosts: list[str] | None = None, index_prefix: str = "yuqing",

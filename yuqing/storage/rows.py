@@ -174,3 +174,14 @@ def analysis_values(a: dict[str, Any], now: datetime) -> dict[str, Any]:
         "analysis": _json({k: v for k, v in a.items() if k not in _ANALYSIS_FIELDS}),
         "analyzed_at": to_utc_text(now), "needs_processing": 0,
     }
+
+
+#: At most this many terms go into one similar-case query (the most frequent first: the caller orders them).
+SIMILAR_MAX_TERMS = 48
+
+
+def similar_terms(terms: Iterable[str]) -> list[str]:
+    """The terms of a similar-case query (``DocumentStore.similar_documents``), as every backend uses them: distinct,
+    lower-cased, punctuation-only tokens dropped, at most ``SIMILAR_MAX_TERMS``, each plain text (never syntax)."""
+    out = [t.strip().lower() for t in terms if isinstance(t, str)]
+    return [t for t in dict.fromkeys(out) if t and any(ch.isalnum() for ch in t)][:SIMILAR_MAX_TERMS]

@@ -33,6 +33,7 @@ from yuqing.storage.sqlite_events import (
     _DAILY_DIMS, SQLiteEventsAndAggregates, _chunks, _daily_key, _keyword_keys, _text_key,
 )
 from yuqing.storage.sqlite_search import SQLiteSearch
+from yuqing.storage.sqlite_similar import SQLiteSimilar
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def _ensure_wal(conn: sqlite3.Connection, path: Path, wait_seconds: float = 60.0
         delay = min(delay * 2, 0.5)
 
 
-class SQLiteStore(SQLiteSearch, SQLiteEventsAndAggregates, DocumentStore, SQLWorkflowStore):
+class SQLiteStore(SQLiteSimilar, SQLiteSearch, SQLiteEventsAndAggregates, DocumentStore, SQLWorkflowStore):
     def __init__(self, path: str | Path, *, query_tokenizer: Tokenizer | None = None):
         self.path = Path(path)
         # Private to the service user: the folder 0700 and the file 0600 before SQLite first opens it (its -wal
