@@ -12,10 +12,13 @@ COMMANDS = [
     StageCommand("train", "yuqing.nlp.train.cli.main", "用共享数据重新训练 sentiment、topic 或 emotion 模型，并与基线对比"),
     StageCommand("correct", "yuqing.nlp.correct.correct_main", "更正帖子或预警的分析结果（主题、情感、责任部门），供重新训练使用",
                  "app"),
+    StageCommand("similar", "yuqing.nlp.similar_cli.similar_main",
+                 "类案参考：为预警或一段文本查找有官方答复的相似留言与答复草稿；similar import 导入参考库", "app"),
 ]
 
 BENCHES = {
     "nlp": "yuqing.nlp.bench.bench_main",
     "cluster": "yuqing.nlp.events.bench.bench_cluster_main",
     "routing": "yuqing.nlp.routing_bench.bench_routing_main",
+    "similar": "yuqing.nlp.similar_bench.bench_similar_main",
 }

@@ -156,7 +156,7 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
                                   "Elasticsearch 的连接写在 [storage.elasticsearch]；请删除 [search]")
     root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
                          "deadlines", "notifications", "dashboard", "components", "calendar",
-                         "privacy", "waiting"})
+                         "privacy", "waiting", "similar"})
     sources = [_parse_source(c) for c in root.items("sources")]
     _unique(path, "sources", [s.name for s in sources])
     departments = [_parse_department(c) for c in root.items("departments")]
