@@ -18,9 +18,12 @@ EXTRA = 2
 
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 _WRAPPER_RE = re.compile(
-    r"(您|你)好|已收悉|收悉|(答复|回复)如下|感谢|谢谢|欢迎.{0,10}(监督|关注)|祝.{0,6}(愉快|顺利|健康)|"
-    r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$|^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}\s*$|"
-    r"^\s*[\u4e00-\u9fffA-Za-z0-9（）()]{2,30}(局|委员会|委|办公室|办|政府|街道办事处|街道|管委会|公司|中心)\s*[。]?\s*$")
+    r"(您|你)好|已收悉|收悉|(答复|回复)如下|感谢|谢谢|欢迎.{0,10}(监督|关注)|祝.{0,6}(愉快|顺利|健康)")
+_DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+_BODY = r"[\u4e00-\u9fffA-Za-z0-9（）()]{0,28}(局|委员会|委|办公室|办|政府|街道办事处|街道|管委会|公司|中心|所|队|院)"
+# A line that is only a date and/or a signature (「2019年1月10日 A5区教育局」).
+_SIGNATURE_RE = re.compile(rf"^(?!.*(已|将|请|经|联系|核实|由|向|到|对|可|在|为|是|拨打|咨询))"
+                           rf"\s*(({_DATE})\s*)?({_BODY})?\s*(({_DATE})\s*)?[。.]?\s*$")
 OPENING = "您好！您反映的“{title}”问题已收悉。经研究，现答复如下："
 CLOSING = "感谢您对我们工作的关心和支持！"
 
@@ -30,7 +33,7 @@ def substance_sentences(reply: str) -> list[str]:
     out = []
     for s in _SENTENCE_RE.findall(reply or ""):
         s = s.strip(" \t\u3000")
-        if len(s) >= 4 and not _WRAPPER_RE.search(s):
+        if len(s) >= 4 and not _WRAPPER_RE.search(s) and not _SIGNATURE_RE.match(s):
             out.append(s)
     return out
 
