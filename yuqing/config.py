@@ -169,6 +169,10 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
     crawl.reject_unknown({"queue", "redis_url", "user_agent", "failure_cycles"})
     privacy = root.section("privacy")
     privacy.reject_unknown({"retention_days"})
+    similar = root.section("similar")  # 类案参考 (yuqing.similar): the real messages with replies to import
+    similar.reject_unknown({"reference"})
+    if "reference" in similar.data:
+        similar.get("reference", str)
     return Config(
         path=path,
         home=home,

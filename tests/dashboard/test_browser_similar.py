@@ -93,7 +93,7 @@ def test_department_desk_shows_similar_cases_and_an_editable_draft(served_simila
     section = page.inner_text("body").split("类案参考", 1)[1]
     assert "本市已答复的相似帖子" in section and "答复用时" in section and "模板答复" in section
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", page.inner_text("body"))  # phones masked in every view
-    draft = page.get_by_label("答复草稿（可编辑）")
+    draft = page.get_by_role("textbox", name="答复草稿（可编辑）")
     draft.wait_for(timeout=60_000)
     assert draft.input_value().startswith("您好！") and "答复如下" in draft.input_value()
     draft.fill(draft.input_value() + "\n（部门补充：已派员核实。）")  # editable; submitting is the 「回应」 action's job

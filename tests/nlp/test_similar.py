@@ -206,3 +206,16 @@ def test_real_messages_drafts_are_relevant_unlike_random_replies(shared_data):
     rel = figures["relevance"]
     assert rel["draft"] > 5 * rel["random"] and rel["real"] > 5 * rel["random"]
     assert figures["draft_beats_random"] > 0.8
+
+
+@pytest.mark.parametrize("body, key", [('[similar]\nreferense = "x.csv"\n', "referense"), ("[similar]\nreference = 3\n",
+                                                                                         "reference")])
+def test_bad_similar_configuration_names_the_key(tmp_path, body, key):
+    from tests.dashboard.conftest import CONFIG
+    from yuqing.config import ConfigError, load_config
+
+    path = tmp_path / "yuqing.toml"
+    path.write_text(CONFIG.read_text(encoding="utf-8") + "\n" + body, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, home=tmp_path)
+    assert key in str(err.value) and "similar" in str(err.value)
