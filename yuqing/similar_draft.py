@@ -15,6 +15,9 @@ from yuqing.similar_views import SimilarCaseView
 MAX_SOURCES = 2  # replies a draft is assembled from
 MAX_CHARS = 700  # of the body, from the best reply; the second adds at most EXTRA sentences
 EXTRA = 2
+# A reply is drafted from only when its case is nearly as similar as the best case of its list (BM25 scores compare
+# within one list only): a well-rated reply to another matter would otherwise lead the draft.
+MIN_RELATIVE_SIMILARITY = 0.6
 
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 _WRAPPER_RE = re.compile(
@@ -39,9 +42,14 @@ def substance_sentences(reply: str) -> list[str]:
 
 
 def draft_sources(cases: Sequence[SimilarCaseView]) -> list[SimilarCaseView]:
-    """The cases a draft is assembled from: assessed, not templates, best reply-quality score first (then the most
-    similar). A reply never assessed is not used: nothing says it is not a template."""
-    usable = [c for c in cases if c.reply and c.template is False]
+    """The cases a draft is assembled from: assessed, not templates, nearly as similar as the best case of their list
+    (``MIN_RELATIVE_SIMILARITY``), best reply-quality score first (then the most similar). A reply never assessed is
+    not used: nothing says it is not a template."""
+    best = {}
+    for c in cases:
+        best[c.corpus] = max(best.get(c.corpus, 0.0), c.similarity)
+    usable = [c for c in cases if c.reply and c.template is False
+              and c.similarity >= MIN_RELATIVE_SIMILARITY * best[c.corpus]]
     usable.sort(key=lambda c: (-(c.quality_score or 0.0), -c.similarity))
     return usable[:MAX_SOURCES]
 

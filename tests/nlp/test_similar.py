@@ -62,8 +62,9 @@ def test_draft_uses_the_best_rated_non_template_replies_without_their_wrappers()
     template = _case("您的留言已收悉，已转交相关部门。", 20.0, True, similarity=9.0, n=1)
     unassessed = _case("经核实，已安排维修。", None, None, similarity=8.0, n=2)
     weaker = _case("经核实，幼儿园由开发商建设，区教育局已督促其加快进度。下一步将加强监管。", 55.0, False, 7.0, n=3)
-    best = _case(SUBSTANTIVE, 80.0, False, similarity=1.0, n=4)
-    draft, used = assemble_draft("幼儿园何时开园", [template, unassessed, weaker, best])
+    best = _case(SUBSTANTIVE, 80.0, False, similarity=6.0, n=4)
+    off_topic = _case("经查，该路段红绿灯配时已调整。下一步将持续观察。", 95.0, False, similarity=3.0, n=5)
+    draft, used = assemble_draft("幼儿园何时开园", [template, unassessed, weaker, best, off_topic])
     assert used == (best.id, weaker.id)
     lines = draft.splitlines()
     assert lines[0].startswith("您好！您反映的“幼儿园何时开园”问题已收悉") and lines[-1].startswith("感谢")
@@ -72,6 +73,7 @@ def test_draft_uses_the_best_rated_non_template_replies_without_their_wrappers()
     assert not any(re.search(r"收悉|您好|感谢|2019年1月10日|^A5区教育局$", s) for s in body)
     assert "0731-8456****" in draft and "84567890" not in draft  # masked: the views are masked when built
     assert "转交" not in draft and "安排维修" not in draft  # templates and unassessed replies are never used
+    assert "红绿灯" not in draft  # rated best, but far less similar than the best case: another matter
     assert assemble_draft("x", [template, unassessed]) == ("", ())
 
 
