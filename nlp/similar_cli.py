@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from yuqing.identity import acting_user
+from yuqing.nlp.pipeline import StageError
 from yuqing.similar import DEFAULT_TOP, SimilarError, reference_csv, reference_db, similar_for_alert, similar_for_terms
 from yuqing.similar_views import SimilarCasesView
 from yuqing.workflow import PermissionDenied, WorkflowError
@@ -71,9 +72,9 @@ def similar_main(argv: list[str], app: Any) -> int:
         else:
             if args.user or args.password_stdin:
                 raise SimilarError("--as/--password-stdin 只用于 --alert：按文本查找类案不涉及预警")
-            terms, topic = tokenize(args.text)
-            view = similar_for_terms(app, terms, args.text, topic=topic, top=top)
-    except (SimilarError, PermissionDenied, WorkflowError) as exc:
+            terms, topic, vector = tokenize(args.text, app.config)
+            view = similar_for_terms(app, terms, args.text, topic=topic, top=top, vector=vector)
+    except (SimilarError, PermissionDenied, WorkflowError, StageError) as exc:
         print(f"无法查找类案：{exc}", file=sys.stderr)
         return 1
     if args.json:
@@ -83,19 +84,20 @@ def similar_main(argv: list[str], app: Any) -> int:
     return 0
 
 
-def tokenize(text: str) -> tuple[list[str], str | None]:
-    """(query terms, topic) of a typed text, as the NLP stage analyses a post."""
+def tokenize(text: str, config: Any = None) -> tuple[list[str], str | None, list[float] | None]:
+    """(query terms, topic, embedding or None) of a typed text, as the configured NLP pipeline analyses a post."""
     from yuqing.nlp.similar_corpus import light_analyzer
     from yuqing.similar import terms_from_words
 
     if not isinstance(text, str) or not text.strip():
         raise SimilarError("--text 不能为空：请给出要查找类案的留言或事件描述")
-    out = light_analyzer().analyze({"id": "query", "title": "", "content": text})
-    return terms_from_words([out.get("content_words") or []]), (out.get("topic") or {}).get("label")
+    out = light_analyzer(config).analyze({"id": "query", "title": "", "content": text})
+    return terms_from_words([out.get("content_words") or []]), (out.get("topic") or {}).get("label"), out.get("embedding")
 
 
 def render_text(view: SimilarCasesView) -> str:
-    lines = [f"类案参考：{view.query}" + (f"（主题：{view.topic}）" if view.topic else "")]
+    lines = [f"类案参考：{view.query}" + (f"（主题：{view.topic}）" if view.topic else "")
+             + ("（已按语义向量重排）" if view.reranked else "")]
     for label, cases in (("本市已答复的相似帖子", view.local), ("参考库（真实留言及答复）", view.reference)):
         lines.append(f"\n{label}：{len(cases)} 条")
         for n, c in enumerate(cases, 1):
@@ -110,7 +112,7 @@ def render_text(view: SimilarCasesView) -> str:
 
 def import_main(argv: list[str], app: Any) -> int:
     from yuqing.clock import now as clock_now
-    from yuqing.nlp.similar_corpus import ReferenceError, read_messages, store_messages
+    from yuqing.nlp.similar_corpus import ReferenceError, light_analyzer, read_messages, store_messages
     from yuqing.storage.sqlite import SQLiteStore
 
     parser = _import_parser()
@@ -126,7 +128,8 @@ def import_main(argv: list[str], app: Any) -> int:
         return 1
     try:
         messages = read_messages(path)
-    except ReferenceError as exc:
+        analyzer = light_analyzer(app.config)
+    except (ReferenceError, StageError) as exc:
         print(f"无法导入参考库：{exc}", file=sys.stderr)
         return 1
     if not messages:
@@ -135,7 +138,7 @@ def import_main(argv: list[str], app: Any) -> int:
     target = reference_db(app.config)
     store = SQLiteStore(target)
     try:
-        count = store_messages(store, messages, clock_now(),
+        count = store_messages(store, messages, clock_now(), analyzer=analyzer,
                                progress=lambda n: print(f"已导入 {n}/{len(messages)} 条", file=sys.stderr))
     finally:
         store.close()

@@ -36,12 +36,14 @@ class Message:
     category: str | None = None  # the official 一级分类 where the file carries one (labeled_raw.csv)
 
 
-def light_analyzer() -> Any:
-    """The pipeline without the stages a reference case does not need, keeping the tokens the store indexes."""
-    from yuqing.nlp.pipeline import Analyzer
+def light_analyzer(config: Any = None) -> Any:
+    """The pipeline without the stages a reference case does not need, keeping the tokens the store indexes; with a
+    configuration, its ``[nlp] stages`` too (so an enabled EmbeddingStage embeds the reference corpus)."""
+    from yuqing.nlp.pipeline import Analyzer, settings_from_config
 
-    return Analyzer.from_settings({"NLP_STAGES": {f"yuqing.nlp.stages.{s}": None for s in SKIPPED_STAGES},
-                                   "NLP_KEEP_TOKENS": True})
+    settings = settings_from_config(config) if config is not None else {}
+    stages = {**(settings.get("NLP_STAGES") or {}), **{f"yuqing.nlp.stages.{s}": None for s in SKIPPED_STAGES}}
+    return Analyzer.from_settings({**settings, "NLP_STAGES": stages, "NLP_KEEP_TOKENS": True})
 
 
 def _time(value: str | None) -> datetime | None:

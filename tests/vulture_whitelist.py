@@ -12,6 +12,7 @@ _ = object()
 # NLP stages: [nlp] stages / yuqing.nlp.pipeline.DEFAULT_STAGES name them by class path.
 NormalizeStage, PiiMaskStage, SegmentStage, SentimentStage, TopicStage, KeywordsStage, SimHashStage
 ReplyQualityStage, GenreStage
+EmbeddingStage
 # Alert rules and channels: rule `type` and CHANNEL_TYPES name them by class path (alerts/schema.py).
 HeatRule, ManualRule, SourceHealthRule, UnansweredPostRule, WebhookChannel
 # Scrapy: DUPEFILTER_CLASS (crawlers/distributed.py).

@@ -28,6 +28,7 @@ MAX_TOP = 20
 OTHER_TOPIC = "其他"  # the NLP stage's abstention label: no filter
 RATED_ALERTS = 2000  # newest responded/closed alerts whose evaluations are looked up for the cases of our own store
 REFERENCE_FILE = "similar_reference.db"  # the imported reference corpus, under YUQING_HOME
+RERANK_POOL = 30  # BM25 candidates re-ordered by embedding cosine when every one of them (and the query) has a vector
 
 
 class SimilarError(ValueError):
@@ -80,16 +81,44 @@ def open_reference(config: Any) -> DocumentStore | None:
 
 
 # -- retrieval ---------------------------------------------------------------------------------------------------------
-def _ranked(store: DocumentStore, terms: Sequence[str], topic: str | None, exclude: Sequence[str], top: int
-            ) -> list[tuple[Document, float]]:
-    """BM25 with the topic as a filter, filled up without it when the topic leaves fewer than ``top`` cases."""
+def _vector(doc: Document) -> list[float] | None:
+    v = (doc.analysis or {}).get("embedding")
+    return v if isinstance(v, list) and v else None
+
+
+def query_vector(docs: Sequence[Document]) -> list[float] | None:
+    """The mean of the posts' stored embeddings (None unless every analysed post has one)."""
+    vectors = [_vector(d) for d in docs]
+    if not vectors or any(v is None or len(v) != len(vectors[0]) for v in vectors):
+        return None
+    return [sum(col) / len(vectors) for col in zip(*vectors)]  # type: ignore[arg-type]
+
+
+def rerank(hits: list[tuple[Document, float]], vector: Sequence[float]) -> tuple[list[tuple[Document, float]], bool]:
+    """BM25 candidates re-ordered by embedding cosine (vectors are unit length; the BM25 score is kept for display);
+    unchanged, and False, unless every candidate has a vector of the query's length."""
+    vectors = [_vector(d) for d, _ in hits]
+    if not hits or any(v is None or len(v) != len(vector) for v in vectors):
+        return hits, False
+    score = {id(h): sum(a * b for a, b in zip(v, vector)) for h, v in zip(hits, vectors)}  # type: ignore[arg-type]
+    return sorted(hits, key=lambda h: -score[id(h)]), True
+
+
+def _ranked(store: DocumentStore, terms: Sequence[str], topic: str | None, exclude: Sequence[str], top: int,
+            vector: Sequence[float] | None = None) -> tuple[list[tuple[Document, float]], bool]:
+    """BM25 with the topic as a filter, filled up without it when the topic leaves too few cases; with a query
+    vector, the top ``RERANK_POOL`` re-ranked by embedding cosine (measured in nlp/data/MODELS.md)."""
+    want = max(top, RERANK_POOL) if vector else top
     found: list[tuple[Document, float]] = []
     if topic and topic != OTHER_TOPIC:
-        found = store.similar_documents(terms, DocumentFilter(topic=topic), limit=top, exclude_ids=exclude)
-    if len(found) < top:
+        found = store.similar_documents(terms, DocumentFilter(topic=topic), limit=want, exclude_ids=exclude)
+    if len(found) < want:
         seen = [*exclude, *(d.id for d, _ in found)]
-        found += store.similar_documents(terms, limit=top - len(found), exclude_ids=seen)
-    return found
+        found += store.similar_documents(terms, limit=want - len(found), exclude_ids=seen)
+    reranked = False
+    if vector:
+        found, reranked = rerank(found, vector)
+    return found[:top], reranked
 
 
 def loop_ratings(workflow: Any, event_ids: set[str]) -> dict[str, str]:
@@ -108,11 +137,12 @@ def loop_ratings(workflow: Any, event_ids: set[str]) -> dict[str, str]:
 
 
 def find_cases(app: Any, terms: Sequence[str], *, query: str, topic: str | None = None, exclude: Sequence[str] = (),
-               top: int = DEFAULT_TOP, alert_id: str | None = None) -> SimilarCasesView:
+               top: int = DEFAULT_TOP, alert_id: str | None = None, vector: Sequence[float] | None = None
+               ) -> SimilarCasesView:
     top = check_top(top)
     terms = list(terms)
     notes: list[str] = []
-    local_hits = _ranked(app.store.documents, terms, topic, exclude, top) if terms else []
+    local_hits, reranked = _ranked(app.store.documents, terms, topic, exclude, top, vector) if terms else ([], False)
     ratings = loop_ratings(app.store.workflow, {d.event_id for d, _ in local_hits if d.event_id})
     local = tuple(build_similar_case(d, s, LOCAL, ratings.get(d.event_id or "")) for d, s in local_hits)
     reference: tuple[SimilarCaseView, ...] = ()
@@ -121,7 +151,9 @@ def find_cases(app: Any, terms: Sequence[str], *, query: str, topic: str | None 
         notes.append("未配置或尚未导入参考库（[similar] reference，然后运行 yuqing similar import），只检索本市已答复的帖子")
     else:
         try:
-            reference = tuple(build_similar_case(d, s, REFERENCE) for d, s in _ranked(ref_store, terms, topic, (), top))
+            ref_hits, ref_reranked = _ranked(ref_store, terms, topic, (), top, vector) if terms else ([], False)
+            reranked = reranked or ref_reranked
+            reference = tuple(build_similar_case(d, s, REFERENCE) for d, s in ref_hits)
         finally:
             ref_store.close()
     if not terms:
@@ -133,7 +165,7 @@ def find_cases(app: Any, terms: Sequence[str], *, query: str, topic: str | None 
         notes.append("相似案例的答复都是模板或尚未评估，未生成草稿")
     return SimilarCasesView(query=masked(query), alert_id=alert_id, topic=topic if topic != OTHER_TOPIC else None,
                             terms=tuple(terms[:48]), local=local, reference=reference, draft=draft, draft_from=used,
-                            notes=tuple(notes))
+                            notes=tuple(notes), reranked=reranked)
 
 
 def _majority_topic(docs: Sequence[Document]) -> str | None:
@@ -159,12 +191,13 @@ def similar_for_alert(app: Any, user: User, alert_id: str, *, top: int = DEFAULT
     terms = terms_from_words([(d.analysis or {}).get("content_words") or [] for d in docs])
     topic = (event.topic if event is not None and event.topic else None) or _majority_topic(docs)
     return find_cases(app, terms, query=detail.alert.title, topic=topic, exclude=sorted(exclude), top=top,
-                      alert_id=alert_id)
+                      alert_id=alert_id, vector=query_vector(docs))
 
 
-def similar_for_terms(app: Any, terms: Sequence[str], text: str, *, topic: str | None = None,
-                      top: int = DEFAULT_TOP) -> SimilarCasesView:
-    """Similar cases for a typed text, already tokenized by the NLP stage (``yuqing similar --text``)."""
+def similar_for_terms(app: Any, terms: Sequence[str], text: str, *, topic: str | None = None, top: int = DEFAULT_TOP,
+                      vector: Sequence[float] | None = None) -> SimilarCasesView:
+    """Similar cases for a typed text, already tokenized (and embedded, when the pipeline embeds) by the NLP stage
+    (``yuqing similar --text``)."""
     if not isinstance(text, str) or not text.strip():
         raise SimilarError("--text 不能为空：请给出要查找类案的留言或事件描述")
-    return find_cases(app, terms, query=" ".join(text.split())[:60], topic=topic, top=top)
+    return find_cases(app, terms, query=" ".join(text.split())[:60], topic=topic, top=top, vector=vector)
