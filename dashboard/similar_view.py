@@ -49,6 +49,7 @@ def render(ctx: PageContext, alert_id: str, *, top: int = 5) -> None:
         st.error(f"类案参考暂不可用：{escape_label(exc)}")
         return
     st.caption("按本预警帖文的分词检索有官方答复的相似留言（BM25" + (f"，主题：{escape_label(view.topic)}" if view.topic else "")
+               + ("，已按语义向量重排" if view.reranked else "")
                + "）；答复草稿取自评分最高的非模板答复，仅供参考，请核实修改后通过「回应」提交。")
     for note in view.notes:
         st.caption(escape_label(note))
