@@ -221,3 +221,23 @@ def test_bad_similar_configuration_names_the_key(tmp_path, body, key):
     with pytest.raises(ConfigError) as err:
         load_config(path, home=tmp_path)
     assert key in str(err.value) and "similar" in str(err.value)
+
+
+def test_cases_of_our_own_store_carry_the_loops_evaluation(cli_home):
+    from yuqing.app import App
+    from yuqing.similar import similar_for_terms, terms_from_words
+
+    app = App.load()
+    try:
+        rated = next(a for a in app.store.workflow.list_alerts(status="closed", limit=200)[1] if a.event_id and a.rating)
+        _, posts = app.store.documents.list_documents(event_id=rated.event_id, limit=200)
+        replied = [d for d in posts if d.reply and d.analysis]
+        assert replied, "the sample's rated event has replied posts"
+        view = similar_for_terms(app, terms_from_words([replied[0].analysis["content_words"]]), replied[0].title, top=10)
+        from_event = [c for c in view.local if c.id in {d.id for d in posts}]
+        assert from_event and all(c.rating == rated.rating for c in from_event)
+        assert all(c.evaluation.startswith(f"回访评价：{rated.rating}") for c in from_event)
+        others = [c for c in view.local if c.id not in {d.id for d in posts}]
+        assert all(c.rating is None for c in others)  # the sample rates one event only
+    finally:
+        app.close()
