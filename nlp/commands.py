@@ -14,10 +14,13 @@ COMMANDS = [
                  "更正帖子、事件或预警的分析结果（主题、情感、责任部门、不是问题），立即生效并供重新训练使用", "app"),
     StageCommand("corrections", "yuqing.nlp.correct.corrections_main", "导出人工更正为训练数据（export --out F.jsonl）",
                  "app"),
+    StageCommand("similar", "yuqing.nlp.similar_cli.similar_main",
+                 "类案参考：为预警或一段文本查找有官方答复的相似留言与答复草稿；similar import 导入参考库", "app"),
 ]
 
 BENCHES = {
     "nlp": "yuqing.nlp.bench.bench_main",
     "cluster": "yuqing.nlp.events.bench.bench_cluster_main",
     "routing": "yuqing.nlp.routing_bench.bench_routing_main",
+    "similar": "yuqing.nlp.similar_bench.bench_similar_main",
 }

@@ -12,6 +12,7 @@ _ = object()
 # NLP stages: [nlp] stages / yuqing.nlp.pipeline.DEFAULT_STAGES name them by class path.
 NormalizeStage, PiiMaskStage, SegmentStage, SentimentStage, TopicStage, KeywordsStage, SimHashStage
 ReplyQualityStage, GenreStage
+EmbeddingStage
 # Alert rules and channels: rule `type` and CHANNEL_TYPES name them by class path (alerts/schema.py).
 HeatRule, ManualRule, SourceHealthRule, UnansweredPostRule, WebhookChannel
 # Scrapy: DUPEFILTER_CLASS (crawlers/distributed.py).
@@ -25,6 +26,7 @@ cmd_events
 bench_startup_main, correct_main, crawl_main, bench_dashboard_main
 corrections_main  # yuqing corrections export (nlp/commands.py)
 cmd_search, bench_search_main  # yuqing search, yuqing bench search
+similar_main
 
 # --- Framework callbacks and attributes --------------------------------------------------------------------------
 # argparse reads its messages through these module attributes (yuqing/cli.py install_argparse_messages).

@@ -156,7 +156,7 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
                                   "Elasticsearch 的连接写在 [storage.elasticsearch]；请删除 [search]")
     root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
                          "deadlines", "notifications", "dashboard", "components", "calendar",
-                         "privacy", "waiting", "brief"})
+                         "privacy", "waiting", "brief", "similar"})
     sources = [_parse_source(c) for c in root.items("sources")]
     _unique(path, "sources", [s.name for s in sources])
     departments = [_parse_department(c) for c in root.items("departments")]
@@ -169,6 +169,10 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
     crawl.reject_unknown({"queue", "redis_url", "user_agent", "failure_cycles"})
     privacy = root.section("privacy")
     privacy.reject_unknown({"retention_days"})
+    similar = root.section("similar")  # 类案参考 (yuqing.similar): the real messages with replies to import
+    similar.reject_unknown({"reference"})
+    if "reference" in similar.data:
+        similar.get("reference", str)
     return Config(
         path=path,
         home=home,

@@ -5,7 +5,7 @@ alerts, like any department; what is escalated (督办) to it is on its own page
 
 import streamlit as st
 
-from yuqing.dashboard import alert_view
+from yuqing.dashboard import alert_view, similar_view
 from yuqing.dashboard.common import csv_button, page_context, paginate, show_table
 from yuqing.dashboard.services import queries
 from yuqing.dashboard.textfmt import escape_label, one_line
@@ -44,3 +44,4 @@ if alerts:
     titles = {a.id: one_line(f"{a.id} · {a.title}") for a in alerts}
     chosen = st.selectbox("办理预警", list(titles), format_func=titles.get, key="dd_pick")
     alert_view.render(ctx, chosen)
+    similar_view.render(ctx, chosen)

@@ -227,6 +227,14 @@ class DocumentStore(SchemeStorage, abc.ABC):
         and tokens, fetched HTML) by its masked form, keeping counts, analysis labels, keywords and events; mark
         each (``purged_at`` = ``now``) so it is done once. Returns how many documents were masked this call."""
 
+    # -- similar cases (类案参考, yuqing.similar) ------------------------------------------------------------------
+    def similar_documents(self, terms: Sequence[str], flt: DocumentFilter | None = None, *, limit: int = 20,
+                          exclude_ids: Sequence[str] = (), replied_only: bool = True) -> list[tuple[Document, float]]:
+        """Documents sharing any of ``terms`` (jieba tokens the NLP stage stored), ranked by the full-text index's
+        BM25 (title and body tokens), best first, with the score (higher = more similar; comparable within one call
+        only). Duplicates and ``exclude_ids`` are left out; ``replied_only`` keeps posts with an official reply."""
+        raise NotImplementedError
+
 
 class WorkflowStore(abc.ABC):
     """Alerts and the response loop, users, departments, notifications, crawl health."""

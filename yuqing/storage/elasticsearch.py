@@ -37,6 +37,7 @@ from yuqing.storage.elasticsearch_access import ESAccess
 from yuqing.storage.elasticsearch_events import ESEventsAndAggregates
 from yuqing.storage.elasticsearch_schemes import ESSchemes
 from yuqing.storage.elasticsearch_query import ESQuerySearch
+from yuqing.storage.elasticsearch_similar import ESSimilar
 from yuqing.storage.rows import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, analysis_values, changed_document_values, new_document_values, purged_values,
     query_terms, relabel_values,
@@ -47,7 +48,7 @@ from yuqing.storage.sqlite_search import make_snippet
 Tokenizer = Callable[[str], list[str]]
 
 
-class ElasticsearchDocumentStore(ESSchemes, ESQuerySearch, ESEventsAndAggregates, ESAccess, DocumentStore):
+class ElasticsearchDocumentStore(ESSimilar, ESSchemes, ESQuerySearch, ESEventsAndAggregates, ESAccess, DocumentStore):
     config_section = "elasticsearch"
 
     def __init__(self, client: Any = None, *, hosts: list[str] | None = None, index_prefix: str = "yuqing",

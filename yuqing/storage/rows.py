@@ -186,3 +186,12 @@ def relabel_values(changes: Mapping[str, str]) -> dict[str, str]:
     if bad or not changes:
         raise StoreError(f"只能更正 {', '.join(RELABEL_COLUMNS)}（实际为 {list(changes)!r}）")
     return {RELABEL_COLUMNS[f]: v for f, v in changes.items()}
+#: At most this many terms go into one similar-case query (the most frequent first: the caller orders them).
+SIMILAR_MAX_TERMS = 48
+
+
+def similar_terms(terms: Iterable[str]) -> list[str]:
+    """The terms of a similar-case query (``DocumentStore.similar_documents``), as every backend uses them: distinct,
+    lower-cased, punctuation-only tokens dropped, at most ``SIMILAR_MAX_TERMS``, each plain text (never syntax)."""
+    out = [t.strip().lower() for t in terms if isinstance(t, str)]
+    return [t for t in dict.fromkeys(out) if t and any(ch.isalnum() for ch in t)][:SIMILAR_MAX_TERMS]
