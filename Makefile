@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,train]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,train,rerank]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -26,7 +26,7 @@ constraints:
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,train]"
+	$(PY) -m pip install --quiet -e ".[test,train,rerank]"
 	{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -iv '^\(-e \|yuqing\b\)'; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 	@touch $(STAMP)
