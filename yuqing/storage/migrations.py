@@ -380,6 +380,26 @@ CORRECTIONS = [
     "CREATE INDEX corrections_doc ON corrections (doc_id, id)",
 ]
 
+# Dashboard sessions (yuqing.sessions): the signed token names a session row, so logging out, an idle timeout or an
+# expired token ends it for every tab and every dashboard node sharing the workflow store. The HMAC key lives in the
+# store too (one row, written once by whichever node needs it first), never in the repository.
+DASHBOARD_SESSIONS = [
+    """CREATE TABLE dashboard_sessions (
+        id TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        revoked_at TEXT
+    )""",
+    "CREATE INDEX dashboard_sessions_user ON dashboard_sessions (user_name)",
+    """CREATE TABLE session_keys (
+        name TEXT PRIMARY KEY,
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+]
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
@@ -395,4 +415,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (11, "retention marker on documents", "documents", RETENTION_MARKER),
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
+    (22, "dashboard sessions: signed tokens that survive a reload, revoked on logout", "workflow", DASHBOARD_SESSIONS),
 ]
