@@ -57,6 +57,56 @@ def screen_mode() -> bool:
     return str(st.query_params.get("screen", "")).lower() in {"1", "true", "yes"}
 
 
+def _url_path(spec_path: str) -> str:
+    """The URL path Streamlit gives a page file (``views/workbench.py`` → ``workbench``)."""
+    return Path(spec_path).stem
+
+
+_URL_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def requested_page() -> str | None:
+    """The page name in the address bar when this session started on it (F5, a pasted or bookmarked URL), or the
+    one remembered from the login form; None when the user navigated by the menu (Streamlit then sends a page hash
+    it knows)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.util import calc_hash
+
+        pages = get_script_run_ctx().pages_manager
+        name, page_hash = pages.intended_page_name, pages.intended_page_script_hash
+    except Exception:  # noqa: BLE001  (bare mode, or a Streamlit without this internal: no deep links)
+        return None
+    if page_hash:
+        remembered = st.session_state.get(REQUESTED_KEY)
+        return remembered if remembered and calc_hash(remembered) == page_hash else None
+    return name if name and set(name) <= _URL_SAFE and len(name) <= 64 else None
+
+
+REQUESTED_KEY = "_requested_page"
+NOTICE_KEY = "_page_notice"
+
+
+def _login_navigation() -> None:
+    """Not logged in: the login form, under the address asked for, so that after logging in the same URL (query
+    parameters included) opens the page asked for instead of Streamlit's English 「Page not found」."""
+    requested = requested_page()
+    pages = [st.Page(auth.login_page, title="登录", icon=":material/login:", url_path="login", default=True)]
+    if requested and requested != "login":
+        st.session_state[REQUESTED_KEY] = requested
+        pages.append(st.Page(auth.login_page, title="登录", url_path=requested, visibility="hidden"))
+    st.navigation(pages, position="hidden").run()
+
+
+def _redirect(requested: str, target: Any):
+    def page() -> None:
+        st.session_state[NOTICE_KEY] = f"页面「{requested}」不存在或您无权访问，已为您打开「{target.title}」"
+        st.switch_page(target)
+
+    page.__name__ = f"redirect_{requested}"
+    return page
+
+
 def run_app() -> None:
     from yuqing.dashboard.services.context import app_key, get_app
     from yuqing.config import ConfigError
@@ -74,19 +124,34 @@ def run_app() -> None:
         st.stop()
     user = auth.resolve_user(settings)
     if user is None:
-        st.navigation([st.Page(auth.login_page, title="登录", icon=":material/login:", url_path="login")], position="hidden").run()
+        _login_navigation()
         return
+    auth.send_cookie()
     role = user.role.value
     specs = nav.pages_for(role)
+    requested = requested_page()
+    st.session_state.pop(REQUESTED_KEY, None)
     st.session_state[CTX_KEY] = PageContext(app=app, user=user, settings=settings, key=app_key(), screen=screen)
     if screen and any(s.path == "views/screen.py" for s in specs):
         st.markdown(SCREEN_CSS, unsafe_allow_html=True)
-        st.navigation([st.Page(str(HERE / "views/screen.py"), title="大屏模式", default=True)], position="hidden").run()
+        pages = [st.Page(str(HERE / "views/screen.py"), title="大屏模式", default=True)]
+        if requested and requested != "screen":  # ?screen=1 added to any page's address shows the 大屏 there
+            pages.append(st.Page(str(HERE / "views/screen.py"), title="大屏模式", url_path=requested,
+                                 visibility="hidden"))
+        st.navigation(pages, position="hidden").run()
         return
     groups: dict[str, list[Any]] = {}
+    default = None
     for spec in specs:
-        groups.setdefault(spec.group, []).append(st.Page(
-            str(HERE / spec.path), title=spec.title, icon=spec.icon, default=spec.path == nav.DEFAULT_PAGE[role]))
+        page = st.Page(str(HERE / spec.path), title=spec.title, icon=spec.icon,
+                       default=spec.path == nav.DEFAULT_PAGE[role])
+        default = page if spec.path == nav.DEFAULT_PAGE[role] else default
+        groups.setdefault(spec.group, []).append(page)
+    if requested and requested not in {_url_path(s.path) for s in specs} and default is not None:
+        # A page of another role, or no page at all: the role's own first page with a Chinese notice, never
+        # Streamlit's English 「Page not found」.
+        groups.setdefault(next(iter(groups)), []).append(st.Page(
+            _redirect(requested, default), title="页面跳转", url_path=requested, visibility="hidden"))
     page = st.navigation(groups)
     _sidebar(user)
     page.run()
@@ -117,6 +182,9 @@ def page_context(page_path: str) -> PageContext:
         st.stop()
     if not ctx.screen:
         st.title(spec.title)
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.warning(notice)
     return ctx
 
 
