@@ -26,6 +26,28 @@ def flash() -> None:
         (st.success if ok else st.error)(escape_label(text))  # messages may quote what the user typed
 
 
+def pick(ctx: PageContext, label: str, ids: list[str], titles: dict[str, str], *, key: str) -> str:
+    """The alert to show: the one in the address (``?alert=…``, a deep link or the one just acted on) even when it
+    has left the list (closed, returned, filtered out), else the list's first. The choice goes back into the address,
+    so F5 or a shared link opens the same alert."""
+    from yuqing.dashboard.textfmt import one_line
+
+    wanted = str(st.query_params.get("alert") or "").strip()
+    titles = dict(titles)
+    if wanted and wanted not in titles:
+        try:
+            title = queries.alert_detail(ctx.app, ctx.user, wanted).alert.title
+        except Exception:  # noqa: BLE001  (not this user's or no such alert: render() says so in Chinese)
+            title = "（无法查看）"
+        ids = [wanted, *ids]
+        titles[wanted] = one_line(f"{wanted} · {title}（不在当前列表中）")
+    index = ids.index(wanted) if wanted in ids else 0
+    chosen = st.selectbox(label, ids, index=index, format_func=titles.get, key=key)
+    if chosen != wanted:
+        st.query_params["alert"] = chosen
+    return chosen
+
+
 def show_text(text: str | None) -> None:
     """Crawled or user-written text: escaped, never interpreted."""
     st.markdown(escape_text(text or ""), unsafe_allow_html=True)

@@ -43,8 +43,8 @@ show_table(rows, key="dd_table")
 csv_button(rows, "本部门预警.csv", key="dd_csv")
 st.caption("时限颜色：红＝已超期　橙＝4 小时内到期　黄＝24 小时内到期　绿＝时间充裕")
 
-if alerts:
+if alerts or st.query_params.get("alert"):
     st.divider()
     titles = {a.id: one_line(f"{a.id} · {a.title}") for a in alerts}
-    chosen = st.selectbox("办理预警", list(titles), format_func=titles.get, key="dd_pick")
+    chosen = alert_view.pick(ctx, "办理预警", list(titles), titles, key="dd_pick")
     alert_view.render(ctx, chosen)

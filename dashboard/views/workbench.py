@@ -52,10 +52,10 @@ st.caption(f"共 {total} 条预警")
 show_table(rows, key="wb_table")
 csv_button(rows, "预警列表.csv", key="wb_csv")
 
-if alerts or pending:
+if alerts or pending or st.query_params.get("alert"):
     st.divider()
     ids = [*[p["编号"] for p in pending], *[a.id for a in alerts if a.id not in {p["编号"] for p in pending}]]
     titles = {a.id: one_line(f"{a.id} · {a.title}") for a in alerts} | {
         p["编号"]: one_line(f"{p['编号']} · 【待审批延期】{p['标题']}") for p in pending}
-    chosen = st.selectbox("查看预警", ids, format_func=titles.get, key="wb_pick")
+    chosen = alert_view.pick(ctx, "查看预警", ids, titles, key="wb_pick")
     alert_view.render(ctx, chosen)
