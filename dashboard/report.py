@@ -48,6 +48,31 @@ class Brief:
         return f"舆情{KIND_LABELS[self.kind]}（{span}）"
 
 
+def default_day(now: datetime) -> date:
+    """The day a 日报 covers when none is given, for the command line and the dashboard alike: yesterday, the last
+    complete day. A report of today would change with every hour it is generated at; 日报 are written in the morning
+    about the day before (a 周报 then covers the 7 days up to yesterday)."""
+    return now.astimezone(TZ).date() - timedelta(days=1)
+
+
+def period_events(app: Any, start: datetime, end: datetime, limit: int = 10) -> list[tuple[Any, int]]:
+    """The hottest events with posts inside the period, with their post count in it: an event active only after
+    the period (or long before it) is not one of its 热点事件."""
+    from yuqing.storage.base import DocumentFilter
+    from yuqing.views import build_event_view
+
+    candidates = app.store.documents.list_events(limit=max(100, limit * 10), since=start, order="heat")
+    counts = app.store.documents.event_daily_counts([e.id for e in candidates], DocumentFilter(since=start, until=end))
+    out = []
+    for e in candidates:
+        n = sum(c for _, c in counts.get(e.id, []))
+        if n > 0:
+            out.append((build_event_view(e), n))
+        if len(out) == limit:
+            break
+    return out
+
+
 def period(kind: str, day: date) -> tuple[datetime, datetime]:
     if kind not in KIND_LABELS:
         raise ReportError(f"简报类型「{kind}」无效，可选：daily（日报）、weekly（周报）")
@@ -69,9 +94,9 @@ def build_brief(app: Any, kind: str, day: date, now: datetime | None = None) -> 
     response_rows = [{"预警编号": r_alert, "预警": titles.get(r_alert, ""), "部门": r.department, "回应人": r.author,
                       "回应时间": r.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"), "回应内容": r.text[:300],
                       "公开链接": r.link or "", "评价": r.rating or ""} for r_alert, r in responses]
-    event_rows = [{"排名": i, "事件": e.title, "热度": round(e.heat, 1), "文档数": e.doc_count, "负面": e.negative,
-                   "主题": e.topic or "", "地区": e.region or "", "责任部门": e.department or "",
-                   "关键词": "、".join(e.keywords[:5])} for i, e in enumerate(queries.report_events(app, start), 1)]
+    event_rows = [{"排名": i, "事件": e.title, "热度": round(e.heat, 1), "本期文档数": n, "累计文档数": e.doc_count,
+                   "负面": e.negative, "主题": e.topic or "—", "地区": e.region or "—", "责任部门": e.department or "—",
+                   "关键词": "、".join(e.keywords[:5])} for i, (e, n) in enumerate(period_events(app, start, end), 1)]
     counts = queries.alert_counts(app, now)
     summary = {
         "舆情总量": total, "负面数量": negative, "负面占比": f"{negative / total:.1%}" if total else "—",
@@ -287,13 +312,13 @@ def report_bytes(brief: Brief, suffix: str) -> bytes:
 def report_main(argv: list[str], app: Any) -> int:
     parser = argparse.ArgumentParser(prog="yuqing report", description="生成舆情简报（Word 或 Excel）")
     parser.add_argument("kind", choices=sorted(KIND_LABELS), help="daily（日报）或 weekly（周报，截至 --date 的 7 天）")
-    parser.add_argument("--date", help="简报日期 YYYY-MM-DD（默认今天）")
+    parser.add_argument("--date", help="简报日期 YYYY-MM-DD（默认昨天，即最近一个完整的日子；周报为截至该日的 7 天）")
     parser.add_argument("--out", required=True, help="输出文件，扩展名 .docx 或 .xlsx")
     parser.add_argument("--now", help="生成时间（ISO 8601，默认当前时间），用于计算超期")
     args = parser.parse_args(argv)
     try:
         now = clock_now(args.now)
-        day = date.fromisoformat(args.date) if args.date else now.date()
+        day = date.fromisoformat(args.date) if args.date else default_day(now)
     except ValueError:
         print(f"日期无效：{args.date or args.now}（--date 应为 YYYY-MM-DD，--now 应为 ISO 8601 时间）", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ from yuqing.users import SystemOperator
 from yuqing.viewparts import masked as _masked
 from yuqing.viewparts import masked_author as _masked_author
 from yuqing.model import AlertStatus, Role, User
-from yuqing.views import AlertDetailView, AlertView, EventView, ResponseView
+from yuqing.views import AlertDetailView, AlertView, ResponseView
 from yuqing.vocab import LEVEL_LABELS
 from yuqing.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError, check_action
 
@@ -144,12 +144,6 @@ def report_alerts(app: Any, since: datetime, until: datetime, limit: int = 500
     return total, views, responses
 
 
-def report_events(app: Any, since: datetime, limit: int = 10) -> list[EventView]:
-    from yuqing.views import build_event_view
-
-    return [build_event_view(e) for e in app.store.documents.list_events(limit=limit, since=since, order="heat")]
-
-
 def is_supervisor_user(app: Any, user: User) -> bool:
     return has_alert_service(app) and alert_service(app).is_supervisor_user(user)
 
@@ -160,9 +154,9 @@ def overdue_by_department(app: Any, user: User, now: datetime) -> list[dict[str,
             for r in alert_service(app).overdue_by_department(user, now)]
 
 
-def user_alert_counts(app: Any, user: User, now: datetime) -> dict[str, int]:
-    """Open / overdue / escalated among the alerts this user may see (the department desk's figures)."""
-    total, views = alert_service(app).page_alerts(user, status="open", limit=100_000)
+def user_alert_counts(app: Any, user: User, now: datetime, status: str | list[str] = "open") -> dict[str, int]:
+    """Open (or ``status``) / overdue / escalated among the alerts this user may see (the department desk's figures)."""
+    total, views = alert_service(app).page_alerts(user, status=status, limit=100_000)
     return {"open": total, "overdue": sum(v.is_overdue(now) for v in views),
             "new": sum(v.status == "new" for v in views), "escalated": sum(v.escalated for v in views)}
 
