@@ -12,7 +12,9 @@ from yuqing.dashboard.services import cached
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1%}"
+    from yuqing.dashboard.textfmt import pct
+
+    return pct(x)
 
 
 def metrics(ctx: PageContext) -> None:
@@ -89,10 +91,9 @@ def cloud_weights(pairs: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
 
 def department_league(ctx: PageContext, days: int, *, compact: bool = False) -> None:
     rows = cached.league(ctx.key, ctx.minute() - timedelta(days=days))
-    fmt = {c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="percent")
-           for c in ("回应率", "按时率", "满意度")}
     if compact:
         rows = [{k: r[k] for k in ("部门", "预警数", "回应率", "按时率", "平均回应时长（小时）", "满意度")} for r in rows[:10]]
-    show_table(rows, key="league", column_config=fmt)
+    # Ratios as 「50.0%」 like every other table (show_table formats them); 「—」 where there is nothing to rate.
+    show_table(rows, key="league")
     if not compact:
         csv_button(rows, "部门排行.csv", key="league_csv")

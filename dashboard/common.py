@@ -196,6 +196,12 @@ def paginate(total: int, page_size: int, key: str) -> tuple[int, int]:
     return page_size, (int(page) - 1) * page_size
 
 
+def source_label(app: Any, name: str | None) -> str:
+    """A source as users know it: its configured title (「A市领导留言板」), never its id (a_city_board)."""
+    titles = {s.name: s.title for s in app.config.sources if s.title}
+    return "全部" if name is None else titles.get(name, name)
+
+
 def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
     """CSV with a BOM so Excel opens the Chinese correctly; internal columns (``_…``) are dropped; text a spreadsheet
     would evaluate (=, +, -, @ …) is written as text: crawled titles are not formulas."""
@@ -228,7 +234,9 @@ def show_table(rows: list[dict[str, Any]], *, key: str, height: int | None = Non
     if not rows:
         st.info("暂无数据")
         return
-    df = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_") and k != "id"} for r in rows])
+    from yuqing.dashboard.textfmt import cell
+
+    df = pd.DataFrame([{k: cell(k, v) for k, v in r.items() if not k.startswith("_") and k != "id"} for r in rows])
     data: Any = df
     if "_colour" in rows[0] and "时限" in df.columns:
         # Countdown colours as cell backgrounds (emoji badges are not in every browser's fonts).

@@ -281,7 +281,7 @@ def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
                                                          empty=judged.consecutive_empty)
         last_success = h.get("last_success")
         out.append({
-            "来源": s.name, "名称": s.title, "类型": {"news": "新闻", "board": "留言板", "feed": "RSS"}.get(s.type, s.type),
+            "名称": s.title, "来源标识": s.name, "类型": {"news": "新闻", "board": "留言板", "feed": "RSS"}.get(s.type, s.type),
             "状态": state, "采集间隔（分钟）": s.interval_minutes, "权重": s.authority,
             "最近运行": fmt_time(h.get("last_run")), "最近成功": fmt_time(last_success),
             "距上次成功（小时）": round((now - last_success).total_seconds() / 3600, 1) if last_success else None,
@@ -300,10 +300,14 @@ def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
         return [], str(exc.__cause__ or exc)
     except Exception as exc:  # e.g. a configured [components] alerts service without settings
         return [], str(exc)
+    from yuqing.dashboard.textfmt import readable
+    from yuqing.vocab import heat_part_label
+
     rows = []
     for rule in settings.rules:
         params = {k: v for k, v in vars(rule).items() if not k.startswith("_") and k not in {"name", "enabled"}}
-        rows.append({"规则": rule.name, "类型": type(rule).__name__, "参数": "；".join(f"{k}={v}" for k, v in params.items())})
+        rows.append({"规则": rule.name, "类型": type(rule).__name__,
+                     "参数": "；".join(f"{k}={readable(v, heat_part_label)}" for k, v in params.items())})
     return rows, None
 
 
