@@ -21,14 +21,24 @@ SCREEN_CSS = """
 [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], footer,
 [data-testid="collapsedControl"], [data-testid="stSidebarCollapsedControl"] {display: none !important;}
 .stApp, [data-testid="stAppViewContainer"] {background: #0a1428 !important; color: #e8f0ff !important;}
-.block-container {padding: 1rem 2rem !important; max-width: 100% !important;}
-.stApp h1, .stApp h2, .stApp h3, .stApp p, .stApp span, .stApp div, .stApp label {color: #e8f0ff;}
-.stApp h1 {font-size: 3rem !important; text-align: center; letter-spacing: .3rem;}
-[data-testid="stMetricValue"] {font-size: 3.2rem !important; color: #ffd34d !important;}
-[data-testid="stMetricLabel"] p {font-size: 1.5rem !important;}
+.block-container {padding: .6rem 1.6rem !important; max-width: 100% !important;}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: .7rem !important;}
+.stApp h1, .stApp h2, .stApp h3, .stApp p, .stApp span, .stApp div, .stApp label, .stApp th, .stApp td {color: #e8f0ff;}
+.stApp h1 {font-size: 2.3rem !important; text-align: center; letter-spacing: .2rem; padding: .2rem 0 !important;}
+.stApp h3 {font-size: 1.45rem !important; padding: .2rem 0 !important;}
+.screen-time {font-size: 1.1rem; letter-spacing: 0; margin-left: 1.5rem; opacity: .8; font-weight: 400;}
+[data-testid="stMetricValue"] {font-size: 2.6rem !important; color: #ffd34d !important;}
+[data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p
+    {overflow: visible !important; white-space: normal !important; text-overflow: clip !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.3rem !important;}
 [data-testid="stMetricDelta"] {display: none !important;}
-[data-testid="stMetric"] {background: #12254a; border-radius: 10px; padding: 14px 20px;}
-.screen-row {font-size: 1.45rem; padding: 4px 0; border-bottom: 1px solid #1f3a6b;}
+[data-testid="stMetric"] {background: #12254a; border-radius: 10px; padding: 8px 18px;}
+.screen-row {font-size: 1.2rem; padding: 3px 0; border-bottom: 1px solid #1f3a6b; overflow-wrap: anywhere;}
+table.screen-table {width: 100%; border-collapse: collapse; font-size: 1.1rem; background: #0a1428;}
+table.screen-table th {background: #12254a; color: #9fc3ff; font-weight: 600; text-align: left; padding: 5px 8px;
+    border-bottom: 1px solid #1f3a6b;}
+table.screen-table td {padding: 5px 8px; border-bottom: 1px solid #1f3a6b; background: #0a1428;}
+table.screen-table td:not(:first-child), table.screen-table th:not(:first-child) {text-align: right; white-space: nowrap;}
 </style>
 """
 

@@ -150,3 +150,47 @@ def test_screen_hint_works_without_logging_out(served, browser, desk_shots):
     assert "用户名" not in _body(page)
     assert not page.locator("[data-testid=stSidebar]").is_visible()
     context.close()
+
+
+OVERFLOW_JS = """() => {
+  const out = [];
+  const doc = document.scrollingElement;
+  if (doc.scrollWidth > innerWidth || doc.scrollHeight > innerHeight)
+    out.push(`document ${doc.scrollWidth}×${doc.scrollHeight} > ${innerWidth}×${innerHeight}`);
+  // Streamlit scrolls inside its main area, not the document: that must not scroll either.
+  for (const el of document.querySelectorAll('[data-testid=stMain], [data-testid=stAppViewContainer]'))
+    if (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)
+      out.push(`${el.dataset.testid} ${el.scrollWidth}×${el.scrollHeight} > ${el.clientWidth}×${el.clientHeight}`);
+  const clipped = '[data-testid=stMetric] *, table.screen-table td, table.screen-table th, .screen-row, h1, h3';
+  for (const el of document.querySelectorAll(clipped))
+    if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+      out.push(`clipped: ${el.tagName} 「${el.innerText.slice(0, 40)}」 ${el.scrollWidth} > ${el.clientWidth}`);
+  const r = document.querySelector('table.screen-table');
+  if (r && getComputedStyle(r.querySelector('td')).backgroundColor === 'rgb(255, 255, 255)')
+    out.push('department table is white on the dark theme');
+  return out;
+}"""
+
+
+def test_big_screen_fits_1920x1080(served, browser, desk_shots):
+    url, _ = served
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{url}/?screen=1")
+    page.get_by_label("用户名").wait_for(timeout=60_000)
+    page.get_by_label("用户名").fill("leader1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("舆情态势").first.wait_for(timeout=60_000)
+    page.locator("table.screen-table").first.wait_for(timeout=60_000)
+    page.locator("[data-testid=stVegaLiteChart], [data-testid=stArrowVegaLiteChart]").nth(2).wait_for(timeout=60_000)
+    _settle(page)
+    path = desk_shots / "screen_1920x1080.png"
+    page.screenshot(path=str(path))
+    print(f"大屏截图：{path}")
+    assert page.locator("[data-testid=stMetric]").count() == 5
+    problems = page.evaluate(OVERFLOW_JS)
+    assert not problems, "\n".join(problems)
+    body = _body(page)
+    assert "None" not in body and "nan" not in body
+    context.close()
