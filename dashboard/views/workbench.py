@@ -18,7 +18,8 @@ alert_view.flash()
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 3, 3])
     statuses = c1.multiselect("状态", [s.value for s in AlertStatus], default=queries.OPEN,
-                              format_func=lambda s: STATUS_LABELS[AlertStatus(s)], key="wb_status")
+                              format_func=lambda s: STATUS_LABELS[AlertStatus(s)], placeholder="全部状态",
+                              key="wb_status")
     level = c2.selectbox("级别", [None, 1, 2, 3, 4], format_func=lambda v: "全部" if v is None else LEVEL_LABELS[v],
                          key="wb_level")
     department = c3.selectbox("责任部门", [None, *queries.department_names(ctx.app)],
