@@ -194,3 +194,30 @@ def test_big_screen_fits_1920x1080(served, browser, desk_shots):
     body = _body(page)
     assert "None" not in body and "nan" not in body
     context.close()
+
+
+def test_a_deactivated_users_cookie_stops_working(served, browser, desk_shots):
+    from yuqing.app import App
+
+    url, home = served
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{url}/dept_history")
+    _fill_login(page, "dept2")
+    page.get_by_role("heading", name="办理记录与统计").wait_for(timeout=60_000)
+    _settle(page)
+    app = App.load(CONFIG, home)
+    try:
+        user = app.store.workflow.get_user("dept2")
+        user.active = False
+        app.store.workflow.update_user(user)
+        page.reload()  # a new session from the cookie: the account is checked again
+        page.get_by_label("用户名").wait_for(timeout=60_000)
+        _settle(page)
+        assert "办理记录与统计" not in _body(page)
+        page.screenshot(path=str(desk_shots / "deactivated_after_f5.png"), full_page=True)
+    finally:
+        user.active = True
+        app.store.workflow.update_user(user)
+        app.close()
+        context.close()
