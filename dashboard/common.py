@@ -110,7 +110,8 @@ def _login_navigation() -> None:
 
 def _redirect(requested: str, target: Any):
     def page() -> None:
-        st.session_state[NOTICE_KEY] = f"页面「{requested}」不存在或您无权访问，已为您打开「{target.title}」"
+        if requested != "login":  # a bookmarked login page, already logged in: just go home
+            st.session_state[NOTICE_KEY] = f"页面「{requested}」不存在或您无权访问，已为您打开「{target.title}」"
         st.switch_page(target)
 
     page.__name__ = f"redirect_{requested}"

@@ -16,8 +16,9 @@ def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset
     from yuqing.dashboard.textfmt import fmt_time
 
     total, hits = app.store.documents.search(query, flt, limit=limit, offset=offset)
+    titles = {s.name: s.title for s in app.config.sources if s.title}  # sources by the name users know them by
     return total, [{
-        "id": h.id, "title": masked(h.title), "snippet": masked(h.snippet), "source": h.source,
+        "id": h.id, "title": masked(h.title), "snippet": masked(h.snippet), "source": titles.get(h.source, h.source),
         "time": fmt_time(h.published_at), "sentiment": SENTIMENT_LABELS.get(h.sentiment or "", h.sentiment or ""),
         "topic": h.topic or "", "department": h.department or "", "region": h.region or "", "url": h.url,
         "terms": h.terms,

@@ -5,6 +5,7 @@ Used by test_every_page_speaks_chinese.py; kept apart so other page tests can ru
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from typing import Any, Iterable
@@ -61,7 +62,9 @@ def problems(shown: list[tuple[str, str]], source_titles: dict[str, str]) -> lis
     parts = re.compile(r"(?<![A-Za-z_])(" + "|".join(map(re.escape, HEAT_PART_LABELS)) + r")(?![A-Za-z_])")
     ids = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, source_titles)) + r")(?![A-Za-z0-9_])") \
         if source_titles else None
-    for where, text in shown:
+    for where, raw in shown:
+        # As read on screen: Markdown backslash escapes, the zero-width spaces and entities of textfmt undone.
+        text = html.unescape(re.sub(r"<[^>]+>", "", raw.replace("\\", "").replace("\u200b", "")))
         if EMPTY.search(text):
             found.append(f"{where}: 「{EMPTY.search(text).group(0)}」 in {text[:120]!r}")
         if parts.search(text):

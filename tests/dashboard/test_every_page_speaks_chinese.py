@@ -42,3 +42,15 @@ def test_an_alert_with_its_event_speaks_chinese(as_user, store):
     no_exception(at)
     found = problems(texts(at), _source_titles())
     assert not found, "\n".join(found)
+
+
+def test_search_results_speak_chinese(as_user):
+    at = as_user("officer1")
+    at.switch_page("views/search.py").run()
+    at.text_input(key="s_query").input("停水").run()
+    no_exception(at)
+    assert any("找到" in c.value for c in at.caption)
+    shown = texts(at)
+    assert any("A市领导留言板" in t for _, t in shown)  # the source by its title
+    found = problems(shown, _source_titles())
+    assert not found, "\n".join(found)
