@@ -43,6 +43,15 @@ table.screen-table td:not(:first-child), table.screen-table th:not(:first-child)
 """
 
 
+# Every page: metric labels and values wrap instead of ending in 「…」 (「按时回应率（30…」).
+BASE_CSS = """
+<style>
+[data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p
+    {overflow: visible !important; white-space: normal !important; text-overflow: clip !important;}
+</style>
+"""
+
+
 @dataclass
 class PageContext:
     app: Any
@@ -164,6 +173,7 @@ def run_app() -> None:
         groups.setdefault(next(iter(groups)), []).append(st.Page(
             _redirect(requested, default), title="页面跳转", url_path=requested, visibility="hidden"))
     page = st.navigation(groups)
+    st.markdown(BASE_CSS, unsafe_allow_html=True)
     _sidebar(user)
     page.run()
 

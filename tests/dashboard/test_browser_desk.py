@@ -79,6 +79,10 @@ def test_f5_on_a_deep_link_keeps_the_login_and_the_alert(served, browser, desk_s
     assert alert_id in page.url
     _shown(page, alert_id)
     page.screenshot(path=str(desk_shots / "deep_link_after_f5.png"), full_page=True)
+    clipped = page.evaluate("() => Array.from(document.querySelectorAll('.yq-facts *, [data-testid=stMetric] *'))"
+                            ".filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)"
+                            ".map(e => e.innerText)")
+    assert page.locator(".yq-facts").count() == 1 and clipped == []
     other = context.new_page()  # a new tab on another page of the same role
     other.goto(f"{url}/search")
     other.get_by_role("heading", name="全文检索").wait_for(timeout=60_000)
