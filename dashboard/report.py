@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from yuqing.dashboard.services import board, queries
+from yuqing.dashboard.textfmt import PERCENT_COLUMNS
 from yuqing.clock import TZ, day_start, now as clock_now
 
 KIND_LABELS = {"daily": "日报", "weekly": "周报"}
@@ -176,14 +177,13 @@ SECTIONS = (("events", "一、热点事件"), ("alerts", "二、预警与处置"
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, column: str = "") -> str:
     """A docx cell's plain text (python-docx writes it as a run: never a field, link or formula). Characters XML
-    cannot hold (control characters from a crawled page) are dropped rather than failing the whole report."""
-    if value is None:
-        return "—"
-    if isinstance(value, float) and 0 <= value <= 1 and not float(value).is_integer():
-        return f"{value:.1%}"
-    return _XML_ILLEGAL.sub("", str(value))
+    cannot hold (control characters from a crawled page) are dropped rather than failing the whole report. Ratios are
+    known by their column (textfmt.PERCENT_COLUMNS), not guessed from the value: 1.0 is 「100.0%」, never 「1.0」."""
+    from yuqing.dashboard.textfmt import cell
+
+    return _XML_ILLEGAL.sub("", str(cell(column, value)))
 
 
 def write_docx(brief: Brief, path: Path) -> None:
@@ -224,7 +224,7 @@ def write_docx(brief: Brief, path: Path) -> None:
             cell.text = col
         for r in rows:
             for cell, col in zip(t.add_row().cells, cols):
-                cell.text = _cell(r.get(col))
+                cell.text = _cell(r.get(col), col)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
 
@@ -281,6 +281,10 @@ def write_xlsx(brief: Brief, path: Path) -> None:
             cell.font = Font(bold=True)
         for r in rows:
             _append(sheet, [r.get(c) for c in cols])
+        for i, col in enumerate(cols, 1):
+            if col in PERCENT_COLUMNS:  # numbers stay numbers, shown as 50.0% like everywhere else
+                for (c,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    c.number_format = "0.0%"
         for i, col in enumerate(cols, 1):
             width = max(len(str(col)), *(len(str(r.get(col) or "")) for r in rows[:200]))
             sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, width * 1.6))

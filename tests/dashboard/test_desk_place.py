@@ -95,3 +95,35 @@ def test_reports_count_only_their_period_and_share_one_default_day(dash_home, st
         assert later, "the sample store should have events active only after the reported day"
     finally:
         app.close()
+
+
+def test_report_tables_show_ratios_as_percentages(dash_home, tmp_path):
+    """The department table of the 日报: 回应率 1.0 is 「100.0%」 beside 「50.0%」 (never 「1.0」/「0.0」), nothing 「None」."""
+    import docx
+    from openpyxl import load_workbook
+
+    from tests.dashboard.conftest import CONFIG
+    from yuqing.app import App
+    from yuqing.clock import now as clock_now
+    from yuqing.dashboard.report import build_brief, write_report
+
+    now = clock_now()
+    app = App.load(CONFIG, dash_home)
+    try:
+        brief = build_brief(app, "weekly", now.date(), now)
+    finally:
+        app.close()
+    assert any(r["回应率"] in (0.0, 1.0) for r in brief.departments)  # the values that printed as 「1.0」/「0.0」
+    document = docx.Document(str(write_report(brief, tmp_path / "w.docx")))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "部门")
+    header = [c.text for c in table.rows[0].cells]
+    for row in table.rows[1:]:
+        cells = dict(zip(header, (c.text for c in row.cells)))
+        for col in ("回应率", "按时率", "满意度"):
+            assert cells[col] == "—" or cells[col].endswith("%"), cells
+        assert "None" not in cells.values()
+    book = load_workbook(str(write_report(brief, tmp_path / "w.xlsx")))
+    sheet = book["部门排行"]
+    cols = [c.value for c in sheet[1]]
+    rate = cols.index("回应率") + 1
+    assert all(sheet.cell(r, rate).number_format == "0.0%" for r in range(2, sheet.max_row + 1))
