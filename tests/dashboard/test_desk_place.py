@@ -127,3 +127,22 @@ def test_report_tables_show_ratios_as_percentages(dash_home, tmp_path):
     cols = [c.value for c in sheet[1]]
     rate = cols.index("回应率") + 1
     assert all(sheet.cell(r, rate).number_format == "0.0%" for r in range(2, sheet.max_row + 1))
+
+
+def test_cli_and_dashboard_report_the_same_default_day(as_user, dash_home, tmp_path, capsys):
+    from tests.dashboard.conftest import CONFIG
+    from yuqing.app import App
+    from yuqing.clock import now as clock_now
+    from yuqing.dashboard.report import report_main
+
+    yesterday = clock_now().date() - timedelta(days=1)
+    at = as_user("leader1")
+    at.switch_page("views/reports.py").run()
+    no_exception(at)
+    assert at.date_input(key="r_date").value == yesterday
+    app = App.load(CONFIG, dash_home)
+    try:
+        assert report_main(["daily", "--out", str(tmp_path / "d.docx")], app) == 0
+    finally:
+        app.close()
+    assert f"{yesterday:%Y年%m月%d日}" in capsys.readouterr().out
