@@ -255,9 +255,12 @@ def show_table(rows: list[dict[str, Any]], *, key: str, height: int | None = Non
     if not rows:
         st.info("暂无数据")
         return
-    from yuqing.dashboard.textfmt import cell
+    from yuqing.dashboard.textfmt import EMPTY, cell
 
     df = pd.DataFrame([{k: cell(k, v) for k, v in r.items() if not k.startswith("_") and k != "id"} for r in rows])
+    for col in df.columns:  # a numeric column with 「—」 in it is shown as text (Arrow cannot mix the two)
+        if df[col].dtype == object and (df[col] == EMPTY).any():
+            df[col] = df[col].map(lambda v: v if isinstance(v, (str, list)) else f"{v:g}" if isinstance(v, float) else str(v))
     data: Any = df
     if "_colour" in rows[0] and "时限" in df.columns:
         # Countdown colours as cell backgrounds (emoji badges are not in every browser's fonts).

@@ -314,6 +314,8 @@ def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
 def silences_table(app: Any, now: datetime) -> list[dict[str, Any]]:
     from yuqing.dashboard.textfmt import fmt_time
 
-    return [{"编号": s["id"], "规则": s.get("rule") or "", "来源": s.get("source") or "", "关键词": masked(s.get("keyword")),
+    titles = {src.name: src.title for src in app.config.sources if src.title}
+    return [{"编号": s["id"], "规则": s.get("rule") or "", "来源": titles.get(s.get("source") or "", s.get("source") or ""),
+             "关键词": masked(s.get("keyword")),
              "事件": s.get("event_id") or "", "开始": fmt_time(s["starts_at"]), "结束": fmt_time(s["ends_at"]),
              "设置人": s["created_by"], "原因": masked(s.get("reason"))} for s in app.store.workflow.active_silences(now)]
