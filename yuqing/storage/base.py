@@ -359,26 +359,23 @@ class WorkflowStore(abc.ABC):
         """Corrections, oldest first (all fields, or one): a later correction of the same post supersedes."""
         raise NotImplementedError
 
-    # -- dashboard sessions (yuqing.sessions) ----------------------------------------------------------------------
+    # -- dashboard sessions (yuqing.sessions): rows {id, user_name, issued_at, expires_at, last_seen, revoked_at} --
     def session_secret(self, candidate: str, now: datetime) -> str:
-        """The store's HMAC key for session tokens: ``candidate`` is kept if none exists yet (first writer wins, so
-        every process sharing the store signs with the same key); the stored key is returned."""
+        """The HMAC key for session tokens: ``candidate`` is stored if none is yet (first writer wins)."""
         raise NotImplementedError
 
     def add_session(self, session_id: str, user_name: str, issued_at: datetime, expires_at: datetime) -> None:
-        """Record a new dashboard session (``last_seen`` = ``issued_at``)."""
         raise NotImplementedError
 
     def get_session(self, session_id: str) -> dict[str, Any] | None:
-        """{id, user_name, issued_at, expires_at, last_seen, revoked_at} or None."""
         raise NotImplementedError
 
     def touch_session(self, session_id: str, at: datetime) -> None:
-        """Move ``last_seen`` forward to ``at`` (never back) on a session that is not revoked."""
+        """Move ``last_seen`` forward (never back) on a live session."""
         raise NotImplementedError
 
     def revoke_session(self, session_id: str, at: datetime) -> bool:
-        """End a session; True if it was live. Also forgets sessions that expired long before ``at``."""
+        """End a session (True if it was live); forget sessions long expired."""
         raise NotImplementedError
 
 

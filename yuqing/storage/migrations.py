@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any, Callable
+from yuqing.storage.sqlsessions import DASHBOARD_SESSIONS  # migration 22's tables live beside their statements
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -378,26 +379,6 @@ CORRECTIONS = [
     )""",
     "CREATE INDEX corrections_field ON corrections (field, id)",
     "CREATE INDEX corrections_doc ON corrections (doc_id, id)",
-]
-
-# Dashboard sessions (yuqing.sessions): the signed token names a session row, so logging out, an idle timeout or an
-# expired token ends it for every tab and every dashboard node sharing the workflow store. The HMAC key lives in the
-# store too (one row, written once by whichever node needs it first), never in the repository.
-DASHBOARD_SESSIONS = [
-    """CREATE TABLE dashboard_sessions (
-        id TEXT PRIMARY KEY,
-        user_name TEXT NOT NULL,
-        issued_at TEXT NOT NULL,
-        expires_at TEXT NOT NULL,
-        last_seen TEXT NOT NULL,
-        revoked_at TEXT
-    )""",
-    "CREATE INDEX dashboard_sessions_user ON dashboard_sessions (user_name)",
-    """CREATE TABLE session_keys (
-        name TEXT PRIMARY KEY,
-        secret TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    )""",
 ]
 
 # (version, description, part, statements); part says which store owns the statements.

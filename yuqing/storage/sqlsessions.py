@@ -1,5 +1,6 @@
 """Dashboard sessions of the SQL workflow store (mixed into ``SQLWorkflowStore``; the same SQL on SQLite and
-PostgreSQL through the store's dialect adapter ``_execute``). See :mod:`yuqing.sessions` for what they are for."""
+PostgreSQL through the store's dialect adapter ``_execute``), and their tables (migration 22, listed in
+``migrations.MIGRATIONS``). See :mod:`yuqing.sessions` for what they are for."""
 
 from __future__ import annotations
 
@@ -7,6 +8,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from yuqing.clock import from_utc_text, to_utc_text
+
+# Dashboard sessions (yuqing.sessions): the signed token names a session row, so logging out, an idle timeout or an
+# expired token ends it for every tab and every dashboard node sharing the workflow store. The HMAC key lives in the
+# store too (one row, written once by whichever node needs it first), never in the repository.
+DASHBOARD_SESSIONS = [
+    """CREATE TABLE dashboard_sessions (
+        id TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        revoked_at TEXT
+    )""",
+    "CREATE INDEX dashboard_sessions_user ON dashboard_sessions (user_name)",
+    """CREATE TABLE session_keys (
+        name TEXT PRIMARY KEY,
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+]
 
 # Sessions past their expiry by this long are deleted when another is revoked: nothing can use them any more.
 SESSION_KEEP = timedelta(days=7)
