@@ -13,7 +13,7 @@ from yuqing.dashboard import corrections_view
 from yuqing.dashboard import brief_panel
 from yuqing.dashboard.common import PageContext
 from yuqing.dashboard.services import actions, cached, documents, queries
-from yuqing.dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time
+from yuqing.dashboard.textfmt import COLOUR_BADGES, countdown, escape_label, escape_text, fmt_time, pct
 from yuqing.vocab import audit_action_label, describe_event_change, heat_part_label
 from yuqing.workdays import provisional_note
 from yuqing.workflow import ACTIONS, RATINGS
@@ -26,6 +26,40 @@ def flash() -> None:
     if message:
         ok, text = message
         (st.success if ok else st.error)(escape_label(text))  # messages may quote what the user typed
+
+
+def pick(ctx: PageContext, label: str, ids: list[str], titles: dict[str, str], *, key: str) -> str:
+    """The alert to show: the one in the address (``?alert=…``, a deep link or the one just acted on) even when it
+    has left the list (closed, returned, filtered out), else the list's first. The choice goes back into the address,
+    so F5 or a shared link opens the same alert."""
+    from yuqing.dashboard.textfmt import one_line
+
+    wanted = str(st.query_params.get("alert") or "").strip()
+    titles = dict(titles)
+    if wanted and wanted not in titles:
+        try:
+            title = queries.alert_detail(ctx.app, ctx.user, wanted).alert.title
+        except Exception:  # noqa: BLE001  (not this user's or no such alert: render() says so in Chinese)
+            title = "（无法查看）"
+        ids = [wanted, *ids]
+        titles[wanted] = one_line(f"{wanted} · {title}（不在当前列表中）")
+    index = ids.index(wanted) if wanted in ids else 0
+    chosen = st.selectbox(label, ids, index=index, format_func=titles.get, key=key)
+    if chosen != wanted:
+        st.query_params["alert"] = chosen
+    return chosen
+
+
+FACTS_CSS = ("display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.5rem;margin:.25rem 0 .75rem")
+FACT_CSS = "border:1px solid rgba(128,128,128,.3);border-radius:.5rem;padding:.4rem .7rem;overflow-wrap:anywhere"
+
+
+def facts(*pairs: tuple[str, object]) -> None:
+    """Label/value cards that wrap instead of cutting text off (st.metric truncates 「A3区住…」「剩余 4小…」)."""
+    cards = "".join(f"<div style='{FACT_CSS}'><div style='font-size:.8rem;opacity:.7'>{escape_text(label)}</div>"
+                    f"<div style='font-size:1.15rem;font-weight:600'>{escape_text(str(value))}</div></div>"
+                    for label, value in pairs)
+    st.markdown(f"<div class='yq-facts' style='{FACTS_CSS}'>{cards}</div>", unsafe_allow_html=True)
 
 
 def show_text(text: str | None) -> None:
@@ -43,12 +77,8 @@ def render(ctx: PageContext, alert_id: str) -> None:
     alert = detail.alert
     st.markdown(f"### {escape_text(alert.title)}", unsafe_allow_html=True)
     row = queries.alert_row(alert, now)
-    cols = st.columns(5)
-    cols[0].metric("级别", row["级别"].split("（")[0])
-    cols[1].metric("状态", row["状态"])
-    cols[2].metric("责任部门", row["责任部门"])
-    cols[3].metric("时限", row["时限"].split(" ", 1)[-1])
-    cols[4].metric("督办", "是" if alert.escalated else "否")
+    facts(("级别", row["级别"]), ("状态", row["状态"]), ("责任部门", row["责任部门"]),
+          ("时限", row["时限"].split(" ", 1)[-1]), ("督办", "是" if alert.escalated else "否"))
     st.markdown("**触发原因**")
     show_text(alert.reason)
     _deadlines(alert, now)
@@ -130,7 +160,7 @@ def _heat(event: Any) -> None:
         st.caption(f"文档 {event.doc_count} 篇 · 来源 {event.source_count} 个 · 负面 {event.negative} · "
                    f"首次 {fmt_time(event.first_seen)} · 最近 {fmt_time(event.last_seen)}")
         if event.emotions:
-            st.caption("情绪：" + "、".join(f"{k} {v:.0%}" for k, v in event.emotions.items()))
+            st.caption("情绪：" + "、".join(f"{k} {pct(v)}" for k, v in event.emotions.items()))
         if event.heat_parts:
             st.bar_chart({heat_part_label(k): v for k, v in event.heat_parts.items()}, horizontal=True,
                          height=200)

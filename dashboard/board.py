@@ -12,7 +12,9 @@ from yuqing.dashboard.services import cached
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1%}"
+    from yuqing.dashboard.textfmt import pct
+
+    return pct(x)
 
 
 def metrics(ctx: PageContext) -> None:
@@ -39,6 +41,36 @@ def top_events(ctx: PageContext, *, limit: int = 10, compact: bool = False) -> l
     show_table(rows, key="top_events", column_config={"走势": charts.sparkline_column("近7天走势")})
     brief_panel.event_links(ctx, rows)
     return rows
+
+
+def dark_table(rows: list[dict]) -> None:
+    """A plain HTML table for the 大屏's dark theme: cells formatted like every table (textfmt.cell), escaped."""
+    from yuqing.dashboard.textfmt import cell
+
+    if not rows:
+        st.markdown("<div class='screen-row'>暂无数据</div>", unsafe_allow_html=True)
+        return
+    cols = list(rows[0])
+    head = "".join(f"<th>{_escape(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{_escape(str(cell(c, r[c])))}</td>" for c in cols) + "</tr>" for r in rows)
+    st.markdown(f"<table class='screen-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
+                unsafe_allow_html=True)
+
+
+def screen_charts(ctx: PageContext, days: int) -> None:
+    """The 大屏's bottom row: trend, topics and regions side by side (no tabs: nobody clicks a wall screen)."""
+    until = ctx.minute().replace(hour=0, minute=0) + timedelta(days=1)
+    since = until - timedelta(days=days)
+    trend_col, topic_col, region_col = st.columns([4, 3, 4])
+    with trend_col:
+        st.markdown(f"### 近{days}天舆情量与情感")
+        st.altair_chart(charts.volume_chart(cached.trend(ctx.key, since, until), dark=True, height=300),
+                        width="stretch")
+    for col, field, label in ((topic_col, "topic", "主题"), (region_col, "region", "地区")):
+        with col:
+            st.markdown(f"### {label}分布")
+            st.altair_chart(charts.bar_chart(cached.distribution(ctx.key, field, since, until, 8), label, dark=True,
+                                             height=300), width="stretch")
 
 
 def _escape(text: str) -> str:
@@ -90,10 +122,12 @@ def cloud_weights(pairs: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
 
 def department_league(ctx: PageContext, days: int, *, compact: bool = False) -> None:
     rows = cached.league(ctx.key, ctx.minute() - timedelta(days=days))
-    fmt = {c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="percent")
-           for c in ("回应率", "按时率", "满意度")}
-    if compact:
-        rows = [{k: r[k] for k in ("部门", "预警数", "回应率", "按时率", "平均回应时长（小时）", "满意度")} for r in rows[:10]]
-    show_table(rows, key="league", column_config=fmt)
+    if compact:  # the 大屏: its own dark table (st.dataframe is a white grid on the dark theme)
+        rows = [{"部门": r["部门"], "预警": r["预警数"], "回应率": r["回应率"], "按时率": r["按时率"],
+                 "平均时长（时）": r["平均回应时长（小时）"], "满意度": r["满意度"]} for r in rows[:8]]
+        dark_table(rows)
+        return
+    # Ratios as 「50.0%」 like every other table (show_table formats them); 「—」 where there is nothing to rate.
+    show_table(rows, key="league")
     if not compact:
         csv_button(rows, "部门排行.csv", key="league_csv")

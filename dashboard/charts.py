@@ -38,8 +38,11 @@ def volume_chart(rows: list[dict[str, Any]], *, dark: bool = False, height: int 
 
 def bar_chart(pairs: list[tuple[str, int]], label: str, *, dark: bool = False, height: int = 260) -> alt.Chart:
     df = pd.DataFrame(pairs or [("无数据", 0)], columns=[label, "篇数"])
+    # Every label shown in full: no overlap thinning (it dropped every other region), no truncation (「劳动和社会…」).
+    height = max(height, (30 if dark else 22) * len(df))
     chart = alt.Chart(df).mark_bar(color="#4c78a8").encode(
-        x=alt.X("篇数:Q", title="篇数"), y=alt.Y(f"{label}:N", sort="-x", title=None),
+        x=alt.X("篇数:Q", title="篇数"),
+        y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=0)),
         tooltip=[f"{label}:N", "篇数:Q"]).properties(height=height)
     return _theme(chart, dark)
 

@@ -18,7 +18,9 @@ from typing import Any
 from yuqing.dashboard.services import board, queries
 from yuqing.dashboard.services.events import period_briefs
 from yuqing.dashboard.special import special_main
+from yuqing.dashboard.textfmt import PERCENT_COLUMNS
 from yuqing.clock import TZ, day_start, now as clock_now
+from yuqing.views import build_event_view
 
 KIND_LABELS = {"daily": "日报", "weekly": "周报"}
 
@@ -51,6 +53,32 @@ class Brief:
         return f"舆情{KIND_LABELS[self.kind]}（{span}）"
 
 
+def default_day(now: datetime) -> date:
+    """The day a 日报 covers when none is given, for the command line and the dashboard alike: yesterday, the last
+    complete day. A report of today would change with every hour it is generated at; 日报 are written in the morning
+    about the day before (a 周报 then covers the 7 days up to yesterday)."""
+    return now.astimezone(TZ).date() - timedelta(days=1)
+
+
+def period_events(app: Any, start: datetime, end: datetime, limit: int = 10) -> list[tuple[Any, int]]:
+    """The hottest events with posts inside the period, with their post count in it: an event active only after
+    the period (or long before it) is not one of its 热点事件, nor is one an officer marked 「不是问题」. Raw events
+    (the caller builds the views: the event table and the briefs)."""
+    from yuqing.correction_effects import not_issue
+    from yuqing.storage.base import DocumentFilter
+
+    candidates = app.store.documents.list_events(limit=max(100, limit * 10), since=start, order="heat")
+    counts = app.store.documents.event_daily_counts([e.id for e in candidates], DocumentFilter(since=start, until=end))
+    out = []
+    for e in candidates:
+        n = sum(c for _, c in counts.get(e.id, []))
+        if n > 0 and not_issue(app.store, event_id=e.id) is None:
+            out.append((e, n))
+        if len(out) == limit:
+            break
+    return out
+
+
 def period(kind: str, day: date) -> tuple[datetime, datetime]:
     if kind not in KIND_LABELS:
         raise ReportError(f"简报类型「{kind}」无效，可选：daily（日报）、weekly（周报）")
@@ -72,9 +100,11 @@ def build_brief(app: Any, kind: str, day: date, now: datetime | None = None) -> 
     response_rows = [{"预警编号": r_alert, "预警": titles.get(r_alert, ""), "部门": r.department, "回应人": r.author,
                       "回应时间": r.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"), "回应内容": r.text[:300],
                       "公开链接": r.link or "", "评价": r.rating or ""} for r_alert, r in responses]
-    event_rows = [{"排名": i, "事件": e.title, "热度": round(e.heat, 1), "文档数": e.doc_count, "负面": e.negative,
-                   "主题": e.topic or "", "地区": e.region or "", "责任部门": e.department or "",
-                   "关键词": "、".join(e.keywords[:5])} for i, e in enumerate(queries.report_events(app, start), 1)]
+    hot = period_events(app, start, end)
+    views = [(build_event_view(e), n) for e, n in hot]
+    event_rows = [{"排名": i, "事件": e.title, "热度": round(e.heat, 1), "本期文档数": n, "累计文档数": e.doc_count,
+                   "负面": e.negative, "主题": e.topic or "—", "地区": e.region or "—", "责任部门": e.department or "—",
+                   "关键词": "、".join(e.keywords[:5])} for i, (e, n) in enumerate(views, 1)]
     counts = queries.alert_counts(app, now)
     summary = {
         "舆情总量": total, "负面数量": negative, "负面占比": f"{negative / total:.1%}" if total else "—",
@@ -84,7 +114,7 @@ def build_brief(app: Any, kind: str, day: date, now: datetime | None = None) -> 
     }
     brief = Brief(kind=kind, start=start, end=end, generated_at=now, summary=summary, events=event_rows,
                   alerts=alert_rows, responses=response_rows, departments=board.league(app, start), trend=trend,
-                  topics=board.distribution(app, "topic", start, end, 12), event_briefs=period_briefs(app, start))
+                  topics=board.distribution(app, "topic", start, end, 12), event_briefs=period_briefs([e for e, _ in hot]))
     brief.charts, brief.font_missing = render_charts(brief)
     return brief
 
@@ -153,14 +183,13 @@ SECTIONS = (("events", "一、热点事件"), ("alerts", "二、预警与处置"
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, column: str = "") -> str:
     """A docx cell's plain text (python-docx writes it as a run: never a field, link or formula). Characters XML
-    cannot hold (control characters from a crawled page) are dropped rather than failing the whole report."""
-    if value is None:
-        return "—"
-    if isinstance(value, float) and 0 <= value <= 1 and not float(value).is_integer():
-        return f"{value:.1%}"
-    return _XML_ILLEGAL.sub("", str(value))
+    cannot hold (control characters from a crawled page) are dropped rather than failing the whole report. Ratios are
+    known by their column (textfmt.PERCENT_COLUMNS), not guessed from the value: 1.0 is 「100.0%」, never 「1.0」."""
+    from yuqing.dashboard.textfmt import cell
+
+    return _XML_ILLEGAL.sub("", str(cell(column, value)))
 
 
 def write_docx(brief: Brief, path: Path) -> None:
@@ -201,7 +230,7 @@ def write_docx(brief: Brief, path: Path) -> None:
             cell.text = col
         for r in rows:
             for cell, col in zip(t.add_row().cells, cols):
-                cell.text = _cell(r.get(col))
+                cell.text = _cell(r.get(col), col)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
 
@@ -259,6 +288,10 @@ def write_xlsx(brief: Brief, path: Path) -> None:
         for r in rows:
             _append(sheet, [r.get(c) for c in cols])
         for i, col in enumerate(cols, 1):
+            if col in PERCENT_COLUMNS:  # numbers stay numbers, shown as 50.0% like everywhere else
+                for (c,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    c.number_format = "0.0%"
+        for i, col in enumerate(cols, 1):
             width = max(len(str(col)), *(len(str(r.get(col) or "")) for r in rows[:200]))
             sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, width * 1.6))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -291,13 +324,13 @@ def report_main(argv: list[str], app: Any) -> int:
         return special_main(argv[1:], app)
     parser = argparse.ArgumentParser(prog="yuqing report", description="生成舆情简报（Word 或 Excel）")
     parser.add_argument("kind", choices=sorted(KIND_LABELS), help="daily（日报）或 weekly（周报，截至 --date 的 7 天）")
-    parser.add_argument("--date", help="简报日期 YYYY-MM-DD（默认今天）")
+    parser.add_argument("--date", help="简报日期 YYYY-MM-DD（默认昨天，即最近一个完整的日子；周报为截至该日的 7 天）")
     parser.add_argument("--out", required=True, help="输出文件，扩展名 .docx 或 .xlsx")
     parser.add_argument("--now", help="生成时间（ISO 8601，默认当前时间），用于计算超期")
     args = parser.parse_args(argv)
     try:
         now = clock_now(args.now)
-        day = date.fromisoformat(args.date) if args.date else now.date()
+        day = date.fromisoformat(args.date) if args.date else default_day(now)
     except ValueError:
         print(f"日期无效：{args.date or args.now}（--date 应为 YYYY-MM-DD，--now 应为 ISO 8601 时间）", file=sys.stderr)
         return 2

@@ -153,3 +153,58 @@ def countdown(due: datetime | None, now: datetime, *, done: bool = False) -> tup
 
 
 COLOUR_BADGES = {"red": "●", "orange": "●", "yellow": "●", "green": "●", "grey": "○"}  # the cell colour carries the level
+
+
+# -- one way to show an empty cell, a ratio, a Python value --------------------------------------------------------
+EMPTY = "—"
+#: Columns holding a ratio 0–1, shown as percentages everywhere (never 「1.0」 beside 「50.0%」).
+PERCENT_COLUMNS = frozenset({"回应率", "按时率", "满意度", "负面占比"})
+
+
+def is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+
+
+def pct(value: object) -> str:
+    """A ratio as a percentage with one decimal (「50.0%」), 「—」 when there is none."""
+    if is_empty(value) or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return EMPTY
+    return f"{value:.1%}"
+
+
+def cell(column: str, value: object) -> object:
+    """A table cell as the user sees it: 「—」 for nothing, ratios as percentages, everything else unchanged."""
+    if isinstance(value, (list, tuple)):
+        return value  # chart data (sparklines)
+    if is_empty(value):
+        return EMPTY
+    if column in PERCENT_COLUMNS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return pct(value)
+    return value
+
+
+def readable(value: object, label: object = None) -> str:
+    """A configured value (numbers, lists, tables, small records) as plain text instead of a Python repr:
+    ``[(1, 80.0, 20)]`` → 「1 / 80 / 20」, ``{'咨询': 'consult'}`` → 「咨询：consult」; names passed through ``label``
+    (e.g. heat parts → 声量)."""
+    import dataclasses
+
+    name = label if callable(label) else (lambda v: v)
+    if is_empty(value):
+        return EMPTY
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return str(name(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return "，".join(readable(v, label) for v in vars(value).values() if not is_empty(v) and v != [])
+    if isinstance(value, dict):
+        return "；".join(f"{name(k)}：{readable(v, label)}" for k, v in value.items())
+    if isinstance(value, tuple):
+        return " / ".join(readable(v, label) for v in value)
+    if isinstance(value, (list, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return "、".join(readable(v, label) for v in items)
+    return str(value)

@@ -67,6 +67,7 @@ def distribution(app: Any, field: str, since: datetime, until: datetime, limit: 
 
 def top_events(app: Any, now: datetime, *, days: int = 7, limit: int = 10) -> list[dict[str, Any]]:
     from yuqing.correction_effects import hot_events
+    from yuqing.dashboard.textfmt import pct
     from yuqing.views import build_event_view
 
     since = now - timedelta(days=days)
@@ -81,7 +82,7 @@ def top_events(app: Any, now: datetime, *, days: int = 7, limit: int = 10) -> li
             "id": e.id, "事件": masked(e.title), "热度": round(e.heat, 1), "文档数": e.doc_count, "来源数": e.source_count,
             "负面": e.negative, "主题": e.topic or "", "地区": e.region or "", "责任部门": e.department or "",
             "关键词": "、".join(masked(k) for k in e.keywords[:5]), "走势": trend_list,
-            "情绪": "、".join(f"{k} {v:.0%}" for k, v in list(build_event_view(e).emotions.items())[:3]),
+            "情绪": "、".join(f"{k} {pct(v)}" for k, v in list(build_event_view(e).emotions.items())[:3]),
             "最近出现": e.last_seen.astimezone(TZ).strftime("%m-%d %H:%M") if e.last_seen else "",
             "_heat_parts": dict(e.heat_parts),
         })

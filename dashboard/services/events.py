@@ -26,12 +26,13 @@ def event_brief(app: Any, event_id: str) -> EventBriefView | None:
     return detail.brief if detail else None
 
 
-def period_briefs(app: Any, since: Any, limit: int = 3) -> list[str]:
-    """The 日报/周报's lines about the period's hottest events: each event's short brief (masked view), in heat order."""
+def period_briefs(events: list[Any], limit: int = 3) -> list[str]:
+    """The 日报/周报's lines about the period's hottest events (``report.period_events``, in heat order): each event's
+    short brief (masked view)."""
     from yuqing.eventviews import build_brief_view
 
     out = []
-    for i, event in enumerate(app.store.documents.list_events(limit=limit, since=since, order="heat"), 1):
+    for i, event in enumerate(events[:limit], 1):
         brief = build_brief_view(event)
         if brief is not None:
             out.append(f"热点事件{i}：{brief.short().rstrip('。！？!?；;')}。")

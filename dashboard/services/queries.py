@@ -17,7 +17,7 @@ from yuqing.users import SystemOperator
 from yuqing.viewparts import masked as _masked
 from yuqing.viewparts import masked_author as _masked_author
 from yuqing.model import AlertStatus, Role, User
-from yuqing.views import AlertDetailView, AlertView, EventView, ResponseView
+from yuqing.views import AlertDetailView, AlertView, ResponseView
 from yuqing.vocab import LEVEL_LABELS
 from yuqing.workflow import ACTIONS, EXTENSION_ACTIONS, PermissionDenied, WorkflowError, check_action
 
@@ -144,20 +144,13 @@ def report_alerts(app: Any, since: datetime, until: datetime, limit: int = 500
     return total, views, responses
 
 
-def report_events(app: Any, since: datetime, limit: int = 10) -> list[EventView]:
-    from yuqing.correction_effects import hot_events
-    from yuqing.views import build_event_view
-
-    return [build_event_view(e) for e in hot_events(app.store, limit=limit, since=since)]  # 「不是问题」 left out
-
-
 def is_supervisor_user(app: Any, user: User) -> bool:
     return has_alert_service(app) and alert_service(app).is_supervisor_user(user)
 
 
-def user_alert_counts(app: Any, user: User, now: datetime) -> dict[str, int]:
-    """Open / overdue / escalated among the alerts this user may see (the department desk's figures)."""
-    total, views = alert_service(app).page_alerts(user, status="open", limit=100_000)
+def user_alert_counts(app: Any, user: User, now: datetime, status: str | list[str] = "open") -> dict[str, int]:
+    """Open (or ``status``) / overdue / escalated among the alerts this user may see (the department desk's figures)."""
+    total, views = alert_service(app).page_alerts(user, status=status, limit=100_000)
     return {"open": total, "overdue": sum(v.is_overdue(now) for v in views),
             "new": sum(v.status == "new" for v in views), "escalated": sum(v.escalated for v in views)}
 
@@ -282,7 +275,7 @@ def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
                                                          empty=judged.consecutive_empty)
         last_success = h.get("last_success")
         out.append({
-            "来源": s.name, "名称": s.title, "类型": {"news": "新闻", "board": "留言板", "feed": "RSS"}.get(s.type, s.type),
+            "名称": s.title, "来源标识": s.name, "类型": {"news": "新闻", "board": "留言板", "feed": "RSS"}.get(s.type, s.type),
             "状态": state, "采集间隔（分钟）": s.interval_minutes, "权重": s.authority,
             "最近运行": fmt_time(h.get("last_run")), "最近成功": fmt_time(last_success),
             "距上次成功（小时）": round((now - last_success).total_seconds() / 3600, 1) if last_success else None,
@@ -301,16 +294,22 @@ def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
         return [], str(exc.__cause__ or exc)
     except Exception as exc:  # e.g. a configured [components] alerts service without settings
         return [], str(exc)
+    from yuqing.dashboard.textfmt import readable
+    from yuqing.vocab import heat_part_label
+
     rows = []
     for rule in settings.rules:
         params = {k: v for k, v in vars(rule).items() if not k.startswith("_") and k not in {"name", "enabled"}}
-        rows.append({"规则": rule.name, "类型": type(rule).__name__, "参数": "；".join(f"{k}={v}" for k, v in params.items())})
+        rows.append({"规则": rule.name, "类型": type(rule).__name__,
+                     "参数": "；".join(f"{k}={readable(v, heat_part_label)}" for k, v in params.items())})
     return rows, None
 
 
 def silences_table(app: Any, now: datetime) -> list[dict[str, Any]]:
     from yuqing.dashboard.textfmt import fmt_time
 
-    return [{"编号": s["id"], "规则": s.get("rule") or "", "来源": s.get("source") or "", "关键词": masked(s.get("keyword")),
+    titles = {src.name: src.title for src in app.config.sources if src.title}
+    return [{"编号": s["id"], "规则": s.get("rule") or "", "来源": titles.get(s.get("source") or "", s.get("source") or ""),
+             "关键词": masked(s.get("keyword")),
              "事件": s.get("event_id") or "", "开始": fmt_time(s["starts_at"]), "结束": fmt_time(s["ends_at"]),
              "设置人": s["created_by"], "原因": masked(s.get("reason"))} for s in app.store.workflow.active_silences(now)]

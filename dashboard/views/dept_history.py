@@ -5,6 +5,7 @@ import streamlit as st
 from yuqing.dashboard.common import csv_button, page_context, paginate, show_table
 from yuqing.dashboard.services import board, queries
 from yuqing.dashboard.textfmt import escape_label
+from yuqing.model import AlertStatus
 
 ctx = page_context(__file__)
 stats = board.department_stats(ctx.app, ctx.user.department, ctx.now)
@@ -19,7 +20,9 @@ if row:
 
 st.subheader("办理记录")
 status = st.segmented_control("状态", ["已回应", "已办结", "全部"], default="全部", key="dh_status") or "全部"
-statuses = {"已回应": ["responded"], "已办结": ["closed"], "全部": None}[status]
+# Only alerts dispatched to us: one the router put under our name but the office never dispatched is not ours.
+dispatched_once = sorted(s.value for s in AlertStatus if s is not AlertStatus.NEW)
+statuses = {"已回应": ["responded"], "已办结": ["closed"], "全部": dispatched_once}[status]
 try:
     total, _ = queries.list_alerts(ctx.app, ctx.user, status=statuses, limit=1)
     limit, offset = paginate(total, ctx.settings.page_size, key="dh_page")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from yuqing.dashboard import alert_view
-from yuqing.dashboard.common import page_context, show_table
+from yuqing.dashboard.common import page_context, show_table, source_label
 from yuqing.dashboard.services import actions, cached, queries
 from yuqing.vocab import LEVEL_LABELS
 
@@ -41,7 +41,7 @@ with right:
     with st.form("silence"):
         rule = st.text_input("规则名（可选）", key="si_rule")
         source = st.selectbox("来源（可选）", [None, *[s.name for s in ctx.app.config.sources]],
-                              format_func=lambda v: "不限" if v is None else v, key="si_source")
+                              format_func=lambda v: "不限" if v is None else source_label(ctx.app, v), key="si_source")
         keyword = st.text_input("关键词（可选）", key="si_keyword")
         event_id = st.text_input("事件编号（可选）", key="si_event")
         hours = st.number_input("静默时长（小时）", min_value=0.5, max_value=24 * 30.0, value=24.0, step=0.5, key="si_hours")

@@ -1,17 +1,15 @@
 """舆情简报: pick daily or weekly and a date, download Word or Excel."""
 
-from datetime import timedelta
-
 import streamlit as st
 
 from yuqing.dashboard.common import page_context
-from yuqing.dashboard.report import KIND_LABELS, build_brief, narrative, report_bytes
+from yuqing.dashboard.report import KIND_LABELS, build_brief, default_day, narrative, report_bytes
 from yuqing.dashboard.textfmt import escape_text
 
 ctx = page_context(__file__)
 c1, c2 = st.columns(2)
 kind = c1.radio("类型", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="r_kind")
-day = c2.date_input("日期（周报为截至该日的 7 天）", value=ctx.now.date() - timedelta(days=1), key="r_date")
+day = c2.date_input("日期（默认昨天；周报为截至该日的 7 天）", value=default_day(ctx.now), key="r_date")
 if st.button("生成简报", type="primary", key="r_build"):
     with st.spinner("正在生成简报…"):
         brief = build_brief(ctx.app, kind, day, ctx.now)

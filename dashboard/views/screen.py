@@ -1,4 +1,8 @@
-"""大屏: the heat board for the command-centre screen — dark, large type, no controls, refreshes itself."""
+"""大屏: the heat board for the command-centre screen — dark, large type, no controls, refreshes itself.
+
+Laid out for 1920×1080 without scrolling: title and the five figures, then three columns (hot events, keyword
+cloud, department league) and three charts (trend, topics, regions). The browser test renders it at 1920×1080 and
+checks that nothing overflows and no figure is clipped."""
 
 import streamlit as st
 
@@ -16,20 +20,20 @@ if not ctx.screen:
 @st.fragment(run_every=ctx.settings.screen_refresh_seconds)
 def live() -> None:
     now = ctx.now
-    st.markdown(f"<h1>{escape_text(ctx.settings.title)} · 舆情态势</h1>", unsafe_allow_html=True)
-    st.markdown(f"<p style='text-align:center;font-size:1.4rem'>{now:%Y年%m月%d日 %H:%M} 更新</p>",
-                unsafe_allow_html=True)
+    st.markdown(f"<h1>{escape_text(ctx.settings.title)} · 舆情态势"
+                f"<span class='screen-time'>{now:%Y年%m月%d日 %H:%M} 更新</span></h1>", unsafe_allow_html=True)
     board.metrics(ctx)
-    left, right = st.columns([1, 1])
+    left, middle, right = st.columns([4, 3, 4])
     with left:
-        st.markdown("## 热点事件")
+        st.markdown("### 热点事件")
         board.top_events(ctx, limit=8, compact=True)
-    with right:
-        st.markdown("## 关键词")
+    with middle:
+        st.markdown("### 关键词")
         board.keyword_cloud(ctx, 7, dark=True)
-    board.trend_and_distribution(ctx, 30, dark=True)
-    st.markdown("## 部门回应排行")
-    board.department_league(ctx, 30, compact=True)
+    with right:
+        st.markdown("### 部门回应排行（近30天）")
+        board.department_league(ctx, 30, compact=True)
+    board.screen_charts(ctx, 30)
 
 
 live()

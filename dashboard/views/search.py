@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 import streamlit as st
 
 from yuqing.clock import TZ
-from yuqing.dashboard.common import csv_button, page_context, paginate
+from yuqing.dashboard.common import csv_button, page_context, paginate, source_label
 from yuqing.dashboard.services import cached, documents, queries
 from yuqing.dashboard.textfmt import escape_label, escape_text, fmt_time, highlight
 from yuqing.query import QueryError, parse
@@ -23,7 +23,8 @@ with st.expander("分组写法（从其他舆情系统粘贴：地域词、主�
 with st.expander("筛选条件", expanded=False):
     c1, c2, c3 = st.columns(3)
     any_ = lambda v: "全部" if v is None else v  # noqa: E731
-    source = c1.selectbox("来源", [None, *options["source"]], format_func=any_, key="s_source")
+    source = c1.selectbox("来源", [None, *options["source"]], format_func=lambda v: source_label(ctx.app, v),
+                          key="s_source")
     topic = c2.selectbox("主题", [None, *options["topic"]], format_func=any_, key="s_topic")
     department = c3.selectbox("责任部门", [None, *options["department"]], format_func=any_, key="s_department")
     c4, c5, c6 = st.columns(3)

@@ -18,7 +18,8 @@ alert_view.flash()
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 3, 3])
     statuses = c1.multiselect("状态", [s.value for s in AlertStatus], default=queries.OPEN,
-                              format_func=lambda s: STATUS_LABELS[AlertStatus(s)], key="wb_status")
+                              format_func=lambda s: STATUS_LABELS[AlertStatus(s)], placeholder="全部状态",
+                              key="wb_status")
     level = c2.selectbox("级别", [None, 1, 2, 3, 4], format_func=lambda v: "全部" if v is None else LEVEL_LABELS[v],
                          key="wb_level")
     department = c3.selectbox("责任部门", [None, *queries.department_names(ctx.app)],
@@ -52,10 +53,10 @@ st.caption(f"共 {total} 条预警")
 show_table(rows, key="wb_table")
 csv_button(rows, "预警列表.csv", key="wb_csv")
 
-if alerts or pending:
+if alerts or pending or st.query_params.get("alert"):
     st.divider()
     ids = [*[p["编号"] for p in pending], *[a.id for a in alerts if a.id not in {p["编号"] for p in pending}]]
     titles = {a.id: one_line(f"{a.id} · {a.title}") for a in alerts} | {
         p["编号"]: one_line(f"{p['编号']} · 【待审批延期】{p['标题']}") for p in pending}
-    chosen = st.selectbox("查看预警", ids, format_func=titles.get, key="wb_pick")
+    chosen = alert_view.pick(ctx, "查看预警", ids, titles, key="wb_pick")
     alert_view.render(ctx, chosen)

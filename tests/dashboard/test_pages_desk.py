@@ -108,7 +108,7 @@ def test_admin_short_password_is_refused(as_user, store):
 def test_admin_reference_pages(as_user):
     at = as_user("admin1")
     at.switch_page("views/admin_sources.py").run()
-    assert "a_city_news" in set(table(at)["来源"])
+    assert "a_city_news" in set(table(at)["来源标识"])
     at.switch_page("views/admin_departments.py").run()
     assert DEPT in set(table(at)["部门"])
     at.switch_page("views/admin_rules.py").run()

@@ -388,6 +388,25 @@ class WorkflowStore(abc.ABC):
         """Corrections, oldest first (all fields, or one): a later correction of the same post supersedes."""
         raise NotImplementedError
 
+    # -- dashboard sessions (yuqing.sessions): rows {id, user_name, issued_at, expires_at, last_seen, revoked_at} --
+    def session_secret(self, candidate: str, now: datetime) -> str:
+        """The HMAC key for session tokens: ``candidate`` is stored if none is yet (first writer wins)."""
+        raise NotImplementedError
+
+    def add_session(self, session_id: str, user_name: str, issued_at: datetime, expires_at: datetime) -> None:
+        raise NotImplementedError
+
+    def get_session(self, session_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def touch_session(self, session_id: str, at: datetime) -> None:
+        """Move ``last_seen`` forward (never back) on a live session."""
+        raise NotImplementedError
+
+    def revoke_session(self, session_id: str, at: datetime) -> bool:
+        """End a session (True if it was live); forget sessions long expired."""
+        raise NotImplementedError
+
 
 class Store:
     """What the application holds: both halves, possibly the same object."""

@@ -16,6 +16,7 @@ import hashlib
 import json
 from typing import Any, Callable
 from yuqing.storage.migrations_schemes import SCHEMES_SQLITE  # 18
+from yuqing.storage.sqlsessions import DASHBOARD_SESSIONS  # migration 22's tables live beside their statements
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -397,4 +398,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
     (18, "monitoring schemes and their matches", "documents-sqlite", SCHEMES_SQLITE),
+    (22, "dashboard sessions: signed tokens that survive a reload, revoked on logout", "workflow", DASHBOARD_SESSIONS),
 ]

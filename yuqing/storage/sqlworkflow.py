@@ -16,7 +16,8 @@ written here with ``?`` placeholders in SQL both databases accept; a backend sup
   triggers in its own catalogue).
 
 Shared statements contain no literal ``?`` or ``%`` (PostgreSQL's placeholder translation relies on it). The audit
-log (``sqlaudit``) and the silences and notification queue (``sqldeliveries``) are mixins in modules of their own.
+log (``sqlaudit``), the silences and notification queue (``sqldeliveries``) and the dashboard sessions
+(``sqlsessions``) are mixins in modules of their own.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from yuqing.storage.base import ConcurrentUpdateError, DuplicateError, StoreErro
 from yuqing.storage.rows import _json, _loads
 from yuqing.storage.sqlaudit import SQLAudit
 from yuqing.storage.sqldeliveries import SQLDeliveries
+from yuqing.storage.sqlsessions import SQLSessions
 
 
-class SQLWorkflowStore(SQLAudit, SQLDeliveries, WorkflowStore):
+class SQLWorkflowStore(SQLAudit, SQLDeliveries, SQLSessions, WorkflowStore):
     # Row lock for a read-modify-write inside a transaction (empty where the transaction already holds the lock).
     FOR_UPDATE = ""
     # department_league: the last rated response of each alert (alert_id, rating) …
