@@ -5,7 +5,7 @@ import html
 
 import streamlit as st
 
-from yuqing.dashboard.common import page_context, show_table
+from yuqing.dashboard.common import page_context, show_table, source_label
 from yuqing.dashboard.services.events import event_choices, event_page
 from yuqing.dashboard.textfmt import escape_label, escape_text
 from yuqing.viewparts import fmt_local
@@ -70,14 +70,14 @@ else:
     from yuqing.dashboard.spread_chart import spread_chart
 
     first = spread.first
-    st.markdown(escape_text(f"首发：{fmt_local(first.at)} · {first.source} ·「{spread.first_title}」")
+    st.markdown(escape_text(f"首发：{fmt_local(first.at)} · {source_label(ctx.app, first.source)} ·「{spread.first_title}」")
                 + _post_link(first.doc_id), unsafe_allow_html=True)
     st.caption(f"转载/相似帖 {spread.reposts} 条；热度跃升 {len(spread.jumps)} 次")
     with st.container(key="spread_chart"):
         st.altair_chart(spread_chart(spread), width="stretch")
     left, right = st.columns(2)
     with left:
-        st.altair_chart(charts.bar_chart([(n, c) for n, c, _ in spread.sources[:10]], "来源"), width="stretch")
+        st.altair_chart(charts.bar_chart([(source_label(ctx.app, n), c) for n, c, _ in spread.sources[:10]], "来源"), width="stretch")
     with right:
         st.altair_chart(charts.bar_chart([(n, c) for n, c, _ in spread.source_types], "来源类型"), width="stretch")
 
@@ -90,5 +90,5 @@ if detail.alert is not None:
         st.caption(escape_label(f"{d.label}：{d.text}"))
 
 st.markdown("#### 帖子")
-show_table([{"时间": fmt_local(p.published_at), "来源": p.source, "标题": p.title, "情感": SENTIMENT.get(p.sentiment or "", ""),
+show_table([{"时间": fmt_local(p.published_at), "来源": source_label(ctx.app, p.source), "标题": p.title, "情感": SENTIMENT.get(p.sentiment or "", ""),
              "编号": p.id[:12]} for p in detail.posts], key="event_posts")

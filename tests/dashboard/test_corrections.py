@@ -122,7 +122,8 @@ def test_department_correction_reroutes_an_undispatched_alert_and_asks_about_a_d
 def test_not_an_issue_closes_the_alert_and_keeps_the_event_out_of_hot_lists_and_alerts(app):
     from yuqing.correction_effects import not_issue
     from yuqing.corrections import CorrectionError, correct
-    from yuqing.dashboard.services import board, queries
+    from yuqing.dashboard.report import period_events
+    from yuqing.dashboard.services import board
 
     alert, event = _event_alert(app, "dispatched")
     now = alert.updated_at + timedelta(minutes=1)
@@ -141,7 +142,7 @@ def test_not_an_issue_closes_the_alert_and_keeps_the_event_out_of_hot_lists_and_
     assert actions[1] == ("close", "办结：不是问题：广告帖，非群众诉求")
     assert not_issue(app.store, event_id=event.id)["reason"] == "广告帖，非群众诉求"
     assert event.id not in [r["id"] for r in board.top_events(app, now, days=30, limit=1000)]
-    assert event.id not in [e.id for e in queries.report_events(app, now - timedelta(days=30), limit=1000)]
+    assert event.id not in [e.id for e, _ in period_events(app, now - timedelta(days=30), now, limit=1000)]
     # The next tick finds the event again and raises nothing for it.
     app.alerts.evaluate(now + timedelta(minutes=1))
     assert app.alerts.last_run["not_issue"] >= 1
