@@ -380,6 +380,8 @@ CORRECTIONS = [
     "CREATE INDEX corrections_doc ON corrections (doc_id, id)",
 ]
 
+from yuqing.storage.sqlconfig import CONFIG_VERSIONS  # noqa: E402 — live configuration (yuqing/config_store.py)
+
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (1, "documents and events", "documents", DOCUMENT_TABLES),
@@ -395,4 +397,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (11, "retention marker on documents", "documents", RETENTION_MARKER),
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
+    (20, "live configuration: versions of the dashboard's overlay over the file", "workflow", CONFIG_VERSIONS),
 ]

@@ -31,10 +31,11 @@ from yuqing.model import Alert, Assignment, Department, Response, Role, User
 from yuqing.storage.base import ConcurrentUpdateError, DuplicateError, StoreError, WorkflowStore
 from yuqing.storage.rows import _json, _loads
 from yuqing.storage.sqlaudit import SQLAudit
+from yuqing.storage.sqlconfig import SQLConfigVersions
 from yuqing.storage.sqldeliveries import SQLDeliveries
 
 
-class SQLWorkflowStore(SQLAudit, SQLDeliveries, WorkflowStore):
+class SQLWorkflowStore(SQLAudit, SQLDeliveries, SQLConfigVersions, WorkflowStore):
     # Row lock for a read-modify-write inside a transaction (empty where the transaction already holds the lock).
     FOR_UPDATE = ""
     # department_league: the last rated response of each alert (alert_id, rating) …
