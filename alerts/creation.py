@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from yuqing.alerts.handlers.dispatch import dispatch_to
+from yuqing.alerts.holds import auto_dispatch
 from yuqing.alerts.rules.base import Finding
 from yuqing.alerts.titles import is_degenerate, readable_title, split_prefix
 from yuqing.model import Alert, AlertStatus
@@ -43,7 +43,7 @@ def create(ctx: "AlertContext", alert_id: str, finding: Finding, now: datetime, 
                     f"{LEVEL_LABELS.get(alert.level, alert.level)}：{alert.reason}；拟派：{department or '（无）'}（{route_reason}）")
         ctx.outbox.queue(alert, "new", now, ctx.outbox.officer_targets())
         if department and policy and finding.level <= ctx.settings.auto_dispatch_max_level:
-            alert = dispatch_to(ctx, alert, actor, department, now, note="按级别自动派发", action="dispatch")
+            alert = auto_dispatch(ctx, alert, actor, now, note="按级别自动派发")
     return alert
 
 
