@@ -154,3 +154,17 @@ def emotion_shares(state: Mapping[str, Any] | None) -> dict[str, float]:
         return {}
     return {EMOTION_LABELS[k]: float(v) for k, v in mix.items()
             if k in EMOTION_LABELS and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+# -- alert rules as the administrator sees them (written by the alerts stage's configuration, shown by the admin page)
+RULE_TYPE_LABELS: Mapping[str, str] = MappingProxyType({
+    "heat": "热度分级", "spike": "声量突增", "keywords": "敏感词", "negative_share": "负面占比",
+    "unanswered": "留言超期未答复", "manual": "人工预警", "source_health": "来源异常", "engagement": "单帖高互动"})
+#: The keys of a rule's threshold tiers (``tiers = [{level, min_heat, min_docs}, …]``) and of a word list.
+THRESHOLD_LABELS: Mapping[str, str] = MappingProxyType({
+    "level": "级别", "min_heat": "热度不低于", "min_docs": "至少篇数", "min_share": "负面占比不低于",
+    "min_total": "单帖互动量不低于", "words": "词条", "exclude": "排除"})
+
+
+def rule_type_label(type_name: str) -> str:
+    return RULE_TYPE_LABELS.get(type_name, type_name)
