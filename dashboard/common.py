@@ -67,6 +67,7 @@ def run_app() -> None:
                        initial_sidebar_state="collapsed" if screen else "auto")
     try:
         app = get_app()
+        app.refresh()  # a configuration changed in the dashboard (by anyone, in any process) shows on this run
         settings = parse_dashboard(app.config)
     except (ConfigError, StoreError) as exc:
         st.error(f"看板无法启动：{exc}")
@@ -78,7 +79,8 @@ def run_app() -> None:
         return
     role = user.role.value
     specs = nav.pages_for(role)
-    st.session_state[CTX_KEY] = PageContext(app=app, user=user, settings=settings, key=app_key(), screen=screen)
+    st.session_state[CTX_KEY] = PageContext(app=app, user=user, settings=settings, screen=screen,
+                                            key=f"{app_key()}|v{app.config_version}")  # cached per configuration
     if screen and any(s.path == "views/screen.py" for s in specs):
         st.markdown(SCREEN_CSS, unsafe_allow_html=True)
         st.navigation([st.Page(str(HERE / "views/screen.py"), title="大屏模式", default=True)], position="hidden").run()

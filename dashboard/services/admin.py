@@ -80,6 +80,14 @@ def effective_section(app: Any, name: str) -> Any:
     return copy.deepcopy(app.config.raw.get(name))
 
 
+def config_history_rows(app: Any, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest configuration versions, newest first, for the admin pages."""
+    from yuqing.dashboard.textfmt import fmt_time
+
+    return [{"版本": f"第 {h['version']} 版", "时间": fmt_time(h["at"]), "修改人": h["actor"], "内容": h["summary"]}
+            for h in app.store.workflow.config_history(limit)]
+
+
 # -- sources ---------------------------------------------------------------------------------------------------------
 def lines(text: str | None) -> list[str]:
     """A text area's non-empty lines (also split on the Chinese and ASCII list commas)."""

@@ -88,6 +88,12 @@ def summary(r: Any) -> str:
     return "按内置设置（见 docs/alerts.md）"
 
 
+def disabled_rules(app: Any) -> list[str]:
+    """Rules switched off in the configuration (the alerts service builds only the enabled ones)."""
+    return [r["name"] for r in ((app.config.raw.get("alerts") or {}).get("rules") or [])
+            if isinstance(r, dict) and r.get("enabled") is False]
+
+
 def rule_rows(app: Any) -> list[dict[str, Any]]:
     return [{"规则": r.name, "类型": rule_type_label(r.type_name), "状态": "启用" if r.enabled else "停用",
              "阈值": summary(r)} for r in rules(app)]
