@@ -14,11 +14,14 @@ NormalizeStage, PiiMaskStage, SegmentStage, SentimentStage, TopicStage, Keywords
 ReplyQualityStage, GenreStage
 # Alert rules and channels: rule `type` and CHANNEL_TYPES name them by class path (alerts/schema.py).
 HeatRule, ManualRule, SourceHealthRule, UnansweredPostRule, WebhookChannel
+# Live configuration: yuqing/app.py LIVE_CONFIG_CHECKS names the alerts stage's check by path.
+check_live_config
 # Scrapy: DUPEFILTER_CLASS (crawlers/distributed.py).
 PassDupeFilter
 
 # --- Command-line entry points named by string (yuqing/cli.py handlers, the stages' commands.py, benches) -------
 cmd_audit, cmd_stats, cmd_users, cmd_bench, cmd_ingest, cmd_process, cmd_tick, cmd_demo, cmd_run
+cmd_config
 bench_startup_main, correct_main, crawl_main, bench_dashboard_main
 
 # --- Framework callbacks and attributes --------------------------------------------------------------------------

@@ -30,7 +30,6 @@ LIVE_SECTIONS = ("sources", "departments", "alerts")
 #: The audit log's subject for configuration changes (the log is per alert; this id is no alert's).
 CONFIG_AUDIT_ID = "config"
 AUDIT_ACTION = "config_change"
-SECTION_LABELS = {"sources": "采集来源", "departments": "责任部门", "alerts": "预警规则"}
 
 
 @dataclass(frozen=True)

@@ -41,21 +41,6 @@ def _number(value: Any, key: str) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def tier_rows(r: Any) -> list[dict[str, Any]]:
-    """A tiered rule's thresholds, most severe first, with Chinese column names."""
-    key = TIER_KEYS.get(r.type_name)
-    if key is None:
-        return []
-    tiers = sorted(r.thresholds().get("tiers") or [], key=lambda t: t.get("level", 9))
-    out = []
-    for t in tiers:
-        row = {THRESHOLD_LABELS["level"]: _level(t.get("level")), THRESHOLD_LABELS[key]: t.get(key)}
-        if key != "min_total":
-            row[THRESHOLD_LABELS["min_docs"]] = t.get("min_docs", 1)
-        out.append(row)
-    return out
-
-
 def entry_text(entry: Any) -> str:
     """A word-list entry as an officer writes it: 「爆炸（排除：信息爆炸、人口爆炸）」."""
     if isinstance(entry, dict):

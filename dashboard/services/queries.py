@@ -253,14 +253,6 @@ def users_table(app: Any) -> list[dict[str, Any]]:
             for u in app.store.workflow.list_users()]
 
 
-def departments_table(app: Any) -> list[dict[str, Any]]:
-    users = app.store.workflow.list_users()
-    return [{"部门": d.name, "负责主题": "、".join(d.topics), "负责地区": "、".join(d.regions),
-             "督办部门": "是" if d.supervisor else "", "通知邮箱": d.contact.get("email", ""),
-             "Webhook": "已配置" if d.contact.get("webhook") else "",
-             "账号数": sum(1 for u in users if u.department == d.name)} for d in app.config.departments]
-
-
 _SOURCE_STATE_TEXT = {
     SourceState.NEVER_RUN: "○ 尚未运行", SourceState.FAILING: "● 异常：连续失败 {fails} 轮",
     SourceState.SILENT: "● 停滞：连续 {empty} 轮无新内容", SourceState.LAST_FAILED: "● 最近一轮失败",
