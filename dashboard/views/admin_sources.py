@@ -51,7 +51,7 @@ def source_form(form: str, entry: dict, original: str | None) -> None:
             finish(form, admin.save_source(ctx.app, ctx.user, ctx.now, original, values))
 
 
-add_tab, edit_tab, pause_tab, trial_tab = st.tabs(["新增来源", "修改来源", "暂停与恢复", "试采"])
+add_tab, edit_tab, pause_tab = st.tabs(["新增来源", "修改来源", "暂停与恢复"])
 names = {s.name: s.title for s in ctx.app.config.sources}
 with add_tab:
     source_form("source_new", {"type": "news", "interval_minutes": 30, "authority": 1.0}, None)
@@ -69,29 +69,26 @@ with pause_tab:
         if not enabled and st.button("恢复采集", key="source_resume"):
             finish("source_pause", admin.set_source_enabled(ctx.app, ctx.user, ctx.now, target, True))
         form_error("source_pause", set())
-with trial_tab:
-    st.caption("抓取一个网页，用采集时的正文抽取器预览将抽取到的标题、时间、正文和链接（不入库）。")
-    with st.form("trial"):
-        url = st.text_input("网址", key="trial_url")
-        if st.form_submit_button("试采", type="primary"):
-            with st.spinner("正在抓取与抽取……"):
-                st.session_state["trial_result"] = admin.trial_crawl(url)
-    result = st.session_state.get("trial_result")
-    if result is not None:
-        view, error = result
-        if view is None:
-            st.error(escape_label(error))
-        else:
-            show_table([{"项目": "网址", "内容": view.url}, {"项目": "标题", "内容": view.title or "（未找到）"},
-                        {"项目": "发布时间", "内容": view.published_at or "（未找到）"},
-                        {"项目": "来源", "内容": view.source or "（未找到）"},
-                        {"项目": "作者", "内容": view.author or "（未找到）"},
-                        {"项目": "正文字数", "内容": str(len(view.content))},
-                        {"项目": "文章链接", "内容": f"{len(view.article_links)} 个"},
-                        {"项目": "下一页链接", "内容": f"{len(view.next_links)} 个"}], key="trial_fields")
-            st.subheader("正文")
-            st.text(view.content or "（未找到正文：可能是列表页，见下方链接）")
-            if view.article_links or view.next_links:
-                st.subheader("将跟随的链接")
-                show_table([{"类型": "文章", "链接": u} for u in view.article_links]
-                           + [{"类型": "下一页", "链接": u} for u in view.next_links], key="trial_links")
+st.header("试采")
+st.caption("抓取一个网页，用采集时的正文抽取器预览将抽取到的标题、时间、正文和链接（不入库）。")
+with st.form("trial"):
+    url = st.text_input("网址", key="trial_url")
+    if st.form_submit_button("试采", type="primary"):
+        with st.spinner("正在抓取与抽取……"):
+            st.session_state["trial_result"] = admin.trial_crawl(url)
+result = st.session_state.get("trial_result")
+if result is not None:
+    view, error = result
+    if view is None:
+        st.error(escape_label(error))
+    else:
+        st.text("\n".join([f"网址：{view.url}", f"标题：{view.title or '（未找到）'}",
+                            f"发布时间：{view.published_at or '（未找到）'}", f"来源：{view.source or '（未找到）'}",
+                            f"作者：{view.author or '（未找到）'}", f"正文：{len(view.content)} 字",
+                            f"文章链接：{len(view.article_links)} 个，下一页链接：{len(view.next_links)} 个"]))
+        st.subheader("正文")
+        st.text(view.content or "（未找到正文：可能是列表页，见下方链接）")
+        if view.article_links or view.next_links:
+            st.subheader("将跟随的链接")
+            show_table([{"类型": "文章", "链接": u} for u in view.article_links]
+                       + [{"类型": "下一页", "链接": u} for u in view.next_links], key="trial_links")
