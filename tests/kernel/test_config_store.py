@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from datetime import datetime
 
@@ -137,4 +138,9 @@ def test_the_cli_exports_shows_and_lists_history(app, tmp_path, capsys, monkeypa
     assert main(["--config", str(DEFAULT_CONFIG), "config", "history"]) == 0
     assert "第 1 版" in capsys.readouterr().out
     assert main(["--config", str(DEFAULT_CONFIG), "stats", "--json"]) == 0
-    assert '"sources": 6' in capsys.readouterr().out  # every command sees the configuration in force
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["sources"] == 6  # every command sees the configuration in force
+    # No account exists yet: every department is named, since none of them would get its alerts dispatched.
+    assert "A市教育局" in stats["departments_without_accounts"]
+    assert main(["--config", str(DEFAULT_CONFIG), "stats"]) == 0
+    assert "个部门尚无账号，预警不会自动派发" in capsys.readouterr().out
