@@ -144,3 +144,33 @@ def test_the_cli_exports_shows_and_lists_history(app, tmp_path, capsys, monkeypa
     assert "A市教育局" in stats["departments_without_accounts"]
     assert main(["--config", str(DEFAULT_CONFIG), "stats"]) == 0
     assert "个部门尚无账号，预警不会自动派发" in capsys.readouterr().out
+
+
+def test_the_schedulers_crawl_jobs_follow_sources_changed_in_the_store(app, tmp_path, monkeypatch):
+    """`yuqing run` is not restarted: its next job sees the new version and re-syncs the crawl jobs."""
+    from yuqing import scheduler as sched
+
+    running = App.load(DEFAULT_CONFIG, tmp_path)
+    try:
+        running.refresh()
+        scheduler = sched.build_scheduler(running, blocking=False)
+        monkeypatch.setattr(sched, "_app", running)
+        monkeypatch.setattr(sched, "_scheduler", scheduler)
+        assert scheduler.get_job("crawl:repost_site") is not None and scheduler.get_job("crawl:b_city_news") is None
+
+        def edit(raw):
+            raw["sources"].append(dict(NEW_SOURCE))
+            next(s for s in raw["sources"] if s["name"] == "repost_site")["enabled"] = False
+
+        config_store.change(app, "admin1", NOW, "新增 B市人民政府网，暂停转载站", edit)
+        assert sched._get_app() is running and running.config_version == 1
+        assert scheduler.get_job("crawl:repost_site") is None
+        job = scheduler.get_job("crawl:b_city_news")
+        assert job is not None and job.trigger.interval.total_seconds() == 600
+        crawled = []
+        monkeypatch.setattr(running, "component", lambda name: lambda config, names: crawled.append(names) or {})
+        sched.job_crawl("repost_site")  # a run already queued for a paused source does nothing
+        sched.job_crawl("b_city_news")
+        assert crawled == [["b_city_news"]]
+    finally:
+        running.close()
