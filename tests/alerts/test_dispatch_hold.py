@@ -44,6 +44,7 @@ def test_no_account_holds_the_alert_for_an_officer_with_no_clock(make_app):
     at = T0 + timedelta(hours=31)
     done = svc.act(officer, alert.id, "dispatch", department=DEPT_A3, note="电话通知", now=at)
     assert done.status is AlertStatus.DISPATCHED and done.deadlines and done.dispatched_at == at
+    assert HOLD_REASON not in done.reason and "dispatch_hold" not in done.details  # the hold is over
 
 
 def test_a_department_with_an_active_account_is_dispatched_at_once(make_app):
@@ -68,3 +69,14 @@ def test_an_account_created_later_lets_the_next_alert_through(make_app):
     add_event(app.store, "ev-lift-2", now=later, posts=burst(later, 14), negative=13, title="A3区阳光小区电梯停运")
     (second,) = [a for a in svc.evaluate(later) if a.event_id == "ev-lift-2"]
     assert second.status is AlertStatus.DISPATCHED and second.department == DEPT_A3
+
+
+def test_an_officers_manual_alert_to_a_department_without_account_is_dispatched_as_asked(make_app):
+    app = make_app()
+    _deactivate(app.store, "a3zj")
+    svc = AlertService.from_config(app.config, app.store)
+    officer = app.store.workflow.get_user("officer")
+    alert = svc.raise_manual(officer, "A3区某小区停水", "居民来电", level=2, department=DEPT_A3, now=T0)
+    assert alert.status is AlertStatus.DISPATCHED and alert.department == DEPT_A3 and alert.deadlines
+    assert HOLD_REASON not in alert.reason and "dispatch_hold" not in alert.details
+    assert "dispatch_held" not in [e.action for e in app.store.workflow.audit_for(alert.id)]
