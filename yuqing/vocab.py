@@ -82,7 +82,7 @@ AUDIT_ACTION_LABELS: Mapping[str, str] = MappingProxyType({
     "reveal": "查看原文", "warn": "时限提醒", "overdue": "超时",
     "waiting_remind": "待派发提醒", "waiting_escalate": "久未派发，报督查", "auto_close": "官方已答复，自动办结",
     "digest_answered": "汇总留言已有答复", "correct": "更正分析结果",
-    "dispatch_held": "部门尚无账号，暂停自动派发", "config_change": "修改配置",
+    "dispatch_held": "部门尚无账号，暂停自动派发", "config_change": "修改配置", "account_change": "修改账号角色或部门",
 })
 
 
