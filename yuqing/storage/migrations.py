@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any, Callable
+from yuqing.storage.sqlconfig import CONFIG_VERSIONS  # live configuration (yuqing/config_store.py)
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -379,8 +380,6 @@ CORRECTIONS = [
     "CREATE INDEX corrections_field ON corrections (field, id)",
     "CREATE INDEX corrections_doc ON corrections (doc_id, id)",
 ]
-
-from yuqing.storage.sqlconfig import CONFIG_VERSIONS  # noqa: E402 — live configuration (yuqing/config_store.py)
 
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
