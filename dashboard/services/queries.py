@@ -291,18 +291,17 @@ def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
 
 
 def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """Configured alert rules as the alerts service parsed them; (rows, error message if the config is invalid)."""
+    """Configured alert rules as the alerts service parsed them, as readable Chinese rows
+    (:func:`yuqing.dashboard.services.admin_rules.rule_rows`); (rows, error message if the config is invalid)."""
+    from yuqing.dashboard.services.admin_rules import rule_rows
+
     try:
-        settings = alert_service(app).settings
+        alert_service(app)
+        return rule_rows(app), None
     except AlertsUnavailable as exc:  # show the configuration error to the admin instead of failing the page
         return [], str(exc.__cause__ or exc)
     except Exception as exc:  # e.g. a configured [components] alerts service without settings
         return [], str(exc)
-    rows = []
-    for rule in settings.rules:
-        params = {k: v for k, v in vars(rule).items() if not k.startswith("_") and k not in {"name", "enabled"}}
-        rows.append({"规则": rule.name, "类型": type(rule).__name__, "参数": "；".join(f"{k}={v}" for k, v in params.items())})
-    return rows, None
 
 
 def silences_table(app: Any, now: datetime) -> list[dict[str, Any]]:

@@ -13,11 +13,9 @@ from yuqing.vocab import LEVEL_LABELS, THRESHOLD_LABELS
 
 ctx = page_context(__file__)
 alert_view.flash()
-try:
-    rows = admin_rules.rule_rows(ctx.app)
-except Exception as exc:  # a broken [alerts] section: the checker's message instead of the page
-    rows = []
-    st.error(escape_label(f"预警规则配置有误：{exc}"))
+rows, error = queries.rules_table(ctx.app)
+if error:  # a broken [alerts] section: the checker's message instead of the page
+    st.error(escape_label(f"预警规则配置有误：{error}"))
 show_table(rows, key="rules")
 st.caption("修改后的规则在下一轮预警检查起生效，无需重启；配置文件仍是初始设置，可用 yuqing config export 导出当前配置。")
 
