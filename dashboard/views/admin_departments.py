@@ -8,7 +8,7 @@ import streamlit as st
 from yuqing.dashboard import alert_view
 from yuqing.dashboard.adminforms import field_error, finish, form_error
 from yuqing.dashboard.common import csv_button, page_context, show_table
-from yuqing.dashboard.services import admin, board
+from yuqing.dashboard.services import actions, admin, board
 from yuqing.dashboard.textfmt import escape_label
 
 ctx = page_context(__file__)
@@ -52,6 +52,16 @@ with edit_tab:
     target = st.selectbox("选择部门", names, key="department_edit_pick")
     if target:
         department_form(f"department_edit_{names.index(target)}", admin.department_entry(ctx.app, target), target)
+if missing:
+    st.subheader("为尚无账号的部门创建账号")
+    with st.form("department_account", clear_on_submit=True):
+        dept = st.selectbox("部门", missing, key="dept_account_department")
+        name = st.text_input("用户名", key="dept_account_name")
+        password = st.text_input("初始密码（至少 8 位）", type="password", key="dept_account_password")
+        if st.form_submit_button("创建部门账号"):
+            ok, message = actions.create_account(ctx.app, ctx.user, name, "department", password, dept, None, ctx.now)
+            st.session_state[alert_view.FLASH] = (ok, message + ("；该部门的预警此后可自动派发" if ok else ""))
+            st.rerun()
 st.subheader("部门回应情况（全部时间）")
 league = board.league(ctx.app, None)
 show_table(league, key="dept_league")

@@ -170,3 +170,16 @@ def test_users_page_changes_role_and_department(as_user, store):
     assert user.role.value == "department" and user.department == "A市教育局"
     assert [e.action for e in store.workflow.audit_for("user:leader1")] == ["account_change"]
 
+
+
+def test_an_account_created_on_the_departments_page_lifts_the_flag(as_user, store):
+    at = _open(as_user, "admin_departments")
+    at.selectbox(key="dept_account_department").set_value("A市教育局")
+    at.text_input(key="dept_account_name").input("edu1")
+    at.text_input(key="dept_account_password").input("correct-horse-9")
+    button(at, "创建部门账号").click().run()
+    no_exception(at)
+    assert "已创建账号「edu1」" in texts(at.success)[0]
+    edu = {r["部门"]: r for r in table(at).to_dict("records")}["A市教育局"]
+    assert edu["账号"] == "edu1" and "A市教育局" not in texts(at.warning)[0]
+    assert store.workflow.get_user("edu1").department == "A市教育局"
