@@ -17,6 +17,8 @@ def finish(form: str, outcome: Any) -> None:
     if outcome.ok:
         st.session_state[alert_view.FLASH] = (True, outcome.message)
         st.session_state.pop(f"{_KEY}:{form}", None)
+        for key in [k for k in st.session_state if str(k).startswith(f"{form}_")]:
+            del st.session_state[key]  # the form shows the stored values again (an add form: empty)
     else:
         st.session_state[f"{_KEY}:{form}"] = outcome
     st.rerun()

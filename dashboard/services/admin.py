@@ -273,7 +273,12 @@ def trial_crawl(url: str, *, timeout: float = 90.0) -> tuple[TrialView | None, s
         reason = (done.stderr or "").strip().splitlines()
         return None, reason[-1] if reason else f"试采失败（退出码 {done.returncode}）"
     links = result.get("links") or {}
-    return TrialView(url=url, title=masked(result.get("title")) or "", published_at=result.get("published_at") or "",
+    published = result.get("published_at") or ""
+    try:
+        published = datetime.fromisoformat(published).strftime("%Y-%m-%d %H:%M") if published else ""
+    except ValueError:
+        pass  # shown as the extractor gave it
+    return TrialView(url=url, title=masked(result.get("title")) or "", published_at=published,
                      source=masked(result.get("source")) or "", author=masked(result.get("author")) or "",
                      content=masked(result.get("content")) or "",
                      article_links=tuple(links.get("articles") or ()), next_links=tuple(links.get("next") or ())), ""
