@@ -155,10 +155,11 @@ def department_rows(app: Any) -> list[dict[str, Any]]:
     for d in app.config.departments:
         names = accounts.get(d.name, [])
         rows.append({
-            "部门": d.name, "负责主题": "、".join(d.topics) or "—", "负责地区": "、".join(d.regions) or "—",
-            "群众称呼": "、".join(d.aliases) or "—", "主管事项词": "、".join(d.keywords) or "—",
+            "部门": d.name, "账号": "、".join(names) if names else f"⚠ {NO_ACCOUNT}",
+            "负责主题": "、".join(d.topics) or "—", "负责地区": "、".join(d.regions) or "—",
+            "督办部门": "是" if d.supervisor else "否",
             "联系方式": "；".join(f"{CONTACT_LABELS.get(k, k)}：{v}" for k, v in d.contact.items()) or "—",
-            "督办部门": "是" if d.supervisor else "否", "账号": "、".join(names) if names else f"⚠ {NO_ACCOUNT}",
+            "群众称呼": "、".join(d.aliases) or "—", "主管事项词": "、".join(d.keywords) or "—",
         })
     return rows
 

@@ -90,6 +90,14 @@ def _app(home):
     return app
 
 
+# The tables are canvases (glide-data-grid): wait until one has painted its cells before a screenshot.
+PAINTED = """() => [...document.querySelectorAll('[data-testid=stDataFrame] canvas')].some(c => {
+    const g = c.getContext('2d'); if (!g || !c.width || !c.height) return false;
+    const d = g.getImageData(0, 0, Math.min(c.width, 600), Math.min(c.height, 200)).data;
+    for (let i = 4; i < d.length; i += 4) if (d[i] !== d[0] || d[i + 1] !== d[1]) return true;
+    return false; })"""
+
+
 def _page(browser, url: str, title: str):
     page = _login(browser, url, "admin1")
     page.get_by_role("link", name=title, exact=True).click()
@@ -102,6 +110,7 @@ def _page(browser, url: str, title: str):
                                          ("来源与采集健康", "admin_sources"), ("预警规则与静默", "admin_rules")])
 def test_each_admin_page_renders_readable_tables(served, browser, shots, title, shot):
     page = _page(browser, served[0], title)
+    page.wait_for_function(PAINTED, timeout=60_000)
     body = page.inner_text("body")
     assert "Traceback" not in body and "HeatRule" not in body and "tiers=[" not in body
     page.screenshot(path=str(shots / f"{shot}.png"), full_page=True)
