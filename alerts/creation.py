@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from yuqing.alerts.handlers.dispatch import dispatch_to
+from yuqing.alerts.holds import auto_dispatch
 from yuqing.alerts.rules.base import Finding
 from yuqing.alerts.titles import is_degenerate, readable_title, split_prefix
 from yuqing.model import Alert, AlertStatus
@@ -19,7 +19,7 @@ S = AlertStatus
 
 
 def create(ctx: "AlertContext", alert_id: str, finding: Finding, now: datetime, *, actor: str | None = None,
-            route: tuple[str | None, str] | None = None) -> Alert:
+            route: tuple[str | None, str] | None = None, auto_dispatch_allowed: bool = True) -> Alert:
     decision = {"department": route[0], "reason": route[1]} if route else ctx.router.route_decision(finding)
     department, route_reason = decision["department"], decision["reason"]
     policy = finding.policy or ctx.policy_for_level(finding.level)
@@ -42,8 +42,8 @@ def create(ctx: "AlertContext", alert_id: str, finding: Finding, now: datetime, 
         ctx.audit(alert, actor, "create", now, None, S.NEW,
                     f"{LEVEL_LABELS.get(alert.level, alert.level)}：{alert.reason}；拟派：{department or '（无）'}（{route_reason}）")
         ctx.outbox.queue(alert, "new", now, ctx.outbox.officer_targets())
-        if department and policy and finding.level <= ctx.settings.auto_dispatch_max_level:
-            alert = dispatch_to(ctx, alert, actor, department, now, note="按级别自动派发", action="dispatch")
+        if auto_dispatch_allowed and department and policy and finding.level <= ctx.settings.auto_dispatch_max_level:
+            alert = auto_dispatch(ctx, alert, actor, now, note="按级别自动派发")
     return alert
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from yuqing.alerts.context import sha
 from yuqing.alerts.creation import create
 from yuqing.alerts.digests import apply_digests, close_answered
-from yuqing.alerts.handlers.dispatch import dispatch_to
+from yuqing.alerts.holds import auto_dispatch
 from yuqing.alerts.merges import follow_merges
 from yuqing.alerts.rules.base import Finding
 from yuqing.clock import TZ, iso
@@ -164,6 +164,5 @@ def raise_level(ctx: "AlertContext", alert: Alert, finding: Finding, now: dateti
                     message=note)
         if (alert.status in (S.NEW, S.RETURNED) and alert.department and alert.policy
                 and alert.level <= ctx.settings.auto_dispatch_max_level):
-            alert = dispatch_to(ctx, alert, ctx.settings.system_actor, alert.department, now,
-                                      note="级别上升，自动派发", action="dispatch")
+            alert = auto_dispatch(ctx, alert, ctx.settings.system_actor, now, note="级别上升，自动派发")
     return alert

@@ -128,3 +128,13 @@ def parse_deadlines(config: Config | None) -> DeadlineSettings:
     c.reject_unknown({"warn_share", "policies"})
     return DeadlineSettings(warn_share=c.get("warn_share", float, 0.6, minimum=0.05, maximum=0.99),
                             policies=parse_policies(c), raw=c)
+
+
+def check_live_config(config: Config) -> None:
+    """What a live configuration change must pass for this stage (``yuqing.app.LIVE_CONFIG_CHECKS``): the rules,
+    routes and deadline policies as the stage will build them, and the channels' options and contact keys."""
+    from yuqing.alerts.notify.registry import check_config
+
+    parse_deadlines(config)
+    parse_alerts(config)
+    check_config(config)

@@ -126,7 +126,8 @@ class AlertService(AlertContext):
                           keywords=list(event.keywords) if event else [])
         alert_id = "M" + now.astimezone(TZ).strftime("%Y%m%d") + "-" + sha(f"{title}|{now.isoformat()}|{user.name}")[:8]
         with self.transaction():
-            alert = create(self, alert_id, finding, now, actor=user.name)
+            # A department named by the officer is the officer's own dispatch (never held for want of an account).
+            alert = create(self, alert_id, finding, now, actor=user.name, auto_dispatch_allowed=not department)
             if department and alert.status is AlertStatus.NEW:
                 alert = dispatch_to(self, alert, user.name, department, now, note="人工预警派发", action="dispatch")
             elif department and alert.department != department:

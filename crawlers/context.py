@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from yuqing.config import Config, load_config
+from yuqing.config import Config
+from yuqing.config_store import load_effective_config
 from yuqing.storage import Store, open_store
 
 _STORES: dict[str, Store] = {}
@@ -17,12 +18,13 @@ _CONFIGS: dict[tuple[str, str], Config] = {}
 
 
 def crawler_config(settings: Any) -> Config:
-    """The Yuqing configuration named in the Scrapy settings (``YUQING_CONFIG``/``YUQING_HOME``), loaded once."""
+    """The Yuqing configuration named in the Scrapy settings (``YUQING_CONFIG``/``YUQING_HOME``), loaded once: the
+    file plus the changes made in the dashboard (yuqing.config_store), so a source added there is crawled."""
     path = settings.get("YUQING_CONFIG") or ""
     home = settings.get("YUQING_HOME") or ""
     key = (path, home)
     if key not in _CONFIGS:
-        _CONFIGS[key] = load_config(path or None, Path(home) if home else None)
+        _CONFIGS[key] = load_effective_config(path or None, Path(home) if home else None)
     return _CONFIGS[key]
 
 

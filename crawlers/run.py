@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from yuqing.clock import iso, now as clock_now
-from yuqing.config import Config, ConfigError, load_config
+from yuqing.config import Config, ConfigError
+from yuqing.config_store import load_effective_config
 from yuqing.health import failure_threshold, source_health
 from yuqing.paths import REPO_ROOT
 
@@ -61,7 +62,7 @@ def child_main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     home = Path(args.home)
     os.environ["YUQING_HOME"] = str(home)
-    config = load_config(args.config, home)
+    config = load_effective_config(args.config, home)  # the file plus the dashboard's changes (new, edited sources)
     from scrapy.crawler import CrawlerProcess
 
     process = CrawlerProcess(crawler_settings(config, home, log_level=args.log_level, pass_id=args.pass_id),

@@ -137,6 +137,7 @@ def run_app() -> None:
                        initial_sidebar_state="collapsed" if screen else "auto")
     try:
         app = get_app()
+        app.refresh()  # a configuration changed in the dashboard (by anyone, in any process) shows on this run
         settings = parse_dashboard(app.config)
     except (ConfigError, StoreError) as exc:
         st.error(f"看板无法启动：{exc}")
@@ -151,7 +152,8 @@ def run_app() -> None:
     specs = nav.pages_for(role, supervisor=role == nav.DEPARTMENT and _is_supervisor(app, user))
     requested = requested_page()
     st.session_state.pop(REQUESTED_KEY, None)
-    st.session_state[CTX_KEY] = PageContext(app=app, user=user, settings=settings, key=app_key(), screen=screen)
+    st.session_state[CTX_KEY] = PageContext(app=app, user=user, settings=settings, screen=screen,
+                                            key=f"{app_key()}|v{app.config_version}")  # cached per configuration
     if screen and any(s.path == "views/screen.py" for s in specs):
         st.markdown(SCREEN_CSS, unsafe_allow_html=True)
         pages = [st.Page(str(HERE / "views/screen.py"), title="大屏模式", default=True)]

@@ -15,6 +15,8 @@ ReplyQualityStage, GenreStage
 EmbeddingStage
 # Alert rules and channels: rule `type` and CHANNEL_TYPES name them by class path (alerts/schema.py).
 HeatRule, ManualRule, SourceHealthRule, UnansweredPostRule, WebhookChannel
+# Live configuration: yuqing/app.py LIVE_CONFIG_CHECKS names the alerts stage's check by path.
+check_live_config
 # Scrapy: DUPEFILTER_CLASS (crawlers/distributed.py).
 PassDupeFilter
 
@@ -23,6 +25,7 @@ cmd_audit, cmd_stats, cmd_users, cmd_bench, cmd_ingest, cmd_process, cmd_tick, c
 cmd_schemes, cmd_search  # yuqing schemes (helper sch17), yuqing search (helper q17)
 bench_startup_main, correct_main, crawl_main, bench_dashboard_main, bench_schemes_main
 cmd_events
+cmd_config
 bench_startup_main, correct_main, crawl_main, bench_dashboard_main
 corrections_main  # yuqing corrections export (nlp/commands.py)
 cmd_search, bench_search_main  # yuqing search, yuqing bench search

@@ -29,6 +29,12 @@ DEFAULT_COMPONENTS = {
 }
 # The configuration check of a default component (see App.check_stage_config).
 DEFAULT_CONFIG_CHECKS = {"alerts": "yuqing.alerts.notify.registry.check_config"}
+# What a live change (yuqing.config_store) must also pass, beyond the start-up checks: the stage settings that the
+# change can break and that would otherwise fail only when the stage is next built (the rules' schema, routing).
+LIVE_CONFIG_CHECKS = {"alerts": "yuqing.alerts.schema.check_live_config",
+                      "analyzer": "yuqing.nlp.pipeline.settings_from_config"}
+# Built from the configuration: dropped when a new configuration version is seen (App.refresh).
+_CONFIG_DEPENDENT = ("analyzer", "events", "alerts")
 # What each component's class path must lead to: the factory the application calls on it.
 _FACTORIES = {"analyzer": ("from_config",), "events": ("from_config",), "alerts": ("from_config", "__call__"),
               "tokenizer": ("__call__",), "crawl": ("__call__",)}
@@ -67,7 +73,10 @@ def _load_component(config: Config, name: str, path: str) -> Any:
 class App:
     def __init__(self, config: Config, store: Store | None = None):
         self.config = config
+        self.file_config = config  # the file alone; ``config`` is the file plus the stored overlay in force
+        self.config_version = 0  # the overlay version ``config`` was built from (0: the file alone)
         self._store = store
+        self._overlay_checked = False
         private_umask()  # every file this process writes (logs, reports, job store, WAL) is the service user's only
 
     @classmethod
@@ -78,18 +87,54 @@ class App:
         app.check_stage_config()
         return app
 
-    def check_stage_config(self) -> None:
-        """Stages check what they add to the kernel's configuration before anything runs (the alerts stage: its
-        channels' options and the departments' contact keys; docs/design.md "Adding a notification channel"). A
-        default component's check is named by path, so a command that does not use the stage does not import it; a
-        component configured in ``[components]`` brings its own as a ``check_config`` attribute."""
-        for name, path in DEFAULT_CONFIG_CHECKS.items():
+    def check_config(self, config: Config) -> None:
+        """Everything a live configuration change must pass (yuqing.config_store.change): the start-up checks of
+        ``[components]`` and the stages', and the stage settings it could break (``LIVE_CONFIG_CHECKS``)."""
+        check_components(config)
+        self._stage_checks(config, DEFAULT_CONFIG_CHECKS)
+        self._stage_checks(config, LIVE_CONFIG_CHECKS)
+
+    def refresh(self) -> bool:
+        """Use the configuration version in force in the store, if it is not the one this application built from:
+        rebuild the configuration and drop the stages built from the old one (they are rebuilt when next used).
+        Cheap when nothing changed (one indexed read). A stored version that no longer passes the checks (the file
+        changed under it) is logged and the current configuration kept. True when the configuration changed."""
+        from yuqing import config_store
+
+        store = self.store  # opening the store applies the overlay once (see ``store``)
+        version = config_store.stored_version(store.workflow)
+        if version == self.config_version:
+            return False
+        overlay = config_store.stored_overlay(store.workflow)
+        try:
+            config = config_store.build(self.file_config, overlay.document) if overlay.document else self.file_config
+            if overlay.document:
+                self.check_config(config)
+        except ConfigError as exc:
+            log.error("配置第 %s 版无法使用，继续使用当前配置：%s", overlay.version, exc)
+            self.config_version = overlay.version
+            return False
+        self.config, self.config_version = config, overlay.version
+        for name in _CONFIG_DEPENDENT:
+            self.__dict__.pop(name, None)
+        store.workflow.sync_departments(config.departments)
+        return True
+
+    def _stage_checks(self, config: Config, checks: dict[str, str]) -> None:
+        for name, path in checks.items():
             if self.component_path(name) == DEFAULT_COMPONENTS[name]:
                 check = load_object(path)
             else:
                 check = getattr(self.component(name), "check_config", None)
             if check is not None:
-                check(self.config)
+                check(config)
+
+    def check_stage_config(self) -> None:
+        """Stages check what they add to the kernel's configuration before anything runs (the alerts stage: its
+        channels' options and the departments' contact keys; docs/design.md "Adding a notification channel"). A
+        default component's check is named by path, so a command that does not use the stage does not import it; a
+        component configured in ``[components]`` brings its own as a ``check_config`` attribute."""
+        self._stage_checks(self.config, DEFAULT_CONFIG_CHECKS)
 
     def component_path(self, name: str) -> str:
         components = self.config.raw.get("components", {}) if isinstance(self.config.raw.get("components"), dict) else {}
@@ -115,6 +160,9 @@ class App:
                 raise StoreError(f"无法打开数据库（{exc.filename or self.config.storage.sqlite_path}）："
                                  f"{os_error_text(exc)}；请检查 YUQING_HOME 或 storage.sqlite_path") from exc
             self._store.workflow.sync_departments(self.config.departments)
+        if not self._overlay_checked:
+            self._overlay_checked = True
+            self.refresh()  # the configuration in force is the file plus the stored overlay
         return self._store
 
     def _cut_query(self, text: str) -> list[str]:

@@ -17,7 +17,7 @@ from yuqing.commands import NOT_INSTALLED_HINT, Plugins, StageCommand, plugins a
 from yuqing.plugins import load_object
 
 KERNEL_COMMANDS = ("demo", "run", "tick", "process", "ingest", "audit", "stats", "users", "bench", "search",
-                   "schemes", "events")
+                   "schemes", "events", "config")
 
 
 # argparse's own messages (usage lines, "unrecognized arguments", "invalid choice" …), in Chinese. argparse looks
@@ -145,6 +145,12 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     from yuqing.commands.bench import KERNEL_BENCHES
 
     bench_names = sorted({**(plugins.benches if plugins else {}), **KERNEL_BENCHES})
+    p = sub.add_parser("config", help="在用配置（配置文件 + 看板中的修改）：config export [--out 文件] | show | history")
+    p.add_argument("what", choices=["export", "show", "history"], help="export 导出 TOML；show 当前版本；history 修改记录")
+    p.add_argument("--out", help="export：写入该文件（默认输出到标准输出）")
+    p.add_argument("--json", action="store_true", help="show/history：输出 JSON")
+    p.set_defaults(handler="yuqing.commands.config.cmd_config")
+
     p = sub.add_parser("bench", help="基准测试：" + " | ".join(bench_names))
     p.add_argument("what", choices=bench_names)
     p.add_argument("rest", nargs=argparse.REMAINDER, help="传给该基准测试的参数（如 --json）")
@@ -167,7 +173,9 @@ def run_stage_command(command: StageCommand, rest: list[str], config: str | None
         return entry(rest, sys.stdin, sys.stdout, sys.stderr) or 0
     from yuqing.app import App
 
-    return entry(rest, App.load(config)) or 0
+    app = App.load(config)
+    app.refresh()  # the configuration in force: the file plus the dashboard's stored changes
+    return entry(rest, app) or 0
 
 
 def _command_index(argv: list[str]) -> int | None:

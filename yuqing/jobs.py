@@ -262,6 +262,7 @@ def analyzer_input(doc: Document) -> dict[str, Any]:
 def process(app: App, now: datetime, *, limit: int | None = None, progress: Callable[[str], None] | None = None
             ) -> dict[str, Any]:
     """Analyse every pending document (batch by batch, each committed atomically), then group into events."""
+    app.refresh()  # departments changed in the dashboard route the next batch
     store = app.store.documents
     # Built before touching any document: if the analyzer itself cannot load (a missing model file, say), the job
     # fails loudly and every document stays pending, instead of each being marked as failed one by one.
@@ -313,6 +314,7 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
 
 def tick(app: App, now: datetime, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """One cycle of everything but crawling, as of ``now``."""
+    app.refresh()  # a configuration changed in the dashboard since the last cycle is used from this one on
     report: dict[str, Any] = {"now": now.isoformat()}
     report["process"] = process(app, now, progress=progress)
     report["alerts"] = [a.id for a in app.alerts.evaluate(now)]

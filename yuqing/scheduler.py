@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 _app: App | None = None
 _app_lock = threading.Lock()
+_scheduler: Any = None  # the running scheduler, whose crawl jobs follow live source changes
 
 
 def _get_app() -> App:
@@ -28,12 +29,17 @@ def _get_app() -> App:
     with _app_lock:
         if _app is None:
             _app = App.load(os.environ.get("YUQING_CONFIG"))
+        if _app.refresh() and _scheduler is not None:  # a change made in the dashboard: new, paused, edited sources
+            sync_crawl_jobs(_scheduler, _app)
         return _app
 
 
 # Job functions are module-level so the persistent job store can reference them by name.
 def job_crawl(source_name: str) -> None:
     app = _get_app()
+    source = next((s for s in app.config.sources if s.name == source_name), None)
+    if source is None or not source.settings.get("enabled", True):
+        return  # removed or paused since this run was scheduled
     crawl = app.component("crawl")  # [components] crawl, default in yuqing/app.py
     try:
         stats = crawl(app.config, [source_name])
@@ -90,12 +96,7 @@ def build_scheduler(app: App, *, blocking: bool = True) -> Any:
         timezone="Asia/Shanghai",
     )
     every = app.config.scheduler
-    for source in app.config.sources:
-        if not source.settings.get("enabled", True):
-            continue
-        scheduler.add_job(job_crawl, "interval", args=[source.name], minutes=source.interval_minutes,
-                          id=f"crawl:{source.name}", name=f"采集 {source.title}", executor="crawl",
-                          replace_existing=True, next_run_time=clock_now())
+    sync_crawl_jobs(scheduler, app, restart=True)
     scheduler.add_job(job_process, "interval", seconds=every["process_every_seconds"], id="process",
                       name="分析与聚类", replace_existing=True, next_run_time=clock_now())
     scheduler.add_job(job_alerts, "interval", seconds=every["alerts_every_seconds"], id="alerts",
@@ -107,20 +108,36 @@ def build_scheduler(app: App, *, blocking: bool = True) -> Any:
                           replace_existing=True, next_run_time=clock_now())
     elif scheduler.get_job("retention"):
         scheduler.remove_job("retention")  # retention switched off since the job store was written
-    # Jobs for sources removed from the configuration must not linger in the persistent store.
-    configured = {f"crawl:{s.name}" for s in app.config.sources if s.settings.get("enabled", True)}
-    for job in scheduler.get_jobs():
-        if job.id.startswith("crawl:") and job.id not in configured:
-            job.remove()
     return scheduler
 
 
+def sync_crawl_jobs(scheduler: Any, app: App, *, restart: bool = False) -> None:
+    """One crawl job per enabled source, on its interval; jobs for sources removed or paused (in the file or in the
+    dashboard) must not linger in the persistent store. At start-up (``restart``) every source is crawled at once;
+    later (a live change) only new sources and changed intervals are rescheduled."""
+    configured = {f"crawl:{s.name}" for s in app.config.sources if s.settings.get("enabled", True)}
+    for source in app.config.sources:
+        if f"crawl:{source.name}" not in configured:
+            continue
+        job = None if restart else scheduler.get_job(f"crawl:{source.name}")
+        if job is not None and getattr(job.trigger, "interval", None) is not None \
+                and job.trigger.interval.total_seconds() == source.interval_minutes * 60:
+            continue  # unchanged: keep its next run time
+        scheduler.add_job(job_crawl, "interval", args=[source.name], minutes=source.interval_minutes,
+                          id=f"crawl:{source.name}", name=f"采集 {source.title}", executor="crawl",
+                          replace_existing=True, next_run_time=clock_now())
+    for job in scheduler.get_jobs():
+        if job.id.startswith("crawl:") and job.id not in configured:
+            job.remove()
+
+
 def run_forever(config_path: str | None = None) -> int:
-    global _app
+    global _app, _scheduler
     if config_path:
         os.environ["YUQING_CONFIG"] = config_path
     _app = App.load(config_path)
-    scheduler = build_scheduler(_app, blocking=True)
+    _app.refresh()
+    scheduler = _scheduler = build_scheduler(_app, blocking=True)
     (yuqing_home() / "logs").mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     print(f"调度器已启动：{len(_app.config.sources)} 个来源，数据目录 {_app.config.home}。按 Ctrl-C 停止。", flush=True)

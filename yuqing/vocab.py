@@ -84,6 +84,7 @@ AUDIT_ACTION_LABELS: Mapping[str, str] = MappingProxyType({
     "waiting_remind": "待派发提醒", "waiting_escalate": "久未派发，报督查", "auto_close": "官方已答复，自动办结",
     "digest_answered": "汇总留言已有答复", "correct": "更正分析结果",
     "supervise": "已提出督办意见",
+    "dispatch_held": "部门尚无账号，暂停自动派发", "config_change": "修改配置", "account_change": "修改账号角色或部门",
 })
 
 
@@ -164,3 +165,15 @@ SOURCE_TYPE_LABELS: Mapping[str, str] = MappingProxyType({
 
 def source_type_label(name: str) -> str:
     return SOURCE_TYPE_LABELS.get(name, name)
+# -- alert rules as the administrator sees them (written by the alerts stage's configuration, shown by the admin page)
+RULE_TYPE_LABELS: Mapping[str, str] = MappingProxyType({
+    "heat": "热度分级", "spike": "声量突增", "keywords": "敏感词", "negative_share": "负面占比",
+    "unanswered": "留言超期未答复", "manual": "人工预警", "source_health": "来源异常", "engagement": "单帖高互动"})
+#: The keys of a rule's threshold tiers (``tiers = [{level, min_heat, min_docs}, …]``) and of a word list.
+THRESHOLD_LABELS: Mapping[str, str] = MappingProxyType({
+    "level": "级别", "min_heat": "热度不低于", "min_docs": "至少篇数", "min_share": "负面占比不低于",
+    "min_total": "单帖互动量不低于", "words": "词条", "exclude": "排除"})
+
+
+def rule_type_label(type_name: str) -> str:
+    return RULE_TYPE_LABELS.get(type_name, type_name)

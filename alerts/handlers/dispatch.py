@@ -22,6 +22,9 @@ def dispatch_to(ctx: "AlertContext", alert: Alert, actor: str, department: str, 
         raise WorkflowError(f"部门「{department}」不在配置中（可选：{'、'.join(d.name for d in ctx.departments)}）")
     before, version = alert.status, alert.version
     alert = replace(alert, details=dict(alert.details))
+    hold = alert.details.pop("dispatch_hold", None)  # held for want of an account (alerts/holds.py): dispatched now
+    if hold:
+        alert.reason = alert.reason.replace(f"；拟派「{hold.get('department')}」：{hold.get('reason')}", "")
     previous = alert.department
     alert.department = department
     alert.status = ACTIONS[action].target

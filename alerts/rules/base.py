@@ -6,6 +6,7 @@ A rule looks at one event (``check_event``) or scans documents (``check_document
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -87,6 +88,9 @@ class RuleContext:
 class Rule:
     type_name: ClassVar[str] = "base"
     options: ClassVar[set[str]] = set()
+    #: The options an administrator edits in the dashboard (option → its default, as configuration): the admin page
+    #: shows them as tables and writes them back through the live configuration (yuqing/config_store.py).
+    editable: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, name: str, level: int = 3, enabled: bool = True):
         self.name, self.level, self.enabled = name, level, enabled
@@ -97,7 +101,13 @@ class Rule:
         rule = cls(c.get("name", str), c.get("level", int, cls.default_level(), minimum=1, maximum=4),
                    c.get("enabled", bool, True))
         rule.configure(c)
+        rule.raw = copy.deepcopy(c.data)
         return rule
+
+    def thresholds(self) -> dict[str, Any]:
+        """The editable options as configured (or their defaults), as configuration values."""
+        raw = getattr(self, "raw", {})
+        return {k: copy.deepcopy(raw.get(k, default)) for k, default in self.editable.items()}
 
     @classmethod
     def default_level(cls) -> int:

@@ -63,6 +63,7 @@ class EngagementRule(Rule):
     options = {"fields", "norm_days", "candidate_days", "min_total", "percentile", "min_ratio", "min_norm_docs",
                "min_total_no_norm", "tiers", "limit"}
     DEFAULT_TIERS = [{"level": 2, "min_total": 1000}, {"level": 3, "min_total": 300}, {"level": 4, "min_total": 0}]
+    editable = {"tiers": DEFAULT_TIERS}
 
     @classmethod
     def default_level(cls) -> int:

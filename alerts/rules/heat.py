@@ -13,6 +13,7 @@ class HeatRule(Rule):
     options = {"tiers"}
     DEFAULT_TIERS = [{"level": 1, "min_heat": 80, "min_docs": 20}, {"level": 2, "min_heat": 60, "min_docs": 10},
                      {"level": 3, "min_heat": 40, "min_docs": 3}]
+    editable = {"tiers": DEFAULT_TIERS}
 
     def configure(self, c: Checker) -> None:
         self.tiers = parse_tiers(c, "tiers", "min_heat", self.DEFAULT_TIERS)

@@ -53,6 +53,7 @@ DEFAULT_SKIP_GENRES = ["notice", "thanks"]  # the NLP stage's genre labels: æ”¿å
 class KeywordRule(Rule):
     type_name = "keywords"
     options = {"lists", "levels", "skip_genres", "tokenizer"}
+    editable = {"lists": DEFAULT_LISTS}
 
     def configure(self, c: Checker) -> None:
         from yuqing.app import DEFAULT_COMPONENTS  # the kernel's default tokenizer component

@@ -23,6 +23,7 @@ class NegativeShareRule(Rule):
     type_name = "negative_share"
     options = {"tiers", "skip_genres"}
     DEFAULT_TIERS = [{"level": 2, "min_share": 0.8, "min_docs": 30}, {"level": 3, "min_share": 0.6, "min_docs": 5}]
+    editable = {"tiers": DEFAULT_TIERS}
 
     def configure(self, c: Checker) -> None:
         self.tiers = parse_tiers(c, "tiers", "min_share", self.DEFAULT_TIERS)

@@ -26,6 +26,8 @@ def extract_main(argv: list[str] | None = None) -> int:
     parser.add_argument("target", metavar="FILE_OR_URL", help="本地 HTML 文件路径，或 http(s) 网址")
     parser.add_argument("--url", help="页面的原始网址（本地文件时用于解析相对链接和网址中的日期）")
     parser.add_argument("--json", action="store_true", help="输出 JSON（默认输出易读文本）")
+    parser.add_argument("--links", action="store_true",
+                        help="同时列出采集时会跟随的链接：文章链接与下一页（列表页试采用，看板「试采」调用）")
     args = parser.parse_args(argv)
 
     target = args.target
@@ -66,6 +68,12 @@ def extract_main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
 
+    links: tuple[list[str], list[str]] = ([], [])
+    if args.links and url:
+        from .links import list_page_links
+
+        links = list_page_links(html if declared else body, url)
+        result["links"] = {"articles": links[0], "next": links[1]}
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -75,7 +83,10 @@ def extract_main(argv: list[str] | None = None) -> int:
         print(f"作者：{result['author'] or '（未找到）'}")
         print("正文：")
         print(result["content"] or "（未找到正文）")
-    if not result["content"] and not result["title"]:
+        if args.links:
+            print(f"文章链接 {len(links[0])} 个：" + "；".join(links[0][:20]))
+            print(f"下一页链接 {len(links[1])} 个：" + "；".join(links[1]))
+    if not result["content"] and not result["title"] and not any(links):
         print("提示：这个页面没有可识别的文章内容（可能是空页、二进制文件或列表页）。", file=sys.stderr)
         return 1
     return 0

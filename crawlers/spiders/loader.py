@@ -14,7 +14,8 @@ from yuqing.crawlers.spiders.base import SourceSpider, source_settings
 from yuqing.crawlers.spiders.board import BoardSpider
 from yuqing.crawlers.spiders.feed import FeedSpider
 from yuqing.crawlers.spiders.news import NewsSpider
-from yuqing.config import Config, load_config
+from yuqing.config import Config
+from yuqing.config_store import load_effective_config
 from yuqing.model import Source
 from yuqing.plugins import load_object
 
@@ -46,7 +47,7 @@ class SourceSpiderLoader:
     def from_settings(cls, settings, **kwargs):
         path = settings.get("YUQING_CONFIG") or None
         home = settings.get("YUQING_HOME") or None
-        return cls(load_config(path, Path(home) if home else None))
+        return cls(load_effective_config(path, Path(home) if home else None))  # sources added in the dashboard too
 
     def load(self, spider_name: str):
         try:

@@ -241,14 +241,6 @@ def users_table(app: Any) -> list[dict[str, Any]]:
             for u in app.store.workflow.list_users()]
 
 
-def departments_table(app: Any) -> list[dict[str, Any]]:
-    users = app.store.workflow.list_users()
-    return [{"部门": d.name, "负责主题": "、".join(d.topics), "负责地区": "、".join(d.regions),
-             "督办部门": "是" if d.supervisor else "", "通知邮箱": d.contact.get("email", ""),
-             "Webhook": "已配置" if d.contact.get("webhook") else "",
-             "账号数": sum(1 for u in users if u.department == d.name)} for d in app.config.departments]
-
-
 _SOURCE_STATE_TEXT = {
     SourceState.NEVER_RUN: "○ 尚未运行", SourceState.FAILING: "● 异常：连续失败 {fails} 轮",
     SourceState.SILENT: "● 停滞：连续 {empty} 轮无新内容", SourceState.LAST_FAILED: "● 最近一轮失败",
@@ -287,22 +279,17 @@ def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
 
 
 def rules_table(app: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """Configured alert rules as the alerts service parsed them; (rows, error message if the config is invalid)."""
+    """Configured alert rules as the alerts service parsed them, as readable Chinese rows
+    (:func:`yuqing.dashboard.services.admin_rules.rule_rows`); (rows, error message if the config is invalid)."""
+    from yuqing.dashboard.services.admin_rules import rule_rows
+
     try:
-        settings = alert_service(app).settings
+        alert_service(app)
+        return rule_rows(app), None
     except AlertsUnavailable as exc:  # show the configuration error to the admin instead of failing the page
         return [], str(exc.__cause__ or exc)
     except Exception as exc:  # e.g. a configured [components] alerts service without settings
         return [], str(exc)
-    from yuqing.dashboard.textfmt import readable
-    from yuqing.vocab import heat_part_label
-
-    rows = []
-    for rule in settings.rules:
-        params = {k: v for k, v in vars(rule).items() if not k.startswith("_") and k not in {"name", "enabled"}}
-        rows.append({"规则": rule.name, "类型": type(rule).__name__,
-                     "参数": "；".join(f"{k}={readable(v, heat_part_label)}" for k, v in params.items())})
-    return rows, None
 
 
 def silences_table(app: Any, now: datetime) -> list[dict[str, Any]]:

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from yuqing.dashboard import alert_view
+from yuqing.dashboard.adminforms import field_error, finish, form_error
 from yuqing.dashboard.common import csv_button, page_context, show_table
-from yuqing.dashboard.services import actions, queries
+from yuqing.dashboard.services import actions, admin, queries
+from yuqing.dashboard.textfmt import escape_label
 from yuqing.model import ROLE_LABELS, Role
 
 ctx = page_context(__file__)
@@ -45,3 +47,22 @@ with right:
             new_password = st.text_input("新密码（至少 8 位）", type="password")
             if st.form_submit_button("重置密码"):
                 _finish(actions.reset_password(ctx.app, ctx.user, target, new_password))
+        current = next(r for r in rows if r["用户名"] == target)
+        roles = [r.value for r in Role]
+        departments = [None, *queries.department_names(ctx.app)]
+        with st.form(f"account_{names.index(target)}"):
+            form = f"account_{names.index(target)}"
+            form_error(form, {"role", "department"})
+            role = st.selectbox("角色", roles, format_func=lambda r: ROLE_LABELS[Role(r)], key=f"{form}_role",
+                                index=[ROLE_LABELS[Role(r)] for r in roles].index(current["角色"])
+                                if current["角色"] in ROLE_LABELS.values() else 0)
+            field_error(form, "role")
+            dept = st.selectbox("所属部门", departments, format_func=lambda v: "无" if v is None else v,
+                                index=departments.index(current["部门"]) if current["部门"] in departments else 0,
+                                key=f"{form}_department")
+            field_error(form, "department")
+            if st.form_submit_button("修改角色与部门"):
+                finish(form, admin.update_account(ctx.app, ctx.user, target, role, dept, ctx.now))
+missing = admin.departments_without_accounts(ctx.app)
+if missing:
+    st.warning(escape_label(f"{len(missing)} 个部门尚无账号（其预警不会自动派发）：" + "、".join(missing)))

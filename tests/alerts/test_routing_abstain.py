@@ -163,7 +163,12 @@ def test_corrections_table_on_both_workflow_backends(backend, tmp_path):
 def test_an_events_posts_route_it_together(make_app):
     from alerts_testkit import add_event
 
+    from yuqing.model import User
+
     app = make_app(alerts={"rules": [{"name": "热度", "type": "heat"}], "auto_dispatch_max_level": 2})
+    # Auto-dispatch needs someone to receive it (alerts/holds.py): the police have an account here.
+    app.store.workflow.add_user(User(name="police", role="department", password_hash="x", department="A市公安局",
+                                     created_at=T0))
     posts = [T0 - timedelta(hours=30 + k) for k in range(25)]
 
     def event_with(event_id, texts, region):

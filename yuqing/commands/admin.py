@@ -35,8 +35,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     stats = {"sources": len(app.config.sources), **app.store.stats()}
     # From November on, remind the officer to add next year's 调休 arrangement (and this year's, if still missing).
     warnings = app.config.calendar.warnings(clock_now(args.now))
+    staffed = {u.department for u in app.store.workflow.list_users() if u.active and u.department}
+    # Departments whose alerts wait for an officer instead of being dispatched (alerts/holds.py).
+    unstaffed = [d.name for d in app.config.departments if d.name not in staffed]
     if args.json:
-        _print_json({**stats, "warnings": warnings})
+        _print_json({**stats, "warnings": warnings, "departments_without_accounts": unstaffed})
     else:
         labels = {"sources": "来源", "documents": "文档", "pending": "待分析", "analysis_failed": "分析失败",
                   "events": "事件", "alerts": "预警",
@@ -45,6 +48,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
             print(f"{labels.get(key, key)}：{value}")
         for warning in warnings:
             print(f"提醒：{warning}")
+        if unstaffed:
+            print(f"注意：{len(unstaffed)} 个部门尚无账号，预警不会自动派发、待专员人工派发：" + "、".join(unstaffed)
+                  + "（yuqing users add 名称 --role department --department 部门 --password-stdin）")
     return 0
 
 

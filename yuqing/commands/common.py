@@ -10,7 +10,9 @@ from typing import Any
 def load_app(args: argparse.Namespace):
     from yuqing.app import App
 
-    return App.load(args.config)
+    app = App.load(args.config)
+    app.refresh()  # the configuration in force: the file plus the dashboard's stored changes (yuqing.config_store)
+    return app
 
 
 def print_json(value: Any) -> None:

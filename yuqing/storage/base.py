@@ -405,6 +405,23 @@ class WorkflowStore(abc.ABC):
 
     def revoke_session(self, session_id: str, at: datetime) -> bool:
         """End a session (True if it was live); forget sessions long expired."""
+    # -- live configuration (yuqing.config_store) -------------------------------------------------------------------
+    def config_version(self) -> int:
+        """The version of the configuration overlay in force (0: none, the file alone); cheap, read every cycle."""
+        raise NotImplementedError
+
+    def add_config_version(self, expected: int, document: dict[str, Any], *, actor: str, at: datetime,
+                           summary: str, changes: list[dict[str, Any]]) -> int:
+        """Store ``document`` as version ``expected + 1``; ConcurrentUpdateError if the current version is not
+        ``expected`` (someone else changed the configuration meanwhile). Returns the new version."""
+        raise NotImplementedError
+
+    def config_overlay(self, version: int | None = None) -> dict[str, Any] | None:
+        """One version (the latest by default): {version, document, actor, at, summary, changes}, or None."""
+        raise NotImplementedError
+
+    def config_history(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest versions, newest first, as :meth:`config_overlay` returns them."""
         raise NotImplementedError
 
 

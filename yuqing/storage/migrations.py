@@ -17,6 +17,7 @@ import json
 from typing import Any, Callable
 from yuqing.storage.migrations_schemes import SCHEMES_SQLITE  # 18
 from yuqing.storage.sqlsessions import DASHBOARD_SESSIONS  # migration 22's tables live beside their statements
+from yuqing.storage.sqlconfig import CONFIG_VERSIONS  # live configuration (yuqing/config_store.py)
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -399,4 +400,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
     (18, "monitoring schemes and their matches", "documents-sqlite", SCHEMES_SQLITE),
     (22, "dashboard sessions: signed tokens that survive a reload, revoked on logout", "workflow", DASHBOARD_SESSIONS),
+    (20, "live configuration: versions of the dashboard's overlay over the file", "workflow", CONFIG_VERSIONS),
 ]

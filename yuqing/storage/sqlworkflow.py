@@ -32,11 +32,12 @@ from yuqing.model import Alert, Assignment, Department, Response, Role, User
 from yuqing.storage.base import ConcurrentUpdateError, DuplicateError, StoreError, WorkflowStore
 from yuqing.storage.rows import _json, _loads
 from yuqing.storage.sqlaudit import SQLAudit
+from yuqing.storage.sqlconfig import SQLConfigVersions
 from yuqing.storage.sqldeliveries import SQLDeliveries
 from yuqing.storage.sqlsessions import SQLSessions
 
 
-class SQLWorkflowStore(SQLAudit, SQLDeliveries, SQLSessions, WorkflowStore):
+class SQLWorkflowStore(SQLAudit, SQLDeliveries, SQLSessions, SQLConfigVersions, WorkflowStore):
     # Row lock for a read-modify-write inside a transaction (empty where the transaction already holds the lock).
     FOR_UPDATE = ""
     # department_league: the last rated response of each alert (alert_id, rating) …
