@@ -15,9 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any, Callable
-from yuqing.storage.migrations_schemes import SCHEMES_SQLITE  # 18
-from yuqing.storage.sqlsessions import DASHBOARD_SESSIONS  # migration 22's tables live beside their statements
-from yuqing.storage.sqlconfig import CONFIG_VERSIONS  # live configuration (yuqing/config_store.py)
+
+# Later migrations keep their statements beside the code that uses them.
+from yuqing.storage.migrations_schemes import SCHEMES_SQLITE  # 18: monitoring schemes
+from yuqing.storage.sqlconfig import CONFIG_VERSIONS  # 20: live configuration (yuqing/config_store.py)
+from yuqing.storage.sqlcorrections import CORRECTIONS  # 15: officers' corrections
+from yuqing.storage.sqlsessions import DASHBOARD_SESSIONS  # 22: dashboard sessions
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -364,24 +367,6 @@ AUDIT_CHAIN = [
 # Elasticsearch keeps the same field in _source (its mapping is not dynamic and the field is never queried).
 TRUNCATED_NOTE_SQLITE = ["ALTER TABLE documents ADD COLUMN truncated TEXT"]
 
-# Officers' corrections of what the NLP stage said about a post (topic, sentiment, department), kept for retraining
-# (`yuqing train topic` reads the topic ones). ``text`` is the post's title and body as corrected, with personal
-# details masked: retention may mask the post itself later, and a label is worth nothing without its text.
-CORRECTIONS = [
-    """CREATE TABLE corrections (
-        id INTEGER PRIMARY KEY,
-        doc_id TEXT NOT NULL,
-        alert_id TEXT,
-        field TEXT NOT NULL,
-        old_value TEXT,
-        new_value TEXT NOT NULL,
-        text TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX corrections_field ON corrections (field, id)",
-    "CREATE INDEX corrections_doc ON corrections (doc_id, id)",
-]
 
 # (version, description, part, statements); part says which store owns the statements.
 MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
@@ -399,6 +384,6 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
     (18, "monitoring schemes and their matches", "documents-sqlite", SCHEMES_SQLITE),
-    (22, "dashboard sessions: signed tokens that survive a reload, revoked on logout", "workflow", DASHBOARD_SESSIONS),
     (20, "live configuration: versions of the dashboard's overlay over the file", "workflow", CONFIG_VERSIONS),
+    (22, "dashboard sessions: signed tokens that survive a reload, revoked on logout", "workflow", DASHBOARD_SESSIONS),
 ]

@@ -29,9 +29,7 @@ from yuqing.storage.rows import (
     purged_values,
 )
 from yuqing.storage.migrations import MIGRATIONS
-from yuqing.storage.sqlite_events import (
-    _DAILY_DIMS, SQLiteEventsAndAggregates, _chunks, _daily_key, _keyword_keys, _text_key,
-)
+from yuqing.storage.sqlite_events import _DAILY_DIMS, SQLiteEventsAndAggregates, _chunks, _daily_key, _keyword_keys, _text_key
 from yuqing.storage.sqlite_schemes import SQLiteSchemes
 from yuqing.storage.sqlite_search import SQLiteSearch
 from yuqing.storage.sqlite_query import SQLiteQuerySearch
