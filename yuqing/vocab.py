@@ -153,3 +153,10 @@ def emotion_shares(state: Mapping[str, Any] | None) -> dict[str, float]:
         return {}
     return {EMOTION_LABELS[k]: float(v) for k, v in mix.items()
             if k in EMOTION_LABELS and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+# -- alert rule types (configured in [[alerts.rules]], shown by the dashboard) ---------------------------------------
+RULE_TYPE_LABELS: Mapping[str, str] = MappingProxyType({
+    "heat": "热度分级", "spike": "声量突增", "keywords": "敏感词", "negative_share": "负面占比",
+    "unanswered": "留言超期未答复", "manual": "人工预警", "source_health": "来源异常", "engagement": "单帖高互动",
+    "scheme_volume": "方案声量"})
