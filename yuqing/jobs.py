@@ -18,6 +18,7 @@ from yuqing.app import App
 from yuqing.clock import parse_time, TimeFormatError
 from yuqing.jsonlines import read_json_lines
 from yuqing.model import Document, DocumentKind, Reply, canonical_url, document_kind
+from yuqing.scheme_matching import backfill_pending, matcher_for as scheme_matcher
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +266,8 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
     # Built before touching any document: if the analyzer itself cannot load (a missing model file, say), the job
     # fails loudly and every document stays pending, instead of each being marked as failed one by one.
     analyzer = app.analyzer
+    titles = {s.name: s.title for s in app.config.sources if s.title}
+    schemes = scheme_matcher(store, titles)  # 监测方案: matched in the write that stores each batch's analyses
     analysed = failed = 0
     started = time.monotonic()
     while limit is None or analysed + failed < limit:
@@ -284,7 +287,7 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
                 failed += 1
                 log.exception("分析文档 %s 失败", doc.id)
                 results.append((doc.id, {"text": doc.content, "analysis_error": f"{type(exc).__name__}: {exc}"}))
-        store.save_analyses(results, now)
+        store.save_analyses(results, now, scheme_matches=schemes.source_for(docs))
         analysed += len(results) - sum(1 for _, r in results if "analysis_error" in r)
         if progress:
             progress(f"已分析 {analysed} 篇（失败 {failed}），用时 {time.monotonic() - started:.1f} 秒")
@@ -295,7 +298,8 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
         # it for the events active in the decay window; the heat board and the heat rule then agree with the clock.
         refresh = getattr(app.events, "refresh_heat_if_due", None) or getattr(app.events, "refresh_heat", None)
         events = {"heat_refreshed": refresh(now)} if refresh else {}
-    return {"analysed": analysed, "failed": failed, "events": events}
+    backfilled = backfill_pending(store, source_titles=titles)  # schemes made in the dashboard: filled in here
+    return {"analysed": analysed, "failed": failed, "events": events, **({"schemes": backfilled} if backfilled else {})}
 
 
 def tick(app: App, now: datetime, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:

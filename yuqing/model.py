@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -282,3 +283,90 @@ def to_plain(obj: Any) -> Any:
     if isinstance(obj, enum.Enum):
         return obj.value
     return obj
+
+
+# -- 监测方案 (monitoring schemes) ---------------------------------------------------------------------------------
+SCHEME_NAME_MAX = 40
+SCHEME_EXPRESSION_MAX = 2000
+_SCHEME_NAME = re.compile(r"[\w\-·（）()、.]+")
+
+
+class SchemeError(ValueError):
+    """A scheme that cannot be saved: the message (Chinese) names what is wrong; ``position`` is the character
+    offset in the expression when the expression is at fault (else None)."""
+
+    def __init__(self, message: str, position: int | None = None):
+        super().__init__(message)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A 监测方案: an expression over title/content/source, limited to some sources, regions and a period.
+
+    ``name`` is the id users type. ``version`` goes up whenever what the scheme matches can change (expression,
+    sources, regions, period); saving a new version drops the old matches and the back-fill redoes them.
+    ``backfilled_version`` is the version whose back-fill over history finished (equal to ``version`` when done);
+    ``backfill_cursor`` is where an unfinished back-fill of ``version`` resumes (the last document id it did).
+    The expression is checked by ``yuqing.schemes.check_expression`` (the query language); this class checks the rest.
+    """
+
+    name: str
+    expression: str
+    owner: str | None = None
+    sources: tuple[str, ...] = ()  # empty: every source
+    regions: tuple[str, ...] = ()  # empty: every region
+    start: datetime | None = None  # active period, inclusive start …
+    end: datetime | None = None  # … exclusive end
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 1
+    backfilled_version: int = 0
+    backfill_cursor: str | None = None
+
+    def __post_init__(self) -> None:
+        name = self.name if isinstance(self.name, str) else ""
+        if not name:
+            raise SchemeError("方案名称不能为空")
+        if len(name) > SCHEME_NAME_MAX:
+            raise SchemeError(f"方案名称「{name[:SCHEME_NAME_MAX]}…」过长（{len(name)} 个字符，上限 {SCHEME_NAME_MAX}）")
+        if not _SCHEME_NAME.fullmatch(name):
+            raise SchemeError(f"方案名称「{name}」无效：只能用汉字、字母、数字和 - _ · . 、（），不能含空格或其他符号")
+        if not isinstance(self.expression, str) or not self.expression.strip():
+            raise SchemeError(f"方案「{name}」的表达式不能为空")
+        if len(self.expression) > SCHEME_EXPRESSION_MAX:
+            raise SchemeError(f"方案「{name}」的表达式过长（{len(self.expression)} 个字符，上限 {SCHEME_EXPRESSION_MAX}）")
+        for label, values in (("来源", self.sources), ("地区", self.regions)):
+            if isinstance(values, str) or any(not isinstance(v, str) or not v.strip() for v in values):
+                raise SchemeError(f"方案「{name}」的{label}应为非空名称的列表")
+        object.__setattr__(self, "sources", tuple(dict.fromkeys(v.strip() for v in self.sources)))
+        object.__setattr__(self, "regions", tuple(dict.fromkeys(v.strip() for v in self.regions)))
+        for label, when in (("开始时间", self.start), ("结束时间", self.end)):
+            if when is not None and (not isinstance(when, datetime) or when.tzinfo is None):
+                raise SchemeError(f"方案「{name}」的{label}应为带时区的时间")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise SchemeError(f"方案「{name}」的结束时间应晚于开始时间")
+
+    @property
+    def backfill_done(self) -> bool:
+        return self.backfilled_version >= self.version
+
+    def matching_key(self) -> tuple[Any, ...]:
+        """What decides which documents the scheme matches; a change of it is a new version."""
+        return (self.expression, self.sources, self.regions, self.start, self.end)
+
+    def admits(self, doc: "Document") -> bool:
+        """Whether ``doc`` is within the scheme's sources, regions and period (the expression is checked apart)."""
+        if self.sources and doc.source not in self.sources:
+            return False
+        if self.regions and doc.region not in self.regions:
+            return False
+        if self.start is not None or self.end is not None:
+            when = doc.published_at or doc.fetched_at
+            if when is None:
+                return False
+            if self.start is not None and when < self.start:
+                return False
+            if self.end is not None and when >= self.end:
+                return False
+        return True

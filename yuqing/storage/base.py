@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
 
+from yuqing.storage.schemes_api import SchemeMatchSource, SchemeStorage
 from yuqing.model import Alert, Assignment, AuditEntry, Department, Document, Event, Response, User
 
 if TYPE_CHECKING:
@@ -67,10 +68,11 @@ class DocumentFilter:
     kind: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    scheme: str | None = None  # only the documents this 监测方案 matched
 
 
-class DocumentStore(abc.ABC):
-    """Documents and events."""
+class DocumentStore(SchemeStorage, abc.ABC):
+    """Documents and events (and the schemes' matches: ``yuqing.storage.schemes_api``)."""
 
     #: The ``[storage.NAME]`` table this backend reads its options from ("" when it has none).
     config_section: ClassVar[str] = ""
@@ -101,8 +103,13 @@ class DocumentStore(abc.ABC):
         """Documents stored or changed since they were last analysed (html included)."""
 
     @abc.abstractmethod
-    def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
-        """Store NLP results (keys: text, tokens, sentiment, topic, department, keywords, simhash …) atomically."""
+    def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime, *,
+                      scheme_matches: SchemeMatchSource | None = None) -> None:
+        """Store NLP results (keys: text, tokens, sentiment, topic, department, keywords, simhash …) atomically.
+
+        ``scheme_matches`` (when given) is called inside the same write, after the schemes are read in it, and returns
+        doc_id → the names of the schemes that document matches; each document of ``results`` then has exactly those
+        matches (a document left out of the answer has none). So a document is never analysed but unmatched."""
 
     @abc.abstractmethod
     def unclustered_documents(self, limit: int = 2000) -> list[Document]:
@@ -130,9 +137,9 @@ class DocumentStore(abc.ABC):
 
     @abc.abstractmethod
     def list_events(self, *, limit: int = 20, since: datetime | None = None, order: str = "heat",
-                    department: str | None = None) -> list[Event]:
+                    department: str | None = None, scheme: str | None = None) -> list[Event]:
         """Events with documents (a merged-away event keeps its record with none, and is left out here and in
-        ``document_stats``)."""
+        ``document_stats``); with ``scheme``, only events holding a document that scheme matched."""
 
     @abc.abstractmethod
     def active_events(self, since: datetime) -> list[Event]:

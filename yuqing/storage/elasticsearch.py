@@ -32,9 +32,10 @@ from yuqing.clock import from_utc_text, to_utc_text
 from yuqing.clock import now as clock_now
 from yuqing.privacy import mask_pii
 from yuqing.model import Document
-from yuqing.storage.base import DocumentFilter, DocumentStore, SearchHit, StoreError, UpsertResult
+from yuqing.storage.base import DocumentFilter, DocumentStore, SchemeMatchSource, SearchHit, StoreError, UpsertResult
 from yuqing.storage.elasticsearch_access import ESAccess
 from yuqing.storage.elasticsearch_events import ESEventsAndAggregates
+from yuqing.storage.elasticsearch_schemes import ESSchemes
 from yuqing.storage.rows import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, analysis_values, changed_document_values, new_document_values, purged_values,
     query_terms,
@@ -45,7 +46,7 @@ from yuqing.storage.sqlite_search import make_snippet
 Tokenizer = Callable[[str], list[str]]
 
 
-class ElasticsearchDocumentStore(ESEventsAndAggregates, ESAccess, DocumentStore):
+class ElasticsearchDocumentStore(ESSchemes, ESEventsAndAggregates, ESAccess, DocumentStore):
     config_section = "elasticsearch"
 
     def __init__(self, client: Any = None, *, hosts: list[str] | None = None, index_prefix: str = "yuqing",
@@ -203,8 +204,11 @@ class ElasticsearchDocumentStore(ESEventsAndAggregates, ESAccess, DocumentStore)
         html = self._raw_pages([h["_id"] for h in hits])
         return [self._to_document(h, html.get(h["_id"])) for h in hits]
 
-    def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
+    def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime, *,
+                      scheme_matches: SchemeMatchSource | None = None) -> None:
         where = self._locate([doc_id for doc_id, _ in results], [])
+        matches = scheme_matches() if scheme_matches is not None else None  # written with the analysis, one update
+        known = {s.name for s in self.list_schemes()} if matches else set()
         actions = []
         for doc_id, a in results:
             if doc_id not in where:
@@ -212,6 +216,8 @@ class ElasticsearchDocumentStore(ESEventsAndAggregates, ESAccess, DocumentStore)
             values = analysis_values(a, now)
             values["keywords"] = [str(k) for k in values["keywords"]]
             values["analysis_failed"] = bool(a.get("analysis_error"))
+            if matches is not None:
+                values["schemes"] = [n for n in matches.get(doc_id, ()) if n in known]
             actions.append(({"update": {"_index": where[doc_id]["_index"], "_id": doc_id}}, {"doc": values}))
         self._bulk("分析结果保存", actions)
 

@@ -191,4 +191,6 @@ class ESAccess:
                 rng["lt"] = to_utc_text(flt.until)
             if rng:
                 clauses.append({"range": {"at": rng}})
+            if flt.scheme:  # one 监测方案's matches (yuqing.storage.elasticsearch_schemes)
+                clauses.append({"term": {"schemes": flt.scheme}})
         return clauses

@@ -37,7 +37,7 @@ class ESEventsAndAggregates:
         return self._to_event(hit["_source"]) if hit.get("found") else None
 
     def list_events(self, *, limit: int = 20, since: datetime | None = None, order: str = "heat",
-                    department: str | None = None) -> list[Event]:
+                    department: str | None = None, scheme: str | None = None) -> list[Event]:
         sort = {"heat": [{"heat": "desc"}], "recent": [{"last_seen": "desc"}], "size": [{"doc_count": "desc"}]}.get(order)
         if sort is None:
             raise StoreError(f"不支持的排序方式：{order}（可选 heat、recent、size）")
@@ -47,6 +47,8 @@ class ESEventsAndAggregates:
             clauses.append({"range": {"last_seen": {"gte": to_utc_text(since)}}})
         if department:
             clauses.append({"term": {"department": department}})
+        if scheme:
+            clauses.append({"ids": {"values": self._scheme_event_ids(scheme)}})
         return [self._to_event(h["_source"]) for h in
                 self._scan(self.events_index, {"bool": {"filter": clauses}}, [*sort, {"id": "asc"}], limit)]
 

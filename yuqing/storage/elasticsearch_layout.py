@@ -30,7 +30,7 @@ DOCUMENT_MAPPING = {
     "properties": {
         **{f: _KW for f in ("id", "source", "kind", "day", "hour", "region", "category", "status", "department",
                             "sentiment_label", "topic_label", "keywords", "event_id", "duplicate_of",
-                            "reply_department")},
+                            "reply_department", "schemes")},
         **{f: _TIME for f in ("at", "published_at", "fetched_at", "first_seen", "updated_at", "reply_at",
                               "reply_first_seen", "analyzed_at", "purged_at")},
         "url": {"type": "keyword", "index": False},

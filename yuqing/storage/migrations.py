@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any, Callable
+from yuqing.storage.migrations_schemes import SCHEMES_SQLITE  # 18
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -395,4 +396,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (11, "retention marker on documents", "documents", RETENTION_MARKER),
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
+    (18, "monitoring schemes and their matches", "documents-sqlite", SCHEMES_SQLITE),
 ]

@@ -23,7 +23,7 @@ from yuqing.clock import now as clock_now
 from yuqing.model import Document, DocumentKind, Reply
 from yuqing.paths import PRIVATE_DIR_MODE, create_private_file, make_private
 from yuqing.privacy import mask_pii
-from yuqing.storage.base import DocumentStore, StoreError, UpsertResult
+from yuqing.storage.base import DocumentStore, SchemeMatchSource, StoreError, UpsertResult
 from yuqing.storage.rows import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, _json, _loads, analysis_values, changed_document_values, new_document_values,
     purged_values,
@@ -32,6 +32,7 @@ from yuqing.storage.migrations import MIGRATIONS
 from yuqing.storage.sqlite_events import (
     _DAILY_DIMS, SQLiteEventsAndAggregates, _chunks, _daily_key, _keyword_keys, _text_key,
 )
+from yuqing.storage.sqlite_schemes import SQLiteSchemes
 from yuqing.storage.sqlite_search import SQLiteSearch
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
 
@@ -72,7 +73,7 @@ def _ensure_wal(conn: sqlite3.Connection, path: Path, wait_seconds: float = 60.0
         delay = min(delay * 2, 0.5)
 
 
-class SQLiteStore(SQLiteSearch, SQLiteEventsAndAggregates, DocumentStore, SQLWorkflowStore):
+class SQLiteStore(SQLiteSearch, SQLiteEventsAndAggregates, SQLiteSchemes, DocumentStore, SQLWorkflowStore):
     def __init__(self, path: str | Path, *, query_tokenizer: Tokenizer | None = None):
         self.path = Path(path)
         # Private to the service user: the folder 0700 and the file 0600 before SQLite first opens it (its -wal
@@ -280,7 +281,8 @@ class SQLiteStore(SQLiteSearch, SQLiteEventsAndAggregates, DocumentStore, SQLWor
             "WHERE d.needs_processing = 1 ORDER BY d.at LIMIT ?", (limit,)).fetchall()
         return [self._row_to_document(r, r["raw_body"]) for r in rows]
 
-    def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
+    def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime, *,
+                      scheme_matches: SchemeMatchSource | None = None) -> None:
         db = self.db
         keyword_delta: Counter = Counter()  # (day, keyword) -> change, applied to keyword_daily once per batch
         daily: Counter = Counter()
@@ -315,6 +317,8 @@ class SQLiteStore(SQLiteSearch, SQLiteEventsAndAggregates, DocumentStore, SQLWor
                 db.executemany("DELETE FROM keyword_daily WHERE day = ? AND keyword = ? AND n <= 0",
                                [(day, k) for day, k, n in changes if n < 0])
             self._apply_doc_daily(daily)
+            if scheme_matches is not None:  # read the schemes inside this write: none can change meanwhile
+                self._replace_document_matches(scheme_matches(), [doc_id for doc_id, _ in results])
 
     def _apply_doc_daily(self, daily: Counter) -> None:
         changes = [(*key, n) for key, n in daily.items() if n]

@@ -54,7 +54,7 @@ class SQLiteEventsAndAggregates:
         return self._row_to_event(row) if row else None
 
     def list_events(self, *, limit: int = 20, since: datetime | None = None, order: str = "heat",
-                    department: str | None = None) -> list[Event]:
+                    department: str | None = None, scheme: str | None = None) -> list[Event]:
         order_sql = {"heat": "heat DESC", "recent": "last_seen DESC", "size": "doc_count DESC"}.get(order)
         if order_sql is None:
             raise StoreError(f"不支持的排序方式：{order}（可选 heat、recent、size）")
@@ -65,6 +65,10 @@ class SQLiteEventsAndAggregates:
         if department:
             clauses.append("department = ?")
             params.append(department)
+        if scheme:
+            clauses.append("id IN (SELECT d.event_id FROM scheme_matches m JOIN documents d ON d.id = m.doc_id "
+                           "WHERE m.scheme = ? AND d.event_id IS NOT NULL)")
+            params.append(scheme)
         rows = self.db.execute(f"SELECT * FROM events WHERE {' AND '.join(clauses)} ORDER BY {order_sql} LIMIT ?",
                                [*params, limit]).fetchall()
         return [self._row_to_event(r) for r in rows]
@@ -102,8 +106,8 @@ class SQLiteEventsAndAggregates:
         """Rows to aggregate for ``flt``, as a UNION ALL: whole days from doc_daily (weight ``n``), partial days at
         the ends of the window from the documents (weight 1). ``columns`` uses ``{n}`` for the weight."""
         flt = flt or DocumentFilter()
-        span = _whole_days(flt)
-        if span is None:  # no whole day in the window: the documents only
+        span = None if flt.scheme else _whole_days(flt)  # the daily rollup knows no schemes
+        if span is None:  # no whole day in the window (or one scheme's matches): the documents only
             where, params = self._where(flt)
             return f"SELECT {columns.format(n=1)} FROM documents WHERE {where}", params
         (first, last), edges = span

@@ -37,6 +37,9 @@ class SQLiteSearch:
             if flt.until:
                 clauses.append(f"{p}at < ?")
                 params.append(to_utc_text(flt.until))
+            if flt.scheme:  # one 监测方案's matches (yuqing.storage.sqlite_schemes)
+                clauses.append(f"{p}id IN (SELECT doc_id FROM scheme_matches WHERE scheme = ?)")
+                params.append(flt.scheme)
         return (" AND ".join(clauses) or "1=1"), params
 
     def search(self, query: str, flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0
