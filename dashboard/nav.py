@@ -33,6 +33,8 @@ PAGES: tuple[PageSpec, ...] = (
     _p("views/admin_departments.py", "部门", ":material/account_balance:", "系统管理", ADMIN),
     _p("views/admin_sources.py", "来源与采集健康", ":material/satellite_alt:", "系统管理", ADMIN),
     _p("views/admin_rules.py", "预警规则与静默", ":material/tune:", "系统管理", ADMIN),
+    _p("views/scheme.py", "监测方案", ":material/monitoring:", "监测方案", LEADER, OFFICER, ADMIN),
+    _p("views/scheme_admin.py", "方案管理", ":material/rule_settings:", "监测方案", OFFICER, ADMIN),
 )
 
 DEFAULT_PAGE = {LEADER: "views/heat_board.py", OFFICER: "views/workbench.py", ADMIN: "views/admin_users.py",
