@@ -100,9 +100,10 @@ paginate(total, page_size, key="sp_page")
 
 st.subheader("本方案的预警规则")
 if ov.rules_error:
-    st.warning(f"预警规则暂时无法读取：{ov.rules_error}")
-show_table([{"规则": r.name, "类型": r.type_label, "级别": r.level_label, "条件": r.condition} for r in ov.rules],
-           key="sp_rules")
-if not ov.rules:
-    st.caption(escape_label(f"在配置的 [[alerts.rules]] 中加 scheme = \"{name}\" 即可让规则只看本方案；"
-                            "类型 scheme_volume 按本方案的匹配篇数预警（见 docs/alerts.md）"))
+    st.warning(escape_label(f"预警规则暂时无法读取：{ov.rules_error}"))
+if ov.rules:
+    show_table([{"规则": r.name, "类型": r.type_label, "级别": r.level_label, "条件": r.condition} for r in ov.rules],
+               key="sp_rules")
+else:
+    st.info(escape_label(f"尚无限定于本方案的预警规则。在配置的 [[alerts.rules]] 中加 scheme = \"{name}\" 即可让规则只看"
+                         "本方案；类型 scheme_volume 按本方案的匹配篇数预警（见 docs/alerts.md）"))

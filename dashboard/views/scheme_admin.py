@@ -42,6 +42,9 @@ if flash:
     st.success(flash)
 
 by_name = {s.name: s for s in ctx.app.store.documents.list_schemes()}
+chosen = st.session_state.pop("sa_select", None)  # set by a save or a delete on the run before
+if chosen is not None:
+    st.session_state["sa_target"] = chosen if chosen in by_name else NEW
 target = st.selectbox("选择要编辑的方案", [NEW, *by_name], key="sa_target")
 current = by_name.get(target)
 titles = schemes.source_titles(ctx.app)
@@ -85,7 +88,7 @@ if submitted:
     if result.ok:
         cached.clear_schemes()
         st.session_state["sa_flash"] = result.message
-        st.session_state["sa_target"] = current.name if current else name.strip()
+        st.session_state["sa_select"] = current.name if current else name.strip()
         st.rerun()
     st.error(result.message)
     if result.pointer:
@@ -114,7 +117,7 @@ if current is not None:
             if result.ok:
                 cached.clear_schemes()
                 st.session_state["sa_flash"] = result.message
-                st.session_state.pop("sa_target", None)
+                st.session_state["sa_select"] = NEW
                 st.rerun()
             st.error(result.message)
 
