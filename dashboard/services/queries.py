@@ -144,10 +144,11 @@ def report_alerts(app: Any, since: datetime, until: datetime, limit: int = 500
     return total, views, responses
 
 
-def report_events(app: Any, since: datetime, limit: int = 10) -> list[EventView]:
+def report_events(app: Any, since: datetime, limit: int = 10, *, scheme: str | None = None) -> list[EventView]:
     from yuqing.views import build_event_view
 
-    return [build_event_view(e) for e in app.store.documents.list_events(limit=limit, since=since, order="heat")]
+    return [build_event_view(e) for e in app.store.documents.list_events(limit=limit, since=since, order="heat",
+                                                                         scheme=scheme)]
 
 
 def is_supervisor_user(app: Any, user: User) -> bool:
