@@ -92,7 +92,8 @@ if not total:
 for v in posts:
     with st.container(border=True):
         st.markdown(f"**{escape_text(v.title or '（无标题）')}**", unsafe_allow_html=True)  # crawled text: text
-        st.markdown(escape_text(v.snippet), unsafe_allow_html=True)
+        body = v.snippet[len(v.title):].lstrip() if v.title and v.snippet.startswith(v.title) else v.snippet
+        st.markdown(escape_text(body), unsafe_allow_html=True)
         meta = " · ".join(x for x in (fmt_time(v.published_at), schemes.source_titles(ctx.app).get(v.source, v.source),
                                       SENTIMENT_LABELS.get(v.sentiment or "", ""), v.topic or "", v.region or "") if x)
         st.markdown(f"<small>{escape_text(meta)} · {escape_text(v.url)}</small>", unsafe_allow_html=True)

@@ -31,11 +31,12 @@ NEW = "＋ 新建方案"
 ctx = page_context(__file__)
 now = ctx.now
 summaries = schemes.list_schemes(ctx.app)
-show_table([{"方案": s.name, "表达式": s.expression, "负责人": s.owner or "—", "来源": "、".join(s.sources) or "全部",
-             "地区": "、".join(s.regions) or "全部", "时段": s.period, "匹配篇数": s.matched, "历史回溯": s.backfill}
-            for s in summaries], key="sa_table")
-if not summaries:
-    st.caption("尚无监测方案：在下方新建第一个。")
+if summaries:
+    show_table([{"方案": s.name, "表达式": s.expression, "负责人": s.owner or "—", "来源": "、".join(s.sources) or "全部",
+                 "地区": "、".join(s.regions) or "全部", "时段": s.period, "匹配篇数": s.matched, "历史回溯": s.backfill}
+                for s in summaries], key="sa_table")
+else:
+    st.info("尚无监测方案：在下方新建第一个。")
 
 flash = st.session_state.pop("sa_flash", None)
 if flash:
@@ -64,9 +65,10 @@ with st.form(form_key):
                               help="写法见上方「表达式写法」")
     c1, c2 = st.columns(2)
     sources = c1.multiselect("来源（不选为全部）", list(titles), default=list(current.sources) if current else [],
-                             format_func=lambda n: titles.get(n, n), key=f"{form_key}_sources")
+                             format_func=lambda n: titles.get(n, n), key=f"{form_key}_sources",
+                             placeholder="全部来源")
     picked_regions = c2.multiselect("地区（不选为全部）", regions, default=list(current.regions) if current else [],
-                                    key=f"{form_key}_regions")
+                                    key=f"{form_key}_regions", placeholder="全部地区")
     c3, c4, c5 = st.columns([1, 1, 1])
     limited = c3.checkbox("限定时段", value=bool(current and (current.start or current.end)), key=f"{form_key}_limited")
     today = now.astimezone(TZ).date()
