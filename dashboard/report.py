@@ -61,8 +61,9 @@ def build_brief(app: Any, kind: str, day: date, now: datetime | None = None, *, 
 
     start, end = period(kind, day)
     now = now or clock_now()
-    if scheme:
-        scheme_report.require_scheme(app, scheme)
+    unknown = scheme_report.unknown_scheme(app, scheme) if scheme else None
+    if unknown:
+        raise ReportError(unknown)
     trend = board.trend(app, end - timedelta(days=30), end, scheme=scheme)
     in_period = [r for r in trend if start.date().isoformat() <= r["day"] < end.date().isoformat()]
     total = sum(r["total"] for r in in_period)

@@ -11,21 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from yuqing.dashboard.report import ReportError
 from yuqing.dashboard.services.queries import REPORT_USER, alert_service
 from yuqing.views import AlertView, ResponseView
 
 
-class UnknownScheme(ReportError):
-    """A brief asked for a scheme that does not exist (a ReportError too: the command exits 2 with the message)."""
-
-
-def require_scheme(app: Any, name: str) -> None:
-    """UnknownScheme (a Chinese message naming the schemes there are) when no scheme has this name."""
+def unknown_scheme(app: Any, name: str) -> str | None:
+    """None when a scheme has this name, else the Chinese message naming the schemes there are."""
     names = [s.name for s in app.store.documents.list_schemes()]
-    if name not in names:
-        raise UnknownScheme(f"监测方案「{name}」不存在（已有方案：{'、'.join(names) or '尚无'}；"
-                            "可用 yuqing schemes list 查看）")
+    if name in names:
+        return None
+    return f"监测方案「{name}」不存在（已有方案：{'、'.join(names) or '尚无'}；可用 yuqing schemes list 查看）"
 
 
 def _event_ids(app: Any, scheme: str) -> set[str]:

@@ -14,6 +14,7 @@ NormalizeStage, PiiMaskStage, SegmentStage, SentimentStage, TopicStage, Keywords
 ReplyQualityStage, GenreStage
 # Alert rules and channels: rule `type` and CHANNEL_TYPES name them by class path (alerts/schema.py).
 HeatRule, ManualRule, SourceHealthRule, UnansweredPostRule, WebhookChannel
+SchemeVolumeRule
 # Scrapy: DUPEFILTER_CLASS (crawlers/distributed.py).
 PassDupeFilter
 
