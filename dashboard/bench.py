@@ -1,13 +1,15 @@
-"""``yuqing bench dashboard [--json] [--docs N]``: render time of every page against a large generated store.
+"""``yuqing bench dashboard [--json] [--docs N] [--home DIR]``: render time of every page against a large store.
 
 Runs the real stages (ingest, analysis, events, alert rules, workflow actions) on a few thousand generated posts and
 copies the analysed posts up to N documents (default 200,000; ``yuqing.dashboard.sample``), adds one 监测方案
-back-filled over all of them by the schemes core (its time is printed), then renders
-each page with AppTest, as the role that uses it: cold (every st.cache_data entry cleared first, the keyword-cloud
-picture included — what the first viewer after the cache expires waits for) and warm (a rerun within the cache
-lifetime, what the live board's refreshes cost). Each figure is the median of ``--repeat`` renders (shared, noisy
-machine). Target (issue 17): every page ≤ 0.5 s cold at 200,000 documents. A page that does not show its own
-title (an error, the login page) stops the bench rather than reporting a fast non-render. ``--json`` maps page name → cold seconds, plus "<page>（缓存命中）" → warm.
+back-filled over all of them by the schemes core (its time is printed), then renders each page with AppTest, as the
+role that uses it: cold (every st.cache_data entry cleared first, the keyword-cloud picture included — what the first
+viewer after the cache expires waits for) and warm (a rerun within the cache lifetime, what the live board's
+refreshes cost). Each figure is the median of ``--repeat`` renders (shared, noisy machine). Target (issue 17): every
+page ≤ 0.5 s cold at 200,000 documents. A page that does not show its own title (an error, the login page) stops the
+bench rather than reporting a fast non-render. ``--json`` maps page name → cold seconds, plus "<page>（缓存命中）" →
+warm. ``--home DIR`` builds the store there and keeps it; a later run with the same ``--home`` renders against it
+without rebuilding.
 """
 
 from __future__ import annotations
@@ -152,6 +154,7 @@ def bench_dashboard_main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="输出 JSON：页面名 → 秒")
     parser.add_argument("--docs", type=int, default=200_000, help="生成的文档数（默认 200000）")
     parser.add_argument("--repeat", type=int, default=3, help="每个页面渲染次数，取中位数（默认 3）")
+    parser.add_argument("--home", help="在此文件夹建库并保留（已建过则直接复用，只测渲染）；默认用临时文件夹，结束即删")
     args = parser.parse_args(argv)
     if args.docs < 1:
         print("--docs 应为正整数", file=sys.stderr)
@@ -159,18 +162,28 @@ def bench_dashboard_main(argv: list[str]) -> int:
     if args.repeat < 1:
         print("--repeat 应为正整数", file=sys.stderr)
         return 2
+    kept = Path(args.home).expanduser() if args.home else None
+    if kept is not None and kept.exists() and not kept.is_dir():
+        print(f"--home「{kept}」不是文件夹", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="yuqing-bench-dashboard-") as tmp:
-        home = Path(tmp)
+        home = kept or Path(tmp)
+        reuse = kept is not None and (kept / "ready").exists()
         t0 = time.perf_counter()
-        backfill_seconds = _load(home, args.docs, progress=not args.json)
+        backfill_seconds = 0.0 if reuse else _load(home, args.docs, progress=not args.json)
         load_seconds = time.perf_counter() - t0 - backfill_seconds
+        if kept is not None:
+            (kept / "ready").write_text(str(args.docs), encoding="utf-8")
         results, warm = _render_times(home, args.repeat)
     if args.json:
         print(json.dumps({**results, **{p + WARM_SUFFIX: s for p, s in warm.items()}}, ensure_ascii=False, indent=2))
     else:
-        print(f"载入 {args.docs:,} 篇文档用时 {load_seconds:.1f} 秒（{args.docs / load_seconds:,.0f} 篇/秒）")
-        print(f"监测方案「{BENCH_SCHEME[0]}」回溯 {args.docs:,} 篇用时 {backfill_seconds:.1f} 秒"
-              f"（{args.docs / max(backfill_seconds, 1e-9):,.0f} 篇/秒）")
+        if reuse:
+            print(f"复用 {kept} 中已建的库（{(kept / 'ready').read_text(encoding='utf-8')} 篇文档）")
+        else:
+            print(f"载入 {args.docs:,} 篇文档用时 {load_seconds:.1f} 秒（{args.docs / load_seconds:,.0f} 篇/秒）")
+            print(f"监测方案「{BENCH_SCHEME[0]}」回溯 {args.docs:,} 篇用时 {backfill_seconds:.1f} 秒"
+                  f"（{args.docs / max(backfill_seconds, 1e-9):,.0f} 篇/秒）")
         print(f"各页面渲染耗时（{args.repeat} 次中位数；冷＝清空缓存，热＝缓存命中）")
         for page, seconds in results.items():
             mark = "✓" if seconds <= TARGET_SECONDS else f"✗ 超过 {TARGET_SECONDS:g} 秒"
