@@ -12,6 +12,7 @@ COMMANDS = [
 
 BENCHES = {
     "dashboard": "yuqing.dashboard.bench.bench_dashboard_main",
+    "schemes": "yuqing.dashboard.scheme_bench.bench_schemes_main",
 }
 
 # What other commands start (yuqing.commands.stage_service): `yuqing demo` runs the dashboard as a subprocess,

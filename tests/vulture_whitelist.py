@@ -20,7 +20,8 @@ PassDupeFilter
 
 # --- Command-line entry points named by string (yuqing/cli.py handlers, the stages' commands.py, benches) -------
 cmd_audit, cmd_stats, cmd_users, cmd_bench, cmd_ingest, cmd_process, cmd_tick, cmd_demo, cmd_run
-bench_startup_main, correct_main, crawl_main, bench_dashboard_main
+cmd_schemes  # yuqing schemes (helper sch17)
+bench_startup_main, correct_main, crawl_main, bench_dashboard_main, bench_schemes_main
 
 # --- Framework callbacks and attributes --------------------------------------------------------------------------
 # argparse reads its messages through these module attributes (yuqing/cli.py install_argparse_messages).

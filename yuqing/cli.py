@@ -16,7 +16,7 @@ from typing import Callable
 from yuqing.commands import NOT_INSTALLED_HINT, Plugins, StageCommand, plugins as stage_plugins
 from yuqing.plugins import load_object
 
-KERNEL_COMMANDS = ("demo", "run", "tick", "process", "ingest", "audit", "stats", "users", "bench")
+KERNEL_COMMANDS = ("demo", "run", "tick", "process", "ingest", "audit", "stats", "users", "bench", "schemes")
 
 
 # argparse's own messages (usage lines, "unrecognized arguments", "invalid choice" …), in Chinese. argparse looks
@@ -121,6 +121,10 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="yuqing.commands.admin.cmd_users")
+
+    from yuqing.commands.schemes import add_parser as add_schemes_parser
+
+    add_schemes_parser(sub)
 
     from yuqing.commands.bench import KERNEL_BENCHES
 

@@ -17,6 +17,7 @@ filled in without the page waiting.
 
 from __future__ import annotations
 
+import bisect
 import time
 import weakref
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 BACKFILL_BATCH = 500
 #: How long one ``process`` run may spend advancing pending back-fills (the rest waits for the next run).
 TICK_BACKFILL_SECONDS = 5.0
+#: Above this many search candidates the back-fill walks the documents instead (nothing large is held in memory).
+SEARCH_CANDIDATES = 50_000
 
 
 class SchemeMatcher:
@@ -64,8 +67,11 @@ class SchemeMatcher:
         out: dict[str, list[str]] = {}
         if not schemes:
             return out
+        from yuqing.query import FoldedDocument
+
         for doc in docs:
-            names = [s.name for s, q in schemes if s.admits(doc) and q.matches(doc, source_titles=self.source_titles)]
+            folded = FoldedDocument(doc, self.source_titles)  # folded once (lazily) for all the schemes
+            names = [s.name for s, q in schemes if s.admits(doc) and q.matches(folded)]
             if names:
                 out[doc.id] = names
         return out
@@ -96,6 +102,7 @@ class BackfillReport:
     matched: int = 0
     done: bool = False
     superseded: bool = False  # the scheme was edited or deleted meanwhile; the new version back-fills itself
+    searched: bool = False  # candidates came from the store's expression search (else: a walk over the documents)
 
 
 def candidate_filter(scheme: Scheme) -> DocumentFilter:
@@ -107,9 +114,12 @@ def candidate_filter(scheme: Scheme) -> DocumentFilter:
 
 def backfill(store: "DocumentStore", name: str, *, source_titles: Mapping[str, str] | None = None,
              batch: int = BACKFILL_BATCH, progress: Callable[[BackfillReport], None] | None = None,
-             deadline: float | None = None) -> BackfillReport:
+             deadline: float | None = None, use_search: bool = True) -> BackfillReport:
     """Match the scheme's current version against every stored document, from where its last run stopped.
 
+    Candidates come from the store's expression search (``search_query``: analysed documents, narrowed by its
+    index) when it offers one and the candidates are few enough to hold; otherwise from a walk over every document
+    in the scheme's filter. Either way each candidate is verified with ``Scheme.admits`` and ``Query.matches``.
     Stops early (not done) at ``deadline`` (a ``time.monotonic()`` value); the next call resumes."""
     from yuqing.query import parse
 
@@ -122,9 +132,16 @@ def backfill(store: "DocumentStore", name: str, *, source_titles: Mapping[str, s
     query = parse(scheme.expression)
     flt = candidate_filter(scheme)
     cursor = scheme.backfill_cursor or None
+    candidates = _searched(store, query, flt, source_titles) if use_search else None
+    report.searched = candidates is not None
     while True:
-        ids = store.document_ids(flt, after=cursor, limit=batch)
-        docs = store.get_documents(ids) if ids else []
+        if candidates is None:
+            docs = store.matching_documents(flt, after=cursor, limit=batch)
+            ids = [d.id for d in docs]
+        else:  # the search's candidates after the resume point, in the same id order as the walk
+            start = bisect.bisect_right(candidates, cursor) if cursor else 0
+            ids = candidates[start:start + batch]
+            docs = store.get_documents(ids) if ids else []
         matched = [d.id for d in docs if scheme.admits(d) and query.matches(d, source_titles=source_titles)]
         done = len(ids) < batch
         cursor = ids[-1] if ids else (cursor or "")
@@ -138,6 +155,18 @@ def backfill(store: "DocumentStore", name: str, *, source_titles: Mapping[str, s
             progress(report)
         if done or (deadline is not None and time.monotonic() >= deadline):
             return report
+
+
+def _searched(store: "DocumentStore", query: "Query", flt: DocumentFilter,
+              source_titles: Mapping[str, str] | None) -> list[str] | None:
+    """The sorted ids the store's expression search proposes, or None when it has none or they are too many."""
+    search = getattr(store, "search_query", None)
+    if search is None:
+        return None
+    total, hits = search(query, flt, limit=SEARCH_CANDIDATES, source_titles=source_titles)
+    if total > len(hits):
+        return None
+    return sorted({h.id for h in hits})
 
 
 def backfill_pending(store: "DocumentStore", *, source_titles: Mapping[str, str] | None = None,

@@ -36,7 +36,7 @@ def check_expression(text: str) -> "Query":
     try:
         return parse(text)
     except QueryError as exc:
-        raise SchemeError(f"表达式有误（{exc}）", exc.position) from exc
+        raise SchemeError(str(exc), exc.position) from exc
 
 
 def check_scheme(scheme: Scheme, known_sources: Iterable[str] | None = None) -> "Query":

@@ -164,3 +164,57 @@ def test_events_listed_for_a_scheme(filled):
     assert {e.id for e in store.list_events()} == {"e-heat", "e-road"}
     counts = store.event_daily_counts(["e-heat", "e-road"], DocumentFilter(scheme="供暖专项"))
     assert sum(n for _, n in counts["e-heat"]) == 2 and counts["e-road"] == []
+
+
+def test_backfill_and_live_matching_on_every_backend(documents):
+    """The back-fill walk and the live matcher over each backend give what Query.matches says, after a kill too."""
+    from yuqing.query import parse
+    from yuqing.scheme_matching import SchemeMatcher, backfill
+
+    pairs = _docs()
+    documents.upsert_documents([d for d, _ in pairs[:4]], T0)
+    _analyse(documents, pairs[:4])
+    scheme = Scheme(name="供暖", expression="供暖 OR 暖气 NOT 漏水", regions=("A1区", "A3区"))
+    documents.save_scheme(scheme)
+    seen = []
+
+    def killed(report):
+        seen.append(report.examined)
+        if len(seen) == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        backfill(documents, "供暖", batch=2, progress=killed)
+    assert not documents.get_scheme("供暖").backfill_done
+    report = backfill(documents, "供暖", batch=2)
+    assert report.done and report.examined == 2
+    query = parse(scheme.expression)
+    expected = {d.id for d, _ in pairs[:4] if scheme.admits(d) and query.matches(d)}
+    assert expected == {pairs[0][0].id, pairs[1][0].id, pairs[2][0].id}
+    assert {d.id for d in documents.list_documents(DocumentFilter(scheme="供暖"))[1]} == expected
+    # New documents, analysed with the matcher: the heating one is matched in the same write, the other is not.
+    documents.upsert_documents([d for d, _ in pairs[4:]], T0)
+    extra = Document(url="http://x/new", source="board", title="供暖不热", content="十二度", region="A3区",
+                     published_at=T0)
+    documents.upsert_documents([extra], T0)
+    new = [*pairs[4:], (extra, "negative")]
+    _analyse(documents, new, matches=SchemeMatcher(documents).source_for([d for d, _ in new]))
+    assert {d.id for d in documents.list_documents(DocumentFilter(scheme="供暖"))[1]} == expected | {extra.id}
+
+
+def test_matching_documents_walk_in_id_order_with_what_matching_reads(filled):
+    store, docs = filled
+    by_id = {d.id: d for d in docs}
+    walked, after = [], None
+    while True:
+        page = store.matching_documents(DocumentFilter(source="board"), after=after, limit=2)
+        if not page:
+            break
+        walked += page
+        after = page[-1].id
+    assert [d.id for d in walked] == sorted(d.id for d in docs if d.source == "board")
+    for d in walked:
+        original = by_id[d.id]
+        assert (d.title, d.content, d.source, d.region, d.url, d.kind) == (
+            original.title, original.content, original.source, original.region, original.url, original.kind)
+        assert d.published_at == original.published_at

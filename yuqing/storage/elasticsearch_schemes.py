@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from yuqing.model import Scheme
+from yuqing.model import Document, Scheme
 from yuqing.storage.base import DocumentFilter
 from yuqing.storage.elasticsearch_layout import _PAGE
-from yuqing.storage.sqlite_schemes import scheme_from_row, scheme_row
+from yuqing.storage.sqlite_schemes import MATCHING_FIELDS, matching_document, scheme_from_row, scheme_row
 
 SCHEME_MAPPING = {"dynamic": False, "properties": {"name": {"type": "keyword"}}}
 
@@ -102,6 +102,14 @@ class ESSchemes:
             clauses.append({"range": {"id": {"gt": after}}})
         return [h["_id"] for h in self._scan(self.alias, {"bool": {"filter": clauses}}, [{"id": "asc"}], limit,
                                              source=False)]
+
+    def matching_documents(self, flt: DocumentFilter | None = None, *, after: str | None = None, limit: int = 1000
+                           ) -> list[Document]:
+        clauses = self._filter(flt)
+        if after is not None:
+            clauses.append({"range": {"id": {"gt": after}}})
+        return [matching_document({f: h["_source"].get(f) for f in MATCHING_FIELDS}) for h in self._scan(
+            self.alias, {"bool": {"filter": clauses}}, [{"id": "asc"}], limit, source=list(MATCHING_FIELDS))]
 
     def scheme_match_counts(self) -> dict[str, int]:
         body = self._search(self.alias, query={"match_all": {}}, size=0, track_total_hits=False,

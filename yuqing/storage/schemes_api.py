@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from yuqing.model import Scheme
+from yuqing.model import Document, Scheme
 
 if TYPE_CHECKING:
     from yuqing.storage.base import DocumentFilter
@@ -50,6 +50,12 @@ class SchemeStorage:
                      ) -> list[str]:
         """Ids of documents matching ``flt``, in ascending id order, after ``after`` (a resumable full walk)."""
         raise NotImplementedError
+
+    def matching_documents(self, flt: DocumentFilter | None = None, *, after: str | None = None, limit: int = 1000
+                           ) -> list[Document]:
+        """Like ``document_ids``, but the documents with just what matching reads (id, url, source, kind, title,
+        content, region, published and fetched times): the back-fill's walk, without loading whole rows."""
+        return self.get_documents(self.document_ids(flt, after=after, limit=limit))
 
     def scheme_match_counts(self) -> dict[str, int]:
         """scheme name → number of documents it matches (schemes with none are left out)."""

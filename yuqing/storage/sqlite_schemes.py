@@ -8,11 +8,19 @@ import sqlite3
 from typing import Any
 
 from yuqing.clock import from_utc_text, to_utc_text
-from yuqing.model import Scheme
+from yuqing.model import Document, Scheme
 from yuqing.storage.base import DocumentFilter
 from yuqing.storage.rows import _json, _loads
 
 _CHUNK = 500
+#: The stored fields ``matching_documents`` reads: what ``Query.matches`` and ``Scheme.admits`` look at.
+MATCHING_FIELDS = ("id", "url", "source", "kind", "title", "content", "region", "published_at", "fetched_at")
+
+
+def matching_document(row: Any) -> Document:
+    return Document(id=row["id"], url=row["url"], source=row["source"], kind=row["kind"], title=row["title"] or "",
+                    content=row["content"] or "", region=row["region"], published_at=from_utc_text(row["published_at"]),
+                    fetched_at=from_utc_text(row["fetched_at"]))
 
 
 def scheme_row(scheme: Scheme) -> dict[str, Any]:
@@ -108,6 +116,16 @@ class SQLiteSchemes:
             params.append(after)
         rows = self.db.execute(f"SELECT id FROM documents WHERE {where} ORDER BY id LIMIT ?", [*params, limit])
         return [r[0] for r in rows]
+
+    def matching_documents(self, flt: DocumentFilter | None = None, *, after: str | None = None, limit: int = 1000
+                           ) -> list[Document]:
+        where, params = self._where(flt)
+        if after is not None:
+            where += " AND id > ?"
+            params.append(after)
+        rows = self.db.execute(f"SELECT {', '.join(MATCHING_FIELDS)} FROM documents WHERE {where} ORDER BY id LIMIT ?",
+                               [*params, limit])
+        return [matching_document(r) for r in rows]
 
     def scheme_match_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.db.execute(
