@@ -102,8 +102,8 @@ def source_titles(app: Any) -> dict[str, str]:
 
 def summary(app: Any, s: Scheme, matched: int | None = None) -> SchemeSummary:
     titles = source_titles(app)
-    if matched is None:
-        matched = app.store.documents.scheme_match_counts().get(s.name, 0)
+    if matched is None:  # one scheme: count its matches alone (scheme_match_counts counts every scheme's)
+        matched, _ = app.store.documents.list_documents(DocumentFilter(scheme=s.name), limit=0)
     return SchemeSummary(
         name=s.name, expression=masked(s.expression), owner=s.owner or "", sources=tuple(titles.get(x, x) for x in s.sources),
         regions=tuple(s.regions), period=_period_text(s), matched=matched, backfill_done=s.backfill_done,
