@@ -77,9 +77,9 @@ def filter_options(key: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def scheme_overview(key: str, name: str, since: datetime, until: datetime) -> Any:
+def scheme_overview(key: str, name: str, since: datetime, until: datetime, words_since: datetime | None = None) -> Any:
     """One 监测方案's page figures (a frozen SchemeOverview, or None when there is no such scheme)."""
-    return schemes.overview(_app(key), name, since, until)
+    return schemes.overview(_app(key), name, since, until, words_since=words_since)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

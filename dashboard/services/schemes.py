@@ -5,7 +5,7 @@ board would count for those documents. Text is masked when a view is built (:mod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -144,9 +144,10 @@ def scoped_rules(app: Any, name: str) -> tuple[tuple[ScopedRuleView, ...], str |
     return tuple(out), None
 
 
-def overview(app: Any, name: str, since: datetime, until: datetime, *, events: int = 10, words: int = 80
-             ) -> SchemeOverview | None:
-    """The scheme page's figures for [since, until); None when no scheme has that name."""
+def overview(app: Any, name: str, since: datetime, until: datetime, *, events: int = 10, words: int = 80,
+             words_since: datetime | None = None) -> SchemeOverview | None:
+    """The scheme page's figures for [since, until) (the word cloud's for [words_since, until), like the heat board's
+    last 7 days); None when no scheme has that name."""
     docs = app.store.documents
     s = docs.get_scheme(name)
     if s is None:
@@ -171,7 +172,8 @@ def overview(app: Any, name: str, since: datetime, until: datetime, *, events: i
         regions=_shares(docs.count_by("region", flt, limit=20), total),
         sentiments=_shares(sentiments, total),
         events=tuple(build_event_view(e) for e in docs.list_events(limit=events, since=since, order="heat", scheme=name)),
-        keywords=tuple(docs.top_keywords(flt, limit=words)), rules=rules, rules_error=rules_error)
+        keywords=tuple(docs.top_keywords(replace(flt, since=max(since, words_since or since)), limit=words)),
+        rules=rules, rules_error=rules_error)
 
 
 def posts(app: Any, name: str, since: datetime | None, until: datetime | None, *, limit: int = 20, offset: int = 0

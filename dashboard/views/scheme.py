@@ -35,7 +35,7 @@ st.session_state["sp_linked"] = name
 
 until = ctx.minute().replace(hour=0, minute=0) + timedelta(days=1)
 since = until - timedelta(days=days)
-ov = cached.scheme_overview(ctx.key, name, since, until)
+ov = cached.scheme_overview(ctx.key, name, since, until, until - timedelta(days=min(days, 7)))
 if ov is None:
     st.warning("该方案刚被删除，请刷新页面")
     st.stop()
@@ -73,7 +73,7 @@ else:
                  "主题": e.topic or "—", "地区": e.region or "—", "责任部门": e.department or "—",
                  "最近出现": fmt_time(e.last_seen)} for e in ov.events], key="sp_events")
 
-    st.subheader("关键词云")
+    st.subheader(f"关键词云（近{min(days, 7)}天）")
     pairs = list(ov.keywords)
     png = cached.wordcloud_png(cloud_weights(pairs), False)
     if png is not None:
