@@ -16,6 +16,7 @@ import hashlib
 import json
 from typing import Any, Callable
 from yuqing.storage.migrations_schemes import SCHEMES_SQLITE  # 18
+from yuqing.storage.migrations_scheme_rollup import SCHEME_ROLLUP_SQLITE  # 29
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -397,4 +398,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
     (18, "monitoring schemes and their matches", "documents-sqlite", SCHEMES_SQLITE),
+    (29, "daily roll-ups per monitoring scheme for the scheme pages", "documents-sqlite", SCHEME_ROLLUP_SQLITE),
 ]
