@@ -158,7 +158,8 @@ def overview(app: Any, name: str, since: datetime, until: datetime, *, events: i
     negative = sum(r["negative"] for r in trend)
     by_source = docs.count_by("source", flt, limit=1000)
     titles = source_titles(app)
-    types = {x.name: SOURCE_TYPE_LABELS.get(x.type, x.type) for x in app.config.sources}
+    # A document names its source by the configured name, or (ingested records) by its title: either gives the type.
+    types = {key: SOURCE_TYPE_LABELS.get(x.type, x.type) for x in app.config.sources for key in (x.name, x.title)}
     media: dict[str, int] = {}
     for src, n in by_source:
         label = types.get(src, "其他来源")

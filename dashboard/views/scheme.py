@@ -61,12 +61,11 @@ else:
         st.subheader("声量与情感走势")
         st.altair_chart(charts.volume_chart(list(ov.trend)), width="stretch")
     with right:
-        tabs = st.tabs(["来源", "媒体类型", "地区", "情感"])
-        for tab, rows, label in zip(tabs, (ov.sources, ov.media, ov.regions, ov.sentiments),
-                                    ("来源", "媒体类型", "地区", "情感")):
-            with tab:
-                st.altair_chart(charts.bar_chart([(r.label, r.count) for r in rows], label), width="stretch")
-                st.caption(escape_label("；".join(f"{r.label} {r.share:.1%}" for r in rows[:6])))
+        # One share at a time (a picker rather than tabs: tabs would build all four charts on every render).
+        shares = {"来源": ov.sources, "媒体类型": ov.media, "地区": ov.regions, "情感": ov.sentiments}
+        label = st.segmented_control("分布", list(shares), default="来源", key="sp_share") or "来源"
+        st.altair_chart(charts.bar_chart([(r.label, r.count) for r in shares[label]], label), width="stretch")
+        st.caption(escape_label("；".join(f"{r.label} {r.share:.1%}" for r in shares[label][:6])))
 
     st.subheader("热点事件")
     show_table([{"事件": e.title, "热度": round(e.heat, 1), "文档数": e.doc_count, "负面": e.negative,

@@ -63,7 +63,13 @@ def test_scheme_page_counts_exactly_the_documents_the_expression_accepts(as_user
     shown = [as_shown[m.value] for m in at.markdown if m.value in as_shown]
     assert shown, "matched posts listed"
     assert set(shown) <= {d.title for d in expected.values()}
-    assert len(at.get("vega_lite_chart")) >= 5  # the trend and the four share charts
+    assert len(at.get("vega_lite_chart")) == 2  # the trend and one share chart
+    regions = {d.region for d in expected.values() if d.region}
+    for dimension, shown_as in (("媒体类型", {"留言板"}), ("地区", regions), ("情感", {"负面", "中性", "正面"})):
+        at.segmented_control(key="sp_share").set_value(dimension).run()
+        no_exception(at)
+        captions = " ".join(c.value for c in at.caption)
+        assert any(x in captions for x in shown_as), dimension
     events = at.dataframe[0].value
     assert len(events) >= 1 and list(events["热度"]) == sorted(events["热度"], reverse=True)
     # Picking another scheme changes the page and the address.
