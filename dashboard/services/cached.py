@@ -50,11 +50,11 @@ def keywords(key: str, since: datetime, until: datetime, limit: int = 80) -> lis
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def wordcloud_png(pairs: tuple[tuple[str, int], ...], dark: bool) -> bytes | None:
+def wordcloud_png(pairs: tuple[tuple[str, int], ...], dark: bool, width: int = 900, height: int = 420) -> bytes | None:
     """Drawing the cloud costs about a second of CPU: keep it as long as the keywords do not change."""
     from yuqing.dashboard.charts import wordcloud_png as draw
 
-    return draw(list(pairs), dark=dark)
+    return draw(list(pairs), dark=dark, width=width, height=height)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

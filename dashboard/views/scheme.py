@@ -74,9 +74,9 @@ else:
 
     st.subheader(f"关键词云（近{min(days, 7)}天）")
     pairs = list(ov.keywords)
-    png = cached.wordcloud_png(cloud_weights(pairs), False)
+    png = cached.wordcloud_png(cloud_weights(pairs), False, 720, 300)  # a scheme's few dozen words: a smaller canvas
     if png is not None:
-        st.image(png, width="stretch")
+        st.image(png)
     elif pairs:
         st.altair_chart(charts.keyword_bubbles(pairs), width="stretch")
     else:
