@@ -8,7 +8,7 @@ default 200,000; ``yuqing.dashboard.sample``) — kept in ``--home`` when given,
 * **matching**: microseconds per document to match a batch of analysed documents against 1 and ``--schemes`` active
   schemes (what the process step adds per document), median of ``--repeat`` runs;
 * **process step**: the real analysis of freshly ingested posts (NLP, events) with 0 and ``--schemes`` schemes, and
-  the ratio of the two (same run, same machine), median of ``--repeat`` runs.
+  the median of their ratios over ``--repeat`` pairs, run in alternating order (same run, same machine).
 
 It lives in the dashboard stage because it reuses that stage's generated store (the kernel imports no stage).
 """
@@ -109,8 +109,8 @@ def _matching_us(app: Any, counts: tuple[int, ...], repeat: int) -> dict[int, fl
     return out
 
 
-def _process_seconds(k: int, repeat: int, tmp: Path) -> list[float]:
-    """The process step (real NLP, events) on FRESH_POSTS new posts with ``k`` active schemes, one fresh store each."""
+def _process_seconds(k: int, r: int, tmp: Path) -> float:
+    """The process step (real NLP, events) on FRESH_POSTS new posts with ``k`` active schemes, in a fresh store."""
     from yuqing.app import App
     from yuqing.clock import now
     from yuqing.dashboard.sample import posts
@@ -119,23 +119,21 @@ def _process_seconds(k: int, repeat: int, tmp: Path) -> list[float]:
     from yuqing.scheme_matching import backfill_pending
     from yuqing.schemes import add_scheme
 
-    times = []
-    for r in range(repeat):
-        home = tmp / f"process-{k}-{r}"
-        app = App.load(CONFIG, home)
-        at = now()
-        for i in range(k):
-            add_scheme(app.store, Scheme(name=f"s{i}", expression=EXPRESSIONS[i % len(EXPRESSIONS)]), actor="bench",
-                       now=at)
-        backfill_pending(app.store.documents)  # the store is empty: done at once, so process only matches
-        ingest(app, [json.dumps(p, ensure_ascii=False) for p in posts(FRESH_POSTS, at, seed=11 + r)], at)
-        app.analyzer  # loaded before the clock starts (both runs alike)
-        t0 = time.perf_counter()
-        process(app, at + timedelta(minutes=1))
-        times.append(time.perf_counter() - t0)
-        app.close()
-        shutil.rmtree(home, ignore_errors=True)
-    return times
+    home = tmp / f"process-{k}-{r}"
+    app = App.load(CONFIG, home)
+    at = now()
+    for i in range(k):
+        add_scheme(app.store, Scheme(name=f"s{i}", expression=EXPRESSIONS[i % len(EXPRESSIONS)]), actor="bench",
+                   now=at)
+    backfill_pending(app.store.documents)  # the store is empty: done at once, so process only matches
+    ingest(app, [json.dumps(p, ensure_ascii=False) for p in posts(FRESH_POSTS, at, seed=11 + r)], at)
+    app.analyzer  # loaded before the clock starts (both runs alike)
+    t0 = time.perf_counter()
+    process(app, at + timedelta(minutes=1))
+    seconds = time.perf_counter() - t0
+    app.close()
+    shutil.rmtree(home, ignore_errors=True)
+    return seconds
 
 
 def bench_schemes_main(argv: list[str]) -> int:
@@ -159,14 +157,16 @@ def bench_schemes_main(argv: list[str]) -> int:
             per_doc = _matching_us(app, (1, args.schemes), args.repeat)
         finally:
             app.close()
-        plain = _process_seconds(0, args.repeat, Path(tmp))
-        with_schemes = _process_seconds(args.schemes, args.repeat, Path(tmp))
+        plain, with_schemes = [], []
+        for r in range(args.repeat):  # interleaved, first one then the other first, so drift weighs on both alike
+            for k in ((0, args.schemes) if r % 2 == 0 else (args.schemes, 0)):
+                (with_schemes if k else plain).append(_process_seconds(k, r, Path(tmp)))
     result = {
         "documents": examined, "backfill_seconds": round(_median(backfill_times), 2),
         "backfill_docs_per_second": round(examined / max(_median(backfill_times), 1e-9)), "backfill_matched": matched,
         "match_us_per_doc": {str(k): v for k, v in per_doc.items()},
         "process_seconds": {"0": round(_median(plain), 2), str(args.schemes): round(_median(with_schemes), 2)},
-        "process_ratio": round(_median(with_schemes) / max(_median(plain), 1e-9), 3),
+        "process_ratio": round(_median([w / max(p, 1e-9) for p, w in zip(plain, with_schemes)]), 3),
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -20,7 +20,7 @@ PassDupeFilter
 
 # --- Command-line entry points named by string (yuqing/cli.py handlers, the stages' commands.py, benches) -------
 cmd_audit, cmd_stats, cmd_users, cmd_bench, cmd_ingest, cmd_process, cmd_tick, cmd_demo, cmd_run
-cmd_schemes  # yuqing schemes (helper sch17)
+cmd_schemes, cmd_search  # yuqing schemes (helper sch17), yuqing search (helper q17)
 bench_startup_main, correct_main, crawl_main, bench_dashboard_main, bench_schemes_main
 
 # --- Framework callbacks and attributes --------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from typing import Callable
 from yuqing.commands import NOT_INSTALLED_HINT, Plugins, StageCommand, plugins as stage_plugins
 from yuqing.plugins import load_object
 
-KERNEL_COMMANDS = ("demo", "run", "tick", "process", "ingest", "audit", "stats", "users", "bench", "schemes")
+KERNEL_COMMANDS = ("demo", "run", "tick", "process", "ingest", "audit", "stats", "users", "bench", "search",
+                   "schemes")
 
 
 # argparse's own messages (usage lines, "unrecognized arguments", "invalid choice" …), in Chinese. argparse looks
@@ -121,6 +122,18 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="yuqing.commands.admin.cmd_users")
+
+    p = sub.add_parser("search", help="检索：search 表达式 [--json]（AND/OR/NOT、括号、\"短语\"、NEAR/N、标题:/正文:/来源:，"
+                                      "或 地域词：…/事件词：…/排除词：… 分组写法；繁简通查，相似帖折叠）",
+                       epilog="表达式写法见 docs/design.md「检索表达式」。例：yuqing search '(供暖 OR 暖气) NEAR/10 不热 NOT 广告'")
+    p.add_argument("expression", help="检索表达式（含空格时请加引号）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--limit", type=int, default=20, help="每页条数（默认 20）")
+    p.add_argument("--offset", type=int, default=0, help="从第几条之后开始（默认 0）")
+    p.add_argument("--source", help="只查该来源（来源名）")
+    p.add_argument("--since", help="发布时间不早于（ISO 8601 或 YYYY-MM-DD）")
+    p.add_argument("--until", help="发布时间早于（ISO 8601；只写日期则含当天）")
+    p.set_defaults(handler="yuqing.commands.search.cmd_search")
 
     from yuqing.commands.schemes import add_parser as add_schemes_parser
 

@@ -17,7 +17,6 @@ filled in without the page waiting.
 
 from __future__ import annotations
 
-import bisect
 import time
 import weakref
 from dataclasses import dataclass
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
 BACKFILL_BATCH = 500
 #: How long one ``process`` run may spend advancing pending back-fills (the rest waits for the next run).
 TICK_BACKFILL_SECONDS = 5.0
-#: Above this many search candidates the back-fill walks the documents instead (nothing large is held in memory).
-SEARCH_CANDIDATES = 50_000
 
 
 class SchemeMatcher:
@@ -102,7 +99,6 @@ class BackfillReport:
     matched: int = 0
     done: bool = False
     superseded: bool = False  # the scheme was edited or deleted meanwhile; the new version back-fills itself
-    searched: bool = False  # candidates came from the store's expression search (else: a walk over the documents)
 
 
 def candidate_filter(scheme: Scheme) -> DocumentFilter:
@@ -114,12 +110,13 @@ def candidate_filter(scheme: Scheme) -> DocumentFilter:
 
 def backfill(store: "DocumentStore", name: str, *, source_titles: Mapping[str, str] | None = None,
              batch: int = BACKFILL_BATCH, progress: Callable[[BackfillReport], None] | None = None,
-             deadline: float | None = None, use_search: bool = True) -> BackfillReport:
+             deadline: float | None = None) -> BackfillReport:
     """Match the scheme's current version against every stored document, from where its last run stopped.
 
-    Candidates come from the store's expression search (``search_query``: analysed documents, narrowed by its
-    index) when it offers one and the candidates are few enough to hold; otherwise from a walk over every document
-    in the scheme's filter. Either way each candidate is verified with ``Scheme.admits`` and ``Query.matches``.
+    Every document in the scheme's filter is read (``matching_documents``: the few fields matching needs) and
+    verified with ``Scheme.admits`` and ``Query.matches``. The store's expression search (``search_query``) is not
+    used for candidates: its index holds jieba tokens while ``Query.matches`` looks for substrings, so a word split
+    across tokens (小区 in 「小 / 区内」) is never proposed, and the back-fill must give exactly what matching says.
     Stops early (not done) at ``deadline`` (a ``time.monotonic()`` value); the next call resumes."""
     from yuqing.query import parse
 
@@ -132,16 +129,9 @@ def backfill(store: "DocumentStore", name: str, *, source_titles: Mapping[str, s
     query = parse(scheme.expression)
     flt = candidate_filter(scheme)
     cursor = scheme.backfill_cursor or None
-    candidates = _searched(store, query, flt, source_titles) if use_search else None
-    report.searched = candidates is not None
     while True:
-        if candidates is None:
-            docs = store.matching_documents(flt, after=cursor, limit=batch)
-            ids = [d.id for d in docs]
-        else:  # the search's candidates after the resume point, in the same id order as the walk
-            start = bisect.bisect_right(candidates, cursor) if cursor else 0
-            ids = candidates[start:start + batch]
-            docs = store.get_documents(ids) if ids else []
+        docs = store.matching_documents(flt, after=cursor, limit=batch)
+        ids = [d.id for d in docs]
         matched = [d.id for d in docs if scheme.admits(d) and query.matches(d, source_titles=source_titles)]
         done = len(ids) < batch
         cursor = ids[-1] if ids else (cursor or "")
@@ -155,18 +145,6 @@ def backfill(store: "DocumentStore", name: str, *, source_titles: Mapping[str, s
             progress(report)
         if done or (deadline is not None and time.monotonic() >= deadline):
             return report
-
-
-def _searched(store: "DocumentStore", query: "Query", flt: DocumentFilter,
-              source_titles: Mapping[str, str] | None) -> list[str] | None:
-    """The sorted ids the store's expression search proposes, or None when it has none or they are too many."""
-    search = getattr(store, "search_query", None)
-    if search is None:
-        return None
-    total, hits = search(query, flt, limit=SEARCH_CANDIDATES, source_titles=source_titles)
-    if total > len(hits):
-        return None
-    return sorted({h.id for h in hits})
 
 
 def backfill_pending(store: "DocumentStore", *, source_titles: Mapping[str, str] | None = None,

@@ -397,3 +397,4 @@ __all__ = [
     "build_delivery_view", "build_document_view", "build_event_log_view", "build_event_view",
     "build_notification_view", "build_response_view", "masked", "masked_author",
 ]
+from yuqing.views_search import SearchHitView, SearchResultView  # noqa: E402,F401  search views: own module, same read model

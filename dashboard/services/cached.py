@@ -65,7 +65,7 @@ def league(key: str, since: datetime | None) -> list[dict[str, Any]]:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def search(key: str, query: str, source: str | None, topic: str | None, department: str | None, region: str | None,
            sentiment: str | None, since: datetime | None, until: datetime | None, limit: int, offset: int
-           ) -> tuple[int, list[dict[str, Any]]]:
+           ) -> Any:
     flt = DocumentFilter(source=source, topic=topic, department=department, region=region, sentiment=sentiment,
                          since=since, until=until)
     return documents.search(_app(key), query, flt, limit=limit, offset=offset)

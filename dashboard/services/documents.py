@@ -1,27 +1,32 @@
-"""Read-side queries of documents: full-text search, one post as officers see it, the search filters' choices.
+"""Read-side queries of documents: search by expression (near-duplicates folded), one post as officers see it, the
+search filters' choices.
 Personal information is masked by the views (:mod:`yuqing.views`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from yuqing.dashboard.services.queries import SENTIMENT_LABELS, department_names, masked
+from yuqing.dashboard.services.queries import SENTIMENT_LABELS, department_names
 from yuqing.model import Document
+from yuqing.search import app_search
 from yuqing.storage.base import DocumentFilter
-from yuqing.views import DocumentView, build_document_view
+from yuqing.views import DocumentView, SearchResultView, build_document_view
 
 
-def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset: int = 0
-           ) -> tuple[int, list[dict[str, Any]]]:
+def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset: int = 0) -> SearchResultView:
+    """One page of results for an expression of the search language (``yuqing.query``), near-duplicates folded, as
+    a masked view; a bad expression raises ``QueryError`` (Chinese message, position)."""
+    return app_search(app, query, flt, limit=limit, offset=offset)
+
+
+def similar_posts(app: Any, doc_ids: list[str]) -> list[dict[str, Any]]:
+    """The near-duplicates folded under a hit, as officers see them (masked by their views), in the order given."""
     from yuqing.dashboard.textfmt import fmt_time
 
-    total, hits = app.store.documents.search(query, flt, limit=limit, offset=offset)
-    return total, [{
-        "id": h.id, "title": masked(h.title), "snippet": masked(h.snippet), "source": h.source,
-        "time": fmt_time(h.published_at), "sentiment": SENTIMENT_LABELS.get(h.sentiment or "", h.sentiment or ""),
-        "topic": h.topic or "", "department": h.department or "", "region": h.region or "", "url": h.url,
-        "terms": h.terms,
-    } for h in hits]
+    titles = {s.name: s.title or s.name for s in app.config.sources}
+    docs = {d.id: build_document_view(d) for d in app.store.documents.get_documents(list(doc_ids))}
+    return [{"id": v.id, "title": v.title, "source": titles.get(v.source, v.source), "time": fmt_time(v.published_at),
+             "url": v.url} for v in (docs[i] for i in doc_ids if i in docs)]
 
 
 def document_view(doc: Document | DocumentView) -> dict[str, Any]:

@@ -99,13 +99,10 @@ def _add(app, name: str, expression: str, **kw) -> Scheme:
     "地域词：A5区 A3区\n事件词：噪音 停车 物业\n排除词：咨询",
     "來源:A市领导留言板 (學校 OR 小區)",  # Traditional words find the Simplified posts
 ])
-@pytest.mark.parametrize("use_search", [True, False], ids=["search", "walk"])
-def test_backfill_gives_exactly_what_a_plain_scan_accepts(app, expression, use_search):
+def test_backfill_gives_exactly_what_a_plain_scan_accepts(app, expression):
     scheme = _add(app, "检验", expression)
-    report = backfill(app.store.documents, "检验", batch=37, source_titles={s.name: s.title for s in app.config.sources},
-                      use_search=use_search)
-    assert report.done and report.searched == (use_search and hasattr(app.store.documents, "search_query"))
-    assert report.searched or report.examined == MESSAGES
+    report = backfill(app.store.documents, "检验", batch=37, source_titles={s.name: s.title for s in app.config.sources})
+    assert report.done and report.examined == MESSAGES
     expected = _scan(app, scheme)
     assert 0 < len(expected) < MESSAGES  # a real selection, not everything or nothing
     assert _matched(app, "检验") == expected
@@ -189,8 +186,7 @@ def test_a_changed_scheme_is_back_filled_again_and_old_matches_go(app):
     assert same.version == 2 and same.backfill_done and _matched(app, "变更") == second
 
 
-@pytest.mark.parametrize("use_search", [True, False], ids=["search", "walk"])
-def test_backfill_resumes_after_a_kill_with_the_same_matches(app, use_search):
+def test_backfill_resumes_after_a_kill_with_the_same_matches(app):
     scheme = _add(app, "续跑", "小区 OR 学校")
     steps = []
 
@@ -199,14 +195,14 @@ def test_backfill_resumes_after_a_kill_with_the_same_matches(app, use_search):
         if len(steps) == 3:
             raise KeyboardInterrupt  # the process dies after three committed batches
 
-    batch = 10 if use_search else 40
+    batch = 40
     with pytest.raises(KeyboardInterrupt):
-        backfill(app.store.documents, "续跑", batch=batch, progress=killed, use_search=use_search)
+        backfill(app.store.documents, "续跑", batch=batch, progress=killed)
     stored = app.store.documents.get_scheme("续跑")
     assert not stored.backfill_done and stored.backfill_cursor
     partial = _matched(app, "续跑")
-    report = backfill(app.store.documents, "续跑", batch=batch, use_search=use_search)
-    assert report.done and (report.searched or report.examined == MESSAGES - 3 * batch)
+    report = backfill(app.store.documents, "续跑", batch=batch)
+    assert report.done and report.examined == MESSAGES - 3 * batch
     assert _matched(app, "续跑") == _scan(app, scheme) >= partial
     assert backfill(app.store.documents, "续跑").examined == 0  # done: a rerun does nothing
 

@@ -8,16 +8,18 @@ backends share are in ``yuqing.storage.rows``.
 from __future__ import annotations
 
 import abc
+import itertools
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
-from yuqing.storage.schemes_api import SchemeMatchSource, SchemeStorage
 from yuqing.model import Alert, Assignment, AuditEntry, Department, Document, Event, Response, User
+from yuqing.storage.schemes_api import SchemeMatchSource, SchemeStorage
 
 if TYPE_CHECKING:
     from yuqing.config import Config
+    from yuqing.query import Query
 
 
 class StoreError(RuntimeError):
@@ -54,6 +56,8 @@ class SearchHit:
     region: str | None
     url: str
     terms: list[str] = field(default_factory=list)  # the query terms, for highlighting
+    simhash: str | None = None  # the NLP stage's SimHash (hex), for folding near-duplicate hits
+    duplicate_of: str | None = None  # the events stage's judgement: a repost of this document
 
 
 @dataclass
@@ -105,11 +109,8 @@ class DocumentStore(SchemeStorage, abc.ABC):
     @abc.abstractmethod
     def save_analyses(self, results: list[tuple[str, dict[str, Any]]], now: datetime, *,
                       scheme_matches: SchemeMatchSource | None = None) -> None:
-        """Store NLP results (keys: text, tokens, sentiment, topic, department, keywords, simhash …) atomically.
-
-        ``scheme_matches`` (when given) is called inside the same write, after the schemes are read in it, and returns
-        doc_id → the names of the schemes that document matches; each document of ``results`` then has exactly those
-        matches (a document left out of the answer has none). So a document is never analysed but unmatched."""
+        """Store NLP results (keys: text, tokens, sentiment, topic, department, keywords, simhash …) atomically, and
+        with them each document's 监测方案 matches when ``scheme_matches`` is given (see ``schemes_api``)."""
 
     @abc.abstractmethod
     def unclustered_documents(self, limit: int = 2000) -> list[Document]:
@@ -127,6 +128,25 @@ class DocumentStore(SchemeStorage, abc.ABC):
     @abc.abstractmethod
     def list_documents(self, flt: DocumentFilter | None = None, *, limit: int = 50, offset: int = 0,
                        event_id: str | None = None) -> tuple[int, list[Document]]: ...
+
+    def search_query(self, query: "Query", flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0,
+                     source_titles: Mapping[str, str] | None = None) -> tuple[int, list[SearchHit]]:
+        """Analysed documents matching a parsed expression (``yuqing.query``): (total, the page ``offset`` …
+        ``offset + limit``), best first. ``Query.matches`` decides every hit; an index only proposes candidates, and
+        nothing the user typed reaches the index's own query syntax. ``source_titles``: name → title, for 来源:.
+
+        This reference scans every analysed document in the filter, newest first; backends override it with their
+        index, and the contract suite checks they find the same set."""
+        from yuqing.storage.query_rows import collect_hits
+
+        def analysed() -> Iterator[Document]:
+            for start in itertools.count(0, 500):
+                docs = self.list_documents(flt, limit=500, offset=start)[1]
+                yield from (d for d in docs if d.analysis is not None)
+                if len(docs) < 500:
+                    return
+
+        return collect_hits(query, analysed(), limit=limit, offset=offset, source_titles=source_titles)
 
     # -- events -----------------------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -36,6 +36,7 @@ from yuqing.storage.base import DocumentFilter, DocumentStore, SchemeMatchSource
 from yuqing.storage.elasticsearch_access import ESAccess
 from yuqing.storage.elasticsearch_events import ESEventsAndAggregates
 from yuqing.storage.elasticsearch_schemes import ESSchemes
+from yuqing.storage.elasticsearch_query import ESQuerySearch
 from yuqing.storage.rows import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, analysis_values, changed_document_values, new_document_values, purged_values,
     query_terms,
@@ -46,7 +47,7 @@ from yuqing.storage.sqlite_search import make_snippet
 Tokenizer = Callable[[str], list[str]]
 
 
-class ElasticsearchDocumentStore(ESSchemes, ESEventsAndAggregates, ESAccess, DocumentStore):
+class ElasticsearchDocumentStore(ESSchemes, ESQuerySearch, ESEventsAndAggregates, ESAccess, DocumentStore):
     config_section = "elasticsearch"
 
     def __init__(self, client: Any = None, *, hosts: list[str] | None = None, index_prefix: str = "yuqing",

@@ -12,7 +12,9 @@ from yuqing.model import Document, Scheme
 if TYPE_CHECKING:
     from yuqing.storage.base import DocumentFilter
 
-#: Called by ``save_analyses`` inside its write: doc_id → names of the schemes the document matches.
+#: ``save_analyses(…, scheme_matches=…)`` calls it inside the write that stores the analyses, after reading the schemes
+#: there, and gets doc_id → the names of the schemes the document matches; each document of that batch then has exactly
+#: those matches (one left out has none), so a document is never analysed but unmatched.
 SchemeMatchSource = Callable[[], "dict[str, list[str]]"]
 
 
