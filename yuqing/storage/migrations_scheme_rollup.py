@@ -95,6 +95,9 @@ SCHEME_ROLLUP_SQLITE = [
     END""",
     # The newest matched posts: walk the documents by time, probing the scheme's matches, until a page is full.
     "CREATE INDEX documents_at_id ON documents (at, id)",
+    # The hot events' daily counts (the heat board's and a scheme's 走势 sparklines): read from the index alone
+    # instead of one table row per post of each event (0.18 s for the bench's ten hottest events).
+    "CREATE INDEX documents_event_at_day ON documents (event_id, at, day)",
     # A matched document deleted: its matches go first (while the row is there to say what they counted).
     """CREATE TRIGGER scheme_rollup_document_deleted BEFORE DELETE ON documents
         WHEN EXISTS (SELECT 1 FROM scheme_matches WHERE doc_id = OLD.id) BEGIN
