@@ -55,10 +55,19 @@ def duration(delta: timedelta) -> str:
     return (f"{days} 天 " if days else "") + f"{hours} 小时 {mins} 分"
 
 
+def scheme_names(store: Any) -> set[str] | None:
+    """The stored 监测方案 (rules may be limited to one); None when the document store keeps no schemes."""
+    lister = getattr(store.documents, "list_schemes", None)
+    try:
+        return {s.name for s in lister()} if lister is not None else None
+    except NotImplementedError:
+        return None
+
+
 class AlertContext:
     def __init__(self, store: Any, config: Config | None = None):
         self.store, self.config = store, config
-        self.settings = parse_alerts(config)
+        self.settings = parse_alerts(config, schemes=scheme_names(store))
         self.deadline_settings = parse_deadlines(config)
         self.notify_settings = parse_notifications(config)
         self.engine = RuleEngine(self.settings.rules, lookback_hours=self.settings.lookback_hours)

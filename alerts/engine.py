@@ -55,6 +55,23 @@ def merge(findings: list[Finding]) -> Finding:
     return merged
 
 
+def _scheme_scope(rule: Rule, findings: list[Finding], ctx: RuleContext) -> list[Finding]:
+    """A scoped rule's findings: those about one document only when the scheme matched that document (rules that
+    scan documents themselves, e.g. unanswered posts, see every post), each naming the scheme in its reason."""
+    if not rule.scheme:
+        return findings
+    out = []
+    for f in findings:
+        if f.doc_id:
+            doc = next(iter(ctx.store.documents.get_documents([f.doc_id])), None)
+            if doc is None or not ctx.scheme_matched(doc):
+                continue
+        f.reason = f"监测方案「{rule.scheme}」：{f.reason}"
+        f.details = {**f.details, "scheme": rule.scheme}
+        out.append(f)
+    return out
+
+
 class RuleEngine:
     def __init__(self, rules: list[Rule], *, lookback_hours: float = 72):
         self.rules, self.lookback_hours = rules, lookback_hours
@@ -64,18 +81,24 @@ class RuleEngine:
         ctx = RuleContext(store, now, lookback_hours=self.lookback_hours)
         silences = store.workflow.active_silences(now)
         raw: list[Finding] = []
+        scoped: dict[str, RuleContext] = {}
         for rule in self.rules:
             try:
-                for event in ctx.events():
+                rctx = ctx
+                if rule.scheme:  # the rule sees the scheme's events and documents only (matches read from the store)
+                    rctx = scoped.setdefault(rule.scheme, ctx.scoped(rule.scheme))
+                found: list[Finding] = []
+                for event in rctx.events():
                     try:
-                        f = rule.check_event(event, ctx)
+                        f = rule.check_event(event, rctx)
                     except Exception as exc:  # one odd event must not stop the others
                         log.exception("rule %s failed on event %s", rule.name, event.id)
                         result.errors.append(f"规则「{rule.name}」处理事件 {event.id} 出错：{exc}")
                         continue
                     if f:
-                        raw.append(f)
-                raw.extend(rule.check_documents(ctx))
+                        found.append(f)
+                found.extend(rule.check_documents(rctx))
+                raw.extend(_scheme_scope(rule, found, rctx))
             except Exception as exc:
                 log.exception("rule %s failed", rule.name)
                 result.errors.append(f"规则「{rule.name}」运行出错：{exc}")

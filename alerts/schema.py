@@ -7,7 +7,7 @@ in DEVELOPERS.md; see docs/alerts.md for every option.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Collection
 
 from yuqing.alerts.deadlines import Policy, parse_policies
 from yuqing.alerts.rules import RULE_TYPES
@@ -56,7 +56,8 @@ def _section(config: Config | None, name: str) -> Checker:
     return config.section(name)
 
 
-def parse_alerts(config: Config | None) -> AlertSettings:
+def parse_alerts(config: Config | None, *, schemes: Collection[str] | None = None) -> AlertSettings:
+    """``schemes``: the names of the stored 监测方案 (None: not known here, the rules' ``scheme`` is not checked)."""
     c = _section(config, "alerts")
     c.reject_unknown({"lookback_hours", "auto_dispatch_max_level", "level_policies", "representative_docs",
                       "rule_types", "rules", "routes", "fallback_department", "system_actor", "followup_days"})
@@ -84,6 +85,10 @@ def parse_alerts(config: Config | None) -> AlertSettings:
                                   f"（可选：{'、'.join(known_policies)}，或在 [deadlines.policies] 中定义）")
         if rule.name in names:
             raise rc.fail("name", f"规则名「{rule.name}」重复")
+        if rule.scheme and schemes is not None and rule.scheme not in schemes:
+            known_schemes = "、".join(sorted(schemes)) or "尚无"
+            raise rc.fail("scheme", f"规则「{rule.name}」限定的监测方案「{rule.scheme}」不存在（已有方案：{known_schemes}；"
+                                    "可用 yuqing schemes add 或看板「方案管理」新建）")
         names.add(rule.name)
         if rule.enabled:
             rules.append(rule)

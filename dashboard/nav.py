@@ -37,6 +37,8 @@ PAGES: tuple[PageSpec, ...] = (
     _p("views/admin_rules.py", "预警规则与静默", ":material/tune:", "系统管理", ADMIN),
     _p("views/supervision.py", "督办事项", ":material/gavel:", "督办", DEPARTMENT, OFFICER, ADMIN),
     _p("views/corrections.py", "分析更正", ":material/rule:", "处置", OFFICER, ADMIN),
+    _p("views/scheme.py", "监测方案", ":material/monitoring:", "监测方案", LEADER, OFFICER, ADMIN),
+    _p("views/scheme_admin.py", "方案管理", ":material/rule_settings:", "监测方案", OFFICER, ADMIN),
 )
 #: Pages a department account sees only when its department is the supervising office (督查室).
 SUPERVISOR_PAGES = frozenset({"views/supervision.py"})

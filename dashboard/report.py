@@ -45,12 +45,13 @@ class Brief:
     event_briefs: list[str] = field(default_factory=list)  # the top events' briefs (services/events.period_briefs)
     font_missing: bool = False
     charts: dict[str, bytes] = field(default_factory=dict)
+    scheme: str | None = None  # a 监测方案's brief: only its documents, events and alerts (dashboard/scheme_report.py)
 
     @property
     def title(self) -> str:
         last = (self.end - timedelta(days=1)).date()
         span = f"{self.start:%Y年%m月%d日}" if self.kind == "daily" else f"{self.start:%Y年%m月%d日}—{last:%m月%d日}"
-        return f"舆情{KIND_LABELS[self.kind]}（{span}）"
+        return f"{f'「{self.scheme}」' if self.scheme else ''}舆情{KIND_LABELS[self.kind]}（{span}）"
 
 
 def default_day(now: datetime) -> date:
@@ -60,15 +61,17 @@ def default_day(now: datetime) -> date:
     return now.astimezone(TZ).date() - timedelta(days=1)
 
 
-def period_events(app: Any, start: datetime, end: datetime, limit: int = 10) -> list[tuple[Any, int]]:
+def period_events(app: Any, start: datetime, end: datetime, limit: int = 10, *,
+                  scheme: str | None = None) -> list[tuple[Any, int]]:
     """The hottest events with posts inside the period, with their post count in it: an event active only after
     the period (or long before it) is not one of its 热点事件, nor is one an officer marked 「不是问题」. Raw events
     (the caller builds the views: the event table and the briefs)."""
     from yuqing.correction_effects import not_issue
     from yuqing.storage.base import DocumentFilter
 
-    candidates = app.store.documents.list_events(limit=max(100, limit * 10), since=start, order="heat")
-    counts = app.store.documents.event_daily_counts([e.id for e in candidates], DocumentFilter(since=start, until=end))
+    candidates = app.store.documents.list_events(limit=max(100, limit * 10), since=start, order="heat", scheme=scheme)
+    counts = app.store.documents.event_daily_counts([e.id for e in candidates],
+                                                    DocumentFilter(since=start, until=end, scheme=scheme))
     out = []
     for e in candidates:
         n = sum(c for _, c in counts.get(e.id, []))
@@ -86,26 +89,33 @@ def period(kind: str, day: date) -> tuple[datetime, datetime]:
     return end - timedelta(days=1 if kind == "daily" else 7), end
 
 
-def build_brief(app: Any, kind: str, day: date, now: datetime | None = None) -> Brief:
+def build_brief(app: Any, kind: str, day: date, now: datetime | None = None, *, scheme: str | None = None) -> Brief:
+    from yuqing.dashboard import scheme_report
+
     start, end = period(kind, day)
     now = now or clock_now()
-    trend = board.trend(app, end - timedelta(days=30), end)
+    unknown = scheme_report.unknown_scheme(app, scheme) if scheme else None
+    if unknown:
+        raise ReportError(unknown)
+    trend = board.trend(app, end - timedelta(days=30), end, scheme=scheme)
     in_period = [r for r in trend if start.date().isoformat() <= r["day"] < end.date().isoformat()]
     total = sum(r["total"] for r in in_period)
     negative = sum(r["negative"] for r in in_period)
     # Rows come from the read model (masked views), like every other output.
     n_alerts, alerts, responses = queries.report_alerts(app, start, end)
+    if scheme:
+        n_alerts, alerts, responses = scheme_report.scope_alerts(app, scheme, alerts, responses)
     alert_rows = [{k: v for k, v in queries.alert_row(a, now).items() if not k.startswith("_")} for a in alerts]
     titles = {a.id: a.title for a in alerts}
     response_rows = [{"预警编号": r_alert, "预警": titles.get(r_alert, ""), "部门": r.department, "回应人": r.author,
                       "回应时间": r.created_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"), "回应内容": r.text[:300],
                       "公开链接": r.link or "", "评价": r.rating or ""} for r_alert, r in responses]
-    hot = period_events(app, start, end)
+    hot = period_events(app, start, end, scheme=scheme)
     views = [(build_event_view(e), n) for e, n in hot]
     event_rows = [{"排名": i, "事件": e.title, "热度": round(e.heat, 1), "本期文档数": n, "累计文档数": e.doc_count,
                    "负面": e.negative, "主题": e.topic or "—", "地区": e.region or "—", "责任部门": e.department or "—",
                    "关键词": "、".join(e.keywords[:5])} for i, (e, n) in enumerate(views, 1)]
-    counts = queries.alert_counts(app, now)
+    counts = scheme_report.open_counts(app, scheme, now) if scheme else queries.alert_counts(app, now)
     summary = {
         "舆情总量": total, "负面数量": negative, "负面占比": f"{negative / total:.1%}" if total else "—",
         "新增预警": n_alerts, "其中一级预警": sum(a.level == 1 for a in alerts),
@@ -113,8 +123,10 @@ def build_brief(app: Any, kind: str, day: date, now: datetime | None = None) -> 
         "当前未办结": counts["open"], "当前超期": counts["overdue"], "热点事件": len(event_rows),
     }
     brief = Brief(kind=kind, start=start, end=end, generated_at=now, summary=summary, events=event_rows,
-                  alerts=alert_rows, responses=response_rows, departments=board.league(app, start), trend=trend,
-                  topics=board.distribution(app, "topic", start, end, 12), event_briefs=period_briefs([e for e, _ in hot]))
+                  alerts=alert_rows, responses=response_rows, trend=trend, scheme=scheme,
+                  departments=scheme_report.departments(alerts, now) if scheme else board.league(app, start),
+                  topics=board.distribution(app, "topic", start, end, 12, scheme=scheme),
+                  event_briefs=period_briefs([e for e, _ in hot]))
     brief.charts, brief.font_missing = render_charts(brief)
     return brief
 
@@ -327,6 +339,7 @@ def report_main(argv: list[str], app: Any) -> int:
     parser.add_argument("--date", help="简报日期 YYYY-MM-DD（默认昨天，即最近一个完整的日子；周报为截至该日的 7 天）")
     parser.add_argument("--out", required=True, help="输出文件，扩展名 .docx 或 .xlsx")
     parser.add_argument("--now", help="生成时间（ISO 8601，默认当前时间），用于计算超期")
+    parser.add_argument("--scheme", help="只统计该监测方案匹配的帖子、事件与预警（方案名，见 yuqing schemes list）")
     args = parser.parse_args(argv)
     try:
         now = clock_now(args.now)
@@ -348,7 +361,11 @@ def report_main(argv: list[str], app: Any) -> int:
     if out.is_dir():
         print(f"「{out}」是一个文件夹，--out 应为文件路径（.docx 或 .xlsx）", file=sys.stderr)
         return 2
-    brief = build_brief(app, args.kind, day, now)
+    try:
+        brief = build_brief(app, args.kind, day, now, scheme=args.scheme)
+    except ReportError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if brief.font_missing:
         from yuqing.dashboard.fonts import NO_FONT_MESSAGE
 

@@ -17,6 +17,7 @@ EmbeddingStage
 HeatRule, ManualRule, SourceHealthRule, UnansweredPostRule, WebhookChannel
 # Live configuration: yuqing/app.py LIVE_CONFIG_CHECKS names the alerts stage's check by path.
 check_live_config
+SchemeVolumeRule
 # Scrapy: DUPEFILTER_CLASS (crawlers/distributed.py).
 PassDupeFilter
 

@@ -168,7 +168,8 @@ def source_type_label(name: str) -> str:
 # -- alert rules as the administrator sees them (written by the alerts stage's configuration, shown by the admin page)
 RULE_TYPE_LABELS: Mapping[str, str] = MappingProxyType({
     "heat": "热度分级", "spike": "声量突增", "keywords": "敏感词", "negative_share": "负面占比",
-    "unanswered": "留言超期未答复", "manual": "人工预警", "source_health": "来源异常", "engagement": "单帖高互动"})
+    "unanswered": "留言超期未答复", "manual": "人工预警", "source_health": "来源异常", "engagement": "单帖高互动",
+    "scheme_volume": "方案声量"})
 #: The keys of a rule's threshold tiers (``tiers = [{level, min_heat, min_docs}, …]``) and of a word list.
 THRESHOLD_LABELS: Mapping[str, str] = MappingProxyType({
     "level": "级别", "min_heat": "热度不低于", "min_docs": "至少篇数", "min_share": "负面占比不低于",

@@ -9,4 +9,5 @@ RULE_TYPES = {
     "manual": "yuqing.alerts.rules.manual.ManualRule",
     "source_health": "yuqing.alerts.rules.source_health.SourceHealthRule",
     "engagement": "yuqing.alerts.rules.engagement.EngagementRule",
+    "scheme_volume": "yuqing.alerts.rules.scheme_volume.SchemeVolumeRule",
 }

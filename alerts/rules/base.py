@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from yuqing.config import Checker, ConfigError
 from yuqing.model import Document, Event
+from yuqing.storage.base import DocumentFilter
 
 
 @dataclass
@@ -58,24 +59,54 @@ def keyword_words(keywords: Any) -> list[str]:
 class RuleContext:
     """What rules may read, with per-run caches so several rules share one query."""
 
-    def __init__(self, store: Any, now: datetime, *, lookback_hours: float = 72, doc_limit: int = 300):
+    def __init__(self, store: Any, now: datetime, *, lookback_hours: float = 72, doc_limit: int = 300,
+                 scheme: str | None = None):
         self.store, self.now = store, now
+        self.lookback_hours = lookback_hours
         self.since = now - timedelta(hours=lookback_hours)
         self.doc_limit = doc_limit
+        # A rule scoped to a 监测方案 sees only the events holding a document the scheme matched, and of each event
+        # only those documents; the matches are read from the store (recorded when the documents were analysed).
+        self.scheme = scheme
         self._docs: dict[str, list[Document]] = {}
         self._hourly: dict[str, dict[datetime, int]] | None = None
         self._events: list[Event] | None = None
 
+    def scoped(self, scheme: str) -> "RuleContext":
+        """The same run (same clock and window) seen through one scheme's matches."""
+        return RuleContext(self.store, self.now, lookback_hours=self.lookback_hours, doc_limit=self.doc_limit,
+                           scheme=scheme)
+
+    def doc_filter(self, **kw: Any) -> DocumentFilter:
+        """A DocumentFilter for the rule's own store queries, limited to the scheme's documents when scoped."""
+        return DocumentFilter(scheme=self.scheme, **kw) if self.scheme else DocumentFilter(**kw)
+
     def events(self) -> list[Event]:
         if self._events is None:
-            self._events = sorted(self.store.documents.active_events(self.since), key=lambda e: e.id)
+            if self.scheme:
+                events = self.store.documents.list_events(limit=1_000_000, since=self.since, order="recent",
+                                                          scheme=self.scheme)
+            else:
+                events = self.store.documents.active_events(self.since)
+            self._events = sorted(events, key=lambda e: e.id)
         return self._events
 
     def documents(self, event_id: str) -> list[Document]:
         if event_id not in self._docs:
-            _, docs = self.store.documents.list_documents(event_id=event_id, limit=self.doc_limit)
+            flt = DocumentFilter(scheme=self.scheme) if self.scheme else None
+            _, docs = self.store.documents.list_documents(flt, event_id=event_id, limit=self.doc_limit)
             self._docs[event_id] = docs
         return self._docs[event_id]
+
+    def scheme_matched(self, doc: Document) -> bool:
+        """Whether the scheme matched ``doc`` (always True unscoped): one indexed look-up at the document's time."""
+        if not self.scheme:
+            return True
+        at = doc.published_at or doc.fetched_at
+        if at is None:
+            return False
+        flt = DocumentFilter(scheme=self.scheme, since=at, until=at + timedelta(microseconds=1))
+        return doc.id in set(self.store.documents.document_ids(flt, after=None, limit=100_000))
 
     def hourly_counts(self, event_id: str) -> dict[datetime, int]:
         if self._hourly is None:
@@ -91,15 +122,24 @@ class Rule:
     #: The options an administrator edits in the dashboard (option → its default, as configuration): the admin page
     #: shows them as tables and writes them back through the live configuration (yuqing/config_store.py).
     editable: ClassVar[dict[str, Any]] = {}
+    #: Whether the option ``scheme`` (limit the rule to one 监测方案's matches) makes sense for the type.
+    scopable: ClassVar[bool] = True
 
     def __init__(self, name: str, level: int = 3, enabled: bool = True):
         self.name, self.level, self.enabled = name, level, enabled
+        self.scheme: str | None = None  # the 监测方案 the rule is limited to (option ``scheme``); None: everything
 
     @classmethod
     def from_config(cls, c: Checker) -> "Rule":
-        c.reject_unknown({"name", "type", "level", "enabled", *cls.options})
+        c.reject_unknown({"name", "type", "level", "enabled", "scheme", *cls.options})
         rule = cls(c.get("name", str), c.get("level", int, cls.default_level(), minimum=1, maximum=4),
                    c.get("enabled", bool, True))
+        scheme = c.get("scheme", str, None)
+        if scheme is not None and not cls.scopable:
+            raise c.fail("scheme", f"规则类型「{cls.type_name}」不针对帖子，不能限定监测方案")
+        if scheme is not None and not scheme.strip():
+            raise c.fail("scheme", "监测方案名称不能为空（不限定方案时请删去此项）")
+        rule.scheme = scheme.strip() if scheme else None
         rule.configure(c)
         rule.raw = copy.deepcopy(c.data)
         return rule

@@ -103,7 +103,7 @@ class EngagementRule(Rule):
     def check_documents(self, ctx: RuleContext) -> list[Finding]:
         docs_store = ctx.store.documents
         candidates = docs_store.engaged_documents(
-            DocumentFilter(since=ctx.now - timedelta(days=self.candidate_days), until=ctx.now), self.fields,
+            ctx.doc_filter(since=ctx.now - timedelta(days=self.candidate_days), until=ctx.now), self.fields,
             self.min_total, limit=self.limit)
         if not candidates:
             return []

@@ -7,6 +7,7 @@ from yuqing.alerts.rules.base import Rule
 
 class ManualRule(Rule):
     type_name = "manual"
+    scopable = False
 
     @classmethod
     def default_level(cls) -> int:

@@ -13,6 +13,7 @@ from yuqing.health import DEFAULT_FAILURE_CYCLES, failure_threshold, source_heal
 
 class SourceHealthRule(Rule):
     type_name = "source_health"
+    scopable = False
     options = {"cycles"}
 
     @classmethod

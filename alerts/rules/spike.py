@@ -25,7 +25,6 @@ from typing import Any
 from yuqing.alerts.rules.base import Finding, Rule, RuleContext
 from yuqing.config import Checker
 from yuqing.model import Event
-from yuqing.storage.base import DocumentFilter
 
 GROUP_FIELDS = {"region": "地区", "topic": "主题"}
 _NO_VALUE = {None, "", "未知"}
@@ -111,7 +110,7 @@ class SpikeRule(Rule):
             base_start = start - timedelta(days=self.group_baseline_days)
             docs = ctx.store.documents
             for field in self.groups:
-                recent = dict(docs.count_by(field, DocumentFilter(since=start, until=end), limit=100_000))
+                recent = dict(docs.count_by(field, ctx.doc_filter(since=start, until=end), limit=100_000))
                 if not any(n >= self.group_min_count for k, n in recent.items() if k not in _NO_VALUE):
                     continue
                 # A baseline needs history: before the store holds posts older than the baseline period (the first
@@ -119,10 +118,10 @@ class SpikeRule(Rule):
                 # (Documents are never deleted, so once seen for a start the answer holds for any later one.)
                 known = self._history.get(field)
                 if known is None or base_start < known:
-                    if not docs.count_by(field, DocumentFilter(until=base_start), limit=1):
+                    if not docs.count_by(field, ctx.doc_filter(until=base_start), limit=1):
                         continue
                     self._history[field] = base_start
-                base = dict(docs.count_by(field, DocumentFilter(since=base_start, until=start), limit=100_000))
+                base = dict(docs.count_by(field, ctx.doc_filter(since=base_start, until=start), limit=100_000))
                 for value, n in sorted(recent.items(), key=lambda kv: (-kv[1], str(kv[0]))):
                     finding = self._group_finding(field, value, n, base.get(value, 0), ctx)
                     if finding is None:

@@ -43,11 +43,12 @@ def overview(app: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def trend(app: Any, since: datetime, until: datetime, *, topic: str | None = None, region: str | None = None
-          ) -> list[dict[str, Any]]:
-    """[{day, total, negative, neutral, positive}], every day in the range present (zeros filled)."""
+def trend(app: Any, since: datetime, until: datetime, *, topic: str | None = None, region: str | None = None,
+          scheme: str | None = None) -> list[dict[str, Any]]:
+    """[{day, total, negative, neutral, positive}], every day in the range present (zeros filled); with ``scheme``,
+    only the documents that 监测方案 matched."""
     rows = {r["day"]: r for r in app.store.documents.count_by_day(
-        DocumentFilter(since=since, until=until, topic=topic, region=region))}
+        DocumentFilter(since=since, until=until, topic=topic, region=region, scheme=scheme))}
     out = []
     d = since.astimezone(TZ).date()
     last = (until - timedelta(microseconds=1)).astimezone(TZ).date()
@@ -58,8 +59,9 @@ def trend(app: Any, since: datetime, until: datetime, *, topic: str | None = Non
     return out
 
 
-def distribution(app: Any, field: str, since: datetime, until: datetime, limit: int = 12) -> list[tuple[str, int]]:
-    rows = app.store.documents.count_by(field, DocumentFilter(since=since, until=until), limit=limit)
+def distribution(app: Any, field: str, since: datetime, until: datetime, limit: int = 12, *, scheme: str | None = None
+                 ) -> list[tuple[str, int]]:
+    rows = app.store.documents.count_by(field, DocumentFilter(since=since, until=until, scheme=scheme), limit=limit)
     if field == "sentiment":
         rows = [(SENTIMENT_LABELS.get(k, k), n) for k, n in rows]
     return rows

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from yuqing.dashboard.services import board, documents
+from yuqing.dashboard.services import board, documents, schemes
 from yuqing.dashboard.services.context import get_app
 from yuqing.storage.base import DocumentFilter
 
@@ -50,11 +50,11 @@ def keywords(key: str, since: datetime, until: datetime, limit: int = 80) -> lis
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def wordcloud_png(pairs: tuple[tuple[str, int], ...], dark: bool) -> bytes | None:
+def wordcloud_png(pairs: tuple[tuple[str, int], ...], dark: bool, width: int = 900, height: int = 420) -> bytes | None:
     """Drawing the cloud costs about a second of CPU: keep it as long as the keywords do not change."""
     from yuqing.dashboard.charts import wordcloud_png as draw
 
-    return draw(list(pairs), dark=dark)
+    return draw(list(pairs), dark=dark, width=width, height=height)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -74,6 +74,24 @@ def search(key: str, query: str, source: str | None, topic: str | None, departme
 @st.cache_data(ttl=300, show_spinner=False)
 def filter_options(key: str) -> dict[str, list[str]]:
     return documents.filter_options(_app(key))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def scheme_overview(key: str, name: str, since: datetime, until: datetime, words_since: datetime | None = None) -> Any:
+    """One 监测方案's page figures (a frozen SchemeOverview, or None when there is no such scheme)."""
+    return schemes.overview(_app(key), name, since, until, words_since=words_since)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def scheme_posts(key: str, name: str, since: datetime | None, until: datetime | None, limit: int, offset: int
+                 ) -> tuple[int, tuple[Any, ...]]:
+    return schemes.posts(_app(key), name, since, until, limit=limit, offset=offset)
+
+
+def clear_schemes() -> None:
+    """After a scheme is saved or deleted: its page shows the new matches on the next render."""
+    for fn in (scheme_overview, scheme_posts):
+        fn.clear()
 
 
 def clear() -> None:

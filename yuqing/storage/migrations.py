@@ -21,6 +21,7 @@ from yuqing.storage.migrations_schemes import SCHEMES_SQLITE  # 18: monitoring s
 from yuqing.storage.sqlconfig import CONFIG_VERSIONS  # 20: live configuration (yuqing/config_store.py)
 from yuqing.storage.sqlcorrections import CORRECTIONS  # 15: officers' corrections
 from yuqing.storage.sqlsessions import DASHBOARD_SESSIONS  # 22: dashboard sessions
+from yuqing.storage.migrations_scheme_rollup import SCHEME_ROLLUP_SQLITE  # 29: per-scheme roll-ups
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -386,4 +387,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (18, "monitoring schemes and their matches", "documents-sqlite", SCHEMES_SQLITE),
     (20, "live configuration: versions of the dashboard's overlay over the file", "workflow", CONFIG_VERSIONS),
     (22, "dashboard sessions: signed tokens that survive a reload, revoked on logout", "workflow", DASHBOARD_SESSIONS),
+    (29, "daily roll-ups per monitoring scheme for the scheme pages", "documents-sqlite", SCHEME_ROLLUP_SQLITE),
 ]

@@ -89,9 +89,8 @@ class SQLiteEventsAndAggregates:
         if department:
             clauses.append("department = ?")
             params.append(department)
-        if scheme:
-            clauses.append("id IN (SELECT d.event_id FROM scheme_matches m JOIN documents d ON d.id = m.doc_id "
-                           "WHERE m.scheme = ? AND d.event_id IS NOT NULL)")
+        if scheme:  # the events holding the scheme's matches, kept by triggers (migration 29)
+            clauses.append("id IN (SELECT event_id FROM scheme_events WHERE scheme = ?)")
             params.append(scheme)
         rows = self.db.execute(f"SELECT * FROM events WHERE {' AND '.join(clauses)} ORDER BY {order_sql} LIMIT ?",
                                [*params, limit]).fetchall()
@@ -130,13 +129,17 @@ class SQLiteEventsAndAggregates:
         """Rows to aggregate for ``flt``, as a UNION ALL: whole days from doc_daily (weight ``n``), partial days at
         the ends of the window from the documents (weight 1). ``columns`` uses ``{n}`` for the weight."""
         flt = flt or DocumentFilter()
-        span = None if flt.scheme else _whole_days(flt)  # the daily rollup knows no schemes
-        if span is None:  # no whole day in the window (or one scheme's matches): the documents only
+        span = _whole_days(flt)
+        if span is None:  # no whole day in the window: the documents only
             where, params = self._where(flt)
             return f"SELECT {columns.format(n=1)} FROM documents WHERE {where}", params
         (first, last), edges = span
-        where, params = self._where(replace(flt, since=None, until=None))
-        parts = [f"SELECT {columns.format(n='n')} FROM doc_daily WHERE {where} AND day >= ? AND day <= ?"]
+        # One scheme's whole days from its own roll-up (migration 29), everything else's from doc_daily.
+        where, params = self._where(replace(flt, since=None, until=None, scheme=None))
+        rollup = "doc_daily"
+        if flt.scheme:
+            rollup, where, params = "scheme_daily", f"{where} AND scheme = ?", [*params, flt.scheme]
+        parts = [f"SELECT {columns.format(n='n')} FROM {rollup} WHERE {where} AND day >= ? AND day <= ?"]
         all_params = [*params, first, last]
         for since, until in edges:
             where, params = self._where(replace(flt, since=since, until=until))
@@ -179,16 +182,21 @@ class SQLiteEventsAndAggregates:
     def top_keywords(self, flt: DocumentFilter, limit: int = 80) -> list[tuple[str, int]]:
         scan = ("SELECT j.value AS k, 1 AS n FROM documents d, json_each(d.keywords) j "
                 "WHERE d.keywords IS NOT NULL AND j.value IS NOT NULL AND {}")
-        time_only = not any(getattr(flt, f.name) for f in dataclasses.fields(flt) if f.name not in ("since", "until"))
+        time_only = not any(getattr(flt, f.name) for f in dataclasses.fields(flt)
+                            if f.name not in ("since", "until", "scheme"))
         span = _whole_days(flt) if time_only else None
         if span is None:  # other filters than time, or no whole day in the window: count from the documents
             where, params = self._where(flt, "d")
             parts, all_params = [scan.format(where)], params
-        else:  # whole days from the daily rollup, the partial days at either end from the documents
+        else:  # whole days from the daily rollup (one scheme's own, migration 29), partial days from the documents
             (first, last), edges = span
-            parts, all_params = ["SELECT keyword AS k, n FROM keyword_daily WHERE day >= ? AND day <= ?"], [first, last]
+            if flt.scheme:
+                parts = ["SELECT keyword AS k, n FROM scheme_keyword_daily WHERE scheme = ? AND day >= ? AND day <= ?"]
+                all_params = [flt.scheme, first, last]
+            else:
+                parts, all_params = ["SELECT keyword AS k, n FROM keyword_daily WHERE day >= ? AND day <= ?"], [first, last]
             for since, until in edges:
-                where, params = self._where(DocumentFilter(since=since, until=until), "d")
+                where, params = self._where(DocumentFilter(since=since, until=until, scheme=flt.scheme), "d")
                 parts.append(scan.format(where))
                 all_params += params
         rows = self.db.execute(f"SELECT k, sum(n) FROM ({' UNION ALL '.join(parts)}) GROUP BY k "

@@ -21,7 +21,9 @@ def _fts_phrase(term: str) -> str:
 class SQLiteSearch:
     """DocumentStore's search and listing on SQLite."""
 
-    def _where(self, flt: DocumentFilter | None, alias: str = "") -> tuple[str, list[Any]]:
+    def _where(self, flt: DocumentFilter | None, alias: str = "", *, probe: bool = False) -> tuple[str, list[Any]]:
+        """``probe``: test the scheme's matches per document (``+id``: SQLite then walks an index on the other
+        clauses, e.g. time) instead of starting from the matches."""
         p = f"{alias}." if alias else ""
         clauses, params = [], []
         if flt:
@@ -38,7 +40,7 @@ class SQLiteSearch:
                 clauses.append(f"{p}at < ?")
                 params.append(to_utc_text(flt.until))
             if flt.scheme:  # one 监测方案's matches (yuqing.storage.sqlite_schemes)
-                clauses.append(f"{p}id IN (SELECT doc_id FROM scheme_matches WHERE scheme = ?)")
+                clauses.append(f"{'+' if probe else ''}{p}id IN (SELECT doc_id FROM scheme_matches WHERE scheme = ?)")
                 params.append(flt.scheme)
         return (" AND ".join(clauses) or "1=1"), params
 
@@ -73,7 +75,14 @@ class SQLiteSearch:
         if event_id:
             where += " AND event_id = ?"
             params.append(event_id)
-        total = self.db.execute(f"SELECT count(*) FROM documents WHERE {where}", params).fetchone()[0]
+        if flt is not None and flt.scheme and not event_id:
+            # One scheme's newest posts: the total from its daily roll-up, the page by walking documents_at_id
+            # newest first and probing the matches (stops when the page is full) — not by sorting every match.
+            parts, part_params = self._daily_parts(flt, "{n} AS n")
+            total = self.db.execute(f"SELECT coalesce(sum(n), 0) FROM ({parts})", part_params).fetchone()[0]
+            where, params = self._where(flt, probe=True)
+        else:
+            total = self.db.execute(f"SELECT count(*) FROM documents WHERE {where}", params).fetchone()[0]
         rows = self.db.execute(f"SELECT * FROM documents WHERE {where} ORDER BY at DESC LIMIT ? OFFSET ?",
                                [*params, limit, offset]).fetchall()
         return total, [self._row_to_document(r) for r in rows]
