@@ -141,3 +141,19 @@ def test_only_officers_and_admins_change_schemes(home, capsys, monkeypatch):
         assert not app.store.documents.get_scheme("水").backfill_done  # left to the scheduler
     finally:
         app.close()
+
+
+def test_delete_refused_while_an_alert_rule_is_scoped_to_the_scheme(home, capsys, tmp_path):
+    """Deleting a scheme a rule names would leave the alerts configuration invalid: refused, nothing removed."""
+    assert run(capsys, "add", "供暖", "--expr", "供暖 OR 暖气")[0] == 0
+    config = tmp_path / "scoped.toml"
+    config.write_text(CONFIG.read_text(encoding="utf-8") + '\n[[alerts.rules]]\nname = "供暖声量"\ntype = "scheme_volume"\n'
+                      'scheme = "供暖"\nlevel = 2\n', encoding="utf-8")
+    code = main(["--config", str(config), "schemes", "delete", "供暖"])
+    err = capsys.readouterr().err
+    assert code == 2 and "仍被预警规则「供暖声量」限定" in err and "Traceback" not in err
+    app = App.load(config, home)
+    try:
+        assert app.store.documents.get_scheme("供暖") is not None
+    finally:
+        app.close()

@@ -126,6 +126,11 @@ def _change(app: Any, args: argparse.Namespace, actor: str) -> int:
     known = [s.name for s in app.config.sources]
     store = app.store
     if args.action == "delete":
+        rules = [str(r.get("name") or f"第 {i} 条") for i, r in enumerate(app.config.raw.get("alerts", {}).get("rules", []), 1)
+                 if isinstance(r, dict) and r.get("scheme") == args.name]
+        if rules:  # deleting it would leave those rules naming a scheme that no longer exists
+            return _fail(f"方案「{args.name}」仍被预警规则「{'」「'.join(rules)}」限定，不能删除；请先修改或删除这些规则"
+                         "（看板「预警规则与静默」或配置文件的 [[alerts.rules]]）")
         delete_scheme(store, args.name, actor=actor, now=now)
         print(f"已删除方案「{args.name}」及其匹配记录")
         return 0
