@@ -396,3 +396,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
 ]
+from yuqing.storage.migrations_social import SOCIAL_MIGRATIONS  # noqa: E402  (30: shares and authors)
+MIGRATIONS += SOCIAL_MIGRATIONS
