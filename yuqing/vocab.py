@@ -153,3 +153,17 @@ def emotion_shares(state: Mapping[str, Any] | None) -> dict[str, float]:
         return {}
     return {EMOTION_LABELS[k]: float(v) for k, v in mix.items()
             if k in EMOTION_LABELS and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+# -- accounts (configured in ``[[accounts]]``, read by the heat index; ``yuqing.social``) ---------------------------
+class AccountKind(str, enum.Enum):
+    OFFICIAL = "official"
+    KEY = "key"
+    MEDIA = "media"
+
+
+ACCOUNT_KIND_LABELS: Mapping[str, str] = MappingProxyType({"official": "官方账号", "key": "重点账号", "media": "媒体"})
+#: Chinese labels of a document's engagement counts and account flags as views show them.
+ENGAGEMENT_LABELS: Mapping[str, str] = MappingProxyType({
+    "likes": "点赞", "reposts": "转发", "replies": "评论", "views": "阅读", "followers": "粉丝",
+    "verified": "认证账号", "official": "政务/机构账号"})
