@@ -241,3 +241,22 @@ comments = "stat.ping"
         assert d.published_at.timestamp() == (T - 7 * 60_000) / 1000
         second = crawl(config, home=tmp_path)["leader_board"]
         assert (second["inserted"], len(second["fetched_urls"])) == (0, 1)
+
+
+def test_mapping_units_name_the_failing_field():
+    from yuqing.config_api import ApiSpec
+    from yuqing.crawlers.spiders.apimap import MappingError, api_time, fill, map_record
+
+    spec = ApiSpec(records="data", item_url="/w/{user.id}/{mid}", time_format="%Y-%m-%d %H:%M",
+                   fields={"content": "text", "time": "t", "repost_of": "rt", "likes": "n.likes", "author": "user"})
+    record = {"text": "第一行很长" * 10 + "\n第二行", "t": "2024-11-20 10:00", "mid": "9", "user": "甲",
+              "rt": {"mid": "7", "user": {"id": 42}}, "n": {"likes": 3}}
+    out = map_record(spec, record, "https://w.example/api")
+    assert out["title"] == ("第一行很长" * 8) + "…" and out["repost_of"] == "https://w.example/w/42/7"
+    assert out["published_at"].isoformat() == "2024-11-20T10:00:00+08:00" and out["likes"] == 3
+    with pytest.raises(MappingError, match="字段 time（t）"):
+        map_record(spec, {**record, "t": "昨天"}, "https://w.example/api")
+    with pytest.raises(MappingError, match="字段 author（user）：得到的是对象"):
+        map_record(spec, {**record, "user": {"id": 1}}, "https://w.example/api")
+    assert fill(spec.item_url, {"mid": "9"}, "https://w.example/") is None  # no user.id: no URL, reported
+    assert api_time(1732068000) == api_time("1732068000000") == api_time("2024-11-20T10:00:00+08:00")
