@@ -23,6 +23,8 @@ from yuqing.samples.timeline import Snapshot, Timeline
 from . import templates as T
 from .clocks import Clock, real_clock
 from .faults import FaultSite, close_quietly
+from .params import BadRequest, _page_param
+from .social import SocialSites
 
 
 _ARTICLE_RE = re.compile(r"^/news/(\d{4})/(\d{2})/t(\d{8})_(\d+)\.html$")
@@ -30,21 +32,6 @@ _LIST_RE = re.compile(r"^/news/index(?:_(\d+))?\.html$")
 _REPOST_LIST_RE = re.compile(r"^/repost/index(?:_(\d+))?\.html$")
 
 ROBOTS = "User-agent: *\nDisallow: /admin/\n"
-
-
-class BadRequest(Exception):
-    pass
-
-
-def _page_param(query: dict, name: str = "page", default: int = 1, low: int = 1, high: int = 10**6) -> int:
-    raw = query.get(name, [str(default)])[0]
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"参数 {name} 必须是整数，收到「{raw}」") from None
-    if not low <= value <= high:
-        raise BadRequest(f"参数 {name} 必须在 {low} 到 {high} 之间，收到 {value}")
-    return value
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -123,7 +110,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self.server.app.route(self)
         except BadRequest as exc:
-            if self.path.startswith("/board/api/"):
+            if "/api/" in self.path:
                 self.send_json({"error": str(exc)}, 400)
             else:
                 self.send_error_page(400, str(exc))
@@ -172,6 +159,7 @@ class SampleSites:
         self._article_index = {a.path: a for items in self.timeline.articles.values() for a in items}
         if self.timeline._response is not None:
             self._article_index[self.timeline._response.path] = self.timeline._response
+        self.social = SocialSites(self)  # the JSON APIs: 12345 portal and 微博-like (issue 19)
 
     # -- lifecycle
     def start(self) -> "SampleSites":
@@ -240,6 +228,16 @@ class SampleSites:
         return [{"name": name, "type": meta[name][0], "title": meta[name][1], "start_urls": urls,
                  "region": meta[name][2]} for name, urls in self.urls().items()]
 
+    def api_urls(self) -> dict[str, list[str]]:
+        """Start URLs of the JSON APIs (``type = "api"`` sources; their mappings are in the configuration)."""
+        b = self.base_url
+        out = {"hotline_api": [f"{b}/hotline/api/cases?limit=20"], "weibo_api": [f"{b}/weibo/api/statuses?page=1"]}
+        if self.fault_site:
+            out.update(weibo_faults=[f"{b}/faults/weibo/api/statuses?page=1"],
+                       weibo_empty=[f"{b}/faults/weibo/api/empty?page=1"],
+                       hotline_faults=[f"{b}/faults/hotline/api/cases?limit=20"])
+        return out
+
     def expected(self, labels: bool = True) -> dict:
         """Ground truth of what is published now: records in the ingest format with labels, plus faults."""
         snap = self.snapshot()
@@ -260,6 +258,10 @@ class SampleSites:
             return h.send_body(200, T.STYLE.encode(), "text/css; charset=utf-8")
         if path.startswith("/admin/") or path == "/admin":
             return h.send_error_page(403)
+        if path.startswith(("/faults/weibo/", "/faults/hotline/")) and self.fault_site:
+            return self.social.handle_fault(h, path, query)
+        if path.startswith(("/weibo/", "/hotline/")):
+            return self.social.handle(h, path, query)
         if path.startswith("/faults/") and self.fault_site:
             return self.fault_site.handle(h, path)
         if path.startswith("/a3/news/"):

@@ -10,7 +10,8 @@ from yuqing.dashboard.services.queries import SENTIMENT_LABELS, department_names
 from yuqing.model import Document
 from yuqing.search import app_search
 from yuqing.storage.base import DocumentFilter
-from yuqing.views import DocumentView, SearchResultView, build_document_view
+from yuqing.views import DocumentView, build_document_view
+from yuqing.views_search import SearchResultView
 
 
 def search(app: Any, query: str, flt: DocumentFilter, *, limit: int = 20, offset: int = 0) -> SearchResultView:

@@ -389,3 +389,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (22, "dashboard sessions: signed tokens that survive a reload, revoked on logout", "workflow", DASHBOARD_SESSIONS),
     (29, "daily roll-ups per monitoring scheme for the scheme pages", "documents-sqlite", SCHEME_ROLLUP_SQLITE),
 ]
+from yuqing.storage.migrations_social import SOCIAL_MIGRATIONS  # noqa: E402  (30: shares and authors)
+MIGRATIONS += SOCIAL_MIGRATIONS
