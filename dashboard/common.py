@@ -174,7 +174,7 @@ def run_app() -> None:
         # Streamlit's English 「Page not found」.
         groups.setdefault(next(iter(groups)), []).append(st.Page(
             _redirect(requested, default), title="页面跳转", url_path=requested, visibility="hidden"))
-    page = st.navigation(groups)
+    page = st.navigation(groups, expanded=True)  # every page listed: no 「View more」 (English) hiding the admin pages
     st.markdown(BASE_CSS, unsafe_allow_html=True)
     _sidebar(user)
     page.run()
