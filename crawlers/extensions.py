@@ -33,6 +33,7 @@ ERROR_LABELS = {
     "truncated": "页面被截断", "too_large": "页面过大", "not_html": "非网页内容", "decode_error": "解码失败",
     "parse_error": "解析失败", "charset_mismatch": "字符集声明错误（已按实际编码保存）", "robots": "robots.txt 禁止", "item_invalid": "条目无效", "store_error": "写入失败",
     "ignored": "请求被忽略", "other": "其他错误",
+    "render_timeout": "渲染超时", "render_error": "渲染失败",
 }
 
 
@@ -64,6 +65,8 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
                     "DownloadFailedError": "connection", "UnsupportedURLSchemeError": "ignored"}
     if name in scrapy_kinds:
         return scrapy_kinds[name], detail
+    if type(exc).__module__.startswith("playwright."):  # a rendered page (yuqing.crawlers.rendering)
+        return ("render_timeout" if name == "TimeoutError" else "render_error"), detail
     if name == "DownloadCancelledError":
         return ("too_large" if "size" in str(exc).lower() else "other"), detail
     if isinstance(exc, (tx_error.TimeoutError, tx_error.TCPTimedOutError, defer.TimeoutError)):

@@ -64,10 +64,15 @@ def child_main(argv: list[str] | None = None) -> int:
     config = load_config(args.config, home)
     from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(crawler_settings(config, home, log_level=args.log_level, pass_id=args.pass_id),
-                             install_root_handler=True)
+    from yuqing.crawlers.rendering import render_settings
+
     for name in args.source:
         config.source(name)  # unknown name → ConfigError before anything starts
+    settings = crawler_settings(config, home, log_level=args.log_level, pass_id=args.pass_id)
+    for key, value in render_settings(config, args.source).items():  # nothing unless a source renders
+        settings.set(key, value, priority="cmdline")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    for name in args.source:
         process.crawl(name)
     process.start()
     return 0
