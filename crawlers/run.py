@@ -253,6 +253,10 @@ def crawl_main(argv: list[str] | None, app: Any) -> int:
             return 2
     try:
         names = enabled_sources(config, args.source)
+        if any(config.source(n).settings.get("render") for n in names):
+            from yuqing.crawlers.rendering import check_chromium
+
+            check_chromium(config)  # before any crawl starts, not as a crashed child
     except ConfigError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -301,6 +305,7 @@ def source_report(config: Config, store: Any) -> list[dict[str, Any]]:
         out.append({
             "name": s.name, "title": s.title, "type": s.type, "interval_minutes": s.interval_minutes,
             "start_urls": s.start_urls, "enabled": s.settings.get("enabled", True),
+            "render": bool(s.settings.get("render")),
             "last_run": iso(h.get("last_run")) if isinstance(h.get("last_run"), datetime) else h.get("last_run"),
             "last_success": iso(h.get("last_success")) if isinstance(h.get("last_success"), datetime) else None,
             "runs": h.get("runs", 0), "pages_fetched": h.get("pages_fetched", 0),
@@ -329,7 +334,8 @@ def sources_main(argv: list[str] | None, app: Any) -> int:
         return 0
     for r in report:
         flag = f"  ⚠ 需要关注：{r['attention_reason']}" if r["needs_attention"] else ""
-        print(f"{r['name']}（{r['title']}，类型 {r['type']}，每 {r['interval_minutes']} 分钟）{flag}")
+        rendering = "，脚本渲染" if r["render"] else ""
+        print(f"{r['name']}（{r['title']}，类型 {r['type']}{rendering}，每 {r['interval_minutes']} 分钟）{flag}")
         print(f"  起始网址：{'、'.join(r['start_urls'])}")
         if not r["runs"]:
             print("  尚未抓取")

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,7 +20,7 @@ from tests.crawlers.test_crawl import START, expected_posts, stored
 from yuqing.checker import ConfigError
 from yuqing.config import load_config
 from yuqing.crawlers.rendering import HANDLER, render_settings
-from yuqing.crawlers.run import crawl, source_report
+from yuqing.crawlers.run import crawl, source_report, sources_main
 from yuqing.crawlers.sample_sites import rendered
 from yuqing.crawlers.sample_sites.clocks import ManualClock
 from yuqing.crawlers.sample_sites.server import serve
@@ -104,20 +105,24 @@ def test_rendered_board_every_post_once_then_incremental(tmp_path, sites):
 
 
 @needs_chromium
-def test_render_timeout_reported_in_source_health(tmp_path, sites):
+def test_render_timeout_reported_in_source_health(tmp_path, sites, capsys):
     stuck = dict(rendered.source(sites.base_url), name="board_stuck",
                  start_urls=[f"{sites.base_url}{rendered.PREFIX}stuck"])
-    config = load_config(write_config(tmp_path, [stuck], "render_timeout = 2"), tmp_path)
+    config = load_config(write_config(tmp_path, [stuck], "render_timeout = 2\nfailure_cycles = 1"), tmp_path)
     result = crawl(config, home=tmp_path, timeout=300)["board_stuck"]
     assert result["failed"] and result["errors"] == {"render_timeout": 1}
     assert result["error_urls"][0]["url"] == stuck["start_urls"][0]
     store = open_store(config)
     try:
         health = {h["name"]: h for h in source_report(config, store)}["board_stuck"]
+        assert sources_main([], SimpleNamespace(config=config, store=store)) == 0
     finally:
         store.close()
+    shown = capsys.readouterr().out
+    assert "脚本渲染" in shown and f"渲染超时：{stuck['start_urls'][0]}" in shown
     assert health["errors"] == {"render_timeout": 1} and health["consecutive_failures"] == 1
-    assert health["last_error_urls"][0]["kind"] == "render_timeout"
+    assert health["last_error_urls"][0]["kind"] == "render_timeout" and health["render"]
+    assert health["needs_attention"]
 
 
 CHILD = """
@@ -194,3 +199,26 @@ def test_missing_chromium_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError) as err:
         render_settings(config, ["r"])
     assert "crawl.chromium" in str(err.value) and "apt-get install -y chromium" in str(err.value)
+
+
+def test_crawl_command_refuses_rendering_without_chromium(tmp_path, capsys):
+    from yuqing.crawlers.run import crawl_main
+
+    src = {"name": "r", "type": "board", "start_urls": ["http://127.0.0.1:9/"], "render": True}
+    config = load_config(write_config(tmp_path, [src], f'chromium = "{tmp_path / "no-chromium"}"'), tmp_path)
+    assert crawl_main([], SimpleNamespace(config=config)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "找不到可执行的 Chromium" in err and "Traceback" not in err
+
+
+@needs_chromium
+def test_bench_measures_the_rendered_kind_beside_plain_pages(tmp_path, sites):
+    from yuqing.crawlers.bench_render import MAX_LIST_PAGES, bench_rendered
+
+    said = []
+    result = bench_rendered(sites, tmp_path, 1, said.append)
+    (one,) = result["rounds"]
+    posts = min(len(expected_posts(sites)), 20 * MAX_LIST_PAGES)
+    assert one["pages"] == -(-posts // 20) + posts  # every list page and post, rendered (same count as plain HTML)
+    assert result["rendered_pages_per_s"] > 0 and result["plain_pages_per_s"] > 0
+    assert said and "脚本渲染" in said[0]
