@@ -222,3 +222,14 @@ def test_bench_measures_the_rendered_kind_beside_plain_pages(tmp_path, sites):
     assert one["pages"] == -(-posts // 20) + posts  # every list page and post, rendered (same count as plain HTML)
     assert result["rendered_pages_per_s"] > 0 and result["plain_pages_per_s"] > 0
     assert said and "脚本渲染" in said[0]
+
+
+@pytest.mark.parametrize("entry, key", [("render_concurrency = 0", "crawl.render_concurrency"),
+                                        ("render_timeout = 0.5", "crawl.render_timeout"),
+                                        ('render_timeout = "30"', "crawl.render_timeout")])
+def test_render_caps_validated(tmp_path, entry, key):
+    path = tmp_path / "yuqing.toml"
+    path.write_text(f"[crawl]\n{entry}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, tmp_path)
+    assert key in str(err.value)
