@@ -8,6 +8,9 @@ measured inside the child from spider open to close (process start-up excluded).
 The JSON API sources (``type = "api"``, their mappings taken from yuqing/default_config.toml) are measured the same
 way, reported apart (``api``): the bare spider cannot discover JSON pages by links, so it fetches exactly the URLs
 our spider fetched, all queued at once, with no parsing, mapping or store — the cost of fetching alone.
+
+The script-rendered kind (render = true, through Chromium) is measured beside the same posts served as plain HTML
+(yuqing.crawlers.bench_render).
 """
 
 from __future__ import annotations
@@ -194,13 +197,16 @@ def bench_crawl(rounds: int = 3, progress=None) -> dict:
             say(f"第 {r}/{rounds} 轮：我们的爬虫 {o:.1f} 页/秒（{int(ours_pages)} 页），"
                 f"裸 Scrapy {b:.1f} 页/秒（{int(bare_pages)} 页），比值 {o / b:.2f}")
         api = _bench_api(sites, workdir, say, rounds)
+        from yuqing.crawlers.bench_render import bench_rendered
+
+        rendered = bench_rendered(sites, workdir, rounds, say)  # script-rendered board (render = true)
     ours_m, bare_m = statistics.median(ours_rates), statistics.median(bare_rates)
     # The ratio is the median of the per-round ratios: both spiders of a round ran under the same machine load,
     # whereas dividing two separate medians can pair a fast round with a slow one.
     ratio = statistics.median(r["ratio"] for r in per_round)
     return {"ours_pages_per_s": round(ours_m, 1), "bare_pages_per_s": round(bare_m, 1),
             "ratio": round(ratio, 3), "rounds": per_round, "sources": list(BENCH_SOURCES),
-            "target_ratio": 0.8, "api": api}
+            "target_ratio": 0.8, "api": api, "rendered": rendered}
 
 
 def bench_crawl_main(argv: list[str] | None = None) -> int:
@@ -223,6 +229,10 @@ def bench_crawl_main(argv: list[str] | None = None) -> int:
         for name, r in result["api"].items():
             print(f"接口 {name}：我们的爬虫 {r['ours_pages_per_s']:.1f} 页/秒，裸 Scrapy（同批网址，只抓取）"
                   f"{r['bare_pages_per_s']:.1f} 页/秒，比值 {r['ratio']:.2f}")
+        r = result["rendered"]
+        print(r["skipped"] if "skipped" in r else
+              f"脚本渲染来源（Chromium）：{r['rendered_pages_per_s']} 页/秒，同一批留言的普通页面 "
+              f"{r['plain_pages_per_s']} 页/秒（渲染代价：约 {1 / r['ratio']:.0f} 倍时间）")
     return 0
 
 

@@ -36,6 +36,7 @@ ERROR_LABELS = {
     # JSON API sources (type = "api"):
     "rate_limited": "被限流（429，按 Retry-After 等待）", "login_wall": "需要登录（登录墙）", "empty_page": "接口返回空页",
     "bad_json": "接口返回的不是有效 JSON", "mapping_error": "字段映射失败",
+    "render_timeout": "渲染超时", "render_error": "渲染失败",
 }
 
 
@@ -67,6 +68,8 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
                     "DownloadFailedError": "connection", "UnsupportedURLSchemeError": "ignored"}
     if name in scrapy_kinds:
         return scrapy_kinds[name], detail
+    if type(exc).__module__.startswith("playwright."):  # a rendered page (yuqing.crawlers.rendering)
+        return ("render_timeout" if name == "TimeoutError" else "render_error"), detail
     if name == "DownloadCancelledError":
         return ("too_large" if "size" in str(exc).lower() else "other"), detail
     if isinstance(exc, (tx_error.TimeoutError, tx_error.TCPTimedOutError, defer.TimeoutError)):

@@ -65,10 +65,15 @@ def child_main(argv: list[str] | None = None) -> int:
     config = load_effective_config(args.config, home)  # the file plus the dashboard's changes (new, edited sources)
     from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(crawler_settings(config, home, log_level=args.log_level, pass_id=args.pass_id),
-                             install_root_handler=True)
+    from yuqing.crawlers.rendering import render_settings
+
     for name in args.source:
         config.source(name)  # unknown name → ConfigError before anything starts
+    settings = crawler_settings(config, home, log_level=args.log_level, pass_id=args.pass_id)
+    for key, value in render_settings(config, args.source).items():  # nothing unless a source renders
+        settings.set(key, value, priority="cmdline")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    for name in args.source:
         process.crawl(name)
     process.start()
     return 0
@@ -249,6 +254,10 @@ def crawl_main(argv: list[str] | None, app: Any) -> int:
             return 2
     try:
         names = enabled_sources(config, args.source)
+        if any(config.source(n).settings.get("render") for n in names):
+            from yuqing.crawlers.rendering import check_chromium
+
+            check_chromium(config)  # before any crawl starts, not as a crashed child
     except ConfigError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -297,6 +306,7 @@ def source_report(config: Config, store: Any) -> list[dict[str, Any]]:
         out.append({
             "name": s.name, "title": s.title, "type": s.type, "interval_minutes": s.interval_minutes,
             "start_urls": s.start_urls, "enabled": s.settings.get("enabled", True),
+            "render": bool(s.settings.get("render")),
             "last_run": iso(h.get("last_run")) if isinstance(h.get("last_run"), datetime) else h.get("last_run"),
             "last_success": iso(h.get("last_success")) if isinstance(h.get("last_success"), datetime) else None,
             "runs": h.get("runs", 0), "pages_fetched": h.get("pages_fetched", 0),
@@ -329,7 +339,8 @@ def sources_main(argv: list[str] | None, app: Any) -> int:
         return 0
     for r in report:
         flag = f"  ⚠ 需要关注：{r['attention_reason']}" if r["needs_attention"] else ""
-        print(f"{r['name']}（{r['title']}，类型 {r['type']}，每 {r['interval_minutes']} 分钟）{flag}")
+        rendering = "，脚本渲染" if r["render"] else ""
+        print(f"{r['name']}（{r['title']}，类型 {r['type']}{rendering}，每 {r['interval_minutes']} 分钟）{flag}")
         print(f"  起始网址：{'、'.join(r['start_urls'])}")
         if not r["runs"]:
             print("  尚未抓取")

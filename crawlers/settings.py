@@ -48,6 +48,10 @@ EXTENSIONS = {
 # milliseconds each time); tests/crawlers/test_crawl_units.py checks our callbacks once instead.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
+# Rendering (sources with render = true) is not configured here: yuqing.crawlers.rendering.render_settings adds the
+# scrapy-playwright download handler, Debian's chromium and the [crawl] render_concurrency/render_timeout caps to a
+# crawl's settings only when one of its sources renders, so a crawl of plain sources never loads playwright.
+
 # Items are written in batches of this many, one transaction per batch.
 YUQING_BATCH_SIZE = 20
 

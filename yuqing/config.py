@@ -86,7 +86,7 @@ def _redis_url(c: Checker) -> str:
 
 def _parse_source(c: Checker) -> Source:
     c.reject_unknown({"name", "type", "title", "start_urls", "interval_minutes", "authority", "region",
-                      "politeness", "selectors", "api", "spider", "max_pages", "enabled"})
+                      "politeness", "selectors", "api", "spider", "max_pages", "enabled", "render", "render_wait"})
     name = c.get("name", str)
     if not name.replace("_", "").replace("-", "").isalnum():
         raise c.fail("name", f"「{name}」只能包含字母、数字、- 和 _（用作爬虫名）")
@@ -110,6 +110,7 @@ def _parse_source(c: Checker) -> Source:
         "spider": c.get("spider", str, ""),
         "max_pages": c.get("max_pages", int, 200, minimum=1),
         "enabled": c.get("enabled", bool, True),
+        **_parse_render(c),
     }
     return Source(
         name=name,
@@ -121,6 +122,23 @@ def _parse_source(c: Checker) -> Source:
         region=c.get("region", str, None),
         settings=settings,
     )
+
+
+def _parse_render(c: Checker) -> dict[str, Any]:
+    """``render = true`` fetches the source's pages through Chromium; ``render_wait`` is the CSS selector of what
+    the page's script fills in (rendering waits for it; without it, for the network to go idle)."""
+    render = c.get("render", bool, False)
+    wait = c.get("render_wait", str, None)
+    if wait is not None:
+        if not render:
+            raise c.fail("render_wait", "只有渲染来源（render = true）才需要 render_wait")
+        from cssselect import GenericTranslator, SelectorError
+
+        try:
+            GenericTranslator().css_to_xpath(wait)
+        except SelectorError as exc:
+            raise c.fail("render_wait", f"「{wait}」不是有效的 CSS 选择器（{exc}）") from exc
+    return {"render": render, "render_wait": wait} if render else {}
 
 
 #: The keys of a ``[[departments]]`` entry the kernel reads; every other key is a contact key of a notification
@@ -172,7 +190,8 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
     scheduler = root.section("scheduler")
     scheduler.reject_unknown({"process_every_seconds", "alerts_every_seconds", "deadlines_every_seconds", "misfire_grace_seconds"})
     crawl = root.section("crawl")
-    crawl.reject_unknown({"queue", "redis_url", "user_agent", "failure_cycles"})
+    crawl.reject_unknown({"queue", "redis_url", "user_agent", "failure_cycles", "render_concurrency", "render_timeout",
+                          "chromium"})
     privacy = root.section("privacy")
     privacy.reject_unknown({"retention_days"})
     similar = root.section("similar")  # 类案参考 (yuqing.similar): the real messages with replies to import
@@ -191,6 +210,10 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
             "redis_url": _redis_url(crawl),
             "user_agent": crawl.get("user_agent", str, "YuqingBot/0.1 (+政务舆情监测)"),
             "failure_cycles": crawl.get("failure_cycles", int, DEFAULT_FAILURE_CYCLES, minimum=1),
+            # Script-rendered sources (render = true; yuqing.crawlers.rendering): pages open at once, seconds per page.
+            "render_concurrency": crawl.get("render_concurrency", int, 2, minimum=1, maximum=16),
+            "render_timeout": crawl.get("render_timeout", float, 30.0, minimum=1, maximum=600),
+            "chromium": crawl.get("chromium", str, "/usr/bin/chromium"),
         },
         scheduler={
             "process_every_seconds": scheduler.get("process_every_seconds", int, 20, minimum=1, maximum=86400),

@@ -20,7 +20,7 @@ from yuqing.clock import TZ
 from yuqing.samples.posts import BOARD_NAME, REPOST_NAME, SITE_NAMES
 from yuqing.samples.timeline import Snapshot, Timeline
 
-from . import templates as T
+from . import rendered, templates as T
 from .clocks import Clock, real_clock
 from .faults import FaultSite, close_quietly
 from .params import BadRequest, _page_param
@@ -272,6 +272,8 @@ class SampleSites:
             return self._board(h, path, query)
         if path.startswith("/repost/"):
             return self._repost(h, path)
+        if path.startswith(rendered.PREFIX):  # the script-rendered board (needs a browser to see anything)
+            return rendered.handle(self, h, path, _page_param(query))
         return h.send_error_page(404)
 
     def _html(self, h: Handler, site: str, html: str, trap: bool = False) -> None:

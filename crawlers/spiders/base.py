@@ -138,6 +138,10 @@ class SourceSpider(scrapy.Spider):
         if start and self.health is not None:
             self.health.start_total += 1
         meta = {**meta, "start": start, "doc_url": meta.get("doc_url", url)}
+        if self.source.settings.get("render"):
+            from yuqing.crawlers.rendering import render_meta
+
+            meta.update(render_meta(self.source, self.crawler.settings))
         return scrapy.Request(url, callback=self._bound(callback), errback=self._bound(self.on_error), meta=meta,
                               dont_filter=self.pass_run is None)
 
