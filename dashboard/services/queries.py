@@ -256,6 +256,7 @@ def sources_needing_attention(app: Any) -> list[str]:
 
 def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
     from yuqing.dashboard.textfmt import fmt_time
+    from yuqing.vocab import source_type_label
 
     health = {h["source"]: h for h in app.store.workflow.source_health()}
     threshold = failure_threshold(app.config)
@@ -267,7 +268,7 @@ def sources_table(app: Any, now: datetime) -> list[dict[str, Any]]:
                                                          empty=judged.consecutive_empty)
         last_success = h.get("last_success")
         out.append({
-            "名称": s.title, "来源标识": s.name, "类型": {"news": "新闻", "board": "留言板", "feed": "RSS"}.get(s.type, s.type),
+            "名称": s.title, "来源标识": s.name, "类型": source_type_label(s.type),
             "状态": state, "采集间隔（分钟）": s.interval_minutes, "权重": s.authority,
             "最近运行": fmt_time(h.get("last_run")), "最近成功": fmt_time(last_success),
             "距上次成功（小时）": round((now - last_success).total_seconds() / 3600, 1) if last_success else None,

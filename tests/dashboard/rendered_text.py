@@ -69,6 +69,9 @@ def problems(shown: list[tuple[str, str]], source_titles: dict[str, str]) -> lis
             found.append(f"{where}: 「{EMPTY.search(text).group(0)}」 in {text[:120]!r}")
         if parts.search(text):
             found.append(f"{where}: English heat part 「{parts.search(text).group(0)}」 in {text[:120]!r}")
+        # 「标题（标识）」: the title first, the id beside it where an administrator picks a source to edit.
+        for name, title in source_titles.items():
+            text = text.replace(f"{title}（{name}）", title)
         if ids is not None and ids.search(text):
             found.append(f"{where}: source id 「{ids.search(text).group(0)}」 in {text[:120]!r}")
         if REPR.search(text):

@@ -113,7 +113,7 @@ def test_sources_page_adds_pauses_and_refuses_a_bad_url_at_its_field(as_user, da
     button(at, "暂停采集").click().run()
     assert "暂停采集来源「repost_site」" in texts(at.success)[0]
     rows = table(at)
-    assert rows[rows["来源"] == "repost_site"].iloc[0]["启用"] == "否"
+    assert rows[rows["来源标识"] == "repost_site"].iloc[0]["启用"] == "否"
     app = _app(dash_home)
     try:
         assert app.config.source("b_city_news").start_urls == ["http://127.0.0.1:21399/news/index.html"]
