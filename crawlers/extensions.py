@@ -33,6 +33,9 @@ ERROR_LABELS = {
     "truncated": "页面被截断", "too_large": "页面过大", "not_html": "非网页内容", "decode_error": "解码失败",
     "parse_error": "解析失败", "charset_mismatch": "字符集声明错误（已按实际编码保存）", "robots": "robots.txt 禁止", "item_invalid": "条目无效", "store_error": "写入失败",
     "ignored": "请求被忽略", "other": "其他错误",
+    # JSON API sources (type = "api"):
+    "rate_limited": "被限流（429，按 Retry-After 等待）", "login_wall": "需要登录（登录墙）", "empty_page": "接口返回空页",
+    "bad_json": "接口返回的不是有效 JSON", "mapping_error": "字段映射失败",
 }
 
 

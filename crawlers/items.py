@@ -25,3 +25,10 @@ class DocumentItem(scrapy.Item):
     reply_text = scrapy.Field()
     reply_department = scrapy.Field()
     reply_time = scrapy.Field()
+    # Shares and the author's account (issue 19; yuqing.social.social_fields checks them).
+    reposts = scrapy.Field()
+    author_id = scrapy.Field()
+    author_verified = scrapy.Field()
+    author_official = scrapy.Field()
+    author_followers = scrapy.Field()
+    repost_of = scrapy.Field()

@@ -12,6 +12,7 @@ from typing import Any
 from yuqing.crawlers.context import crawler_config, crawler_store
 from yuqing.clock import now as clock_now, parse_time
 from yuqing.model import Document, DocumentKind, Reply, document_kind
+from yuqing.social import social_fields
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def item_to_document(item: Any, fetched_at=None, *, board_sources: frozenset[str
         author=_text(data.get("author")), region=_text(data.get("region")), category=_text(data.get("category")),
         status=_text(data.get("status")), views=_int(data.get("views")), likes=_int(data.get("likes")),
         dislikes=_int(data.get("dislikes")), replies=_int(data.get("replies")), reply=reply,
+        **social_fields(data),
     )
 
 

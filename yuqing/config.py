@@ -18,16 +18,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from yuqing.checker import Checker, ConfigError, os_error_text
+from yuqing.config_api import parse_api
 from yuqing.config_calendar import _parse_calendar
 from yuqing.config_waiting import WaitingConfig, _parse_waiting
 from yuqing.health import DEFAULT_FAILURE_CYCLES
 from yuqing.model import Department, Source
 from yuqing.paths import yuqing_home
+from yuqing.social import AccountList, parse_accounts
 from yuqing.storage_config import StorageConfig, _parse_storage
 from yuqing.workdays import WorkCalendar
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.toml")
-SOURCE_TYPES = ("news", "board", "feed")
+SOURCE_TYPES = ("news", "board", "feed", "api")  # api: a JSON API described in TOML (yuqing.config_api)
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Config:
     privacy: dict[str, Any] = field(default_factory=lambda: {"retention_days": 0})
     # [waiting]: the clock of alerts waiting for an officer to dispatch them (see WaitingConfig).
     waiting: "WaitingConfig" = field(default_factory=lambda: WaitingConfig())
+    # [[accounts]] and [account_weights]: official, media and key accounts and their authority weights (heat).
+    accounts: AccountList = field(default_factory=AccountList)
 
     def section(self, name: str) -> Checker:
         """A stage's section (``nlp``, ``events``, ``alerts`` …) for the stage to validate itself."""
@@ -100,7 +104,9 @@ def _parse_source(c: Checker) -> Source:
         "timeout": politeness.get("timeout", float, 20.0, minimum=1),
         "retries": politeness.get("retries", int, 2, minimum=0, maximum=10),
         "selectors": c.get("selectors", dict, {}),
-        "api": c.get("api", dict, {}),
+        # A board's optional JSON hints stay free-form; an api source's table is a checked mapping (config_api).
+        "api": (parse_api(Checker(c.file, c.get("api", dict), c.key("api"))) if c.get("type", str, "") == "api"
+                else c.get("api", dict, {})),
         "spider": c.get("spider", str, ""),
         "max_pages": c.get("max_pages", int, 200, minimum=1),
         "enabled": c.get("enabled", bool, True),
@@ -156,7 +162,7 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
                                   "Elasticsearch 的连接写在 [storage.elasticsearch]；请删除 [search]")
     root.reject_unknown({"storage", "crawl", "sources", "departments", "scheduler", "nlp", "events", "alerts",
                          "deadlines", "notifications", "dashboard", "components", "calendar",
-                         "privacy", "waiting", "brief"})
+                         "privacy", "waiting", "brief", "accounts", "account_weights"})
     sources = [_parse_source(c) for c in root.items("sources")]
     _unique(path, "sources", [s.name for s in sources])
     departments = [_parse_department(c) for c in root.items("departments")]
@@ -190,6 +196,7 @@ def parse_config(data: dict[str, Any], path: Path, home: Path | None = None) -> 
         },
         calendar=_parse_calendar(root.section("calendar")),
         waiting=_parse_waiting(root.section("waiting")),
+        accounts=parse_accounts(root),
         privacy={
             # 0 keeps raw text for ever; otherwise at least a day and at most a century.
             "retention_days": privacy.get("retention_days", int, 0, minimum=0, maximum=36500),

@@ -19,6 +19,7 @@ from yuqing.clock import parse_time, TimeFormatError
 from yuqing.jsonlines import read_json_lines
 from yuqing.model import Document, DocumentKind, Reply, canonical_url, document_kind
 from yuqing.scheme_matching import backfill_pending, matcher_for as scheme_matcher
+from yuqing.social import social_fields
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +177,15 @@ def document_from_record(record: Any, now: datetime | None = None, *,
         category=_text_field(record, "category"), status=_text_field(record, "status"),
         views=_int_field(record, "views"), likes=_int_field(record, "likes"),
         dislikes=_int_field(record, "dislikes"), replies=_int_field(record, "replies"), reply=reply,
-        truncated=truncated,
+        truncated=truncated, **_social(record),
     )
+
+
+def _social(record: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return social_fields(record)
+    except ValueError as exc:
+        raise RecordError(str(exc)) from None
 
 
 def ingest(app: App, stream: Any, now: datetime, *, on_bad: Callable[[int, str], None] | None = None,
@@ -246,6 +254,7 @@ def analyzer_input(doc: Document) -> dict[str, Any]:
         "id": doc.id, "title": doc.title, "url": doc.url, "source": doc.source,
         "published_at": doc.published_at.isoformat() if doc.published_at else None,
         "likes": doc.likes, "dislikes": doc.dislikes, "replies": doc.replies, "region": doc.region,
+        "reposts": doc.reposts,
     }
     if doc.content:
         record["content"] = doc.content

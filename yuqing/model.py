@@ -133,6 +133,14 @@ class Document:
     replies: int = 0
     reply: Reply | None = None
     id: str = ""
+    # Social platforms and JSON APIs (issue 19): ``replies`` counts comments; these add shares and the author's
+    # account as the platform states it. The author's name and id are personal data, masked in every view.
+    reposts: int = 0  # 转发/分享
+    author_id: str | None = None  # the platform's account id
+    author_verified: bool = False  # the platform's verification badge (认证/加V)
+    author_official: bool = False  # the platform calls it a government or institution account (政务/机构认证)
+    author_followers: int | None = None  # None: the source does not say
+    repost_of: str | None = None  # URL of the original post this one reposts
     # Fields cut to the ingest limits: name → original length in characters (e.g. {"content": 250000}).
     truncated: dict[str, int] = field(default_factory=dict)
     # Filled by the NLP stage:

@@ -25,6 +25,32 @@ def masked_author(name: Any) -> str:
     return mask_name(name) if isinstance(name, str) and name.strip() else ""
 
 
+@dataclass(frozen=True)
+class SocialView:
+    """Shares and the author's account as every output shows them: the platform's account id is personal data,
+    masked like the author's name; counts and the platform's flags as they are."""
+
+    reposts: int
+    author_id: str
+    verified: bool
+    official: bool
+    followers: int | None
+    repost_of: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def social_view(doc: Any) -> SocialView | None:
+    """A document's ``SocialView``; None for a document that says nothing about shares or its author's account."""
+    if not (doc.reposts or doc.author_id or doc.author_verified or doc.author_official
+            or doc.author_followers is not None or doc.repost_of):
+        return None
+    return SocialView(reposts=int(doc.reposts or 0), author_id=masked_author(doc.author_id),
+                      verified=bool(doc.author_verified), official=bool(doc.author_official),
+                      followers=doc.author_followers, repost_of=doc.repost_of)
+
+
 def _time(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value

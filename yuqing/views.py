@@ -20,7 +20,7 @@ from yuqing.clock import iso
 from yuqing.model import STATUS_LABELS, Alert, Assignment, AuditEntry, Document, Event, Response
 from yuqing.viewparts import (
     EXTENSION_STATUS, DeadlineView, ExtensionView, ReturnView, _mask_deep, _plain, _time, masked, masked_author,
-)
+    social_view)
 from yuqing.vocab import LEVEL_LABELS, emotion_shares
 
 #: Roles that may open 「查看原文」 (raw, unmasked text), each time with a reason that is audited. Departments and
@@ -152,6 +152,7 @@ class DocumentView:
     reply: str | None
     reply_department: str | None
     reply_quality: Mapping[str, Any] | None
+    social: "SocialView | None" = None  # shares and the author's account, masked (yuqing.viewparts.social_view)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _plain(getattr(self, k)) for k in self.__dataclass_fields__}
@@ -165,7 +166,7 @@ def build_document_view(doc: Document) -> DocumentView:
         id=doc.id, title=masked(doc.title), text=masked(text[:TEXT_CAP]), snippet=masked(text[:200]), url=doc.url,
         source=doc.source, published_at=doc.published_at or doc.fetched_at, author=masked_author(doc.author),
         region=doc.region, sentiment=(a.get("sentiment") or {}).get("label"), topic=(a.get("topic") or {}).get("label"),
-        likes=doc.likes, replies=doc.replies, views=doc.views,
+        likes=doc.likes, replies=doc.replies, views=doc.views, social=social_view(doc),
         reply=masked(doc.reply.text) if doc.reply else None,
         reply_department=doc.reply.department if doc.reply else None,
         reply_quality=_mask_deep(dict(quality)) if isinstance(quality, Mapping) else None)

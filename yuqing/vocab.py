@@ -159,8 +159,22 @@ def emotion_shares(state: Mapping[str, Any] | None) -> dict[str, float]:
 
 # -- source types (``[[sources]] type``, counted per event by the events stage in ``state["spread"]``) --------------
 SOURCE_TYPE_LABELS: Mapping[str, str] = MappingProxyType({
-    "news": "新闻网站", "board": "留言板", "feed": "订阅源", "other": "其他来源"})
+    "news": "新闻网站", "board": "留言板", "feed": "订阅源", "api": "数据接口", "other": "其他来源"})
 
 
 def source_type_label(name: str) -> str:
     return SOURCE_TYPE_LABELS.get(name, name)
+
+
+# -- accounts (configured in ``[[accounts]]``, read by the heat index; ``yuqing.social``) ---------------------------
+class AccountKind(str, enum.Enum):
+    OFFICIAL = "official"
+    KEY = "key"
+    MEDIA = "media"
+
+
+ACCOUNT_KIND_LABELS: Mapping[str, str] = MappingProxyType({"official": "官方账号", "key": "重点账号", "media": "媒体"})
+#: Chinese labels of a document's engagement counts and account flags as views show them.
+ENGAGEMENT_LABELS: Mapping[str, str] = MappingProxyType({
+    "likes": "点赞", "reposts": "转发", "replies": "评论", "views": "阅读", "followers": "粉丝",
+    "verified": "认证账号", "official": "政务/机构账号"})

@@ -159,7 +159,7 @@ class LevelParts:
 
     docs: int  # documents that count (for the keyword rule: affirmative matches only)
     sources: int = 1
-    engagement: int = 0  # likes + comments (replies) of those documents
+    engagement: int = 0  # likes + comments (replies) + shares (reposts) of those documents
     growth: float | None = None  # recent volume / earlier volume per equal window (floored, so 0 → 1 is not ∞)
     sensitivity: int | None = None  # the most severe level the matter may reach (1–4); None: no cap
     weak_docs: int = 0  # documents that matched but do not count (negated / hypothetical / past), shown only

@@ -28,7 +28,7 @@ from yuqing.storage.base import DocumentFilter
 from yuqing.storage.rows import COUNT_FIELDS
 from yuqing.vocab import LEVEL_LABELS
 
-FIELD_LABELS = {"likes": "点赞", "replies": "回复", "dislikes": "反对", "views": "浏览"}
+FIELD_LABELS = {"likes": "点赞", "replies": "回复", "dislikes": "反对", "views": "浏览", "reposts": "转发"}
 
 
 def norm_stats(histogram: list[tuple[int, int]]) -> dict[str, float]:

@@ -244,7 +244,7 @@ class KeywordRule(Rule):
             return None
         real = [d for d in effective if d is not None]
         sources = len({d.source for d in real}) or 1
-        engagement = sum(int(d.likes or 0) + int(d.replies or 0) for d in real)
+        engagement = sum(int(d.likes or 0) + int(d.replies or 0) + int(d.reposts or 0) for d in real)  # 转发 too
         growth = (growth_ratio(ctx.hourly_counts(event.id), ctx.now, self.levels.growth_hours, self.levels.volume[0])
                   if real else None)
         parts = LevelParts(docs=len(effective), weak_docs=weak, sources=sources, engagement=engagement,

@@ -23,6 +23,7 @@ from yuqing.samples.timeline import Snapshot, Timeline
 from . import templates as T
 from .clocks import Clock, real_clock
 from .faults import FaultSite, close_quietly
+from .social import SocialSites
 
 
 _ARTICLE_RE = re.compile(r"^/news/(\d{4})/(\d{2})/t(\d{8})_(\d+)\.html$")
@@ -123,7 +124,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self.server.app.route(self)
         except BadRequest as exc:
-            if self.path.startswith("/board/api/"):
+            if "/api/" in self.path:
                 self.send_json({"error": str(exc)}, 400)
             else:
                 self.send_error_page(400, str(exc))
@@ -172,6 +173,7 @@ class SampleSites:
         self._article_index = {a.path: a for items in self.timeline.articles.values() for a in items}
         if self.timeline._response is not None:
             self._article_index[self.timeline._response.path] = self.timeline._response
+        self.social = SocialSites(self)  # the JSON APIs: 12345 portal and 微博-like (issue 19)
 
     # -- lifecycle
     def start(self) -> "SampleSites":
@@ -240,6 +242,16 @@ class SampleSites:
         return [{"name": name, "type": meta[name][0], "title": meta[name][1], "start_urls": urls,
                  "region": meta[name][2]} for name, urls in self.urls().items()]
 
+    def api_urls(self) -> dict[str, list[str]]:
+        """Start URLs of the JSON APIs (``type = "api"`` sources; their mappings are in the configuration)."""
+        b = self.base_url
+        out = {"hotline_api": [f"{b}/hotline/api/cases?limit=20"], "weibo_api": [f"{b}/weibo/api/statuses?page=1"]}
+        if self.fault_site:
+            out.update(weibo_faults=[f"{b}/faults/weibo/api/statuses?page=1"],
+                       weibo_empty=[f"{b}/faults/weibo/api/empty?page=1"],
+                       hotline_faults=[f"{b}/faults/hotline/api/cases?limit=20"])
+        return out
+
     def expected(self, labels: bool = True) -> dict:
         """Ground truth of what is published now: records in the ingest format with labels, plus faults."""
         snap = self.snapshot()
@@ -260,6 +272,10 @@ class SampleSites:
             return h.send_body(200, T.STYLE.encode(), "text/css; charset=utf-8")
         if path.startswith("/admin/") or path == "/admin":
             return h.send_error_page(403)
+        if path.startswith(("/faults/weibo/", "/faults/hotline/")) and self.fault_site:
+            return self.social.handle_fault(h, path, query)
+        if path.startswith(("/weibo/", "/hotline/")):
+            return self.social.handle(h, path, query)
         if path.startswith("/faults/") and self.fault_site:
             return self.fault_site.handle(h, path)
         if path.startswith("/a3/news/"):

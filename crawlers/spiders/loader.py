@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from yuqing.crawlers.spiders.api import ApiSpider
 from yuqing.crawlers.spiders.base import SourceSpider, source_settings
 from yuqing.crawlers.spiders.board import BoardSpider
 from yuqing.crawlers.spiders.feed import FeedSpider
@@ -18,7 +19,7 @@ from yuqing.config import Config, load_config
 from yuqing.model import Source
 from yuqing.plugins import load_object
 
-SPIDER_TYPES = {"news": NewsSpider, "board": BoardSpider, "feed": FeedSpider}
+SPIDER_TYPES = {"news": NewsSpider, "board": BoardSpider, "feed": FeedSpider, "api": ApiSpider}
 
 
 def spider_class(source: Source) -> type[SourceSpider]:

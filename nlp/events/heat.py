@@ -5,8 +5,10 @@ Every part is a score in [0, 1] (``heat_parts``; the alert rules read them):
 =============  ================================================================================================
 volume         log(1 + unique posts + duplicate_weight × reposts) / log(1 + volume_reference)
 interaction    log(1 + Σ weight × likes/dislikes/replies/reposts) / log(1 + interaction_reference)
-authority      log(1 + Σ authority of the distinct sources) / log(1 + authority_reference); a source's authority
-               is ``sources[i].authority`` in the configuration (default_authority for unknown sources)
+authority      log(1 + Σ authority of the distinct sources + Σ weight of the distinct listed accounts)
+               / log(1 + authority_reference); a source's authority is ``sources[i].authority`` in the configuration
+               (default_authority for unknown sources); an account's weight comes from ``[[accounts]]``
+               (官方账号/重点账号/媒体, ``yuqing.social``), kept on the member as ``a`` = [pseudonym, weight]
 recency        0.5 ** (hours since the last post / half_life_hours); 1 in the historical view (no ``now``)
 growth         posts in the last growth window vs the mean of the previous ``growth_baseline_windows`` windows,
                smoothed: r = (recent + 1) / (baseline + 1); log(r) / log(growth_reference), clipped to [0, 1].
@@ -54,7 +56,11 @@ def compute_heat(members: Iterable[dict[str, Any]], settings: EventSettings, aut
             totals[i] += int(v or 0)
     interactions = sum(s.interaction_weights[k] * totals[i] for i, k in enumerate(_INTERACTION_KEYS))
     sources = sorted({m.get("s") or "" for m in ms})
-    auth_sum = sum(authority.get(src, s.default_authority) for src in sources)
+    accounts: dict[str, float] = {}  # distinct listed accounts: pseudonym → weight (one account counts once)
+    for m in ms:
+        if m.get("a"):
+            accounts[m["a"][0]] = max(accounts.get(m["a"][0], 0.0), float(m["a"][1]))
+    auth_sum = sum(authority.get(src, s.default_authority) for src in sources) + sum(accounts.values())
     last = max(m["t"] for m in ms)
     ref = now if now is not None else last
     hours_since = max(0.0, (ref - last) / 3600.0)
@@ -85,6 +91,7 @@ def compute_heat(members: Iterable[dict[str, Any]], settings: EventSettings, aut
         "docs": len(ms), "unique": unique, "duplicates": dups,
         **{k: totals[i] for i, k in enumerate(_INTERACTION_KEYS)},
         "sources": sources, "authority_sum": round(auth_sum, 3), "hours_since_last": round(hours_since, 2),
+        "accounts": len(accounts), "account_authority": round(sum(accounts.values()), 3),
         "recent": recent, "baseline": round(baseline, 3), "growth_ratio": round(ratio, 3),
     }
     return heat, parts, inputs
@@ -98,7 +105,9 @@ def explain(heat: float, parts: dict[str, float], inputs: dict[str, Any], settin
         f"热度 {heat:.1f}",
         f"文章 {inputs['unique']} 篇（另有转载/重复 {inputs['duplicates']} 篇）",
         f"互动：点赞 {inputs['likes']}、踩 {inputs['dislikes']}、回复 {inputs['replies']}、转发 {inputs['reposts']}",
-        f"来源 {len(inputs['sources'])} 个（权威度合计 {inputs['authority_sum']}）",
+        f"来源 {len(inputs['sources'])} 个（权威度合计 {inputs['authority_sum']}"
+        + (f"，含官方/媒体/重点账号 {inputs['accounts']} 个，权重 {inputs['account_authority']}"
+           if inputs.get("accounts") else "") + "）",
         f"最近 {settings.growth_window_hours:g} 小时 {inputs['recent']:g} 篇，此前每 {settings.growth_window_hours:g} "
         f"小时平均 {inputs['baseline']:g} 篇",
     ]

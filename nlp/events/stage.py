@@ -30,6 +30,7 @@ from yuqing.nlp.events.heat import compute_heat
 from yuqing.nlp.events.settings import EventSettings
 from yuqing.nlp.events.spread import source_types
 from yuqing.model import Document, Event
+from yuqing.social import AccountList, account_key
 from yuqing.vocab import zero_heat_parts
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def doc_time(doc: Document) -> datetime:
 def to_cluster_doc(doc: Document) -> ClusterDoc:
     a = doc.analysis or {}
     return ClusterDoc.from_analysis(doc.id, a, doc_time(doc), title=doc.title, source=doc.source, region=doc.region,
-                                    likes=doc.likes, dislikes=doc.dislikes, replies=doc.replies)
+                                    likes=doc.likes, dislikes=doc.dislikes, replies=doc.replies, reposts=doc.reposts)
 
 
 def with_heat(event: Event, settings: EventSettings, authority: dict[str, float], now: datetime | None) -> Event:
@@ -86,10 +87,12 @@ def with_heat(event: Event, settings: EventSettings, authority: dict[str, float]
 class EventStage:
     def __init__(self, store: Any, settings: EventSettings | None = None, authority: dict[str, float] | None = None,
                  *, batch_size: int = 2000, max_batches: int = 50, known_places: list[str] | None = None,
-                 source_types: dict[str, str] | None = None, brief_writer: Any = None):
+                 source_types: dict[str, str] | None = None, brief_writer: Any = None,
+                 accounts: AccountList | None = None):
         self.store = store
         self.brief_writer = brief_writer  # optional LLM rewrite of the briefs ([brief] llm_url)
         self.source_types = dict(source_types or {})  # source → news/board/feed, for the 传播路径's type share
+        self.accounts = accounts or AccountList()  # [[accounts]]: authority of official, media and key accounts
         self.known_places = list(known_places or [])  # districts/counties the config names: never entities
         self.settings = settings or EventSettings()
         self.authority = authority or {}
@@ -104,7 +107,8 @@ class EventStage:
         from yuqing.nlp.events.llm import LLMWriter
 
         return cls(store, settings, authority_map(config.sources), known_places=known_places(config),
-                   source_types=source_types(config), brief_writer=LLMWriter.from_config(config))
+                   source_types=source_types(config), brief_writer=LLMWriter.from_config(config),
+                   accounts=config.accounts)
 
     def _transaction(self):
         tx = getattr(self.store.documents, "transaction", None)
@@ -142,6 +146,9 @@ class EventStage:
                 placed = clusterer.get(clusterer._resolve(a.event_id)) if a.event_id else None
                 if isinstance(emotion, dict) and emotion.get("label") and placed and doc.id in placed.members:
                     placed.members[doc.id]["em"] = str(emotion["label"])
+                account = self.accounts.match(doc)  # a listed (or platform-official) author: heat's authority part
+                if account is not None and account.weight > 0 and placed and doc.id in placed.members:
+                    placed.members[doc.id]["a"] = [account_key(doc), account.weight]
                 links[doc.id] = (a.event_id, a.duplicate_of)
                 stats["documents"] += 1
                 stats["new_events"] += a.new_event

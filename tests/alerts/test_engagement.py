@@ -155,3 +155,22 @@ def test_bad_options_are_clear_errors(options, problem):
     with pytest.raises(ConfigError) as info:
         EngagementRule.from_config(Checker("yuqing.toml", {"name": "x", "type": "engagement", **options}, "alerts.rules[0]"))
     assert problem in info.value.problem
+
+
+def test_shares_count_when_the_rule_names_them(make_app):
+    """A 微博-like source (issue 19): a post shared by thousands is an alert when the rule counts reposts, and the
+    reason names the shares in Chinese."""
+    rules = {"rules": [{"name": "单帖高互动", "type": "engagement", "fields": ["likes", "replies", "reposts"]}]}
+    app = make_app(alerts=rules)
+    board(app.store, "weibo_city", NOW)
+    post = star("weibo_city", 40)
+    post.reposts = 2600
+    app.store.documents.upsert_documents([post], NOW - timedelta(hours=19))
+    created = AlertService.from_config(app.config, app.store).evaluate(NOW)
+    assert [a.details["doc_id"] for a in created] == [post.id]
+    assert "转发 2600" in created[0].reason
+    assert created[0].details["rules"]["单帖高互动"]["counts"]["reposts"] == 2600
+    quiet = make_app(alerts=RULES)  # the default fields (likes + replies) do not see the shares
+    board(quiet.store, "weibo_city", NOW)
+    quiet.store.documents.upsert_documents([post], NOW - timedelta(hours=19))
+    assert AlertService.from_config(quiet.config, quiet.store).evaluate(NOW) == []

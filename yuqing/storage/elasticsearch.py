@@ -293,7 +293,7 @@ class ElasticsearchDocumentStore(ESSchemes, ESQuerySearch, ESEventsAndAggregates
         now_text = to_utc_text(now or clock_now())
         query = {"bool": {"filter": [{"range": {"at": {"lt": to_utc_text(before)}}}],
                           "must_not": [{"exists": {"field": "purged_at"}}]}}
-        fields = ["author", *PURGED_TEXT_FIELDS]
+        fields = ["author", "author_id", *PURGED_TEXT_FIELDS]
         purged = 0
         batch: list[dict[str, Any]] = []
 

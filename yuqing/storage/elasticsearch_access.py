@@ -170,7 +170,7 @@ class ESAccess:
         row = {c: src.get(c) for c in DOC_COLUMNS}
         if isinstance(row["keywords"], list):
             row["keywords"] = _json(row["keywords"])
-        for k in ("views", "likes", "dislikes", "replies"):
+        for k in ("views", "likes", "dislikes", "replies", "reposts"):
             row[k] = row[k] or 0
         return row
 

@@ -20,7 +20,7 @@ DOC_COLUMNS = (
     "reply_department", "reply_at", "reply_first_seen", "fingerprint", "needs_processing", "text", "title_tokens",
     "search_tokens", "content_words", "sentiment_label", "sentiment_score", "topic_label", "topic_score", "department",
     "department_reason", "keywords", "simhash", "reply_quality", "analysis", "analyzed_at", "event_id", "duplicate_of",
-    "truncated",
+    "truncated", "reposts", "author_id", "author_verified", "author_official", "author_followers", "repost_of",
 )
 _KW = {"type": "keyword"}
 _TIME = {"type": "keyword"}  # fixed-width UTC text: exact ordering and ranges, same as the SQL backends
@@ -39,6 +39,11 @@ DOCUMENT_MAPPING = {
         "has_reply": {"type": "boolean"},
         "analysis_failed": {"type": "boolean"},  # the analysis carries an analysis_error (stats count them)
         **{f: {"type": "integer"} for f in ("views", "likes", "dislikes", "replies")},
+        # Social fields (migration 30 on SQL): shares, the author's account id, flags (0/1) and followers.
+        **{f: {"type": "integer"} for f in ("reposts", "author_followers")},
+        **{f: {"type": "byte"} for f in ("author_verified", "author_official")},
+        "author_id": _KW,
+        "repost_of": {"type": "keyword", "index": False},
         "sentiment_score": {"type": "float"},
         "topic_score": {"type": "float"},
         "title_tokens": {"type": "text", "analyzer": "yuqing_tokens"},

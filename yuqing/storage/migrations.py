@@ -398,3 +398,5 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
     (18, "monitoring schemes and their matches", "documents-sqlite", SCHEMES_SQLITE),
 ]
+from yuqing.storage.migrations_social import SOCIAL_MIGRATIONS  # noqa: E402  (30: shares and authors)
+MIGRATIONS += SOCIAL_MIGRATIONS

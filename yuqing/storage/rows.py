@@ -34,7 +34,7 @@ def _loads(text: str | None, default: Any = None) -> Any:
 
 
 # Counts a re-crawl may change without changing the content: a new value is written, no new analysis needed.
-COUNT_FIELDS = ("likes", "dislikes", "replies", "views")
+COUNT_FIELDS = ("likes", "dislikes", "replies", "views", "reposts")
 
 
 def engagement_fields(fields: Sequence[str]) -> tuple[str, ...]:
@@ -60,7 +60,29 @@ def document_values(doc: Document, now: datetime) -> dict[str, Any]:
         "reply_department": reply.department if reply else None,
         "reply_at": to_utc_text(reply.time) if reply else None,
         "truncated": _json(doc.truncated) if doc.truncated else None,
+        **social_values(doc),
     }
+
+
+# The author's account and the reposted original (migration 30); ``reposts`` is among ``COUNT_FIELDS``.
+SOCIAL_FIELDS = ("author_id", "author_verified", "author_official", "author_followers", "repost_of")
+
+
+def social_values(doc: Document) -> dict[str, Any]:
+    """A document's social fields as stored (flags as 0/1 so SQL and Elasticsearch rows read alike)."""
+    return {"reposts": int(doc.reposts or 0), "author_id": doc.author_id,
+            "author_verified": int(bool(doc.author_verified)), "author_official": int(bool(doc.author_official)),
+            "author_followers": None if doc.author_followers is None else int(doc.author_followers),
+            "repost_of": doc.repost_of}
+
+
+def social_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``Document`` keyword arguments of a stored row's social fields (a row from before migration 30 has none)."""
+    keys = row.keys()
+    get = (lambda k: row[k] if k in keys else None)
+    return {"reposts": int(get("reposts") or 0), "author_id": get("author_id"),
+            "author_verified": bool(get("author_verified")), "author_official": bool(get("author_official")),
+            "author_followers": get("author_followers"), "repost_of": get("repost_of")}
 
 
 def new_document_values(doc: Document, now: datetime) -> dict[str, Any]:
@@ -109,6 +131,8 @@ def purged_values(row: Mapping[str, Any]) -> dict[str, Any]:
     token fields are space-separated words, masked as text so a phone number or labelled name in them goes too."""
     values = {k: mask_pii(row[k]) if isinstance(row[k], str) else row[k] for k in PURGED_TEXT_FIELDS}
     values["author"] = mask_name(row["author"]) if row["author"] else row["author"]
+    if "author_id" in row.keys() and row["author_id"]:  # a platform account id names a person as much as the name
+        values["author_id"] = mask_name(str(row["author_id"]))
     return values
 
 
@@ -120,7 +144,7 @@ def _purged_document_values(doc: Document, old: Mapping[str, Any], values: dict[
     first_reply = bool(doc.reply) and not old["reply_text"]
     if not first_reply and all(old[k] == values[k] for k in COUNT_FIELDS):
         return None, False
-    raw = {"title", "content", "author", "reply_text", "reply_department", "reply_at"}
+    raw = {"title", "content", "author", "author_id", "reply_text", "reply_department", "reply_at"}
     changed = {k: v for k, v in values.items() if k not in raw}
     changed["updated_at"] = to_utc_text(now)
     if first_reply:

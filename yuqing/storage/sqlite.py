@@ -26,7 +26,7 @@ from yuqing.privacy import mask_pii
 from yuqing.storage.base import DocumentStore, SchemeMatchSource, StoreError, UpsertResult
 from yuqing.storage.rows import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, _json, _loads, analysis_values, changed_document_values, new_document_values,
-    purged_values,
+    purged_values, social_from_row,
 )
 from yuqing.storage.migrations import MIGRATIONS
 from yuqing.storage.sqlite_events import (
@@ -250,7 +250,7 @@ class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQ
             fetched_at=from_utc_text(row["fetched_at"]), author=row["author"], region=row["region"],
             category=row["category"], status=row["status"], views=row["views"], likes=row["likes"],
             dislikes=row["dislikes"], replies=row["replies"], reply=reply, analysis=analysis,
-            event_id=row["event_id"], truncated=_loads(row["truncated"], {}) or {},
+            event_id=row["event_id"], truncated=_loads(row["truncated"], {}) or {}, **social_from_row(row),
         )
 
     def get_document(self, doc_id: str, *, with_html: bool = False) -> Document | None:
@@ -353,7 +353,7 @@ class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQ
     def purge_raw(self, before: datetime, *, now: datetime | None = None) -> int:
         db = self.db
         now_text = to_utc_text(now or clock_now())
-        columns = ", ".join(("author", *PURGED_TEXT_FIELDS))
+        columns = ", ".join(("author", "author_id", *PURGED_TEXT_FIELDS))
         purged = 0
         while True:  # batches, each one short transaction, so the crawler and dashboard are not held up
             with self.transaction():

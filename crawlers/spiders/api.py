@@ -1,0 +1,173 @@
+"""JSON API sources (``type = "api"``), described in the configuration (:mod:`yuqing.config_api`), not in code.
+
+A pass reads the list endpoint page by page (page number, offset or cursor), turns each new record into a document
+through the JMESPath field mapping (fetching its detail endpoint first when one is configured), and stops at the
+first page that holds nothing new. Records whose status can still change (no reply, not closed) are remembered and
+their detail fetched again on the next pass, so a reply given between passes updates the same document.
+
+Faults are reported in source health like any other: ``login_wall`` (HTTP 401/403, a redirect to a login page, or
+the source's ``login_wall`` expression true), ``empty_page`` (a first page with no records), ``bad_json``,
+``mapping_error`` (a record the mapping cannot use), ``rate_limited`` (429 with Retry-After, waited and retried by
+:mod:`yuqing.crawlers.retry_after`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable
+
+import scrapy
+
+from yuqing.config_api import ApiSpec, api_spec
+from yuqing.crawlers.items import DocumentItem
+from yuqing.crawlers.spiders.apimap import MappingError, fill, map_record, search
+from yuqing.crawlers.spiders.base import SourceSpider
+from yuqing.crawlers.spiders.board import is_open, with_page
+
+_LOGIN_URL = re.compile(r"login|passport|signin|sso", re.I)
+LOGIN_STATUSES = [401, 403]
+
+
+class ApiSpider(SourceSpider):
+    custom_settings = {"DOWNLOADER_MIDDLEWARES": {
+        "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+        "yuqing.crawlers.retry_after.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees a 429
+    }}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.spec: ApiSpec = api_spec(self.source.settings.get("api") or {})
+        self.retry_after_cap = self.spec.max_retry_after
+
+    async def start(self):
+        self.open_posts: dict[str, str] = self.get_state("open_posts", {})
+        if not self.seeds():
+            return
+        for req in self.requests(self.first_requests()):
+            yield req
+
+    def first_requests(self) -> Iterable[scrapy.Request | None]:
+        for url in self.source.start_urls:
+            yield self.api_request(url, self.parse_list, start=True, page=self.spec.first_page, offset=None)
+        for doc_url, detail in list(self.open_posts.items()):  # may have been answered since the last pass
+            yield self.api_request(detail, self.parse_detail, doc_url=doc_url, record={}, recheck=True)
+
+    def api_request(self, url: str, callback, **meta: Any) -> scrapy.Request | None:
+        req = self.request(url, callback, **meta)
+        if req is not None:
+            req.meta["handle_httpstatus_list"] = LOGIN_STATUSES
+            req.headers.setdefault(b"Accept", b"application/json")
+        return req
+
+    def closed(self, reason):
+        if hasattr(self, "open_posts") and self.pass_run is None:
+            self.set_state("open_posts", self.open_posts)
+
+    # -- responses ---------------------------------------------------------------------------------------------
+    def read_json(self, response) -> Any:
+        """The response's JSON, or None once a login wall or bad JSON has been reported."""
+        url = response.meta.get("doc_url", response.url)
+        start = response.meta.get("start", False)
+        redirected = response.meta.get("redirect_urls")
+        if response.status in LOGIN_STATUSES or (redirected and _LOGIN_URL.search(response.url)):
+            self.report("login_wall", url, f"HTTP {response.status}，{response.url}", start=start)
+            return None
+        try:
+            data = json.loads(response.body.decode("utf-8-sig"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.report("bad_json", url, f"{type(exc).__name__}: {exc}"[:200], start=start)
+            return None
+        if self.spec.login_wall and search(self.spec.login_wall, data):
+            self.report("login_wall", url, f"接口要求登录（login_wall = {self.spec.login_wall}）", start=start)
+            return None
+        return data
+
+    def parse_list(self, response):
+        data = self.read_json(response)
+        if data is None:
+            return
+        url = response.meta.get("doc_url", response.url)
+        records = search(self.spec.records, data)
+        if records is None:
+            records = []
+        if not isinstance(records, list):
+            self.report("mapping_error", url, f"records（{self.spec.records}）得到的不是数组", start=True)
+            return
+        if not records:
+            if response.meta.get("start"):
+                self.report("empty_page", url, "接口第一页没有任何记录")
+            return
+        self.listed(len(records))
+        urls = [fill(self.spec.item_url, r, response.url) for r in records]
+        known = self.known([u for u in urls if u])
+        new = 0
+        for record, doc_url in zip(records, urls):
+            if doc_url is None:
+                self.report("mapping_error", url, f"记录缺少 item_url（{self.spec.item_url}）所需的字段")
+                continue
+            if doc_url in known:
+                continue
+            new += 1
+            detail = fill(self.spec.detail_url, record, response.url) if self.spec.detail_url else None
+            if detail:
+                req = self.api_request(detail, self.parse_detail, doc_url=doc_url, record=record)
+                if req is not None:
+                    yield req
+            else:
+                item = self.item(doc_url, record, record, response.url)
+                if item is not None:
+                    yield item
+        if new:  # a page of known records only: everything older is known too
+            nxt = self.next_page(response, data, len(records))
+            if nxt is not None:
+                yield nxt
+
+    def next_page(self, response, data: Any, count: int) -> scrapy.Request | None:
+        s = self.spec
+        page = response.meta.get("page", s.first_page)
+        if s.paging == "none" or (s.has_more and not search(s.has_more, data)):
+            return None
+        if page - s.first_page + 1 >= self.max_pages:
+            return None
+        if s.paging == "page":
+            url = with_page(response.url, s.page_param, page + 1)
+        elif s.paging == "offset":
+            offset = response.meta.get("offset") or 0
+            url = with_page(response.url, s.offset_param, offset + count)
+            return self.api_request(url, self.parse_list, page=page + 1, offset=offset + count)
+        else:
+            cursor = search(s.next_cursor, data)
+            if cursor in (None, "", False) or isinstance(cursor, (dict, list)):
+                return None
+            url = with_page(response.url, s.cursor_param, cursor)
+        return self.api_request(url, self.parse_list, page=page + 1)
+
+    def parse_detail(self, response):
+        data = self.read_json(response)
+        if data is None:
+            return
+        detail = search(self.spec.detail_root, data)
+        if not isinstance(detail, dict):
+            self.report("mapping_error", response.meta["doc_url"], f"detail_root（{self.spec.detail_root}）得到的不是对象")
+            return
+        record = {**(response.meta.get("record") or {}), **detail}
+        item = self.item(response.meta["doc_url"], record, data, response.url, detail_url=response.url)
+        if item is not None:
+            yield item
+
+    def item(self, doc_url: str, record: dict, raw: Any, base_url: str, detail_url: str | None = None
+             ) -> DocumentItem | None:
+        try:
+            f = map_record(self.spec, record, base_url)
+        except MappingError as exc:
+            self.report("mapping_error", doc_url, str(exc))
+            return None
+        if detail_url:
+            if is_open(f):
+                self.open_posts[doc_url] = detail_url
+            else:
+                self.open_posts.pop(doc_url, None)
+        region = f.pop("region", None) or self.source.region
+        return DocumentItem(url=doc_url, source=self.name, kind=self.spec.kind, html=json.dumps(raw, ensure_ascii=False),
+                            region=region, **f)

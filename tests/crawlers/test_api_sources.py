@@ -1,0 +1,155 @@
+"""JSON API sources (``type = "api"``) crawled against the sample web's 12345 portal and 微博-like API, with the
+mappings written only in TOML (tests/crawlers/configs/api_sources.toml): every record stored once with its
+engagement and author fields, a second pass that stops at known records, replies picked up later, and faults
+reported in source health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from yuqing.crawlers.run import crawl
+from yuqing.crawlers.sample_sites.clocks import ManualClock
+from yuqing.crawlers.sample_sites.server import serve
+from yuqing.config import load_config
+from yuqing.storage import open_store
+from yuqing.storage.base import DocumentFilter
+
+CONFIG = Path(__file__).parent / "configs" / "api_sources.toml"
+START = datetime(2024, 11, 20, 10, 0).astimezone()
+SITE_OPTIONS = dict(history=70, city_articles=5, a3_articles=5, burst_delay=10**6, live_interval=20.0)
+
+
+def api_config(home: Path, sites):
+    path = home / "yuqing.toml"
+    path.write_text(CONFIG.read_text(encoding="utf-8").replace("BASE", sites.base_url), encoding="utf-8")
+    return load_config(path, home)
+
+
+def stored(config, source: str) -> dict:
+    store = open_store(config)
+    try:
+        total, docs = store.documents.list_documents(DocumentFilter(source=source), limit=10000)
+        assert total == len(docs)
+        return {d.url: store.documents.get_document(d.id) for d in docs}
+    finally:
+        store.close()
+
+
+def health(config, source: str) -> dict:
+    store = open_store(config)
+    try:
+        return next(h for h in store.workflow.source_health() if h["source"] == source)
+    finally:
+        store.close()
+
+
+@pytest.fixture()
+def sites():
+    clock = ManualClock(START)
+    s = serve(port=0, seed=11, clock=clock, faults=True, **SITE_OPTIONS).start()
+    s.test_clock = clock
+    yield s
+    s.stop()
+
+
+def test_weibo_like_api_engagement_authors_reposts_and_incremental_pass(tmp_path, sites):
+    config = api_config(tmp_path, sites)
+    first = crawl(config, ["weibo_api"], home=tmp_path)["weibo_api"]
+    truth = {r["url"]: r for r in sites.social.expected_weibo()}
+    docs = stored(config, "weibo_api")
+    assert set(docs) == set(truth) and first["inserted"] == len(truth)  # every status once
+    assert not first["failed"] and first["errors"] == {}
+    assert any(r["repost_of"] for r in truth.values()) and any(r["official"] for r in truth.values())
+    for url, rec in truth.items():
+        d = docs[url]
+        assert (d.content, d.author, d.author_id, d.region) == (rec["content"], rec["author"], rec["author_id"],
+                                                                rec["region"])
+        assert (d.likes, d.reposts, d.replies) == (rec["likes"], rec["reposts"], rec["comments"])
+        assert (d.author_verified, d.author_official, d.author_followers) == (rec["verified"], rec["official"],
+                                                                             rec["followers"])
+        assert d.repost_of == rec["repost_of"] and d.published_at == rec["published_at"]
+        assert d.title and rec["content"].startswith(d.title.rstrip("…"))  # 微博 has no title: its first words
+
+    # Second pass, nothing new: only the first list page is fetched.
+    second = crawl(config, ["weibo_api"], home=tmp_path)["weibo_api"]
+    assert (second["inserted"], second["updated"]) == (0, 0)
+    assert second["fetched_urls"] == [sites.api_urls()["weibo_api"][0]]
+
+    # New posts (and the accounts' reposts of them) appear: picked up, nothing duplicated.
+    sites.test_clock.advance(3600)
+    truth = {r["url"] for r in sites.social.expected_weibo()}
+    third = crawl(config, ["weibo_api"], home=tmp_path)["weibo_api"]
+    assert third["inserted"] == len(truth - set(docs)) > 0
+    assert set(stored(config, "weibo_api")) == truth
+
+
+def test_hotline_portal_cursor_paging_details_and_replies_later(tmp_path, sites):
+    config = api_config(tmp_path, sites)
+    first = crawl(config, ["hotline_api"], home=tmp_path)["hotline_api"]
+    truth = {r["url"]: r for r in sites.social.expected_hotline()}
+    docs = stored(config, "hotline_api")
+    assert set(docs) == set(truth) and first["inserted"] == len(truth)
+    assert not first["failed"] and first["errors"] == {}
+    assert sum("cursor=" in u for u in first["fetched_urls"]) == (len(truth) - 1) // 20  # cursor pages followed
+    for url, rec in truth.items():
+        d = docs[url]
+        assert (d.title, d.content, d.status, d.category, d.region) == (rec["subject"], rec["content"], rec["state"],
+                                                                        rec["category"], rec["street"])
+        assert (d.author, d.author_id) == (rec["citizen"]["name"], rec["citizen"]["uid"])
+        assert (d.likes, d.replies, d.views) == (rec["supportCount"], rec["commentCount"], rec["viewCount"])
+        assert d.published_at == datetime.strptime(rec["acceptTime"], "%Y-%m-%d %H:%M:%S").replace(
+            tzinfo=d.published_at.tzinfo) and d.published_at.utcoffset().total_seconds() == 8 * 3600
+        if rec["reply"]:
+            assert (d.reply.text, d.reply.department) == (rec["reply"]["text"], rec["reply"]["unit"])
+        else:
+            assert d.reply is None
+    open_cases = {u for u, r in truth.items() if r["reply"] is None}
+    assert open_cases
+
+    second = crawl(config, ["hotline_api"], home=tmp_path)["hotline_api"]
+    assert (second["inserted"], second["updated"]) == (0, 0)
+    lists = [u for u in second["fetched_urls"] if "/hotline/api/cases?" in u]
+    assert lists == [sites.api_urls()["hotline_api"][0]]  # stops at the first page of known cases
+    assert len(second["fetched_urls"]) == 1 + len(open_cases)  # plus the open cases' details, re-checked
+
+    # New cases arrive (live posts), then some open ones are answered: same documents, now with the reply.
+    sites.test_clock.advance(65)
+    new = set(r["url"] for r in sites.social.expected_hotline()) - set(docs)
+    assert new and crawl(config, ["hotline_api"], home=tmp_path)["hotline_api"]["inserted"] == len(new)
+    docs = stored(config, "hotline_api")
+    open_cases = {u for u, d in docs.items() if d.reply is None}
+    sites.test_clock.advance(900)
+    truth = {r["url"]: r for r in sites.social.expected_hotline()}
+    answered = {u for u in open_cases if truth[u]["reply"]}
+    assert answered
+    fourth = crawl(config, ["hotline_api"], home=tmp_path)["hotline_api"]
+    after = stored(config, "hotline_api")
+    assert set(after) == set(truth)
+    assert fourth["updated"] >= len(answered)
+    for u in answered:
+        assert after[u].id == docs[u].id and after[u].reply.text == truth[u]["reply"]["text"]
+        assert after[u].status == truth[u]["state"]
+
+
+def test_api_faults_reported_in_source_health(tmp_path, sites):
+    config = api_config(tmp_path, sites)
+    result = crawl(config, ["weibo_faults", "weibo_empty", "hotline_faults"], home=tmp_path)
+
+    limited = result["weibo_faults"]
+    # Pages 1 and 2 answered 429 once each, waited out (Retry-After: 1) and stored; page 3 is a login wall.
+    assert limited["errors"].get("rate_limited") == 3 and limited["errors"].get("login_wall") == 1
+    assert limited["inserted"] == 40
+    row = health(config, "weibo_faults")  # what `yuqing sources` and the dashboard's sources page read
+    assert row["errors"].get("rate_limited") == 3 and row["errors"].get("login_wall") == 1
+
+    empty = result["weibo_empty"]
+    assert empty["errors"] == {"empty_page": 1} and empty["inserted"] == 0 and empty["listed"] == 0
+    assert health(config, "weibo_empty")["consecutive_empty"] == 1
+    assert health(config, "weibo_empty")["errors"] == {"empty_page": 1}
+
+    broken = result["hotline_faults"]
+    assert broken["errors"] == {"bad_json": 1} and broken["inserted"] == 20  # the first page's cases are kept
+    assert health(config, "hotline_faults")["errors"] == {"bad_json": 1}
