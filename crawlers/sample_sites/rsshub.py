@@ -64,8 +64,8 @@ class RsshubFeeds:
 
     def urls(self) -> dict[str, list[str]]:
         b = self.app.base_url
-        return {name: [b + quote(path)] for name, (path, _f, _o) in ROUTES.items()} | \
-               {name: [b + quote(path)] for name, path in FAULT_ROUTES.items()}
+        return {name: [b + quote(path, safe="/=")] for name, (path, _f, _o) in ROUTES.items()} | \
+               {name: [b + quote(path, safe="/=")] for name, path in FAULT_ROUTES.items()}
 
     def sources(self) -> list[dict[str, Any]]:
         """``[[sources]]`` entries for every route and fault (``feed`` options as an office would set them)."""
