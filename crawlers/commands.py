@@ -8,7 +8,7 @@ COMMANDS = [
     StageCommand("sample-sites", "yuqing.crawlers.sample_sites.cli.sample_sites_main",
                  "在 127.0.0.1 上运行生成的样例站点（新闻站、留言板、RSS）"),
     StageCommand("crawl", "yuqing.crawlers.run.crawl_main", "采集全部或指定来源（--source NAME）", "app"),
-    StageCommand("sources", "yuqing.crawlers.run.sources_main", "列出来源及其健康状况（--json）", "app"),
+    StageCommand("sources", "yuqing.crawlers.run.sources_main", "列出来源及其健康状况（--json）；sources test NAME 试抓接口来源", "app"),
     StageCommand("extract", "yuqing.crawlers.extract.cli.extract_main", "从网页文件或网址抽取正文（--json）"),
 ]
 

@@ -315,7 +315,11 @@ def sources_main(argv: list[str] | None, app: Any) -> int:
     """``yuqing sources [--json]``: configured sources with their crawl health."""
     from yuqing.crawlers.extensions import error_label
 
-    parser = argparse.ArgumentParser(prog="yuqing sources", description="查看来源配置与抓取健康状况")
+    if argv and argv[0] == "test":  # `yuqing sources test NAME`: one page of a JSON API source, mapped and masked
+        from yuqing.crawlers.sourcetest import source_test_main
+
+        return source_test_main(argv[1:], app)
+    parser = argparse.ArgumentParser(prog="yuqing sources", description="查看来源配置与抓取健康状况（test NAME：试抓接口来源）")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     report = source_report(app.config, app.store)

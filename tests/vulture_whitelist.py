@@ -16,6 +16,9 @@ ReplyQualityStage, GenreStage
 HeatRule, ManualRule, SourceHealthRule, UnansweredPostRule, WebhookChannel
 # Scrapy: DUPEFILTER_CLASS (crawlers/distributed.py).
 PassDupeFilter
+# Scrapy: the JSON API spider's DOWNLOADER_MIDDLEWARES (crawlers/spiders/api.py) and the hook Scrapy calls on it.
+RetryAfterMiddleware
+_.process_response
 
 # --- Command-line entry points named by string (yuqing/cli.py handlers, the stages' commands.py, benches) -------
 cmd_audit, cmd_stats, cmd_users, cmd_bench, cmd_ingest, cmd_process, cmd_tick, cmd_demo, cmd_run

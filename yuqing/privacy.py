@@ -216,6 +216,11 @@ RULES: tuple[Rule, ...] = (
          ("://", "www.", "WWW.", "Www.")),
     Rule("email", _rx(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"),
          _mask_email, ("@",)),
+    # Social-media mentions (//@谢女士: 、@A市发布 ): a handle names a person as much as an author field does. Only
+    # where the handle visibly ends (space, colon, punctuation, end of text), so @SUM( and the like stay text.
+    Rule("mention", _rx(r"(?<![A-Za-z0-9._%+*-])[@\uff20](?P<name>(?:" + _HAN + r"|[A-Za-z0-9_·-]){2,20})"
+                        r"(?=[\s:\uff1a,\uff0c\u3002!\uff01?\uff1f/]|$)"),
+         lambda m, orig: orig[0] + mask_name(orig[1:]), ("@", "\uff20")),
     # 18-digit resident ID, spaces allowed anywhere (430102 19900307 1234); province and birth date must hold.
     Rule("id18", _rx(_L + r"(?P<n>\d(?:[\ \u3000]?\d){16}[\ \u3000]?[0-9Xx])" + _R), _masker("n", 3, 2, _plausible_id18),
          _NUMBER),

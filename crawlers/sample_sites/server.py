@@ -23,6 +23,7 @@ from yuqing.samples.timeline import Snapshot, Timeline
 from . import templates as T
 from .clocks import Clock, real_clock
 from .faults import FaultSite, close_quietly
+from .params import BadRequest, _page_param
 from .rsshub import RsshubFeeds
 from .social import SocialSites
 
@@ -32,21 +33,6 @@ _LIST_RE = re.compile(r"^/news/index(?:_(\d+))?\.html$")
 _REPOST_LIST_RE = re.compile(r"^/repost/index(?:_(\d+))?\.html$")
 
 ROBOTS = "User-agent: *\nDisallow: /admin/\n"
-
-
-class BadRequest(Exception):
-    pass
-
-
-def _page_param(query: dict, name: str = "page", default: int = 1, low: int = 1, high: int = 10**6) -> int:
-    raw = query.get(name, [str(default)])[0]
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"参数 {name} 必须是整数，收到「{raw}」") from None
-    if not low <= value <= high:
-        raise BadRequest(f"参数 {name} 必须在 {low} 到 {high} 之间，收到 {value}")
-    return value
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from yuqing.samples.posts import Post
 
+from .params import _page_param
+
 if TYPE_CHECKING:  # pragma: no cover
     from .server import Handler, SampleSites
 
@@ -118,8 +120,6 @@ class SocialSites:
                 for p in snap.posts]
 
     def _cases_page(self, h: "Handler", query: dict, *, broken_after_first: bool = False) -> None:
-        from .server import _page_param
-
         snap = self.app.snapshot()
         limit = _page_param(query, "limit", PAGE, 1, 100)
         posts = snap.posts
@@ -142,8 +142,6 @@ class SocialSites:
 
     # -- serving -----------------------------------------------------------------------------------------------
     def _statuses_page(self, h: "Handler", query: dict, *, faults: bool = False, empty: bool = False) -> None:
-        from .server import _page_param
-
         page = _page_param(query)
         count = _page_param(query, "count", PAGE, 1, 100)
         if faults:

@@ -49,6 +49,8 @@ class ApiSpider(SourceSpider):
 
     def first_requests(self) -> Iterable[scrapy.Request | None]:
         for url in self.source.start_urls:
+            if self.spec.size_param:  # the page size the API is asked for (offset paging steps by what it returns)
+                url = with_page(url, self.spec.size_param, self.spec.page_size)
             yield self.api_request(url, self.parse_list, start=True, page=self.spec.first_page, offset=None)
         for doc_url, detail in list(self.open_posts.items()):  # may have been answered since the last pass
             yield self.api_request(detail, self.parse_detail, doc_url=doc_url, record={}, recheck=True)

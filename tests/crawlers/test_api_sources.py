@@ -5,6 +5,7 @@ reported in source health."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -153,3 +154,36 @@ def test_api_faults_reported_in_source_health(tmp_path, sites):
     broken = result["hotline_faults"]
     assert broken["errors"] == {"bad_json": 1} and broken["inserted"] == 20  # the first page's cases are kept
     assert health(config, "hotline_faults")["errors"] == {"bad_json": 1}
+
+
+def test_sources_test_shows_one_page_mapped_and_masked(tmp_path, sites, capsys, monkeypatch):
+    from yuqing.cli import main
+
+    monkeypatch.setenv("YUQING_HOME", str(tmp_path))
+    config = api_config(tmp_path, sites)
+    with config.path.open("a", encoding="utf-8") as f:  # the application (not a crawl) needs a department
+        f.write('\n[[departments]]\nname = "市住建局"\ntopics = ["城乡建设"]\n')
+    args = ["--config", str(config.path), "sources", "test"]
+    assert main([*args, "weibo_api", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    truth = sites.social.expected_weibo()[:20]
+    assert [r["url"] for r in out["records"]] == [t["url"] for t in truth] and out["problems"] == []
+    # Names and account ids masked, counts as they are (links stay openable: a 微博 link holds the account id, as
+    # the platform's own links do).
+    shown = json.dumps([{**r, "url": "", "social": {**r["social"], "repost_of": ""}} for r in out["records"]],
+                       ensure_ascii=False)
+    for t in truth:
+        assert t["author_id"] not in shown and t["author"] not in shown
+    first = out["records"][0]
+    assert (first["likes"], first["social"]["reposts"]) == (truth[0]["likes"], truth[0]["reposts"])
+    assert "*" in first["author"] and "*" in first["social"]["author_id"]
+
+    assert main([*args, "hotline_api"]) == 0  # the text form, with the first three cases' details
+    text = capsys.readouterr().out
+    assert "得到 20 条记录；下一页游标：" in text and "点赞" in text
+    assert main([*args, "weibo_empty"]) == 1
+    assert "没有映射出任何记录" in capsys.readouterr().out
+    assert main([*args, "weibo_faults"]) == 1
+    assert "HTTP 429" in capsys.readouterr().err
+    assert main([*args, "nosuch"]) == 2
+    assert "nosuch" in capsys.readouterr().err

@@ -15,7 +15,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_default_config_loads(tmp_path):
     config = load_config(DEFAULT_CONFIG, home=tmp_path)
-    assert {s.type for s in config.sources} == {"news", "board", "feed"}
+    assert {s.type for s in config.sources} == {"news", "board", "feed", "api"}
+    assert {s.name for s in config.sources if s.type == "api" and s.settings["enabled"]} == set()  # demo: off
+    assert [a.kind for a in config.accounts.accounts] == ["official", "media"]
     assert config.supervisor() is not None
     assert config.storage.sqlite_path == tmp_path / "yuqing.db"
 

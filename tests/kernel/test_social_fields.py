@@ -146,3 +146,16 @@ def test_bad_account_list_is_named(tmp_path, text, key, problem):
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, text), home=tmp_path)
     assert err.value.key == key and problem in err.value.problem, str(err.value)
+
+
+@pytest.mark.parametrize("text, shown, hidden", [
+    ("【网友反映】//@谢女士:小区供暖不热", "//@谢**:小区供暖不热", "谢女士"),
+    ("请@王小明 看看，转发自＠李四：好", "请@王** 看看", "王小明"),
+    ("邮箱 zhang.san@example.com 联系", "z***@example.com", "zhang.san"),  # e-mails keep their own masking
+    ("原文 https://weibo.example/u/5501?from=@abc 见链接", "https://weibo.example/u/5501?from=@abc", None),
+])
+def test_mentions_in_social_text_are_masked(text, shown, hidden):
+    from yuqing.privacy import mask_pii
+
+    out = mask_pii(text)
+    assert shown in out and (hidden is None or hidden not in out), out
