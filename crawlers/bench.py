@@ -194,13 +194,16 @@ def bench_crawl(rounds: int = 3, progress=None) -> dict:
             say(f"第 {r}/{rounds} 轮：我们的爬虫 {o:.1f} 页/秒（{int(ours_pages)} 页），"
                 f"裸 Scrapy {b:.1f} 页/秒（{int(bare_pages)} 页），比值 {o / b:.2f}")
         api = _bench_api(sites, workdir, say, rounds)
+        from yuqing.crawlers.bench_feeds import bench_rsshub
+
+        rsshub = bench_rsshub(sites, workdir, say, rounds, _run_bare, CONCURRENCY)
     ours_m, bare_m = statistics.median(ours_rates), statistics.median(bare_rates)
     # The ratio is the median of the per-round ratios: both spiders of a round ran under the same machine load,
     # whereas dividing two separate medians can pair a fast round with a slow one.
     ratio = statistics.median(r["ratio"] for r in per_round)
     return {"ours_pages_per_s": round(ours_m, 1), "bare_pages_per_s": round(bare_m, 1),
             "ratio": round(ratio, 3), "rounds": per_round, "sources": list(BENCH_SOURCES),
-            "target_ratio": 0.8, "api": api}
+            "target_ratio": 0.8, "api": api, "rsshub": rsshub}
 
 
 def bench_crawl_main(argv: list[str] | None = None) -> int:
@@ -223,6 +226,9 @@ def bench_crawl_main(argv: list[str] | None = None) -> int:
         for name, r in result["api"].items():
             print(f"接口 {name}：我们的爬虫 {r['ours_pages_per_s']:.1f} 页/秒，裸 Scrapy（同批网址，只抓取）"
                   f"{r['bare_pages_per_s']:.1f} 页/秒，比值 {r['ratio']:.2f}")
+        r = result["rsshub"]
+        print(f"RSSHub 订阅源：我们的爬虫（读条目并入库）{r['ours_pages_per_s']:.1f} 页/秒，裸 Scrapy（同批网址，只抓取）"
+              f"{r['bare_pages_per_s']:.1f} 页/秒，比值 {r['ratio']:.2f}")
     return 0
 
 
