@@ -67,15 +67,6 @@ class RsshubFeeds:
         return {name: [b + quote(path, safe="/=")] for name, (path, _f, _o) in ROUTES.items()} | \
                {name: [b + quote(path, safe="/=")] for name, path in FAULT_ROUTES.items()}
 
-    def sources(self) -> list[dict[str, Any]]:
-        """``[[sources]]`` entries for every route and fault (``feed`` options as an office would set them)."""
-        out = []
-        for name, urls in self.urls().items():
-            fmt, options = (ROUTES[name][1], ROUTES[name][2]) if name in ROUTES else ("rsshub-weibo", {})
-            out.append({"name": name, "type": "feed", "title": name, "start_urls": urls, "region": "A市",
-                        "feed": {"format": fmt, **options}})
-        return out
-
     # -- the routes' items -------------------------------------------------------------------------------------
     def _weibo(self, status: dict[str, Any], *, readable: bool, author_in_desc: bool) -> dict[str, Any]:
         """One status as weibo/utils.ts formatExtended writes it."""
