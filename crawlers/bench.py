@@ -227,7 +227,8 @@ def bench_crawl_main(argv: list[str] | None = None) -> int:
             print(f"接口 {name}：我们的爬虫 {r['ours_pages_per_s']:.1f} 页/秒，裸 Scrapy（同批网址，只抓取）"
                   f"{r['bare_pages_per_s']:.1f} 页/秒，比值 {r['ratio']:.2f}")
         r = result["rsshub"]
-        print(f"RSSHub 订阅源：我们的爬虫（读条目并入库）{r['ours_pages_per_s']:.1f} 页/秒，裸 Scrapy（同批网址，只抓取）"
+        print(f"RSSHub 订阅源：我们的爬虫（读条目并入库）{r['ours_pages_per_s']:.1f} 页/秒（{r['ours_items_per_s']:.0f} 条/秒），"
+              f"裸 Scrapy（同批网址，只抓取）"
               f"{r['bare_pages_per_s']:.1f} 页/秒，比值 {r['ratio']:.2f}")
     return 0
 
