@@ -45,7 +45,7 @@ def fetch_json(url: str, user_agent: str, timeout: float) -> Any:
         raise FetchError(f"返回的不是有效 JSON：{exc}"[:200]) from None
 
 
-def test_page(source: Any, spec: ApiSpec, *, user_agent: str, timeout: float, details: int) -> dict[str, Any]:
+def try_page(source: Any, spec: ApiSpec, *, user_agent: str, timeout: float, details: int) -> dict[str, Any]:
     """The first page mapped: {"url", "records": [masked document views], "problems": [...], "next": …}."""
     url = source.start_urls[0]
     data = fetch_json(url, user_agent, timeout)
@@ -122,7 +122,7 @@ def source_test_main(argv: list[str] | None, app: Any) -> int:
         return 2
     spec = api_spec(source.settings["api"])
     try:
-        result = test_page(source, spec, user_agent=app.config.crawl["user_agent"],
+        result = try_page(source, spec, user_agent=app.config.crawl["user_agent"],
                            timeout=float(source.settings.get("timeout", 20.0)), details=max(0, args.details))
     except FetchError as exc:
         print(f"错误：{source.start_urls[0]}：{exc}", file=sys.stderr)

@@ -130,10 +130,18 @@ def parse_api(c: Checker) -> dict[str, Any]:
         detail_root=check_path(c, "detail_root", c.get("detail_root", str, "@")),
         login_wall=_optional_path(c, "login_wall"),
         kind=c.get("kind", str, "post", choices=("post", "article")),
-        time_format=c.get("time_format", str, ""),
+        time_format=_time_format(c),
         max_retry_after=c.get("max_retry_after", float, 120.0, minimum=0, maximum=3600),
     )
     return spec.as_settings()
+
+
+def _time_format(c: Checker) -> str:
+    """An strptime format (``%Y-%m-%d %H:%M:%S``); one without any % directive cannot read a time."""
+    fmt = c.get("time_format", str, "")
+    if fmt and "%" not in fmt:
+        raise c.fail("time_format", f"「{fmt}」不是 strptime 时间格式（例如 %Y-%m-%d %H:%M:%S）")
+    return fmt
 
 
 def _optional_path(c: Checker, name: str) -> str:

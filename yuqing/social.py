@@ -15,7 +15,7 @@ from yuqing.checker import Checker
 from yuqing.model import Document
 from yuqing.vocab import ACCOUNT_KIND_LABELS, AccountKind
 
-MAX_COUNT = 10**12
+MAX_COUNT = 2_147_483_647  # as ingest caps every count: the stores keep 32-bit integers (Elasticsearch "integer")
 _TRUE = {"true", "1", "yes", "y", "是", "已认证"}
 _FALSE = {"false", "0", "no", "n", "否", "未认证", ""}
 

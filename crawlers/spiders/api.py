@@ -20,6 +20,7 @@ from typing import Any, Iterable
 import scrapy
 
 from yuqing.config_api import ApiSpec, api_spec
+from yuqing.crawlers import settings as project_settings
 from yuqing.crawlers.items import DocumentItem
 from yuqing.crawlers.spiders.apimap import MappingError, fill, map_record, search
 from yuqing.crawlers.spiders.base import SourceSpider
@@ -30,10 +31,10 @@ LOGIN_STATUSES = [401, 403]
 
 
 class ApiSpider(SourceSpider):
+    # A spider's DOWNLOADER_MIDDLEWARES replaces the project's: keep those and add Retry-After, placed to see a 429
+    # before Scrapy's RetryMiddleware (550) would retry it at once.
     custom_settings = {"DOWNLOADER_MIDDLEWARES": {
-        "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
-        "yuqing.crawlers.retry_after.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees a 429
-    }}
+        **project_settings.DOWNLOADER_MIDDLEWARES, "yuqing.crawlers.retry_after.RetryAfterMiddleware": 560}}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -42,6 +43,7 @@ class ApiSpider(SourceSpider):
 
     async def start(self):
         self.open_posts: dict[str, str] = self.get_state("open_posts", {})
+        self._open_changes: dict[str, str | None] = {}
         if not self.seeds():
             return
         for req in self.requests(self.first_requests()):
@@ -63,8 +65,20 @@ class ApiSpider(SourceSpider):
         return req
 
     def closed(self, reason):
-        if hasattr(self, "open_posts") and self.pass_run is None:
+        if not hasattr(self, "open_posts"):
+            return
+        if self.pass_run is None:
             self.set_state("open_posts", self.open_posts)
+            return
+        # Several workers share the state (crawl.queue = "redis"): each applies only its own changes, one at a time.
+        with self.pass_run.redis.lock(self.pass_run.k("state-lock"), timeout=60, blocking_timeout=60):
+            current = self.get_state("open_posts", {})
+            for doc_url, fetch_url in self._open_changes.items():
+                if fetch_url is None:
+                    current.pop(doc_url, None)
+                else:
+                    current[doc_url] = fetch_url
+            self.set_state("open_posts", current)
 
     # -- responses ---------------------------------------------------------------------------------------------
     def read_json(self, response) -> Any:
@@ -98,7 +112,7 @@ class ApiSpider(SourceSpider):
             return
         if not records:
             if response.meta.get("start"):
-                self.report("empty_page", url, "接口第一页没有任何记录")
+                self.report("empty_page", url, f"接口第一页没有任何记录（records = {self.spec.records}）")
             return
         self.listed(len(records))
         urls = [fill(self.spec.item_url, r, response.url) for r in records]
@@ -129,6 +143,8 @@ class ApiSpider(SourceSpider):
         s = self.spec
         page = response.meta.get("page", s.first_page)
         if s.paging == "none" or (s.has_more and not search(s.has_more, data)):
+            return None
+        if s.size_param and count < s.page_size:  # a short page of the size we asked for is the last one
             return None
         if page - s.first_page + 1 >= self.max_pages:
             return None
@@ -165,11 +181,12 @@ class ApiSpider(SourceSpider):
         except MappingError as exc:
             self.report("mapping_error", doc_url, str(exc))
             return None
-        if detail_url:
+        if detail_url:  # a record that may still change (no reply, not closed) is fetched again next pass
             if is_open(f):
-                self.open_posts[doc_url] = detail_url
+                self.open_posts[doc_url] = self._open_changes[doc_url] = detail_url
             else:
                 self.open_posts.pop(doc_url, None)
+                self._open_changes[doc_url] = None
         region = f.pop("region", None) or self.source.region
         return DocumentItem(url=doc_url, source=self.name, kind=self.spec.kind, html=json.dumps(raw, ensure_ascii=False),
                             region=region, **f)

@@ -187,3 +187,76 @@ def test_sources_test_shows_one_page_mapped_and_masked(tmp_path, sites, capsys, 
     assert "HTTP 429" in capsys.readouterr().err
     assert main([*args, "nosuch"]) == 2
     assert "nosuch" in capsys.readouterr().err
+
+
+def test_offset_paging_and_epoch_times(tmp_path):
+    """A 领导留言板-style API on a throw-away site: offset paging with the page size asked for, times in epoch
+    milliseconds, nested counts; every record once, then only the first page on the next pass."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from sitekit import LocalSite
+
+    T = 1_732_060_800_000  # 2024-11-20 08:00 Beijing, in ms
+    rows = [{"tid": 9000 + i, "subject": f"第{i}号留言：路灯不亮", "body": f"路段{i}的路灯坏了两周。",
+             "ts": T - i * 60_000, "stat": {"zan": i, "zhuan": i % 3, "ping": i % 5}} for i in range(45)]
+
+    def page(path):
+        parts = urlsplit(path)
+        if parts.path != "/api/msgs":
+            return None
+        q = parse_qs(parts.query)
+        off, limit = int(q.get("offset", ["0"])[0]), int(q.get("limit", ["10"])[0])
+        return 200, json.dumps({"list": rows[off:off + limit], "total": len(rows)}).encode(), "application/json"
+
+    with LocalSite(page) as site:
+        (tmp_path / "yuqing.toml").write_text(f'''
+[[sources]]
+name = "leader_board"
+type = "api"
+start_urls = ["{site.url}/api/msgs"]
+politeness = {{ delay = 0.0, concurrency = 4, timeout = 5, retries = 0 }}
+[sources.api]
+records = "list"
+paging = "offset"
+offset_param = "offset"
+size_param = "limit"
+page_size = 20
+item_url = "/msg/{{tid}}"
+[sources.api.fields]
+title = "subject"
+content = "body"
+time = "ts"
+likes = "stat.zan"
+reposts = "stat.zhuan"
+comments = "stat.ping"
+''', encoding="utf-8")
+        config = load_config(tmp_path / "yuqing.toml", tmp_path)
+        first = crawl(config, home=tmp_path)["leader_board"]
+        docs = stored(config, "leader_board")
+        assert first["inserted"] == 45 == len(docs) and first["errors"] == {}
+        assert sorted(u.rsplit("offset=", 1)[-1] if "offset=" in u else "0" for u in first["fetched_urls"]) == \
+            ["0", "20", "40"]
+        d = docs[f"{site.url}/msg/9007"]
+        assert (d.title, d.likes, d.reposts, d.replies) == ("第7号留言：路灯不亮", 7, 1, 2)
+        assert d.published_at.timestamp() == (T - 7 * 60_000) / 1000
+        second = crawl(config, home=tmp_path)["leader_board"]
+        assert (second["inserted"], len(second["fetched_urls"])) == (0, 1)
+
+
+def test_mapping_units_name_the_failing_field():
+    from yuqing.config_api import ApiSpec
+    from yuqing.crawlers.spiders.apimap import MappingError, api_time, fill, map_record
+
+    spec = ApiSpec(records="data", item_url="/w/{user.id}/{mid}", time_format="%Y-%m-%d %H:%M",
+                   fields={"content": "text", "time": "t", "repost_of": "rt", "likes": "n.likes", "author": "user"})
+    record = {"text": "第一行很长" * 10 + "\n第二行", "t": "2024-11-20 10:00", "mid": "9", "user": "甲",
+              "rt": {"mid": "7", "user": {"id": 42}}, "n": {"likes": 3}}
+    out = map_record(spec, record, "https://w.example/api")
+    assert out["title"] == ("第一行很长" * 8) + "…" and out["repost_of"] == "https://w.example/w/42/7"
+    assert out["published_at"].isoformat() == "2024-11-20T10:00:00+08:00" and out["likes"] == 3
+    with pytest.raises(MappingError, match="字段 time（t）"):
+        map_record(spec, {**record, "t": "昨天"}, "https://w.example/api")
+    with pytest.raises(MappingError, match="字段 author（user）：得到的是对象"):
+        map_record(spec, {**record, "user": {"id": 1}}, "https://w.example/api")
+    assert fill(spec.item_url, {"mid": "9"}, "https://w.example/") is None  # no user.id: no URL, reported
+    assert api_time(1732068000) == api_time("1732068000000") == api_time("2024-11-20T10:00:00+08:00")
