@@ -200,13 +200,16 @@ def bench_crawl(rounds: int = 3, progress=None) -> dict:
         from yuqing.crawlers.bench_render import bench_rendered
 
         rendered = bench_rendered(sites, workdir, rounds, say)  # script-rendered board (render = true)
+        from yuqing.crawlers.bench_feeds import bench_rsshub
+
+        rsshub = bench_rsshub(sites, workdir, say, rounds, _run_bare, CONCURRENCY)
     ours_m, bare_m = statistics.median(ours_rates), statistics.median(bare_rates)
     # The ratio is the median of the per-round ratios: both spiders of a round ran under the same machine load,
     # whereas dividing two separate medians can pair a fast round with a slow one.
     ratio = statistics.median(r["ratio"] for r in per_round)
     return {"ours_pages_per_s": round(ours_m, 1), "bare_pages_per_s": round(bare_m, 1),
             "ratio": round(ratio, 3), "rounds": per_round, "sources": list(BENCH_SOURCES),
-            "target_ratio": 0.8, "api": api, "rendered": rendered}
+            "target_ratio": 0.8, "api": api, "rendered": rendered, "rsshub": rsshub}
 
 
 def bench_crawl_main(argv: list[str] | None = None) -> int:
@@ -233,6 +236,10 @@ def bench_crawl_main(argv: list[str] | None = None) -> int:
         print(r["skipped"] if "skipped" in r else
               f"脚本渲染来源（Chromium）：{r['rendered_pages_per_s']} 页/秒，同一批留言的普通页面 "
               f"{r['plain_pages_per_s']} 页/秒（渲染代价：约 {1 / r['ratio']:.0f} 倍时间）")
+        r = result["rsshub"]
+        print(f"RSSHub 订阅源：我们的爬虫（读条目并入库）{r['ours_pages_per_s']:.1f} 页/秒（{r['ours_items_per_s']:.0f} 条/秒），"
+              f"裸 Scrapy（同批网址，只抓取）"
+              f"{r['bare_pages_per_s']:.1f} 页/秒，比值 {r['ratio']:.2f}")
     return 0
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from yuqing.checker import Checker, ConfigError, os_error_text
+from yuqing.config_feed import parse_feed_options
 from yuqing.config_api import parse_api
 from yuqing.config_calendar import _parse_calendar
 from yuqing.config_waiting import WaitingConfig, _parse_waiting
@@ -86,7 +87,7 @@ def _redis_url(c: Checker) -> str:
 
 def _parse_source(c: Checker) -> Source:
     c.reject_unknown({"name", "type", "title", "start_urls", "interval_minutes", "authority", "region",
-                      "politeness", "selectors", "api", "spider", "max_pages", "enabled", "render", "render_wait"})
+                      "politeness", "selectors", "api", "spider", "max_pages", "enabled", "render", "render_wait", "feed"})
     name = c.get("name", str)
     if not name.replace("_", "").replace("-", "").isalnum():
         raise c.fail("name", f"「{name}」只能包含字母、数字、- 和 _（用作爬虫名）")
@@ -107,6 +108,8 @@ def _parse_source(c: Checker) -> Source:
         # A board's optional JSON hints stay free-form; an api source's table is a checked mapping (config_api).
         "api": (parse_api(Checker(c.file, c.get("api", dict), c.key("api"))) if c.get("type", str, "") == "api"
                 else c.get("api", dict, {})),
+        # A feed source's item format and what the office knows of the account (yuqing.config_feed).
+        "feed": parse_feed_options(c.section("feed")) if c.get("type", str, "") == "feed" else {},
         "spider": c.get("spider", str, ""),
         "max_pages": c.get("max_pages", int, 200, minimum=1),
         "enabled": c.get("enabled", bool, True),

@@ -24,6 +24,7 @@ from . import rendered, templates as T
 from .clocks import Clock, real_clock
 from .faults import FaultSite, close_quietly
 from .params import BadRequest, _page_param
+from .rsshub import RsshubFeeds
 from .social import SocialSites
 
 
@@ -160,6 +161,7 @@ class SampleSites:
         if self.timeline._response is not None:
             self._article_index[self.timeline._response.path] = self.timeline._response
         self.social = SocialSites(self)  # the JSON APIs: 12345 portal and 微博-like (issue 19)
+        self.rsshub = RsshubFeeds(self)  # RSSHub-style feeds, one per route (issue 19)
 
     # -- lifecycle
     def start(self) -> "SampleSites":
@@ -260,6 +262,8 @@ class SampleSites:
             return h.send_error_page(403)
         if path.startswith(("/faults/weibo/", "/faults/hotline/")) and self.fault_site:
             return self.social.handle_fault(h, path, query)
+        if path.startswith("/rsshub/"):
+            return self.rsshub.handle(h, path)
         if path.startswith(("/weibo/", "/hotline/")):
             return self.social.handle(h, path, query)
         if path.startswith("/faults/") and self.fault_site:
