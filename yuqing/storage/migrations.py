@@ -9,13 +9,12 @@ A step may also be a Python function ``step(execute, dialect)`` for data changes
 existing audit rows): ``execute(sql, params)`` runs a statement written with ``?`` placeholders in the migration's
 transaction, ``dialect`` is ``"sqlite"`` or ``"postgresql"``.
 """
-
 from __future__ import annotations
 
-import hashlib
-import json
+import hashlib, json  # noqa: E401
 from typing import Any, Callable
 from yuqing.storage.migrations_schemes import SCHEMES_SQLITE  # 18
+from yuqing.storage.sqlite_grams import GRAMS_SQLITE  # 16
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -396,5 +395,6 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (11, "retention marker on documents", "documents", RETENTION_MARKER),
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
+    (16, "character bigram index for exact expression search", "documents-sqlite", GRAMS_SQLITE),
     (18, "monitoring schemes and their matches", "documents-sqlite", SCHEMES_SQLITE),
 ]

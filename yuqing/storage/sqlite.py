@@ -35,6 +35,7 @@ from yuqing.storage.sqlite_events import (
 from yuqing.storage.sqlite_schemes import SQLiteSchemes
 from yuqing.storage.sqlite_search import SQLiteSearch
 from yuqing.storage.sqlite_query import SQLiteQuerySearch
+from yuqing.storage.sqlite_grams import SQLiteGramIndex
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def _ensure_wal(conn: sqlite3.Connection, path: Path, wait_seconds: float = 60.0
         delay = min(delay * 2, 0.5)
 
 
-class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQLiteSchemes, DocumentStore,
+class SQLiteStore(SQLiteQuerySearch, SQLiteGramIndex, SQLiteSearch, SQLiteEventsAndAggregates, SQLiteSchemes, DocumentStore,
                   SQLWorkflowStore):
     def __init__(self, path: str | Path, *, query_tokenizer: Tokenizer | None = None):
         self.path = Path(path)
@@ -89,6 +90,7 @@ class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQ
         self._all_connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self.migrate()
+        self.backfill_grams()  # resumes an unfinished back-fill of migration 16
 
     @classmethod
     def from_config(cls, config: Config, *, query_tokenizer: Tokenizer | None = None) -> "SQLiteStore":
@@ -188,7 +190,8 @@ class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQ
         db = self.db
         daily = Counter() if daily is None else daily
         row = db.execute(
-            f"SELECT fingerprint, reply_text, reply_first_seen, purged_at, kind, {', '.join(COUNT_FIELDS)}, "
+            f"SELECT rowid, grams, title, content, fingerprint, reply_text, reply_first_seen, purged_at, kind, "
+            f"{', '.join(COUNT_FIELDS)}, "
             f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc.id,)).fetchone()
         if row is None:
             values = new_document_values(doc, now)
@@ -204,6 +207,7 @@ class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQ
             else:
                 sets = ", ".join(f"{k} = ?" for k in values)
                 db.execute(f"UPDATE documents SET {sets} WHERE id = ?", [*values.values(), doc.id])
+                self._grams_replace(row, values.get("title", row["title"]), values.get("content", row["content"]))
                 old_key = _daily_key(row)
                 new_key = _text_key(row["day"], values["source"], values["kind"], row["topic_label"],
                                     row["department"], values["region"], row["sentiment_label"])
@@ -290,7 +294,7 @@ class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQ
         daily: Counter = Counter()
         with self.transaction():
             for doc_id, a in results:
-                old = db.execute("SELECT rowid, keywords, title_tokens, search_tokens, "
+                old = db.execute("SELECT rowid, keywords, title_tokens, search_tokens, grams, title, content, "
                                  f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc_id,)).fetchone()
                 if old is None:
                     continue
@@ -299,9 +303,6 @@ class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQ
                 if old["keywords"] != keywords_text:
                     keyword_delta.subtract((old["day"], k) for k in _keyword_keys(old["keywords"]))
                     keyword_delta.update((old["day"], k) for k in _keyword_keys(keywords_text))
-                if old["search_tokens"] is not None:
-                    db.execute("INSERT INTO documents_fts (documents_fts, rowid, title_tokens, search_tokens) "
-                               "VALUES ('delete', ?, ?, ?)", (old["rowid"], old["title_tokens"], old["search_tokens"]))
                 old_key = _daily_key(old)
                 new_key = _text_key(old["day"], old["source"], old["kind"], values["topic_label"], values["department"],
                                     old["region"], values["sentiment_label"])
@@ -310,8 +311,9 @@ class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQ
                     daily[new_key] += 1
                 db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
                            [*values.values(), doc_id])
-                db.execute("INSERT INTO documents_fts (rowid, title_tokens, search_tokens) VALUES (?, ?, ?)",
-                           (old["rowid"], values["title_tokens"], values["search_tokens"]))
+                self._reindex_tokens(old, values)
+                if not old["grams"]:  # an indexed row's bigrams follow its text (upsert, retention)
+                    self._grams_add(old["rowid"], old["title"], old["content"])
             changes = [(day, k, n) for (day, k), n in keyword_delta.items() if n]
             if changes:
                 db.executemany("INSERT INTO keyword_daily (day, keyword, n) VALUES (?, ?, ?) "
@@ -357,18 +359,14 @@ class SQLiteStore(SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQ
         purged = 0
         while True:  # batches, each one short transaction, so the crawler and dashboard are not held up
             with self.transaction():
-                rows = db.execute(f"SELECT rowid, id, {columns} FROM documents WHERE purged_at IS NULL AND at < ? "
+                rows = db.execute(f"SELECT rowid, id, grams, {columns} FROM documents WHERE purged_at IS NULL AND at < ? "
                                   "ORDER BY at LIMIT 500", (to_utc_text(before),)).fetchall()
                 for row in rows:
                     values = purged_values(row)
-                    if row["search_tokens"] is not None:  # external-content FTS: remove what was indexed, index anew
-                        db.execute("INSERT INTO documents_fts (documents_fts, rowid, title_tokens, search_tokens) "
-                                   "VALUES ('delete', ?, ?, ?)", (row["rowid"], row["title_tokens"], row["search_tokens"]))
                     db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)}, purged_at = ? "
                                "WHERE rowid = ?", [*values.values(), now_text, row["rowid"]])
-                    if row["search_tokens"] is not None:
-                        db.execute("INSERT INTO documents_fts (rowid, title_tokens, search_tokens) VALUES (?, ?, ?)",
-                                   (row["rowid"], values["title_tokens"], values["search_tokens"]))
+                    self._reindex_tokens(row, values)  # external-content FTS: remove what was indexed, index anew
+                    self._grams_replace(row, values["title"], values["content"])
                     page = db.execute("SELECT body FROM raw_pages WHERE doc_id = ?", (row["id"],)).fetchone()
                     if page is not None:
                         db.execute("UPDATE raw_pages SET body = ? WHERE doc_id = ?", (mask_pii(page[0]), row["id"]))
