@@ -150,3 +150,21 @@ def test_typed_text_is_never_index_syntax(documents, expr):
     query = parse(expr)
     total, hits = documents.search_query(query)
     assert total == len(hits) == (1 if query.matches(doc) else 0)
+
+
+def test_a_recrawl_and_retention_keep_the_index_exact(documents):
+    """A re-crawl that changes an analysed post's text is searched by its new text at once (before the NLP stage sees
+    it again); retention masking a post leaves search equal to ``Query.matches`` on what is stored."""
+    doc = Document(url="http://a/recrawl", source="news", title="小区停车难", content="小区内车位不足，电话13812345678",
+                   published_at=T0)
+    _analyse_all(documents, [doc])
+    assert documents.search_query(parse("车位"))[0] == 1
+    changed = Document(url=doc.url, source="news", title="小区电梯故障", content="小区内电梯停运三天", published_at=T0)
+    documents.upsert_documents([changed], T0 + timedelta(hours=1))
+    assert [h.id for h in documents.search_query(parse("电梯停运"))[1]] == [doc.id]
+    assert documents.search_query(parse("车位"))[0] == 0
+    documents.purge_raw(T0 + timedelta(days=1), now=T0 + timedelta(days=2))
+    stored = documents.get_document(doc.id)
+    for expr in ("电梯", "小区 电梯", "故障", "停车"):
+        expected = {doc.id} if parse(expr).matches(stored) else set()
+        assert {h.id for h in documents.search_query(parse(expr))[1]} == expected, expr
