@@ -58,7 +58,7 @@ class SQLiteGramIndex:
     def backfill_grams(self, batch: int = 500, progress: Callable[[int], None] | None = None) -> int:
         """Index every analysed document not yet indexed, ``batch`` per transaction; returns how many."""
         done = 0
-        while True:
+        while self.grams_pending():  # checked without the write lock: a store that is done opens without taking it
             with self.transaction():
                 rows = self.db.execute("SELECT rowid, title, content FROM documents INDEXED BY documents_grams_todo "
                                        "WHERE grams IS NULL AND search_tokens IS NOT NULL LIMIT ?", (batch,)).fetchall()
@@ -69,3 +69,4 @@ class SQLiteGramIndex:
                 progress(done)
             if len(rows) < batch:
                 return done
+        return done
