@@ -11,33 +11,28 @@ plain bigram (a single character, 「A-1」) gives no lookup: the caller scans.
 
 from __future__ import annotations
 
+import re
+
 from yuqing.query_ast import fold
 
 
-def _plain(ch: str) -> bool:
-    return ("\u4e00" <= ch <= "\u9fff") or (ch.isascii() and ch.isalnum())
+_PLAIN_RUN = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]{2,}")  # runs of two or more plain characters
 
 
-def _bigrams(folded: str) -> list[str | None]:
-    """The bigram at each start, None where one of its characters is not plain."""
-    return [folded[i:i + 2] if _plain(folded[i]) and _plain(folded[i + 1]) else None for i in range(len(folded) - 1)]
+def _runs(folded: str) -> list[str]:
+    """Each run of consecutive plain bigrams, as its bigrams space-separated."""
+    return [" ".join(run[i:i + 2] for i in range(len(run) - 1)) for run in _PLAIN_RUN.findall(folded)]
 
 
 def gram_text(text: str | None) -> str:
     """What the index holds for one field: the plain bigrams of ``fold(text)``, space-separated, in order."""
-    return " ".join(g for g in _bigrams(fold(text or "")) if g)
+    return " ".join(_runs(fold(text or "")))
 
 
 def lookup_phrases(folded_word: str) -> list[str]:
     """The phrases (space-separated bigrams) a document containing the folded word holds each of, in a row; []
     when the word has no plain bigram."""
-    runs: list[list[str]] = [[]]
-    for g in _bigrams(folded_word):
-        if g:
-            runs[-1].append(g)
-        elif runs[-1]:
-            runs.append([])
-    return list(dict.fromkeys(" ".join(r) for r in runs if r))
+    return list(dict.fromkeys(_runs(folded_word)))
 
 
 def gram_values(values: dict) -> dict:
