@@ -75,8 +75,8 @@ def _ensure_wal(conn: sqlite3.Connection, path: Path, wait_seconds: float = 60.0
         delay = min(delay * 2, 0.5)
 
 
-class SQLiteStore(SQLiteQuerySearch, SQLiteGramIndex, SQLiteSearch, SQLiteEventsAndAggregates, SQLiteSchemes, DocumentStore,
-                  SQLWorkflowStore):
+class SQLiteStore(SQLiteQuerySearch, SQLiteGramIndex, SQLiteSearch, SQLiteEventsAndAggregates, SQLiteSchemes,
+                  DocumentStore, SQLWorkflowStore):
     def __init__(self, path: str | Path, *, query_tokenizer: Tokenizer | None = None):
         self.path = Path(path)
         # Private to the service user: the folder 0700 and the file 0600 before SQLite first opens it (its -wal
