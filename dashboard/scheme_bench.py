@@ -3,8 +3,9 @@
 On the store ``yuqing bench dashboard`` builds (the real stages on generated posts, copied up to N documents,
 default 200,000; ``yuqing.dashboard.sample``) — kept in ``--home`` when given, so a second run skips the loading:
 
-* **back-fill**: seconds to back-fill one scheme over the whole store (the scheme is edited between runs, which drops
-  its matches and makes a new version, so each run does the whole walk); median of ``--repeat`` runs;
+* **back-fill**: seconds to back-fill one scheme over the whole store by the exact search and by the walk
+  (alternately; the scheme is edited between runs, which drops its matches and makes a new version, so each run
+  does the whole back-fill; both must record the same matches); median of ``--repeat`` runs each;
 * **matching**: microseconds per document to match a batch of analysed documents against 1 and ``--schemes`` active
   schemes (what the process step adds per document), median of ``--repeat`` runs;
 * **process step**: the real analysis of freshly ingested posts (NLP, events) with 0 and ``--schemes`` schemes, and
@@ -55,26 +56,35 @@ def _store_home(home: Path, docs: int, quiet: bool) -> Path:
     return home
 
 
-def _backfill_seconds(app: Any, repeat: int, quiet: bool) -> tuple[list[float], int, int]:
+def _backfill_seconds(app: Any, repeat: int, quiet: bool) -> tuple[dict[str, list[float]], int, int]:
+    """Back-fill by the exact search and by the walk, alternately (each after an edit: a whole back-fill each),
+    checking that both record the same matches; seconds per way."""
     from yuqing.clock import now
     from yuqing.model import Scheme
     from yuqing.scheme_matching import backfill
     from yuqing.schemes import add_scheme, delete_scheme, edit_scheme
+    from yuqing.storage.base import DocumentFilter
 
     store = app.store
     if store.documents.get_scheme("bench") is not None:
         delete_scheme(store, "bench", actor="bench", now=now())
     add_scheme(store, Scheme(name="bench", expression=EXPRESSIONS[1]), actor="bench", now=now())
-    times, examined, matched = [], 0, 0
-    for i in range(repeat):
-        if i:
-            edit_scheme(store, "bench", actor="bench", now=now(), expression=EXPRESSIONS[1 + i % 2])
+    times: dict[str, list[float]] = {"search": [], "walk": []}
+    examined, matched, seen = 0, 0, {}
+    for i in range(2 * repeat):
+        way = ("search", "walk")[(i + i // 2) % 2]  # search, walk, walk, search, …: drift weighs on both alike
+        expression = EXPRESSIONS[1 + (i // 2) % 2]
+        edit_scheme(store, "bench", actor="bench", now=now(), expression=expression + " " * (i % 2))  # new version
         t0 = time.perf_counter()
-        report = backfill(store.documents, "bench")
-        times.append(time.perf_counter() - t0)
+        report = backfill(store.documents, "bench", search=way == "search")
+        times[way].append(time.perf_counter() - t0)
         examined, matched = report.examined, report.matched
+        got = set(store.documents.document_ids(DocumentFilter(scheme="bench"), limit=1 << 31))
+        if seen.setdefault(expression, got) != got:
+            raise RuntimeError(f"检索回溯与逐篇回溯的匹配不一致：{expression}")
         if not quiet:
-            print(f"回溯第 {i + 1} 次：{times[-1]:.1f} 秒，检查 {examined:,} 篇，匹配 {matched:,} 篇", file=sys.stderr)
+            print(f"回溯第 {i + 1} 次（{way}）：{times[way][-1]:.1f} 秒，检查 {examined:,} 篇，匹配 {matched:,} 篇",
+                  file=sys.stderr)
     delete_scheme(store, "bench", actor="bench", now=now())
     return times, examined, matched
 
@@ -154,6 +164,7 @@ def bench_schemes_main(argv: list[str]) -> int:
         app = App.load(CONFIG, home)
         try:
             backfill_times, examined, matched = _backfill_seconds(app, args.repeat, args.json)
+            walk_times, backfill_times = backfill_times["walk"], backfill_times["search"]
             per_doc = _matching_us(app, (1, args.schemes), args.repeat)
         finally:
             app.close()
@@ -164,6 +175,7 @@ def bench_schemes_main(argv: list[str]) -> int:
     result = {
         "documents": examined, "backfill_seconds": round(_median(backfill_times), 2),
         "backfill_docs_per_second": round(examined / max(_median(backfill_times), 1e-9)), "backfill_matched": matched,
+        "backfill_walk_seconds": round(_median(walk_times), 2),
         "match_us_per_doc": {str(k): v for k, v in per_doc.items()},
         "process_seconds": {"0": round(_median(plain), 2), str(args.schemes): round(_median(with_schemes), 2)},
         "process_ratio": round(_median([w / max(p, 1e-9) for p, w in zip(plain, with_schemes)]), 3),
@@ -172,7 +184,7 @@ def bench_schemes_main(argv: list[str]) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
     print(f"历史回溯：{examined:,} 篇，中位数 {result['backfill_seconds']} 秒（{result['backfill_docs_per_second']:,} 篇/秒），"
-          f"匹配 {matched:,} 篇")
+          f"匹配 {matched:,} 篇；逐篇回溯中位数 {result['backfill_walk_seconds']} 秒")
     print(f"逐篇匹配：1 个方案 {per_doc[1]} 微秒/篇，{args.schemes} 个方案 {per_doc[args.schemes]} 微秒/篇")
     print(f"分析步骤（{FRESH_POSTS} 篇新留言）：无方案 {result['process_seconds']['0']} 秒，{args.schemes} 个方案 "
           f"{result['process_seconds'][str(args.schemes)]} 秒，比值 {result['process_ratio']}")

@@ -318,6 +318,7 @@ def process(app: App, now: datetime, *, limit: int | None = None, progress: Call
         refresh = getattr(app.events, "refresh_heat_if_due", None) or getattr(app.events, "refresh_heat", None)
         events = {"heat_refreshed": refresh(now)} if refresh else {}
     backfilled = backfill_pending(store, source_titles=titles)  # schemes made in the dashboard: filled in here
+    store.backfill_grams(max_seconds=5.0)  # exact search's index over documents stored before it (search scans meanwhile)
     return {"analysed": analysed, "failed": failed, "events": events, **({"schemes": backfilled} if backfilled else {})}
 
 

@@ -52,9 +52,10 @@ def test_traditional_query_finds_the_simplified_posts(served, browser, shots):  
     _settle(page)
     _search(page, "小區 物業")
     page.wait_for_selector("text=篇相关文档", timeout=60_000)
+    first = expected[0].title.split()[0][:12]
+    page.wait_for_selector(f"text={first}", timeout=60_000)  # the hits render after the count line
     body = page.inner_text("body")
     assert f"找到 {len(expected)} 篇相关文档" in body
-    first = expected[0].title.split()[0][:12]
     assert first in body  # the Simplified post itself is listed
     assert page.locator("mark", has_text="物业").count() > 0  # highlighted in its Simplified text
     page.screenshot(path=str(shots / "traditional_query.png"), full_page=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 from yuqing.model import Alert, Assignment, AuditEntry, Department, Document, Event, Response, User
+from yuqing.storage.document_parts import OptionalDocumentParts
 from yuqing.storage.schemes_api import SchemeMatchSource, SchemeStorage
 from yuqing.storage.workflow_rows import ConfigVersionRows, CorrectionRows, SessionRows
 
@@ -75,7 +76,7 @@ class DocumentFilter:
     scheme: str | None = None  # only the documents this 监测方案 matched
 
 
-class DocumentStore(SchemeStorage, abc.ABC):
+class DocumentStore(SchemeStorage, OptionalDocumentParts, abc.ABC):
     """Documents and events (and the schemes' matches: ``yuqing.storage.schemes_api``)."""
 
     #: The ``[storage.NAME]`` table this backend reads its options from ("" when it has none).
@@ -227,14 +228,6 @@ class DocumentStore(SchemeStorage, abc.ABC):
         """Replace the raw text of documents dated before ``before`` (title, content, author, reply, analysed text
         and tokens, fetched HTML) by its masked form, keeping counts, analysis labels, keywords and events; mark
         each (``purged_at`` = ``now``) so it is done once. Returns how many documents were masked this call."""
-
-    # -- similar cases (类案参考, yuqing.similar) ------------------------------------------------------------------
-    def similar_documents(self, terms: Sequence[str], flt: DocumentFilter | None = None, *, limit: int = 20,
-                          exclude_ids: Sequence[str] = (), replied_only: bool = True) -> list[tuple[Document, float]]:
-        """Documents sharing any of ``terms`` (jieba tokens the NLP stage stored), ranked by the full-text index's
-        BM25 (title and body tokens), best first, with the score (higher = more similar; comparable within one call
-        only). Duplicates and ``exclude_ids`` are left out; ``replied_only`` keeps posts with an official reply."""
-        raise NotImplementedError
 
 
 class WorkflowStore(CorrectionRows, SessionRows, ConfigVersionRows, abc.ABC):

@@ -38,6 +38,7 @@ from yuqing.storage.elasticsearch_events import ESEventsAndAggregates
 from yuqing.storage.elasticsearch_schemes import ESSchemes
 from yuqing.storage.elasticsearch_query import ESQuerySearch
 from yuqing.storage.elasticsearch_similar import ESSimilar
+from yuqing.storage.grams import OPEN_BACKFILL_SECONDS, gram_values
 from yuqing.storage.rows import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, analysis_values, changed_document_values, new_document_values, purged_values,
     query_terms, relabel_values,
@@ -81,6 +82,7 @@ class ElasticsearchDocumentStore(ESSimilar, ESSchemes, ESQuerySearch, ESEventsAn
         self._known_indices: set[str] = set()
         self._seq = 0
         self.setup()
+        self.backfill_grams(max_seconds=OPEN_BACKFILL_SECONDS)  # documents stored before the bigram fields existed
 
     @classmethod
     def from_config(cls, config: Any, *, query_tokenizer: Tokenizer | None = None) -> "ElasticsearchDocumentStore":
@@ -136,7 +138,7 @@ class ElasticsearchDocumentStore(ESSimilar, ESSchemes, ESQuerySearch, ESEventsAn
             old = existing.get(doc.id)
             if old is None:
                 values = new_document_values(doc, now)
-                values.update({"hour": values["at"][:13], "has_reply": doc.reply is not None})
+                values.update({"hour": values["at"][:13], "has_reply": doc.reply is not None, **gram_values(values)})
                 index = self._month_index(values["at"])
                 actions.append(({"create": {"_index": index, "_id": doc.id}}, values))
                 existing[doc.id] = {**values, "_index": index, "_pending_create": True}
@@ -149,7 +151,7 @@ class ElasticsearchDocumentStore(ESSimilar, ESSchemes, ESQuerySearch, ESEventsAn
                 if values is None:
                     outcome.append([doc.id, "unchanged"])
                 else:
-                    values["has_reply"] = doc.reply is not None
+                    values.update(has_reply=doc.reply is not None, **gram_values(values))
                     if old.get("_pending_create"):  # the same id twice in one batch: fold into the create
                         create = next(b for m, b in actions if m.get("create", {}).get("_id") == doc.id)
                         create.update(values)
@@ -305,7 +307,7 @@ class ElasticsearchDocumentStore(ESSimilar, ESSchemes, ESQuerySearch, ESEventsAn
             for hit in batch:
                 values = purged_values({f: hit["_source"].get(f) for f in fields})
                 actions.append(({"update": {"_index": hit["_index"], "_id": hit["_id"]}},
-                                {"doc": {**values, "purged_at": now_text}}))
+                                {"doc": {**values, **gram_values(values), "purged_at": now_text}}))
                 if hit["_id"] in pages:
                     actions.append(({"update": {"_index": self.raw_index, "_id": hit["_id"]}},
                                     {"doc": {"body": mask_pii(pages[hit["_id"]])}}))

@@ -48,6 +48,10 @@ DOCUMENT_MAPPING = {
         "topic_score": {"type": "float"},
         "title_tokens": {"type": "text", "analyzer": "yuqing_tokens"},
         "search_tokens": {"type": "text", "analyzer": "yuqing_tokens"},
+        # Bigrams of the folded title/content (yuqing.storage.grams), the exact search's candidates; grams = 1 once set.
+        "title_grams": {"type": "text", "analyzer": "yuqing_tokens"},
+        "content_grams": {"type": "text", "analyzer": "yuqing_tokens"},
+        "grams": {"type": "byte"},
     },
 }
 ANALYSIS_SETTINGS = {"analyzer": {"yuqing_tokens": {"type": "custom", "tokenizer": "whitespace",

@@ -9,11 +9,9 @@ A step may also be a Python function ``step(execute, dialect)`` for data changes
 existing audit rows): ``execute(sql, params)`` runs a statement written with ``?`` placeholders in the migration's
 transaction, ``dialect`` is ``"sqlite"`` or ``"postgresql"``.
 """
-
 from __future__ import annotations
 
-import hashlib
-import json
+import hashlib, json  # noqa: E401
 from typing import Any, Callable
 
 # Later migrations keep their statements beside the code that uses them.
@@ -22,6 +20,7 @@ from yuqing.storage.sqlconfig import CONFIG_VERSIONS  # 20: live configuration (
 from yuqing.storage.sqlcorrections import CORRECTIONS  # 15: officers' corrections
 from yuqing.storage.sqlsessions import DASHBOARD_SESSIONS  # 22: dashboard sessions
 from yuqing.storage.migrations_scheme_rollup import SCHEME_ROLLUP_SQLITE  # 29: per-scheme roll-ups
+from yuqing.storage.sqlite_grams import GRAMS_SQLITE  # 16: character-pair index for exact search
 
 DOCUMENT_TABLES = [
     """CREATE TABLE documents (
@@ -384,6 +383,7 @@ MIGRATIONS: list[tuple[int, str, str, list[Any]]] = [
     (11, "retention marker on documents", "documents", RETENTION_MARKER),
     (12, "which fields ingest cut to its limits, with their original lengths", "documents-sqlite", TRUNCATED_NOTE_SQLITE),
     (15, "officers' corrections of topic, sentiment and department", "workflow", CORRECTIONS),
+    (16, "character bigram index for exact expression search", "documents-sqlite", GRAMS_SQLITE),
     (18, "monitoring schemes and their matches", "documents-sqlite", SCHEMES_SQLITE),
     (20, "live configuration: versions of the dashboard's overlay over the file", "workflow", CONFIG_VERSIONS),
     (22, "dashboard sessions: signed tokens that survive a reload, revoked on logout", "workflow", DASHBOARD_SESSIONS),

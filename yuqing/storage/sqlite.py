@@ -24,6 +24,7 @@ from yuqing.model import Document, DocumentKind, Reply
 from yuqing.paths import PRIVATE_DIR_MODE, create_private_file, make_private
 from yuqing.privacy import mask_pii
 from yuqing.storage.base import DocumentStore, SchemeMatchSource, StoreError, UpsertResult
+from yuqing.storage.grams import OPEN_BACKFILL_SECONDS
 from yuqing.storage.rows import (
     COUNT_FIELDS, PURGED_TEXT_FIELDS, _json, _loads, analysis_values, changed_document_values, new_document_values,
     purged_values, social_from_row,
@@ -34,6 +35,7 @@ from yuqing.storage.sqlite_schemes import SQLiteSchemes
 from yuqing.storage.sqlite_search import SQLiteSearch
 from yuqing.storage.sqlite_query import SQLiteQuerySearch
 from yuqing.storage.sqlite_similar import SQLiteSimilar
+from yuqing.storage.sqlite_grams import SQLiteGramIndex
 from yuqing.storage.sqlworkflow import SQLWorkflowStore
 
 if TYPE_CHECKING:
@@ -73,8 +75,8 @@ def _ensure_wal(conn: sqlite3.Connection, path: Path, wait_seconds: float = 60.0
         delay = min(delay * 2, 0.5)
 
 
-class SQLiteStore(SQLiteSimilar, SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAndAggregates, SQLiteSchemes, DocumentStore,
-                  SQLWorkflowStore):
+class SQLiteStore(SQLiteSimilar, SQLiteQuerySearch, SQLiteGramIndex, SQLiteSearch, SQLiteEventsAndAggregates,
+                  SQLiteSchemes, DocumentStore, SQLWorkflowStore):
     def __init__(self, path: str | Path, *, query_tokenizer: Tokenizer | None = None):
         self.path = Path(path)
         # Private to the service user: the folder 0700 and the file 0600 before SQLite first opens it (its -wal
@@ -88,6 +90,7 @@ class SQLiteStore(SQLiteSimilar, SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAn
         self._all_connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self.migrate()
+        self.backfill_grams(max_seconds=OPEN_BACKFILL_SECONDS)  # migration 16's index; `process` goes on with it
 
     @classmethod
     def from_config(cls, config: Config, *, query_tokenizer: Tokenizer | None = None) -> "SQLiteStore":
@@ -187,7 +190,8 @@ class SQLiteStore(SQLiteSimilar, SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAn
         db = self.db
         daily = Counter() if daily is None else daily
         row = db.execute(
-            f"SELECT fingerprint, reply_text, reply_first_seen, purged_at, kind, {', '.join(COUNT_FIELDS)}, "
+            f"SELECT rowid, grams, title, content, fingerprint, reply_text, reply_first_seen, purged_at, kind, "
+            f"{', '.join(COUNT_FIELDS)}, "
             f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc.id,)).fetchone()
         if row is None:
             values = new_document_values(doc, now)
@@ -203,6 +207,7 @@ class SQLiteStore(SQLiteSimilar, SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAn
             else:
                 sets = ", ".join(f"{k} = ?" for k in values)
                 db.execute(f"UPDATE documents SET {sets} WHERE id = ?", [*values.values(), doc.id])
+                self._grams_replace(row, values.get("title", row["title"]), values.get("content", row["content"]))
                 old_key = _daily_key(row)
                 new_key = _text_key(row["day"], values["source"], values["kind"], row["topic_label"],
                                     row["department"], values["region"], row["sentiment_label"])
@@ -289,7 +294,7 @@ class SQLiteStore(SQLiteSimilar, SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAn
         daily: Counter = Counter()
         with self.transaction():
             for doc_id, a in results:
-                old = db.execute("SELECT rowid, keywords, title_tokens, search_tokens, "
+                old = db.execute("SELECT rowid, keywords, title_tokens, search_tokens, grams, title, content, "
                                  f"{', '.join(_DAILY_DIMS)} FROM documents WHERE id = ?", (doc_id,)).fetchone()
                 if old is None:
                     continue
@@ -298,9 +303,6 @@ class SQLiteStore(SQLiteSimilar, SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAn
                 if old["keywords"] != keywords_text:
                     keyword_delta.subtract((old["day"], k) for k in _keyword_keys(old["keywords"]))
                     keyword_delta.update((old["day"], k) for k in _keyword_keys(keywords_text))
-                if old["search_tokens"] is not None:
-                    db.execute("INSERT INTO documents_fts (documents_fts, rowid, title_tokens, search_tokens) "
-                               "VALUES ('delete', ?, ?, ?)", (old["rowid"], old["title_tokens"], old["search_tokens"]))
                 old_key = _daily_key(old)
                 new_key = _text_key(old["day"], old["source"], old["kind"], values["topic_label"], values["department"],
                                     old["region"], values["sentiment_label"])
@@ -309,8 +311,9 @@ class SQLiteStore(SQLiteSimilar, SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAn
                     daily[new_key] += 1
                 db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
                            [*values.values(), doc_id])
-                db.execute("INSERT INTO documents_fts (rowid, title_tokens, search_tokens) VALUES (?, ?, ?)",
-                           (old["rowid"], values["title_tokens"], values["search_tokens"]))
+                self._reindex_tokens(old, values)
+                if not old["grams"]:  # an indexed row's bigrams follow its text (upsert, retention)
+                    self._grams_add(old["rowid"], old["title"], old["content"])
             changes = [(day, k, n) for (day, k), n in keyword_delta.items() if n]
             if changes:
                 db.executemany("INSERT INTO keyword_daily (day, keyword, n) VALUES (?, ?, ?) "
@@ -356,18 +359,14 @@ class SQLiteStore(SQLiteSimilar, SQLiteQuerySearch, SQLiteSearch, SQLiteEventsAn
         purged = 0
         while True:  # batches, each one short transaction, so the crawler and dashboard are not held up
             with self.transaction():
-                rows = db.execute(f"SELECT rowid, id, {columns} FROM documents WHERE purged_at IS NULL AND at < ? "
+                rows = db.execute(f"SELECT rowid, id, grams, {columns} FROM documents WHERE purged_at IS NULL AND at < ? "
                                   "ORDER BY at LIMIT 500", (to_utc_text(before),)).fetchall()
                 for row in rows:
                     values = purged_values(row)
-                    if row["search_tokens"] is not None:  # external-content FTS: remove what was indexed, index anew
-                        db.execute("INSERT INTO documents_fts (documents_fts, rowid, title_tokens, search_tokens) "
-                                   "VALUES ('delete', ?, ?, ?)", (row["rowid"], row["title_tokens"], row["search_tokens"]))
                     db.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)}, purged_at = ? "
                                "WHERE rowid = ?", [*values.values(), now_text, row["rowid"]])
-                    if row["search_tokens"] is not None:
-                        db.execute("INSERT INTO documents_fts (rowid, title_tokens, search_tokens) VALUES (?, ?, ?)",
-                                   (row["rowid"], values["title_tokens"], values["search_tokens"]))
+                    self._reindex_tokens(row, values)  # external-content FTS: remove what was indexed, index anew
+                    self._grams_replace(row, values["title"], values["content"])
                     page = db.execute("SELECT body FROM raw_pages WHERE doc_id = ?", (row["id"],)).fetchone()
                     if page is not None:
                         db.execute("UPDATE raw_pages SET body = ? WHERE doc_id = ?", (mask_pii(page[0]), row["id"]))

@@ -1,12 +1,12 @@
-"""Search by a parsed expression on the SQLite backend (mixed into ``SQLiteStore``, which supplies ``db``,
-``query_tokenizer`` and ``_where``): the FTS5 index proposes candidates, ``Query.matches`` verifies them.
+"""Search by a parsed expression on the SQLite backend (mixed into ``SQLiteStore``, which supplies ``db`` and
+``_where``): the bigram index (``documents_grams``, ``yuqing.storage.sqlite_grams``) proposes candidates,
+``Query.matches`` verifies them, so the search returns exactly what ``Query.matches`` accepts.
 
-Translation of ``Query.candidates()`` to FTS5: a term becomes, for each of its forms (as typed, folded), the AND of
-its segmented tokens (a long Chinese word as any of its 2-character pieces), each a quoted string (so nothing typed is FTS syntax), OR'd over the forms; a 标题:/正文:
-scope becomes a column filter; AND/OR stay; NOT is left to verification (an FTS NOT on tokens could drop a real
-match). Tokens the index has never seen, or sees in titles but hardly in bodies (stopwords the NLP stage drops from
-bodies, such as 希望 or 问题: see ``_usable``), are left out of the lookup; a term left with no token, or a query on
-来源: alone, is answered by scanning the analysed documents in the filter.
+Translation of ``Query.candidates()`` to FTS5: a term becomes, for each of its folded forms, the AND of the phrases
+of its runs of plain bigrams (``yuqing.storage.grams.lookup_phrases``), OR'd over the forms; a 标题:/正文: scope
+becomes a column filter; AND/OR stay; NOT is left to verification. A term with no plain bigram (a single character),
+a query on 来源: alone, or a store whose back-fill of the bigram index is not finished is answered by scanning the
+analysed documents in the filter.
 """
 
 from __future__ import annotations
@@ -14,42 +14,39 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any, Mapping
 
+from yuqing.query_ast import fold
 from yuqing.storage.base import DocumentFilter, SearchHit, StoreError
+from yuqing.storage.grams import lookup_phrases
 from yuqing.storage.query_rows import HIT_COLUMNS, collect_hits
-from yuqing.storage.rows import query_terms
 
 if TYPE_CHECKING:
     from yuqing.query import Candidate, Query
 
-_COLUMNS = {"title": "title_tokens", "content": "search_tokens"}
+_COLUMNS = {"title": "gtitle", "content": "gcontent"}
 
 
-def lookup_tokens(tokenizer, form: str) -> list[tuple[str, ...]]:
-    """The index tokens to look a spelling up by, as groups of alternatives (a document needs one of each group): the
-    segmented query, a Chinese token of 3+ characters as any of its 2-character pieces (the index holds the pieces of
-    every long token, so 公积金 is found inside 住房公积金, and 社保卡 where a document was cut 社保|卡)."""
-    return [alternatives for _, alternatives in lookup_groups(tokenizer, form)]
+def _quoted(phrase: str) -> str:
+    return '"' + phrase.replace('"', '""') + '"'
 
 
-def lookup_groups(tokenizer, form: str) -> list[tuple[str, tuple[str, ...]]]:
-    """(query token, its alternatives) for ``lookup_tokens``."""
-    out: dict[str, tuple[str, ...]] = {}
-    for token in query_terms(tokenizer, form):
-        if len(token) >= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in token):
-            out[token] = tuple(dict.fromkeys(token[i:i + 2] for i in range(len(token) - 1)))
-        elif not _single_han(token):
-            out[token] = (token,)
-    return list(out.items())
-
-
-def _single_han(token: str) -> bool:
-    # A lone character (市 in A市) is segmented with its neighbours in one document and alone in the next: as a lookup
-    # token it loses real matches, and it narrows little. Left out; verification still requires it.
-    return len(token) == 1 and "\u4e00" <= token <= "\u9fff"
-
-
-def _quoted(token: str) -> str:
-    return '"' + token.replace('"', '""') + '"'
+def gram_match(node: "Candidate") -> str | None:
+    """The FTS5 MATCH text on ``documents_grams`` proposing a superset of ``node``'s matches, or None (scan)."""
+    if node.kind == "term":
+        forms = []
+        for form in dict.fromkeys(fold(f) for f in node.forms):
+            phrases = lookup_phrases(form)
+            if not phrases:
+                return None  # a word without a bigram (市): any document could hold it
+            forms.append(" AND ".join(map(_quoted, phrases)))
+        expr = " OR ".join(f"({f})" for f in forms)
+        return f"{_COLUMNS[node.field]} : ({expr})" if node.field else f"({expr})"
+    parts = [gram_match(child) for child in node.children]
+    if node.kind == "and":
+        kept = [p for p in parts if p is not None]
+        return " AND ".join(kept) if kept else None
+    if any(p is None for p in parts):
+        return None
+    return "(" + " OR ".join(parts) + ")"  # type: ignore[arg-type]
 
 
 class SQLiteQuerySearch:
@@ -57,12 +54,13 @@ class SQLiteQuerySearch:
 
     def search_query(self, query: "Query", flt: DocumentFilter | None = None, *, limit: int = 20, offset: int = 0,
                      source_titles: Mapping[str, str] | None = None) -> tuple[int, list[SearchHit]]:
-        match = self.fts_candidates(query)
+        match = self.gram_candidates(query)
         where, params = self._where(flt, "d")
         cols = ", ".join(f"d.{c}" for c in HIT_COLUMNS)
         if match is not None:
-            sql = (f"SELECT {cols} FROM documents_fts f JOIN documents d ON d.rowid = f.rowid "
-                   f"WHERE documents_fts MATCH ? AND {where} ORDER BY bm25(documents_fts, 3.0, 1.0), d.at DESC")
+            sql = (f"SELECT {cols} FROM documents_grams g JOIN documents d ON d.rowid = g.rowid "
+                   f"WHERE documents_grams MATCH ? AND d.search_tokens IS NOT NULL AND {where} "
+                   f"ORDER BY bm25(documents_grams, 3.0, 1.0), d.at DESC")
             args: list[Any] = [match, *params]
         else:
             sql = f"SELECT {cols} FROM documents d WHERE d.search_tokens IS NOT NULL AND {where} ORDER BY d.at DESC"
@@ -70,69 +68,13 @@ class SQLiteQuerySearch:
         try:
             rows = self.db.execute(sql, args)
             return collect_hits(query, rows, limit=limit, offset=offset, source_titles=source_titles)
-        except sqlite3.OperationalError as exc:  # quoted tokens cannot be syntax; never crash a page all the same
+        except sqlite3.OperationalError as exc:  # quoted phrases cannot be syntax; never crash a page all the same
             raise StoreError(f"搜索语句无法执行：{exc}") from exc
 
-    def fts_candidates(self, query: "Query") -> str | None:
-        """The FTS5 MATCH text proposing candidates for ``query``, or None when only a scan can answer."""
+    def gram_candidates(self, query: "Query") -> str | None:
+        """The MATCH text proposing candidates for ``query``, or None when only a scan can answer (including while
+        analysed documents wait for the bigram back-fill)."""
         candidate = query.candidates()
-        if candidate is None:
+        if candidate is None or self.grams_pending():
             return None
-        known = self._known_tokens(candidate)
-        return self._fts(candidate, known)
-
-    def _fts(self, node: "Candidate", known: dict[str, tuple[int, int]]) -> str | None:
-        if node.kind == "term":
-            forms = []
-            for form in node.forms:
-                groups = [[t for t in group if _usable(known.get(t), node.field)]
-                          for token, group in lookup_groups(self.query_tokenizer, form)
-                          if token not in known or _usable(known[token], node.field)]  # 为什么: a stopword whole
-                groups = [g for g in groups if g]
-                if groups:  # a spelling the index holds no token of (公積金 beside 公积金) proposes nothing itself
-                    forms.append(" AND ".join("(" + " OR ".join(map(_quoted, g)) + ")" for g in groups))
-            if not forms:
-                return None  # the word could be in a document without any usable token: scan
-            expr = " OR ".join(f"({f})" for f in dict.fromkeys(forms))
-            return f"{_COLUMNS[node.field]} : ({expr})" if node.field else f"({expr})"
-        parts = [self._fts(child, known) for child in node.children]
-        if node.kind == "and":
-            kept = [p for p in parts if p is not None]
-            return " AND ".join(kept) if kept else None
-        if any(p is None for p in parts):
-            return None
-        return "(" + " OR ".join(parts) + ")"  # type: ignore[arg-type]
-
-    def _known_tokens(self, node: "Candidate") -> dict[str, tuple[int, int]]:
-        """token → (documents holding it in the title column, in the content column), for the query's tokens."""
-        tokens: set[str] = set()
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if n.kind == "term":
-                for form in n.forms:
-                    for token, group in lookup_groups(self.query_tokenizer, form):
-                        tokens.update((token, *group))
-            stack.extend(n.children)
-        if not tokens:
-            return {}
-        self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.yq_fts_vocab_col "
-                        "USING fts5vocab(main, documents_fts, col)")
-        marks = ",".join("?" * len(tokens))
-        counts: dict[str, list[int]] = {}
-        for term, col, docs in self.db.execute(
-                f"SELECT term, col, doc FROM temp.yq_fts_vocab_col WHERE term IN ({marks})", sorted(tokens)):
-            counts.setdefault(term, [0, 0])[0 if col == "title_tokens" else 1] = docs
-        return {t: (c[0], c[1]) for t, c in counts.items()}
-
-
-def _usable(counts: tuple[int, int] | None, field: str | None) -> bool:
-    """Whether requiring a token loses no match. Titles are indexed word for word; bodies by their content words,
-    which leave out stopwords (希望, 问题, 请求 …). A token far rarer in bodies than in titles (which are much shorter)
-    is such a stopword: a body saying it was indexed without it, so it cannot be required."""
-    if counts is None:
-        return False  # never indexed: no document could supply it
-    title, content = counts
-    if field == "title":
-        return title > 0
-    return content > 0 and content >= title
+        return gram_match(candidate)
