@@ -146,6 +146,10 @@ def test_a_key_written_in_the_configuration_is_masked_in_export_and_audit(tmp_pa
     assert "微博开放平台（市发布）" in exported and "已隐藏" in exported and OPEN_API_TOKEN not in exported
     assert main(["--config", str(path), "config", "history", "--json"]) == 0
     assert OPEN_API_TOKEN not in capsys.readouterr().out
+    for command in (["sources"], ["sources", "--json"], ["sources", "test", "weibo_open"]):
+        assert main(["--config", str(path), *command]) == 0
+        out = capsys.readouterr()
+        assert OPEN_API_TOKEN not in out.out + out.err
 
 
 AUTH = '''
