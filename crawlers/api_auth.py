@@ -52,5 +52,10 @@ class ApiKeyParamMiddleware:
         return response.replace(url=url, request=request)
 
     async def process_exception(self, request, exception, spider=None):
+        """The plain URL back on the request; a message that quotes the keyed URL (a timeout's 「Getting … took longer
+        than …」, logged by the retry middleware and reported in source health) is redacted in place."""
         self._restore(request)
+        found = self._key()
+        if found and found[1] in str(exception):
+            exception.args = tuple(redact(a, found[1]) if isinstance(a, str) else a for a in exception.args)
         return None

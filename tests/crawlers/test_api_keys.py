@@ -190,3 +190,49 @@ def test_auth_defaults_to_a_bearer_header(tmp_path):
     auth = load_config(path, tmp_path).source("open").settings["api"]["auth"]
     assert (auth["header"], auth["template"], auth["param"], auth["key_env"]) == (
         "Authorization", "Bearer {key}", "", "OPEN_TOKEN")
+
+
+def test_a_timeout_on_a_keyed_url_is_reported_and_logged_without_the_key(tmp_path, monkeypatch, capfd):
+    """A timeout's message quotes the URL it was fetching — with a query-parameter key, the keyed URL; the retry log
+    line and the source health detail must still not hold the key."""
+    import threading
+
+    from sitekit import LocalSite
+
+    secret = "tok_Timeout_9f8e7d6c5b"
+    release = threading.Event()
+
+    def page(path):
+        if not path.startswith("/api/list"):
+            return None
+        release.wait(3)  # slower than the source's timeout: every attempt times out
+        return 200, b'{"items": []}', "application/json"
+
+    monkeypatch.setenv("SLOW_API_TOKEN", secret)
+    with LocalSite(page) as site:
+        (tmp_path / "yuqing.toml").write_text(f'''
+[[sources]]
+name = "slow_open"
+type = "api"
+start_urls = ["{site.url}/api/list?page=1"]
+politeness = {{ delay = 0.0, concurrency = 1, timeout = 1, retries = 1 }}
+[sources.api]
+records = "items"
+item_url = "/m/{{id}}"
+[sources.api.auth]
+key_env = "SLOW_API_TOKEN"
+param = "token"
+[sources.api.fields]
+content = "text"
+''', encoding="utf-8")
+        config = load_config(tmp_path / "yuqing.toml", tmp_path)
+        try:
+            run = crawl(config, home=tmp_path, log_level="DEBUG")["slow_open"]
+        finally:
+            release.set()
+    assert run["errors"] == {"timeout": 1} and run["failed"]
+    assert "Retrying" in logs(tmp_path) and "took longer than" in logs(tmp_path)  # the lines that quote the URL
+    out = capfd.readouterr()
+    for text in (logs(tmp_path), out.out, out.err, json.dumps(run, ensure_ascii=False, default=str),
+                 json.dumps(health(config, "slow_open"), ensure_ascii=False, default=str)):
+        assert secret not in text
