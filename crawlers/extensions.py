@@ -36,6 +36,7 @@ ERROR_LABELS = {
     # JSON API sources (type = "api"):
     "rate_limited": "被限流（429，按 Retry-After 等待）", "login_wall": "需要登录（登录墙）", "empty_page": "接口返回空页",
     "bad_json": "接口返回的不是有效 JSON", "mapping_error": "字段映射失败",
+    "auth_missing": "缺少接口密钥（环境变量未设置）", "auth_failed": "接口密钥被拒绝（401/403）",
     "render_timeout": "渲染超时", "render_error": "渲染失败",
     # RSSHub feeds (type = "feed", feed.format = "rsshub-…"):
     "empty_feed": "订阅源为空（RSSHub 未取到内容）",

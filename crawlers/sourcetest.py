@@ -13,8 +13,10 @@ from typing import Any
 
 from yuqing.config import ConfigError
 from yuqing.config_api import ApiSpec, api_spec
+from yuqing.config_auth import AuthMissing, auth_headers, redact, resolve_key
 from yuqing.crawlers.pipelines import item_to_document
 from yuqing.crawlers.retry_after import retry_after_seconds
+from yuqing.crawlers.spiders.board import with_page
 from yuqing.crawlers.spiders.apimap import MappingError, fill, map_record, search
 from yuqing.views import DocumentView, build_document_view
 from yuqing.vocab import ENGAGEMENT_LABELS
@@ -24,13 +26,21 @@ class FetchError(Exception):
     """A page that could not be read; the message says why, in Chinese."""
 
 
-def fetch_json(url: str, user_agent: str, timeout: float) -> Any:
+def fetch_json(url: str, user_agent: str, timeout: float, auth: dict[str, str] | None = None, key: str = "") -> Any:
+    """The JSON at ``url``; with ``auth`` and ``key`` (an open API's key, [sources.api.auth]) the key is sent as
+    configured. Nothing raised or returned holds the key."""
     # The configured user agent is often Chinese: sent as UTF-8 bytes, as Scrapy sends it.
-    req = urllib.request.Request(url, headers={"User-Agent": user_agent.encode("utf-8"), "Accept": "application/json"})
+    headers = {"User-Agent": user_agent.encode("utf-8"), "Accept": "application/json"}
+    if auth and key:
+        headers.update(auth_headers(auth, key))
+        url = with_page(url, auth["param"], key) if auth.get("param") else url
+    req = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             body = resp.read()
     except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403) and key:
+            raise FetchError(f"HTTP {exc.code}：接口拒绝了配置的密钥（过期、无效或无权限），请检查 [sources.api.auth]") from None
         if exc.code in (401, 403):
             raise FetchError(f"HTTP {exc.code}：接口要求登录（登录墙）") from None
         if exc.code == 429:
@@ -38,17 +48,21 @@ def fetch_json(url: str, user_agent: str, timeout: float) -> Any:
             raise FetchError("HTTP 429：被限流" + (f"，服务器要求 {wait:g} 秒后再试" if wait is not None else "")) from None
         raise FetchError(f"HTTP {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:
-        raise FetchError(f"无法连接：{getattr(exc, 'reason', exc)}") from None
+        raise FetchError(redact(f"无法连接：{getattr(exc, 'reason', exc)}", key)) from None
     try:
         return json.loads(body.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FetchError(f"返回的不是有效 JSON：{exc}"[:200]) from None
+        raise FetchError(redact(f"返回的不是有效 JSON：{exc}", key)[:200]) from None
 
 
 def try_page(source: Any, spec: ApiSpec, *, user_agent: str, timeout: float, details: int) -> dict[str, Any]:
     """The first page mapped: {"url", "records": [masked document views], "problems": [...], "next": …}."""
     url = source.start_urls[0]
-    data = fetch_json(url, user_agent, timeout)
+    try:
+        key = resolve_key(spec.auth) if spec.auth else ""
+    except AuthMissing as exc:
+        raise FetchError(str(exc)) from None
+    data = fetch_json(url, user_agent, timeout, spec.auth, key)
     if spec.login_wall and search(spec.login_wall, data):
         raise FetchError(f"接口要求登录（login_wall = {spec.login_wall} 为真）")
     records = search(spec.records, data)
@@ -65,7 +79,7 @@ def try_page(source: Any, spec: ApiSpec, *, user_agent: str, timeout: float, det
         if spec.detail_url and i < details:
             detail_url = fill(spec.detail_url, record, url)
             try:
-                detail = search(spec.detail_root, fetch_json(detail_url, user_agent, timeout)) if detail_url else None
+                detail = search(spec.detail_root, fetch_json(detail_url, user_agent, timeout, spec.auth, key)) if detail_url else None
             except FetchError as exc:
                 problems.append(f"第 {i + 1} 条详情 {detail_url}：{exc}")
                 detail = None

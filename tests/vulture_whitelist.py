@@ -23,6 +23,10 @@ PassDupeFilter
 # Scrapy: the JSON API spider's DOWNLOADER_MIDDLEWARES (crawlers/spiders/api.py) and the hook Scrapy calls on it.
 RetryAfterMiddleware
 _.process_response
+# Scrapy: the same spider's open-API key middleware (crawlers/api_auth.py) and the hooks Scrapy calls on it.
+ApiKeyParamMiddleware
+_.process_request
+_.process_exception
 
 # --- Command-line entry points named by string (yuqing/cli.py handlers, the stages' commands.py, benches) -------
 cmd_audit, cmd_stats, cmd_users, cmd_bench, cmd_ingest, cmd_process, cmd_tick, cmd_demo, cmd_run

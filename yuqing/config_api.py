@@ -13,7 +13,7 @@ record: ``"/hotline/case/{id}"``, ``"https://weibo.example/{user.id}/{mid}"``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +22,7 @@ from jmespath import exceptions as jp_errors
 from jmespath.parser import ParsedResult
 
 from yuqing.checker import Checker, ConfigError
+from yuqing.config_auth import parse_auth
 
 PAGING = ("page", "offset", "cursor", "none")
 #: ``[sources.api.fields]`` keys → what they fill. ``comments`` is the document's ``replies`` count.
@@ -35,7 +36,7 @@ FIELD_KEYS = {
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 API_KEYS = {"records", "paging", "page_param", "first_page", "offset_param", "page_size", "size_param",
             "cursor_param", "next_cursor", "has_more", "item_url", "detail_url", "detail_root", "login_wall",
-            "kind", "time_format", "max_retry_after", "fields"}
+            "kind", "time_format", "max_retry_after", "fields", "auth"}
 
 
 def _explain(exc: jp_errors.JMESPathError) -> str:
@@ -101,6 +102,8 @@ class ApiSpec:
     kind: str = "post"
     time_format: str = ""
     max_retry_after: float = 120.0
+    #: ``[sources.api.auth]`` (yuqing.config_auth): the open API's key, from the environment or the configuration.
+    auth: dict[str, str] = field(default_factory=dict)
 
     def as_settings(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -132,6 +135,7 @@ def parse_api(c: Checker) -> dict[str, Any]:
         kind=c.get("kind", str, "post", choices=("post", "article")),
         time_format=_time_format(c),
         max_retry_after=c.get("max_retry_after", float, 120.0, minimum=0, maximum=3600),
+        auth=parse_auth(c.section("auth")) if "auth" in c.data else {},
     )
     return spec.as_settings()
 

@@ -21,6 +21,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
 
+from yuqing.config_auth import mask_secrets
 from yuqing.config import Config, ConfigError, load_config, parse_config, require_departments
 from yuqing.model import AuditEntry
 
@@ -133,6 +134,8 @@ def change(app: Any, actor: str, now: datetime, summary: str, edit: Callable[[di
     changes = diff(before, after)
     if not changes:
         return current.version
+    # An open API's key (key in [sources.api.auth]) is never written to the audit log or the change list.
+    changes = [{**c, "before": mask_secrets(c["before"]), "after": mask_secrets(c["after"])} for c in changes]
     document = {k: after[k] for k in LIVE_SECTIONS if k in after and after[k] != app.file_config.raw.get(k)}
     config = build(app.file_config, document)
     app.check_config(config)

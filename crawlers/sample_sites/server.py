@@ -233,7 +233,8 @@ class SampleSites:
     def api_urls(self) -> dict[str, list[str]]:
         """Start URLs of the JSON APIs (``type = "api"`` sources; their mappings are in the configuration)."""
         b = self.base_url
-        out = {"hotline_api": [f"{b}/hotline/api/cases?limit=20"], "weibo_api": [f"{b}/weibo/api/statuses?page=1"]}
+        out = {"hotline_api": [f"{b}/hotline/api/cases?limit=20"], "weibo_api": [f"{b}/weibo/api/statuses?page=1"],
+               "weibo_open": [f"{b}/open/weibo/api/statuses?count=20&page=1"]}  # needs the key (social.OPEN_API_TOKEN)
         if self.fault_site:
             out.update(weibo_faults=[f"{b}/faults/weibo/api/statuses?page=1"],
                        weibo_empty=[f"{b}/faults/weibo/api/empty?page=1"],
@@ -264,7 +265,7 @@ class SampleSites:
             return self.social.handle_fault(h, path, query)
         if path.startswith("/rsshub/"):
             return self.rsshub.handle(h, path)
-        if path.startswith(("/weibo/", "/hotline/")):
+        if path.startswith(("/weibo/", "/hotline/", "/open/weibo/")):
             return self.social.handle(h, path, query)
         if path.startswith("/faults/") and self.fault_site:
             return self.fault_site.handle(h, path)

@@ -5,6 +5,11 @@ Both are made from the sample timeline's board posts, so they move with its cloc
 and are deterministic for a seed. With ``--faults`` the same data is also served under ``/faults/weibo/`` and
 ``/faults/hotline/`` with the faults a real API has: 429 with Retry-After (each page once), a login wall, an empty
 page and a body that is not JSON. ``expected_*`` give the ground truth a crawl must match.
+
+``/open/weibo/api/statuses`` is the same 微博-like data behind a key, shaped like 微博开放平台's
+``statuses/user_timeline`` (``{"statuses": [...], "total_number", "previous_cursor", "next_cursor"}``, paged by
+``page``/``count``, optional ``uid``): it answers 401 with the platform's error JSON unless the request carries
+``OPEN_API_TOKEN`` as ``access_token`` (query) or ``Authorization: OAuth2 …``/``Bearer …`` (header).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ ACCOUNTS = (
     (1001, "A市发布", 1, 1_250_000, 5, 30, "【关注】已转交相关部门核实处理，处理结果将及时公布。"),
     (1002, "A市日报", 3, 860_000, 7, 90, "【网友反映】"),
 )
+OPEN_API_TOKEN = "2.00sample_open_api_token_A1b2C3d4"  # the sample 开放平台's only valid access_token
 LOGIN_WALL = {"ok": -100, "msg": "请先登录", "url": "https://passport.weibo.example/login"}
 
 
@@ -156,7 +162,24 @@ class SocialSites:
         items = [] if empty else self.statuses(self.app.now())[(page - 1) * count: page * count]
         h.send_json({"ok": 1, "data": {"statuses": items, "total_number": 0 if empty else None}})
 
+    def _open_timeline(self, h: "Handler", query: dict) -> None:
+        """``statuses/user_timeline`` behind the access token (401 with 微博's error JSON without the right one)."""
+        given = query.get("access_token", [""])[0]
+        header = h.headers.get("Authorization", "") or ""
+        if header.split(" ", 1)[0] in ("OAuth2", "Bearer"):
+            given = given or header.split(" ", 1)[-1].strip()
+        if given != OPEN_API_TOKEN:
+            code, error = (21332, "invalid_access_token") if given else (10006, "source paramter (appkey) is missing")
+            return h.send_json({"error": error, "error_code": code, "request": "/2/statuses/user_timeline.json"}, 401)
+        page, count = _page_param(query), _page_param(query, "count", PAGE, 1, 100)
+        uid = query.get("uid", [""])[0]
+        items = [s for s in self.statuses(self.app.now()) if not uid or str(s["user"]["id"]) == uid]
+        h.send_json({"statuses": items[(page - 1) * count: page * count], "total_number": len(items),
+                     "previous_cursor": 0, "next_cursor": 0})
+
     def handle(self, h: "Handler", path: str, query: dict) -> None:
+        if path == "/open/weibo/api/statuses":
+            return self._open_timeline(h, query)
         if path == "/weibo/api/statuses":
             return self._statuses_page(h, query)
         if path == "/hotline/api/cases":

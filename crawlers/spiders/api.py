@@ -8,7 +8,9 @@ their detail fetched again on the next pass, so a reply given between passes upd
 Faults are reported in source health like any other: ``login_wall`` (HTTP 401/403, a redirect to a login page, or
 the source's ``login_wall`` expression true), ``empty_page`` (a first page with no records), ``bad_json``,
 ``mapping_error`` (a record the mapping cannot use), ``rate_limited`` (429 with Retry-After, waited and retried by
-:mod:`yuqing.crawlers.retry_after`).
+:mod:`yuqing.crawlers.retry_after`). A source with an open API key (``[sources.api.auth]``,
+:mod:`yuqing.config_auth`) reports ``auth_missing`` when its environment variable is not set (nothing is fetched) and
+``auth_failed`` for a 401/403 answered to the key; the key itself is redacted from everything reported.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Iterable
 import scrapy
 
 from yuqing.config_api import ApiSpec, api_spec
+from yuqing.config_auth import AuthMissing, auth_headers, redact, resolve_key
 from yuqing.crawlers import settings as project_settings
 from yuqing.crawlers.items import DocumentItem
 from yuqing.crawlers.spiders.apimap import MappingError, fill, map_record, search
@@ -34,18 +37,27 @@ class ApiSpider(SourceSpider):
     # A spider's DOWNLOADER_MIDDLEWARES replaces the project's: keep those and add Retry-After, placed to see a 429
     # before Scrapy's RetryMiddleware (550) would retry it at once.
     custom_settings = {"DOWNLOADER_MIDDLEWARES": {
-        **project_settings.DOWNLOADER_MIDDLEWARES, "yuqing.crawlers.retry_after.RetryAfterMiddleware": 560}}
+        **project_settings.DOWNLOADER_MIDDLEWARES, "yuqing.crawlers.retry_after.RetryAfterMiddleware": 560,
+        "yuqing.crawlers.api_auth.ApiKeyParamMiddleware": 990}}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.spec: ApiSpec = api_spec(self.source.settings.get("api") or {})
         self.retry_after_cap = self.spec.max_retry_after
+        self.api_key = ""  # the open API key, once resolved in start(); never logged (see report)
+        self.api_key_param = self.spec.auth.get("param", "")
 
     async def start(self):
         self.open_posts: dict[str, str] = self.get_state("open_posts", {})
         self._open_changes: dict[str, str | None] = {}
         if not self.seeds():
             return
+        if self.spec.auth:
+            try:
+                self.api_key = resolve_key(self.spec.auth)
+            except AuthMissing as exc:
+                self.report("auth_missing", self.source.start_urls[0], str(exc), start=True)
+                return
         for req in self.requests(self.first_requests()):
             yield req
 
@@ -62,7 +74,14 @@ class ApiSpider(SourceSpider):
         if req is not None:
             req.meta["handle_httpstatus_list"] = LOGIN_STATUSES
             req.headers.setdefault(b"Accept", b"application/json")
+            if self.api_key:
+                req.meta["api_auth"] = True  # a query-parameter key is added on the wire (yuqing.crawlers.api_auth)
+                for name, value in auth_headers(self.spec.auth, self.api_key).items():
+                    req.headers[name] = value
         return req
+
+    def report(self, kind: str, url: str, detail: str = "", *, start: bool = False) -> None:
+        super().report(kind, redact(url, self.api_key), redact(detail, self.api_key), start=start)
 
     def closed(self, reason):
         if not hasattr(self, "open_posts"):
@@ -86,6 +105,10 @@ class ApiSpider(SourceSpider):
         url = response.meta.get("doc_url", response.url)
         start = response.meta.get("start", False)
         redirected = response.meta.get("redirect_urls")
+        if response.status in LOGIN_STATUSES and self.api_key:  # the platform refused our key, not a login wall
+            self.report("auth_failed", url, f"HTTP {response.status}：接口拒绝了配置的密钥（过期、无效或无权限），"
+                        f"请检查 [sources.api.auth]", start=start)
+            return None
         if response.status in LOGIN_STATUSES or (redirected and _LOGIN_URL.search(response.url)):
             self.report("login_wall", url, f"HTTP {response.status}，{response.url}", start=start)
             return None

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from yuqing.checker import os_error_text
+from yuqing.config_auth import mask_secrets
 from yuqing.commands.common import load_app as _app, print_json as _print_json
 
 
@@ -19,7 +20,8 @@ def cmd_config(args: argparse.Namespace) -> int:
         overlay = config_store.stored_overlay(workflow)
         header = (f"# 由 yuqing config export 导出：配置文件 {app.file_config.path}"
                   + (f" 加看板中的修改（第 {overlay.version} 版）" if overlay.version else "（看板中没有修改）") + "\n")
-        text = header + config_store.to_toml(config_store.effective_raw(app.file_config.raw, overlay.document))
+        text = header + config_store.to_toml(mask_secrets(
+            config_store.effective_raw(app.file_config.raw, overlay.document)))  # no open API key (config_auth)
         if not args.out:
             sys.stdout.write(text)
             return 0
