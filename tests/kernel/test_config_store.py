@@ -14,6 +14,7 @@ from yuqing.clock import TZ
 from yuqing.config import DEFAULT_CONFIG, ConfigError, parse_config
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
+FILE_SOURCES = len(tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))["sources"])  # a new source comes after them
 NEW_SOURCE = {"name": "b_city_news", "type": "news", "title": "B市人民政府网",
               "start_urls": ["http://127.0.0.1:8600/news/index.html"], "interval_minutes": 10, "region": "B市"}
 
@@ -56,9 +57,9 @@ def test_an_edit_records_before_and_after(app):
 
 
 @pytest.mark.parametrize("edit, key, problem", [
-    (add_source({**NEW_SOURCE, "start_urls": ["ftp://x/"]}), "sources[5].start_urls[0]", "http"),
-    (add_source({**NEW_SOURCE, "name": "a_city_news"}), "sources[5].name", "重复"),
-    (add_source({**NEW_SOURCE, "interval_minutes": 0}), "sources[5].interval_minutes", "不小于"),
+    (add_source({**NEW_SOURCE, "start_urls": ["ftp://x/"]}), f"sources[{FILE_SOURCES}].start_urls[0]", "http"),
+    (add_source({**NEW_SOURCE, "name": "a_city_news"}), f"sources[{FILE_SOURCES}].name", "重复"),
+    (add_source({**NEW_SOURCE, "interval_minutes": 0}), f"sources[{FILE_SOURCES}].interval_minutes", "不小于"),
     # the alerts stage's own schema: a rule threshold table with an impossible level
     (lambda raw: raw.setdefault("alerts", {}).__setitem__(
         "rules", [{"name": "热度分级", "type": "heat", "tiers": [{"level": 7, "min_heat": 10}]}]),
@@ -139,7 +140,7 @@ def test_the_cli_exports_shows_and_lists_history(app, tmp_path, capsys, monkeypa
     assert "第 1 版" in capsys.readouterr().out
     assert main(["--config", str(DEFAULT_CONFIG), "stats", "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["sources"] == 6  # every command sees the configuration in force
+    assert stats["sources"] == FILE_SOURCES + 1  # every command sees the configuration in force
     # No account exists yet: every department is named, since none of them would get its alerts dispatched.
     assert "A市教育局" in stats["departments_without_accounts"]
     assert main(["--config", str(DEFAULT_CONFIG), "stats"]) == 0
