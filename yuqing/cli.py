@@ -114,8 +114,9 @@ def build_parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="yuqing.commands.admin.cmd_stats")
 
-    p = sub.add_parser("users", help="账号管理：users add NAME --role R [--department D] --password-stdin；users list")
-    p.add_argument("action", choices=["add", "list"])
+    p = sub.add_parser("users", help="账号管理：users add NAME --role R [--department D] --password-stdin；users list；"
+                                     "users deactivate|activate NAME；users passwd NAME --password-stdin（均记入审计日志）")
+    p.add_argument("action", choices=["add", "list", "deactivate", "activate", "passwd"])
     p.add_argument("name", nargs="?")
     p.add_argument("--role", choices=["officer", "leader", "department", "admin"])
     p.add_argument("--department")

@@ -85,6 +85,8 @@ AUDIT_ACTION_LABELS: Mapping[str, str] = MappingProxyType({
     "digest_answered": "汇总留言已有答复", "correct": "更正分析结果",
     "supervise": "已提出督办意见",
     "dispatch_held": "部门尚无账号，暂停自动派发", "config_change": "修改配置", "account_change": "修改账号角色或部门",
+    "account_add": "新建账号", "account_deactivate": "停用账号", "account_activate": "启用账号",
+    "account_password": "重置账号密码",
 })
 
 

@@ -1,5 +1,5 @@
 """Write-side: every workflow action goes through the alerts service (the same layer as ``yuqing alerts act``);
-account management goes through :mod:`yuqing.users`. Each returns ``(ok, message)`` with a Chinese message."""
+account management goes through :mod:`yuqing.accounts`. Each returns ``(ok, message)`` with a Chinese message."""
 
 from __future__ import annotations
 
@@ -72,42 +72,37 @@ def silence(app: Any, user: User, *, rule: str | None, source: str | None, keywo
 # -- accounts (admin) ---------------------------------------------------------------------------------------------
 def create_account(app: Any, admin: User, name: str, role: str, password: str, department: str | None,
                    display_name: str | None, now: datetime) -> tuple[bool, str]:
+    """Through :func:`yuqing.accounts.add_account` (checked from the stored account, audited), as the CLI."""
+    from yuqing import accounts
     from yuqing.storage.base import DuplicateError
-    from yuqing.users import UserError, create_user
+    from yuqing.users import UserError
 
-    if admin.role.value != "admin":
-        return False, "只有管理员可以创建账号"
     try:
-        create_user(app.store.workflow, name, role, password, department=department or None,
-                    display_name=display_name or None, now=now)
+        accounts.add_account(app.store.workflow, admin, name, role, password, department=department or None,
+                             display_name=display_name or None, now=now)
     except (UserError, DuplicateError) as exc:
         return False, str(exc)
     return True, f"已创建账号「{name}」"
 
 
-def set_active(app: Any, admin: User, name: str, active: bool) -> tuple[bool, str]:
-    if admin.role.value != "admin":
-        return False, "只有管理员可以停用或启用账号"
-    if name == admin.name and not active:
-        return False, "不能停用自己的账号"
-    user = app.store.workflow.get_user(name)
-    if user is None:
-        return False, f"用户「{name}」不存在"
-    user.active = active
-    app.store.workflow.update_user(user)
-    return True, f"已{'启用' if active else '停用'}账号「{name}」"
+def set_active(app: Any, admin: User, name: str, active: bool, now: datetime) -> tuple[bool, str]:
+    """Through :func:`yuqing.accounts.set_active`: audited; deactivating revokes the account's sessions at once."""
+    from yuqing import accounts
+
+    try:
+        changed = accounts.set_active(app.store.workflow, admin, name, active, now=now)
+    except accounts.AccountError as exc:
+        return False, str(exc)
+    if not changed:
+        return True, f"账号「{name}」本已{'启用' if active else '停用'}，没有改动"
+    return True, f"已{'启用' if active else '停用'}账号「{name}」" + ("" if active else "，其登录会话已全部注销")
 
 
-def reset_password(app: Any, admin: User, name: str, password: str) -> tuple[bool, str]:
-    from yuqing.users import MIN_PASSWORD_LENGTH, hash_password
+def reset_password(app: Any, admin: User, name: str, password: str, now: datetime) -> tuple[bool, str]:
+    from yuqing import accounts
 
-    if admin.role.value != "admin":
-        return False, "只有管理员可以重置密码"
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        return False, f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符"
-    user = app.store.workflow.get_user(name)
-    if user is None:
-        return False, f"用户「{name}」不存在"
-    user.password_hash = hash_password(password)
-    app.store.workflow.update_user(user)
+    try:
+        accounts.reset_password(app.store.workflow, admin, name, password, now=now)
+    except accounts.AccountError as exc:
+        return False, str(exc)
     return True, f"已重置「{name}」的密码"

@@ -201,35 +201,18 @@ def save_department(app: Any, user: User, now: datetime, original: str | None, v
 
 # -- accounts --------------------------------------------------------------------------------------------------------
 def update_account(app: Any, admin: User, name: str, role: str, department: str | None, now: datetime) -> Outcome:
-    """Change an account's role and department (a department account needs a configured department), audited."""
-    from yuqing.model import AuditEntry, ROLE_LABELS
+    """Change an account's role and department through :func:`yuqing.accounts.change_role` (as the CLI would):
+    checked from the stored account, the last active administrator kept, audited ``account_change``."""
+    from yuqing import accounts
 
-    refused = stored_admin(app, admin)
-    if refused:
-        return Outcome(False, refused)
-    user = app.store.workflow.get_user(name)
-    if user is None:
-        return Outcome(False, f"用户「{name}」不存在")
     try:
-        new_role = Role(role)
-    except ValueError:
-        return Outcome(False, f"角色「{role}」无效", "role")
-    if new_role is Role.DEPARTMENT and not department:
-        return Outcome(False, "责任部门账号必须选择所属部门", "department")
-    if department and department not in {d.name for d in app.config.departments}:
-        return Outcome(False, f"部门「{department}」不在配置中", "department")
-    if name == admin.name and new_role is not Role.ADMIN:
-        return Outcome(False, "不能取消自己的管理员角色", "role")
-    before = f"{ROLE_LABELS.get(user.role, user.role.value)}，{user.department or '无部门'}"
-    user.role, user.department = new_role, department or None
-    after = f"{ROLE_LABELS.get(user.role, user.role.value)}，{user.department or '无部门'}"
-    if before == after:
+        changed = accounts.change_role(app.store.workflow, admin, name, role, department, now=now)
+    except accounts.AccountError as exc:
+        message = str(exc)
+        return Outcome(False, message, "department" if "部门" in message and "角色" not in message else "role")
+    if not changed:
         return Outcome(True, "没有改动")
-    with app.store.workflow.transaction():
-        app.store.workflow.update_user(user)
-        app.store.workflow.append_audit(AuditEntry(alert_id=f"user:{name}", actor=admin.name, action="account_change",
-                                                   at=now, note=f"账号「{name}」修改前 {before}，修改后 {after}"))
-    return Outcome(True, f"已修改账号「{name}」：{after}")
+    return Outcome(True, f"已修改账号「{name}」：{accounts.describe(app.store.workflow.get_user(name))}")
 
 
 # -- 试采: one page through the crawlers' real extractor, in a subprocess ----------------------------------------

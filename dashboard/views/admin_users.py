@@ -40,13 +40,13 @@ with right:
         target = st.selectbox("账号", names, key="u_target")
         c1, c2 = st.columns(2)
         if c1.button("停用", key="u_disable"):
-            _finish(actions.set_active(ctx.app, ctx.user, target, False))
+            _finish(actions.set_active(ctx.app, ctx.user, target, False, ctx.now))
         if c2.button("启用", key="u_enable"):
-            _finish(actions.set_active(ctx.app, ctx.user, target, True))
+            _finish(actions.set_active(ctx.app, ctx.user, target, True, ctx.now))
         with st.form("reset_pw", clear_on_submit=True):
             new_password = st.text_input("新密码（至少 8 位）", type="password")
             if st.form_submit_button("重置密码"):
-                _finish(actions.reset_password(ctx.app, ctx.user, target, new_password))
+                _finish(actions.reset_password(ctx.app, ctx.user, target, new_password, ctx.now))
         current = next(r for r in rows if r["用户名"] == target)
         roles = [r.value for r in Role]
         departments = [None, *queries.department_names(ctx.app)]

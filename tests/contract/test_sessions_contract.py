@@ -59,3 +59,16 @@ def test_revoking_forgets_sessions_long_expired(workflow):
     assert sessions.revoke(workflow, fresh.token, T0 + timedelta(days=30, minutes=1))
     assert workflow.get_session(old.session_id) is None
     assert workflow.get_session(fresh.session_id) is not None
+
+
+def test_revoking_a_users_sessions_ends_every_live_one_and_no_one_elses(workflow):
+    tabs = [sessions.issue(workflow, "dept1", T0 + timedelta(minutes=i), lifetime=HOURS_12) for i in range(3)]
+    other = sessions.issue(workflow, "dept2", T0, lifetime=HOURS_12)
+    assert sessions.revoke(workflow, tabs[0].token, T0 + timedelta(minutes=5))
+    assert workflow.revoke_user_sessions("dept1", T0 + timedelta(minutes=10)) == 2  # the two still live
+    for issued in tabs:
+        assert sessions.verify(workflow, issued.token, T0 + timedelta(minutes=11)) is None
+    assert workflow.get_session(tabs[0].session_id)["revoked_at"] == T0 + timedelta(minutes=5)  # kept as it was
+    assert workflow.get_session(tabs[1].session_id)["revoked_at"] == T0 + timedelta(minutes=10)
+    assert sessions.verify(workflow, other.token, T0 + timedelta(minutes=11)) == "dept2"
+    assert workflow.revoke_user_sessions("dept1", T0 + timedelta(minutes=12)) == 0

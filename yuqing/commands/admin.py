@@ -54,8 +54,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str | None:
+    if not args.password_stdin:
+        print("为避免密码出现在命令历史中，请用 --password-stdin 从标准输入提供密码", file=sys.stderr)
+        return None
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 def cmd_users(args: argparse.Namespace) -> int:
-    from yuqing.users import UserError, create_user
+    """Account changes go through :mod:`yuqing.accounts` as the local system operator, audited as the dashboard's."""
+    from yuqing import accounts
+    from yuqing.users import UserError, system_operator
 
     app = _app(args)
     if args.action == "list":
@@ -65,20 +74,36 @@ def cmd_users(args: argparse.Namespace) -> int:
                          for u in users])
         else:
             for u in users:
-                print(f"{u.name}\t{u.role.value}\t{u.department or ''}")
+                print(f"{u.name}\t{u.role.value}\t{u.department or ''}\t{'启用' if u.active else '停用'}")
         return 0
-    if not args.name or not args.role:
-        print("用法：yuqing users add NAME --role officer|leader|department|admin [--department D] --password-stdin",
-              file=sys.stderr)
+    usage = {"add": "yuqing users add NAME --role officer|leader|department|admin [--department D] --password-stdin",
+             "deactivate": "yuqing users deactivate NAME", "activate": "yuqing users activate NAME",
+             "passwd": "yuqing users passwd NAME --password-stdin"}[args.action]
+    if not args.name or (args.action == "add" and not args.role):
+        print(f"用法：{usage}", file=sys.stderr)
         return 2
-    if not args.password_stdin:
-        print("为避免密码出现在命令历史中，请用 --password-stdin 从标准输入提供密码", file=sys.stderr)
-        return 2
-    password = sys.stdin.readline().rstrip("\r\n")
+    workflow, actor, now = app.store.workflow, system_operator(), clock_now()
     try:
-        create_user(app.store.workflow, args.name, args.role, password, department=args.department, now=clock_now())
+        if args.action == "add":
+            password = _read_password(args)
+            if password is None:
+                return 2
+            accounts.add_account(workflow, actor, args.name, args.role, password, department=args.department, now=now)
+            print(f"已创建用户 {args.name}（{args.role}）")
+        elif args.action == "passwd":
+            password = _read_password(args)
+            if password is None:
+                return 2
+            accounts.reset_password(workflow, actor, args.name, password, now=now)
+            print(f"已重置用户 {args.name} 的密码")
+        else:
+            active = args.action == "activate"
+            changed = accounts.set_active(workflow, actor, args.name, active, now=now)
+            word = "启用" if active else "停用"
+            print(f"已{word}用户 {args.name}" + ("，其登录会话已全部注销" if not active else "") if changed
+                  else f"用户 {args.name} 本已{word}，没有改动")
     except (UserError, StoreError) as exc:
-        print(f"无法创建用户：{exc}", file=sys.stderr)
+        what = {"add": "创建用户", "passwd": "重置密码", "activate": "启用用户", "deactivate": "停用用户"}[args.action]
+        print(f"无法{what}：{exc}", file=sys.stderr)
         return 1
-    print(f"已创建用户 {args.name}（{args.role}）")
     return 0

@@ -70,3 +70,9 @@ class SQLSessions:
                           (to_utc_text(at), session_id))
             self._execute("DELETE FROM dashboard_sessions WHERE expires_at < ?", (to_utc_text(at - SESSION_KEEP),))
         return live
+
+    def revoke_user_sessions(self, user_name: str, at: datetime) -> int:
+        with self.transaction():
+            cur = self._execute("UPDATE dashboard_sessions SET revoked_at = ? "
+                                "WHERE user_name = ? AND revoked_at IS NULL", (to_utc_text(at), user_name))
+            return max(cur.rowcount, 0)

@@ -29,6 +29,10 @@ class SessionRows:
         """End a session (True if it was live); forget sessions long expired."""
         raise NotImplementedError
 
+    def revoke_user_sessions(self, user_name: str, at: datetime) -> int:
+        """End every live session of ``user_name`` (a deactivated account); how many were live."""
+        raise NotImplementedError
+
 
 class ConfigVersionRows:
     """Versions of the live configuration overlay (yuqing.config_store)."""
