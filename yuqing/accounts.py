@@ -95,7 +95,8 @@ def set_active(store: WorkflowStore, actor: User, name: str, active: bool, *, no
 
 
 def reset_password(store: WorkflowStore, actor: User, name: str, password: str, *, now: datetime) -> None:
-    """Set a new password (argon2-hashed), audited ``account_password`` (the note never holds the password)."""
+    """Set a new password (argon2-hashed), audited ``account_password`` (the note never holds the password); the
+    account's live dashboard sessions end with the old password (a reset after a leak must lock the holder out)."""
     authorize(store, actor)
     user = _target(store, name)
     if len(password or "") < MIN_PASSWORD_LENGTH:
@@ -104,8 +105,9 @@ def reset_password(store: WorkflowStore, actor: User, name: str, password: str, 
     user.password_hash = hash_password(password)
     with store.transaction():
         store.update_user(user)
+        revoked = store.revoke_user_sessions(user.name, now)
         _audit(store, actor, "account_password", user.name, state, state, now,
-               "密码已重置（日志不记录密码）")
+               "密码已重置（日志不记录密码）" + (f"；已注销 {revoked} 个看板会话" if revoked else ""))
 
 
 def change_role(store: WorkflowStore, actor: User, name: str, role: str, department: str | None, *,

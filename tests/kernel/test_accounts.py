@@ -126,6 +126,17 @@ def test_deactivating_revokes_the_accounts_dashboard_sessions_at_once(app):
     assert sessions.verify(wf, tabs[0].token, NOW + timedelta(minutes=4)) is None
 
 
+
+def test_a_password_reset_ends_the_accounts_sessions(app):
+    """A reset after a leak must lock out whoever holds the old session, not only the old password."""
+    wf, boss = app.store.workflow, app.store.workflow.get_user("boss")
+    accounts.add_account(wf, boss, "dept8", "department", "first-正确口令-0", department=DEPT, now=NOW)
+    tab = sessions.issue(wf, "dept8", NOW, lifetime=timedelta(hours=12))
+    accounts.reset_password(wf, boss, "dept8", "second-正确口令-1", now=NOW + timedelta(minutes=1))
+    assert sessions.verify(wf, tab.token, NOW + timedelta(minutes=2)) is None
+    note = entries(app, "dept8")[-1].note
+    assert "已注销 1 个看板会话" in note and "second-正确口令-1" not in note
+
 def users(capsys, monkeypatch, *argv, stdin=None):
     if stdin is not None:
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
