@@ -11,7 +11,7 @@ from tests.dashboard.pagekit import _pick, no_exception
 
 def _event_alert(store):
     return next(a for a in store.workflow.list_alerts(department=DEPT, limit=100)[1]
-                if a.event_id and a.status.value in ("dispatched", "accepted", "returned", "reopened"))
+                if a.event_id and a.status.value in ("dispatched", "accepted", "reopened"))  # on the desk's 待办
 
 
 def _draft_area(at, alert_id):
@@ -54,14 +54,16 @@ def test_similar_replies_are_masked_and_shown_as_text(as_user, store):
 
     alert = _event_alert(store)
     own = store.documents.list_documents(event_id=alert.event_id, limit=1)[1][0]
-    terms = list(_service_view(store, alert.id).terms)  # a past post holding every query term ranks first
+    view = _service_view(store, alert.id)
+    terms = list(view.terms)  # a past post holding every query term (and the alert's topic, the filter) ranks first
     at_time = now() - timedelta(days=30)
     hostile = Document(url="http://sample.invalid/similar-hostile", source="a_city_board", kind=DocumentKind.POST,
                        title=f"<b>{own.title}</b>", content="，".join(terms), published_at=at_time,
                        reply=Reply("经核实，**已处理**<script>x</script>，联系人张三，电话13912345678，请来电。",
                                    DEPT, at_time + timedelta(days=2)))
     store.documents.upsert_documents([hostile], at_time)
-    store.documents.save_analyses([(hostile.id, {**own.analysis, "content_words": terms, "reply_quality": {"template": False, "score": 99.0}})],
+    store.documents.save_analyses([(hostile.id, {**own.analysis, "content_words": terms, "reply_quality": {"template": False, "score": 99.0},
+                                                   **({"topic": {"label": view.topic, "score": 1.0}} if view.topic else {})})],
                                   at_time)
     at = _pick(as_user("dept1"), "dd_pick", alert.id)
     no_exception(at)
