@@ -84,20 +84,7 @@ class ApiSpider(SourceSpider):
         super().report(kind, redact(url, self.api_key), redact(detail, self.api_key), start=start)
 
     def closed(self, reason):
-        if not hasattr(self, "open_posts"):
-            return
-        if self.pass_run is None:
-            self.set_state("open_posts", self.open_posts)
-            return
-        # Several workers share the state (crawl.queue = "redis"): each applies only its own changes, one at a time.
-        with self.pass_run.redis.lock(self.pass_run.k("state-lock"), timeout=60, blocking_timeout=60):
-            current = self.get_state("open_posts", {})
-            for doc_url, fetch_url in self._open_changes.items():
-                if fetch_url is None:
-                    current.pop(doc_url, None)
-                else:
-                    current[doc_url] = fetch_url
-            self.set_state("open_posts", current)
+        self.save_open_posts()
 
     # -- responses ---------------------------------------------------------------------------------------------
     def read_json(self, response) -> Any:

@@ -113,6 +113,23 @@ class SourceSpider(scrapy.Spider):
     def set_state(self, key: str, value: Any) -> None:
         self.store.workflow.set_state(self.state_scope, key, json.dumps(value, ensure_ascii=False))
 
+    def save_open_posts(self) -> None:
+        """Keep ``open_posts`` (posts without an answer yet, re-checked next pass) for the next pass. Several workers
+        share the state (crawl.queue = "redis"): each applies only its own changes (``_open_changes``), one at a time."""
+        if not hasattr(self, "open_posts"):
+            return
+        if self.pass_run is None:
+            self.set_state("open_posts", self.open_posts)
+            return
+        with self.pass_run.redis.lock(self.pass_run.k("state-lock"), timeout=60, blocking_timeout=60):
+            current = self.get_state("open_posts", {})
+            for doc_url, fetch_url in self._open_changes.items():
+                if fetch_url is None:
+                    current.pop(doc_url, None)
+                else:
+                    current[doc_url] = fetch_url
+            self.set_state("open_posts", current)
+
     def seeds(self) -> bool:
         """Should this process yield the start requests? Always in local mode; in distributed mode only the
         first worker of the pass (the others take their work from the shared queue)."""

@@ -233,20 +233,7 @@ class BoardSpider(NewsSpider):
             yield self.request(detail_url, callback, doc_url=doc_url, recheck=True)
 
     def closed(self, reason):
-        if not hasattr(self, "open_posts"):
-            return
-        if self.pass_run is None:
-            self.set_state("open_posts", self.open_posts)
-            return
-        # Several workers share the state: each applies only its own changes, one at a time.
-        with self.pass_run.redis.lock(self.pass_run.k("state-lock"), timeout=60, blocking_timeout=60):
-            current = self.get_state("open_posts", {})
-            for doc_url, fetch_url in self._open_changes.items():
-                if fetch_url is None:
-                    current.pop(doc_url, None)
-                else:
-                    current[doc_url] = fetch_url
-            self.set_state("open_posts", current)
+        self.save_open_posts()
 
     @property
     def api(self) -> dict[str, Any]:
