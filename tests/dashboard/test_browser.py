@@ -88,6 +88,7 @@ def shots() -> Path:
 
 def _login(browser, url: str, name: str, *, path: str = "", ready: str = "text=退出登录"):
     page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    page.set_default_timeout(90_000)  # every wait and click: a first render on a busy 2-core machine can pass 30 s
     page.goto(url + "/" + path)
     page.get_by_label("用户名").fill(name)
     page.get_by_label("密码").fill(PASSWORD)

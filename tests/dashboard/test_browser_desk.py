@@ -64,6 +64,7 @@ def test_f5_on_a_deep_link_keeps_the_login_and_the_alert(served, browser, desk_s
     url, home = served
     alert_id = _alert_ids(home)[-1]  # not the first of the queue: the page must open the one asked for
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
     page = context.new_page()
     page.goto(f"{url}/workbench?alert={alert_id}")
     _fill_login(page, "leader1")  # the login form answers under the address asked for (not the leader's home) …
@@ -94,6 +95,7 @@ def test_f5_on_a_deep_link_keeps_the_login_and_the_alert(served, browser, desk_s
 def test_logout_revokes_the_token(served, browser, desk_shots):
     url, _ = served
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
     page = context.new_page()
     page.goto(f"{url}/heat_board")
     _fill_login(page, "leader1")
@@ -110,6 +112,7 @@ def test_logout_revokes_the_token(served, browser, desk_shots):
     context.close()
     # The old token, replayed by another browser on the old URL, opens nothing.
     thief = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    thief.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
     thief.add_cookies([{k: cookies[0][k] for k in ("name", "value", "domain", "path")}])
     page = thief.new_page()
     page.goto(f"{url}/heat_board")
@@ -125,6 +128,7 @@ def test_logout_revokes_the_token(served, browser, desk_shots):
 def test_another_roles_page_lands_home_with_a_chinese_notice(served, browser, desk_shots):
     url, _ = served
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
     page = context.new_page()
     page.goto(f"{url}/")
     _fill_login(page, "dept1")
@@ -144,6 +148,7 @@ def test_another_roles_page_lands_home_with_a_chinese_notice(served, browser, de
 def test_screen_hint_works_without_logging_out(served, browser, desk_shots):
     url, _ = served
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
     page = context.new_page()
     page.goto(f"{url}/heat_board")
     _fill_login(page, "leader1")
@@ -179,6 +184,7 @@ OVERFLOW_JS = """() => {
 def test_big_screen_fits_1920x1080(served, browser, desk_shots):
     url, _ = served
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
     page = context.new_page()
     page.goto(f"{url}/?screen=1")
     page.get_by_label("用户名").wait_for(timeout=60_000)
@@ -205,6 +211,7 @@ def test_a_deactivated_users_cookie_stops_working(served, browser, desk_shots):
 
     url, home = served
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
     page = context.new_page()
     page.goto(f"{url}/dept_history")
     _fill_login(page, "dept2")
