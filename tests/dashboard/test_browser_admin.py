@@ -101,7 +101,8 @@ PAINTED = """() => [...document.querySelectorAll('[data-testid=stDataFrame] canv
 def _page(browser, url: str, title: str):
     page = _login(browser, url, "admin1")
     page.get_by_role("link", name=title, exact=True).click()
-    page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
+    # .first: while the page reruns, the previous render's heading can still be in the DOM beside the new one.
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
     _settle(page)
     return page
 
