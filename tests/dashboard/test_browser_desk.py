@@ -60,11 +60,18 @@ def _body(page) -> str:
     return page.inner_text("body")
 
 
+def _context(browser, width: int = 1600, height: int = 1000):
+    """A fresh browser context (its own cookies) in Chinese, waiting up to 90 s for any click or selector: a first
+    render on a busy 2-core machine can pass playwright's 30 s default."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    context.set_default_timeout(90_000)
+    return context
+
+
 def test_f5_on_a_deep_link_keeps_the_login_and_the_alert(served, browser, desk_shots):
     url, home = served
     alert_id = _alert_ids(home)[-1]  # not the first of the queue: the page must open the one asked for
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
+    context = _context(browser)
     page = context.new_page()
     page.goto(f"{url}/workbench?alert={alert_id}")
     _fill_login(page, "leader1")  # the login form answers under the address asked for (not the leader's home) …
@@ -94,8 +101,7 @@ def test_f5_on_a_deep_link_keeps_the_login_and_the_alert(served, browser, desk_s
 
 def test_logout_revokes_the_token(served, browser, desk_shots):
     url, _ = served
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
+    context = _context(browser)
     page = context.new_page()
     page.goto(f"{url}/heat_board")
     _fill_login(page, "leader1")
@@ -111,8 +117,7 @@ def test_logout_revokes_the_token(served, browser, desk_shots):
     page.get_by_label("用户名").wait_for(timeout=60_000)
     context.close()
     # The old token, replayed by another browser on the old URL, opens nothing.
-    thief = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    thief.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
+    thief = _context(browser)
     thief.add_cookies([{k: cookies[0][k] for k in ("name", "value", "domain", "path")}])
     page = thief.new_page()
     page.goto(f"{url}/heat_board")
@@ -127,8 +132,7 @@ def test_logout_revokes_the_token(served, browser, desk_shots):
 
 def test_another_roles_page_lands_home_with_a_chinese_notice(served, browser, desk_shots):
     url, _ = served
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
+    context = _context(browser)
     page = context.new_page()
     page.goto(f"{url}/")
     _fill_login(page, "dept1")
@@ -147,8 +151,7 @@ def test_another_roles_page_lands_home_with_a_chinese_notice(served, browser, de
 
 def test_screen_hint_works_without_logging_out(served, browser, desk_shots):
     url, _ = served
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
+    context = _context(browser, 1920, 1080)
     page = context.new_page()
     page.goto(f"{url}/heat_board")
     _fill_login(page, "leader1")
@@ -183,8 +186,7 @@ OVERFLOW_JS = """() => {
 
 def test_big_screen_fits_1920x1080(served, browser, desk_shots):
     url, _ = served
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
+    context = _context(browser, 1920, 1080)
     page = context.new_page()
     page.goto(f"{url}/?screen=1")
     page.get_by_label("用户名").wait_for(timeout=60_000)
@@ -210,8 +212,7 @@ def test_a_deactivated_users_cookie_stops_working(served, browser, desk_shots):
     from yuqing.app import App
 
     url, home = served
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    context.set_default_timeout(90_000)  # a busy 2-core machine: first renders can pass 30 s
+    context = _context(browser)
     page = context.new_page()
     page.goto(f"{url}/dept_history")
     _fill_login(page, "dept2")
